@@ -1,0 +1,374 @@
+import { TopologyError } from '../errors.js';
+import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
+import { didYouMean } from '../config/did-you-mean.js';
+import { Fields, toFields } from './fields.js';
+import {
+  DEFAULT_STREAM, type BasicBolt, type Bolt, type CustomGrouping, type GroupingSpec, type OutputFieldsDeclarer, type Spout,
+} from './types.js';
+
+/** A component instance (copied per task, like Storm serializes it), a factory, or a class with a no-arg constructor. */
+export type ComponentSource<T> = T | (() => T) | (new () => T);
+
+export interface SpoutOptions {
+  /** Executors (default 1). */
+  parallelism?: number;
+  /** Tasks (default = parallelism); must be >= parallelism. */
+  numTasks?: number;
+  /** Overrides the topology's `maxSpoutPending` for this spout. */
+  maxSpoutPending?: number;
+}
+
+export interface BoltOptions {
+  parallelism?: number;
+  numTasks?: number;
+  /** Tick tuples every this many seconds (overrides the topology's `tickFrequencySecs`). */
+  tickFrequencySecs?: number;
+  /** Overrides the topology's `maxConcurrency` for this bolt. */
+  maxConcurrency?: number;
+}
+
+export interface StreamDecl {
+  readonly id: string;
+  readonly fields: Fields;
+  readonly direct: boolean;
+}
+
+export interface InputDecl {
+  readonly component: string;
+  readonly stream: string;
+  readonly grouping: GroupingSpec;
+}
+
+interface ComponentSpecBase {
+  readonly id: string;
+  readonly parallelism: number;
+  readonly numTasks: number;
+  readonly streams: ReadonlyMap<string, StreamDecl>;
+  readonly inputs: readonly InputDecl[];
+}
+
+export interface SpoutSpec extends ComponentSpecBase {
+  readonly kind: 'spout';
+  readonly maxSpoutPending: number | undefined;
+  /** A fresh, independent instance for one task. */
+  create(): Spout;
+}
+
+export interface BoltSpec extends ComponentSpecBase {
+  readonly kind: 'bolt';
+  readonly tickFrequencySecs: number | undefined;
+  readonly maxConcurrency: number | undefined;
+  create(): Bolt | BasicBolt;
+}
+
+export type ComponentSpec = SpoutSpec | BoltSpec;
+
+/** A validated, immutable topology: what `build()` returns and what runners accept. */
+export interface Topology {
+  readonly name: string;
+  readonly config: TopologyConfig;
+  /** Components in topological order (sources first). */
+  readonly components: ReadonlyMap<string, ComponentSpec>;
+}
+
+export interface BuildOptions {
+  name: string;
+  /** Shorthand for `config.workers`. */
+  workers?: number;
+  config?: Partial<TopologyConfig>;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function checkName(kind: string, id: string): void {
+  if (typeof id !== 'string' || !NAME_RE.test(id)) {
+    throw new TopologyError('GALE_ERR_BAD_ID', `${kind} ${JSON.stringify(id)} is not valid: use letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  }
+}
+
+function checkCount(what: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+    throw new TopologyError('GALE_ERR_BAD_PARALLELISM', `${what} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+}
+
+function isClass(f: unknown): f is new () => unknown {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
+/** Deep copy keeping prototypes; functions are shared. Mirrors Storm's per-task deserialization. */
+export function cloneComponent<T>(value: T, seen = new Map<unknown, unknown>()): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return seen.get(value) as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const v of value) out.push(cloneComponent(v, seen));
+    return out as T;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    seen.set(value, out);
+    for (const [k, v] of value) out.set(cloneComponent(k, seen), cloneComponent(v, seen));
+    return out as T;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    seen.set(value, out);
+    for (const v of value) out.add(cloneComponent(v, seen));
+    return out as T;
+  }
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags) as T;
+  if (ArrayBuffer.isView(value)) return (value as unknown as { slice(): T }).slice();
+  if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) return value;
+  const out = Object.create(Object.getPrototypeOf(value) as object) as Record<string | symbol, unknown>;
+  seen.set(value, out);
+  for (const key of Reflect.ownKeys(value)) {
+    const desc = Object.getOwnPropertyDescriptor(value, key)!;
+    if ('value' in desc) desc.value = cloneComponent(desc.value, seen);
+    Object.defineProperty(out, key, desc);
+  }
+  return out as T;
+}
+
+function factoryOf<T>(source: ComponentSource<T>): () => T {
+  if (isClass(source)) return () => new source();
+  if (typeof source === 'function') return source as () => T;
+  return () => cloneComponent(source);
+}
+
+class Declarer implements OutputFieldsDeclarer {
+  readonly streams = new Map<string, StreamDecl>();
+  constructor(private readonly component: string) {}
+  declare(fields: Fields | readonly string[], direct = false): void {
+    this.declareStream(DEFAULT_STREAM, fields, direct);
+  }
+  declareStream(streamId: string, fields: Fields | readonly string[], direct = false): void {
+    if (typeof streamId !== 'string' || streamId.length === 0 || streamId.startsWith('__')) {
+      throw new TopologyError('GALE_ERR_BAD_STREAM', `component "${this.component}" declares stream ${JSON.stringify(streamId)}: stream ids must be non-empty and must not start with "__" (reserved)`);
+    }
+    if (this.streams.has(streamId)) {
+      throw new TopologyError('GALE_ERR_BAD_STREAM', `component "${this.component}" declares stream "${streamId}" twice`);
+    }
+    this.streams.set(streamId, { id: streamId, fields: toFields(fields), direct });
+  }
+}
+
+interface Draft {
+  id: string;
+  kind: 'spout' | 'bolt';
+  create: () => Spout | Bolt | BasicBolt;
+  parallelism: number;
+  numTasks: number;
+  inputs: InputDecl[];
+  maxSpoutPending?: number;
+  tickFrequencySecs?: number;
+  maxConcurrency?: number;
+}
+
+/** Subscribes a bolt to other components' streams. Every method returns `this` for chaining. */
+export class BoltDeclarer {
+  /** @internal */
+  constructor(private readonly draft: Draft) {}
+
+  private add(component: string, stream: string | undefined, grouping: GroupingSpec): this {
+    this.draft.inputs.push({ component, stream: stream ?? DEFAULT_STREAM, grouping });
+    return this;
+  }
+  /** Random, evenly spread. */
+  shuffleGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'shuffle' }); }
+  /** Prefers tasks in the same worker, else shuffle. */
+  localOrShuffleGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'localOrShuffle' }); }
+  /** "Don't care": currently the same as shuffle. */
+  noneGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'none' }); }
+  /** Every task gets every tuple. */
+  allGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'all' }); }
+  /** Everything goes to the task with the lowest id. */
+  globalGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'global' }); }
+  /** The emitter picks the task with `emitDirect`; the stream must be declared direct. */
+  directGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'direct' }); }
+  /** Tuples with equal values of `fields` always go to the same task. */
+  fieldsGrouping(component: string, fields: Fields | readonly string[], streamId?: string): this {
+    return this.add(component, streamId, { type: 'fields', fields: toFields(fields).names });
+  }
+  /** Like fields grouping but each key is split over two tasks (the less loaded of two hash choices). */
+  partialKeyGrouping(component: string, fields: Fields | readonly string[], streamId?: string): this {
+    return this.add(component, streamId, { type: 'partialKey', fields: toFields(fields).names });
+  }
+  customGrouping(component: string, grouping: CustomGrouping, streamId?: string): this {
+    if (typeof grouping?.chooseTasks !== 'function') {
+      throw new TopologyError('GALE_ERR_BAD_GROUPING', `customGrouping on bolt "${this.draft.id}" needs an object with chooseTasks(sourceTask, values)`);
+    }
+    return this.add(component, streamId, { type: 'custom', grouping });
+  }
+}
+
+/**
+ * Declares a topology: spouts and bolts wired by groupings.
+ * ```ts
+ * const b = new TopologyBuilder();
+ * b.setSpout('lines', new FileLineSpout({ path }));
+ * b.setBolt('split', new SplitWords(), 2).shuffleGrouping('lines');
+ * export default b.build({ name: 'word-count' });
+ * ```
+ */
+export class TopologyBuilder {
+  private readonly drafts = new Map<string, Draft>();
+
+  setSpout(id: string, spout: ComponentSource<Spout>, options: number | SpoutOptions = {}): void {
+    const o = typeof options === 'number' ? { parallelism: options } : options;
+    checkCount(`spout "${id}" maxSpoutPending`, o.maxSpoutPending, 1);
+    this.addDraft(id, 'spout', factoryOf(spout), o).maxSpoutPending = o.maxSpoutPending;
+  }
+
+  setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt>, options: number | BoltOptions = {}): BoltDeclarer {
+    const o = typeof options === 'number' ? { parallelism: options } : options;
+    if (o.tickFrequencySecs !== undefined && !(typeof o.tickFrequencySecs === 'number' && o.tickFrequencySecs > 0)) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `bolt "${id}" tickFrequencySecs must be a number > 0, got ${JSON.stringify(o.tickFrequencySecs)}`);
+    }
+    checkCount(`bolt "${id}" maxConcurrency`, o.maxConcurrency, 1);
+    const d = this.addDraft(id, 'bolt', factoryOf(bolt), o);
+    d.tickFrequencySecs = o.tickFrequencySecs;
+    d.maxConcurrency = o.maxConcurrency;
+    return new BoltDeclarer(d);
+  }
+
+  private addDraft(id: string, kind: 'spout' | 'bolt', create: Draft['create'], o: SpoutOptions | BoltOptions): Draft {
+    checkName(`${kind} id`, id);
+    if (this.drafts.has(id)) throw new TopologyError('GALE_ERR_DUPLICATE_ID', `component id "${id}" is declared twice; ids must be unique across spouts and bolts`);
+    checkCount(`${kind} "${id}" parallelism`, o.parallelism, 1);
+    checkCount(`${kind} "${id}" numTasks`, o.numTasks, 1);
+    const parallelism = o.parallelism ?? 1;
+    const numTasks = o.numTasks ?? parallelism;
+    if (numTasks < parallelism) {
+      throw new TopologyError('GALE_ERR_BAD_PARALLELISM', `${kind} "${id}": numTasks (${numTasks}) must be >= parallelism (${parallelism})`);
+    }
+    const d: Draft = { id, kind, create, parallelism, numTasks, inputs: [] };
+    this.drafts.set(id, d);
+    return d;
+  }
+
+  /** Validates the wiring and returns an immutable {@link Topology}. Throws {@link TopologyError}. */
+  build(options: BuildOptions): Topology {
+    if (typeof options !== 'object' || options === null) throw new TopologyError('GALE_ERR_BAD_OPTION', 'build() needs { name }');
+    checkName('topology name', options.name);
+    const where = ` in topology "${options.name}"`;
+    const config = parseTopologyConfig(
+      options.workers === undefined ? options.config : { ...options.config, workers: options.workers },
+      undefined,
+      where,
+    );
+    if (![...this.drafts.values()].some((d) => d.kind === 'spout')) {
+      throw new TopologyError('GALE_ERR_NO_SPOUT', `topology "${options.name}" has no spout; add one with setSpout()`);
+    }
+    const streams = new Map<string, Map<string, StreamDecl>>();
+    for (const d of this.drafts.values()) {
+      const declarer = new Declarer(d.id);
+      let template: Spout | Bolt | BasicBolt;
+      try {
+        template = d.create();
+      } catch (err) {
+        throw new TopologyError('GALE_ERR_COMPONENT_CREATE', `could not create ${d.kind} "${d.id}": ${(err as Error).message}`, { cause: err });
+      }
+      if (d.kind === 'spout' && typeof (template as Spout).nextTuple !== 'function') {
+        throw new TopologyError('GALE_ERR_NOT_A_SPOUT', `spout "${d.id}" has no nextTuple() method`);
+      }
+      if (d.kind === 'bolt' && typeof (template as Bolt).execute !== 'function') {
+        throw new TopologyError('GALE_ERR_NOT_A_BOLT', `bolt "${d.id}" has no execute() method`);
+      }
+      if (typeof template.declareOutputFields !== 'function') {
+        throw new TopologyError('GALE_ERR_NOT_A_COMPONENT', `${d.kind} "${d.id}" has no declareOutputFields() method`);
+      }
+      template.declareOutputFields(declarer);
+      streams.set(d.id, declarer.streams);
+    }
+    for (const d of this.drafts.values()) {
+      if (d.kind === 'bolt' && d.inputs.length === 0) {
+        throw new TopologyError('GALE_ERR_NO_INPUTS', `bolt "${d.id}" subscribes to nothing; add a grouping, e.g. .shuffleGrouping("<component>")`);
+      }
+      for (const input of d.inputs) this.checkInput(d, input, streams);
+    }
+    const order = this.topologicalOrder();
+    const components = new Map<string, ComponentSpec>();
+    for (const id of order) {
+      const d = this.drafts.get(id)!;
+      const base = { id, parallelism: d.parallelism, numTasks: d.numTasks, streams: streams.get(id)!, inputs: Object.freeze([...d.inputs]) };
+      const spec: ComponentSpec =
+        d.kind === 'spout'
+          ? { ...base, kind: 'spout', maxSpoutPending: d.maxSpoutPending, create: d.create as () => Spout }
+          : { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
+      components.set(id, Object.freeze(spec));
+    }
+    return Object.freeze({ name: options.name, config, components });
+  }
+
+  private checkInput(d: Draft, input: InputDecl, streams: Map<string, Map<string, StreamDecl>>): void {
+    const src = this.drafts.get(input.component);
+    if (src === undefined) {
+      throw new TopologyError('GALE_ERR_DANGLING_INPUT', `bolt "${d.id}" subscribes to "${input.component}", which is not declared${didYouMean(input.component, this.drafts.keys())}`);
+    }
+    const stream = streams.get(input.component)!.get(input.stream);
+    if (stream === undefined) {
+      const known = [...streams.get(input.component)!.keys()];
+      throw new TopologyError('GALE_ERR_UNKNOWN_STREAM', `bolt "${d.id}" subscribes to stream "${input.stream}" of "${input.component}", which declares ${known.length ? `only [${known.join(', ')}]` : 'no streams'}${didYouMean(input.stream, known)}`);
+    }
+    const g = input.grouping;
+    if ((g.type === 'direct') !== stream.direct) {
+      throw new TopologyError('GALE_ERR_DIRECT_MISMATCH', g.type === 'direct'
+        ? `bolt "${d.id}" uses directGrouping on "${input.component}"/"${input.stream}", which is not declared direct`
+        : `bolt "${d.id}" uses ${g.type} grouping on direct stream "${input.component}"/"${input.stream}"; use directGrouping`);
+    }
+    if (g.type === 'fields' || g.type === 'partialKey') {
+      if (g.fields.length === 0) throw new TopologyError('GALE_ERR_UNKNOWN_FIELD', `bolt "${d.id}": ${g.type} grouping on "${input.component}" needs at least one field`);
+      for (const f of g.fields) {
+        if (!stream.fields.contains(f)) {
+          throw new TopologyError('GALE_ERR_UNKNOWN_FIELD', `bolt "${d.id}" groups "${input.component}"/"${input.stream}" by field "${f}", which is not one of ${stream.fields}${didYouMean(f, stream.fields.names)}`);
+        }
+      }
+    }
+  }
+
+  /** Kahn's algorithm; a leftover means a cycle, reported as a path. */
+  private topologicalOrder(): string[] {
+    const indeg = new Map<string, number>();
+    const out = new Map<string, string[]>();
+    for (const d of this.drafts.values()) {
+      indeg.set(d.id, indeg.get(d.id) ?? 0);
+      for (const i of d.inputs) {
+        indeg.set(d.id, (indeg.get(d.id) ?? 0) + 1);
+        out.set(i.component, [...(out.get(i.component) ?? []), d.id]);
+      }
+    }
+    const ready = [...indeg].filter(([, n]) => n === 0).map(([id]) => id).sort();
+    const order: string[] = [];
+    while (ready.length > 0) {
+      const id = ready.shift()!;
+      order.push(id);
+      for (const next of out.get(id) ?? []) {
+        const n = indeg.get(next)! - 1;
+        indeg.set(next, n);
+        if (n === 0) ready.push(next);
+      }
+    }
+    if (order.length < this.drafts.size) {
+      throw new TopologyError('GALE_ERR_CYCLE', `topology has a cycle: ${this.findCycle(new Set(order)).join(' -> ')}; gale topologies must be acyclic`);
+    }
+    return order;
+  }
+
+  private findCycle(acyclic: Set<string>): string[] {
+    const inputsOf = (id: string): string[] => this.drafts.get(id)!.inputs.map((i) => i.component).filter((c) => !acyclic.has(c));
+    const start = [...this.drafts.keys()].find((id) => !acyclic.has(id))!;
+    const path: string[] = [start];
+    const seen = new Map<string, number>([[start, 0]]);
+    let cur = start;
+    for (;;) {
+      const prev = inputsOf(cur)[0]!;
+      if (seen.has(prev)) return [...path.slice(seen.get(prev)!), prev].reverse();
+      seen.set(prev, path.length);
+      path.push(prev);
+      cur = prev;
+    }
+  }
+}

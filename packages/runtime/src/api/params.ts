@@ -1,0 +1,61 @@
+import { UsageError } from '../errors.js';
+
+/**
+ * User parameters of a topology file, from `--set key=value` (keys that are not gale config keys).
+ * A topology file whose default export is a function receives them:
+ * `export default (params: TopologyParams) => build(params.string('input'))`.
+ * Keys the function never reads are reported as unknown.
+ */
+export interface TopologyParams {
+  /** The value of `key`; without a fallback a missing key is a usage error naming the flag. */
+  string(key: string, fallback?: string): string;
+  number(key: string, fallback?: number): number;
+  boolean(key: string, fallback?: boolean): boolean;
+  has(key: string): boolean;
+}
+
+export class ParamSet implements TopologyParams {
+  private readonly consumed = new Set<string>();
+
+  constructor(private readonly entries: Readonly<Record<string, string>>) {}
+
+  has(key: string): boolean {
+    this.consumed.add(key);
+    return Object.prototype.hasOwnProperty.call(this.entries, key);
+  }
+
+  private raw(key: string, kind: string, hasFallback: boolean): string | undefined {
+    if (this.has(key)) return this.entries[key];
+    if (!hasFallback) {
+      throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
+    }
+    return undefined;
+  }
+
+  string(key: string, fallback?: string): string {
+    return this.raw(key, 'string', fallback !== undefined) ?? fallback!;
+  }
+
+  number(key: string, fallback?: number): number {
+    const text = this.raw(key, 'number', fallback !== undefined);
+    if (text === undefined) return fallback!;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) {
+      throw new UsageError('GALE_ERR_BAD_PARAM', `--set ${key}=${text}: "${key}" must be a number`);
+    }
+    return n;
+  }
+
+  boolean(key: string, fallback?: boolean): boolean {
+    const text = this.raw(key, 'true|false', fallback !== undefined);
+    if (text === undefined) return fallback!;
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    throw new UsageError('GALE_ERR_BAD_PARAM', `--set ${key}=${text}: "${key}" must be true or false`);
+  }
+
+  /** Keys given but never read by the topology. */
+  unconsumed(): string[] {
+    return Object.keys(this.entries).filter((k) => !this.consumed.has(k));
+  }
+}

@@ -1,0 +1,153 @@
+import type { Fields } from './fields.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+
+/** The values of one tuple, positionally matching the declared {@link Fields}. */
+export type Values = unknown[];
+
+/** Name of the stream used when a component does not name one. */
+export const DEFAULT_STREAM = 'default';
+
+/** Stream on which tick tuples arrive (see `tickFrequencySecs`). */
+export const TICK_STREAM = '__tick';
+
+/** Component id of tick tuples. */
+export const SYSTEM_COMPONENT = '__system';
+
+/** A tuple received by a bolt. Immutable. */
+export interface Tuple {
+  readonly values: readonly unknown[];
+  readonly fields: Fields;
+  readonly sourceComponent: string;
+  readonly sourceStreamId: string;
+  readonly sourceTask: number;
+  /** Storm-style id of this tuple in its tuple trees: `{root:edge,...}`, or `{}` when untracked. */
+  readonly messageId: string;
+  getValue(i: number): unknown;
+  /** Throws a ComponentError naming the declared fields if `name` is not one of them. */
+  getValueByField(name: string): unknown;
+  getStringByField(name: string): string;
+  getNumberByField(name: string): number;
+  /** True for tick tuples (stream `__tick` from `__system`). */
+  isTick(): boolean;
+}
+
+/** Declares the output streams of a component. */
+export interface OutputFieldsDeclarer {
+  /** Declares the `default` stream. `direct` streams may only be emitted with `emitDirect`. */
+  declare(fields: Fields | readonly string[], direct?: boolean): void;
+  declareStream(streamId: string, fields: Fields | readonly string[], direct?: boolean): void;
+}
+
+/** What a task knows about itself and the topology. */
+export interface TopologyContext {
+  readonly topologyName: string;
+  readonly thisComponentId: string;
+  readonly thisTaskId: number;
+  /** 0-based index of this task among its component's tasks. */
+  readonly thisTaskIndex: number;
+  readonly config: TopologyConfig;
+  /** Every component id, including system components such as `__acker`. */
+  componentIds(): string[];
+  /** Sorted task ids of a component ([] for an unknown id). */
+  componentTasks(componentId: string): number[];
+  /** Declared output fields of a component's stream, or undefined. */
+  componentOutputFields(componentId: string, streamId?: string): Fields | undefined;
+}
+
+/** Collector given to a bolt in `prepare`. */
+export interface OutputCollector {
+  /** Emits on the default stream, anchored to `anchors` (anchoring makes the tuple part of their trees). */
+  emit(values: Values, anchors?: Tuple | readonly Tuple[]): void;
+  emitStream(streamId: string, values: Values, anchors?: Tuple | readonly Tuple[]): void;
+  /** Sends to one task of a component subscribed with `directGrouping` on a direct stream. */
+  emitDirect(taskId: number, values: Values, anchors?: Tuple | readonly Tuple[], streamId?: string): void;
+  ack(tuple: Tuple): void;
+  /** Fails the tuple's trees at once: their spouts get `fail(msgId)` and may replay. */
+  fail(tuple: Tuple): void;
+  /** Restarts the timeout clock of the tuple's trees (for long-running work). */
+  resetTimeout(tuple: Tuple): void;
+  reportError(error: unknown): void;
+}
+
+/** Collector given to a spout in `open`. */
+export interface SpoutOutputCollector {
+  /** Emits on the default stream. With a `messageId` the tuple tree is tracked and `ack`/`fail` is called back. */
+  emit(values: Values, messageId?: unknown): void;
+  emitStream(streamId: string, values: Values, messageId?: unknown): void;
+  emitDirect(taskId: number, values: Values, messageId?: unknown, streamId?: string): void;
+  reportError(error: unknown): void;
+}
+
+/** Collector of a {@link BasicBolt}: every emit is anchored to the input; the input is acked after `execute`. */
+export interface BasicOutputCollector {
+  emit(values: Values): void;
+  emitStream(streamId: string, values: Values): void;
+  emitDirect(taskId: number, values: Values, streamId?: string): void;
+  reportError(error: unknown): void;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A source of tuples. */
+export interface Spout {
+  declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  open?(context: TopologyContext, collector: SpoutOutputCollector): MaybePromise<void>;
+  /**
+   * Emit zero or more tuples. Called in a loop while the spout is active and
+   * `maxSpoutPending` and backpressure allow; when it emits nothing the executor waits
+   * `spoutWaitMs` before calling again. May be async: the next call waits for it.
+   */
+  nextTuple(): MaybePromise<void>;
+  /** The tree of the tuple emitted with `messageId` completed. */
+  ack?(messageId: unknown): void;
+  /** The tree failed or timed out; replay if you want at-least-once. */
+  fail?(messageId: unknown): void;
+  activate?(): void;
+  deactivate?(): void;
+  close?(): MaybePromise<void>;
+  /**
+   * gale extension: true once the source has nothing more to emit, ever (end of file,
+   * all replays done). Needed by `gale local --until-idle` and `completeTopology`.
+   */
+  isExhausted?(): boolean;
+}
+
+/** A processing step that acks or fails its inputs itself. */
+export interface Bolt {
+  readonly basic?: false;
+  declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  prepare?(context: TopologyContext, collector: OutputCollector): MaybePromise<void>;
+  /** May be async; at most `maxConcurrency` executions run at once per executor (default 1, keeps order). */
+  execute(tuple: Tuple): MaybePromise<void>;
+  cleanup?(): MaybePromise<void>;
+}
+
+/**
+ * A bolt whose emits are anchored to the input and whose input is acked when `execute`
+ * returns (or its promise resolves). Throwing {@link FailedException} fails the input.
+ */
+export interface BasicBolt {
+  readonly basic: true;
+  declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  prepare?(context: TopologyContext): MaybePromise<void>;
+  execute(tuple: Tuple, collector: BasicOutputCollector): MaybePromise<void>;
+  cleanup?(): MaybePromise<void>;
+}
+
+/** A user-defined grouping. */
+export interface CustomGrouping {
+  prepare?(info: { sourceComponent: string; streamId: string; targetTasks: readonly number[] }): void;
+  /** Returns the target task ids (each one of `targetTasks`) for a tuple. */
+  chooseTasks(sourceTask: number, values: readonly unknown[]): readonly number[];
+}
+
+export type GroupingSpec =
+  | { readonly type: 'shuffle' }
+  | { readonly type: 'localOrShuffle' }
+  | { readonly type: 'none' }
+  | { readonly type: 'all' }
+  | { readonly type: 'global' }
+  | { readonly type: 'direct' }
+  | { readonly type: 'fields'; readonly fields: readonly string[] }
+  | { readonly type: 'partialKey'; readonly fields: readonly string[] }
+  | { readonly type: 'custom'; readonly grouping: CustomGrouping };

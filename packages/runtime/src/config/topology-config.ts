@@ -1,0 +1,116 @@
+import { ConfigError } from '../errors.js';
+import { didYouMean } from './did-you-mean.js';
+
+/** The resolved configuration of a running topology: every key present, validated, frozen. */
+export interface TopologyConfig {
+  /** Worker processes the topology asks for in cluster mode. */
+  readonly workers: number;
+  /** Acker executors; `null` means one per worker; 0 disables tracking (spout tuples are acked at emit). */
+  readonly ackers: number | null;
+  /** A spout tuple whose tree is not complete after this long is failed (and replayed by the spout). */
+  readonly messageTimeoutMs: number;
+  /** Most un-completed tuple trees per spout task; `null` means no limit. */
+  readonly maxSpoutPending: number | null;
+  /** Capacity of each executor's receive queue, in tuples. A full queue makes producers wait. */
+  readonly queueCapacity: number;
+  /** Most concurrent async `execute` calls per bolt executor; 1 keeps tuples in order. */
+  readonly maxConcurrency: number;
+  /** Send a tick tuple to every bolt task this often; `null` for none. A bolt's own option wins. */
+  readonly tickFrequencySecs: number | null;
+  /** How long a spout executor waits after a `nextTuple` call that emitted nothing. */
+  readonly spoutWaitMs: number;
+  /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
+  readonly drainTimeoutMs: number;
+}
+
+type KeyType = 'int' | 'number' | 'boolean';
+
+interface KeySpec {
+  readonly type: KeyType;
+  readonly nullable?: boolean;
+  readonly min: number;
+  readonly doc: string;
+}
+
+/** The one table of topology config keys: types, bounds and docs (README's config table mirrors it). */
+export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySpec } = Object.freeze({
+  workers: { type: 'int', min: 1, doc: 'worker processes in cluster mode' },
+  ackers: { type: 'int', nullable: true, min: 0, doc: 'acker executors; null = one per worker; 0 = no tracking' },
+  messageTimeoutMs: { type: 'int', min: 1, doc: 'tuple tree timeout before fail + replay' },
+  maxSpoutPending: { type: 'int', nullable: true, min: 1, doc: 'max un-completed trees per spout task; null = unlimited' },
+  queueCapacity: { type: 'int', min: 1, doc: 'executor receive queue capacity (tuples)' },
+  maxConcurrency: { type: 'int', min: 1, doc: 'concurrent async executes per bolt executor' },
+  tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, doc: 'tick tuple period for every bolt; null = none' },
+  spoutWaitMs: { type: 'int', min: 0, doc: 'wait after a nextTuple that emitted nothing' },
+  drainTimeoutMs: { type: 'int', min: 0, doc: 'max wait for in-flight trees on kill/shutdown' },
+});
+
+export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
+  workers: 1,
+  ackers: null,
+  messageTimeoutMs: 30_000,
+  maxSpoutPending: null,
+  queueCapacity: 4096,
+  maxConcurrency: 1,
+  tickFrequencySecs: null,
+  spoutWaitMs: 1,
+  drainTimeoutMs: 30_000,
+});
+
+export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
+  return Object.prototype.hasOwnProperty.call(TOPOLOGY_CONFIG_KEYS, key);
+}
+
+function describe(spec: KeySpec): string {
+  const base = spec.type === 'int' ? `an integer >= ${spec.min}` : spec.type === 'number' ? `a number >= ${spec.min}` : 'a boolean';
+  return spec.nullable ? `${base} or null` : base;
+}
+
+function checkValue(key: string, value: unknown, where: string): number | boolean | null {
+  const spec = TOPOLOGY_CONFIG_KEYS[key as keyof TopologyConfig];
+  if (value === null && spec.nullable) return null;
+  const ok =
+    spec.type === 'boolean'
+      ? typeof value === 'boolean'
+      : typeof value === 'number' && Number.isFinite(value) && value >= spec.min && (spec.type !== 'int' || Number.isInteger(value));
+  if (!ok) {
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
+  }
+  return value as number | boolean;
+}
+
+/**
+ * Validates a partial config object (from code) and merges it over `base`.
+ * `where` names the origin for error messages, e.g. ` in topology "word-count"`.
+ */
+export function parseTopologyConfig(raw: unknown, base: TopologyConfig = TOPOLOGY_CONFIG_DEFAULTS, where = ''): TopologyConfig {
+  if (raw === undefined) return base;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('GALE_ERR_CONFIG_TYPE', `config${where} must be an object of keys to values, got ${JSON.stringify(raw)}`);
+  }
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(raw)) {
+    if (!isTopologyConfigKey(key)) {
+      throw new ConfigError(
+        'GALE_ERR_CONFIG_UNKNOWN_KEY',
+        `unknown config key "${key}"${where}${didYouMean(key, Object.keys(TOPOLOGY_CONFIG_KEYS))}; known keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
+      );
+    }
+    if (value === undefined) continue;
+    out[key] = checkValue(key, value, where);
+  }
+  return Object.freeze(out) as unknown as TopologyConfig;
+}
+
+/** Converts the text of a `--set key=value` for a known key to its typed value (does not range-check). */
+export function coerceConfigString(key: keyof TopologyConfig, text: string): unknown {
+  const spec = TOPOLOGY_CONFIG_KEYS[key];
+  if (spec.nullable && (text === 'null' || text === 'none')) return null;
+  if (spec.type === 'boolean') {
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+  } else if (/^-?\d+(\.\d+)?(e\d+)?$/i.test(text.replace(/_/g, ''))) {
+    return Number(text.replace(/_/g, ''));
+  }
+  throw new ConfigError('GALE_ERR_CONFIG_VALUE', `--set ${key}=${text}: "${key}" must be ${describe(spec)}`);
+}

@@ -1,0 +1,647 @@
+import type { BoltSpec, ComponentSpec, Topology } from '../api/builder.js';
+import { Fields } from '../api/fields.js';
+import { SYSTEM_COMPONENT, TICK_STREAM, type BasicBolt, type Bolt, type TopologyContext } from '../api/types.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+import { ComponentError, LifecycleError } from '../errors.js';
+import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
+import { ACKED, BoltExecutor, BoltTask, ExecutorBase, FAILED, SpoutExecutor, SpoutTask } from './executors.js';
+import { makeChooser, type TaskChooser } from './groupings.js';
+import { nextRootId, type IdSource } from './ids.js';
+import { Histogram } from './histogram.js';
+import { summarize, type ComponentStats, type ReportedError } from './metrics.js';
+import type { Clock, EngineLog, Scheduler } from './ports.js';
+import { TupleImpl, type StreamRef } from './tuple.js';
+
+/** Component id of the acker tasks. */
+export const ACKER_COMPONENT = '__acker';
+/** Time slice of one scheduler run before yielding to I/O. */
+const SLICE_MS = 8;
+/** A tree expires this many rotations (of messageTimeoutMs / 2) after it was last touched: 1x–1.5x the timeout. */
+const KEEP_EPOCHS = 2;
+const MAX_ERRORS_KEPT = 10;
+
+/** Where one task's tuples on one stream go. */
+export interface OutRoute {
+  readonly ref: StreamRef;
+  readonly choosers: readonly TaskChooser[];
+  readonly direct: boolean;
+  /** Tasks reachable with emitDirect on this stream; null when the stream is not direct. */
+  readonly directTargets: ReadonlySet<number> | null;
+}
+
+export interface EngineOptions {
+  topology: Topology;
+  /** The resolved config (topology config with overrides applied). */
+  config: TopologyConfig;
+  clock: Clock;
+  scheduler: Scheduler;
+  ids: IdSource;
+  /** Uniform in [0, 1), for shuffle groupings. */
+  random: () => number;
+  log: EngineLog;
+  /** Sees every emit (testing capture); keep it cheap. */
+  onEmit?: (component: string, streamId: string, values: readonly unknown[], sourceTask: number) => void;
+  onError?: (error: ReportedError) => void;
+}
+
+interface Waiter {
+  pred: () => boolean;
+  resolve: (ok: boolean) => void;
+  cancel: () => void;
+}
+
+/** XOR of the edge ids a tracked spout emit sent; reused between calls. */
+interface TrackedFanOut {
+  count: number;
+  hi: number;
+  lo: number;
+}
+
+class TaskContextImpl implements TopologyContext {
+  constructor(
+    private readonly engine: Engine,
+    readonly thisComponentId: string,
+    readonly thisTaskId: number,
+    readonly thisTaskIndex: number,
+  ) {}
+  get topologyName(): string { return this.engine.topology.name; }
+  get config(): TopologyConfig { return this.engine.config; }
+  componentIds(): string[] { return [...this.engine.tasksOf.keys()]; }
+  componentTasks(componentId: string): number[] { return [...(this.engine.tasksOf.get(componentId) ?? [])]; }
+  componentOutputFields(componentId: string, streamId = 'default'): Fields | undefined {
+    return this.engine.topology.components.get(componentId)?.streams.get(streamId)?.fields;
+  }
+}
+
+/**
+ * Runs every task of a topology on one event loop: executors with bounded queues, groupings,
+ * the XOR acker, timeouts, ticks and backpressure. Pure of I/O: time, scheduling and
+ * randomness are injected, so tests can drive it and the local and cluster shells share it.
+ */
+export class Engine {
+  readonly topology: Topology;
+  readonly config: TopologyConfig;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly ackers: number;
+  readonly onEmit: EngineOptions['onEmit'];
+  /** Component id → sorted task ids (Storm numbering: from 1, components sorted by id). */
+  readonly tasksOf = new Map<string, number[]>();
+  /** Rotation counter for timeouts; spout pending entries and acker slots are stamped with it. */
+  epoch = 0;
+
+  private readonly opts: EngineOptions;
+  private readonly ids: IdSource;
+  private readonly log: EngineLog;
+  private readonly spoutExecs: SpoutExecutor[] = [];
+  private readonly boltExecs: BoltExecutor[] = [];
+  /** Executors in run order: sinks first so space frees up before producers try. */
+  private readonly runOrder: ExecutorBase[] = [];
+  private readonly boltExecOfTask: BoltExecutor[] = [];
+  private readonly spoutExecOfTask: SpoutExecutor[] = [];
+  private readonly spoutTaskOf: SpoutTask[] = [];
+  private readonly ledgers: AckLedger[] = [];
+  private readonly errorsOf = new Map<string, ReportedError[]>();
+  private readonly waiters: Waiter[] = [];
+  private readonly cancels: (() => void)[] = [];
+  private readonly fx: TrackedFanOut = { count: 0, hi: 0, lo: 0 };
+  private localRoot = 0;
+  private scheduled = false;
+  private running = false;
+  private stopped = false;
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private readonly runBound = (): void => this.run();
+  readonly enqueueBound = (task: number, tuple: TupleImpl): boolean => this.enqueue(task, tuple);
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.topology = opts.topology;
+    this.config = opts.config;
+    this.clock = opts.clock;
+    this.scheduler = opts.scheduler;
+    this.ids = opts.ids;
+    this.log = opts.log;
+    this.onEmit = opts.onEmit;
+    this.ackers = opts.config.ackers ?? opts.config.workers;
+    this.assignTasks();
+    this.buildExecutors();
+    this.buildRoutes();
+  }
+
+  private assignTasks(): void {
+    const counts = new Map<string, number>();
+    for (const c of this.topology.components.values()) counts.set(c.id, c.numTasks);
+    if (this.ackers > 0) counts.set(ACKER_COMPONENT, this.ackers);
+    let next = 1;
+    for (const id of [...counts.keys()].sort()) {
+      const tasks: number[] = [];
+      for (let i = 0; i < counts.get(id)!; i++) tasks.push(next++);
+      this.tasksOf.set(id, tasks);
+    }
+    for (let i = 0; i < this.ackers; i++) this.ledgers.push(new AckLedger());
+  }
+
+  private buildExecutors(): void {
+    const cfg = this.config;
+    for (const spec of this.topology.components.values()) {
+      const tasks = this.tasksOf.get(spec.id)!;
+      for (let e = 0; e < spec.parallelism; e++) {
+        // Tasks split as evenly as possible, contiguous per executor.
+        const from = Math.floor((e * tasks.length) / spec.parallelism);
+        const to = Math.floor(((e + 1) * tasks.length) / spec.parallelism);
+        const mine = tasks.slice(from, to);
+        if (spec.kind === 'spout') {
+          const ex = new SpoutExecutor(this, spec.id, cfg.spoutWaitMs);
+          for (const id of mine) {
+            const t = new SpoutTask(this, ex, spec.id, id);
+            t.maxPending = spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
+            ex.tasks.push(t);
+            this.spoutExecOfTask[id] = ex;
+            this.spoutTaskOf[id] = t;
+          }
+          this.spoutExecs.push(ex);
+        } else {
+          const ex = new BoltExecutor(this, spec.id, cfg.queueCapacity, spec.maxConcurrency ?? cfg.maxConcurrency);
+          for (const id of mine) {
+            ex.tasks.push(new BoltTask(this, ex, spec.id, id));
+            this.boltExecOfTask[id] = ex;
+          }
+          this.boltExecs.push(ex);
+        }
+      }
+    }
+    this.runOrder.push(...[...this.boltExecs].reverse(), ...this.spoutExecs);
+  }
+
+  private allTasks(): (SpoutTask | BoltTask)[] {
+    return [...this.spoutExecs.flatMap((e) => e.tasks), ...this.boltExecs.flatMap((e) => e.tasks)];
+  }
+
+  private buildRoutes(): void {
+    const subscribers = new Map<string, { target: ComponentSpec; grouping: BoltSpec['inputs'][number]['grouping'] }[]>();
+    for (const c of this.topology.components.values()) {
+      for (const input of c.inputs) {
+        const key = `${input.component}\u0000${input.stream}`;
+        subscribers.set(key, [...(subscribers.get(key) ?? []), { target: c, grouping: input.grouping }]);
+      }
+    }
+    const refs = new Map<string, StreamRef>();
+    for (const task of this.allTasks()) {
+      const spec = this.topology.components.get(task.component)!;
+      task.routes = new Map();
+      for (const stream of spec.streams.values()) {
+        const key = `${spec.id}\u0000${stream.id}`;
+        let ref = refs.get(key);
+        if (ref === undefined) {
+          ref = Object.freeze({ component: spec.id, id: stream.id, fields: stream.fields });
+          refs.set(key, ref);
+        }
+        const choosers: TaskChooser[] = [];
+        const directTargets = new Set<number>();
+        for (const sub of subscribers.get(key) ?? []) {
+          const targetTasks = this.tasksOf.get(sub.target.id)!;
+          const chooser = makeChooser(sub.grouping, {
+            sourceComponent: spec.id, sourceTask: task.taskId, streamId: stream.id, targetComponent: sub.target.id,
+            targetTasks, localTasks: targetTasks, fields: stream.fields, random: this.opts.random,
+          });
+          if (chooser === null) for (const t of targetTasks) directTargets.add(t);
+          else choosers.push(chooser);
+        }
+        task.routes.set(stream.id, { ref, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null });
+      }
+      task.defaultRoute = task.routes.get('default');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** Opens spouts and prepares bolts (user code), then activates spouts and starts running. */
+  async start(): Promise<void> {
+    if (this.started) throw new LifecycleError('GALE_ERR_ALREADY_STARTED', `topology "${this.topology.name}" is already started`);
+    this.started = true;
+    for (const task of this.allTasks()) {
+      const spec = this.topology.components.get(task.component)!;
+      const ctx = new TaskContextImpl(this, task.component, task.taskId, this.tasksOf.get(task.component)!.indexOf(task.taskId));
+      const phase = task instanceof SpoutTask ? 'open' : 'prepare';
+      try {
+        if (task instanceof SpoutTask) {
+          task.instance = (spec as Extract<ComponentSpec, { kind: 'spout' }>).create();
+          await task.instance.open?.(ctx, task);
+        } else {
+          const bolt = (spec as BoltSpec).create();
+          task.init(bolt);
+          if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
+          else await (bolt as Bolt).prepare?.(ctx, task);
+        }
+      } catch (err) {
+        this.stopped = true;
+        throw new ComponentError(
+          phase === 'open' ? 'GALE_ERR_SPOUT_OPEN' : 'GALE_ERR_BOLT_PREPARE',
+          `${task instanceof SpoutTask ? 'spout' : 'bolt'} "${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+    }
+    if (this.ackers > 0) this.cancels.push(this.scheduler.every(Math.max(1, this.config.messageTimeoutMs / 2), () => this.rotate()));
+    for (const ex of this.boltExecs) {
+      const spec = this.topology.components.get(ex.component) as BoltSpec;
+      const secs = spec.tickFrequencySecs ?? this.config.tickFrequencySecs;
+      if (secs === null || secs === undefined) continue;
+      ex.tickSecs = secs;
+      ex.tickRef = { component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']) };
+      this.cancels.push(this.scheduler.every(secs * 1000, () => {
+        ex.tickDue = true;
+        this.wake();
+      }));
+    }
+    this.cancels.push(this.scheduler.every(50, () => this.checkWaiters()));
+    this.activate();
+  }
+
+  activate(): void {
+    this.setActive(true);
+  }
+
+  /** Spouts stop being asked for tuples; in-flight trees still complete. */
+  deactivate(): void {
+    this.setActive(false);
+  }
+
+  get isActive(): boolean {
+    return this.spoutExecs.some((e) => e.active);
+  }
+
+  private setActive(on: boolean): void {
+    for (const ex of this.spoutExecs) {
+      if (ex.active === on || ex.closed) continue;
+      ex.active = on;
+      for (const t of ex.tasks) {
+        try {
+          if (on) t.instance.activate?.();
+          else t.instance.deactivate?.();
+        } catch (err) {
+          t.reportError(err);
+        }
+      }
+    }
+    this.wake();
+  }
+
+  /** No tuple queued, in flight or awaiting its ack anywhere. */
+  isQuiescent(): boolean {
+    for (const ex of this.runOrder) if (!ex.idle) return false;
+    for (const ex of this.spoutExecs) if (ex.pendingCount > 0) return false;
+    return true;
+  }
+
+  /** Every spout says it will never emit again (spouts without `isExhausted` never are). */
+  allSpoutsExhausted(): boolean {
+    return this.spoutExecs.every((ex) => ex.tasks.every((t) => t.instance?.isExhausted?.() === true));
+  }
+
+  /** Resolves true once `pred()` holds (checked as the engine runs), false after `timeoutMs`. */
+  waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (pred()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w: Waiter = { pred, resolve, cancel: () => {} };
+      w.cancel = this.scheduler.after(timeoutMs, () => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(pred());
+      });
+      this.waiters.push(w);
+      this.wake();
+    });
+  }
+
+  private checkWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      let ok: boolean;
+      try {
+        ok = w.pred();
+      } catch {
+        ok = true;
+      }
+      if (ok) {
+        this.waiters.splice(i, 1);
+        w.cancel();
+        w.resolve(true);
+      }
+    }
+  }
+
+  /**
+   * Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees, then stops and
+   * closes spouts and cleans up bolts (sources first). Idempotent.
+   */
+  close(drainTimeoutMs = this.config.drainTimeoutMs): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.started && !this.stopped) {
+        this.deactivate();
+        const drained = await this.waitUntil(() => this.isQuiescent(), drainTimeoutMs);
+        if (!drained) this.log.warn({ topology: this.topology.name, drainTimeoutMs }, 'closing with tuples still in flight');
+      }
+      this.stopped = true;
+      for (const c of this.cancels.splice(0)) c();
+      for (const w of this.waiters.splice(0)) {
+        w.cancel();
+        w.resolve(w.pred());
+      }
+      for (const ex of this.spoutExecs) {
+        ex.closed = true;
+        for (const t of ex.tasks) await this.safely(t, 'close', () => t.instance?.close?.());
+      }
+      for (const ex of this.boltExecs) {
+        for (const t of ex.tasks) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
+      }
+    })();
+    return this.closing;
+  }
+
+  private async safely(task: SpoutTask | BoltTask, phase: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling
+
+  wake(): void {
+    if (this.scheduled || this.running || this.stopped) return;
+    this.scheduled = true;
+    this.scheduler.defer(this.runBound);
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    this.running = true;
+    const deadline = this.clock.now() + SLICE_MS;
+    let progress: boolean;
+    try {
+      do {
+        progress = false;
+        for (const ex of this.runOrder) if (ex.turn()) progress = true;
+      } while (progress && this.clock.now() < deadline);
+    } finally {
+      this.running = false;
+    }
+    if (progress) this.wake();
+    if (this.waiters.length > 0) this.checkWaiters();
+  }
+
+  /** Moves expired trees to their spouts as timeouts; frees stale acker entries. */
+  private rotate(): void {
+    this.epoch++;
+    for (const l of this.ledgers) l.rotate(KEEP_EPOCHS);
+    for (const ex of this.spoutExecs) {
+      for (const t of ex.tasks) {
+        for (const [root, p] of t.pending) {
+          if (this.epoch - p.epoch > KEEP_EPOCHS) {
+            this.ledgerOf(root)?.forget(root);
+            ex.timeOut(t.taskId, root);
+          }
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tuple transfer (called by tasks)
+
+  enqueue(task: number, tuple: TupleImpl): boolean {
+    return this.boltExecOfTask[task]!.queue.push(tuple, task);
+  }
+
+  /** Untracked fan-out: one shared tuple object to every target. Returns the number of deliveries. */
+  fanOut(exec: ExecutorBase, route: OutRoute, values: readonly unknown[], directTask: number, tuple: TupleImpl): number {
+    if (directTask >= 0) {
+      exec.send(directTask, tuple);
+      return 1;
+    }
+    let n = 0;
+    for (const c of route.choosers) {
+      if (c.single) {
+        exec.send(c.chooseOne(values), tuple);
+        n++;
+      } else {
+        for (const t of c.chooseMany(values)) {
+          exec.send(t, tuple);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Spout fan-out of a new tree: each delivery gets its own random edge id. */
+  fanOutTracked(exec: ExecutorBase, route: OutRoute, values: readonly unknown[], directTask: number, sourceTask: number, root: number): TrackedFanOut {
+    const fx = this.fx;
+    fx.count = 0;
+    fx.hi = 0;
+    fx.lo = 0;
+    if (directTask >= 0) {
+      this.sendEdge(exec, directTask, values, route.ref, sourceTask, root);
+      return fx;
+    }
+    for (const c of route.choosers) {
+      if (c.single) this.sendEdge(exec, c.chooseOne(values), values, route.ref, sourceTask, root);
+      else for (const t of c.chooseMany(values)) this.sendEdge(exec, t, values, route.ref, sourceTask, root);
+    }
+    return fx;
+  }
+
+  private sendEdge(exec: ExecutorBase, target: number, values: readonly unknown[], ref: StreamRef, sourceTask: number, root: number): void {
+    const hi = this.ids.next32();
+    const lo = this.ids.next32();
+    const fx = this.fx;
+    fx.hi ^= hi;
+    fx.lo ^= lo;
+    fx.count++;
+    exec.send(target, new TupleImpl(values, ref, sourceTask, [root, hi, lo]));
+  }
+
+  /** Bolt fan-out anchored to inputs: each delivery gets an edge id XORed into every anchor. */
+  fanOutAnchored(exec: ExecutorBase, route: OutRoute, values: readonly unknown[], directTask: number, sourceTask: number, anchors: readonly TupleImpl[] | TupleImpl): number {
+    if (directTask >= 0) {
+      exec.send(directTask, new TupleImpl(values, route.ref, sourceTask, this.anchorIds(anchors)));
+      return 1;
+    }
+    let n = 0;
+    for (const c of route.choosers) {
+      if (c.single) {
+        exec.send(c.chooseOne(values), new TupleImpl(values, route.ref, sourceTask, this.anchorIds(anchors)));
+        n++;
+      } else {
+        for (const t of c.chooseMany(values)) {
+          exec.send(t, new TupleImpl(values, route.ref, sourceTask, this.anchorIds(anchors)));
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** New edge id for one outgoing tuple: XORed into each anchor's ack val and recorded per root. */
+  private anchorIds(anchors: readonly TupleImpl[] | TupleImpl): number[] | null {
+    if (anchors instanceof TupleImpl) {
+      const a = anchors.anchors;
+      if (a === null) return null;
+      const hi = this.ids.next32();
+      const lo = this.ids.next32();
+      anchors.ackHi ^= hi;
+      anchors.ackLo ^= lo;
+      if (a.length === 3) return [a[0]!, hi, lo];
+      const out: number[] = [];
+      for (let i = 0; i < a.length; i += 3) out.push(a[i]!, hi, lo);
+      return out;
+    }
+    let out: number[] | null = null;
+    for (const anchor of anchors) {
+      const a = anchor.anchors;
+      if (a === null) continue;
+      const hi = this.ids.next32();
+      const lo = this.ids.next32();
+      anchor.ackHi ^= hi;
+      anchor.ackLo ^= lo;
+      out ??= [];
+      for (let i = 0; i < a.length; i += 3) {
+        let j = 0;
+        while (j < out.length && out[j] !== a[i]) j += 3;
+        if (j < out.length) {
+          out[j + 1]! ^= hi;
+          out[j + 2]! ^= lo;
+        } else out.push(a[i]!, hi, lo);
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Acking
+
+  newRoot(): number {
+    return nextRootId(this.ids);
+  }
+
+  nextLocalRoot(): number {
+    return ++this.localRoot;
+  }
+
+  private ledgerOf(root: number): AckLedger | undefined {
+    return this.ledgers[root % this.ledgers.length];
+  }
+
+  ackInit(root: number, hi: number, lo: number, spoutTask: number): void {
+    this.settle(root, this.ledgerOf(root)!.init(root, hi, lo, spoutTask));
+  }
+
+  ackAck(root: number, hi: number, lo: number): void {
+    this.settle(root, this.ledgerOf(root)!.ack(root, hi, lo));
+  }
+
+  ackFail(root: number): void {
+    this.settle(root, this.ledgerOf(root)!.fail(root));
+  }
+
+  touchTree(root: number): void {
+    const ledger = this.ledgerOf(root);
+    ledger?.touch(root);
+    for (const ex of this.spoutExecs) {
+      for (const t of ex.tasks) {
+        const p = t.pending.get(root);
+        if (p !== undefined) p.epoch = this.epoch;
+      }
+    }
+  }
+
+  private settle(root: number, o: LedgerOutcome): void {
+    if (o.spoutTask === NOT_DONE) return;
+    this.spoutExecOfTask[o.spoutTask]!.notify(o.failed ? FAILED : ACKED, o.spoutTask, root);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Errors and stats
+
+  reportError(component: string, task: number, err: unknown): void {
+    const e: ReportedError = { component, task, message: errorMessage(err), time: this.clock.epochMs() };
+    const list = this.errorsOf.get(component) ?? [];
+    list.push(e);
+    if (list.length > MAX_ERRORS_KEPT) list.shift();
+    this.errorsOf.set(component, list);
+    this.log.error({ topology: this.topology.name, component, task, err: e.message }, 'component error');
+    try {
+      this.opts.onError?.(e);
+    } catch {
+      // A listener's failure must never reach the engine.
+    }
+  }
+
+  /** The last errors per component (at most 10 each), oldest first. */
+  errors(component?: string): ReportedError[] {
+    if (component !== undefined) return [...(this.errorsOf.get(component) ?? [])];
+    return [...this.errorsOf.values()].flat().sort((a, b) => a.time - b.time);
+  }
+
+  stats(): ComponentStats[] {
+    const out: ComponentStats[] = [];
+    const execsOf = (id: string): ExecutorBase[] => this.runOrder.filter((e) => e.component === id);
+    for (const spec of this.topology.components.values()) {
+      const execs = execsOf(spec.id);
+      const tasks = execs.flatMap((e): (SpoutTask | BoltTask)[] => (e as SpoutExecutor | BoltExecutor).tasks);
+      const exec = new Histogram();
+      const complete = new Histogram();
+      const s: ComponentStats = {
+        component: spec.id, kind: spec.kind, executors: execs.length, tasks: tasks.length,
+        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, errors: 0,
+        queueDepth: 0, queueHighWater: 0, queueCapacity: spec.kind === 'bolt' ? this.config.queueCapacity : 0, pending: 0,
+        executeLatencyMs: summarize(exec), completeLatencyMs: summarize(complete),
+      };
+      for (const t of tasks) {
+        const m = t.metrics;
+        s.emitted += m.emitted;
+        s.transferred += m.transferred;
+        s.executed += m.executed;
+        s.acked += m.acked;
+        s.failed += m.failed;
+        s.timedOut += m.timedOut;
+        s.errors += m.errors;
+        exec.merge(m.executeLatency);
+        complete.merge(m.completeLatency);
+        if (t instanceof SpoutTask) s.pending += t.pending.size;
+      }
+      for (const e of execs) {
+        if (e instanceof BoltExecutor) {
+          s.queueDepth += e.queue.size;
+          s.queueHighWater = Math.max(s.queueHighWater, e.queue.highWater);
+        }
+      }
+      s.executeLatencyMs = summarize(exec);
+      s.completeLatencyMs = summarize(complete);
+      out.push(s);
+    }
+    if (this.ackers > 0) {
+      out.push({
+        component: ACKER_COMPONENT, kind: 'acker', executors: this.ackers, tasks: this.ackers,
+        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, errors: 0,
+        queueDepth: 0, queueHighWater: 0, queueCapacity: 0, pending: this.ledgers.reduce((n, l) => n + l.size, 0),
+        executeLatencyMs: summarize(new Histogram()), completeLatencyMs: summarize(new Histogram()),
+      });
+    }
+    return out;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+}
+
+/** What executors and tasks call back into. */
+export type Runtime = Engine;

@@ -1,0 +1,468 @@
+import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Spout, SpoutOutputCollector, Tuple, Values } from '../api/types.js';
+import { DEFAULT_STREAM } from '../api/types.js';
+import { ComponentError, FailedException } from '../errors.js';
+import type { Runtime, OutRoute } from './engine.js';
+import { TaskMetrics } from './metrics.js';
+import { Outbox, TaskQueue } from './task-queue.js';
+import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
+
+/** Tuples emitted in one executor turn before it yields to the others. */
+export const TURN_BUDGET = 512;
+
+/** Spout inbox message kinds. */
+export const ACKED = 1;
+export const FAILED = 2;
+const TIMED_OUT = 3;
+
+/** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
+const LATENCY_SAMPLE_MASK = 15;
+
+export interface PendingTree {
+  readonly messageId: unknown;
+  readonly startedAt: number;
+  epoch: number;
+}
+
+/** Normalises the optional `anchors` argument without allocating in the common cases. */
+function anchorList(anchors: Tuple | readonly Tuple[] | undefined): readonly TupleImpl[] | TupleImpl | undefined {
+  return anchors as readonly TupleImpl[] | TupleImpl | undefined;
+}
+
+abstract class TaskBase {
+  readonly metrics = new TaskMetrics();
+  /** Routes per output stream, built by the runtime. */
+  routes!: Map<string, OutRoute>;
+  defaultRoute: OutRoute | undefined;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly exec: ExecutorBase,
+    readonly component: string,
+    readonly taskId: number,
+  ) {}
+
+  route(streamId: string): OutRoute {
+    const r = streamId === DEFAULT_STREAM ? this.defaultRoute : this.routes.get(streamId);
+    if (r === undefined) {
+      throw new ComponentError('GALE_ERR_UNDECLARED_STREAM', `component "${this.component}" emitted on stream "${streamId}", which it did not declare in declareOutputFields (declared: ${[...this.routes.keys()].join(', ') || 'none'})`);
+    }
+    return r;
+  }
+
+  checkValues(route: OutRoute, values: Values, direct: boolean): void {
+    if (!Array.isArray(values)) {
+      throw new ComponentError('GALE_ERR_BAD_VALUES', `component "${this.component}" emitted ${typeof values} on stream "${route.ref.id}"; emit an array of values`);
+    }
+    if (values.length !== route.ref.fields.size) {
+      throw new ComponentError('GALE_ERR_ARITY', `component "${this.component}" emitted ${values.length} values on stream "${route.ref.id}", which declares ${route.ref.fields.size} fields ${route.ref.fields}`);
+    }
+    if (route.direct !== direct) {
+      throw new ComponentError('GALE_ERR_DIRECT_MISMATCH', direct
+        ? `component "${this.component}" used emitDirect on stream "${route.ref.id}", which is not declared direct`
+        : `component "${this.component}" used emit on direct stream "${route.ref.id}"; use emitDirect`);
+    }
+    this.metrics.emitted++;
+    if (this.rt.onEmit !== undefined) this.rt.onEmit(this.component, route.ref.id, values, this.taskId);
+  }
+
+  checkDirect(route: OutRoute, taskId: number): void {
+    if (route.directTargets === null || !route.directTargets.has(taskId)) {
+      throw new ComponentError('GALE_ERR_BAD_DIRECT_TASK', `component "${this.component}" emitDirect to task ${taskId} on stream "${route.ref.id}", but no direct-grouped subscriber has that task (valid: ${[...(route.directTargets ?? [])].join(', ') || 'none'})`);
+    }
+  }
+
+  reportError(err: unknown): void {
+    this.metrics.errors++;
+    this.rt.reportError(this.component, this.taskId, err);
+  }
+}
+
+export abstract class ExecutorBase {
+  /** Tuples this executor could not hand to a full target queue; it does nothing else until they drain. */
+  readonly outbox = new Outbox<TupleImpl>();
+
+  constructor(readonly rt: Runtime, readonly component: string) {}
+
+  /** Hands a tuple to the task's executor, or keeps it (in order) when that queue is full. */
+  send(targetTask: number, tuple: TupleImpl): void {
+    if (this.outbox.size === 0 && this.rt.enqueue(targetTask, tuple)) return;
+    this.outbox.push(targetTask, tuple);
+  }
+
+  /** Returns true when the outbox is empty (the executor may run). */
+  flushOutbox(): boolean {
+    return this.outbox.size === 0 || this.outbox.drain(this.rt.enqueueBound);
+  }
+
+  abstract turn(): boolean;
+  abstract get idle(): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spouts
+
+export class SpoutTask extends TaskBase implements SpoutOutputCollector {
+  instance!: Spout;
+  readonly pending = new Map<number, PendingTree>();
+  maxPending = Infinity;
+
+  emit(values: Values, messageId?: unknown): void {
+    this.emitOn(this.defaultRoute ?? this.route(DEFAULT_STREAM), values, messageId, -1);
+  }
+  emitStream(streamId: string, values: Values, messageId?: unknown): void {
+    this.emitOn(this.route(streamId), values, messageId, -1);
+  }
+  emitDirect(taskId: number, values: Values, messageId?: unknown, streamId: string = DEFAULT_STREAM): void {
+    const route = this.route(streamId);
+    this.checkDirect(route, taskId);
+    this.emitOn(route, values, messageId, taskId);
+  }
+
+  private emitOn(route: OutRoute, values: Values, messageId: unknown, directTask: number): void {
+    this.checkValues(route, values, directTask >= 0);
+    const rt = this.rt;
+    const tracked = messageId !== undefined && messageId !== null;
+    if (!tracked || rt.ackers === 0) {
+      const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+      this.metrics.transferred += rt.fanOut(this.exec, route, values, directTask, tuple);
+      if (tracked) {
+        // Without ackers a tracked emit is complete at once (Storm's behaviour).
+        const root = rt.nextLocalRoot();
+        this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch });
+        (this.exec as SpoutExecutor).notify(ACKED, this.taskId, root);
+      }
+      rt.wake();
+      return;
+    }
+    const root = rt.newRoot();
+    this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch });
+    const x = rt.fanOutTracked(this.exec, route, values, directTask, this.taskId, root);
+    this.metrics.transferred += x.count;
+    rt.ackInit(root, x.hi, x.lo, this.taskId);
+    rt.wake();
+  }
+}
+
+export class SpoutExecutor extends ExecutorBase {
+  readonly tasks: SpoutTask[] = [];
+  active = false;
+  /** An async nextTuple is in flight. */
+  busy = false;
+  /** Not calling nextTuple until the spout-wait timer fires. */
+  waiting = false;
+  closed = false;
+  private inbox: number[] = [];
+  private inboxHead = 0;
+  private next = 0;
+
+  constructor(rt: Runtime, component: string, private readonly waitMs: number) {
+    super(rt, component);
+  }
+
+  /** Tree outcome for a task of this executor (from the acker, a timeout, or an ackers=0 emit). */
+  notify(kind: number, taskId: number, root: number): void {
+    this.inbox.push(kind, taskId, root);
+    this.rt.wake();
+  }
+
+  timeOut(taskId: number, root: number): void {
+    this.notify(TIMED_OUT, taskId, root);
+  }
+
+  get idle(): boolean {
+    return this.inboxHead === this.inbox.length && this.outbox.size === 0 && !this.busy;
+  }
+
+  get pendingCount(): number {
+    let n = 0;
+    for (const t of this.tasks) n += t.pending.size;
+    return n;
+  }
+
+  private taskOf(taskId: number): SpoutTask {
+    return this.tasks[taskId - this.tasks[0]!.taskId]!;
+  }
+
+  private drainInbox(): boolean {
+    const box = this.inbox;
+    if (this.inboxHead === box.length) return false;
+    const now = this.rt.clock.now();
+    while (this.inboxHead < box.length) {
+      const kind = box[this.inboxHead]!;
+      const task = this.taskOf(box[this.inboxHead + 1]!);
+      const root = box[this.inboxHead + 2]!;
+      this.inboxHead += 3;
+      const p = task.pending.get(root);
+      if (p === undefined) continue; // already timed out, or a late duplicate
+      task.pending.delete(root);
+      try {
+        if (kind === ACKED) {
+          task.metrics.acked++;
+          task.metrics.completeLatency.record((now - p.startedAt) * 1000);
+          task.instance.ack?.(p.messageId);
+        } else {
+          task.metrics.failed++;
+          if (kind === TIMED_OUT) task.metrics.timedOut++;
+          task.instance.fail?.(p.messageId);
+        }
+      } catch (err) {
+        task.reportError(err);
+      }
+    }
+    this.inbox = [];
+    this.inboxHead = 0;
+    return true;
+  }
+
+  turn(): boolean {
+    let progress = this.drainInbox();
+    if (!this.flushOutbox()) return progress;
+    if (!this.active || this.busy || this.waiting || this.closed) return progress;
+    const n = this.tasks.length;
+    let budget = TURN_BUDGET;
+    let idleTasks = 0;
+    while (budget > 0 && idleTasks < n && this.outbox.size === 0 && !this.busy) {
+      const task = this.tasks[this.next]!;
+      this.next = this.next + 1 === n ? 0 : this.next + 1;
+      if (task.pending.size >= task.maxPending) {
+        idleTasks++;
+        continue;
+      }
+      const before = task.metrics.emitted;
+      let r: void | Promise<void>;
+      try {
+        r = task.instance.nextTuple();
+      } catch (err) {
+        task.reportError(err);
+        idleTasks++;
+        continue;
+      }
+      if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+        this.busy = true;
+        (r as Promise<void>).then(
+          () => this.settleAsync(),
+          (err: unknown) => {
+            task.reportError(err);
+            this.settleAsync();
+          },
+        );
+      }
+      const emitted = task.metrics.emitted - before;
+      if (emitted === 0) idleTasks++;
+      else {
+        idleTasks = 0;
+        progress = true;
+        budget -= emitted;
+      }
+    }
+    if (idleTasks >= n && !this.busy && this.outbox.size === 0 && this.waitMs > 0) {
+      // Nothing to emit (or pending is full): back off instead of spinning.
+      const allCapped = this.tasks.every((t) => t.pending.size >= t.maxPending);
+      if (!allCapped) {
+        this.waiting = true;
+        this.rt.scheduler.after(this.waitMs, () => {
+          this.waiting = false;
+          this.rt.wake();
+        });
+      }
+    }
+    return progress;
+  }
+
+  private settleAsync(): void {
+    this.busy = false;
+    this.rt.wake();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bolts
+
+/** Collector of a basic bolt for one input: anchors every emit to it. */
+class BasicCollector implements BasicOutputCollector {
+  input: TupleImpl | undefined;
+  constructor(private readonly task: BoltTask) {}
+  emit(values: Values): void {
+    this.task.emit(values, this.input);
+  }
+  emitStream(streamId: string, values: Values): void {
+    this.task.emitStream(streamId, values, this.input);
+  }
+  emitDirect(taskId: number, values: Values, streamId?: string): void {
+    this.task.emitDirect(taskId, values, this.input, streamId);
+  }
+  reportError(error: unknown): void {
+    this.task.reportError(error);
+  }
+}
+
+export class BoltTask extends TaskBase implements OutputCollector {
+  instance!: Bolt | BasicBolt;
+  basic = false;
+  basicCollector!: BasicCollector;
+  private sample = 0;
+
+  init(instance: Bolt | BasicBolt): void {
+    this.instance = instance;
+    this.basic = (instance as BasicBolt).basic === true;
+    this.basicCollector = new BasicCollector(this);
+  }
+
+  emit(values: Values, anchors?: Tuple | readonly Tuple[]): void {
+    this.emitOn(this.defaultRoute ?? this.route(DEFAULT_STREAM), values, anchors, -1);
+  }
+  emitStream(streamId: string, values: Values, anchors?: Tuple | readonly Tuple[]): void {
+    this.emitOn(this.route(streamId), values, anchors, -1);
+  }
+  emitDirect(taskId: number, values: Values, anchors?: Tuple | readonly Tuple[], streamId: string = DEFAULT_STREAM): void {
+    const route = this.route(streamId);
+    this.checkDirect(route, taskId);
+    this.emitOn(route, values, anchors, taskId);
+  }
+
+  private emitOn(route: OutRoute, values: Values, anchors: Tuple | readonly Tuple[] | undefined, directTask: number): void {
+    this.checkValues(route, values, directTask >= 0);
+    const list = anchorList(anchors);
+    const rt = this.rt;
+    if (list === undefined || !isTrackedAnchor(list, this.component)) {
+      const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+      this.metrics.transferred += rt.fanOut(this.exec, route, values, directTask, tuple);
+    } else {
+      this.metrics.transferred += rt.fanOutAnchored(this.exec, route, values, directTask, this.taskId, list);
+    }
+    rt.wake();
+  }
+
+  ack(tuple: Tuple): void {
+    const t = tuple as TupleImpl;
+    if (t.state !== TUPLE_PENDING) return;
+    t.state = TUPLE_ACKED;
+    this.metrics.acked++;
+    const a = t.anchors;
+    if (a === null) return;
+    for (let i = 0; i < a.length; i += 3) this.rt.ackAck(a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo);
+  }
+
+  fail(tuple: Tuple): void {
+    const t = tuple as TupleImpl;
+    if (t.state !== TUPLE_PENDING) return;
+    t.state = TUPLE_FAILED;
+    this.metrics.failed++;
+    const a = t.anchors;
+    if (a === null) return;
+    for (let i = 0; i < a.length; i += 3) this.rt.ackFail(a[i]!);
+  }
+
+  resetTimeout(tuple: Tuple): void {
+    const a = (tuple as TupleImpl).anchors;
+    if (a === null) return;
+    for (let i = 0; i < a.length; i += 3) this.rt.touchTree(a[i]!);
+  }
+
+  /** Runs one input; returns a promise when the bolt's execute is async. */
+  run(tuple: TupleImpl): Promise<void> | undefined {
+    const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0;
+    const t0 = timed ? this.rt.clock.now() : 0;
+    let r: void | Promise<void>;
+    try {
+      if (this.basic) {
+        const c = (this.exec as BoltExecutor).maxConcurrency > 1 ? new BasicCollector(this) : this.basicCollector;
+        c.input = tuple;
+        r = (this.instance as BasicBolt).execute(tuple, c);
+      } else {
+        r = (this.instance as Bolt).execute(tuple);
+      }
+    } catch (err) {
+      this.onExecuteError(tuple, err);
+      return undefined;
+    }
+    this.metrics.executed++;
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      const start = timed ? t0 : this.rt.clock.now();
+      return (r as Promise<void>).then(
+        () => {
+          this.metrics.executeLatency.record((this.rt.clock.now() - start) * 1000);
+          if (this.basic) this.ack(tuple);
+        },
+        (err: unknown) => this.onExecuteError(tuple, err),
+      );
+    }
+    if (timed) this.metrics.executeLatency.record((this.rt.clock.now() - t0) * 1000);
+    if (this.basic) this.ack(tuple);
+    return undefined;
+  }
+
+  private onExecuteError(tuple: TupleImpl, err: unknown): void {
+    if (!(err instanceof FailedException)) this.reportError(err);
+    this.fail(tuple);
+  }
+}
+
+function isTrackedAnchor(list: readonly TupleImpl[] | TupleImpl, component: string): boolean {
+  if (list instanceof TupleImpl) return checkAnchor(list, component);
+  let any = false;
+  for (const a of list) if (checkAnchor(a, component)) any = true;
+  return any;
+}
+
+function checkAnchor(a: TupleImpl, component: string): boolean {
+  if (!(a instanceof TupleImpl)) {
+    throw new ComponentError('GALE_ERR_BAD_ANCHOR', `component "${component}" anchored an emit to something that is not an input tuple`);
+  }
+  if (a.anchors === null) return false;
+  if (a.state !== TUPLE_PENDING) {
+    throw new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${a.state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
+  }
+  return true;
+}
+
+export class BoltExecutor extends ExecutorBase {
+  readonly tasks: BoltTask[] = [];
+  readonly queue: TaskQueue<TupleImpl>;
+  inflight = 0;
+  tickDue = false;
+  tickRef: StreamRef | undefined;
+  tickSecs = 0;
+
+  constructor(rt: Runtime, component: string, capacity: number, readonly maxConcurrency: number) {
+    super(rt, component);
+    this.queue = new TaskQueue(capacity);
+  }
+
+  get idle(): boolean {
+    return this.queue.size === 0 && this.outbox.size === 0 && this.inflight === 0;
+  }
+
+  turn(): boolean {
+    if (!this.flushOutbox()) return false;
+    let progress = false;
+    if (this.tickDue && this.tickRef !== undefined) {
+      this.tickDue = false;
+      for (const task of this.tasks) {
+        this.start(task, new TupleImpl([this.tickSecs], this.tickRef, -1, null));
+      }
+      progress = true;
+    }
+    const q = this.queue;
+    const first = this.tasks[0]!.taskId;
+    let budget = TURN_BUDGET;
+    while (budget-- > 0 && q.size > 0 && this.inflight < this.maxConcurrency && this.outbox.size === 0) {
+      const tuple = q.shift()!;
+      this.start(this.tasks[q.lastTag - first]!, tuple);
+      progress = true;
+    }
+    return progress;
+  }
+
+  private start(task: BoltTask, tuple: TupleImpl): void {
+    const p = task.run(tuple);
+    if (p !== undefined) {
+      this.inflight++;
+      void p.then(() => {
+        this.inflight--;
+        this.rt.wake();
+      });
+    }
+  }
+}
+

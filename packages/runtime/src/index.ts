@@ -1,0 +1,30 @@
+// Public API of @gale/runtime. Only what is exported here is supported.
+export { TopologyBuilder, BoltDeclarer, cloneComponent } from './api/builder.js';
+export type {
+  Topology, ComponentSpec, SpoutSpec, BoltSpec, StreamDecl, InputDecl, SpoutOptions, BoltOptions, BuildOptions, ComponentSource,
+} from './api/builder.js';
+export { Fields } from './api/fields.js';
+export { BaseRichSpout, BaseRichBolt, BaseBasicBolt } from './api/base.js';
+export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
+export type {
+  Values, Tuple, Spout, Bolt, BasicBolt, OutputCollector, SpoutOutputCollector, BasicOutputCollector,
+  OutputFieldsDeclarer, TopologyContext, CustomGrouping, GroupingSpec,
+} from './api/types.js';
+export { ParamSet } from './api/params.js';
+export type { TopologyParams } from './api/params.js';
+export {
+  TOPOLOGY_CONFIG_DEFAULTS, TOPOLOGY_CONFIG_KEYS, parseTopologyConfig, coerceConfigString, isTopologyConfigKey,
+} from './config/topology-config.js';
+export type { TopologyConfig } from './config/topology-config.js';
+export {
+  GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, FailedException, isGaleError,
+} from './errors.js';
+export type { GaleErrorOptions } from './errors.js';
+export { LocalCluster, LocalTopology } from './local/local-cluster.js';
+export type { SubmitOptions } from './local/local-cluster.js';
+export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, CapturedTuples } from './local/testing.js';
+export type { CompleteTopologyOptions, TrackedTopology } from './local/testing.js';
+export type { ComponentStats, ReportedError, LatencySummary } from './engine/metrics.js';
+export { ACKER_COMPONENT } from './engine/engine.js';
+export { rootLog, setLogLevel } from './log.js';
+export type { Logger, LogLevel } from './log.js';
