@@ -343,6 +343,7 @@ export class TopologyBuilder {
     const ready = [...indeg].filter(([, n]) => n === 0).map(([id]) => id).sort();
     const order: string[] = [];
     while (ready.length > 0) {
+      ready.sort();
       const id = ready.shift()!;
       order.push(id);
       for (const next of out.get(id) ?? []) {

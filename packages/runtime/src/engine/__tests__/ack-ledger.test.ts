@@ -1,0 +1,51 @@
+import { AckLedger, NOT_DONE } from '../ack-ledger.js';
+import { SeededIds } from '../ids.js';
+
+describe('AckLedger (Storm XOR acking)', () => {
+  it('completes a tree exactly when every edge id has been XORed in twice', () => {
+    const ids = new SeededIds(7);
+    const l = new AckLedger(2);
+    const root = 42;
+    // spout emits to two tasks: edges e1, e2
+    const e1 = [ids.next32(), ids.next32()] as const;
+    const e2 = [ids.next32(), ids.next32()] as const;
+    expect(l.init(root, e1[0] ^ e2[0], e1[1] ^ e2[1], 3).spoutTask).toBe(NOT_DONE);
+    // bolt acks e1 having emitted e3 anchored
+    const e3 = [ids.next32(), ids.next32()] as const;
+    expect(l.ack(root, e1[0] ^ e3[0], e1[1] ^ e3[1]).spoutTask).toBe(NOT_DONE);
+    expect(l.ack(root, e2[0], e2[1]).spoutTask).toBe(NOT_DONE);
+    const done = l.ack(root, e3[0], e3[1]);
+    expect(done.spoutTask).toBe(3);
+    expect(done.failed).toBe(false);
+    expect(l.size).toBe(0);
+  });
+
+  it('handles acks that arrive before the init', () => {
+    const l = new AckLedger();
+    expect(l.ack(9, 5, 6).spoutTask).toBe(NOT_DONE);
+    const o = l.init(9, 5, 6, 1);
+    expect(o.spoutTask).toBe(1);
+    expect(l.size).toBe(0);
+  });
+
+  it('fails the whole tree at once, even before init', () => {
+    const l = new AckLedger();
+    l.init(1, 11, 12, 4);
+    const o = l.fail(1);
+    expect(o).toEqual({ spoutTask: 4, failed: true });
+    expect(l.fail(2).spoutTask).toBe(NOT_DONE);
+    expect(l.init(2, 1, 1, 5)).toEqual({ spoutTask: 5, failed: true });
+  });
+
+  it('drops untouched entries after the keep window and grows past its initial slots', () => {
+    const l = new AckLedger(1);
+    for (let r = 0; r < 100; r++) l.init(r, 1, 1, 0);
+    expect(l.size).toBe(100);
+    expect(l.rotate(2)).toBe(0);
+    l.touch(5);
+    expect(l.rotate(2)).toBe(0);
+    expect(l.rotate(2)).toBe(99);
+    expect(l.size).toBe(1);
+    expect(l.rotate(2)).toBe(1);
+  });
+});
