@@ -3,14 +3,17 @@
  * seen so far. Each edge id is XORed in twice (once when the tuple is emitted, once when it
  * is acked), so the value returns to zero exactly when every tuple of the tree was acked.
  *
- * Entries live in typed-array slots found through a Map keyed by the root id (a number): 2x
- * faster than a Map of BigInts (MEASUREMENTS.md). Acks may arrive before the spout's init
- * (different network paths); the entry then waits, unowned, for its init or for expiry.
+ * Storage is an open-addressing hash table (linear probing, backward-shift deletion) over
+ * typed arrays: no Map, no per-tree object. Root ids are 53-bit doubles, which a JS Map would
+ * box and hash slowly; a profile of acked word count showed Map.delete alone at 10% of CPU.
+ * Acks may arrive before the spout's init (different paths, or bolts run inline by the
+ * emitting spout); the entry then waits, unowned, for its init or for expiry.
  */
 export const NOT_DONE = -1;
 
 const F_INIT = 1;
 const F_FAILED = 2;
+const EMPTY = -1;
 
 export interface LedgerOutcome {
   /** Owning spout task when the tree finished (acked or failed), else {@link NOT_DONE}. */
@@ -19,69 +22,120 @@ export interface LedgerOutcome {
 }
 
 export class AckLedger {
-  private readonly slotOf = new Map<number, number>();
+  private keys: Float64Array;
   private hi: Int32Array;
   private lo: Int32Array;
   private owner: Int32Array;
   private flags: Uint8Array;
   private epoch: Uint32Array;
-  private roots: Float64Array;
-  private free: number[] = [];
-  private used = 0;
+  private mask: number;
+  private count = 0;
   private currentEpoch = 0;
   /** Result of the last call; reused to keep the hot path allocation-free. */
   readonly outcome: LedgerOutcome = { spoutTask: NOT_DONE, failed: false };
 
-  constructor(initialSlots = 1024) {
-    this.hi = new Int32Array(initialSlots);
-    this.lo = new Int32Array(initialSlots);
-    this.owner = new Int32Array(initialSlots);
-    this.flags = new Uint8Array(initialSlots);
-    this.epoch = new Uint32Array(initialSlots);
-    this.roots = new Float64Array(initialSlots);
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap <<= 1;
+    this.mask = cap - 1;
+    this.keys = new Float64Array(cap).fill(EMPTY);
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.owner = new Int32Array(cap);
+    this.flags = new Uint8Array(cap);
+    this.epoch = new Uint32Array(cap);
   }
 
   /** Trees currently tracked. */
   get size(): number {
-    return this.slotOf.size;
+    return this.count;
+  }
+
+  private home(root: number): number {
+    return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & this.mask;
+  }
+
+  private find(root: number): number {
+    const keys = this.keys;
+    for (let i = this.home(root); ; i = (i + 1) & this.mask) {
+      const k = keys[i]!;
+      if (k === root) return i;
+      if (k === EMPTY) return -1;
+    }
   }
 
   private slot(root: number): number {
-    let s = this.slotOf.get(root);
-    if (s !== undefined) return s;
-    s = this.free.length > 0 ? this.free.pop()! : this.used++;
-    if (s >= this.hi.length) this.grow();
-    this.hi[s] = 0;
-    this.lo[s] = 0;
-    this.owner[s] = NOT_DONE;
-    this.flags[s] = 0;
-    this.epoch[s] = this.currentEpoch;
-    this.roots[s] = root;
-    this.slotOf.set(root, s);
-    return s;
+    const keys = this.keys;
+    let i = this.home(root);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === root) return i;
+      if (k === EMPTY) break;
+      i = (i + 1) & this.mask;
+    }
+    if ((this.count + 1) * 2 > keys.length) {
+      this.grow();
+      return this.slot(root);
+    }
+    keys[i] = root;
+    this.hi[i] = 0;
+    this.lo[i] = 0;
+    this.owner[i] = NOT_DONE;
+    this.flags[i] = 0;
+    this.epoch[i] = this.currentEpoch;
+    this.count++;
+    return i;
   }
 
   private grow(): void {
-    const n = this.hi.length * 2;
-    const g = <A extends Int32Array | Uint8Array | Uint32Array | Float64Array>(a: A, make: new (n: number) => A): A => {
-      const b = new make(n);
-      b.set(a as never);
-      return b;
-    };
-    this.hi = g(this.hi, Int32Array);
-    this.lo = g(this.lo, Int32Array);
-    this.owner = g(this.owner, Int32Array);
-    this.flags = g(this.flags, Uint8Array);
-    this.epoch = g(this.epoch, Uint32Array);
-    this.roots = g(this.roots, Float64Array);
+    const { keys, hi, lo, owner, flags, epoch } = this;
+    const cap = keys.length * 2;
+    this.mask = cap - 1;
+    this.keys = new Float64Array(cap).fill(EMPTY);
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.owner = new Int32Array(cap);
+    this.flags = new Uint8Array(cap);
+    this.epoch = new Uint32Array(cap);
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j]!;
+      if (k === EMPTY) continue;
+      let i = this.home(k);
+      while (this.keys[i] !== EMPTY) i = (i + 1) & this.mask;
+      this.keys[i] = k;
+      this.hi[i] = hi[j]!;
+      this.lo[i] = lo[j]!;
+      this.owner[i] = owner[j]!;
+      this.flags[i] = flags[j]!;
+      this.epoch[i] = epoch[j]!;
+    }
   }
 
-  private release(root: number, s: number): void {
-    this.slotOf.delete(root);
-    this.free.push(s);
+  /** Removes slot i, shifting later members of its probe run back so lookups stay correct. */
+  private release(i: number): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    this.count--;
+    let hole = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = keys[j]!;
+      if (k === EMPTY) break;
+      const h = this.home(k);
+      // Move j into the hole if its home is not cyclically within (hole, j].
+      if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
+        keys[hole] = k;
+        this.hi[hole] = this.hi[j]!;
+        this.lo[hole] = this.lo[j]!;
+        this.owner[hole] = this.owner[j]!;
+        this.flags[hole] = this.flags[j]!;
+        this.epoch[hole] = this.epoch[j]!;
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
   }
 
-  private settle(root: number, s: number): LedgerOutcome {
+  private settle(s: number): LedgerOutcome {
     const o = this.outcome;
     o.spoutTask = NOT_DONE;
     o.failed = false;
@@ -90,10 +144,10 @@ export class AckLedger {
     if ((f & F_FAILED) !== 0) {
       o.spoutTask = this.owner[s]!;
       o.failed = true;
-      this.release(root, s);
+      this.release(s);
     } else if ((this.hi[s]! | this.lo[s]!) === 0) {
       o.spoutTask = this.owner[s]!;
-      this.release(root, s);
+      this.release(s);
     }
     return o;
   }
@@ -105,7 +159,7 @@ export class AckLedger {
     this.lo[s]! ^= lo;
     this.owner[s] = spoutTask;
     this.flags[s]! |= F_INIT;
-    return this.settle(root, s);
+    return this.settle(s);
   }
 
   /** A bolt acked a tuple of the tree: `hi/lo` is its edge id XOR the edge ids it emitted anchored. */
@@ -113,26 +167,32 @@ export class AckLedger {
     const s = this.slot(root);
     this.hi[s]! ^= hi;
     this.lo[s]! ^= lo;
-    return this.settle(root, s);
+    return this.settle(s);
   }
 
   /** A bolt failed a tuple of the tree: the whole tree fails at once. */
   fail(root: number): LedgerOutcome {
     const s = this.slot(root);
     this.flags[s]! |= F_FAILED;
-    return this.settle(root, s);
+    return this.settle(s);
+  }
+
+  /** Spout task owning a tracked tree, or {@link NOT_DONE}. */
+  ownerOf(root: number): number {
+    const s = this.find(root);
+    return s < 0 ? NOT_DONE : this.owner[s]!;
   }
 
   /** Restarts the expiry clock of a tree. */
   touch(root: number): void {
-    const s = this.slotOf.get(root);
-    if (s !== undefined) this.epoch[s] = this.currentEpoch;
+    const s = this.find(root);
+    if (s >= 0) this.epoch[s] = this.currentEpoch;
   }
 
   /** Forgets a tree (its spout timed it out). */
   forget(root: number): void {
-    const s = this.slotOf.get(root);
-    if (s !== undefined) this.release(root, s);
+    const s = this.find(root);
+    if (s >= 0) this.release(s);
   }
 
   /**
@@ -141,13 +201,11 @@ export class AckLedger {
    */
   rotate(keepEpochs = 2): number {
     this.currentEpoch++;
-    let dropped = 0;
-    for (const [root, s] of this.slotOf) {
-      if (this.currentEpoch - this.epoch[s]! > keepEpochs) {
-        this.release(root, s);
-        dropped++;
-      }
+    const stale: number[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== EMPTY && this.currentEpoch - this.epoch[i]! > keepEpochs) stale.push(this.keys[i]!);
     }
-    return dropped;
+    for (const root of stale) this.forget(root);
+    return stale.length;
   }
 }

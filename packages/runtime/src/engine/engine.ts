@@ -19,6 +19,8 @@ const SLICE_MS = 8;
 /** A tree expires this many rotations (of messageTimeoutMs / 2) after it was last touched: 1x–1.5x the timeout. */
 const KEEP_EPOCHS = 2;
 const MAX_ERRORS_KEPT = 10;
+/** Deepest chain of bolts run on one stack before falling back to queues. */
+const MAX_INLINE_DEPTH = 32;
 
 /** Where one task's tuples on one stream go. */
 export interface OutRoute {
@@ -106,6 +108,7 @@ export class Engine {
   private readonly cancels: (() => void)[] = [];
   private readonly fx: TrackedFanOut = { count: 0, hi: 0, lo: 0 };
   private localRoot = 0;
+  private inlineDepth = 0;
   private scheduled = false;
   private running = false;
   private stopped = false;
@@ -414,6 +417,22 @@ export class Engine {
 
   // -------------------------------------------------------------------------------------------
   // Tuple transfer (called by tasks)
+
+  /**
+   * Runs the tuple on the caller's stack when its executor is free. Chains are bounded by
+   * the topology's depth (acyclic), and by MAX_INLINE_DEPTH for safety.
+   */
+  runInline(task: number, tuple: TupleImpl): boolean {
+    const ex = this.boltExecOfTask[task]!;
+    if (this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
+    this.inlineDepth++;
+    try {
+      ex.runInline(task, tuple);
+    } finally {
+      this.inlineDepth--;
+    }
+    return true;
+  }
 
   enqueue(task: number, tuple: TupleImpl): boolean {
     return this.boltExecOfTask[task]!.queue.push(tuple, task);

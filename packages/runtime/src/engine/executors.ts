@@ -83,9 +83,13 @@ export abstract class ExecutorBase {
 
   constructor(readonly rt: Runtime, readonly component: string) {}
 
-  /** Hands a tuple to the task's executor, or keeps it (in order) when that queue is full. */
+  /**
+   * Hands a tuple to the task's executor: runs it right away when that executor is free and
+   * has nothing queued (run-time operator chaining: same order, data still hot in cache), else
+   * queues it, else keeps it (in order) in the outbox because the queue is full.
+   */
   send(targetTask: number, tuple: TupleImpl): void {
-    if (this.outbox.size === 0 && this.rt.enqueue(targetTask, tuple)) return;
+    if (this.outbox.size === 0 && (this.rt.runInline(targetTask, tuple) || this.rt.enqueue(targetTask, tuple))) return;
     this.outbox.push(targetTask, tuple);
   }
 
@@ -420,6 +424,8 @@ export class BoltExecutor extends ExecutorBase {
   readonly tasks: BoltTask[] = [];
   readonly queue: TaskQueue<TupleImpl>;
   inflight = 0;
+  /** On the stack (its turn or an inline run): never re-entered. */
+  running = false;
   tickDue = false;
   tickRef: StreamRef | undefined;
   tickSecs = 0;
@@ -433,7 +439,30 @@ export class BoltExecutor extends ExecutorBase {
     return this.queue.size === 0 && this.outbox.size === 0 && this.inflight === 0;
   }
 
+  /** True when a tuple for this executor may run now, on the caller's stack, without reordering. */
+  get canRunInline(): boolean {
+    return !this.running && this.queue.size === 0 && this.outbox.size === 0 && this.inflight < this.maxConcurrency && !this.tickDue;
+  }
+
+  runInline(taskId: number, tuple: TupleImpl): void {
+    this.running = true;
+    try {
+      this.start(this.tasks[taskId - this.tasks[0]!.taskId]!, tuple);
+    } finally {
+      this.running = false;
+    }
+  }
+
   turn(): boolean {
+    this.running = true;
+    try {
+      return this.runTurn();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private runTurn(): boolean {
     if (!this.flushOutbox()) return false;
     let progress = false;
     if (this.tickDue && this.tickRef !== undefined) {

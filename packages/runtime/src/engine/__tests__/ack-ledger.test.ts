@@ -48,4 +48,41 @@ describe('AckLedger (Storm XOR acking)', () => {
     expect(l.size).toBe(1);
     expect(l.rotate(2)).toBe(1);
   });
+
+  it('agrees with a plain Map model under random init/ack/fail/forget with colliding ids', () => {
+    const ids = new SeededIds(99);
+    const l = new AckLedger(4);
+    const model = new Map<number, { hi: number; lo: number; owner: number; init: boolean; failed: boolean }>();
+    for (let step = 0; step < 50_000; step++) {
+      // Few distinct roots, many of them sharing low 32 bits, to stress probing and deletion.
+      const root = (ids.next32() & 7) * 4294967296 + ((ids.next32() & 63) >>> 0);
+      const op = ids.next32() & 3;
+      const hi = ids.next32();
+      const lo = ids.next32();
+      const m = model.get(root) ?? { hi: 0, lo: 0, owner: -1, init: false, failed: false };
+      let got;
+      if (op === 0) {
+        got = l.init(root, hi, lo, 5);
+        m.hi ^= hi; m.lo ^= lo; m.owner = 5; m.init = true;
+      } else if (op === 1) {
+        got = l.ack(root, hi, lo);
+        m.hi ^= hi; m.lo ^= lo;
+      } else if (op === 2) {
+        got = l.fail(root);
+        m.failed = true;
+      } else {
+        l.forget(root);
+        model.delete(root);
+        expect(l.ownerOf(root)).toBe(NOT_DONE);
+        continue;
+      }
+      const done = m.init && (m.failed || (m.hi | m.lo) === 0);
+      expect(got.spoutTask).toBe(done ? 5 : NOT_DONE);
+      if (done) {
+        expect(got.failed).toBe(m.failed);
+        model.delete(root);
+      } else model.set(root, m);
+      expect(l.size).toBe(model.size);
+    }
+  });
 });

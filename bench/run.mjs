@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm run bench`: word count in local mode (acked, unacked) against a plain-function ceiling
+// measured in the same run. Each scenario runs in a fresh process; medians of GALE_BENCH_RUNS runs.
+// Prints a table and writes bench/results/<timestamp>.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ensureCorpus } from './corpus.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WORDS = Number(process.env.GALE_BENCH_WORDS ?? 5_000_000);
+const RUNS = Number(process.env.GALE_BENCH_RUNS ?? 3);
+
+const scenarios = [
+  { name: 'ceiling: plain functions', id: 'ceiling', target: null },
+  { name: 'local, unacked (ackers 0)', id: 'unacked', target: 3_000_000 },
+  { name: 'local, acked (ackers 1)', id: 'acked', target: 1_000_000 },
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  process.stderr.write(`corpus: ${WORDS.toLocaleString()} words... `);
+  const corpus = await ensureCorpus(WORDS);
+  process.stderr.write(`${corpus}\n`);
+  const outfile = join(here, '.build', 'local-scenario.mjs');
+  await build({
+    entryPoints: [join(here, 'local-scenario.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    packages: 'external', outfile, logLevel: 'warning',
+  });
+  const results = [];
+  for (const s of scenarios) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = spawnSync(process.execPath, [outfile, s.id, corpus, String(WORDS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) {
+        process.stderr.write(r.stderr);
+        throw new Error(`scenario ${s.id} failed with exit code ${r.status}`);
+      }
+      const res = JSON.parse(r.stdout.trim().split('\n').pop());
+      if (res.words !== WORDS) throw new Error(`scenario ${s.id} counted ${res.words} words, expected ${WORDS}`);
+      runs.push(res);
+      process.stderr.write(`  ${s.id} run ${i + 1}: ${(res.wordsPerSec / 1e6).toFixed(2)}M words/s\n`);
+    }
+    const pick = (k) => median(runs.map((r) => r[k]));
+    results.push({
+      scenario: s.id, name: s.name, target: s.target, runs: runs.length,
+      wordsPerSec: pick('wordsPerSec'), seconds: pick('seconds'), peakRssMb: pick('peakRssMb'),
+      completeLatencyP50Ms: pick('completeLatencyP50Ms'), completeLatencyP99Ms: pick('completeLatencyP99Ms'),
+      all: runs,
+    });
+  }
+  const ceiling = results.find((r) => r.scenario === 'ceiling').wordsPerSec;
+  for (const r of results) r.ratioToCeiling = r.wordsPerSec / ceiling;
+
+  const rows = [['scenario', 'words/s', 'x ceiling', 'complete p50/p99 ms', 'peak RSS MB', 'target', 'met']];
+  for (const r of results) {
+    rows.push([
+      r.name, `${(r.wordsPerSec / 1e6).toFixed(2)}M`, r.ratioToCeiling.toFixed(2),
+      r.completeLatencyP50Ms == null ? '-' : `${r.completeLatencyP50Ms.toFixed(2)} / ${r.completeLatencyP99Ms.toFixed(2)}`,
+      r.peakRssMb.toFixed(0), r.target == null ? '-' : `${r.target / 1e6}M`, r.target == null ? '-' : r.wordsPerSec >= r.target ? 'yes' : 'NO',
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  const fmt = (row) => row.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  console.log(`\nword count, ${WORDS.toLocaleString()} words, median of ${RUNS} runs, node ${process.version}`);
+  console.log(fmt(rows[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) console.log(fmt(row));
+
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `local-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results }, null, 2));
+  console.log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
