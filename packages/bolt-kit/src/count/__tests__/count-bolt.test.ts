@@ -1,0 +1,68 @@
+import { FixedTupleSpout, LocalCluster, TopologyBuilder, completeTopology, type Values } from '@gale/runtime';
+import { CountBolt } from '@gale/bolt-kit';
+
+const words = 'a b a c b a d a b c e'.split(' ');
+
+function build(count: CountBolt, tuples: Values[], fields: string[] = ['word'], key = 'word') {
+  const b = new TopologyBuilder();
+  b.setSpout('src', new FixedTupleSpout(tuples, fields));
+  b.setBolt('count', count, 3).fieldsGrouping('src', [key]);
+  return b.build({ name: 'count' });
+}
+
+/** Highest count emitted per key: the final count, since each key's counts rise in order. */
+function finals(emitted: Values[]): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const [k, n] of emitted) m[String(k)] = Math.max(m[String(k)] ?? 0, n as number);
+  return m;
+}
+
+describe('CountBolt', () => {
+  it('emits [key, newCount] on every update', async () => {
+    const out = await completeTopology(build(new CountBolt(), words.map((w) => [w])));
+    const emitted = out.emitted('count');
+    expect(emitted).toHaveLength(words.length);
+    expect(finals(emitted)).toEqual({ a: 4, b: 3, c: 2, d: 1, e: 1 });
+    // Per key, counts arrive as 1, 2, 3, ...
+    expect(emitted.filter(([k]) => k === 'a').map(([, n]) => n)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('emits nothing when emit is false', async () => {
+    const out = await completeTopology(build(new CountBolt({ emit: false }), words.map((w) => [w])));
+    expect(out.emitted('count')).toEqual([]);
+  });
+
+  it('counts another field and names its outputs', async () => {
+    const tuples = words.map((w, i) => [i, w]);
+    const topology = build(new CountBolt({ keyField: 'tag', outputFields: ['key', 'n'] }), tuples, ['id', 'tag'], 'tag');
+    expect(topology.components.get('count')!.streams.get('default')!.fields.names).toEqual(['key', 'n']);
+    const out = await completeTopology(topology);
+    expect(finals(out.emitted('count'))).toEqual({ a: 4, b: 3, c: 2, d: 1, e: 1 });
+  });
+
+  it('defaults its output fields to [keyField, count]', () => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new FixedTupleSpout([], ['user']));
+    b.setBolt('count', new CountBolt({ keyField: 'user' })).fieldsGrouping('src', ['user']);
+    expect(b.build({ name: 'c' }).components.get('count')!.streams.get('default')!.fields.names).toEqual(['user', 'count']);
+  });
+
+  it('reports an input without the key field', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new FixedTupleSpout([['x']], ['other']));
+    b.setBolt('count', new CountBolt()).shuffleGrouping('src');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'c' }));
+      expect(await t.waitUntil(() => t.errors('count').length > 0, 10_000)).toBe(true);
+      expect(t.errors('count')[0]!.message).toMatch(/no field "word"/);
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new CountBolt({ keyField: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    expect(() => new CountBolt({ outputFields: ['a'] as unknown as [string, string] })).toThrow(/exactly two/);
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FixedTupleSpout, LocalCluster, TopologyBuilder, type BasicBolt, type Values } from '@gale/runtime';
+import { CountsFileSinkBolt, FileSinkBolt, formatTabSeparated } from '@gale/bolt-kit';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gale-sink-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs src(tuples) --global--> sink until done, then kills the topology so cleanup() writes. */
+async function runSink(sink: BasicBolt, tuples: Values[], fields: string[], parallelism = 1): Promise<{ errors: string[] }> {
+  const b = new TopologyBuilder();
+  b.setSpout('src', new FixedTupleSpout(tuples, fields));
+  b.setBolt('sink', sink, parallelism).globalGrouping('src');
+  const cluster = new LocalCluster();
+  try {
+    const t = await cluster.submit(b.build({ name: 'sink' }));
+    expect(await t.waitUntilDone(10_000)).toBe(true);
+    await cluster.kill('sink');
+    return { errors: t.errors().map((e) => e.message) };
+  } finally {
+    await cluster.shutdown(0);
+  }
+}
+
+describe('FileSinkBolt', () => {
+  it('writes one tab-separated line per tuple, in arrival order, when the topology is killed', async () => {
+    const path = join(dir, 'out.tsv');
+    const tuples: Values[] = [['a', 1], ['b', 2], ['c', { x: 1 }], ['d', null]];
+    const { errors } = await runSink(new FileSinkBolt({ path }), tuples, ['k', 'v']);
+    expect(errors).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe('a\t1\nb\t2\nc\t{"x":1}\nd\tnull\n');
+    // The temporary file was renamed away.
+    expect(readdirSync(dir)).toEqual(['out.tsv']);
+  });
+
+  it('uses a custom format, creates parent directories and replaces an existing file', async () => {
+    const path = join(dir, 'nested', 'deeper', 'out.txt');
+    await runSink(new FileSinkBolt({ path, format: (v) => `${String(v[0])}=${String(v[1])}` }), [['a', 1]], ['k', 'v']);
+    expect(readFileSync(path, 'utf8')).toBe('a=1\n');
+    await runSink(new FileSinkBolt({ path }), [['z', 9]], ['k', 'v']);
+    expect(readFileSync(path, 'utf8')).toBe('z\t9\n');
+  });
+
+  it('writes an empty file when no tuple arrived', async () => {
+    const path = join(dir, 'empty.txt');
+    await runSink(new FileSinkBolt({ path }), [], ['k']);
+    expect(readFileSync(path, 'utf8')).toBe('');
+  });
+
+  it('reports a failed write as GALE_ERR_FILE_WRITE and leaves no temporary file', async () => {
+    writeFileSync(join(dir, 'file'), 'not a directory');
+    const path = join(dir, 'file', 'out.txt');
+    const { errors } = await runSink(new FileSinkBolt({ path }), [['a']], ['k']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`cannot write output file ${path}`);
+    expect(readdirSync(dir)).toEqual(['file']);
+  });
+
+  it('refuses to run as more than one task', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new FixedTupleSpout([], ['k']));
+    b.setBolt('sink', new FileSinkBolt({ path: join(dir, 'x') }), 2).globalGrouping('src');
+    const cluster = new LocalCluster();
+    try {
+      await expect(cluster.submit(b.build({ name: 's' }))).rejects.toMatchObject({ code: 'GALE_ERR_BOLT_PREPARE', cause: { code: 'GALE_ERR_SINGLE_TASK_ONLY' } });
+    } finally {
+      await cluster.shutdown(0);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('formats objects as JSON and other values with String()', () => {
+    expect(formatTabSeparated(['a', 1, true, undefined, [1, 2], { k: 'v' }])).toBe('a\t1\ttrue\tundefined\t[1,2]\t{"k":"v"}');
+    expect(formatTabSeparated([])).toBe('');
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new FileSinkBolt({ path: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    expect(() => new FileSinkBolt({ path: 'x', format: 'json' as unknown as () => string })).toThrow(/format must be a function/);
+  });
+});
+
+describe('CountsFileSinkBolt', () => {
+  it('keeps the latest count per key and writes them by count descending, then key ascending', async () => {
+    const path = join(dir, 'counts.tsv');
+    const tuples: Values[] = [
+      ['b', 1], ['a', 1], ['b', 2], ['C', 1], ['c', 1], ['a', 2], ['z', 5], ['z', 2], ['d', 2], ['aa', 2], ['B', 2],
+    ];
+    const { errors } = await runSink(new CountsFileSinkBolt({ path }), tuples, ['word', 'count']);
+    expect(errors).toEqual([]);
+    // z's latest count is 2 (not its maximum); uppercase sorts before lowercase (code-unit order).
+    expect(readFileSync(path, 'utf8')).toBe('B\t2\na\t2\naa\t2\nb\t2\nd\t2\nz\t2\nC\t1\nc\t1\n');
+  });
+
+  it('reads custom key and count fields', async () => {
+    const path = join(dir, 'counts.tsv');
+    await runSink(new CountsFileSinkBolt({ path, keyField: 'user', countField: 'n' }), [[3, 'x', 'ann'], [7, 'y', 'bob']], ['n', 'other', 'user']);
+    expect(readFileSync(path, 'utf8')).toBe('bob\t7\nann\t3\n');
+  });
+
+  it('writes an empty file when no counts arrived', async () => {
+    const path = join(dir, 'counts.tsv');
+    await runSink(new CountsFileSinkBolt({ path }), [], ['word', 'count']);
+    expect(readFileSync(path, 'utf8')).toBe('');
+  });
+
+  it('refuses to run as more than one task', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new FixedTupleSpout([], ['word', 'count']));
+    b.setBolt('sink', new CountsFileSinkBolt({ path: join(dir, 'x') }), { parallelism: 1, numTasks: 2 }).globalGrouping('src');
+    const cluster = new LocalCluster();
+    try {
+      await expect(cluster.submit(b.build({ name: 's' }))).rejects.toMatchObject({ cause: { code: 'GALE_ERR_SINGLE_TASK_ONLY' } });
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+});

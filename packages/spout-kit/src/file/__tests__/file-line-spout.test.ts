@@ -1,0 +1,233 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BaseBasicBolt, BaseRichBolt, FailedException, LocalCluster, TopologyBuilder, completeTopology, type OutputCollector,
+  type SpoutOutputCollector, type Topology, type TopologyContext, type Tuple,
+} from '@gale/runtime';
+import { FileLineSpout, FileNotFoundError, type FileLineSpoutOptions } from '@gale/spout-kit';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gale-fls-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Message ids acked to the spout (all tasks; tests run one at a time). */
+const acked: number[] = [];
+/** The spout instance of the running test's task. */
+let probe: RecordingSpout | undefined;
+
+class RecordingSpout extends FileLineSpout {
+  override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
+    await super.open(context, collector);
+    probe = this;
+  }
+  override ack(messageId: unknown): void {
+    acked.push(messageId as number);
+    super.ack(messageId);
+  }
+}
+
+class Sink extends BaseBasicBolt {
+  declareOutputFields(): void {}
+  execute(): void {}
+}
+
+beforeEach(() => {
+  acked.length = 0;
+  probe = undefined;
+});
+
+function topology(options: FileLineSpoutOptions, bolt: BaseBasicBolt | BaseRichBolt = new Sink(), spoutParallelism = 1): Topology {
+  const b = new TopologyBuilder();
+  b.setSpout('lines', new RecordingSpout(options), spoutParallelism);
+  b.setBolt('sink', bolt).shuffleGrouping('lines');
+  return b.build({ name: 'file-lines' });
+}
+
+/** Line start offsets of a file, like `grep -b ''`. */
+function lineStarts(bytes: Buffer): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    starts.push(at);
+    const nl = bytes.indexOf(0x0a, at);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  return starts;
+}
+
+describe('FileLineSpout', () => {
+  const content = 'first\r\nsecond line\n\n\r\ncafé naïve\n\u{1F600}\nno newline at end';
+  const lines = ['first', 'second line', '', '', 'café naïve', '\u{1F600}', 'no newline at end'];
+
+  it('emits one tuple per line, empty lines included, with byte offsets as message ids', async () => {
+    const path = file('a.txt', content);
+    const out = await completeTopology(topology({ path }));
+    expect(out.emitted('lines')).toEqual(lines.map((l) => [l]));
+    expect(acked).toEqual(lineStarts(readFileSync(path)));
+    expect(probe!.isExhausted()).toBe(true);
+  });
+
+  it('names its output field', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('lines', new FileLineSpout({ path: file('a.txt', 'x\n'), field: 'text' }));
+    b.setBolt('sink', new Sink()).shuffleGrouping('lines');
+    expect(b.build({ name: 't' }).components.get('lines')!.streams.get('default')!.fields.names).toEqual(['text']);
+  });
+
+  it('gives the same result whatever the chunk size', async () => {
+    const path = file('a.txt', content);
+    for (const chunkBytes of [1, 2, 3, 5, 8, 13]) {
+      acked.length = 0;
+      const out = await completeTopology(topology({ path, chunkBytes }));
+      expect(out.emitted('lines')).toEqual(lines.map((l) => [l]));
+      expect(acked).toEqual(lineStarts(readFileSync(path)));
+    }
+  });
+
+  it('reads a file of many chunks in order, buffering only a few chunks at a time', async () => {
+    const all: string[] = [];
+    for (let i = 0; i < 100_000; i++) all.push(`line ${i} ${'x'.repeat(i % 50)}`);
+    const path = file('big.txt', all.join('\n') + '\n');
+    expect(readFileSync(path).length).toBeGreaterThan(8 * 256 * 1024);
+    const out = await completeTopology(topology({ path }));
+    const got = out.emitted('lines');
+    expect(got.length).toBe(all.length);
+    expect(got.every((v, i) => v[0] === all[i])).toBe(true);
+  });
+
+  it('emits nothing for an empty file and is exhausted', async () => {
+    const out = await completeTopology(topology({ path: file('empty.txt', '') }));
+    expect(out.emitted('lines')).toEqual([]);
+    expect(probe!.isExhausted()).toBe(true);
+  });
+
+  it('decodes latin1 when asked', async () => {
+    const path = file('l1.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const out = await completeTopology(topology({ path, encoding: 'latin1' }));
+    expect(out.emitted('lines')).toEqual([['café']]);
+  });
+
+  it('replays a failed line, with the same offset, until it is acked', async () => {
+    /** Fails each line the first time it sees it. */
+    const seen = new Set<string>();
+    const executed: string[] = [];
+    class FailFirst extends BaseBasicBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        const line = t.getStringByField('line');
+        executed.push(line);
+        if (!seen.has(line)) {
+          seen.add(line);
+          throw new FailedException('first attempt');
+        }
+      }
+    }
+    const all = Array.from({ length: 200 }, (_, i) => `line ${i}`);
+    const path = file('r.txt', all.join('\n') + '\n');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(topology({ path, chunkBytes: 64 }, new FailFirst()));
+      expect(await t.waitUntilDone(20_000)).toBe(true);
+      const stats = t.stats().find((s) => s.component === 'lines')!;
+      expect(stats).toMatchObject({ emitted: 400, acked: 200, failed: 200 });
+      expect(t.errors()).toEqual([]);
+    } finally {
+      await cluster.shutdown(0);
+    }
+    expect(executed.filter((l) => l === 'line 7')).toEqual(['line 7', 'line 7']);
+    expect([...acked].sort((a, b) => a - b)).toEqual(lineStarts(readFileSync(path)));
+  });
+
+  it('is not exhausted while emitted lines are unacked', async () => {
+    const held: Tuple[] = [];
+    let collector: OutputCollector | undefined;
+    class Hold extends BaseRichBolt {
+      declareOutputFields(): void {}
+      override prepare(context: TopologyContext, c: OutputCollector): void {
+        super.prepare(context, c);
+        collector = c;
+      }
+      execute(t: Tuple): void {
+        held.push(t);
+      }
+    }
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(topology({ path: file('h.txt', 'a\nb\nc\n') }, new Hold()));
+      expect(await t.waitUntil(() => held.length === 3, 10_000)).toBe(true);
+      expect(probe!.isExhausted()).toBe(false);
+      for (const tuple of held) collector!.ack(tuple);
+      expect(await t.waitUntilDone(10_000)).toBe(true);
+      expect(probe!.isExhausted()).toBe(true);
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
+  it('works without ackers (every emit completes at once)', async () => {
+    const out = await completeTopology(topology({ path: file('a.txt', content) }), { config: { ackers: 0 } });
+    expect(out.emitted('lines')).toHaveLength(lines.length);
+  });
+
+  it('fails to open a missing file with GALE_ERR_FILE_NOT_FOUND naming the path', async () => {
+    const path = join(dir, 'missing.txt');
+    const cluster = new LocalCluster();
+    try {
+      const err = await cluster.submit(topology({ path })).then(() => undefined, (e: unknown) => e as Error & { code: string });
+      expect(err).toMatchObject({ code: 'GALE_ERR_SPOUT_OPEN' });
+      expect(err!.message).toContain(path);
+      expect(err!.cause).toBeInstanceOf(FileNotFoundError);
+      expect(err!.cause).toMatchObject({ code: 'GALE_ERR_FILE_NOT_FOUND', path });
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
+  it('refuses a directory with GALE_ERR_FILE_READ', async () => {
+    const cluster = new LocalCluster();
+    try {
+      await expect(cluster.submit(topology({ path: dir }))).rejects.toMatchObject({ cause: { code: 'GALE_ERR_FILE_READ' } });
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
+  it('refuses to run as more than one task', async () => {
+    const cluster = new LocalCluster();
+    try {
+      await expect(cluster.submit(topology({ path: file('a.txt', 'x\n') }, new Sink(), 2)))
+        .rejects.toMatchObject({ cause: { code: 'GALE_ERR_SINGLE_TASK_ONLY' } });
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
+  it('rejects bad options when constructed', () => {
+    expect(() => new FileLineSpout({ path: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    expect(() => new FileLineSpout({ path: 'x', chunkBytes: 0 })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    expect(() => new FileLineSpout({ path: 'x', encoding: 'utf16le' as 'utf8' })).toThrow(/encoding must be one of/);
+  });
+
+  it('closes idempotently', async () => {
+    const cluster = new LocalCluster();
+    try {
+      await cluster.submit(topology({ path: file('a.txt', 'x\n') }));
+    } finally {
+      await cluster.shutdown(0);
+    }
+    await probe!.close();
+    await probe!.close();
+  });
+});

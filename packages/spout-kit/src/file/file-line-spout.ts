@@ -1,0 +1,237 @@
+import { open as openFile, type FileHandle } from 'node:fs/promises';
+import {
+  BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
+} from '@gale/runtime';
+import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
+import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
+
+/** Options of {@link FileLineSpout}. */
+export interface FileLineSpoutOptions {
+  /** The text file to read. Resolved against the process's working directory. */
+  path: string;
+  /** Name of the single output field (default `line`). */
+  field?: string;
+  /** How line bytes are decoded (default `utf8`). Only ASCII-compatible encodings are accepted. */
+  encoding?: FileLineEncoding;
+  /** Bytes per read (default 256 KiB). At most about two reads' worth of lines are buffered. */
+  chunkBytes?: number;
+}
+
+/** Default bytes per read. */
+export const FILE_LINE_CHUNK_BYTES = 256 * 1024;
+
+/** Consecutive failed reads after which the spout gives up on the rest of the file. */
+const MAX_READ_ATTEMPTS = 3;
+
+/** Per-task state, created in `open()` (instances are deep-copied per task before it). */
+interface ReadState {
+  readonly handle: FileHandle;
+  readonly decoder: LineDecoder;
+  /** Buffered lines not yet emitted, from `head` on, with their byte offsets. */
+  lines: string[];
+  offsets: number[];
+  head: number;
+  /** Next file position to read. */
+  readPos: number;
+  /** The read in flight, if any; it never rejects. */
+  reading: Promise<void> | undefined;
+  eof: boolean;
+  readFailures: number;
+  /** Emitted but not yet acked: offset → line (what a replay re-emits). */
+  readonly unacked: Map<number, string>;
+  /** Offsets of failed lines, served before new lines. */
+  replay: number[];
+  replayHead: number;
+  closed: boolean;
+}
+
+/**
+ * Emits one tuple `[line]` per line of a text file, with the byte offset of the line's start
+ * as message id, and replays lines whose tuple tree failed or timed out (at-least-once).
+ *
+ * - `\n` ends a line and a `\r` before it is removed (CRLF files); a last line without a
+ *   newline is emitted (also without a trailing `\r`); empty lines are emitted as `''`.
+ * - The file is read asynchronously in chunks of `chunkBytes`, ahead of demand, holding at
+ *   most about two chunks of lines; `nextTuple()` emits exactly one line per call and costs
+ *   an array read and a map insert when lines are buffered. When it has nothing buffered it
+ *   returns the pending read, so the executor resumes the moment data arrives.
+ * - Emitted lines are kept until acked; a failed line is re-emitted, with the same message
+ *   id, before any new line.
+ * - `isExhausted()` is true once the whole file was read and every line was acked.
+ *
+ * It must run as a single task (parallelism 1, numTasks 1): every task would read the
+ * whole file. `open()` throws a `TopologyError` with code `GALE_ERR_SINGLE_TASK_ONLY`
+ * otherwise, a {@link FileNotFoundError} (`GALE_ERR_FILE_NOT_FOUND`) when the file does not
+ * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A read
+ * that fails later is reported through the collector and retried on the next call; after 3
+ * consecutive failures the spout reports that it gives up and ends the input early.
+ *
+ * ```ts
+ * builder.setSpout('lines', new FileLineSpout({ path: 'input.txt' }));
+ * ```
+ */
+export class FileLineSpout extends BaseRichSpout {
+  private readonly path: string;
+  private readonly field: string;
+  private readonly encoding: FileLineEncoding;
+  private readonly chunkBytes: number;
+  private state: ReadState | undefined;
+
+  constructor(options: FileLineSpoutOptions) {
+    super();
+    if (typeof options?.path !== 'string' || options.path.length === 0) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout needs { path: string }, got path ${JSON.stringify(options?.path)}`);
+    }
+    const encoding = options.encoding ?? 'utf8';
+    if (!FILE_LINE_ENCODINGS.includes(encoding)) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout encoding must be one of ${FILE_LINE_ENCODINGS.join(', ')}, got ${JSON.stringify(encoding)}`);
+    }
+    const chunkBytes = options.chunkBytes ?? FILE_LINE_CHUNK_BYTES;
+    if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout chunkBytes must be an integer >= 1, got ${JSON.stringify(chunkBytes)}`);
+    }
+    this.path = options.path;
+    this.field = options.field ?? 'line';
+    this.encoding = encoding;
+    this.chunkBytes = chunkBytes;
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare([this.field]);
+  }
+
+  override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
+    await super.open(context, collector);
+    assertSingleTask(context, 'FileLineSpout');
+    let handle: FileHandle;
+    try {
+      handle = await openFile(this.path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileNotFoundError(this.path, { cause: err });
+      throw new FileReadError(this.path, `cannot open input file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      if ((await handle.stat()).isDirectory()) {
+        throw new FileReadError(this.path, `input path ${this.path} is a directory, not a file`);
+      }
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    this.state = {
+      handle,
+      decoder: new LineDecoder(this.encoding),
+      lines: [],
+      offsets: [],
+      head: 0,
+      readPos: 0,
+      reading: undefined,
+      eof: false,
+      readFailures: 0,
+      unacked: new Map(),
+      replay: [],
+      replayHead: 0,
+      closed: false,
+    };
+    this.startRead(this.state);
+  }
+
+  nextTuple(): void | Promise<void> {
+    const s = this.state;
+    if (s === undefined || s.closed) return;
+    if (s.replayHead < s.replay.length) {
+      const offset = s.replay[s.replayHead++]!;
+      if (s.replayHead === s.replay.length) {
+        s.replay = [];
+        s.replayHead = 0;
+      }
+      const line = s.unacked.get(offset);
+      if (line !== undefined) this.collector.emit([line], offset);
+      return;
+    }
+    if (s.head < s.lines.length) {
+      const line = s.lines[s.head]!;
+      const offset = s.offsets[s.head]!;
+      s.head++;
+      s.unacked.set(offset, line);
+      this.collector.emit([line], offset);
+      // Read ahead while less than a chunk is buffered, so the next call rarely waits.
+      if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) this.startRead(s);
+      return;
+    }
+    if (s.eof) return;
+    return s.reading ?? this.startRead(s);
+  }
+
+  override ack(messageId: unknown): void {
+    this.state?.unacked.delete(messageId as number);
+  }
+
+  override fail(messageId: unknown): void {
+    const s = this.state;
+    if (s !== undefined && s.unacked.has(messageId as number)) s.replay.push(messageId as number);
+  }
+
+  /** True once the file was read to its end and every line emitted was acked. */
+  isExhausted(): boolean {
+    const s = this.state;
+    return s !== undefined && s.eof && s.reading === undefined && s.head >= s.lines.length
+      && s.replayHead >= s.replay.length && s.unacked.size === 0;
+  }
+
+  /** Closes the file after any read in flight. Idempotent. */
+  override async close(): Promise<void> {
+    const s = this.state;
+    if (s === undefined || s.closed) return;
+    s.closed = true;
+    await s.reading;
+    await s.handle.close();
+  }
+
+  /** Bytes of file covered by buffered, not yet emitted lines. */
+  private bufferedBytes(s: ReadState): number {
+    return s.head < s.offsets.length ? s.decoder.offset - s.offsets[s.head]! : 0;
+  }
+
+  private startRead(s: ReadState): Promise<void> {
+    const p = this.readChunk(s).finally(() => {
+      s.reading = undefined;
+    });
+    s.reading = p;
+    return p;
+  }
+
+  private async readChunk(s: ReadState): Promise<void> {
+    const buf = Buffer.allocUnsafe(this.chunkBytes);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await s.handle.read(buf, 0, buf.length, s.readPos));
+    } catch (err) {
+      if (s.closed) return;
+      s.readFailures++;
+      const at = `reading ${this.path} at byte ${s.readPos}`;
+      this.collector.reportError(new FileReadError(this.path, `${at} failed: ${(err as Error).message}`, { cause: err, retriable: true }));
+      if (s.readFailures >= MAX_READ_ATTEMPTS) {
+        this.collector.reportError(new FileReadError(this.path, `${at} failed ${MAX_READ_ATTEMPTS} times; giving up, the rest of the file is not emitted`, { cause: err }));
+        s.eof = true;
+      }
+      return;
+    }
+    if (s.closed) return;
+    s.readFailures = 0;
+    if (s.head > 0) {
+      // Drop emitted lines so the buffer stays bounded even when reads land before it drains.
+      s.lines = s.lines.slice(s.head);
+      s.offsets = s.offsets.slice(s.head);
+      s.head = 0;
+    }
+    if (bytesRead === 0) {
+      s.decoder.end(s.lines, s.offsets);
+      s.eof = true;
+      return;
+    }
+    s.readPos += bytesRead;
+    s.decoder.push(buf.subarray(0, bytesRead), s.lines, s.offsets);
+  }
+}

@@ -1,0 +1,210 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BaseBasicBolt, FailedException, LocalCluster, ParamSet, TopologyBuilder, type BasicOutputCollector,
+  type OutputFieldsDeclarer, type Tuple,
+} from '@gale/runtime';
+import { CountBolt, CountsFileSinkBolt } from '@gale/bolt-kit';
+import { FileLineSpout } from '@gale/spout-kit';
+import wordCount, { buildWordCount, forEachAsciiWord, SplitWordsBolt } from '../word-count.js';
+
+const SAMPLE = join(__dirname, '..', 'data', 'sample.txt');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gale-wc-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The reference: the shell pipeline the topology must match, as word → count. */
+function shellCounts(file: string): Map<string, number> {
+  const script = `export LC_ALL=C; tr 'A-Z' 'a-z' < "$1" | tr -cs 'a-z0-9' '\\n' | grep -v '^$' | sort | uniq -c`;
+  const out = execFileSync('bash', ['-c', script, 'bash', file], { encoding: 'utf8' });
+  const counts = new Map<string, number>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+) (\S+)$/.exec(line);
+    if (m !== null) counts.set(m[2]!, Number(m[1]));
+    else expect(line).toBe('');
+  }
+  return counts;
+}
+
+/** Parses the sink's `word<TAB>count` file, checking its order as it goes. */
+function readCounts(file: string): Map<string, number> {
+  const text = readFileSync(file, 'utf8');
+  const counts = new Map<string, number>();
+  if (text === '') return counts;
+  expect(text.endsWith('\n')).toBe(true);
+  let prev: [string, number] | undefined;
+  for (const line of text.slice(0, -1).split('\n')) {
+    const [word, n] = line.split('\t');
+    const row: [string, number] = [word!, Number(n)];
+    expect(counts.has(row[0])).toBe(false);
+    if (prev !== undefined) {
+      // Count descending, then word ascending.
+      expect(prev[1] > row[1] || (prev[1] === row[1] && prev[0] < row[0])).toBe(true);
+    }
+    counts.set(row[0], row[1]);
+    prev = row;
+  }
+  return counts;
+}
+
+async function runToCompletion(topology: ReturnType<typeof buildWordCount>): Promise<void> {
+  const cluster = new LocalCluster();
+  try {
+    const t = await cluster.submit(topology);
+    expect(await t.waitUntilDone(30_000)).toBe(true);
+    expect(t.errors()).toEqual([]);
+    await cluster.kill(t.name);
+  } finally {
+    await cluster.shutdown(0);
+  }
+}
+
+function sorted(m: Map<string, number>): [string, number][] {
+  return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+describe('word-count topology', () => {
+  it('counts the bundled sample exactly like tr | sort | uniq -c', async () => {
+    const output = join(dir, 'counts.tsv');
+    await runToCompletion(buildWordCount({ input: SAMPLE, output }));
+    const expected = shellCounts(SAMPLE);
+    expect(expected.size).toBeGreaterThan(500);
+    expect(sorted(readCounts(output))).toEqual(sorted(expected));
+  });
+
+  it('matches the shell on CRLF, non-ASCII, digits, empty lines and a last line without newline', async () => {
+    const input = join(dir, 'tricky.txt');
+    const parts: (string | Buffer)[] = [
+      '\uFEFFFirst line, with a BOM.\r\n',
+      '\r\n',
+      '\n',
+      'Café NAÏVE naïve café cafe\u0301 x\r\n',
+      'Kelvin \u212A and \u0130stanbul: \u212Aelvin \u0130i; ligature \uFB01ne; fullwidth \uFF21\uFF11 A1\n',
+      'digits 007 42 4,2 4.2 3rd 2nd 1st\n',
+      'tabs\there\tand\u00A0nbsp and\u2003em-space\r\n',
+      'mid\rline carriage\rreturns\n',
+      'emoji \u{1F600}smile\u{1F600} end\n',
+      Buffer.from([0x6c, 0x61, 0x74, 0x69, 0x6e, 0x31, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6b, 0x0a]), // invalid UTF-8
+      'UPPER lower MiXeD upper LOWER mixed\n',
+      '   \n',
+      '--- !!! ...\n',
+      'The end, without a newline',
+    ];
+    writeFileSync(input, Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))));
+    const output = join(dir, 'counts.tsv');
+    await runToCompletion(buildWordCount({ input, output }));
+    const got = readCounts(output);
+    expect(sorted(got)).toEqual(sorted(shellCounts(input)));
+    // Spot checks of the intent, independent of the shell.
+    expect(got.get('caf')).toBe(3);
+    expect(got.get('na')).toBe(2);
+    expect(got.get('ve')).toBe(2);
+    expect(got.has('kelvin')).toBe(true);
+    expect(got.get('elvin')).toBe(1);
+    expect(got.get('newline')).toBe(1);
+  });
+
+  it('writes an empty file for empty input', async () => {
+    const input = join(dir, 'empty.txt');
+    writeFileSync(input, '');
+    const output = join(dir, 'out', 'counts.tsv');
+    await runToCompletion(buildWordCount({ input, output }));
+    expect(readFileSync(output, 'utf8')).toBe('');
+  });
+
+  it('reads input and output from --set params through the default export', () => {
+    const params = new ParamSet({ input: SAMPLE, output: join(dir, 'x.tsv') });
+    const t = wordCount(params);
+    expect(t.name).toBe('word-count');
+    expect([...t.components.keys()].sort()).toEqual(['count', 'lines', 'sink', 'split']);
+    expect(params.unconsumed()).toEqual([]);
+    expect(() => wordCount(new ParamSet({ input: SAMPLE }))).toThrow(expect.objectContaining({ code: 'GALE_ERR_MISSING_PARAM' }));
+  });
+
+  it('splits on every non-[A-Za-z0-9] character and lower-cases ASCII only', () => {
+    const words = (line: string): string[] => {
+      const out: string[] = [];
+      forEachAsciiWord(line, (w) => out.push(w));
+      return out;
+    };
+    expect(words('')).toEqual([]);
+    expect(words('  ')).toEqual([]);
+    expect(words('Hello, World!')).toEqual(['hello', 'world']);
+    expect(words("don't stop-me 4ever x2")).toEqual(['don', 't', 'stop', 'me', '4ever', 'x2']);
+    expect(words('café\u212Aelvin\u0130X')).toEqual(['caf', 'elvin', 'x']);
+    expect(words('ABC')).toEqual(['abc']);
+    expect(words('a\tb\rc')).toEqual(['a', 'b', 'c']);
+  });
+
+  describe('with ~10% of word tuples failing', () => {
+    /** Line offsets acked to the spout, across its task copies. */
+    const acked: number[] = [];
+
+    class RecordingLineSpout extends FileLineSpout {
+      override ack(messageId: unknown): void {
+        acked.push(messageId as number);
+        super.ack(messageId);
+      }
+    }
+
+    /** Fails about one word tuple in ten, from a seeded generator, so runs are reproducible. */
+    class FlakyBolt extends BaseBasicBolt {
+      private state = 0x9e3779b9;
+      declareOutputFields(d: OutputFieldsDeclarer): void {
+        d.declare(['word']);
+      }
+      execute(t: Tuple, c: BasicOutputCollector): void {
+        // xorshift32
+        let x = this.state;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        this.state = x >>> 0;
+        if (this.state % 10 === 0) throw new FailedException('flaky');
+        c.emit([t.getValue(0)]);
+      }
+    }
+
+    it('replays failed lines until every line offset is acked exactly once; no word is lost', async () => {
+      acked.length = 0;
+      const output = join(dir, 'counts.tsv');
+      const b = new TopologyBuilder();
+      b.setSpout('lines', new RecordingLineSpout({ path: SAMPLE }));
+      b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
+      b.setBolt('flaky', new FlakyBolt(), 2).shuffleGrouping('split');
+      b.setBolt('count', new CountBolt(), 2).fieldsGrouping('flaky', ['word']);
+      b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
+      const cluster = new LocalCluster();
+      let failed = 0;
+      try {
+        const t = await cluster.submit(b.build({ name: 'word-count-flaky' }));
+        expect(await t.waitUntilDone(30_000)).toBe(true);
+        failed = t.stats().find((s) => s.component === 'lines')!.failed;
+        await cluster.kill(t.name);
+      } finally {
+        await cluster.shutdown(0);
+      }
+      expect(failed).toBeGreaterThan(10);
+
+      // Every line start of the file, as byte offsets.
+      const bytes = readFileSync(SAMPLE);
+      const starts = [0];
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.push(i + 1);
+      expect([...acked].sort((a, b) => a - b)).toEqual(starts);
+
+      // Replays re-count the words of a replayed line: at least the true count, never less.
+      const expected = shellCounts(SAMPLE);
+      const got = readCounts(output);
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [word, n] of expected) expect(got.get(word)).toBeGreaterThanOrEqual(n);
+      expect([...got.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan([...expected.values()].reduce((a, b) => a + b, 0));
+    });
+  });
+});
