@@ -259,15 +259,18 @@ export class SpoutExecutor extends ExecutorBase {
         budget -= emitted;
       }
     }
-    if (idleTasks >= n && !this.busy && this.outbox.size === 0 && this.waitMs > 0) {
-      // Nothing to emit (or pending is full): back off instead of spinning.
+    if (idleTasks >= n && !this.busy && this.outbox.size === 0) {
+      // Nothing to emit: ask again after spoutWaitMs (0: on the next loop turn) instead of
+      // spinning. When every task is at maxSpoutPending, an ack wakes the spout instead.
       const allCapped = this.tasks.every((t) => t.pending.size >= t.maxPending);
       if (!allCapped) {
         this.waiting = true;
-        this.rt.scheduler.after(this.waitMs, () => {
+        const retry = (): void => {
           this.waiting = false;
           this.rt.wake();
-        });
+        };
+        if (this.waitMs > 0) this.rt.scheduler.after(this.waitMs, retry);
+        else this.rt.scheduler.defer(retry);
       }
     }
     return progress;

@@ -168,3 +168,35 @@ describe('errors, ticks and async bolts', () => {
       .rejects.toThrow(/did not complete within 200 ms \(s: pending 1/);
   });
 });
+
+describe('spout wait', () => {
+  it('with spoutWaitMs 0 an idle spout is polled again on the next loop turn', async () => {
+    const { FeederSpout } = await import('@gale/runtime');
+    const feeder = new FeederSpout(['x']);
+    let executed = 0;
+    class Sink extends BaseBasicBolt {
+      declareOutputFields(): void {}
+      execute(): void {
+        executed++;
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('feed', () => feeder);
+    b.setBolt('sink', new Sink()).shuffleGrouping('feed');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'wait0' }), { config: { spoutWaitMs: 0 } });
+      expect(await t.waitUntilIdle(5000)).toBe(true);
+      // Feed from a timer so nothing but the spout's own polling can pick it up.
+      await new Promise<void>((resolve) => setTimeout(() => {
+        feeder.feed(['a']);
+        resolve();
+      }, 20));
+      const deadline = Date.now() + 5000;
+      while (executed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(executed).toBe(1);
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+});
