@@ -1,0 +1,71 @@
+// One benchmark scenario in a fresh process; prints one JSON line. Run by bench/run.mjs.
+//   ceiling: the same file reading, splitter and Map counting as plain function calls
+//   unacked: FileLineSpout -> SplitWordsBolt (2) -> CountBolt (2, no emit), ackers 0
+//   acked:   the same with one acker: every line is a tuple tree of ~12 word tuples
+import { readFile } from 'node:fs/promises';
+import { LocalCluster, TopologyBuilder } from '@gale/runtime';
+import { FileLineSpout } from '@gale/spout-kit';
+import { CountBolt } from '@gale/bolt-kit';
+import { SplitWordsBolt, forEachAsciiWord } from '../topologies/word-count.js';
+
+const [scenario, path] = process.argv.slice(2) as [string, string];
+
+interface Result {
+  scenario: string;
+  words: number;
+  seconds: number;
+  wordsPerSec: number;
+  peakRssMb: number;
+  completeLatencyP50Ms: number | null;
+  completeLatencyP99Ms: number | null;
+}
+
+async function ceiling(): Promise<Omit<Result, 'peakRssMb'>> {
+  const t0 = performance.now();
+  const text = await readFile(path, 'utf8');
+  const counts = new Map<string, number>();
+  let words = 0;
+  const count = (w: string): void => {
+    counts.set(w, (counts.get(w) ?? 0) + 1);
+    words++;
+  };
+  let start = 0;
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+    forEachAsciiWord(text.slice(start, nl), count);
+    start = nl + 1;
+  }
+  if (start < text.length) forEachAsciiWord(text.slice(start), count);
+  const seconds = (performance.now() - t0) / 1000;
+  return { scenario, words, seconds, wordsPerSec: words / seconds, completeLatencyP50Ms: null, completeLatencyP99Ms: null };
+}
+
+async function topology(acked: boolean): Promise<Omit<Result, 'peakRssMb'>> {
+  const b = new TopologyBuilder();
+  b.setSpout('lines', new FileLineSpout({ path }));
+  b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
+  b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('split', ['word']);
+  const top = b.build({ name: `bench-${scenario}`, config: { ackers: acked ? 1 : 0 } });
+  const cluster = new LocalCluster();
+  const t0 = performance.now();
+  const t = await cluster.submit(top);
+  if (!(await t.waitUntilDone(600_000))) throw new Error('did not finish');
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = t.stats();
+  const words = stats.find((s) => s.component === 'count')!.executed;
+  const spout = stats.find((s) => s.component === 'lines')!;
+  await cluster.shutdown(0);
+  return {
+    scenario, words, seconds, wordsPerSec: words / seconds,
+    completeLatencyP50Ms: acked ? spout.completeLatencyMs.p50 : null,
+    completeLatencyP99Ms: acked ? spout.completeLatencyMs.p99 : null,
+  };
+}
+
+const run = scenario === 'ceiling' ? ceiling() : topology(scenario === 'acked');
+run.then((r) => {
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ...r, peakRssMb })}\n`);
+}).catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
