@@ -10,6 +10,9 @@ import { nextRootId, type IdSource } from './ids.js';
 import { Histogram } from './histogram.js';
 import { summarize, type ComponentStats, type ReportedError } from './metrics.js';
 import type { Clock, EngineLog, Scheduler } from './ports.js';
+import {
+  ACKER_ACK, ACKER_FAIL, ACKER_INIT, ACKER_TOUCH, NOTIFY_ACKED, NOTIFY_FAILED, NOTIFY_TOUCH, type Placement, type RemoteLink,
+} from './remote.js';
 import { TupleImpl, type StreamRef } from './tuple.js';
 
 /** Component id of the acker tasks. */
@@ -44,6 +47,32 @@ export interface EngineOptions {
   /** Sees every emit (testing capture); keep it cheap. */
   onEmit?: (component: string, streamId: string, values: readonly unknown[], sourceTask: number) => void;
   onError?: (error: ReportedError) => void;
+  /** Cluster mode: which executors run here and how to reach the others. Default: all local. */
+  placement?: Placement;
+}
+
+/** Tasks of each executor of a component: contiguous, as even as possible (Storm's split). */
+export function executorTaskRanges(tasks: readonly number[], parallelism: number): number[][] {
+  const out: number[][] = [];
+  for (let e = 0; e < parallelism; e++) {
+    out.push(tasks.slice(Math.floor((e * tasks.length) / parallelism), Math.floor(((e + 1) * tasks.length) / parallelism)));
+  }
+  return out;
+}
+
+/** Task ids per component, Storm numbering: from 1, components sorted by id, `__acker` included. */
+export function assignTaskIds(topology: Topology, ackers: number): Map<string, number[]> {
+  const counts = new Map<string, number>();
+  for (const c of topology.components.values()) counts.set(c.id, c.numTasks);
+  if (ackers > 0) counts.set(ACKER_COMPONENT, ackers);
+  const out = new Map<string, number[]>();
+  let next = 1;
+  for (const id of [...counts.keys()].sort()) {
+    const tasks: number[] = [];
+    for (let i = 0; i < counts.get(id)!; i++) tasks.push(next++);
+    out.set(id, tasks);
+  }
+  return out;
 }
 
 interface Waiter {
@@ -88,7 +117,9 @@ export class Engine {
   readonly ackers: number;
   readonly onEmit: EngineOptions['onEmit'];
   /** Component id → sorted task ids (Storm numbering: from 1, components sorted by id). */
-  readonly tasksOf = new Map<string, number[]>();
+  readonly tasksOf: Map<string, number[]>;
+  /** Every (component, stream) of the topology, sorted: a stream's wire name is its index here. */
+  readonly streamTable: StreamRef[] = [];
   /** Rotation counter for timeouts; spout pending entries and acker slots are stamped with it. */
   epoch = 0;
 
@@ -102,7 +133,10 @@ export class Engine {
   private readonly boltExecOfTask: BoltExecutor[] = [];
   private readonly spoutExecOfTask: SpoutExecutor[] = [];
   private readonly spoutTaskOf: SpoutTask[] = [];
-  private readonly ledgers: AckLedger[] = [];
+  /** Per acker task index: the ledger when that acker runs here, else undefined. */
+  private readonly ledgers: (AckLedger | undefined)[] = [];
+  private readonly ackerTasks: number[];
+  private readonly link: RemoteLink | undefined;
   private readonly errorsOf = new Map<string, ReportedError[]>();
   private readonly waiters: Waiter[] = [];
   private readonly cancels: (() => void)[] = [];
@@ -127,33 +161,42 @@ export class Engine {
     this.log = opts.log;
     this.onEmit = opts.onEmit;
     this.ackers = opts.config.ackers ?? opts.config.workers;
-    this.assignTasks();
+    this.link = opts.placement?.link;
+    this.tasksOf = assignTaskIds(this.topology, this.ackers);
+    this.ackerTasks = this.tasksOf.get(ACKER_COMPONENT) ?? [];
+    for (let i = 0; i < this.ackers; i++) this.ledgers.push(this.isLocal(ACKER_COMPONENT, i) ? new AckLedger() : undefined);
+    this.buildStreamTable();
     this.buildExecutors();
     this.buildRoutes();
   }
 
-  private assignTasks(): void {
-    const counts = new Map<string, number>();
-    for (const c of this.topology.components.values()) counts.set(c.id, c.numTasks);
-    if (this.ackers > 0) counts.set(ACKER_COMPONENT, this.ackers);
-    let next = 1;
-    for (const id of [...counts.keys()].sort()) {
-      const tasks: number[] = [];
-      for (let i = 0; i < counts.get(id)!; i++) tasks.push(next++);
-      this.tasksOf.set(id, tasks);
-    }
-    for (let i = 0; i < this.ackers; i++) this.ledgers.push(new AckLedger());
+  private isLocal(component: string, executorIndex: number): boolean {
+    return this.opts.placement === undefined || this.opts.placement.isLocal(component, executorIndex);
+  }
+
+  /** Executors of a component (the topology's parallelism unless a rebalance changed it). */
+  parallelismOf(component: string): number {
+    const spec = this.topology.components.get(component);
+    if (spec === undefined) return component === ACKER_COMPONENT ? this.ackers : 0;
+    return Math.min(spec.numTasks, this.opts.placement?.parallelism?.[component] ?? spec.parallelism);
+  }
+
+  private buildStreamTable(): void {
+    const keys: [string, ComponentSpec, string][] = [];
+    for (const c of this.topology.components.values()) for (const st of c.streams.keys()) keys.push([`${c.id}\u0000${st}`, c, st]);
+    keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    keys.forEach(([, c, st], index) => {
+      this.streamTable.push(Object.freeze({ component: c.id, id: st, fields: c.streams.get(st)!.fields, index }));
+    });
   }
 
   private buildExecutors(): void {
     const cfg = this.config;
     for (const spec of this.topology.components.values()) {
-      const tasks = this.tasksOf.get(spec.id)!;
-      for (let e = 0; e < spec.parallelism; e++) {
-        // Tasks split as evenly as possible, contiguous per executor.
-        const from = Math.floor((e * tasks.length) / spec.parallelism);
-        const to = Math.floor(((e + 1) * tasks.length) / spec.parallelism);
-        const mine = tasks.slice(from, to);
+      const ranges = executorTaskRanges(this.tasksOf.get(spec.id)!, this.parallelismOf(spec.id));
+      for (let e = 0; e < ranges.length; e++) {
+        if (!this.isLocal(spec.id, e)) continue;
+        const mine = ranges[e]!;
         if (spec.kind === 'spout') {
           const ex = new SpoutExecutor(this, spec.id, cfg.spoutWaitMs);
           for (const id of mine) {
@@ -189,24 +232,21 @@ export class Engine {
         subscribers.set(key, [...(subscribers.get(key) ?? []), { target: c, grouping: input.grouping }]);
       }
     }
-    const refs = new Map<string, StreamRef>();
+    const refs = new Map<string, StreamRef>(this.streamTable.map((r) => [`${r.component}\u0000${r.id}`, r]));
     for (const task of this.allTasks()) {
       const spec = this.topology.components.get(task.component)!;
       task.routes = new Map();
       for (const stream of spec.streams.values()) {
         const key = `${spec.id}\u0000${stream.id}`;
-        let ref = refs.get(key);
-        if (ref === undefined) {
-          ref = Object.freeze({ component: spec.id, id: stream.id, fields: stream.fields });
-          refs.set(key, ref);
-        }
+        const ref = refs.get(key)!;
         const choosers: TaskChooser[] = [];
         const directTargets = new Set<number>();
         for (const sub of subscribers.get(key) ?? []) {
           const targetTasks = this.tasksOf.get(sub.target.id)!;
           const chooser = makeChooser(sub.grouping, {
             sourceComponent: spec.id, sourceTask: task.taskId, streamId: stream.id, targetComponent: sub.target.id,
-            targetTasks, localTasks: targetTasks, fields: stream.fields, random: this.opts.random,
+            targetTasks, localTasks: targetTasks.filter((t) => this.boltExecOfTask[t] !== undefined),
+            fields: stream.fields, random: this.opts.random,
           });
           if (chooser === null) for (const t of targetTasks) directTargets.add(t);
           else choosers.push(chooser);
@@ -253,7 +293,7 @@ export class Engine {
       const secs = spec.tickFrequencySecs ?? this.config.tickFrequencySecs;
       if (secs === null || secs === undefined) continue;
       ex.tickSecs = secs;
-      ex.tickRef = { component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']) };
+      ex.tickRef = { component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']), index: -1 };
       this.cancels.push(this.scheduler.every(secs * 1000, () => {
         ex.tickDue = true;
         this.wake();
@@ -402,7 +442,7 @@ export class Engine {
   /** Moves expired trees to their spouts as timeouts; frees stale acker entries. */
   private rotate(): void {
     this.epoch++;
-    for (const l of this.ledgers) l.rotate(KEEP_EPOCHS);
+    for (const l of this.ledgers) l?.rotate(KEEP_EPOCHS);
     for (const ex of this.spoutExecs) {
       for (const t of ex.tasks) {
         for (const [root, p] of t.pending) {
@@ -423,8 +463,8 @@ export class Engine {
    * the topology's depth (acyclic), and by MAX_INLINE_DEPTH for safety.
    */
   runInline(task: number, tuple: TupleImpl): boolean {
-    const ex = this.boltExecOfTask[task]!;
-    if (this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
+    const ex = this.boltExecOfTask[task];
+    if (ex === undefined || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
     this.inlineDepth++;
     try {
       ex.runInline(task, tuple);
@@ -434,8 +474,11 @@ export class Engine {
     return true;
   }
 
+  /** Queues a tuple for a local task, or sends it to the worker that runs the task. */
   enqueue(task: number, tuple: TupleImpl): boolean {
-    return this.boltExecOfTask[task]!.queue.push(tuple, task);
+    const ex = this.boltExecOfTask[task];
+    if (ex !== undefined) return ex.queue.push(tuple, task);
+    return this.link!.sendTuple(task, tuple);
   }
 
   /** Untracked fan-out: one shared tuple object to every target. Returns the number of deliveries. */
@@ -553,36 +596,104 @@ export class Engine {
     return ++this.localRoot;
   }
 
+  /** Trees are spread over acker tasks by root id. */
+  private ackerIndex(root: number): number {
+    return root % this.ackers;
+  }
+
   private ledgerOf(root: number): AckLedger | undefined {
-    return this.ledgers[root % this.ledgers.length];
+    return this.ledgers[this.ackerIndex(root)];
   }
 
   ackInit(root: number, hi: number, lo: number, spoutTask: number): void {
-    this.settle(root, this.ledgerOf(root)!.init(root, hi, lo, spoutTask));
+    const ledger = this.ledgerOf(root);
+    if (ledger !== undefined) this.settle(root, ledger.init(root, hi, lo, spoutTask));
+    else this.link!.sendAcker(this.ackerTasks[this.ackerIndex(root)]!, ACKER_INIT, root, hi, lo, spoutTask);
   }
 
   ackAck(root: number, hi: number, lo: number): void {
-    this.settle(root, this.ledgerOf(root)!.ack(root, hi, lo));
+    const ledger = this.ledgerOf(root);
+    if (ledger !== undefined) this.settle(root, ledger.ack(root, hi, lo));
+    else this.link!.sendAcker(this.ackerTasks[this.ackerIndex(root)]!, ACKER_ACK, root, hi, lo, -1);
   }
 
   ackFail(root: number): void {
-    this.settle(root, this.ledgerOf(root)!.fail(root));
+    const ledger = this.ledgerOf(root);
+    if (ledger !== undefined) this.settle(root, ledger.fail(root));
+    else this.link!.sendAcker(this.ackerTasks[this.ackerIndex(root)]!, ACKER_FAIL, root, 0, 0, -1);
   }
 
+  /** Restarts the timeout of a tree, at its acker and at its spout task. */
   touchTree(root: number): void {
     const ledger = this.ledgerOf(root);
-    ledger?.touch(root);
-    for (const ex of this.spoutExecs) {
-      for (const t of ex.tasks) {
-        const p = t.pending.get(root);
-        if (p !== undefined) p.epoch = this.epoch;
-      }
+    if (ledger === undefined) {
+      this.link!.sendAcker(this.ackerTasks[this.ackerIndex(root)]!, ACKER_TOUCH, root, 0, 0, -1);
+      return;
     }
+    ledger.touch(root);
+    const owner = ledger.ownerOf(root);
+    if (owner === NOT_DONE) return;
+    const ex = this.spoutExecOfTask[owner];
+    if (ex !== undefined) ex.touch(owner, root);
+    else this.link!.sendSpoutNotify(owner, NOTIFY_TOUCH, root);
   }
 
   private settle(root: number, o: LedgerOutcome): void {
     if (o.spoutTask === NOT_DONE) return;
-    this.spoutExecOfTask[o.spoutTask]!.notify(o.failed ? FAILED : ACKED, o.spoutTask, root);
+    const ex = this.spoutExecOfTask[o.spoutTask];
+    if (ex !== undefined) ex.notify(o.failed ? FAILED : ACKED, o.spoutTask, root);
+    else this.link!.sendSpoutNotify(o.spoutTask, o.failed ? NOTIFY_FAILED : NOTIFY_ACKED, root);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inbound from other workers (cluster mode)
+
+  /**
+   * A tuple from another worker for a local task. Runs or queues it; when the queue is full it
+   * waits in the executor's inbound backlog (see {@link inboundBacklog}: the worker pauses
+   * reading from the network while it is large, which is how backpressure crosses workers).
+   * Returns false for a task or stream that does not exist here (a stale or corrupt frame).
+   */
+  receiveTuple(targetTask: number, streamIndex: number, sourceTask: number, values: readonly unknown[], anchors: number[] | null): boolean {
+    const ex = this.boltExecOfTask[targetTask];
+    const ref = this.streamTable[streamIndex];
+    if (ex === undefined || ref === undefined) return false;
+    const tuple = new TupleImpl(values, ref, sourceTask, anchors);
+    if (ex.inbound.size > 0 || !(this.runInline(targetTask, tuple) || ex.queue.push(tuple, targetTask))) {
+      ex.inbound.push(targetTask, tuple);
+    }
+    this.wake();
+    return true;
+  }
+
+  /** Tuples from the network waiting for room in local queues. */
+  inboundBacklog(): number {
+    let n = 0;
+    for (const ex of this.boltExecs) n += ex.inbound.size;
+    return n;
+  }
+
+  /** Acker traffic for an acker task of this worker. */
+  receiveAcker(ackerTask: number, kind: number, root: number, hi: number, lo: number, spoutTask: number): void {
+    const ledger = this.ledgers[this.ackerTasks.indexOf(ackerTask)];
+    if (ledger === undefined) return;
+    if (kind === ACKER_INIT) this.settle(root, ledger.init(root, hi, lo, spoutTask));
+    else if (kind === ACKER_ACK) this.settle(root, ledger.ack(root, hi, lo));
+    else if (kind === ACKER_FAIL) this.settle(root, ledger.fail(root));
+    else if (kind === ACKER_TOUCH) this.touchTree(root);
+  }
+
+  /** A tree outcome (or timeout reset) for a spout task of this worker. */
+  receiveSpoutNotify(spoutTask: number, kind: number, root: number): void {
+    const ex = this.spoutExecOfTask[spoutTask];
+    if (ex === undefined) return;
+    if (kind === NOTIFY_TOUCH) ex.touch(spoutTask, root);
+    else ex.notify(kind === NOTIFY_FAILED ? FAILED : ACKED, spoutTask, root);
+  }
+
+  /** Task ids of executors running in this engine (acker tasks included). */
+  localTasks(): number[] {
+    return this.allTasks().map((t) => t.taskId).concat(this.ackerTasks.filter((_, i) => this.ledgers[i] !== undefined));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -646,10 +757,11 @@ export class Engine {
       out.push(s);
     }
     if (this.ackers > 0) {
+      const local = this.ledgers.filter((l) => l !== undefined).length;
       out.push({
-        component: ACKER_COMPONENT, kind: 'acker', executors: this.ackers, tasks: this.ackers,
+        component: ACKER_COMPONENT, kind: 'acker', executors: local, tasks: local,
         emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, errors: 0,
-        queueDepth: 0, queueHighWater: 0, queueCapacity: 0, pending: this.ledgers.reduce((n, l) => n + l.size, 0),
+        queueDepth: 0, queueHighWater: 0, queueCapacity: 0, pending: this.ledgers.reduce((n, l) => n + (l?.size ?? 0), 0),
         executeLatencyMs: summarize(new Histogram()), completeLatencyMs: summarize(new Histogram()),
       });
     }

@@ -173,6 +173,12 @@ export class SpoutExecutor extends ExecutorBase {
     this.notify(TIMED_OUT, taskId, root);
   }
 
+  /** Restarts the timeout of a pending tree (`resetTimeout`). */
+  touch(taskId: number, root: number): void {
+    const p = this.taskOf(taskId).pending.get(root);
+    if (p !== undefined) p.epoch = this.rt.epoch;
+  }
+
   get idle(): boolean {
     return this.inboxHead === this.inbox.length && this.outbox.size === 0 && !this.busy;
   }
@@ -426,6 +432,8 @@ function checkAnchor(a: TupleImpl, component: string): boolean {
 export class BoltExecutor extends ExecutorBase {
   readonly tasks: BoltTask[] = [];
   readonly queue: TaskQueue<TupleImpl>;
+  /** Tuples from other workers that found the queue full; moved in, in order, as it drains. */
+  readonly inbound = new Outbox<TupleImpl>();
   inflight = 0;
   /** On the stack (its turn or an inline run): never re-entered. */
   running = false;
@@ -439,12 +447,14 @@ export class BoltExecutor extends ExecutorBase {
   }
 
   get idle(): boolean {
-    return this.queue.size === 0 && this.outbox.size === 0 && this.inflight === 0;
+    return this.queue.size === 0 && this.outbox.size === 0 && this.inflight === 0 && this.inbound.size === 0;
   }
+
+  private readonly pushInbound = (task: number, tuple: TupleImpl): boolean => this.queue.push(tuple, task);
 
   /** True when a tuple for this executor may run now, on the caller's stack, without reordering. */
   get canRunInline(): boolean {
-    return !this.running && this.queue.size === 0 && this.outbox.size === 0 && this.inflight < this.maxConcurrency && !this.tickDue;
+    return !this.running && this.queue.size === 0 && this.outbox.size === 0 && this.inbound.size === 0 && this.inflight < this.maxConcurrency && !this.tickDue;
   }
 
   runInline(taskId: number, tuple: TupleImpl): void {
@@ -466,8 +476,13 @@ export class BoltExecutor extends ExecutorBase {
   }
 
   private runTurn(): boolean {
-    if (!this.flushOutbox()) return false;
     let progress = false;
+    if (this.inbound.size > 0) {
+      const before = this.inbound.size;
+      this.inbound.drain(this.pushInbound);
+      progress = this.inbound.size < before;
+    }
+    if (!this.flushOutbox()) return progress;
     if (this.tickDue && this.tickRef !== undefined) {
       this.tickDue = false;
       for (const task of this.tasks) {

@@ -7,6 +7,8 @@ export interface StreamRef {
   readonly component: string;
   readonly id: string;
   readonly fields: Fields;
+  /** Position in the topology's sorted stream table: how the stream is named on the wire. */
+  readonly index: number;
 }
 
 export const TUPLE_PENDING = 0;

@@ -1,0 +1,187 @@
+import type { Topology } from '../../api/builder.js';
+import { parseTopologyConfig } from '../../config/topology-config.js';
+import { isGaleError } from '../../errors.js';
+import type { ComponentStats } from '../../engine/metrics.js';
+import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
+import type { LocalArgs } from '../args.js';
+import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
+import { loadTopologyModule } from '../load-topology.js';
+import { CliParamSet, SET_ORIGIN, checkUnusedParams, parseSetFlags } from '../set-flags.js';
+import { rateLines, summaryLines } from '../stats-format.js';
+import { topologyFromExports } from '../topology-export.js';
+import { CliUsageError } from '../usage-error.js';
+
+/** Why a run ended. */
+export type StopReason =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'duration'; readonly seconds: number }
+  | { readonly kind: 'signal'; readonly signal: StopSignal };
+
+/** What `--json` prints to stdout. */
+export interface LocalRunReport {
+  topology: string;
+  stoppedBy: StopReason['kind'];
+  signal?: StopSignal;
+  /** From submit to the end of the drain. */
+  elapsedMs: number;
+  /** The resolved config the topology ran with (topology config + `--set` overrides). */
+  config: LocalTopology['config'];
+  /** `--set` parameters given to the topology function. */
+  params: Record<string, string>;
+  components: ComponentStats[];
+  errors: ReturnType<LocalTopology['errors']>;
+}
+
+/** Longest delay setTimeout takes as is; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * `gale local <file>`: compile and load the topology, run it in a {@link LocalCluster}, print
+ * live rates, stop on a signal, `--duration` or `--until-idle`, drain, print totals.
+ * Returns the exit code; throws for usage errors (exit 2) and runtime failures (exit 1).
+ */
+export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number> {
+  const set = parseSetFlags(args.set);
+  const log = ctx.log.child({ cmd: 'local' });
+
+  let stopRequested: (r: StopReason) => void = () => {};
+  const stop = new Promise<StopReason>((resolve) => {
+    stopRequested = resolve;
+  });
+  let signalled = false;
+  let running = false;
+  const offSignal = ctx.onSignal((signal) => {
+    if (!signalled) {
+      signalled = true;
+      stopRequested({ kind: 'signal', signal });
+      // While the file loads or components open, user code may be stuck: say what happens next.
+      if (!running) statusLine(ctx, `gale: ${signal}: stopping once the topology has started; Ctrl-C again to exit at once`);
+      return;
+    }
+    statusLine(ctx, `gale: ${signal} again: exiting without draining`);
+    ctx.forceExit(1);
+  });
+
+  const cancels: (() => void)[] = [];
+  const cluster = new LocalCluster();
+  try {
+    const loaded = await loadTopologyModule({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
+    log.debug({ path: loaded.path }, 'topology module loaded');
+    const params = new CliParamSet(set.params);
+    let resolved: Awaited<ReturnType<typeof topologyFromExports>>;
+    try {
+      resolved = await topologyFromExports(loaded.exports, args.file, params);
+    } catch (err) {
+      // `--set inptu=x` makes the function fail on the missing "input": the typo is the news.
+      if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, args.file, true);
+      throw err;
+    }
+    const { topology, fromFunction } = resolved;
+    checkUnusedParams(params, args.file, fromFunction);
+    parseTopologyConfig(set.config, topology.config, SET_ORIGIN);
+    if (args.untilIdle) checkExhaustible(topology);
+
+    // The engine's timers are unref'd on purpose: the owner (we) keeps the process alive.
+    const keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    cancels.push(() => clearInterval(keepAlive));
+
+    const t = await cluster.submit(topology, { config: set.config });
+    running = true;
+    const startedAt = performance.now();
+    statusLine(ctx, `gale: running "${t.name}" (${describeComponents(topology)}); ${args.untilIdle ? 'until idle, ' : ''}Ctrl-C to stop`);
+    if (args.statsIntervalS > 0) cancels.push(startStats(ctx, t, args.statsIntervalS * 1000, startedAt));
+
+    const reasons: Promise<StopReason>[] = [stop];
+    if (args.durationS !== undefined) {
+      const seconds = args.durationS;
+      reasons.push(new Promise((resolve) => cancels.push(after(seconds * 1000, () => resolve({ kind: 'duration', seconds })))));
+    }
+    if (args.untilIdle) reasons.push(t.waitUntilDone().then(() => ({ kind: 'idle' }) as const));
+    const reason = await Promise.race(reasons);
+
+    const drainMs = t.config.drainTimeoutMs;
+    if (reason.kind !== 'idle') {
+      statusLine(ctx, `gale: stopping "${t.name}" (${describeReason(reason)}): draining in-flight tuples for up to ${drainMs / 1000}s${reason.kind === 'signal' ? '; Ctrl-C again to exit at once' : ''}`);
+    }
+    await cluster.kill(t.name, drainMs);
+    const elapsedMs = performance.now() - startedAt;
+    for (const c of cancels.splice(0)) c();
+
+    const components = t.stats();
+    const errors = t.errors();
+    statusLine(ctx, `gale: stopped "${t.name}" after ${(elapsedMs / 1000).toFixed(1)}s (${describeReason(reason)})`);
+    for (const line of summaryLines(components, errors)) statusLine(ctx, line);
+    if (args.json) {
+      const report: LocalRunReport = {
+        topology: t.name,
+        stoppedBy: reason.kind,
+        ...(reason.kind === 'signal' ? { signal: reason.signal } : {}),
+        elapsedMs: Math.round(elapsedMs),
+        config: t.config,
+        params: { ...set.params },
+        components,
+        errors,
+      };
+      await writeText(ctx.stdout, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    return 0;
+  } finally {
+    for (const c of cancels.splice(0)) c();
+    offSignal();
+    await cluster.shutdown(0);
+  }
+}
+
+/** `--until-idle` waits for every spout's isExhausted(); a spout without one would run forever. */
+function checkExhaustible(topology: Topology): void {
+  for (const spec of topology.components.values()) {
+    if (spec.kind !== 'spout') continue;
+    // build() already created every component once; a probe instance is never opened.
+    const probe = spec.create();
+    if (typeof probe.isExhausted !== 'function') {
+      throw new CliUsageError(
+        'GALE_ERR_NOT_EXHAUSTIBLE',
+        `--until-idle needs every spout to implement isExhausted(); spout "${spec.id}" does not`,
+        'stop it with --duration <s> or Ctrl-C instead',
+      );
+    }
+  }
+}
+
+/** Prints rate lines every `intervalMs`; returns the cancel. */
+function startStats(ctx: CliContext, t: LocalTopology, intervalMs: number, startedAt: number): () => void {
+  let prev = t.stats();
+  let prevAt = performance.now();
+  const timer = setInterval(() => {
+    const cur = t.stats();
+    const now = performance.now();
+    for (const line of rateLines(prev, cur, now - prevAt, now - startedAt)) statusLine(ctx, line);
+    prev = cur;
+    prevAt = now;
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/** setTimeout for any delay (longer than ~24.8 days is re-armed); returns the cancel. */
+function after(ms: number, fn: () => void): () => void {
+  let handle: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    handle = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(handle);
+}
+
+function describeComponents(topology: Topology): string {
+  const ids = (kind: 'spout' | 'bolt'): string[] => [...topology.components.values()].filter((c) => c.kind === kind).map((c) => c.id);
+  const bolts = ids('bolt');
+  return `spouts ${ids('spout').join(', ')}${bolts.length > 0 ? `; bolts ${bolts.join(', ')}` : ''}`;
+}
+
+function describeReason(r: StopReason): string {
+  switch (r.kind) {
+    case 'idle': return 'all spouts exhausted, all tuple trees complete';
+    case 'duration': return `--duration ${r.seconds}s`;
+    case 'signal': return r.signal;
+  }
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Message, type Plugin } from 'esbuild';
+import type { Logger } from '../log.js';
+import { CliUsageError } from './usage-error.js';
+
+/**
+ * Compiles a topology file with esbuild into one temporary ESM file and imports it.
+ *
+ * The topology's own files are bundled (so TypeScript needs no build step). Packages are NOT
+ * bundled: `@gale/runtime`, `@gale/spout-kit` and `@gale/bolt-kit` must be the very module
+ * instances the CLI runs (the engine checks `instanceof FailedException`, kits extend runtime
+ * classes), and other packages keep working from where they are installed. Both become
+ * imports of absolute file URLs, resolved from the topology file's directory.
+ */
+
+export const TOPOLOGY_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.js', '.mjs'];
+
+export interface LoadTopologyOptions {
+  /** The topology file as the user typed it (used in messages). */
+  readonly file: string;
+  readonly cwd: string;
+  /** Directory of the @gale/runtime package the CLI runs from. */
+  readonly runtimeDir: string;
+  readonly log: Logger;
+}
+
+export interface LoadedModule {
+  readonly path: string;
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+
+const GALE_PACKAGES: Readonly<Record<string, string>> = {
+  '@gale/runtime': 'runtime',
+  '@gale/spout-kit': 'spout-kit',
+  '@gale/bolt-kit': 'bolt-kit',
+};
+
+/** Set on our own `build.resolve` calls so the plugin does not resolve itself forever. */
+const RESOLVING = Symbol('gale.resolving');
+
+/** Bare specifiers (`pkg`, `@scope/pkg/sub`), not relative or absolute paths. */
+const BARE = /^[^./]|^\.[^./]|^\.\.[^/]/;
+
+export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<LoadedModule> {
+  const abs = path.resolve(opts.cwd, opts.file);
+  if (!existsSync(abs)) throw new CliUsageError('GALE_ERR_FILE_NOT_FOUND', `topology file "${opts.file}" not found`);
+  if (!statSync(abs).isFile()) throw new CliUsageError('GALE_ERR_NOT_A_FILE', `topology file "${opts.file}" is not a file`);
+  if (!TOPOLOGY_EXTENSIONS.includes(path.extname(abs))) {
+    throw new CliUsageError('GALE_ERR_FILE_TYPE', `topology file "${opts.file}" must end in ${TOPOLOGY_EXTENSIONS.join(', ')}`);
+  }
+  const base = path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_');
+  const out = path.join(tmpdir(), `gale-${base}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
+  try {
+    await compile(abs, out, opts);
+    const exports = (await import(pathToFileURL(out).href)) as Record<string, unknown>;
+    return { path: abs, exports };
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
+async function compile(entry: string, outfile: string, opts: LoadTopologyOptions): Promise<void> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      outfile,
+      write: true,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      absWorkingDir: opts.cwd,
+      // The bundle lives in the temp dir; make the entry's import.meta point at the original file.
+      define: {
+        'import.meta.url': JSON.stringify(pathToFileURL(entry).href),
+        'import.meta.filename': JSON.stringify(entry),
+        'import.meta.dirname': JSON.stringify(path.dirname(entry)),
+      },
+      plugins: [externalPackages(opts)],
+    });
+    for (const w of result.warnings) opts.log.warn({ where: where(w), text: w.text }, 'topology compile warning');
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (!Array.isArray(errors) || errors.length === 0) throw err;
+    const shown = errors.slice(0, 10).map((e) => `${where(e) ?? opts.file}: ${e.text}`);
+    if (errors.length > shown.length) shown.push(`... and ${errors.length - shown.length} more errors`);
+    throw new CliUsageError('GALE_ERR_COMPILE', shown.join('\n'));
+  }
+}
+
+/** `file:line:col` (1-based column) of an esbuild message. */
+function where(m: Message): string | undefined {
+  return m.location === null ? undefined : `${m.location.file}:${m.location.line}:${m.location.column + 1}`;
+}
+
+function externalPackages(opts: LoadTopologyOptions): Plugin {
+  return {
+    name: 'gale-external-packages',
+    setup(b) {
+      let warned = false;
+      b.onResolve({ filter: BARE }, async (args) => {
+        if ((args.pluginData as Record<symbol, unknown> | undefined)?.[RESOLVING] === true) return undefined;
+        if (args.path.includes(':') || isBuiltin(args.path)) return undefined;
+        // require() of a file URL cannot work in the ESM bundle: let esbuild bundle those.
+        if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { [RESOLVING]: true },
+        });
+        const found = resolved.errors.length === 0 && isJs(resolved.path) ? resolved.path : undefined;
+        const gale = GALE_PACKAGES[args.path];
+        if (gale !== undefined) {
+          const own = path.join(opts.runtimeDir, '..', gale, 'dist', 'index.js');
+          const target = found ?? own;
+          if (found === undefined && !existsSync(own)) {
+            return { errors: [{ text: `cannot find ${args.path}: not installed next to ${opts.file} and no ${own}` }] };
+          }
+          if (gale === 'runtime' && !warned && path.resolve(target) !== path.resolve(opts.runtimeDir, 'dist', 'index.js')) {
+            warned = true;
+            opts.log.warn({ topologyRuntime: target, cliRuntime: opts.runtimeDir },
+              'the topology resolves another copy of @gale/runtime than the gale CLI runs; classes will not match');
+          }
+          opts.log.debug({ specifier: args.path, path: target }, 'gale package import');
+          return { path: pathToFileURL(target).href, external: true };
+        }
+        // Packages built to JS load from where they are installed; TS sources get bundled.
+        if (found !== undefined) {
+          opts.log.debug({ specifier: args.path, path: found }, 'package import');
+          return { path: pathToFileURL(found).href, external: true };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
+function isJs(file: string): boolean {
+  return /\.(c|m)?js$/.test(file);
+}

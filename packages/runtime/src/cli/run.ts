@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.js';
+import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
+import { DEFAULT_CLI_LOG_LEVEL, parseArgs } from './args.js';
+import { runLocal } from './commands/local.js';
+import { writeText, type CliContext, type StopSignal } from './context.js';
+
+/** Exit codes of `gale`. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface RunOptions {
+  /** Directory of the @gale/runtime package (bin/gale.js computes it from its own location). */
+  runtimeDir: string;
+  cwd?: string;
+  stdout?: NodeJS.WritableStream & { columns?: number };
+  stderr?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs the `gale` command line `argv` (without `node` and the script) and resolves to the exit
+ * code: 0 ok, 1 runtime failure, 2 usage error. Never throws and never prints a stack trace
+ * unless the log level is debug or trace. Process signals are handled while a topology runs.
+ */
+export async function run(argv: readonly string[], options: RunOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const env = options.env ?? process.env;
+  const envLevel = env.GALE_LOG_LEVEL !== undefined && isLogLevel(env.GALE_LOG_LEVEL) ? env.GALE_LOG_LEVEL : undefined;
+  let level: LogLevel = envLevel ?? DEFAULT_CLI_LOG_LEVEL;
+  setLogLevel(level);
+  // Topology files are compiled with inline source maps: make their stack traces point at the .ts.
+  process.setSourceMapsEnabled(true);
+  try {
+    const args = parseArgs(argv, readVersion(options.runtimeDir), stdout.columns ?? 100);
+    if (args.command === 'help') {
+      await writeText(stdout, `${args.output}\n`);
+      return EXIT_OK;
+    }
+    level = args.logLevel ?? level;
+    setLogLevel(level);
+    const ctx: CliContext = {
+      stdout,
+      stderr,
+      cwd: options.cwd ?? process.cwd(),
+      runtimeDir: options.runtimeDir,
+      // After setLogLevel: a pino child keeps the level its parent had when it was made.
+      log: rootLog.child({ cli: 'gale' }),
+      onSignal: onProcessSignal,
+      forceExit: (code) => process.exit(code),
+    };
+    return await runLocal(args, ctx);
+  } catch (err) {
+    const code = exitCodeFor(err);
+    for (const line of describeError(err, code, level === 'debug' || level === 'trace', options)) stderr.write(`${line}\n`);
+    return code;
+  }
+}
+
+const USAGE_ERROR_NAMES = new Set(['UsageError', 'TopologyError', 'ConfigError']);
+
+/**
+ * 2 for a usage, topology or config error (checked by shape and name too: the error may come
+ * from another copy of @gale/runtime), 1 for anything else.
+ */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError || err instanceof TopologyError || err instanceof ConfigError) return EXIT_USAGE;
+  if (isGaleError(err) && USAGE_ERROR_NAMES.has(err.name)) return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+/** `gale: <message>` (one line per message line), a hint line, and the stack only when asked. */
+function describeError(err: unknown, code: number, withStack: boolean, options: { runtimeDir: string }): string[] {
+  const gale = isGaleError(err);
+  const message = err instanceof Error
+    ? (gale ? err.message : `${err.name}: ${err.message}`)
+    : `uncaught ${typeof err}: ${String(err)}`;
+  const lines = message.split('\n').map((l) => `gale: ${l}`);
+  const hint = (err as { hint?: unknown } | null)?.hint;
+  if (typeof hint === 'string') lines.push(hint);
+  if (withStack) {
+    for (let e: unknown = err; e instanceof Error; e = e.cause) lines.push(e === err ? `${e.stack}` : `caused by: ${e.stack}`);
+  } else if (code === EXIT_FAILURE && err instanceof Error) {
+    const at = firstUserFrame(err, options.runtimeDir);
+    lines.push(`${at === undefined ? '' : `at ${at}; `}run with --log-level debug for the stack trace`);
+  }
+  return lines;
+}
+
+/**
+ * `file:line:col` (relative to the cwd) of the first stack frame in user code: of the innermost
+ * cause first (a ComponentError wraps what the spout threw), skipping node internals,
+ * node_modules and the runtime itself.
+ */
+function firstUserFrame(err: Error, runtimeDir: string): string | undefined {
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 10; e = e.cause) chain.unshift(e);
+  const runtime = path.resolve(runtimeDir) + path.sep;
+  for (const e of chain) {
+    for (const line of (e.stack ?? '').split('\n').slice(1)) {
+      const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+      if (m === null) continue;
+      const file = decodeURIComponent(m[1]!.replace(/^file:\/\//, ''));
+      if (file.startsWith(runtime) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+      return `${path.relative(process.cwd(), file) || file}:${m[2]}:${m[3]}`;
+    }
+  }
+  return undefined;
+}
+
+function readVersion(runtimeDir: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(runtimeDir, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function onProcessSignal(listener: (signal: StopSignal) => void): () => void {
+  const onInt = (): void => listener('SIGINT');
+  const onTerm = (): void => listener('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}

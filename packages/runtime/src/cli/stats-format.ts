@@ -1,0 +1,59 @@
+import type { ComponentStats, ReportedError } from '../engine/metrics.js';
+
+/**
+ * Human-readable stats lines for stderr. Rates come from two successive `stats()` snapshots;
+ * latency percentiles are since start (the engine's histograms are cumulative).
+ */
+
+/** One line per spout and bolt (the acker is left out): rates over the last interval. */
+export function rateLines(prev: readonly ComponentStats[], cur: readonly ComponentStats[], intervalMs: number, elapsedMs: number): string[] {
+  const before = new Map(prev.map((s) => [s.component, s]));
+  const shown = cur.filter((s) => s.kind !== 'acker');
+  const width = Math.max(0, ...shown.map((s) => s.component.length));
+  const secs = Math.max(intervalMs, 1) / 1000;
+  return shown.map((s) => {
+    const p = before.get(s.component);
+    const rate = (k: 'emitted' | 'executed' | 'acked' | 'failed'): string => `${fmtCount((s[k] - (p?.[k] ?? 0)) / secs)}/s`;
+    const head = `gale: ${(elapsedMs / 1000).toFixed(1)}s ${s.component.padEnd(width)} ${s.kind.padEnd(5)}`;
+    return s.kind === 'spout'
+      ? `${head} emitted ${rate('emitted')}  acked ${rate('acked')}  failed ${rate('failed')}  pending ${s.pending}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
+      : `${head} executed ${rate('executed')}  emitted ${rate('emitted')}  acked ${rate('acked')}  failed ${rate('failed')}  queue ${s.queueDepth}`;
+  });
+}
+
+/** Totals per spout and bolt, then the last errors of each component. */
+export function summaryLines(stats: readonly ComponentStats[], errors: readonly ReportedError[]): string[] {
+  const shown = stats.filter((s) => s.kind !== 'acker');
+  const width = Math.max(0, ...shown.map((s) => s.component.length));
+  const lines = shown.map((s) => {
+    const head = `gale: total ${s.component.padEnd(width)} ${s.kind.padEnd(5)}`;
+    const errs = `errors ${s.errors}`;
+    return s.kind === 'spout'
+      ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
+      : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}`;
+  });
+  const byComponent = new Map<string, ReportedError[]>();
+  for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
+  for (const [component, list] of byComponent) {
+    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}`);
+  }
+  return lines;
+}
+
+/** 0, 7.5, 120, 1.2k, 35k, 1.2M */
+export function fmtCount(n: number): string {
+  if (n < 10) return n === 0 ? '0' : n.toFixed(1);
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1e6) return `${(n / 1000).toFixed(n < 1e4 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(1)}M`;
+}
+
+export function fmtMs(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)}ms`;
+  if (ms < 10_000) return `${Math.round(ms)}ms`;
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' | ');
+}

@@ -1,0 +1,132 @@
+// Running topologies with `gale local` and stopping them: until idle, after --duration, on signals.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ComponentStats } from '@gale/runtime';
+import { GaleProcess, fixture, gale, lines } from './gale-process.js';
+
+interface Report {
+  topology: string;
+  stoppedBy: string;
+  signal?: string;
+  config: Record<string, unknown>;
+  params: Record<string, string>;
+  components: ComponentStats[];
+  errors: { component: string; message: string }[];
+}
+
+function component(report: Report, id: string): ComponentStats {
+  const c = report.components.find((s) => s.component === id);
+  if (c === undefined) throw new Error(`no stats for "${id}" in ${JSON.stringify(report.components.map((s) => s.component))}`);
+  return c;
+}
+
+describe('gale local', () => {
+  it('--until-idle runs a finite topology to completion, with --set parameters and config', async () => {
+    const r = await gale(['local', fixture('finite.ts'), '--until-idle', '--json', '--set', 'count=250', '--set', 'maxSpoutPending=10']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({ topology: 'finite', stoppedBy: 'idle', params: { count: '250' } });
+    expect(report.config.maxSpoutPending).toBe(10);
+    expect(component(report, 'numbers')).toMatchObject({ emitted: 250, acked: 250, failed: 0, pending: 0 });
+    expect(component(report, 'sink')).toMatchObject({ executed: 250, acked: 250 });
+    expect(r.stderr).toContain('gale: stopped "finite"');
+    expect(r.stderr).toMatch(/^gale: total numbers +spout +emitted 250 /m);
+  });
+
+  it('--set name=... is a parameter, and the summary names the topology', async () => {
+    const r = await gale(['local', fixture('finite.ts'), '--until-idle', '--set', 'name=renamed', '--stats-interval', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('gale: running "renamed"');
+  });
+
+  it('--duration stops an endless topology, draining it', async () => {
+    const started = Date.now();
+    const r = await gale(['local', fixture('endless.ts'), '--duration', '0.5', '--json', '--stats-interval', '0.2']);
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.stoppedBy).toBe('duration');
+    const spout = component(report, 'endless');
+    expect(spout.emitted).toBeGreaterThan(0);
+    expect(spout.pending).toBe(0);
+    expect(spout.acked).toBe(spout.emitted);
+    // live rate lines, one per component
+    expect(r.stderr).toMatch(/^gale: \d+\.\ds endless +spout +emitted \S+\/s +acked \S+\/s +failed \S+\/s +pending \d+ +complete p50 /m);
+    expect(r.stderr).toMatch(/^gale: \d+\.\ds sink +bolt +executed \S+\/s .* queue \d+$/m);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s drains and exits 0', async (sig) => {
+    const p = new GaleProcess(['local', fixture('endless.ts'), '--json', '--stats-interval', '0']);
+    await p.waitFor('stderr', /gale: running "endless"/);
+    p.signal(sig);
+    const r = await p.exit();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`gale: stopping "endless" (${sig}): draining`);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({ stoppedBy: 'signal', signal: sig });
+    const spout = component(report, 'endless');
+    expect(spout.pending).toBe(0);
+    expect(spout.acked).toBe(spout.emitted);
+  });
+
+  it('a second SIGINT while draining exits 1 at once', async () => {
+    const p = new GaleProcess(['local', fixture('stuck.ts'), '--stats-interval', '0']);
+    await p.waitFor('stderr', /gale: running "stuck"/);
+    p.signal('SIGINT');
+    await p.waitFor('stderr', /gale: stopping "stuck" \(SIGINT\)/);
+    p.signal('SIGINT');
+    const r = await p.exit(5_000);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).at(-1)).toBe('gale: SIGINT again: exiting without draining');
+  });
+
+  it('shows component errors on stderr at the default log level and still exits 0', async () => {
+    const r = await gale(['local', fixture('grumpy.ts'), '--until-idle', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/"component":"grumpy".*"err":"cannot digest 10"/);
+    expect(r.stderr).toContain('gale: error in "grumpy" (task ');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(component(report, 'grumpy').errors).toBe(3);
+    expect(report.errors.map((e) => e.message)).toEqual(['cannot digest 0', 'cannot digest 10', 'cannot digest 20']);
+  });
+
+  it('--log-level silent hides the logs but not the summary', async () => {
+    const r = await gale(['local', fixture('grumpy.ts'), '--until-idle', '--log-level', 'silent']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('"level"');
+    expect(r.stderr).toContain('gale: error in "grumpy"');
+  });
+
+  it('loads plain .mjs files with installed packages and removes its temp bundle', async () => {
+    const p = new GaleProcess(['local', fixture('plain-js.mjs'), '--until-idle', '--json']);
+    const r = await p.exit();
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    // named from import.meta.url: it must be the file's own URL, not the temp bundle's
+    expect(report.topology).toBe('plain-js');
+    expect(component(report, 'unpack')).toMatchObject({ executed: 10, emitted: 10 });
+    expect(readdirSync(tmpdir()).filter((f) => f.includes(`-${p.child.pid}-`))).toEqual([]);
+  });
+
+  it('runs a topology outside any package, with the @gale/runtime the CLI runs from', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gale-cli-test-'));
+    try {
+      const file = path.join(dir, 'outside.mjs');
+      writeFileSync(file, [
+        "import { TopologyBuilder, FixedTupleSpout, BaseBasicBolt } from '@gale/runtime';",
+        'class Sink extends BaseBasicBolt { declareOutputFields() {} execute() {} }',
+        'const b = new TopologyBuilder();',
+        "b.setSpout('fixed', new FixedTupleSpout([[1], [2], [3]]));",
+        "b.setBolt('sink', Sink).shuffleGrouping('fixed');",
+        "export default b.build({ name: 'outside' });",
+      ].join('\n'));
+      const r = await gale(['local', file, '--until-idle', '--json']);
+      expect(r.code).toBe(0);
+      expect(component(JSON.parse(r.stdout) as Report, 'sink').executed).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

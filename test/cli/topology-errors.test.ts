@@ -1,0 +1,66 @@
+// Broken topology files: a clear one-line message naming the problem, never a stack trace.
+import { expectUsageError, fixture, gale, lines } from './gale-process.js';
+
+describe('gale local with a broken topology file', () => {
+  it.each([
+    ['cyclic.ts', 'topology has a cycle: b -> c -> b'],
+    ['duplicate-ids.ts', 'component id "double" is declared twice'],
+    ['dangling.ts', 'bolt "sink" subscribes to "doubel", which is not declared (did you mean "double"?)'],
+    ['no-default.ts', `${fixture('no-default.ts')} has no default export`],
+    ['wrong-export.ts', `the default export of ${fixture('wrong-export.ts')} is a number (42)`],
+    ['returns-builder.ts', 'returned a TopologyBuilder (call .build({ name }) on it)'],
+    ['needs-param.ts', 'this topology needs --set input=<string>'],
+  ])('%s: exit 2', async (file, phrase) => {
+    expectUsageError(await gale(['local', fixture(file)]), phrase);
+  });
+
+  it('reports compile errors as file:line:col', async () => {
+    expectUsageError(await gale(['local', fixture('syntax-error.mts')]), `${fixture('syntax-error.mts')}:5:31: Unexpected ";"`);
+  });
+
+  it('names a misspelt --set parameter and suggests the one the topology reads', async () => {
+    expectUsageError(await gale(['local', fixture('finite.ts'), '--set', 'cuont=5']), 'unknown --set key "cuont" (did you mean "count"?)');
+  });
+
+  it('blames a misspelt key rather than the missing parameter it was meant to be', async () => {
+    expectUsageError(await gale(['local', fixture('needs-param.ts'), '--set', 'inptu=abc']), 'unknown --set key "inptu" (did you mean "input"?)');
+  });
+
+  it('rejects parameters for a file that exports a ready topology', async () => {
+    const r = await gale(['local', fixture('endless.ts'), '--set', 'rate=5']);
+    expectUsageError(r, 'unknown --set key "rate"');
+    expect(lines(r.stderr)[1]).toContain('exports a topology, not a function of params');
+  });
+
+  it('rejects --until-idle when a spout cannot say it is exhausted', async () => {
+    expectUsageError(
+      await gale(['local', fixture('endless.ts'), '--until-idle']),
+      '--until-idle needs every spout to implement isExhausted(); spout "endless" does not',
+    );
+  });
+
+  it('exits 1 with the message when the topology function throws', async () => {
+    const r = await gale(['local', fixture('throws.ts')]);
+    expect(r.code).toBe(1);
+    const err = lines(r.stderr);
+    expect(err[0]).toBe('gale: Error: database unreachable');
+    expect(err[1]).toContain(`at ${fixture('throws.ts')}:3:9`);
+    expect(err).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('prints the stack trace at --log-level debug', async () => {
+    const r = await gale(['local', fixture('throws.ts'), '--log-level', 'debug']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^\s+at .*throws\.ts:3:9/m);
+  });
+
+  it('exits 1 when a spout fails to open', async () => {
+    const r = await gale(['local', fixture('open-fails.ts')]);
+    expect(r.code).toBe(1);
+    const err = lines(r.stderr);
+    expect(err[0]).toBe('gale: spout "broken" (task 2) failed in open(): queue server refused the connection');
+    expect(err[1]).toContain(`at ${fixture('open-fails.ts')}:`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
