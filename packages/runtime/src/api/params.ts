@@ -54,6 +54,11 @@ export class ParamSet implements TopologyParams {
     throw new UsageError('GALE_ERR_BAD_PARAM', `--set ${key}=${text}: "${key}" must be true or false`);
   }
 
+  /** Keys the topology asked for (given or not), for "did you mean" on unknown keys. */
+  requested(): string[] {
+    return [...this.consumed];
+  }
+
   /** Keys given but never read by the topology. */
   unconsumed(): string[] {
     return Object.keys(this.entries).filter((k) => !this.consumed.has(k));

@@ -41,35 +41,8 @@ export function parseSetFlags(entries: readonly string[]): SetFlags {
   return { config: { ...config } as Partial<TopologyConfig>, params };
 }
 
-/**
- * The {@link ParamSet} handed to a topology function. Also remembers every key the function
- * asked for (given or not), so a misspelt `--set` key can be matched against them.
- */
-export class CliParamSet extends ParamSet {
-  private readonly asked = new Set<string>();
-
-  override has(key: string): boolean {
-    this.asked.add(key);
-    return super.has(key);
-  }
-  override string(key: string, fallback?: string): string {
-    this.asked.add(key);
-    return super.string(key, fallback);
-  }
-  override number(key: string, fallback?: number): number {
-    this.asked.add(key);
-    return super.number(key, fallback);
-  }
-  override boolean(key: string, fallback?: boolean): boolean {
-    this.asked.add(key);
-    return super.boolean(key, fallback);
-  }
-
-  /** Keys the topology read (or checked with `has`). */
-  requested(): string[] {
-    return [...this.asked];
-  }
-}
+/** The {@link ParamSet} handed to a topology function (it records the keys asked for). */
+export class CliParamSet extends ParamSet {}
 
 /**
  * Fails on the first `--set` parameter the topology never read.

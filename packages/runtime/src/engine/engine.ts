@@ -349,11 +349,12 @@ export class Engine {
     if (pred()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: Waiter = { pred, resolve, cancel: () => {} };
+      // keepAlive: someone awaits this, so the process must not exit before it settles.
       w.cancel = this.scheduler.after(timeoutMs, () => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) this.waiters.splice(i, 1);
         resolve(pred());
-      });
+      }, true);
       this.waiters.push(w);
       this.wake();
     });
@@ -385,7 +386,7 @@ export class Engine {
       if (this.started && !this.stopped) {
         this.deactivate();
         const drained = await this.waitUntil(() => this.isQuiescent(), drainTimeoutMs);
-        if (!drained) this.log.warn({ topology: this.topology.name, drainTimeoutMs }, 'closing with tuples still in flight');
+        if (!drained) this.log.warn({ drainTimeoutMs }, 'closing with tuples still in flight');
       }
       this.stopped = true;
       for (const c of this.cancels.splice(0)) c();
@@ -705,7 +706,7 @@ export class Engine {
     list.push(e);
     if (list.length > MAX_ERRORS_KEPT) list.shift();
     this.errorsOf.set(component, list);
-    this.log.error({ topology: this.topology.name, component, task, err: e.message }, 'component error');
+    this.log.error({ component, task, err: e.message }, 'component error');
     try {
       this.opts.onError?.(e);
     } catch {

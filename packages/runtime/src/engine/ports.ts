@@ -11,8 +11,11 @@ export interface Scheduler {
   defer(fn: () => void): void;
   /** Runs `fn` every `ms`; returns a cancel function. */
   every(ms: number, fn: () => void): () => void;
-  /** Runs `fn` once after `ms`; returns a cancel function. */
-  after(ms: number, fn: () => void): () => void;
+  /**
+   * Runs `fn` once after `ms`; returns a cancel function. Timers do not keep the process alive
+   * unless `keepAlive` (used when a caller awaits the outcome).
+   */
+  after(ms: number, fn: () => void, keepAlive?: boolean): () => void;
 }
 
 /** pino-compatible subset. */

@@ -31,9 +31,9 @@ export const nodeScheduler: Scheduler = {
     h.unref();
     return () => clearInterval(h);
   },
-  after: (ms, fn) => {
+  after: (ms, fn, keepAlive = false) => {
     const h = setTimeout(fn, ms);
-    h.unref();
+    if (!keepAlive) h.unref();
     return () => clearTimeout(h);
   },
 };
