@@ -48,12 +48,7 @@ const RESOLVING = Symbol('gale.resolving');
 const BARE = /^[^./]|^\.[^./]|^\.\.[^/]/;
 
 export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<LoadedModule> {
-  const abs = path.resolve(opts.cwd, opts.file);
-  if (!existsSync(abs)) throw new CliUsageError('GALE_ERR_FILE_NOT_FOUND', `topology file "${opts.file}" not found`);
-  if (!statSync(abs).isFile()) throw new CliUsageError('GALE_ERR_NOT_A_FILE', `topology file "${opts.file}" is not a file`);
-  if (!TOPOLOGY_EXTENSIONS.includes(path.extname(abs))) {
-    throw new CliUsageError('GALE_ERR_FILE_TYPE', `topology file "${opts.file}" must end in ${TOPOLOGY_EXTENSIONS.join(', ')}`);
-  }
+  const abs = checkTopologyFile(opts);
   const base = path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_');
   const out = path.join(tmpdir(), `gale-${base}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
   try {
@@ -65,12 +60,40 @@ export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<Loa
   }
 }
 
-async function compile(entry: string, outfile: string, opts: LoadTopologyOptions): Promise<void> {
+/**
+ * Bundles a topology file for `gale deploy`: one self-contained ESM file in which everything
+ * but `@gale/*` is bundled. Those stay bare imports that each worker resolves to its own
+ * installation (so the topology and the worker share one runtime).
+ */
+export async function bundleForDeploy(opts: LoadTopologyOptions): Promise<{ path: string; code: Buffer }> {
+  const abs = checkTopologyFile(opts);
+  const result = await compile(abs, path.join(tmpdir(), 'gale-deploy.mjs'), opts, false);
+  return { path: abs, code: Buffer.from(result!) };
+}
+
+function checkTopologyFile(opts: LoadTopologyOptions): string {
+  const abs = path.resolve(opts.cwd, opts.file);
+  if (!existsSync(abs)) throw new CliUsageError('GALE_ERR_TOPOLOGY_FILE_NOT_FOUND', `topology file "${opts.file}" not found`);
+  if (!statSync(abs).isFile()) throw new CliUsageError('GALE_ERR_NOT_A_FILE', `topology file "${opts.file}" is not a file`);
+  if (!TOPOLOGY_EXTENSIONS.includes(path.extname(abs))) {
+    throw new CliUsageError('GALE_ERR_FILE_TYPE', `topology file "${opts.file}" must end in ${TOPOLOGY_EXTENSIONS.join(', ')}`);
+  }
+  return abs;
+}
+
+const galeBare: Plugin = {
+  name: 'gale-bare-imports',
+  setup(b) {
+    b.onResolve({ filter: /^@gale\/(runtime|spout-kit|bolt-kit)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+async function compile(entry: string, outfile: string, opts: LoadTopologyOptions, write = true): Promise<Uint8Array | undefined> {
   try {
     const result = await build({
       entryPoints: [entry],
       outfile,
-      write: true,
+      write,
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -84,9 +107,10 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
         'import.meta.filename': JSON.stringify(entry),
         'import.meta.dirname': JSON.stringify(path.dirname(entry)),
       },
-      plugins: [externalPackages(opts)],
+      plugins: [write ? externalPackages(opts) : galeBare],
     });
     for (const w of result.warnings) opts.log.warn({ where: where(w), text: w.text }, 'topology compile warning');
+    return result.outputFiles?.[0]?.contents;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0) throw err;
