@@ -1,0 +1,36 @@
+// Entry point of a worker process, forked by a supervisor (`child_process.fork`).
+// Reads its launch description from GALE_WORKER and the cluster secret from GALE_CLUSTER_SECRET.
+import { rootLog, isLogLevel, setLogLevel } from '../log.js';
+import { Worker, type WorkerLaunch } from './worker.js';
+
+async function main(): Promise<number> {
+  const raw = process.env.GALE_WORKER;
+  const secret = process.env.GALE_CLUSTER_SECRET ?? '';
+  delete process.env.GALE_CLUSTER_SECRET; // keep it out of anything this process spawns
+  if (raw === undefined) {
+    process.stderr.write('gale worker: GALE_WORKER is not set; workers are started by `gale supervisor`\n');
+    return 2;
+  }
+  const level = process.env.GALE_LOG_LEVEL;
+  if (level !== undefined && isLogLevel(level)) setLogLevel(level);
+  const launch = JSON.parse(raw) as WorkerLaunch;
+  const log = rootLog.child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
+  let worker: Worker;
+  try {
+    worker = await Worker.start(launch, secret, log);
+  } catch (err) {
+    log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'worker failed to start');
+    return 1;
+  }
+  const stop = (): void => void worker.stop(0);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  // The supervisor going away (IPC channel closed) means nobody manages us any more.
+  process.once('disconnect', stop);
+  return worker.done;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`gale worker: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
