@@ -1,0 +1,97 @@
+/**
+ * The last errors of each (topology, component), for `gale status`: a JSON array in one znode at
+ * `errors/<topology>/<component>`, appended with a version compare-and-set loop so concurrent
+ * workers never lose each other's errors.
+ */
+import { retry, isRetriable } from '../retry.js';
+import type { ZkPaths } from './paths.js';
+import type { ZkClient } from './zk-client.js';
+import { ZkError } from './zk-errors.js';
+
+export interface StoredError {
+  /** Wall-clock ms (Date.now()) on the reporting host. */
+  timeMs: number;
+  message: string;
+  code?: string;
+  host?: string;
+  port?: number;
+  taskId?: number;
+}
+
+export const ERRORS_KEPT = 10;
+/** Per-field cap so ten errors always fit in one znode. */
+const MAX_MESSAGE_CHARS = 4000;
+
+function isCode(err: unknown, ...codes: string[]): boolean {
+  return err instanceof ZkError && codes.includes(err.code);
+}
+
+function parse(data: Buffer): StoredError[] {
+  if (data.length === 0) return [];
+  try {
+    const v = JSON.parse(data.toString('utf8')) as unknown;
+    return Array.isArray(v) ? (v as StoredError[]) : [];
+  } catch {
+    return []; // unreadable history is dropped, not fatal: the next append rewrites it
+  }
+}
+
+export class ErrorsStore {
+  constructor(private readonly client: ZkClient, private readonly paths: ZkPaths, private readonly keep = ERRORS_KEPT) {}
+
+  /** Appends one error, keeping the newest `keep` (default 10). */
+  async append(topology: string, component: string, error: StoredError): Promise<void> {
+    const path = this.paths.componentErrors(topology, component);
+    const entry: StoredError = { ...error, message: error.message.slice(0, MAX_MESSAGE_CHARS) };
+    await retry(async () => {
+      let current: { data: Buffer; version: number } | undefined;
+      try {
+        current = await this.client.getData(path);
+      } catch (err) {
+        if (!isCode(err, 'GALE_ERR_ZK_NO_NODE')) throw err;
+      }
+      if (current === undefined) {
+        await this.client.mkdirp(this.paths.errorsDir(topology));
+        await this.client.create(path, Buffer.from(JSON.stringify([entry])));
+        return;
+      }
+      const list = [...parse(current.data), entry].slice(-this.keep);
+      await this.client.setData(path, Buffer.from(JSON.stringify(list)), current.version);
+    }, {
+      retries: 50,
+      initialMs: 5,
+      maxMs: 500,
+      // Lost a race (someone wrote or created first): read again and re-apply.
+      shouldRetry: err => isCode(err, 'GALE_ERR_ZK_BAD_VERSION', 'GALE_ERR_ZK_NODE_EXISTS') || isRetriable(err),
+    });
+  }
+
+  /** Newest last. */
+  async list(topology: string, component: string): Promise<StoredError[]> {
+    try {
+      return parse((await this.client.getData(this.paths.componentErrors(topology, component))).data);
+    } catch (err) {
+      if (isCode(err, 'GALE_ERR_ZK_NO_NODE')) return [];
+      throw err;
+    }
+  }
+
+  /** Every component's errors for a topology. */
+  async listTopology(topology: string): Promise<Record<string, StoredError[]>> {
+    let components: string[];
+    try {
+      components = await this.client.getChildren(this.paths.errorsDir(topology));
+    } catch (err) {
+      if (isCode(err, 'GALE_ERR_ZK_NO_NODE')) return {};
+      throw err;
+    }
+    components.sort();
+    const lists = await Promise.all(components.map(c => this.list(topology, c)));
+    return Object.fromEntries(components.map((c, i) => [c, lists[i]!]));
+  }
+
+  /** Drops a topology's error history (on kill). */
+  async removeTopology(topology: string): Promise<void> {
+    await this.client.removeRecursive(this.paths.errorsDir(topology));
+  }
+}

@@ -1,0 +1,19 @@
+// ZooKeeper coordination layer, for the cluster daemons and the CLI (internal; not the public API).
+export { ZkClient } from './zk-client.js';
+export { ZkTransaction } from './zk-transaction.js';
+export { ZK_PERMS, OPEN_ACL, MAX_ZNODE_BYTES, digestAcl } from './zk-types.js';
+export type {
+  ZkClientOptions, ZkCreateMode, ZkAcl, ZkStat, ZkWatchEvent, ZkWatcher, ZkConnectionState, ZkStateEvent,
+  ZkClientEvents, ZkOp, ZkOpResult,
+} from './zk-types.js';
+export { ZkError, CodeBundleError } from './zk-errors.js';
+export type { ZkErrorCode, ZkErrorOptions } from './zk-errors.js';
+export { DEFAULT_ZK_ROOT, zkPaths, checkName, checkRoot, parseWorkerName } from './paths.js';
+export type { ZkPaths } from './paths.js';
+export { LeaderElection } from './election.js';
+export type { LeaderElectionOptions, ElectionEvents, LeaderInfo } from './election.js';
+export { CodeStore, CODE_CHUNK_BYTES, sha256Hex } from './code-store.js';
+export type { CodeMeta } from './code-store.js';
+export { ErrorsStore, ERRORS_KEPT } from './errors-store.js';
+export type { StoredError } from './errors-store.js';
+export { ensureLayout } from './layout.js';
