@@ -33,8 +33,8 @@ export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 export const AckerKind = { INIT: 0, ACK: 1, FAIL: 2, TOUCH: 3, FORGET: 4 } as const;
 export type AckerKindCode = (typeof AckerKind)[keyof typeof AckerKind];
 
-/** Outcome kinds of a tuple tree, sent to the spout task's worker (`NotifyRecord[0]`). */
-export const NotifyKind = { ACKED: 0, FAILED: 1 } as const;
+/** Outcome kinds of a tuple tree (and TOUCH: restart its timeout), sent to the spout task's worker (`NotifyRecord[0]`). */
+export const NotifyKind = { ACKED: 0, FAILED: 1, TOUCH: 2 } as const;
 export type NotifyKindCode = (typeof NotifyKind)[keyof typeof NotifyKind];
 
 /**
@@ -239,7 +239,7 @@ export function checkNotifyRecord(rec: unknown, index = 0): asserts rec is Notif
   const kind = r[0];
   const spoutTask = r[1];
   const root = r[2];
-  if (kind !== 0 && kind !== 1) throw schema(`notify ${index} kind`, `expected 0 or 1, got ${describe(kind)}`);
+  if (kind !== 0 && kind !== 1 && kind !== 2) throw schema(`notify ${index} kind`, `expected 0, 1 or 2, got ${describe(kind)}`);
   if (!isTask(spoutTask)) throw schema(`notify ${index} spoutTask`, `expected a task id (int32 >= 0), got ${describe(spoutTask)}`);
   if (!isUint53(root)) throw schema(`notify ${index} root`, `expected a non-negative safe integer, got ${describe(root)}`);
 }
