@@ -106,7 +106,7 @@ describe('frame codec rejects', () => {
     ['a BigInt root', [1, [[1, 0, 0, [], [5n, 0, 0]]]], 'GALE_ERR_FRAME_SCHEMA'],
     ['an unknown acker kind', [2, [[9, 1, 0, 0, 0]]], 'GALE_ERR_FRAME_SCHEMA'],
     ['an acker record with a string root', [2, [[0, '1', 0, 0, 0]]], 'GALE_ERR_FRAME_SCHEMA'],
-    ['an unknown notify kind', [3, [[2, 0, 1]]], 'GALE_ERR_FRAME_SCHEMA'],
+    ['an unknown notify kind', [3, [[3, 0, 1]]], 'GALE_ERR_FRAME_SCHEMA'],
     ['a negative ping seq', [5, -1], 'GALE_ERR_FRAME_SCHEMA'],
     ['a close reason with a numeric code', [7, 1, 'x'], 'GALE_ERR_FRAME_SCHEMA'],
   ];
