@@ -11,4 +11,6 @@ export { FileSinkBolt, formatTabSeparated } from './sink/file-sink-bolt.js';
 export type { FileSinkBoltOptions } from './sink/file-sink-bolt.js';
 export { CountsFileSinkBolt } from './sink/counts-file-sink-bolt.js';
 export type { CountsFileSinkBoltOptions } from './sink/counts-file-sink-bolt.js';
+export { DeadLetterFileBolt } from './sink/dead-letter-file-bolt.js';
+export type { DeadLetterFileBoltOptions, DeadLetterRecord } from './sink/dead-letter-file-bolt.js';
 export { FileWriteError } from './errors.js';

@@ -3,7 +3,7 @@ import { parseTopologyConfig, type TopologyConfig } from '../config/topology-con
 import { didYouMean } from '../config/did-you-mean.js';
 import { Fields, toFields } from './fields.js';
 import {
-  DEFAULT_STREAM, type BasicBolt, type Bolt, type CustomGrouping, type GroupingSpec, type OutputFieldsDeclarer, type Spout,
+  DEAD_LETTER_FIELDS, DEAD_LETTER_STREAM, DEFAULT_STREAM, type BasicBolt, type Bolt, type CustomGrouping, type GroupingSpec, type OutputFieldsDeclarer, type Spout,
 } from './types.js';
 
 /** A component instance (copied per task, like Storm serializes it), a factory, or a class with a no-arg constructor. */
@@ -16,6 +16,11 @@ export interface SpoutOptions {
   numTasks?: number;
   /** Overrides the topology's `maxSpoutPending` for this spout. */
   maxSpoutPending?: number;
+  /**
+   * Overrides the topology's `maxRetries` for this spout: an integer >= 0, or `null` to retry
+   * forever whatever the topology says.
+   */
+  maxRetries?: number | null;
 }
 
 export interface BoltOptions {
@@ -50,6 +55,8 @@ interface ComponentSpecBase {
 export interface SpoutSpec extends ComponentSpecBase {
   readonly kind: 'spout';
   readonly maxSpoutPending: number | undefined;
+  /** The spout's `maxRetries` option; undefined: the topology's. */
+  readonly maxRetries: number | null | undefined;
   /** A fresh, independent instance for one task. */
   create(): Spout;
 }
@@ -163,6 +170,7 @@ interface Draft {
   numTasks: number;
   inputs: InputDecl[];
   maxSpoutPending?: number;
+  maxRetries?: number | null;
   tickFrequencySecs?: number;
   maxConcurrency?: number;
 }
@@ -219,7 +227,12 @@ export class TopologyBuilder {
   setSpout(id: string, spout: ComponentSource<Spout>, options: number | SpoutOptions = {}): void {
     const o = typeof options === 'number' ? { parallelism: options } : options;
     checkCount(`spout "${id}" maxSpoutPending`, o.maxSpoutPending, 1);
-    this.addDraft(id, 'spout', factoryOf(spout), o).maxSpoutPending = o.maxSpoutPending;
+    if (o.maxRetries !== undefined && o.maxRetries !== null && !(Number.isInteger(o.maxRetries) && o.maxRetries >= 0)) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `spout "${id}" maxRetries must be an integer >= 0 or null, got ${JSON.stringify(o.maxRetries)}`);
+    }
+    const d = this.addDraft(id, 'spout', factoryOf(spout), o);
+    d.maxSpoutPending = o.maxSpoutPending;
+    d.maxRetries = o.maxRetries;
   }
 
   setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt>, options: number | BoltOptions = {}): BoltDeclarer {
@@ -281,6 +294,9 @@ export class TopologyBuilder {
         throw new TopologyError('GALE_ERR_NOT_A_COMPONENT', `${d.kind} "${d.id}" has no declareOutputFields() method`);
       }
       template.declareOutputFields(declarer);
+      // Every spout has the reserved dead-letter stream (maxRetries may be set at submit time),
+      // so bolts can subscribe to it and the engine routes it like any other stream.
+      if (d.kind === 'spout') declarer.streams.set(DEAD_LETTER_STREAM, { id: DEAD_LETTER_STREAM, fields: new Fields(DEAD_LETTER_FIELDS), direct: false });
       streams.set(d.id, declarer.streams);
     }
     for (const d of this.drafts.values()) {
@@ -296,7 +312,7 @@ export class TopologyBuilder {
       const base = { id, parallelism: d.parallelism, numTasks: d.numTasks, streams: streams.get(id)!, inputs: Object.freeze([...d.inputs]) };
       const spec: ComponentSpec =
         d.kind === 'spout'
-          ? { ...base, kind: 'spout', maxSpoutPending: d.maxSpoutPending, create: d.create as () => Spout }
+          ? { ...base, kind: 'spout', maxSpoutPending: d.maxSpoutPending, maxRetries: d.maxRetries, create: d.create as () => Spout }
           : { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
       components.set(id, Object.freeze(spec));
     }
@@ -310,8 +326,10 @@ export class TopologyBuilder {
     }
     const stream = streams.get(input.component)!.get(input.stream);
     if (stream === undefined) {
-      const known = [...streams.get(input.component)!.keys()];
-      throw new TopologyError('GALE_ERR_UNKNOWN_STREAM', `bolt "${d.id}" subscribes to stream "${input.stream}" of "${input.component}", which declares ${known.length ? `only [${known.join(', ')}]` : 'no streams'}${didYouMean(input.stream, known)}`);
+      const all = [...streams.get(input.component)!.keys()];
+      // The message lists what the component declared; the reserved stream is only suggested.
+      const known = all.filter((st) => st !== DEAD_LETTER_STREAM);
+      throw new TopologyError('GALE_ERR_UNKNOWN_STREAM', `bolt "${d.id}" subscribes to stream "${input.stream}" of "${input.component}", which declares ${known.length ? `only [${known.join(', ')}]` : 'no streams'}${didYouMean(input.stream, all)}`);
     }
     const g = input.grouping;
     if ((g.type === 'direct') !== stream.direct) {

@@ -13,6 +13,24 @@ export const TICK_STREAM = '__tick';
 /** Component id of tick tuples. */
 export const SYSTEM_COMPONENT = '__system';
 
+/**
+ * Reserved stream every spout has: a tuple whose tree failed or timed out more than
+ * `maxRetries` times is emitted here (untracked) instead of being replayed, and the spout gets
+ * `ack(msgId)`. Subscribe like any stream: `.shuffleGrouping('spoutId', DEAD_LETTER_STREAM)`.
+ * Fields: {@link DEAD_LETTER_FIELDS}.
+ */
+export const DEAD_LETTER_STREAM = '__dead_letter';
+
+/**
+ * Fields of {@link DEAD_LETTER_STREAM}: the spout's message id, the stream and values of the
+ * original emit, why the last attempt ended ({@link DeadLetterReason}), and how many attempts
+ * failed (`maxRetries + 1`).
+ */
+export const DEAD_LETTER_FIELDS: readonly string[] = Object.freeze(['messageId', 'stream', 'values', 'reason', 'attempts']);
+
+/** `reason` of a dead-letter tuple: the last attempt's tree was failed, or timed out. */
+export type DeadLetterReason = 'failed' | 'timed-out';
+
 /** A tuple received by a bolt. Immutable. */
 export interface Tuple {
   readonly values: readonly unknown[];

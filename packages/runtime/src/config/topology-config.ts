@@ -11,6 +11,12 @@ export interface TopologyConfig {
   readonly messageTimeoutMs: number;
   /** Most un-completed tuple trees per spout task; `null` means no limit. */
   readonly maxSpoutPending: number | null;
+  /**
+   * Replays of one spout message id after its tree failed or timed out; the next failure
+   * dead-letters it (emitted on `__dead_letter`, spout `ack`ed). `null`: retry forever (Storm).
+   * A spout's own `maxRetries` option wins.
+   */
+  readonly maxRetries: number | null;
   /** Capacity of each executor's receive queue, in tuples. A full queue makes producers wait. */
   readonly queueCapacity: number;
   /** Most concurrent async `execute` calls per bolt executor; 1 keeps tuples in order. */
@@ -38,6 +44,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   ackers: { type: 'int', nullable: true, min: 0, doc: 'acker executors; null = one per worker; 0 = no tracking' },
   messageTimeoutMs: { type: 'int', min: 1, doc: 'tuple tree timeout before fail + replay' },
   maxSpoutPending: { type: 'int', nullable: true, min: 1, doc: 'max un-completed trees per spout task; null = unlimited' },
+  maxRetries: { type: 'int', nullable: true, min: 0, doc: 'replays of a failed spout message id before it is dead-lettered and acked; null = forever' },
   queueCapacity: { type: 'int', min: 1, doc: 'executor receive queue capacity (tuples)' },
   maxConcurrency: { type: 'int', min: 1, doc: 'concurrent async executes per bolt executor' },
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, doc: 'tick tuple period for every bolt; null = none' },
@@ -50,6 +57,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   ackers: null,
   messageTimeoutMs: 30_000,
   maxSpoutPending: null,
+  maxRetries: null,
   queueCapacity: 4096,
   maxConcurrency: 1,
   tickFrequencySecs: null,

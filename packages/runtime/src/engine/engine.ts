@@ -1,6 +1,6 @@
 import type { BoltSpec, ComponentSpec, Topology } from '../api/builder.js';
 import { Fields } from '../api/fields.js';
-import { SYSTEM_COMPONENT, TICK_STREAM, type BasicBolt, type Bolt, type TopologyContext } from '../api/types.js';
+import { DEAD_LETTER_STREAM, SYSTEM_COMPONENT, TICK_STREAM, type BasicBolt, type Bolt, type TopologyContext } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { ComponentError, LifecycleError } from '../errors.js';
 import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
@@ -125,7 +125,8 @@ export class Engine {
 
   private readonly opts: EngineOptions;
   private readonly ids: IdSource;
-  private readonly log: EngineLog;
+  /** Also used by spout tasks (dead-lettering); pass the component in the object. */
+  readonly log: EngineLog;
   private readonly spoutExecs: SpoutExecutor[] = [];
   private readonly boltExecs: BoltExecutor[] = [];
   /** Executors in run order: sinks first so space frees up before producers try. */
@@ -202,6 +203,8 @@ export class Engine {
           for (const id of mine) {
             const t = new SpoutTask(this, ex, spec.id, id);
             t.maxPending = spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
+            // The spout's own option wins, including its null (retry forever).
+            t.maxRetries = spec.maxRetries !== undefined ? spec.maxRetries : cfg.maxRetries;
             ex.tasks.push(t);
             this.spoutExecOfTask[id] = ex;
             this.spoutTaskOf[id] = t;
@@ -251,7 +254,9 @@ export class Engine {
           if (chooser === null) for (const t of targetTasks) directTargets.add(t);
           else choosers.push(chooser);
         }
-        task.routes.set(stream.id, { ref, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null });
+        const route: OutRoute = { ref, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null };
+        if (stream.id === DEAD_LETTER_STREAM && task instanceof SpoutTask) task.deadLetterRoute = route;
+        else task.routes.set(stream.id, route);
       }
       task.defaultRoute = task.routes.get('default');
     }
@@ -730,7 +735,7 @@ export class Engine {
       const complete = new Histogram();
       const s: ComponentStats = {
         component: spec.id, kind: spec.kind, executors: execs.length, tasks: tasks.length,
-        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, errors: 0,
+        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, deadLettered: 0, errors: 0,
         queueDepth: 0, queueHighWater: 0, queueCapacity: spec.kind === 'bolt' ? this.config.queueCapacity : 0, pending: 0,
         executeLatencyMs: summarize(exec), completeLatencyMs: summarize(complete),
       };
@@ -742,6 +747,7 @@ export class Engine {
         s.acked += m.acked;
         s.failed += m.failed;
         s.timedOut += m.timedOut;
+        s.deadLettered = (s.deadLettered ?? 0) + m.deadLettered;
         s.errors += m.errors;
         exec.merge(m.executeLatency);
         complete.merge(m.completeLatency);
@@ -761,7 +767,7 @@ export class Engine {
       const local = this.ledgers.filter((l) => l !== undefined).length;
       out.push({
         component: ACKER_COMPONENT, kind: 'acker', executors: local, tasks: local,
-        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, errors: 0,
+        emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, deadLettered: 0, errors: 0,
         queueDepth: 0, queueHighWater: 0, queueCapacity: 0, pending: this.ledgers.reduce((n, l) => n + (l?.size ?? 0), 0),
         executeLatencyMs: summarize(new Histogram()), completeLatencyMs: summarize(new Histogram()),
       });

@@ -1,4 +1,6 @@
-import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Spout, SpoutOutputCollector, Tuple, Values } from '../api/types.js';
+import type {
+  BasicBolt, BasicOutputCollector, Bolt, DeadLetterReason, OutputCollector, Spout, SpoutOutputCollector, Tuple, Values,
+} from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { ComponentError, FailedException } from '../errors.js';
 import type { Runtime, OutRoute } from './engine.js';
@@ -17,10 +19,20 @@ const TIMED_OUT = 3;
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
 
+/**
+ * Most message ids whose failures a spout task counts at once (maxRetries set). Ids leave the
+ * count when acked or dead-lettered; a spout that drops failed ids instead of replaying them
+ * would grow it forever, so past this the oldest count is forgotten (that id gets more retries).
+ */
+export const MAX_RETRY_COUNTS = 65_536;
+
 export interface PendingTree {
   readonly messageId: unknown;
   readonly startedAt: number;
   epoch: number;
+  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies). */
+  readonly stream: string;
+  readonly values: readonly unknown[];
 }
 
 /** Normalises the optional `anchors` argument without allocating in the common cases. */
@@ -109,6 +121,16 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   instance!: Spout;
   readonly pending = new Map<number, PendingTree>();
   maxPending = Infinity;
+  /** Failures of one message id before the next one dead-letters it; null: replay forever. */
+  maxRetries: number | null = null;
+  /** The reserved `__dead_letter` stream; kept out of `routes` so user code cannot emit on it. */
+  deadLetterRoute: OutRoute | undefined;
+  /**
+   * Failures so far per message id (maxRetries set), keyed by the id value: numbers and strings
+   * by value, objects by identity. Only ids that failed and are neither acked nor dead-lettered.
+   */
+  private readonly failures = new Map<unknown, number>();
+  private evictionWarned = false;
 
   emit(values: Values, messageId?: unknown): void {
     this.emitOn(this.defaultRoute ?? this.route(DEFAULT_STREAM), values, messageId, -1);
@@ -132,18 +154,74 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       if (tracked) {
         // Without ackers a tracked emit is complete at once (Storm's behaviour).
         const root = rt.nextLocalRoot();
-        this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch });
+        this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch, stream: route.ref.id, values });
         (this.exec as SpoutExecutor).notify(ACKED, this.taskId, root);
       }
       rt.wake();
       return;
     }
     const root = rt.newRoot();
-    this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch });
+    this.pending.set(root, { messageId, startedAt: rt.clock.now(), epoch: rt.epoch, stream: route.ref.id, values });
     const x = rt.fanOutTracked(this.exec, route, values, directTask, this.taskId, root);
     this.metrics.transferred += x.count;
     rt.ackInit(root, x.hi, x.lo, this.taskId);
     rt.wake();
+  }
+
+  /** The tree of `messageId` completed: its failure count (if any) is over. */
+  clearFailures(messageId: unknown): void {
+    if (this.failures.size > 0) this.failures.delete(messageId);
+  }
+
+  /**
+   * Counts one more failure of `messageId` (only called with maxRetries set) and returns the
+   * attempts so far. Past maxRetries the count is dropped: the caller dead-letters the id.
+   */
+  countFailure(messageId: unknown): number {
+    const f = this.failures;
+    const attempts = (f.get(messageId) ?? 0) + 1;
+    if (attempts > this.maxRetries!) {
+      f.delete(messageId);
+      return attempts;
+    }
+    if (attempts === 1 && f.size >= MAX_RETRY_COUNTS) {
+      f.delete(f.keys().next().value);
+      if (!this.evictionWarned) {
+        this.evictionWarned = true;
+        this.rt.log.warn(
+          { component: this.component, task: this.taskId, limit: MAX_RETRY_COUNTS },
+          'too many failed message ids awaiting replay; forgetting the oldest retry counts (does the spout replay failed ids?)',
+        );
+      }
+    }
+    f.set(messageId, attempts);
+    return attempts;
+  }
+
+  /**
+   * Emits the tree's original emit on `__dead_letter` (untracked), or, with no subscriber,
+   * only logs it at warn level. Either way it is counted in `deadLettered`. Never throws: a
+   * failing subscriber (e.g. a custom grouping) is reported, and the spout is still acked.
+   */
+  deadLetter(p: PendingTree, reason: DeadLetterReason, attempts: number): void {
+    this.metrics.deadLettered++;
+    const route = this.deadLetterRoute;
+    const subscribed = route !== undefined && route.choosers.length > 0;
+    const info = { component: this.component, task: this.taskId, messageId: p.messageId, stream: p.stream, attempts, reason };
+    if (!subscribed) {
+      this.rt.log.warn(info, 'tuple dead-lettered (nothing subscribes to __dead_letter)');
+      return;
+    }
+    this.rt.log.info(info, 'tuple dead-lettered');
+    try {
+      const values = [p.messageId, p.stream, p.values, reason, attempts];
+      this.checkValues(route, values, false);
+      const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+      this.metrics.transferred += this.rt.fanOut(this.exec, route, values, -1, tuple);
+      this.rt.wake();
+    } catch (err) {
+      this.reportError(err);
+    }
   }
 }
 
@@ -209,11 +287,19 @@ export class SpoutExecutor extends ExecutorBase {
         if (kind === ACKED) {
           task.metrics.acked++;
           task.metrics.completeLatency.record((now - p.startedAt) * 1000);
+          if (task.maxRetries !== null) task.clearFailures(p.messageId);
           task.instance.ack?.(p.messageId);
         } else {
           task.metrics.failed++;
           if (kind === TIMED_OUT) task.metrics.timedOut++;
-          task.instance.fail?.(p.messageId);
+          const attempts = task.maxRetries === null ? 0 : task.countFailure(p.messageId);
+          if (task.maxRetries !== null && attempts > task.maxRetries) {
+            // Terminal: out of retries. The spout sees an ack (it must not replay the id again).
+            task.deadLetter(p, kind === TIMED_OUT ? 'timed-out' : 'failed', attempts);
+            task.instance.ack?.(p.messageId);
+          } else {
+            task.instance.fail?.(p.messageId);
+          }
         }
       } catch (err) {
         task.reportError(err);

@@ -13,6 +13,8 @@ export class TaskMetrics {
   failed = 0;
   /** Spouts: trees that timed out. */
   timedOut = 0;
+  /** Spouts: message ids dead-lettered after `maxRetries` (their last failure is in `failed`). */
+  deadLettered = 0;
   errors = 0;
   readonly executeLatency = new Histogram();
   readonly completeLatency = new Histogram();
@@ -36,6 +38,12 @@ export interface ComponentStats {
   acked: number;
   failed: number;
   timedOut: number;
+  /**
+   * Spouts: message ids given up after `maxRetries` failures (emitted on `__dead_letter`, then
+   * acked to the spout); also counted in `failed`, not in `acked`. Always set by the engine;
+   * optional in the type so stats merged or received from elsewhere without it still fit.
+   */
+  deadLettered?: number;
   errors: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;
