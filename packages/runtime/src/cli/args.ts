@@ -2,6 +2,10 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { didYouMean } from '../config/did-you-mean.js';
 import { isLogLevel, type LogLevel } from '../log.js';
+import {
+  CLUSTER_COMMANDS, CLUSTER_OPTIONS, CLUSTER_VALUE_OPTIONS, MISSING_POSITIONAL, addClusterCommands, checkClusterArgs,
+  type ClusterArgs, type ClusterCommand,
+} from './cluster-args.js';
 import { CliUsageError, helpHint } from './usage-error.js';
 
 /**
@@ -36,7 +40,7 @@ export interface LocalArgs {
   readonly logLevel: LogLevel | undefined;
 }
 
-export type CommandArgs = LocalArgs;
+export type CommandArgs = LocalArgs | ClusterArgs;
 
 /** `--help` or `--version`: print `output` to stdout and exit 0. */
 export interface HelpRequest {
@@ -46,19 +50,20 @@ export interface HelpRequest {
 
 export type ParsedArgs = CommandArgs | HelpRequest;
 
-const COMMANDS = ['local'] as const;
+const COMMANDS = ['local', ...CLUSTER_COMMANDS] as const;
 
 /** Options per command (without dashes), for did-you-mean on unknown flags. */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   '': ['log-level', 'help', 'version'],
   local: ['set', 'duration', 'until-idle', 'stats-interval', 'json', 'log-level', 'help', 'version'],
+  ...CLUSTER_OPTIONS,
 };
 
 /** Options that take a value as the next word (for finding the command word in raw argv). */
-const VALUE_OPTIONS = new Set(['--log-level', '--set', '--duration', '--stats-interval']);
+const VALUE_OPTIONS = new Set(['--log-level', '--set', '--duration', '--stats-interval', ...CLUSTER_VALUE_OPTIONS]);
 
 function buildParser(version: string, width: number): Argv {
-  return yargs()
+  const parser = yargs()
     .scriptName('gale')
     .usage('gale <command> [options]\n\nRuns gale stream topologies.')
     .version(version)
@@ -105,7 +110,8 @@ function buildParser(version: string, width: number): Argv {
         .option('json', { type: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout' })
         .example('gale local wc.ts --set input=in.txt --until-idle', 'run until the input is used up')
         .example('gale local t.ts --duration 30 --set ackers=0', 'no acking, stop after 30 s')
-        .example('gale local t.ts --json > stats.json', 'final stats as JSON on stdout'))
+        .example('gale local t.ts --json > stats.json', 'final stats as JSON on stdout'));
+  return addClusterCommands(parser)
     .demandCommand(1, 'no command given')
     .wrap(Math.min(100, width));
 }
@@ -139,6 +145,7 @@ export function parseArgs(argv: readonly string[], version: string, width = 80):
   if (logLevel !== undefined && !(typeof logLevel === 'string' && isLogLevel(logLevel))) {
     throw new CliUsageError('GALE_ERR_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(String(logLevel))}`, helpHint(command));
   }
+  if (command !== undefined && command !== 'local') return checkClusterArgs(command as ClusterCommand, parsed, logLevel);
   return checkLocal(parsed, logLevel);
 }
 
@@ -205,16 +212,31 @@ function rewordYargsMessage(msg: string, argv: readonly string[], command: strin
       const what = options.length === 1 ? `unknown option "${dashed(first)}"` : `unknown options ${options.map((o) => `"${dashed(o)}"`).join(', ')}`;
       return `${what}${command === undefined ? '' : ` for "gale ${command}"`}${didYouMean(dashed(first), known.map(dashed))}`;
     }
-    return `unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}${command === 'local' ? ': gale local takes one topology file' : ''}`;
+    return `unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}${UNEXPECTED_HINT[command ?? ''] ?? ''}`;
   }
   m = /^Not enough non-option arguments/.exec(msg);
-  if (m !== null) return command === 'local' ? 'missing topology file: gale local <file>' : 'missing argument';
+  if (m !== null) {
+    if (command === 'local') return 'missing topology file: gale local <file>';
+    return MISSING_POSITIONAL[command as ClusterCommand] ?? 'missing argument';
+  }
   m = /^Not enough arguments following: (.*)$/.exec(msg);
   if (m !== null) return `${dashed(m[1]!)} needs a value`;
   m = /^Invalid values:\s*Argument: (.*?), Given: (.*?), Choices: (.*)$/s.exec(msg);
   if (m !== null) return `${dashed(m[1]!)} must be one of ${m[3]!.replace(/"/g, '')}, got ${m[2]}`;
   return msg.replace(/\s*\n\s*/g, '; ');
 }
+
+const UNEXPECTED_HINT: Readonly<Record<string, string>> = {
+  local: ': gale local takes one topology file',
+  deploy: ': gale deploy takes one topology file',
+  status: ': gale status takes one topology name',
+  activate: ': gale activate takes one topology name',
+  deactivate: ': gale deactivate takes one topology name',
+  rebalance: ': gale rebalance takes one topology name',
+  kill: ': gale kill takes one topology name',
+  list: ': gale list takes no arguments',
+  supervisor: ': gale supervisor takes only options',
+};
 
 function dashed(name: string): string {
   return name.length === 1 ? `-${name}` : `--${name}`;

@@ -10,6 +10,10 @@ export interface CliContext {
   readonly cwd: string;
   /** Directory of the @gale/runtime package the CLI runs from (computed by bin/gale.js). */
   readonly runtimeDir: string;
+  /** Version of that @gale/runtime package. */
+  readonly version: string;
+  /** Environment variables (`GALE_ZK`, `GALE_CLUSTER_SECRET`, ...). */
+  readonly env: NodeJS.ProcessEnv;
   readonly log: Logger;
   /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. */
   onSignal(listener: (signal: StopSignal) => void): () => void;

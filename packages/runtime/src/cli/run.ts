@@ -3,7 +3,16 @@ import path from 'node:path';
 import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.js';
 import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
 import { DEFAULT_CLI_LOG_LEVEL, parseArgs } from './args.js';
+import type { CommandArgs } from './args.js';
+import { runActivate } from './commands/activate.js';
+import { runDeactivate } from './commands/deactivate.js';
+import { runDeploy } from './commands/deploy.js';
+import { runKill } from './commands/kill.js';
+import { runList } from './commands/list.js';
 import { runLocal } from './commands/local.js';
+import { runRebalance } from './commands/rebalance.js';
+import { runStatus } from './commands/status.js';
+import { runSupervisor } from './commands/supervisor.js';
 import { writeText, type CliContext, type StopSignal } from './context.js';
 
 /** Exit codes of `gale`. */
@@ -35,7 +44,8 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   // Topology files are compiled with inline source maps: make their stack traces point at the .ts.
   process.setSourceMapsEnabled(true);
   try {
-    const args = parseArgs(argv, readVersion(options.runtimeDir), stdout.columns ?? 100);
+    const version = readVersion(options.runtimeDir);
+    const args = parseArgs(argv, version, stdout.columns ?? 100);
     if (args.command === 'help') {
       await writeText(stdout, `${args.output}\n`);
       return EXIT_OK;
@@ -47,18 +57,40 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       stderr,
       cwd: options.cwd ?? process.cwd(),
       runtimeDir: options.runtimeDir,
+      version,
+      env,
       // After setLogLevel: a pino child keeps the level its parent had when it was made.
       log: rootLog.child({ cli: 'gale' }),
       onSignal: onProcessSignal,
       forceExit: (code) => process.exit(code),
     };
-    return await runLocal(args, ctx);
+    return await runCommand(args, ctx);
   } catch (err) {
     const code = exitCodeFor(err);
     for (const line of describeError(err, code, level === 'debug' || level === 'trace', options)) stderr.write(`${line}\n`);
     return code;
   }
 }
+
+function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
+  switch (args.command) {
+    case 'local': return runLocal(args, ctx);
+    case 'supervisor': return runSupervisor(args, ctx);
+    case 'deploy': return runDeploy(args, ctx);
+    case 'list': return runList(args, ctx);
+    case 'status': return runStatus(args, ctx);
+    case 'activate': return runActivate(args, ctx);
+    case 'deactivate': return runDeactivate(args, ctx);
+    case 'rebalance': return runRebalance(args, ctx);
+    case 'kill': return runKill(args, ctx);
+  }
+}
+
+/**
+ * Failures whose message says everything (ZooKeeper unreachable, port in use, unknown topology,
+ * ...): no "run with --log-level debug for the stack trace" line under them.
+ */
+const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError']);
 
 const USAGE_ERROR_NAMES = new Set(['UsageError', 'TopologyError', 'ConfigError']);
 
@@ -83,7 +115,7 @@ function describeError(err: unknown, code: number, withStack: boolean, options: 
   if (typeof hint === 'string') lines.push(hint);
   if (withStack) {
     for (let e: unknown = err; e instanceof Error; e = e.cause) lines.push(e === err ? `${e.stack}` : `caused by: ${e.stack}`);
-  } else if (code === EXIT_FAILURE && err instanceof Error) {
+  } else if (code === EXIT_FAILURE && err instanceof Error && !(gale && OPERATIONAL_ERROR_NAMES.has(err.name))) {
     const at = firstUserFrame(err, options.runtimeDir);
     lines.push(`${at === undefined ? '' : `at ${at}; `}run with --log-level debug for the stack trace`);
   }

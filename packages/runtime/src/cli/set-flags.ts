@@ -17,21 +17,21 @@ export const SET_ORIGIN = ' (from --set)';
 /**
  * Splits `key=value` entries (first `=` separates; the last of a repeated key wins). Keys that
  * are config keys are coerced and range-checked now (ConfigError naming the key); the rest are
- * parameters for the topology function.
+ * parameters for the topology function. `command` names the command in the hint line.
  */
-export function parseSetFlags(entries: readonly string[]): SetFlags {
+export function parseSetFlags(entries: readonly string[], command = 'local'): SetFlags {
   // No prototype: a key such as "__proto__" is just a key.
   const config = Object.create(null) as Record<string, unknown>;
   const params = Object.create(null) as Record<string, string>;
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     if (eq < 0) {
-      throw new CliUsageError('GALE_ERR_BAD_SET', `--set ${JSON.stringify(entry)} is not key=value`, helpHint('local'));
+      throw new CliUsageError('GALE_ERR_BAD_SET', `--set ${JSON.stringify(entry)} is not key=value`, helpHint(command));
     }
     const key = entry.slice(0, eq).trim();
     const value = entry.slice(eq + 1);
     if (key.length === 0) {
-      throw new CliUsageError('GALE_ERR_BAD_SET', `--set ${JSON.stringify(entry)} has an empty key; use key=value`, helpHint('local'));
+      throw new CliUsageError('GALE_ERR_BAD_SET', `--set ${JSON.stringify(entry)} has an empty key; use key=value`, helpHint(command));
     }
     if (isTopologyConfigKey(key)) config[key] = coerceConfigString(key, value);
     else params[key] = value;

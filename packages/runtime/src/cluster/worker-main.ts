@@ -19,7 +19,12 @@ async function main(): Promise<number> {
   try {
     worker = await Worker.start(launch, secret, log);
   } catch (err) {
-    log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'worker failed to start');
+    const code = (err as { code?: string }).code;
+    if (code === 'GALE_ERR_TOPOLOGY_KILLED') {
+      log.info({ code }, 'topology killed; worker not started');
+      return 0;
+    }
+    log.error({ err: (err as Error).message, code }, 'worker failed to start');
     return 1;
   }
   const stop = (): void => void worker.stop(0);

@@ -119,6 +119,9 @@ export class Worker {
     const paths = zkPaths(launch.zkRoot);
     try {
       const record = JSON.parse((await zk.getData(paths.topology(launch.topology))).data.toString('utf8')) as TopologyRecord;
+      // A restart racing with `gale kill` must not run the components again: a sink's cleanup()
+      // would overwrite the output the killed run wrote.
+      if (record.status === 'killed') throw new WorkerError('GALE_ERR_TOPOLOGY_KILLED', `topology "${launch.topology}" is being killed; worker not started`);
       const assignment = JSON.parse((await zk.getData(paths.assignment(launch.topology))).data.toString('utf8')) as Assignment;
       const me = assignment.workers.find((w) => w.supervisor === launch.supervisor && w.port === launch.port);
       if (me === undefined) throw new WorkerError('GALE_ERR_NOT_ASSIGNED', `no executors of "${launch.topology}" are assigned to ${launch.supervisor}:${launch.port}`);
@@ -126,7 +129,7 @@ export class Worker {
       await w.run();
       return w;
     } catch (err) {
-      await recordWorkerError(zk, paths, launch, err).catch(() => {});
+      if ((err as GaleError).code !== 'GALE_ERR_TOPOLOGY_KILLED') await recordWorkerError(zk, paths, launch, err).catch(() => {});
       await zk.close();
       throw err;
     }
@@ -356,9 +359,18 @@ export class Worker {
         try {
           await this.zk.create(p, data, 'ephemeral');
         } catch (err) {
-          // Our own node from this session survived (or a dead predecessor's has not expired yet).
           if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
-          await this.zk.setData(p, data);
+          const stat = await this.zk.exists(p);
+          if (stat !== null && stat.ephemeralOwner !== this.zk.sessionId) {
+            // A crashed predecessor's node (we hold the slot's port, so it is gone), kept until its
+            // session expires: writing into it would make our heartbeat vanish at that moment.
+            await this.zk.remove(p).catch((e: unknown) => {
+              if ((e as GaleError).code !== 'GALE_ERR_ZK_NO_NODE') throw e;
+            });
+            await this.zk.create(p, data, 'ephemeral');
+          } else {
+            await this.zk.setData(p, data); // our own node from this session
+          }
         }
       } else {
         await this.zk.setData(p, data);

@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Supervisor } from '../../cluster/supervisor.js';
+import type { SupervisorArgs } from '../cluster-args.js';
+import { ClusterCommandError, resolveTarget } from '../cluster-client.js';
+import { statusLine, type CliContext, type StopSignal } from '../context.js';
+
+/**
+ * `gale supervisor`: runs a {@link Supervisor} until SIGTERM/SIGINT, then drains its workers and
+ * exits 0. A second signal exits at once with 1.
+ */
+export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Promise<number> {
+  const target = resolveTarget(args, ctx, 'supervisor');
+  const id = args.id ?? `${args.host}-${args.ports[0]!}`;
+  const log = ctx.log.child({ supervisor: id });
+  const workerMain = path.join(ctx.runtimeDir, 'dist', 'cluster', 'worker-main.js');
+  if (!existsSync(workerMain)) {
+    throw new ClusterCommandError('GALE_ERR_NO_WORKER_MAIN', `${workerMain} is missing; run "npm run build" first`);
+  }
+  const dir = workDir(args.dir, id, ctx.cwd);
+  // Workers are separate processes: they read the log level from the environment.
+  process.env.GALE_LOG_LEVEL = ctx.log.level;
+
+  let signalled: StopSignal | undefined;
+  let wake: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const offSignal = ctx.onSignal((signal) => {
+    if (signalled === undefined) {
+      signalled = signal;
+      statusLine(ctx, `gale: ${signal}: stopping supervisor ${id} (draining its workers); ${signal} again to exit at once`);
+      wake();
+      return;
+    }
+    statusLine(ctx, `gale: ${signal} again: exiting without draining`);
+    ctx.forceExit(1);
+  });
+  try {
+    const supervisor = await Supervisor.start({
+      zk: target.connectString,
+      zkRoot: target.root,
+      id,
+      host: args.host,
+      ports: args.ports,
+      dir,
+      ...(target.secret !== undefined ? { secret: target.secret } : {}),
+      sessionTimeoutMs: args.sessionTimeoutMs,
+      connectTimeoutMs: args.connectTimeoutMs,
+      heartbeatMs: args.heartbeatMs,
+      workerTimeoutMs: args.workerTimeoutMs,
+      workerMain,
+      galeScopeDir: path.dirname(ctx.runtimeDir),
+      version: ctx.version,
+      log,
+    });
+    try {
+      statusLine(ctx, `gale: supervisor ${id} ready on ${args.host} ports ${describePorts(args.ports)} (ZooKeeper ${target.connectString}${target.root}, dir ${dir}${supervisor.isLeader ? ', leader' : ''})`);
+      await stopped;
+    } finally {
+      await supervisor.close();
+    }
+    statusLine(ctx, `gale: supervisor ${id} stopped`);
+    return 0;
+  } finally {
+    offSignal();
+  }
+}
+
+/** `--dir`, else ~/.gale/supervisor-<id>, else (no writable home) <tmp>/gale-supervisor-<id>. */
+function workDir(given: string | undefined, id: string, cwd: string): string {
+  if (given !== undefined) {
+    const dir = path.resolve(cwd, given);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, fsConstants.W_OK);
+    } catch (err) {
+      throw new ClusterCommandError('GALE_ERR_SUPERVISOR_DIR', `cannot use --dir ${given}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return dir;
+  }
+  const home = os.homedir();
+  for (const dir of [home === '' ? undefined : path.join(home, '.gale', `supervisor-${id}`), path.join(os.tmpdir(), `gale-supervisor-${id}`)]) {
+    if (dir === undefined) continue;
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, fsConstants.W_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new ClusterCommandError('GALE_ERR_SUPERVISOR_DIR', `no writable working directory for supervisor ${id}; give one with --dir`);
+}
+
+/** 6700-6703, or 6700,6702 when not contiguous. */
+export function describePorts(ports: readonly number[]): string {
+  const contiguous = ports.every((p, i) => i === 0 || p === ports[i - 1]! + 1);
+  if (contiguous && ports.length > 1) return `${ports[0]}-${ports[ports.length - 1]}`;
+  return ports.join(',');
+}
