@@ -82,7 +82,7 @@ export class Worker {
   private clientOfTask: (PeerClient | undefined)[] = [];
   private ackerTasks: number[] = [];
   private readonly ackerRetry: { client: PeerClient; rec: [AckerKindCode, number, number, number, number] }[] = [];
-  private readonly notifyRetry: { client: PeerClient; rec: [0 | 1, number, number] }[] = [];
+  private readonly notifyRetry: { client: PeerClient; rec: [0 | 1 | 2, number, number] }[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private backpressureTimer: NodeJS.Timeout | undefined;
   private paused = false;
@@ -247,10 +247,10 @@ export class Worker {
       },
       sendSpoutNotify: (spoutTask, kind, root) => {
         const c = this.clientOfTask[spoutTask];
-        // A timeout reset for a spout in another worker is not carried on the wire (protocol v1):
-        // the acker's entry is touched; the spout's own timer still runs.
-        if (c === undefined || kind === NOTIFY_TOUCH) return;
-        const rec: [0 | 1, number, number] = [kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED, spoutTask, root];
+        if (c === undefined) return;
+        const rec: [0 | 1 | 2, number, number] = [
+          kind === NOTIFY_TOUCH ? NotifyKind.TOUCH : kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED, spoutTask, root,
+        ];
         if (this.notifyRetry.length > 0 || !c.sendSpoutNotify(...rec)) this.notifyRetry.push({ client: c, rec });
       },
     };
@@ -287,7 +287,7 @@ export class Worker {
         break;
       case FrameType.SPOUT_NOTIFY:
         for (const [kind, spoutTask, root] of frame[1]) {
-          e.receiveSpoutNotify(spoutTask, kind === NotifyKind.FAILED ? NOTIFY_FAILED : NOTIFY_ACKED, root);
+          e.receiveSpoutNotify(spoutTask, kind === NotifyKind.TOUCH ? NOTIFY_TOUCH : kind === NotifyKind.FAILED ? NOTIFY_FAILED : NOTIFY_ACKED, root);
         }
         break;
       default:
