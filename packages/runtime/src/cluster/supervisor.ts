@@ -206,17 +206,20 @@ export class Supervisor {
     this.reconciling = true;
     try {
       const desired = await this.desiredSlots();
+      const changed: SlotState[] = [];
       for (const slot of this.slots.values()) {
         const want = desired.get(slot.port);
         const wantId = want === undefined ? undefined : identityOf(want.a, want.w);
-        if (wantId === slot.identity) {
-          if (want !== undefined && slot.child === undefined && slot.retryTimer === undefined) void this.launch(slot, want.a);
-          continue;
-        }
-        if (slot.child !== undefined) await this.stopChild(slot);
+        if (wantId !== slot.identity) changed.push(slot);
+        else if (want !== undefined && slot.child === undefined && slot.retryTimer === undefined) void this.launch(slot, want.a);
+      }
+      // Stop every changed worker at once (each drains), then launch the new ones.
+      await Promise.all(changed.map((slot) => this.stopChild(slot)));
+      for (const slot of changed) {
+        const want = desired.get(slot.port);
         clearTimeout(slot.retryTimer);
         slot.retryTimer = undefined;
-        slot.identity = wantId;
+        slot.identity = want === undefined ? undefined : identityOf(want.a, want.w);
         slot.topology = want?.a.topology;
         slot.restarts = 0;
         if (want !== undefined) void this.launch(slot, want.a);
@@ -280,7 +283,10 @@ export class Supervisor {
       if (slot.child !== child) return;
       slot.child = undefined;
       if (slot.stopping || this.closing !== undefined) return;
-      this.opts.log.warn({ topology: a.topology, port: slot.port, code, signal }, 'worker exited; restarting');
+      // Exit 0 is a worker stopping on purpose (its assignment or topology changed): the next
+      // reconcile decides; relaunching it is only a fallback, after the usual backoff.
+      if (code === 0) this.opts.log.info({ topology: a.topology, port: slot.port }, 'worker stopped');
+      else this.opts.log.warn({ topology: a.topology, port: slot.port, code, signal }, 'worker exited; restarting');
       if (performance.now() - slot.launchedAt > MAX_BACKOFF_MS) slot.restarts = 0;
       this.scheduleRetry(slot, a);
     });

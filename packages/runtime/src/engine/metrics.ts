@@ -40,10 +40,9 @@ export interface ComponentStats {
   timedOut: number;
   /**
    * Spouts: message ids given up after `maxRetries` failures (emitted on `__dead_letter`, then
-   * acked to the spout); also counted in `failed`, not in `acked`. Always set by the engine;
-   * optional in the type so stats merged or received from elsewhere without it still fit.
+   * acked to the spout); also counted in `failed`, not in `acked`.
    */
-  deadLettered?: number;
+  deadLettered: number;
   errors: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;

@@ -24,6 +24,8 @@ export interface ComponentStatus {
   acked: number;
   failed: number;
   timedOut: number;
+  /** Spouts: message ids dead-lettered after `maxRetries`. */
+  deadLettered: number;
   errors: number;
   pending: number;
   queueDepth: number;
@@ -110,6 +112,7 @@ function componentStatus(component: string, executors: number, tasks: number, wh
     acked: s?.acked ?? 0,
     failed: s?.failed ?? 0,
     timedOut: s?.timedOut ?? 0,
+    deadLettered: s?.deadLettered ?? 0,
     errors: s?.errors ?? 0,
     pending: s?.pending ?? 0,
     queueDepth: s?.queueDepth ?? 0,
