@@ -12,6 +12,7 @@ import { backoffDelays, type BackoffOptions } from '../retry.js';
 import { AuthHeader, clientAuthHeaders, normalizeSecret, verifyServerProof, type PeerIdentity } from './auth.js';
 import { FrameError, TransportError } from './errors.js';
 import { TypedEmitter } from './events.js';
+import { LivenessMonitor } from './liveness.js';
 import {
   checkAckerRecord, checkNotifyRecord, checkTupleRecord, decodeFrame, encodeFrame, frameLimits, FrameType, DEFAULT_MAX_FRAME_BYTES,
   type AckerKindCode, type AckerRecord, type Frame, type FrameLimits, type NotifyKindCode, type NotifyRecord, type TupleRecord,
@@ -114,7 +115,6 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private readonly maxPayloadBytes: number;
   private readonly validate: boolean;
   private readonly pingIntervalMs: number;
-  private readonly livenessTimeoutMs: number;
   private readonly backoff: BackoffOptions;
 
   private url: string;
@@ -138,17 +138,12 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private flushHandle: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Set when a write crossed the bound; cleared once the buffer is down to half (hysteresis). */
+  private full = false;
   private needDrain = false;
 
   private pingTimer: NodeJS.Timeout | null = null;
-  private pingSeq = 0;
-  private pingSentAt = 0;
-  private lastPongAt = -Infinity;
-  private rttMs = NaN;
-  private bytesHanded = 0;
-  private lastFlushed = 0;
-  private lastBuffered = 0;
-  private lastProgressAt = 0;
+  private readonly liveness: LivenessMonitor;
 
   private closing: Promise<void> | null = null;
   private readonly counters = { framesOut: 0, bytesOut: 0, recordsOut: 0, refusedSends: 0, connects: 0, failedAttempts: 0, deadPeers: 0, droppedRecords: 0 };
@@ -169,7 +164,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.flushMs = opts.flushMs ?? 1;
     this.validate = opts.validate ?? true;
     this.pingIntervalMs = positive('pingIntervalMs', opts.pingIntervalMs ?? 1000);
-    this.livenessTimeoutMs = positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000);
+    this.liveness = new LivenessMonitor(positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.delays = backoffDelays(this.backoff);
     this.url = toUrl(opts.address);
@@ -193,7 +188,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   /** True when `send*()` would accept a record now. */
   get writable(): boolean {
-    return this.st !== 'closed' && this.hasRoom();
+    return this.st !== 'closed' && !this.full;
   }
 
   /** Bytes held for this peer: the socket's `bufferedAmount` plus encoded frames waiting for a connection. */
@@ -203,7 +198,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   /** Milliseconds since the last pong (or since the connection opened), on the monotonic clock; Infinity if never connected. */
   get lastPongAgeMs(): number {
-    return this.lastPongAt === -Infinity ? Infinity : this.mono() - this.lastPongAt;
+    return this.liveness.pongAgeMs(this.mono());
   }
 
   /** The address currently (re)connected to. */
@@ -213,7 +208,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   stats(): PeerClientStats {
     return {
-      ...this.counters, state: this.st, pendingFrames: this.pending.length, bufferedBytes: this.bufferedBytes, rttMs: this.rttMs, lastPongAgeMs: this.lastPongAgeMs,
+      ...this.counters, state: this.st, pendingFrames: this.pending.length, bufferedBytes: this.bufferedBytes, rttMs: this.liveness.rttMs, lastPongAgeMs: this.lastPongAgeMs,
     };
   }
 
@@ -343,7 +338,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   private admit(): boolean {
     if (this.st === 'closed') throw new TransportError('GALE_ERR_TRANSPORT_CLOSED', `peer client to ${this.url} is closed`);
-    if (this.hasRoom()) return true;
+    // a flag, not a look at bufferedAmount: this runs for every record, the buffer only grows on write()
+    if (!this.full) return true;
     this.needDrain = true;
     this.counters.refusedSends++;
     return false;
@@ -418,12 +414,13 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
       this.pending.push(buf);
       this.pendingBytes += buf.length;
     }
+    if (!this.full && !this.hasRoom()) this.full = true;
   }
 
   private sendNow(ws: WebSocket, buf: Buffer): void {
     this.counters.framesOut++;
     this.counters.bytesOut += buf.length;
-    this.bytesHanded += buf.length;
+    this.liveness.handed(buf.length);
     ws.send(buf, this.onSent);
   }
 
@@ -433,11 +430,14 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   };
 
   private maybeDrain(): void {
-    if (!this.needDrain || this.st === 'closed') return;
+    if (!this.full || this.st === 'closed') return;
     const buffered = this.bufferedBytes;
     if (buffered <= this.maxBufferedBytes / 2 && this.pending.length <= this.maxBufferedFrames / 2) {
-      this.needDrain = false;
-      this.emit('drain', { bufferedBytes: buffered });
+      this.full = false;
+      if (this.needDrain) {
+        this.needDrain = false;
+        this.emit('drain', { bufferedBytes: buffered });
+      }
     }
   }
 
@@ -509,11 +509,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.skewRetried = false;
     const now = this.mono();
     this.openedAt = now;
-    this.lastPongAt = now;
-    this.lastProgressAt = now;
-    this.bytesHanded = 0;
-    this.lastFlushed = 0;
-    this.lastBuffered = 0;
+    this.liveness.opened(now);
     this.log.info({ url: this.url, server: server.workerId, serverEpoch: server.epoch, pendingFrames: this.pending.length }, 'connected to peer');
     const queued = this.pending;
     this.pending = [];
@@ -540,9 +536,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     }
     switch (frame[0]) {
       case FrameType.PONG: {
-        const now = this.mono();
-        this.lastPongAt = now;
-        if (frame[1] === this.pingSeq) this.rttMs = now - this.pingSentAt;
+        this.liveness.pong(frame[1], this.mono());
         return;
       }
       case FrameType.CLOSE_REASON:
@@ -618,15 +612,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     const ws = this.ws;
     if (ws === null || this.st !== 'open' || ws.readyState !== WebSocket.OPEN) return;
     const now = this.mono();
-    // write progress: bytes left the socket buffer while there was a backlog. A slow link with a long
-    // queue delays pongs but keeps draining; a stopped peer lets the kernel buffers fill and then stalls.
-    const buffered = ws.bufferedAmount;
-    const flushed = this.bytesHanded - buffered;
-    if (this.lastBuffered > 0 && flushed > this.lastFlushed) this.lastProgressAt = now;
-    this.lastFlushed = flushed;
-    this.lastBuffered = buffered;
-    const pongAge = now - this.lastPongAt;
-    if (pongAge > this.livenessTimeoutMs && now - this.lastProgressAt > this.livenessTimeoutMs) {
+    if (this.liveness.isDead(now, ws.bufferedAmount)) {
+      const pongAge = this.liveness.pongAgeMs(now);
       this.counters.deadPeers++;
       this.lastError = new TransportError('GALE_ERR_PEER_DEAD', `${this.url}: no pong for ${Math.round(pongAge)} ms`, { retriable: true });
       this.log.warn({ url: this.url, lastPongAgeMs: Math.round(pongAge) }, 'peer is not answering pings; dropping the connection');
@@ -634,9 +621,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
       ws.terminate();
       return;
     }
-    const ping = encodeFrame([FrameType.PING, ++this.pingSeq]);
-    this.pingSentAt = now;
-    this.bytesHanded += ping.length;
+    const ping = encodeFrame([FrameType.PING, this.liveness.nextPing(now)]);
+    this.liveness.handed(ping.length);
     ws.send(ping);
   };
 

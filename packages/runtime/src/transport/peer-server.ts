@@ -152,8 +152,10 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     });
     this.http.headersTimeout = 10_000;
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // unparsable requests, oversized header blocks (431) and header timeouts never reach 'upgrade'
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
     });
   }

@@ -112,6 +112,21 @@ describe('upgrade authentication on a real server', () => {
     expect(srv.stats().refused).toMatchObject({ 'protocol-version': 1, missing: 1 });
   });
 
+  it('an upgrade request with 2000 headers is answered 431 and never reaches the handshake', async () => {
+    const { server: srv, opened, refused } = await server();
+    const { connect } = await import('node:net');
+    const sock = connect(srv.port, '127.0.0.1');
+    const extra = Array.from({ length: 2000 }, (_, i) => `x-junk-${i}: ${'v'.repeat(8)}`).join('\r\n');
+    sock.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n\r\n`);
+    let answer = '';
+    sock.on('data', (d: Buffer) => (answer += d.toString()));
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('close', r));
+    expect(answer).toMatch(/^HTTP\/1.1 431/);
+    expect(opened).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
   it('a peer of another topology is refused', async () => {
     const { server: srv } = await server();
     const r = await rawConnect(srv.url, goodHeaders({ topology: 'other-topology' }));

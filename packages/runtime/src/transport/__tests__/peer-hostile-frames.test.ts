@@ -86,7 +86,7 @@ describe('hostile frames close only their own connection', () => {
 
   it('thousands of random buffers never crash the server; each closes only its connection', async () => {
     const before = prototypeKeys();
-    const N = 2000;
+    const N = 1500;
     const CONCURRENCY = 40;
     let next = 0;
     let expectedErrors = 0;
@@ -123,5 +123,5 @@ describe('hostile frames close only their own connection', () => {
     await waitFor(() => srv.peers().length === 1, 'fuzz connections to be gone');
     expect(srv.peers()[0]!.workerId).toBe('healthy');
     await healthyStillWorks('after-fuzz');
-  }, 20_000);
+  }, 30_000);
 });
