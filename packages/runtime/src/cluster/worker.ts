@@ -236,18 +236,19 @@ export class Worker {
     return {
       sendTuple: (task: number, tuple: TupleImpl): boolean => {
         const c = this.clientOfTask[task];
-        if (c === undefined) return false;
+        if (c === undefined || c.state === 'closed') return false;
         return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
       },
       sendAcker: (ackerTask, kind, root, hi, lo, spoutTask) => {
         const c = this.clientOfTask[ackerTask];
-        if (c === undefined) return;
+        // Closed: this worker is stopping or the peer moved; the tree times out and replays.
+        if (c === undefined || c.state === 'closed') return;
         const rec: [AckerKindCode, number, number, number, number] = [kind as AckerKindCode, root, hi, lo, Math.max(0, spoutTask)];
         if (this.ackerRetry.length > 0 || !c.sendAcker(...rec)) this.ackerRetry.push({ client: c, rec });
       },
       sendSpoutNotify: (spoutTask, kind, root) => {
         const c = this.clientOfTask[spoutTask];
-        if (c === undefined) return;
+        if (c === undefined || c.state === 'closed') return;
         const rec: [0 | 1 | 2, number, number] = [
           kind === NOTIFY_TOUCH ? NotifyKind.TOUCH : kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED, spoutTask, root,
         ];
@@ -260,12 +261,12 @@ export class Worker {
   private retryControl(): void {
     while (this.ackerRetry.length > 0) {
       const { client, rec } = this.ackerRetry[0]!;
-      if (!client.sendAcker(...rec)) break;
+      if (client.state !== 'closed' && !client.sendAcker(...rec)) break;
       this.ackerRetry.shift();
     }
     while (this.notifyRetry.length > 0) {
       const { client, rec } = this.notifyRetry[0]!;
-      if (!client.sendSpoutNotify(...rec)) break;
+      if (client.state !== 'closed' && !client.sendSpoutNotify(...rec)) break;
       this.notifyRetry.shift();
     }
   }
