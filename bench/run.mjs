@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: word count in local mode (acked, unacked) against a plain-function ceiling
-// measured in the same run. Each scenario runs in a fresh process; medians of GALE_BENCH_RUNS runs.
-// Prints a table and writes bench/results/<timestamp>.json.
+// measured in the same run (each scenario in a fresh process; medians of GALE_BENCH_RUNS runs), then
+// cluster mode (bench/cluster.mjs) against the raw ws+msgpackr pipe. Prints tables and writes
+// bench/results/bench-<timestamp>.json. GALE_BENCH_SKIP_CLUSTER=1 skips the cluster part.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -71,9 +72,32 @@ async function main() {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows.slice(1)) console.log(fmt(row));
 
+  // Cluster mode: 2 supervisors, 2 workers, plus the raw ws+msgpackr pipe as the transport ceiling.
+  let cluster = null;
+  if (process.env.GALE_BENCH_SKIP_CLUSTER !== '1') {
+    process.stderr.write('\ncluster: 2 supervisors, 2 workers (bench/cluster.mjs)...\n');
+    const r = spawnSync(process.execPath, [join(here, 'cluster.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`cluster benchmark failed with exit code ${r.status}`);
+    cluster = JSON.parse(r.stdout.trim().split('\n').pop());
+    const c = cluster;
+    const crow = [['scenario', 'tuples/s', 'x raw pipe', 'complete p50/p99 ms', 'target', 'met']];
+    const lat = (l) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)}`;
+    crow.push(['raw ws+msgpackr pipe, 100/frame', `${(c.rawPipe.plain.tuplesPerSec / 1e6).toFixed(2)}M`, '1.00', '-', '-', '-']);
+    crow.push(['raw pipe, acked-shaped tuples', `${(c.rawPipe.acked.tuplesPerSec / 1e6).toFixed(2)}M`, '1.00', '-', '-', '-']);
+    crow.push(['cluster word count, unacked', `${(c.unacked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.unacked.tuplesPerSec / c.rawPipe.plain.tuplesPerSec).toFixed(2), '-', '1M', c.unacked.tuplesPerSec >= 1e6 ? 'yes' : 'NO']);
+    crow.push(['cluster word count, acked', `${(c.acked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.acked.tuplesPerSec / c.rawPipe.acked.tuplesPerSec).toFixed(2), lat(c.acked.completeLatencyMs), '300k', c.acked.tuplesPerSec >= 3e5 ? 'yes' : 'NO']);
+    crow.push([`acked at half load (${Math.round(c.latency.achievedRate / 1000)}k/s)`, `${(c.latency.achievedRate / 1e6).toFixed(2)}M`, '-', lat(c.latency.completeLatencyMs), 'p99 < 5 ms', c.latency.completeLatencyMs.p99 < 5 ? 'yes' : 'NO']);
+    const cw = crow[0].map((_, i) => Math.max(...crow.map((row) => String(row[i]).length)));
+    const cfmt = (row) => row.map((x, i) => String(x).padEnd(cw[i])).join('  ');
+    console.log(`\ncluster word count (2 supervisors, 2 workers, one machine), ${Number(process.env.GALE_BENCH_CLUSTER_WORDS ?? 5_000_000).toLocaleString()} words`);
+    console.log(cfmt(crow[0]));
+    console.log(cw.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of crow.slice(1)) console.log(cfmt(row));
+  }
+
   mkdirSync(join(here, 'results'), { recursive: true });
-  const file = join(here, 'results', `local-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results }, null, 2));
+  const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results, cluster }, null, 2));
   console.log(`\nwrote ${file}`);
 }
 

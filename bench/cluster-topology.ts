@@ -1,0 +1,30 @@
+// Topologies deployed by bench/cluster.mjs.
+//   --set mode=count  : FileLineSpout(input) -> split (2) -> count (2, fields, no emit)
+//   --set mode=latency: GeneratorSpout of words at --set rate=<tuples/s> -> count (2, fields)
+// --set acked=true|false chooses ackers (2) or none.
+import { TopologyBuilder, type TopologyParams } from '@gale/runtime';
+import { FileLineSpout, GeneratorSpout } from '@gale/spout-kit';
+import { CountBolt } from '@gale/bolt-kit';
+import { SplitWordsBolt } from '../topologies/word-count.js';
+
+const WORDS = ['the', 'and', 'alice', 'rabbit', 'queen', 'hatter', 'tea', 'cat', 'king', 'turtle', 'gryphon', 'dormouse'];
+
+export default (params: TopologyParams) => {
+  const acked = params.boolean('acked', true);
+  const mode = params.string('mode', 'count');
+  const b = new TopologyBuilder();
+  if (mode === 'latency') {
+    b.setSpout('lines', new GeneratorSpout({
+      fields: ['word'], generate: (seq) => [WORDS[seq % WORDS.length]], ratePerSec: params.number('rate', 1000),
+    }));
+    b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('lines', ['word']);
+  } else {
+    b.setSpout('lines', new FileLineSpout({ path: params.string('input') }));
+    b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
+    b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('split', ['word']);
+  }
+  return b.build({
+    name: 'bench', workers: 2,
+    config: { ackers: acked ? 2 : 0, messageTimeoutMs: 60_000, maxSpoutPending: acked ? 2000 : null, drainTimeoutMs: 1000 },
+  });
+};

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Cluster benchmark (part of `npm run bench`): word count on a 2-supervisor, 2-worker cluster on this
+// machine (real ZooKeeper, real worker processes, ws between them), acked and unacked; complete
+// latency at half the acked maximum; and the raw ws+msgpackr two-process pipe (bench/transport/raw-pipe.mjs,
+// 100 tuples per frame) measured in the same run as the transport ceiling.
+// Throughput is read from worker heartbeats (every 250 ms), so each figure is +-250 ms over the run.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCorpus } from './corpus.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const gale = join(root, 'packages/runtime/bin/gale.js');
+const WORDS = Number(process.env.GALE_BENCH_CLUSTER_WORDS ?? 5_000_000);
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+function galeJson(args) {
+  const r = spawnSync(process.execPath, [gale, ...args, '--json'], { encoding: 'utf8', cwd: root });
+  if (r.status !== 0) throw new Error(`gale ${args.join(' ')}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}
+
+function galeRun(args) {
+  const r = spawnSync(process.execPath, [gale, ...args], { encoding: 'utf8', cwd: root });
+  if (r.status !== 0) throw new Error(`gale ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'gale-bench-cluster-'));
+  const zkPort = await freePort();
+  const zk = `127.0.0.1:${zkPort}`;
+  const procs = [];
+  const results = {};
+  try {
+    process.stderr.write('starting ZooKeeper and 2 supervisors...\n');
+    const z = spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'start', '--port', String(zkPort), '--dir', join(dir, 'zk')], { encoding: 'utf8' });
+    if (z.status !== 0) throw new Error(`zookeeper: ${z.stderr || z.stdout}`);
+    for (let i = 0; i < 2; i++) {
+      const base = await freePort();
+      const ports = [await freePort(), await freePort()];
+      void base;
+      const p = spawn(process.execPath, [gale, 'supervisor', '--zk', zk, '--id', `bench-s${i}`, '--host', '127.0.0.1',
+        '--ports', ports.join(','), '--dir', join(dir, `s${i}`), '--heartbeat', '250', '--log-level', 'error'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+      procs.push(p);
+    }
+    const corpus = await ensureCorpus(WORDS);
+    for (const acked of [false, true]) {
+      const name = acked ? 'acked' : 'unacked';
+      galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', `input=${corpus}`, '--set', `acked=${acked}`, '--set', 'mode=count', '--wait', '60', '--log-level', 'error']);
+      let start = 0;
+      let end = 0;
+      let counted = 0;
+      let status;
+      const deadline = Date.now() + 600_000;
+      while (Date.now() < deadline) {
+        status = galeJson(['status', 'bench', '--zk', zk]);
+        const count = status.components.find((c) => c.component === 'count');
+        const spout = status.components.find((c) => c.component === 'lines');
+        const now = performance.now();
+        if (start === 0 && spout.emitted > 0) start = now;
+        counted = count.executed;
+        if (counted >= WORDS) { end = now; break; }
+        await sleep(100);
+      }
+      if (end === 0) throw new Error(`${name}: counted only ${counted} of ${WORDS} words`);
+      const spout = status.components.find((c) => c.component === 'lines');
+      results[name] = { words: counted, seconds: (end - start) / 1000, tuplesPerSec: counted / ((end - start) / 1000), completeLatencyMs: spout.completeLatencyMs };
+      process.stderr.write(`  ${name}: ${(results[name].tuplesPerSec / 1e6).toFixed(2)}M words/s\n`);
+      galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
+    }
+    // Complete latency at half the acked maximum: a rate-limited word spout.
+    const rate = Math.round(results.acked.tuplesPerSec / 2);
+    galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`, '--wait', '60', '--log-level', 'error']);
+    await sleep(3000); // warm up, then measure a window
+    const before = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
+    await sleep(5000);
+    const after = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
+    results.latency = { targetRate: rate, achievedRate: (after.acked - before.acked) / 5, completeLatencyMs: after.completeLatencyMs };
+    galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
+  } finally {
+    for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch {} }
+    await sleep(1500);
+    for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch {} }
+    spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'stop', '--port', String(zkPort), '--dir', join(dir, 'zk')]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const raw = JSON.parse(spawnSync(process.execPath, [join(here, 'transport/raw-pipe.mjs'), '2000000', '100'], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+  results.rawPipe = raw;
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`cluster bench: ${err.message}\n`);
+  process.exit(1);
+});
