@@ -25,6 +25,9 @@ export default (params: TopologyParams) => {
   }
   return b.build({
     name: 'bench', workers: 2,
-    config: { ackers: acked ? 2 : 0, messageTimeoutMs: 60_000, maxSpoutPending: acked ? 2000 : null, drainTimeoutMs: 1000 },
+    config: {
+      ackers: acked ? 2 : 0, messageTimeoutMs: 60_000, drainTimeoutMs: 1000,
+      maxSpoutPending: acked ? params.number('pending', 2000) : null,
+    },
   });
 };

@@ -82,7 +82,7 @@ async function main() {
     }
     // Complete latency at half the acked maximum: a rate-limited word spout.
     const rate = Math.round(results.acked.tuplesPerSec / 2);
-    galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`, '--wait', '60', '--log-level', 'error']);
+    galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`, '--set', `pending=${process.env.GALE_BENCH_LATENCY_PENDING ?? 2000}`, '--wait', '60', '--log-level', 'error']);
     await sleep(3000); // warm up, then measure a window
     const before = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
     await sleep(5000);
