@@ -22,13 +22,13 @@ export interface LedgerOutcome {
 }
 
 export class AckLedger {
-  private keys: Float64Array;
-  private hi: Int32Array;
-  private lo: Int32Array;
-  private owner: Int32Array;
-  private flags: Uint8Array;
-  private epoch: Uint32Array;
-  private mask: number;
+  private keys!: Float64Array;
+  private hi!: Int32Array;
+  private lo!: Int32Array;
+  private owner!: Int32Array;
+  private flags!: Uint8Array;
+  private epoch!: Uint32Array;
+  private mask = 0;
   private count = 0;
   private currentEpoch = 0;
   /** Result of the last call; reused to keep the hot path allocation-free. */
@@ -37,6 +37,11 @@ export class AckLedger {
   constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
+    this.allocate(cap);
+  }
+
+  /** Fresh, empty arrays of `cap` slots (a power of two). */
+  private allocate(cap: number): void {
     this.mask = cap - 1;
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.hi = new Int32Array(cap);
@@ -89,14 +94,7 @@ export class AckLedger {
 
   private grow(): void {
     const { keys, hi, lo, owner, flags, epoch } = this;
-    const cap = keys.length * 2;
-    this.mask = cap - 1;
-    this.keys = new Float64Array(cap).fill(EMPTY);
-    this.hi = new Int32Array(cap);
-    this.lo = new Int32Array(cap);
-    this.owner = new Int32Array(cap);
-    this.flags = new Uint8Array(cap);
-    this.epoch = new Uint32Array(cap);
+    this.allocate(keys.length * 2);
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j]!;
       if (k === EMPTY) continue;
