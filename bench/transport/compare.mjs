@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs raw-pipe.mjs (the ws + msgpackr ceiling) and gale-pipe.mjs alternately, RUNS times each, and
-// prints the medians and gale/raw ratios as one JSON line (stderr shows each run).
+// prints the medians, the best runs and gale/raw ratios as one JSON line (stderr shows each run).
 // Usage: npm run build && node bench/transport/compare.mjs [runs=5] [tuples=2000000]
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -26,10 +26,14 @@ for (let i = 0; i < RUNS; i++) {
   gale.push(once('gale-pipe.mjs'));
 }
 const pick = (runs, shape) => median(runs.map((r) => r[shape].tuplesPerSec));
+// on a shared, noisy machine the best run is the better estimate of what each path can do
+const best = (runs, shape) => Math.max(...runs.map((r) => r[shape].tuplesPerSec));
 const out = { bench: 'transport-compare', runs: RUNS, tuples: Number(TUPLES), bufferutil: raw[0].bufferutil, node: process.version };
 for (const shape of ['plain', 'acked']) {
   const r = pick(raw, shape);
   const g = pick(gale, shape);
-  out[shape] = { rawTuplesPerSec: r, galeTuplesPerSec: g, ratio: +(g / r).toFixed(2) };
+  const rb = best(raw, shape);
+  const gb = best(gale, shape);
+  out[shape] = { rawTuplesPerSec: r, galeTuplesPerSec: g, ratio: +(g / r).toFixed(2), rawBest: rb, galeBest: gb, ratioBest: +(gb / rb).toFixed(2) };
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);
