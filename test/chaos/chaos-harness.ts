@@ -1,0 +1,200 @@
+// Chaos suite plumbing: a fresh cluster per scenario, the numbered fixture deployed on it, a
+// sampler of the spout's acked logs (for recovery times), the U1/U2 checks and the result table.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../cli/gale-process.js';
+import { TestCluster, until, type StatusJson } from '../cluster/cluster-harness.js';
+import { POISON, readIds } from './fixtures/numbered.js';
+
+export const FIXTURE = 'test/chaos/fixtures/numbered.ts';
+export const TOPOLOGY = 'numbered';
+
+/** Starts ZooKeeper (tick 500 ms) and `count` supervisors (1 slot each) in id order: sup-a leads. */
+export async function startChaosCluster(count: number, extra: readonly string[] = []): Promise<TestCluster> {
+  const c = await TestCluster.start({ supervisors: 0, tickMs: 500 });
+  try {
+    for (let i = 0; i < count; i++) await c.startSupervisor(`sup-${String.fromCharCode(97 + i)}`, 1, extra);
+  } catch (err) {
+    await c.close();
+    throw err;
+  }
+  return c;
+}
+
+export interface Run {
+  cluster: TestCluster;
+  out: string;
+  n: number;
+  rate: number;
+  mode: string;
+  deployedAt: number;
+  samples: { t: number; acked: number }[];
+  stop(): void;
+}
+
+export function ackedCount(out: string): number {
+  return readIds(out, 'acked').size;
+}
+
+/** Deploys the fixture and starts sampling the acked count every 100 ms. */
+export async function deploy(cluster: TestCluster, opts: { n: number; rate: number; mode?: string }): Promise<Run> {
+  const out = path.join(cluster.tmp, 'out');
+  mkdirSync(out, { recursive: true });
+  const mode = opts.mode ?? 'plain';
+  const r = await cluster.gale(['deploy', FIXTURE, '--name', TOPOLOGY, '--workers', '2',
+    '--set', `n=${opts.n}`, '--set', `rate=${opts.rate}`, '--set', `out=${out}`, '--set', `mode=${mode}`]);
+  if (r.code !== 0) throw new Error(`deploy exited ${r.code}:\n${r.stderr}`);
+  const samples: Run['samples'] = [];
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (!stopped) samples.push({ t: Date.now(), acked: ackedCount(out) });
+  }, 100);
+  return {
+    cluster, out, n: opts.n, rate: opts.rate, mode, deployedAt: Date.now(), samples,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+export function status(cluster: TestCluster): Promise<StatusJson> {
+  return cluster.json<StatusJson>(['status', TOPOLOGY]);
+}
+
+/** Waits (polling) until the spout acked at least `count` ids; returns when. */
+export function ackedAtLeast(run: Run, count: number, timeoutMs = 60_000): Promise<number> {
+  return until(`${count} ids acked`, async () => (ackedCount(run.out) >= count ? Date.now() : undefined), timeoutMs, 100);
+}
+
+/** The worker process hosting the spout, and the other one. */
+export async function workersBySpout(cluster: TestCluster): Promise<{ spout: StatusJson['workerProcesses'][number]; other: StatusJson['workerProcesses'][number]; status: StatusJson }> {
+  const s = await until('2 running workers', async () => {
+    const st = await status(cluster);
+    return st.workers.running === 2 && st.workerProcesses.length === 2 ? st : undefined;
+  }, 30_000, 250);
+  const where = s.components.find((c) => c.component === 'numbers')!.where.join(' ');
+  const spout = s.workerProcesses.find((w) => where.includes(String(w.port)))!;
+  const other = s.workerProcesses.find((w) => w !== spout)!;
+  if (spout === undefined || other === undefined) throw new Error(`cannot tell the spout's worker: where=${where} workers=${JSON.stringify(s.workerProcesses)}`);
+  return { spout, other, status: s };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Row {
+  scenario: string;
+  tuples: number;
+  lost: number;
+  duplicates: number;
+  /** Fault -> first new ack at the spout (s); null without a fault. */
+  recoverySec: number | null;
+  /** Fault -> first 1 s window with >= 90% of the configured rate (s, >= 1 by construction). */
+  fullRateSec: number | null;
+  /** Fault -> the cluster looks healed in `gale status` (new worker / reassignment) (s). */
+  healedSec: number | null;
+  /** Fault -> every id acked (s). */
+  totalSec: number;
+  deadLettered: number;
+  /** The spout's failed count at the end (timeouts + fails, replayed), summed over the current workers. */
+  replays?: number | null;
+  note: string;
+}
+
+export const rows: Row[] = [];
+
+/** Seconds, one decimal. */
+export const sec = (ms: number): number => Math.round(ms / 100) / 10;
+
+/**
+ * Waits until every id 1..N is in the acked logs (U1), checks each was acked once and every id
+ * reached the sink (U2; dead-lettered ids excepted in poison mode), and computes the row.
+ */
+export async function finish(run: Run, scenario: string, faultAt: number | null, extra: Partial<Row> = {}): Promise<Row> {
+  const start = faultAt ?? run.deployedAt;
+  await until(`all ${run.n} ids acked at the spout`, async () => ackedCount(run.out) >= run.n, 180_000, 200);
+  const doneAt = Date.now();
+  run.stop();
+  const acked = readIds(run.out, 'acked');
+  const sink = readIds(run.out, 'sink');
+  const expectedDead = run.mode === 'poison' ? [...POISON].filter((id) => id <= run.n) : [];
+  const lostIds: number[] = [];
+  let duplicates = 0;
+  for (let id = 1; id <= run.n; id++) {
+    const seen = sink.get(id) ?? 0;
+    if (seen === 0 && !expectedDead.includes(id)) lostIds.push(id);
+    if (seen > 1) duplicates += seen - 1;
+  }
+  const ackedTwice = [...acked].filter(([, c]) => c > 1).map(([id]) => id);
+  const strays = [...acked.keys(), ...sink.keys()].filter((id) => id < 1 || id > run.n);
+
+  let recoverySec: number | null = null;
+  let fullRateSec: number | null = null;
+  if (faultAt !== null) {
+    const base = [...run.samples].reverse().find((s) => s.t <= faultAt)?.acked ?? 0;
+    const first = run.samples.find((s) => s.t > faultAt && s.acked > base);
+    recoverySec = first ? sec(first.t - faultAt) : sec(doneAt - faultAt);
+    const after = run.samples.filter((s) => s.t >= faultAt);
+    for (const s of after) {
+      const from = after.find((p) => p.t >= s.t - 1000);
+      if (from === undefined || s.t - from.t < 900 || from.t < faultAt) continue;
+      if ((s.acked - from.acked) * (1000 / (s.t - from.t)) >= 0.9 * run.rate) {
+        fullRateSec = sec(s.t - faultAt);
+        break;
+      }
+    }
+    fullRateSec ??= sec(doneAt - faultAt); // the run ended before a full-rate window after the fault
+  }
+  const row: Row = {
+    scenario, tuples: run.n, lost: lostIds.length, duplicates, recoverySec, fullRateSec, healedSec: null,
+    totalSec: sec(doneAt - start), deadLettered: 0, note: '', ...extra,
+  };
+  try {
+    const spout = (await status(run.cluster)).components.find((c) => c.component === 'numbers');
+    row.replays = spout?.failed ?? null;
+  } catch {
+    // status is best-effort here
+  }
+  rows.push(row);
+  // eslint-disable-next-line no-console
+  console.log(`chaos | ${formatRow(row)}`);
+  expect({ lost: lostIds.slice(0, 20), ackedTwice: ackedTwice.slice(0, 20), strays: strays.slice(0, 20) }).toEqual({ lost: [], ackedTwice: [], strays: [] });
+  expect(acked.size).toBe(run.n);
+  return row;
+}
+
+const HEAD = ['scenario', 'tuples', 'lost', 'duplicates', 'recovery s', 'full rate s', 'healed s', 'all acked s', 'spout fails', 'note'];
+const fmt = (v: number | null): string => (v === null ? '-' : String(v));
+function cells(r: Row): string[] {
+  return [r.scenario, String(r.tuples), String(r.lost), String(r.duplicates), fmt(r.recoverySec), fmt(r.fullRateSec), fmt(r.healedSec), fmt(r.totalSec), fmt(r.replays ?? null), r.note];
+}
+export function formatRow(r: Row): string {
+  return cells(r).join(' | ');
+}
+
+/** Prints the markdown table and writes test-results/chaos.json. */
+export function report(): string {
+  const table = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
+  const dir = path.join(REPO_ROOT, 'test-results');
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  let history: unknown[] = [];
+  const file = path.join(dir, 'chaos.json');
+  try {
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[] };
+    history = Array.isArray(prev.runs) ? prev.runs.slice(-9) : [];
+  } catch {
+    // first run
+  }
+  const run = { date: new Date().toISOString(), node: process.version, rows };
+  writeFileSync(file, `${JSON.stringify({ latest: run, runs: [...history, run] }, null, 2)}\n`);
+  // eslint-disable-next-line no-console
+  console.log(`chaos results (${run.date}):\n${table}`);
+  return table;
+}
