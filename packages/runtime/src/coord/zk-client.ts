@@ -485,9 +485,21 @@ export class ZkClient {
   private startWatchdog(): void {
     const tick = (): void => {
       const s = this.session;
-      if (this.closing || s.status !== 'connected') return;
+      if (this.closing) return;
       const timeoutMs = s.inner.getSessionTimeout();
       const silentMs = Date.now() - s.lastHeardAt;
+      if (s.status === 'disconnected') {
+        // The library stops its connect timer once TCP is up and starts its socket timer only
+        // after the handshake, so a handshake a restarting server never answers waits forever.
+        // Drop such a socket so the library dials again (as the Java client does).
+        if (silentMs > (timeoutMs * 2) / 3) {
+          this.opts.log.warn({ sessionId: s.id(), silentMs }, 'zookeeper reconnect stalled; dialling again');
+          s.lastHeardAt = Date.now();
+          internals(s.inner).socket?.destroy();
+        }
+        return;
+      }
+      if (s.status !== 'connected') return;
       if (silentMs > (timeoutMs * 2) / 3) {
         this.opts.log.warn({ sessionId: s.id(), silentMs }, 'no answer from zookeeper; dropping the connection');
         s.lastHeardAt = Date.now();
