@@ -58,7 +58,8 @@ interface SlotState {
   stopping: boolean;
 }
 
-const KILL_AFTER_MS = 10_000;
+/** SIGKILL a stopping worker after this: the default drainTimeoutMs (30 s) plus a margin. */
+const KILL_AFTER_MS = 35_000;
 const MAX_BACKOFF_MS = 30_000;
 
 function identityOf(a: Assignment, w: WorkerAssignment): string {
@@ -245,8 +246,11 @@ export class Supervisor {
       let a: Assignment;
       try {
         a = JSON.parse((await this.zk.getData(this.paths.assignment(name), watcher)).data.toString('utf8')) as Assignment;
-      } catch {
-        continue;
+      } catch (err) {
+        // Only a vanished assignment means "not wanted"; a ZooKeeper hiccup must not stop
+        // healthy workers: abort this reconcile instead (the caller retries).
+        if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE' || err instanceof SyntaxError) continue;
+        throw err;
       }
       for (const w of a.workers) if (w.supervisor === this.opts.id && this.slots.has(w.port)) out.set(w.port, { a, w });
     }

@@ -81,8 +81,11 @@ export class Worker {
   /** Task id → the client of the worker that runs it (undefined: local). */
   private clientOfTask: (PeerClient | undefined)[] = [];
   private ackerTasks: number[] = [];
-  private readonly ackerRetry: { client: PeerClient; rec: [AckerKindCode, number, number, number, number] }[] = [];
-  private readonly notifyRetry: { client: PeerClient; rec: [0 | 1 | 2, number, number] }[] = [];
+  /**
+   * Acker traffic a peer's full buffer refused, per peer, in order; resent when that peer drains.
+   * Per peer so one slow or absent peer never holds back acks to the others.
+   */
+  private readonly control = new Map<PeerClient, ControlRecord[]>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private backpressureTimer: NodeJS.Timeout | undefined;
   private paused = false;
@@ -207,6 +210,10 @@ export class Worker {
     }
     for (const [id, c] of this.clients) {
       if (!wanted.has(id)) {
+        // The peer moved away: what we still hold for it is lost; those trees time out and replay.
+        const dropped = this.control.get(c)?.length ?? 0;
+        if (dropped > 0) this.log.warn({ peer: id, dropped }, 'acker messages for a removed peer dropped; their trees will replay');
+        this.control.delete(c);
         this.clients.delete(id);
         void c.close();
       }
@@ -224,10 +231,13 @@ export class Worker {
       log: this.log,
     });
     c.on('drain', () => {
-      this.retryControl();
+      this.flushControl(c);
       this.engine.wake();
     });
-    c.on('open', () => this.engine.wake());
+    c.on('open', () => {
+      this.flushControl(c);
+      this.engine.wake();
+    });
     this.clients.set(`${w.host}:${w.port}`, c);
     return c;
   }
@@ -237,38 +247,43 @@ export class Worker {
       sendTuple: (task: number, tuple: TupleImpl): boolean => {
         const c = this.clientOfTask[task];
         if (c === undefined || c.state === 'closed') return false;
-        return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
+        try {
+          return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
+        } catch (err) {
+          // A value the wire cannot carry (FrameError): report it at the emitter and fail the
+          // tuple's trees now, instead of crashing the worker or waiting for the timeout.
+          this.engine.reportError(tuple.stream.component, tuple.sourceTask, err);
+          const a = tuple.anchors;
+          if (a !== null) for (let i = 0; i < a.length; i += 3) this.engine.ackFail(a[i]!);
+          return true;
+        }
       },
       sendAcker: (ackerTask, kind, root, hi, lo, spoutTask) => {
-        const c = this.clientOfTask[ackerTask];
-        // Closed: this worker is stopping or the peer moved; the tree times out and replays.
-        if (c === undefined || c.state === 'closed') return;
-        const rec: [AckerKindCode, number, number, number, number] = [kind as AckerKindCode, root, hi, lo, Math.max(0, spoutTask)];
-        if (this.ackerRetry.length > 0 || !c.sendAcker(...rec)) this.ackerRetry.push({ client: c, rec });
+        this.sendControl(this.clientOfTask[ackerTask], ['a', [kind as AckerKindCode, root, hi, lo, Math.max(0, spoutTask)]]);
       },
       sendSpoutNotify: (spoutTask, kind, root) => {
-        const c = this.clientOfTask[spoutTask];
-        if (c === undefined || c.state === 'closed') return;
-        const rec: [0 | 1 | 2, number, number] = [
-          kind === NOTIFY_TOUCH ? NotifyKind.TOUCH : kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED, spoutTask, root,
-        ];
-        if (this.notifyRetry.length > 0 || !c.sendSpoutNotify(...rec)) this.notifyRetry.push({ client: c, rec });
+        const k = kind === NOTIFY_TOUCH ? NotifyKind.TOUCH : kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED;
+        this.sendControl(this.clientOfTask[spoutTask], ['n', [k, spoutTask, root]]);
       },
     };
   }
 
-  /** Acker traffic refused by a full peer buffer is kept (bounded by trees in flight) and resent in order. */
-  private retryControl(): void {
-    while (this.ackerRetry.length > 0) {
-      const { client, rec } = this.ackerRetry[0]!;
-      if (client.state !== 'closed' && !client.sendAcker(...rec)) break;
-      this.ackerRetry.shift();
-    }
-    while (this.notifyRetry.length > 0) {
-      const { client, rec } = this.notifyRetry[0]!;
-      if (client.state !== 'closed' && !client.sendSpoutNotify(...rec)) break;
-      this.notifyRetry.shift();
-    }
+  /** Acker traffic is never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
+  private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
+    // Closed: this worker is stopping or the peer moved; the tree times out and replays.
+    if (c === undefined || c.state === 'closed') return;
+    const q = this.control.get(c);
+    if (q !== undefined && q.length > 0) q.push(rec);
+    else if (!sendControlRecord(c, rec)) this.control.set(c, [rec]);
+  }
+
+  private flushControl(c: PeerClient): void {
+    const q = this.control.get(c);
+    if (q === undefined) return;
+    let i = 0;
+    while (i < q.length && c.state !== 'closed' && sendControlRecord(c, q[i]!)) i++;
+    q.splice(0, i);
+    if (q.length === 0) this.control.delete(c);
   }
 
   private onFrame(_peer: PeerInfo, frame: Frame): void {
@@ -402,6 +417,7 @@ export class Worker {
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'engine close failed');
       }
+      for (const c of this.clients.values()) this.flushControl(c);
       await Promise.all([...this.clients.values()].map((c) => c.close()));
       await this.server.close();
       await this.zk.remove(this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port)).catch(() => {});
@@ -410,6 +426,12 @@ export class Worker {
     })();
     return this.stopping;
   }
+}
+
+type ControlRecord = ['a', [AckerKindCode, number, number, number, number]] | ['n', [0 | 1 | 2, number, number]];
+
+function sendControlRecord(c: PeerClient, rec: ControlRecord): boolean {
+  return rec[0] === 'a' ? c.sendAcker(...rec[1]) : c.sendSpoutNotify(...rec[1]);
 }
 
 /** Records why a worker could not start under `errors/<topology>/__worker` (shown by `gale status`). */

@@ -35,21 +35,26 @@ interface KeySpec {
   readonly type: KeyType;
   readonly nullable?: boolean;
   readonly min: number;
+  /** Upper bound (default: none). Timer-backed keys stop at what a Node timer honours. */
+  readonly max?: number;
   readonly doc: string;
 }
+
+/** Longest delay a Node timer honours (2^31-1 ms); larger ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The one table of topology config keys: types, bounds and docs (README's config table mirrors it). */
 export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySpec } = Object.freeze({
   workers: { type: 'int', min: 1, doc: 'worker processes in cluster mode' },
   ackers: { type: 'int', nullable: true, min: 0, doc: 'acker executors; null = one per worker; 0 = no tracking' },
-  messageTimeoutMs: { type: 'int', min: 1, doc: 'tuple tree timeout before fail + replay' },
+  messageTimeoutMs: { type: 'int', min: 1, max: MAX_TIMER_MS, doc: 'tuple tree timeout before fail + replay' },
   maxSpoutPending: { type: 'int', nullable: true, min: 1, doc: 'max un-completed trees per spout task; null = unlimited' },
   maxRetries: { type: 'int', nullable: true, min: 0, doc: 'replays of a failed spout message id before it is dead-lettered and acked; null = forever' },
-  queueCapacity: { type: 'int', min: 1, doc: 'executor receive queue capacity (tuples)' },
+  queueCapacity: { type: 'int', min: 1, max: 2 ** 24, doc: 'executor receive queue capacity (tuples)' },
   maxConcurrency: { type: 'int', min: 1, doc: 'concurrent async executes per bolt executor' },
-  tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, doc: 'tick tuple period for every bolt; null = none' },
-  spoutWaitMs: { type: 'int', min: 0, doc: 'wait after a nextTuple that emitted nothing' },
-  drainTimeoutMs: { type: 'int', min: 0, doc: 'max wait for in-flight trees on kill/shutdown' },
+  tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
+  spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
+  drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -70,7 +75,8 @@ export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
 }
 
 function describe(spec: KeySpec): string {
-  const base = spec.type === 'int' ? `an integer >= ${spec.min}` : spec.type === 'number' ? `a number >= ${spec.min}` : 'a boolean';
+  const range = spec.max === undefined ? `>= ${spec.min}` : `from ${spec.min} to ${spec.max}`;
+  const base = spec.type === 'int' ? `an integer ${range}` : spec.type === 'number' ? `a number ${range}` : 'a boolean';
   return spec.nullable ? `${base} or null` : base;
 }
 
@@ -80,7 +86,7 @@ function checkValue(key: string, value: unknown, where: string): number | boolea
   const ok =
     spec.type === 'boolean'
       ? typeof value === 'boolean'
-      : typeof value === 'number' && Number.isFinite(value) && value >= spec.min && (spec.type !== 'int' || Number.isInteger(value));
+      : typeof value === 'number' && Number.isFinite(value) && value >= spec.min && (spec.max === undefined || value <= spec.max) && (spec.type !== 'int' || Number.isInteger(value));
   if (!ok) {
     throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
   }

@@ -22,6 +22,8 @@ const SLICE_MS = 8;
 /** A tree expires this many rotations (of messageTimeoutMs / 2) after it was last touched: 1x–1.5x the timeout. */
 const KEEP_EPOCHS = 2;
 const MAX_ERRORS_KEPT = 10;
+/** Longest delay a Node timer honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Deepest chain of bolts run on one stack before falling back to queues. */
 const MAX_INLINE_DEPTH = 32;
 
@@ -269,7 +271,10 @@ export class Engine {
   async start(): Promise<void> {
     if (this.started) throw new LifecycleError('GALE_ERR_ALREADY_STARTED', `topology "${this.topology.name}" is already started`);
     this.started = true;
-    for (const task of this.allTasks()) {
+    // Bolts first: a spout may emit from open() (or a timer it starts), and its tuples must find
+    // prepared bolts.
+    const tasks = this.allTasks();
+    for (const task of [...tasks.filter((t) => !(t instanceof SpoutTask)), ...tasks.filter((t) => t instanceof SpoutTask)]) {
       const spec = this.topology.components.get(task.component)!;
       const ctx = new TaskContextImpl(this, task.component, task.taskId, this.tasksOf.get(task.component)!.indexOf(task.taskId));
       const phase = task instanceof SpoutTask ? 'open' : 'prepare';
@@ -351,6 +356,8 @@ export class Engine {
 
   /** Resolves true once `pred()` holds (checked as the engine runs), false after `timeoutMs`. */
   waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    // Node timers take at most 2^31-1 ms (larger ones, Infinity and NaN fire at once).
+    timeoutMs = Number.isFinite(timeoutMs) ? Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS) : MAX_TIMER_MS;
     if (pred()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: Waiter = { pred, resolve, cancel: () => {} };
@@ -371,8 +378,10 @@ export class Engine {
       let ok: boolean;
       try {
         ok = w.pred();
-      } catch {
-        ok = true;
+      } catch (err) {
+        // A throwing condition (e.g. a spout's isExhausted) is not met; the wait times out.
+        this.log.warn({ err: errorMessage(err) }, 'wait condition threw');
+        ok = false;
       }
       if (ok) {
         this.waiters.splice(i, 1);
@@ -778,7 +787,12 @@ export class Engine {
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
-  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err); // BigInt or circular: still a message, never a second throw
+  }
 }
 
 /** What executors and tasks call back into. */

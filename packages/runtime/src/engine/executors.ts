@@ -569,7 +569,8 @@ export class BoltExecutor extends ExecutorBase {
       progress = this.inbound.size < before;
     }
     if (!this.flushOutbox()) return progress;
-    if (this.tickDue && this.tickRef !== undefined) {
+    // A tick waits for in-flight async executes like any tuple (concurrency limit, shared collector).
+    if (this.tickDue && this.tickRef !== undefined && this.inflight === 0) {
       this.tickDue = false;
       for (const task of this.tasks) {
         this.start(task, new TupleImpl([this.tickSecs], this.tickRef, -1, null));

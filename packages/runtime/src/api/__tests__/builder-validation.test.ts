@@ -113,6 +113,12 @@ describe('config validation', () => {
     expect(() => new TopologyBuilder().build({ name: 'x', config: { queueCapacity: 1.5 } })).toThrow(/queueCapacity" in topology "x" must be an integer/);
   });
 
+  it('bounds timer and capacity keys (Node timers fire at once past 2^31-1 ms)', () => {
+    expect(() => parseTopologyConfig({ queueCapacity: 2 ** 25 })).toThrow('config key "queueCapacity" must be an integer from 1 to 16777216, got 33554432');
+    expect(() => parseTopologyConfig({ messageTimeoutMs: 1e10 })).toThrow(/"messageTimeoutMs" must be an integer from 1 to 2147483647/);
+    expect(parseTopologyConfig({ drainTimeoutMs: 2 ** 31 - 1 }).drainTimeoutMs).toBe(2 ** 31 - 1);
+  });
+
   it('coerces --set text by the key type', () => {
     expect(coerceConfigString('maxSpoutPending', '1_000')).toBe(1000);
     expect(coerceConfigString('maxSpoutPending', 'null')).toBeNull();

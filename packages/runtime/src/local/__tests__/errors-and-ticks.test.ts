@@ -47,6 +47,31 @@ describe('errors, ticks and async bolts', () => {
     }
   });
 
+  it('a thrown value that JSON cannot encode (BigInt, cycle) is still reported, and the tuple failed', async () => {
+    class Weird extends BaseRichBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        const cyc: Record<string, unknown> = { big: 10n };
+        cyc.self = cyc;
+        if (t.getValue(0) === 'a') throw cyc;
+        this.collector.ack(t);
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('s', new FixedTupleSpout([['a']], ['v']), { maxRetries: 0 });
+    b.setBolt('w', new Weird()).shuffleGrouping('s');
+    const errors: string[] = [];
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'weird' }), { onError: (e) => errors.push(e.message) });
+      expect(await t.waitUntilDone(10_000)).toBe(true);
+      expect(errors).toEqual(['[object Object]']);
+      expect(t.stats().find((s) => s.component === 'w')!.failed).toBe(1);
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
   it('a bolt that throws in prepare stops the submit with a ComponentError naming it', async () => {
     class BadPrepare extends BaseRichBolt {
       override prepare(): void {
