@@ -300,6 +300,7 @@ export class Supervisor {
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** slot.restarts) * (0.8 + Math.random() * 0.4);
     slot.restarts++;
     const identity = slot.identity;
+    clearTimeout(slot.retryTimer);
     slot.retryTimer = setTimeout(() => {
       slot.retryTimer = undefined;
       if (slot.identity === identity && this.closing === undefined) void this.launch(slot, a);
@@ -312,7 +313,7 @@ export class Supervisor {
     if (existsSync(file)) return file;
     const code = await new CodeStore(this.zk, this.paths).download(sha); // verifies the sha256
     await mkdir(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, code);
     await rename(tmp, file);
     return file;
@@ -333,9 +334,11 @@ export class Supervisor {
       if (child === undefined || slot.topology === undefined || slot.stopping) continue;
       let present = false;
       try {
-        present = (await this.zk.exists(this.paths.worker(slot.topology, this.opts.id, slot.port))) !== null;
-      } catch {
-        continue; // ZooKeeper unreachable: judge nothing
+        // The heartbeat must be this child's: a killed predecessor's node lingers until its session expires.
+        const { data } = await this.zk.getData(this.paths.worker(slot.topology, this.opts.id, slot.port));
+        present = (JSON.parse(data.toString('utf8')) as { pid?: number }).pid === child.pid;
+      } catch (err) {
+        if ((err as GaleError).code !== 'GALE_ERR_ZK_NO_NODE' && !(err instanceof SyntaxError)) continue; // ZooKeeper unreachable: judge nothing
       }
       if (present) slot.seenAt = now;
       const since = slot.seenAt === 0 ? slot.launchedAt : slot.seenAt;

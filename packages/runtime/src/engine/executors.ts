@@ -433,7 +433,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
   }
 
   ack(tuple: Tuple): void {
-    const t = tuple as TupleImpl;
+    const t = asInput(tuple, this.component, 'ack');
     if (t.state !== TUPLE_PENDING) return;
     t.state = TUPLE_ACKED;
     this.metrics.acked++;
@@ -443,7 +443,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
   }
 
   fail(tuple: Tuple): void {
-    const t = tuple as TupleImpl;
+    const t = asInput(tuple, this.component, 'fail');
     if (t.state !== TUPLE_PENDING) return;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
@@ -453,7 +453,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
   }
 
   resetTimeout(tuple: Tuple): void {
-    const a = (tuple as TupleImpl).anchors;
+    const a = asInput(tuple, this.component, 'resetTimeout').anchors;
     if (a === null) return;
     for (let i = 0; i < a.length; i += 3) this.rt.touchTree(a[i]!);
   }
@@ -495,6 +495,11 @@ export class BoltTask extends TaskBase implements OutputCollector {
     if (!(err instanceof FailedException)) this.reportError(err);
     this.fail(tuple);
   }
+}
+
+function asInput(tuple: Tuple, component: string, call: string): TupleImpl {
+  if (tuple instanceof TupleImpl) return tuple;
+  throw new ComponentError('GALE_ERR_BAD_TUPLE', `component "${component}" called ${call}() with ${tuple === null ? 'null' : typeof tuple}, not an input tuple it received`);
 }
 
 function isTrackedAnchor(list: readonly TupleImpl[] | TupleImpl, component: string): boolean {

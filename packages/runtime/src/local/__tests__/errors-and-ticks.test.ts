@@ -72,6 +72,27 @@ describe('errors, ticks and async bolts', () => {
     }
   });
 
+  it('acking something that is not an input tuple is a clear error that fails the input', async () => {
+    class BadAck extends BaseRichBolt {
+      declareOutputFields(): void {}
+      execute(): void {
+        this.collector.ack({ values: [] } as unknown as Tuple);
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('s', new FixedTupleSpout([['a']], ['v']), { maxRetries: 0 });
+    b.setBolt('b', new BadAck()).shuffleGrouping('s');
+    const errors: string[] = [];
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'badack' }), { onError: (e) => errors.push(e.message) });
+      expect(await t.waitUntilDone(10_000)).toBe(true);
+      expect(errors[0]).toBe('component "b" called ack() with object, not an input tuple it received');
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
   it('a bolt that throws in prepare stops the submit with a ComponentError naming it', async () => {
     class BadPrepare extends BaseRichBolt {
       override prepare(): void {
