@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import {
@@ -314,8 +314,14 @@ export class Supervisor {
     const code = await new CodeStore(this.zk, this.paths).download(sha); // verifies the sha256
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, code);
-    await rename(tmp, file);
+    try {
+      await writeFile(tmp, code);
+      await rename(tmp, file);
+    } catch (err) {
+      // A partial temp file (e.g. ENOSPC) would only eat the space the next attempt needs.
+      await rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
     return file;
   }
 
