@@ -37,12 +37,12 @@ export function ackedCount(out: string): number {
 }
 
 /** Deploys the fixture and starts sampling the acked count every 100 ms. */
-export async function deploy(cluster: TestCluster, opts: { n: number; rate: number; mode?: string }): Promise<Run> {
+export async function deploy(cluster: TestCluster, opts: { n: number; rate: number; mode?: string; set?: readonly string[] }): Promise<Run> {
   const out = path.join(cluster.tmp, 'out');
   mkdirSync(out, { recursive: true });
   const mode = opts.mode ?? 'plain';
   const r = await cluster.gale(['deploy', FIXTURE, '--name', TOPOLOGY, '--workers', '2',
-    '--set', `n=${opts.n}`, '--set', `rate=${opts.rate}`, '--set', `out=${out}`, '--set', `mode=${mode}`]);
+    '--set', `n=${opts.n}`, '--set', `rate=${opts.rate}`, '--set', `out=${out}`, '--set', `mode=${mode}`, ...(opts.set ?? []).flatMap((kv) => ['--set', kv])]);
   if (r.code !== 0) throw new Error(`deploy exited ${r.code}:\n${r.stderr}`);
   const samples: Run['samples'] = [];
   let stopped = false;

@@ -2,13 +2,49 @@
 // under steady load from the numbered fixture. Each scenario injects one fault, then checks
 // U1 (every id 1..N acked at the spout, once) and U2 (every id reached the sink), counts
 // duplicates and measures recovery. Run with `npm run test:chaos`; results: test-results/chaos.json.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { until, type TestCluster } from '../cluster/cluster-harness.js';
 import {
   ackedAtLeast, ackedCount, alive, deploy, finish, report, sec, startChaosCluster, status, workersBySpout,
 } from './chaos-harness.js';
 import { POISON } from './fixtures/numbered.js';
+
+/** Resident set size of a process in MB (VmRSS), or undefined when it is gone. */
+function rssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state letter of a process (R, S, T, Z, ...), or undefined when it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live (not zombie) child processes of `ppids`, read from /proc. */
+function childrenOf(ppids: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid ...
+      if (f[0] !== 'Z' && ppids.includes(Number(f[1]))) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 const N = 2000;
 const RATE = 100; // ids/s: ~20 s of steady load per scenario
@@ -161,5 +197,100 @@ describe('chaos', () => {
         // killed already
       }
     }
+  });
+
+  it('ZooKeeper session expiry of a supervisor (SIGSTOP 12 s): it re-registers, stray workers stop, no duplicate slots', async () => {
+    cluster = await startChaosCluster(3);
+    const run = await deploy(cluster, { n: N, rate: RATE });
+    await ackedAtLeast(run, N / 4);
+    const { status: before } = await workersBySpout(cluster);
+    const leader = await until('a leader', () => cluster!.leaderId());
+    const victim = cluster.supervisors.find((s) => s.id !== leader && before.workerProcesses.some((w) => w.supervisor === s.id))!;
+    expect(victim).toBeDefined();
+    const orphan = before.workerProcesses.find((w) => w.supervisor === victim.id)!;
+    const zk = await cluster.zkClient();
+    const supPath = `${cluster.root}/supervisors/${victim.id}`;
+    const oldOwner = (await zk.exists(supPath))?.ephemeralOwner;
+    expect(oldOwner).toBeDefined();
+    process.kill(victim.pid, 'SIGSTOP'); // the supervisor only: its worker keeps running
+    const faultAt = Date.now();
+    let goneAt: number | undefined;
+    try {
+      goneAt = await until('its supervisors/<id> to expire', async () => ((await zk.exists(supPath)) === null ? Date.now() : undefined), 12_000, 100);
+      await new Promise((r) => setTimeout(r, Math.max(0, faultAt + 12_000 - Date.now()))); // 3x the 4 s session
+    } finally {
+      process.kill(victim.pid, 'SIGCONT');
+    }
+    const contAt = Date.now();
+    const orphanAtCont = procState(orphan.pid); // 'Z' = exited on its own while its parent was stopped
+    const backAt = await until('supervisors/<id> re-registered', async () => {
+      const st = await zk.exists(supPath);
+      return st !== null && st.ephemeralOwner !== oldOwner ? Date.now() : undefined;
+    }, 20_000, 100);
+    // Converged: 2 workers heartbeating on distinct slots, every live worker process is one of
+    // them (a worker the resumed supervisor no longer owns has exited), and no port is bound twice.
+    let last = '';
+    const healedAt = await until('one worker per assigned slot, no strays', async () => {
+      const s = await status(cluster!);
+      const sups = cluster!.supervisors.map((x) => x.pid);
+      const live = childrenOf(sups).sort((a, b) => a - b);
+      const beats = s.workerProcesses.map((w) => w.pid).sort((a, b) => a - b);
+      const slots = new Set(s.workerProcesses.map((w) => `${w.host}:${w.port}`));
+      last = JSON.stringify({ running: s.workers.running, live, beats, workers: s.workerProcesses });
+      return s.workers.running === 2 && beats.length === 2 && slots.size === 2 && JSON.stringify(live) === JSON.stringify(beats) ? Date.now() : undefined;
+    }, 60_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${last}\n${victim.id} stderr tail:\n${victim.stderr.slice(-3000)}`);
+    });
+    expect(victim.running).toBe(true);
+    const after = await status(cluster);
+    const orphanAlive = alive(orphan.pid);
+    const orphanKept = after.workerProcesses.some((w) => w.pid === orphan.pid);
+    expect(orphanAlive).toBe(orphanKept);
+    await finish(run, 'supervisor ZK session expiry (SIGSTOP 12 s, non-leader)', faultAt, {
+      healedSec: sec(healedAt - faultAt),
+      note: `ephemeral gone after ${goneAt === undefined ? '?' : sec(goneAt - faultAt)} s; re-registered ${sec(backAt - contAt)} s after CONT; its worker ${orphanKept ? 'kept (still assigned)' : `moved; old one ${orphanAtCont === 'Z' || orphanAtCont === undefined ? 'had exited by CONT' : 'stopped after CONT'}`}`,
+    });
+  });
+
+  it('slow bolt (100x slower than the spout): RSS bounded and flat, pending <= maxSpoutPending, no timeouts', async () => {
+    cluster = await startChaosCluster(2);
+    const n = 800; // pass: 2 tasks x 20/s (50 ms per tuple) = 40/s -> ~20 s; spout rate 4000/s
+    const maxPending = 200;
+    const run = await deploy(cluster, { n, rate: 4000, mode: 'slow', set: ['delay=50', 'timeout=60000'] });
+    const rss = new Map<string, number[]>();
+    let maxSeenPending = 0;
+    let samples = 0;
+    const sample = async (): Promise<void> => {
+      const s = await status(cluster!);
+      maxSeenPending = Math.max(maxSeenPending, s.components.find((c) => c.component === 'numbers')?.pending ?? 0);
+      const procs = [
+        ...cluster!.supervisors.map((x) => ({ name: x.id, pid: x.pid })),
+        ...s.workerProcesses.map((w) => ({ name: `worker ${w.supervisor}:${w.port} (${w.pid})`, pid: w.pid })),
+      ];
+      for (const p of procs) {
+        const mb = rssMb(p.pid);
+        if (mb !== undefined) rss.set(p.name, [...(rss.get(p.name) ?? []), mb]);
+      }
+      samples++;
+    };
+    await ackedAtLeast(run, 40, 30_000);
+    while (ackedCount(run.out) < n - 80) {
+      await sample();
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const row = await finish(run, 'slow bolt (50 ms/tuple, spout 100x faster)', null);
+    const spout = (await status(cluster)).components.find((c) => c.component === 'numbers')!;
+    const peak = Math.max(...[...rss.values()].flat());
+    const growth: Record<string, number> = {};
+    for (const [name, v] of rss) {
+      expect(Math.max(...v)).toBeLessThan(256);
+      if (v.length >= 4) growth[name] = Math.round((v[v.length - 1]! - v[1]!) * 10) / 10; // after warm-up
+    }
+    for (const [name, g] of Object.entries(growth)) expect({ name, growthMb: g < 40 }).toEqual({ name, growthMb: true });
+    expect(samples).toBeGreaterThanOrEqual(4);
+    expect(maxSeenPending).toBeLessThanOrEqual(maxPending);
+    expect(spout.failed).toBe(0); // messageTimeoutMs 60 s >> queueing (200 pending / 40 per s = 5 s)
+    const maxGrowth = Math.max(...Object.values(growth));
+    row.note = `${samples} samples; peak RSS ${peak} MB (${rss.size} procs); max growth ${maxGrowth} MB; max pending ${maxSeenPending}/${maxPending}; ${spout.failed} timeouts`;
   });
 });
