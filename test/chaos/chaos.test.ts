@@ -215,9 +215,24 @@ describe('chaos', () => {
     process.kill(victim.pid, 'SIGSTOP'); // the supervisor only: its worker keeps running
     const faultAt = Date.now();
     let goneAt: number | undefined;
+    let firstConverged: number | undefined;
+    // Converged: 2 workers heartbeating on distinct slots, every live worker process is one of
+    // them (a worker the resumed supervisor no longer owns has exited), and no port is bound twice.
+    let last = '';
+    const converged = async (): Promise<boolean> => {
+      const s = await status(cluster!);
+      const live = childrenOf(cluster!.supervisors.map((x) => x.pid)).sort((a, b) => a - b);
+      const beats = s.workerProcesses.map((w) => w.pid).sort((a, b) => a - b);
+      const slots = new Set(s.workerProcesses.map((w) => `${w.host}:${w.port}`));
+      last = JSON.stringify({ running: s.workers.running, live, beats, workers: s.workerProcesses });
+      return s.workers.running === 2 && beats.length === 2 && slots.size === 2 && JSON.stringify(live) === JSON.stringify(beats);
+    };
     try {
       goneAt = await until('its supervisors/<id> to expire', async () => ((await zk.exists(supPath)) === null ? Date.now() : undefined), 12_000, 100);
-      await new Promise((r) => setTimeout(r, Math.max(0, faultAt + 12_000 - Date.now()))); // 3x the 4 s session
+      while (Date.now() < faultAt + 12_000) { // 3x the 4 s session; meanwhile watch the cluster converge without it
+        if (firstConverged === undefined && (await converged().catch(() => false))) firstConverged = Date.now();
+        await new Promise((r) => setTimeout(r, 250));
+      }
     } finally {
       process.kill(victim.pid, 'SIGCONT');
     }
@@ -227,28 +242,20 @@ describe('chaos', () => {
       const st = await zk.exists(supPath);
       return st !== null && st.ephemeralOwner !== oldOwner ? Date.now() : undefined;
     }, 20_000, 100);
-    // Converged: 2 workers heartbeating on distinct slots, every live worker process is one of
-    // them (a worker the resumed supervisor no longer owns has exited), and no port is bound twice.
-    let last = '';
-    const healedAt = await until('one worker per assigned slot, no strays', async () => {
-      const s = await status(cluster!);
-      const sups = cluster!.supervisors.map((x) => x.pid);
-      const live = childrenOf(sups).sort((a, b) => a - b);
-      const beats = s.workerProcesses.map((w) => w.pid).sort((a, b) => a - b);
-      const slots = new Set(s.workerProcesses.map((w) => `${w.host}:${w.port}`));
-      last = JSON.stringify({ running: s.workers.running, live, beats, workers: s.workerProcesses });
-      return s.workers.running === 2 && beats.length === 2 && slots.size === 2 && JSON.stringify(live) === JSON.stringify(beats) ? Date.now() : undefined;
-    }, 60_000, 250).catch((err: Error) => {
-      throw new Error(`${err.message}; last: ${last}\n${victim.id} stderr tail:\n${victim.stderr.slice(-3000)}`);
-    });
+    // Still converged after the resumed supervisor reconciled (it must not relaunch or keep a stray worker).
+    await new Promise((r) => setTimeout(r, 2000));
+    const healedAt = await until('one worker per assigned slot, no strays', async () => ((await converged()) ? Date.now() : undefined), 60_000, 250)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; last: ${last}\n${victim.id} stderr tail:\n${victim.stderr.slice(-3000)}`);
+      });
     expect(victim.running).toBe(true);
     const after = await status(cluster);
     const orphanAlive = alive(orphan.pid);
     const orphanKept = after.workerProcesses.some((w) => w.pid === orphan.pid);
     expect(orphanAlive).toBe(orphanKept);
     await finish(run, 'supervisor ZK session expiry (SIGSTOP 12 s, non-leader)', faultAt, {
-      healedSec: sec(healedAt - faultAt),
-      note: `ephemeral gone after ${goneAt === undefined ? '?' : sec(goneAt - faultAt)} s; re-registered ${sec(backAt - contAt)} s after CONT; its worker ${orphanKept ? 'kept (still assigned)' : `moved; old one ${orphanAtCont === 'Z' || orphanAtCont === undefined ? 'had exited by CONT' : 'stopped after CONT'}`}`,
+      healedSec: sec((firstConverged ?? healedAt) - faultAt),
+      note: `ephemeral gone after ${goneAt === undefined ? '?' : sec(goneAt - faultAt)} s; re-registered ${sec(backAt - contAt)} s after CONT, converged after it; its worker ${orphanKept ? 'kept (still assigned)' : `moved; old one ${orphanAtCont === 'Z' || orphanAtCont === undefined ? 'had exited by CONT' : 'stopped after CONT'}`}`,
     });
   });
 
