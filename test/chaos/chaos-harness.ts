@@ -1,7 +1,9 @@
 // Chaos suite plumbing: a fresh cluster per scenario, the numbered fixture deployed on it, a
 // sampler of the spout's acked logs (for recovery times), the U1/U2 checks and the result table.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from '../cli/gale-process.js';
 import { TestCluster, until, type StatusJson } from '../cluster/cluster-harness.js';
 import { POISON, readIds } from './fixtures/numbered.js';
@@ -87,6 +89,28 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const execFileP = promisify(execFile);
+
+/**
+ * Aborts (`ss -K`, needs root or CAP_NET_ADMIN) every established TCP socket to or from `host:port`
+ * (both ends of a loopback connection: `dport` on the dialling side, `sport` on the accepting
+ * side); the listening socket is left alone. Returns how many sockets ss reported killed.
+ */
+export async function killTcp(host: string, port: number): Promise<number> {
+  let killed = 0;
+  for (const [dir, pdir] of [['dst', 'dport'], ['src', 'sport']] as const) {
+    const { stdout } = await execFileP('ss', ['-K', '-t', '-n', '-H', dir, host, pdir, '=', `:${port}`]);
+    killed += stdout.split('\n').filter((l) => l.trim() !== '').length;
+  }
+  return killed;
+}
+
+/** Established TCP connections dialled to `host:port` (the dialling side's sockets). */
+export async function establishedTo(host: string, port: number): Promise<number> {
+  const { stdout } = await execFileP('ss', ['-t', '-n', '-H', 'state', 'established', 'dst', host, 'dport', '=', `:${port}`]);
+  return stdout.split('\n').filter((l) => l.trim() !== '').length;
 }
 
 export interface Row {
