@@ -2,7 +2,7 @@ import type { TopologyConfig } from '../../config/topology-config.js';
 import type { TopologyStatus, WorkerHeartbeat } from '../../cluster/model.js';
 import type { StoredError } from '../../coord/index.js';
 import { ACKER_COMPONENT } from '../../engine/engine.js';
-import type { LatencySummary } from '../../engine/metrics.js';
+import type { ComponentStats, LatencySummary } from '../../engine/metrics.js';
 import type { StatusArgs } from '../cluster-args.js';
 import { ClusterClient, resolveTarget, runningWorkers } from '../cluster-client.js';
 import { fmtDuration, fmtTime, mergeStats, placementOf, table, type MergedStats } from '../cluster-format.js';
@@ -10,28 +10,12 @@ import { writeText, type CliContext } from '../context.js';
 import { fmtMs, oneLine } from '../stats-format.js';
 
 /** One component in `gale status --json`. Counters are summed over the running workers. */
-export interface ComponentStatus {
-  component: string;
+export type ComponentStatus = Omit<ComponentStats, 'kind' | 'queueHighWater' | 'queueCapacity'> & {
   /** Undefined while no worker running it has reported. */
-  kind: 'spout' | 'bolt' | 'acker' | undefined;
-  executors: number;
-  tasks: number;
+  kind: ComponentStats['kind'] | undefined;
   /** `host:port` of the workers running its executors. */
   where: string[];
-  emitted: number;
-  transferred: number;
-  executed: number;
-  acked: number;
-  failed: number;
-  timedOut: number;
-  /** Spouts: message ids dead-lettered after `maxRetries`. */
-  deadLettered: number;
-  errors: number;
-  pending: number;
-  queueDepth: number;
-  executeLatencyMs: LatencySummary;
-  completeLatencyMs: LatencySummary;
-}
+};
 
 /** What `gale status <name> --json` prints. */
 export interface StatusReport {
