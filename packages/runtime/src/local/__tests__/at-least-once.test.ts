@@ -1,36 +1,10 @@
 import {
-  BaseRichBolt, BaseRichSpout, LocalCluster, TopologyBuilder, type OutputFieldsDeclarer, type Tuple,
+  BaseRichBolt, LocalCluster, TopologyBuilder, type OutputFieldsDeclarer, type Tuple,
 } from '@gale/runtime';
+import { NumberedSpout } from './numbered-spout.js';
 
-/** Emits ids 1..n once each, replays failed ids, records acks. State shared through a registry (tasks are clones). */
+/** What the spout and sink saw, per test; tasks are clones, so state lives here. */
 const ledgers = new Map<string, { acked: Set<number>; ackCalls: number; failCalls: number; seen: number[] }>();
-
-class NumberedSpout extends BaseRichSpout {
-  private next = 1;
-  private replay: number[] = [];
-  constructor(private readonly key: string, private readonly n: number) {
-    super();
-  }
-  declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['id']);
-  }
-  nextTuple(): void {
-    const id = this.replay.shift() ?? (this.next <= this.n ? this.next++ : undefined);
-    if (id !== undefined) this.collector.emit([id], id);
-  }
-  override ack(id: unknown): void {
-    const l = ledgers.get(this.key)!;
-    l.ackCalls++;
-    l.acked.add(id as number);
-  }
-  override fail(id: unknown): void {
-    ledgers.get(this.key)!.failCalls++;
-    this.replay.push(id as number);
-  }
-  isExhausted(): boolean {
-    return this.next > this.n && this.replay.length === 0;
-  }
-}
 
 /** Fails a random 10% of tuples and forwards the rest anchored. */
 class FlakyBolt extends BaseRichBolt {
@@ -66,7 +40,16 @@ describe('at-least-once processing', () => {
     const n = 3000;
     ledgers.set(key, { acked: new Set(), ackCalls: 0, failCalls: 0, seen: [] });
     const b = new TopologyBuilder();
-    b.setSpout('numbers', new NumberedSpout(key, n));
+    b.setSpout('numbers', new NumberedSpout(n, {
+      ack: (id) => {
+        const l = ledgers.get(key)!;
+        l.ackCalls++;
+        l.acked.add(id);
+      },
+      fail: () => {
+        ledgers.get(key)!.failCalls++;
+      },
+    }));
     b.setBolt('flaky', new FlakyBolt(), 2).shuffleGrouping('numbers');
     b.setBolt('sink', new LossySink(key), 2).fieldsGrouping('flaky', ['id']);
     const topology = b.build({ name: 'alo', config: { messageTimeoutMs: 300, maxSpoutPending: 200, ackers: 2 } });

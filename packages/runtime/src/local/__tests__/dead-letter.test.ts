@@ -2,6 +2,7 @@ import {
   BaseBasicBolt, BaseRichBolt, BaseRichSpout, DEAD_LETTER_FIELDS, DEAD_LETTER_STREAM, LocalCluster, TOPOLOGY_CONFIG_DEFAULTS, TopologyBuilder,
   coerceConfigString, parseTopologyConfig, type OutputFieldsDeclarer, type SpoutOptions, type Topology, type Tuple, type Values,
 } from '@gale/runtime';
+import { NumberedSpout } from './numbered-spout.js';
 import { Engine } from '../../engine/engine.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../node-ports.js';
 
@@ -24,33 +25,19 @@ function ledger(key: string): Ledger {
   return l;
 }
 
-/** Emits ids 1..n with the id as message id, replays failed ids first, records acks. */
-class NumberedSpout extends BaseRichSpout {
-  private next = 1;
-  private replay: number[] = [];
-  constructor(private readonly key: string, private readonly n: number) {
-    super();
-  }
-  declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['id']);
-  }
-  nextTuple(): void {
-    const id = this.replay.shift() ?? (this.next <= this.n ? this.next++ : undefined);
-    if (id !== undefined) this.collector.emit([id], id);
-  }
-  override ack(id: unknown): void {
-    const l = ledgers.get(this.key)!;
-    l.ackCalls++;
-    l.acked.add(id as number);
-  }
-  override fail(id: unknown): void {
-    const l = ledgers.get(this.key)!;
-    l.failsOf.set(id as number, (l.failsOf.get(id as number) ?? 0) + 1);
-    this.replay.push(id as number);
-  }
-  isExhausted(): boolean {
-    return this.next > this.n && this.replay.length === 0;
-  }
+/** The numbered spout, recording acks and failures per id in the ledger `key`. */
+function numbered(key: string, n: number): NumberedSpout {
+  return new NumberedSpout(n, {
+    ack: (id) => {
+      const l = ledgers.get(key)!;
+      l.ackCalls++;
+      l.acked.add(id);
+    },
+    fail: (id) => {
+      const l = ledgers.get(key)!;
+      l.failsOf.set(id, (l.failsOf.get(id) ?? 0) + 1);
+    },
+  });
 }
 
 /** Throws, every time, for the ids `poisoned` selects; forwards the others (anchored). */
@@ -101,7 +88,7 @@ const isPoison = (id: number): boolean => id % 50 === 7;
 /** numbers -> work (throws on poison) -> sink; dlq subscribes to numbers' dead-letter stream. */
 function poisonTopology(key: string, n: number, config: object, spoutOptions: SpoutOptions = {}, withDlq = true): Topology {
   const b = new TopologyBuilder();
-  b.setSpout('numbers', new NumberedSpout(key, n), spoutOptions);
+  b.setSpout('numbers', numbered(key, n), spoutOptions);
   b.setBolt('work', new PoisonedBolt(key, isPoison), 2).shuffleGrouping('numbers');
   b.setBolt('sink', new Recorder(key, 'processed')).shuffleGrouping('work');
   if (withDlq) b.setBolt('dlq', new Recorder(key, 'deadLetters')).shuffleGrouping('numbers', DEAD_LETTER_STREAM);
@@ -161,7 +148,7 @@ describe('dead-letter stream (maxRetries)', () => {
     const key = 'timeout';
     const l = ledger(key);
     const b = new TopologyBuilder();
-    b.setSpout('numbers', new NumberedSpout(key, 20));
+    b.setSpout('numbers', numbered(key, 20));
     b.setBolt('hold', new HoldingBolt(key, (id) => id === 5)).shuffleGrouping('numbers');
     b.setBolt('dlq', new Recorder(key, 'deadLetters')).globalGrouping('numbers', DEAD_LETTER_STREAM);
     const cluster = new LocalCluster();
@@ -264,18 +251,18 @@ describe('dead-letter configuration and wiring', () => {
     expect(coerceConfigString('maxRetries', '3')).toBe(3);
     expect(coerceConfigString('maxRetries', 'null')).toBeNull();
     const b = new TopologyBuilder();
-    b.setSpout('s', new NumberedSpout('x', 1));
+    b.setSpout('s', numbered('x', 1));
     expect(() => b.build({ name: 't', config: { maxRetries: -2 } })).toThrow(expect.objectContaining({ code: 'GALE_ERR_CONFIG_VALUE' }));
   });
 
   it('setSpout validates its maxRetries option', () => {
     const b = new TopologyBuilder();
     for (const bad of [-1, 0.5, '2', Number.NaN]) {
-      expect(() => b.setSpout(`s${String(bad)}`.replace(/[^A-Za-z0-9]/g, ''), new NumberedSpout('x', 1), { maxRetries: bad as number }))
+      expect(() => b.setSpout(`s${String(bad)}`.replace(/[^A-Za-z0-9]/g, ''), numbered('x', 1), { maxRetries: bad as number }))
         .toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
     }
-    b.setSpout('zero', new NumberedSpout('x', 1), { maxRetries: 0 });
-    b.setSpout('none', new NumberedSpout('x', 1), { maxRetries: null });
+    b.setSpout('zero', numbered('x', 1), { maxRetries: 0 });
+    b.setSpout('none', numbered('x', 1), { maxRetries: null });
     const t = b.build({ name: 't' });
     expect(t.components.get('zero')).toMatchObject({ maxRetries: 0 });
     expect(t.components.get('none')).toMatchObject({ maxRetries: null });
@@ -283,7 +270,7 @@ describe('dead-letter configuration and wiring', () => {
 
   it("every spout has the reserved dead-letter stream; bolts may subscribe to it but not declare or emit on it", async () => {
     const b = new TopologyBuilder();
-    b.setSpout('s', new NumberedSpout('x', 1));
+    b.setSpout('s', numbered('x', 1));
     b.setBolt('dlq', new Recorder('x', 'deadLetters')).fieldsGrouping('s', ['messageId'], DEAD_LETTER_STREAM);
     const t = b.build({ name: 'wired' });
     expect(t.components.get('s')!.streams.get(DEAD_LETTER_STREAM)!.fields.names).toEqual([...DEAD_LETTER_FIELDS]);
@@ -291,19 +278,19 @@ describe('dead-letter configuration and wiring', () => {
 
     // Bolts have no dead-letter stream.
     const b2 = new TopologyBuilder();
-    b2.setSpout('s', new NumberedSpout('x', 1));
+    b2.setSpout('s', numbered('x', 1));
     b2.setBolt('w', new PoisonedBolt('x', () => false)).shuffleGrouping('s');
     b2.setBolt('dlq', new Recorder('x', 'deadLetters')).shuffleGrouping('w', DEAD_LETTER_STREAM);
     expect(() => b2.build({ name: 'bad' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_UNKNOWN_STREAM' }));
     // A typo of the reserved name is suggested; the listing shows what the spout declared.
     const b2b = new TopologyBuilder();
-    b2b.setSpout('s', new NumberedSpout('x', 1));
+    b2b.setSpout('s', numbered('x', 1));
     b2b.setBolt('dlq', new Recorder('x', 'deadLetters')).shuffleGrouping('s', '__dead_leter');
     expect(() => b2b.build({ name: 'bad' })).toThrow('which declares only [default] (did you mean "__dead_letter"?)');
 
     // It is not direct.
     const b3 = new TopologyBuilder();
-    b3.setSpout('s', new NumberedSpout('x', 1));
+    b3.setSpout('s', numbered('x', 1));
     b3.setBolt('dlq', new Recorder('x', 'deadLetters')).directGrouping('s', DEAD_LETTER_STREAM);
     expect(() => b3.build({ name: 'bad' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_DIRECT_MISMATCH' }));
 
@@ -314,7 +301,7 @@ describe('dead-letter configuration and wiring', () => {
       }
     }
     const b4 = new TopologyBuilder();
-    b4.setSpout('s', new Declares('x', 1));
+    b4.setSpout('s', new Declares(1));
     expect(() => b4.build({ name: 'bad' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_STREAM' }));
 
     // A spout cannot emit on it itself.
