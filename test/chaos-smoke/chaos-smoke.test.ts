@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { until, type TestCluster } from '../cluster/cluster-harness.js';
-import { ackedAtLeast, deploy, finish, sec, startChaosCluster, status, workersBySpout } from '../chaos/chaos-harness.js';
+import { ackedAtLeast, deploy, finish, killWorkerAndWait, sec, startChaosCluster, status } from '../chaos/chaos-harness.js';
 import { POISON } from '../chaos/fixtures/numbered.js';
 
 const N = 600;
@@ -23,13 +23,7 @@ describe('chaos smoke (reduced)', () => {
     cluster = await startChaosCluster(2);
     const run = await deploy(cluster, { n: N, rate: RATE });
     await ackedAtLeast(run, N / 4);
-    const { other } = await workersBySpout(cluster);
-    process.kill(other.pid, 'SIGKILL');
-    const faultAt = Date.now();
-    const healedAt = await until('a relaunched worker', async () => {
-      const s = await status(cluster!);
-      return s.workers.running === 2 && s.workerProcesses.length === 2 && !s.workerProcesses.some((w) => w.pid === other.pid) ? Date.now() : undefined;
-    }, 30_000, 200);
+    const { faultAt, healedAt } = await killWorkerAndWait(cluster);
     const row = await finish(run, 'smoke: kill -9 worker', faultAt, { healedSec: sec(healedAt - faultAt) });
     expect(row.lost).toBe(0);
     // Duplicates are allowed (at-least-once) but bounded by what was in flight: maxSpoutPending 200 x 1 spout task.

@@ -82,6 +82,23 @@ export async function workersBySpout(cluster: TestCluster): Promise<{ spout: Sta
   return { spout, other, status: s };
 }
 
+/** A poll for `until`: both workers run and `pred` holds on the status; yields the time it did. */
+export function twoWorkersRunning(cluster: TestCluster, pred: (s: StatusJson) => boolean): () => Promise<number | undefined> {
+  return async () => {
+    const s = await status(cluster);
+    return s.workers.running === 2 && s.workerProcesses.length === 2 && pred(s) ? Date.now() : undefined;
+  };
+}
+
+/** kill -9 of the worker that does not run the spout; resolves once its supervisor relaunched it. */
+export async function killWorkerAndWait(cluster: TestCluster): Promise<{ faultAt: number; healedAt: number }> {
+  const { other } = await workersBySpout(cluster);
+  process.kill(other.pid, 'SIGKILL');
+  const faultAt = Date.now();
+  const healedAt = await until('a relaunched worker', twoWorkersRunning(cluster, (s) => !s.workerProcesses.some((w) => w.pid === other.pid)), 30_000, 200);
+  return { faultAt, healedAt };
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

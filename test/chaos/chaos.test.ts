@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { until, type TestCluster } from '../cluster/cluster-harness.js';
 import {
-  ackedAtLeast, ackedCount, alive, deploy, establishedTo, finish, killTcp, report, sec, startChaosCluster, status, workersBySpout,
+  ackedAtLeast, ackedCount, alive, deploy, establishedTo, finish, killTcp, report, sec, startChaosCluster, status, workersBySpout, killWorkerAndWait, twoWorkersRunning,
 } from './chaos-harness.js';
 import { POISON } from './fixtures/numbered.js';
 
@@ -61,19 +61,13 @@ describe('chaos', () => {
     report();
   });
 
-  const running2 = (pred: (s: Awaited<ReturnType<typeof status>>) => boolean) => async () => {
-    const s = await status(cluster!);
-    return s.workers.running === 2 && s.workerProcesses.length === 2 && pred(s) ? Date.now() : undefined;
-  };
+  const running2 = (pred: Parameters<typeof twoWorkersRunning>[1]) => twoWorkersRunning(cluster!, pred);
 
   it('kill -9 a worker: its supervisor relaunches it, its trees replay, nothing is lost', async () => {
     cluster = await startChaosCluster(2);
     const run = await deploy(cluster, { n: N, rate: RATE });
     await ackedAtLeast(run, N / 4);
-    const { other } = await workersBySpout(cluster);
-    process.kill(other.pid, 'SIGKILL');
-    const faultAt = Date.now();
-    const healedAt = await until('a relaunched worker', running2((s) => !s.workerProcesses.some((w) => w.pid === other.pid)), 30_000, 200);
+    const { faultAt, healedAt } = await killWorkerAndWait(cluster);
     await finish(run, 'kill -9 worker', faultAt, { healedSec: sec(healedAt - faultAt), note: 'healed = new worker heartbeating' });
   });
 
