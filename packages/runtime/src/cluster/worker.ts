@@ -4,14 +4,14 @@ import { pathToFileURL } from 'node:url';
 import type { Topology } from '../api/builder.js';
 import { ParamSet } from '../api/params.js';
 import { ErrorsStore, ZkClient, zkPaths, type ZkPaths } from '../coord/index.js';
-import { Engine, assignTaskIds, executorTaskRanges, ACKER_COMPONENT } from '../engine/engine.js';
+import { Engine, executorTaskRanges } from '../engine/engine.js';
 import type { ReportedError } from '../engine/metrics.js';
-import { NOTIFY_ACKED, NOTIFY_FAILED, NOTIFY_TOUCH, type RemoteLink } from '../engine/remote.js';
+import type { RemoteLink } from '../engine/remote.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { GaleError } from '../errors.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, NotifyKind, PeerClient, PeerServer, type AckerKindCode, type Frame, type PeerInfo } from '../transport/index.js';
+import { FrameType, PeerClient, PeerServer, type Frame, type PeerInfo } from '../transport/index.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
 
@@ -80,10 +80,9 @@ export class Worker {
   private readonly clients = new Map<string, PeerClient>();
   /** Task id → the client of the worker that runs it (undefined: local). */
   private clientOfTask: (PeerClient | undefined)[] = [];
-  private ackerTasks: number[] = [];
   /**
-   * Acker traffic a peer's full buffer refused, per peer, in order; resent when that peer drains.
-   * Per peer so one slow or absent peer never holds back acks to the others.
+   * Control tuples (acker traffic) a peer's full buffer refused, per peer, in order; resent when
+   * that peer drains. Per peer so one slow or absent peer never holds back acks to the others.
    */
   private readonly control = new Map<PeerClient, ControlRecord[]>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -155,7 +154,6 @@ export class Worker {
         link: this.link(),
       },
     });
-    this.ackerTasks = this.engine.tasksOf.get(ACKER_COMPONENT) ?? [];
     this.server = await PeerServer.listen({
       host: this.launch.host === 'localhost' ? '127.0.0.1' : this.launch.host,
       port: this.launch.port,
@@ -186,8 +184,6 @@ export class Worker {
 
   /** Task → peer client, from the assignment; clients for workers no longer there are closed. */
   private routePeers(): void {
-    const ackers = this.record.config.ackers ?? this.record.config.workers;
-    const tasksOf = assignTaskIds(this.engine.topology, ackers);
     const owner: (PeerClient | undefined)[] = [];
     const wanted = new Set<string>();
     for (const w of this.assignment.workers) {
@@ -202,10 +198,9 @@ export class Worker {
         const i = key.lastIndexOf('#');
         const component = key.slice(0, i);
         const index = Number(key.slice(i + 1));
-        const tasks = tasksOf.get(component);
+        const tasks = this.engine.tasksOf.get(component);
         if (tasks === undefined) continue;
-        const parallelism = component === ACKER_COMPONENT ? ackers : this.engine.parallelismOf(component);
-        for (const t of executorTaskRanges(tasks, parallelism)[index] ?? []) owner[t] = client;
+        for (const t of executorTaskRanges(tasks, this.engine.parallelismOf(component))[index] ?? []) owner[t] = client;
       }
     }
     for (const [id, c] of this.clients) {
@@ -246,6 +241,10 @@ export class Worker {
     return {
       sendTuple: (task: number, tuple: TupleImpl): boolean => {
         const c = this.clientOfTask[task];
+        if (tuple.stream.control) {
+          this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null]);
+          return true;
+        }
         if (c === undefined || c.state === 'closed') return false;
         try {
           return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
@@ -253,35 +252,27 @@ export class Worker {
           // A value the wire cannot carry (FrameError): report it at the emitter and fail the
           // tuple's trees now, instead of crashing the worker or waiting for the timeout.
           this.engine.reportError(tuple.stream.component, tuple.sourceTask, err);
-          const a = tuple.anchors;
-          if (a !== null) for (let i = 0; i < a.length; i += 3) this.engine.ackFail(a[i]!);
+          this.engine.failUnsendable(tuple);
           return true;
         }
-      },
-      sendAcker: (ackerTask, kind, root, hi, lo, spoutTask) => {
-        this.sendControl(this.clientOfTask[ackerTask], ['a', [kind as AckerKindCode, root, hi, lo, Math.max(0, spoutTask)]]);
-      },
-      sendSpoutNotify: (spoutTask, kind, root) => {
-        const k = kind === NOTIFY_TOUCH ? NotifyKind.TOUCH : kind === NOTIFY_FAILED ? NotifyKind.FAILED : NotifyKind.ACKED;
-        this.sendControl(this.clientOfTask[spoutTask], ['n', [k, spoutTask, root]]);
       },
     };
   }
 
-  /** Acker traffic is never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
+  /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
   private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
     // Closed: this worker is stopping or the peer moved; the tree times out and replays.
     if (c === undefined || c.state === 'closed') return;
     const q = this.control.get(c);
     if (q !== undefined && q.length > 0) q.push(rec);
-    else if (!sendControlRecord(c, rec)) this.control.set(c, [rec]);
+    else if (!c.sendTuple(...rec)) this.control.set(c, [rec]);
   }
 
   private flushControl(c: PeerClient): void {
     const q = this.control.get(c);
     if (q === undefined) return;
     let i = 0;
-    while (i < q.length && c.state !== 'closed' && sendControlRecord(c, q[i]!)) i++;
+    while (i < q.length && c.state !== 'closed' && c.sendTuple(...q[i]!)) i++;
     q.splice(0, i);
     if (q.length === 0) this.control.delete(c);
   }
@@ -294,16 +285,6 @@ export class Worker {
           if (typeof stream !== 'number' || !e.receiveTuple(target, stream, source, values, anchors)) {
             this.log.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
           }
-        }
-        break;
-      case FrameType.ACKER:
-        for (const [kind, root, hi, lo, spoutTask] of frame[1]) {
-          e.receiveAcker(this.ackerTasks[root % this.ackerTasks.length]!, kind, root, hi, lo, spoutTask);
-        }
-        break;
-      case FrameType.SPOUT_NOTIFY:
-        for (const [kind, spoutTask, root] of frame[1]) {
-          e.receiveSpoutNotify(spoutTask, kind === NotifyKind.TOUCH ? NOTIFY_TOUCH : kind === NotifyKind.FAILED ? NOTIFY_FAILED : NOTIFY_ACKED, root);
         }
         break;
       default:
@@ -428,11 +409,8 @@ export class Worker {
   }
 }
 
-type ControlRecord = ['a', [AckerKindCode, number, number, number, number]] | ['n', [0 | 1 | 2, number, number]];
-
-function sendControlRecord(c: PeerClient, rec: ControlRecord): boolean {
-  return rec[0] === 'a' ? c.sendAcker(...rec[1]) : c.sendSpoutNotify(...rec[1]);
-}
+/** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
+type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
 
 /** Records why a worker could not start under `errors/<topology>/__worker` (shown by `gale status`). */
 async function recordWorkerError(zk: ZkClient, paths: ZkPaths, launch: WorkerLaunch, err: unknown): Promise<void> {

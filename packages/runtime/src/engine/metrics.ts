@@ -20,6 +20,9 @@ export class TaskMetrics {
   readonly completeLatency = new Histogram();
 }
 
+/** How stats label a component: user spouts and bolts, or a system component. */
+export type ComponentKind = 'spout' | 'bolt' | 'acker';
+
 export interface LatencySummary {
   p50: number;
   p99: number;
@@ -29,7 +32,7 @@ export interface LatencySummary {
 /** Snapshot of one component, summed over its tasks. Latencies in milliseconds. */
 export interface ComponentStats {
   component: string;
-  kind: 'spout' | 'bolt' | 'acker';
+  kind: ComponentKind;
   executors: number;
   tasks: number;
   emitted: number;

@@ -4,9 +4,9 @@
  * A ring costs ~30 ns per hop against ~90 ns for Array push/shift (MEASUREMENTS.md).
  */
 export class TaskQueue<T> {
-  private readonly items: (T | undefined)[];
-  private readonly tags: Int32Array;
-  private readonly mask: number;
+  private items: (T | undefined)[];
+  private tags: Int32Array;
+  private mask: number;
   private head = 0;
   private count = 0;
   /** Task id of the item last returned by `shift`. */
@@ -38,6 +38,34 @@ export class TaskQueue<T> {
     this.count++;
     if (this.count > this.highWater) this.highWater = this.count;
     return true;
+  }
+
+  /**
+   * Push that never refuses: past the ring's size it doubles it. Only for control tuples (acker
+   * traffic, see system-component.ts), whose volume the trees in flight bound; data pushes
+   * still refuse while the queue holds `capacity` or more.
+   */
+  pushGrow(item: T, tag: number): void {
+    if (this.count === this.items.length) this.grow();
+    const i = (this.head + this.count) & this.mask;
+    this.items[i] = item;
+    this.tags[i] = tag;
+    this.count++;
+  }
+
+  private grow(): void {
+    const n = this.items.length;
+    const items = new Array<T | undefined>(n * 2);
+    const tags = new Int32Array(n * 2);
+    for (let k = 0; k < n; k++) {
+      const i = (this.head + k) & this.mask;
+      items[k] = this.items[i];
+      tags[k] = this.tags[i]!;
+    }
+    this.items = items;
+    this.tags = tags;
+    this.mask = n * 2 - 1;
+    this.head = 0;
   }
 
   /** Removes and returns the oldest item (undefined when empty); its tag is in `lastTag`. */

@@ -9,6 +9,8 @@ export interface StreamRef {
   readonly fields: Fields;
   /** Position in the topology's sorted stream table: how the stream is named on the wire. */
   readonly index: number;
+  /** A system stream (acker traffic): never refused for backpressure. */
+  readonly control: boolean;
 }
 
 export const TUPLE_PENDING = 0;

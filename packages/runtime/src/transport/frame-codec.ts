@@ -8,7 +8,7 @@ import { FrameError } from './errors.js';
 import { checkValues, DEFAULT_VALUE_LIMITS, type ValueLimits } from './value-check.js';
 
 /** Wire protocol version, sent as `x-gale-protocol` in the upgrade request; a mismatch is refused (426). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Frame type codes (first element of every frame). */
 export const FrameType = {

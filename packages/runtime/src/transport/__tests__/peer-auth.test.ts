@@ -2,7 +2,7 @@ import { WebSocketServer } from 'ws';
 import { AuthHeader, clientAuthHeaders, HandshakeVerifier, normalizeSecret } from '../auth.js';
 import { PeerClient, type PeerClientEvents, type PeerClientOptions } from '../peer-client.js';
 import { CLOSE_SUPERSEDED, type PeerServer, type PeerServerEvents } from '../peer-server.js';
-import { FrameType } from '../frame-codec.js';
+import { FrameType, PROTOCOL_VERSION } from '../frame-codec.js';
 import { captureLog, closed, goodHeaders, nextEvent, rawAuthed, rawConnect, recordingServer, SECRET, TOPOLOGY, waitFor } from './helpers.js';
 
 const closers: Array<() => Promise<unknown>> = [];
@@ -48,7 +48,7 @@ describe('HandshakeVerifier', () => {
       return x;
     };
     expect(v.verify(without(AuthHeader.PROTOCOL))).toMatchObject({ status: 400, reason: 'missing' });
-    expect(v.verify({ ...h(), [AuthHeader.PROTOCOL]: '2' })).toMatchObject({ status: 426, reason: 'protocol-version' });
+    expect(v.verify({ ...h(), [AuthHeader.PROTOCOL]: String(PROTOCOL_VERSION + 1) })).toMatchObject({ status: 426, reason: 'protocol-version' });
     expect(v.verify(without(AuthHeader.AUTH))).toMatchObject({ status: 401, reason: 'missing' });
     expect(v.verify({ ...h(), [AuthHeader.EPOCH]: '-1' })).toMatchObject({ status: 400, reason: 'malformed' });
     expect(v.verify({ ...h(), [AuthHeader.NONCE]: 'zz' })).toMatchObject({ status: 400, reason: 'malformed' });
@@ -103,8 +103,8 @@ describe('upgrade authentication on a real server', () => {
 
   it('a wrong or missing protocol version is refused with 426 / 400 and the reason', async () => {
     const { server: srv, opened } = await server();
-    const v2 = await rawConnect(srv.url, { ...goodHeaders(), [AuthHeader.PROTOCOL]: '2' });
-    expect(v2).toMatchObject({ kind: 'refused', status: 426, reason: 'protocol-version', headers: { [AuthHeader.PROTOCOL]: '1' } });
+    const v2 = await rawConnect(srv.url, { ...goodHeaders(), [AuthHeader.PROTOCOL]: String(PROTOCOL_VERSION + 1) });
+    expect(v2).toMatchObject({ kind: 'refused', status: 426, reason: 'protocol-version', headers: { [AuthHeader.PROTOCOL]: String(PROTOCOL_VERSION) } });
     if (v2.kind === 'refused') expect(v2.body).toContain('protocol version');
     const none = await rawConnect(srv.url, {});
     expect(none).toMatchObject({ kind: 'refused', status: 400, reason: 'missing' });

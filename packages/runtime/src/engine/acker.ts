@@ -1,0 +1,114 @@
+import { Fields } from '../api/fields.js';
+import type { Bolt, OutputCollector, Tuple } from '../api/types.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
+import type { ChooserContext, TaskChooser } from './groupings.js';
+import type { SystemBolt, SystemComponent } from './system-component.js';
+import { TreeOutcome } from './tree-outcome.js';
+
+/** Component id of the acker tasks. */
+export const ACKER_COMPONENT = '__acker';
+/** Spout → acker: a new tree `[root, xorHi, xorLo]` (the XOR of the edge ids the spout sent); owner = source task. */
+export const ACK_INIT_STREAM = '__ack_init';
+/** Bolt → acker: `[root, hi, lo]` = the input's edge id XOR the edge ids emitted anchored to it. */
+export const ACK_ACK_STREAM = '__ack_ack';
+/** Bolt → acker: `[root]`, fail the whole tree now. */
+export const ACK_FAIL_STREAM = '__ack_fail';
+/** Bolt → acker: `[root]`, restart the tree's timeout (at the acker, then at its spout). */
+export const ACK_RESET_STREAM = '__ack_reset';
+/** Spout → acker: `[root]`, the spout timed the tree out: drop its entry now rather than at expiry. */
+export const ACK_FORGET_STREAM = '__ack_forget';
+/** Acker → spout task (direct): `[root, TreeOutcome]`. */
+export const ACK_OUTCOME_STREAM = '__ack_outcome';
+
+/** A ledger entry expires this many rotations (of messageTimeoutMs / 2) after it was last touched. */
+export const KEEP_EPOCHS = 2;
+
+/** Every message about a tree goes to the same acker task: `root mod ackers` (Storm's fields grouping on the root). */
+class ByRoot implements TaskChooser {
+  readonly single = true;
+  constructor(private readonly tasks: readonly number[]) {}
+  chooseOne(values: readonly unknown[]): number {
+    return this.tasks[(values[0] as number) % this.tasks.length]!;
+  }
+  chooseMany(values: readonly unknown[]): readonly number[] {
+    return [this.chooseOne(values)];
+  }
+}
+
+const byRoot = (ctx: ChooserContext): TaskChooser => new ByRoot(ctx.targetTasks);
+const ROOT = new Fields(['root']);
+const ROOT_EDGE = new Fields(['root', 'hi', 'lo']);
+
+/**
+ * Storm's acker as an ordinary bolt on reserved streams. Trees are spread over its tasks by root
+ * id; each task keeps the XOR of every edge id seen per tree in an {@link AckLedger} and tells
+ * the owning spout task when the tree completes or fails. Unfinished entries expire through
+ * the acker's own ticks (the spout times the tree out on its side at the same period).
+ */
+export class AckerBolt implements Bolt, SystemBolt {
+  private readonly ledger = new AckLedger();
+  private collector!: OutputCollector;
+  private treesAcked = 0;
+  private treesFailed = 0;
+
+  declareOutputFields(): void {
+    // Declared by the engine from ackerComponent.outputs.
+  }
+
+  prepare(_ctx: unknown, collector: OutputCollector): void {
+    this.collector = collector;
+  }
+
+  execute(t: Tuple): void {
+    const v = t.values;
+    const root = v[0];
+    const stream = t.sourceStreamId;
+    if (typeof root !== 'number') {
+      if (t.isTick()) this.ledger.rotate(KEEP_EPOCHS);
+      return; // a malformed control tuple from a peer: ignore it; its tree times out
+    }
+    const l = this.ledger;
+    if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, v[1] as number, v[2] as number));
+    else if (stream === ACK_INIT_STREAM) this.settle(root, l.init(root, v[1] as number, v[2] as number, t.sourceTask));
+    else if (stream === ACK_FAIL_STREAM) this.settle(root, l.fail(root));
+    else if (stream === ACK_FORGET_STREAM) l.forget(root);
+    else if (stream === ACK_RESET_STREAM) {
+      l.touch(root);
+      const owner = l.ownerOf(root);
+      if (owner !== NOT_DONE) this.collector.emitDirect(owner, [root, TreeOutcome.RESET], undefined, ACK_OUTCOME_STREAM);
+    }
+  }
+
+  private settle(root: number, o: LedgerOutcome): void {
+    if (o.spoutTask === NOT_DONE) return;
+    if (o.failed) this.treesFailed++;
+    else this.treesAcked++;
+    this.collector.emitDirect(o.spoutTask, [root, o.failed ? TreeOutcome.FAILED : TreeOutcome.ACKED], undefined, ACK_OUTCOME_STREAM);
+  }
+
+  systemStats(): { acked: number; failed: number; pending: number } {
+    return { acked: this.treesAcked, failed: this.treesFailed, pending: this.ledger.size };
+  }
+}
+
+/** Tasks of the acker: `ackers`, defaulting to one per worker; 0 turns tracking off. */
+export function ackerCount(config: TopologyConfig): number {
+  return config.ackers ?? config.workers;
+}
+
+export const ackerComponent: SystemComponent = {
+  id: ACKER_COMPONENT,
+  kind: 'acker',
+  tasks: ackerCount,
+  inputs: [
+    { stream: ACK_INIT_STREAM, fields: ROOT_EDGE, from: 'spout', chooser: byRoot },
+    { stream: ACK_FORGET_STREAM, fields: ROOT, from: 'spout', chooser: byRoot },
+    { stream: ACK_ACK_STREAM, fields: ROOT_EDGE, from: 'bolt', chooser: byRoot },
+    { stream: ACK_FAIL_STREAM, fields: ROOT, from: 'bolt', chooser: byRoot },
+    { stream: ACK_RESET_STREAM, fields: ROOT, from: 'bolt', chooser: byRoot },
+  ],
+  outputs: [{ stream: ACK_OUTCOME_STREAM, fields: new Fields(['root', 'outcome']), subscribers: 'spouts' }],
+  tickMs: (config) => (ackerCount(config) > 0 ? Math.max(1, config.messageTimeoutMs / 2) : undefined),
+  create: () => new AckerBolt(),
+};

@@ -1,0 +1,174 @@
+import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
+import { DEFAULT_STREAM } from '../api/types.js';
+import { ComponentError, FailedException } from '../errors.js';
+import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
+import type { ExecutorBase } from './executor-base.js';
+import type { ExecutorHost } from './host.js';
+import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
+import { TaskBase } from './task-base.js';
+import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
+
+/** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
+const LATENCY_SAMPLE_MASK = 15;
+
+/** Collector of a basic bolt for one input: anchors every emit to it. */
+class BasicCollector implements BasicOutputCollector {
+  input: TupleImpl | undefined;
+  constructor(private readonly task: BoltTask) {}
+  emit(values: Values): void {
+    this.task.emit(values, this.input);
+  }
+  emitStream(streamId: string, values: Values): void {
+    this.task.emitStream(streamId, values, this.input);
+  }
+  emitDirect(taskId: number, values: Values, streamId?: string): void {
+    this.task.emitDirect(taskId, values, this.input, streamId);
+  }
+  reportError(error: unknown): void {
+    this.task.reportError(error);
+  }
+}
+
+/** The collector of one bolt task: anchored emits, and ack/fail/resetTimeout sent to the acker. */
+export class BoltTask extends TaskBase implements OutputCollector {
+  instance!: Bolt | BasicBolt;
+  basic = false;
+  private basicCollector!: BasicCollector;
+  private sample = 0;
+  private readonly anchored: AnchoredEdges;
+  private ackRoute: OutRoute | undefined;
+  private failRoute: OutRoute | undefined;
+  private resetRoute: OutRoute | undefined;
+
+  constructor(host: ExecutorHost, exec: ExecutorBase, component: string, taskId: number, private readonly maxConcurrency: number) {
+    super(host, exec, component, taskId);
+    this.anchored = new AnchoredEdges(host.ids, taskId);
+  }
+
+  protected controlRoute(streamId: string, route: OutRoute): void {
+    if (streamId === ACK_ACK_STREAM) this.ackRoute = route;
+    else if (streamId === ACK_FAIL_STREAM) this.failRoute = route;
+    else if (streamId === ACK_RESET_STREAM) this.resetRoute = route;
+    else this.routes.set(streamId, route); // a system bolt's own output (e.g. the acker's __ack_outcome)
+  }
+
+  init(instance: Bolt | BasicBolt): void {
+    this.instance = instance;
+    this.basic = (instance as BasicBolt).basic === true;
+    this.basicCollector = new BasicCollector(this);
+  }
+
+  emit(values: Values, anchors?: Tuple | readonly Tuple[]): void {
+    this.emitOn(this.defaultRoute ?? this.route(DEFAULT_STREAM), values, anchors, -1);
+  }
+  emitStream(streamId: string, values: Values, anchors?: Tuple | readonly Tuple[]): void {
+    this.emitOn(this.route(streamId), values, anchors, -1);
+  }
+  emitDirect(taskId: number, values: Values, anchors?: Tuple | readonly Tuple[], streamId: string = DEFAULT_STREAM): void {
+    const route = this.route(streamId);
+    this.checkDirect(route, taskId);
+    this.emitOn(route, values, anchors, taskId);
+  }
+
+  private emitOn(route: OutRoute, values: Values, anchors: Tuple | readonly Tuple[] | undefined, directTask: number): void {
+    this.checkValues(route, values, directTask >= 0);
+    const list = anchors as readonly TupleImpl[] | TupleImpl | undefined;
+    if (list === undefined || !isTrackedAnchor(list, this.component)) {
+      this.metrics.transferred += this.sendUntracked(route, values, directTask);
+    } else {
+      this.metrics.transferred += fanOut(this.exec, route, values, directTask, this.anchored.begin(values, route.ref, list));
+    }
+    this.host.wake();
+  }
+
+  ack(tuple: Tuple): void {
+    const t = asInput(tuple, this.component, 'ack');
+    if (t.state !== TUPLE_PENDING) return;
+    t.state = TUPLE_ACKED;
+    this.metrics.acked++;
+    const a = t.anchors;
+    if (a === null) return;
+    for (let i = 0; i < a.length; i += 3) this.sendControl(this.ackRoute!, [a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo]);
+  }
+
+  fail(tuple: Tuple): void {
+    const t = asInput(tuple, this.component, 'fail');
+    if (t.state !== TUPLE_PENDING) return;
+    t.state = TUPLE_FAILED;
+    this.metrics.failed++;
+    this.failRoots(t.anchors);
+  }
+
+  /** Fails every tree in a flat anchors list (also used when a tuple cannot be sent at all). */
+  failRoots(anchors: readonly number[] | null): void {
+    if (anchors === null) return;
+    for (let i = 0; i < anchors.length; i += 3) this.sendControl(this.failRoute!, [anchors[i]!]);
+  }
+
+  resetTimeout(tuple: Tuple): void {
+    const a = asInput(tuple, this.component, 'resetTimeout').anchors;
+    if (a === null) return;
+    for (let i = 0; i < a.length; i += 3) this.sendControl(this.resetRoute!, [a[i]!]);
+  }
+
+  /** Runs one input; returns a promise when the bolt's execute is async. */
+  run(tuple: TupleImpl): Promise<void> | undefined {
+    const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0;
+    const t0 = timed ? this.host.clock.now() : 0;
+    let r: void | Promise<void>;
+    try {
+      if (this.basic) {
+        const c = this.maxConcurrency > 1 ? new BasicCollector(this) : this.basicCollector;
+        c.input = tuple;
+        r = (this.instance as BasicBolt).execute(tuple, c);
+      } else {
+        r = (this.instance as Bolt).execute(tuple);
+      }
+    } catch (err) {
+      this.onExecuteError(tuple, err);
+      return undefined;
+    }
+    this.metrics.executed++;
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      const start = timed ? t0 : this.host.clock.now();
+      return (r as Promise<void>).then(
+        () => {
+          this.metrics.executeLatency.record((this.host.clock.now() - start) * 1000);
+          if (this.basic) this.ack(tuple);
+        },
+        (err: unknown) => this.onExecuteError(tuple, err),
+      );
+    }
+    if (timed) this.metrics.executeLatency.record((this.host.clock.now() - t0) * 1000);
+    if (this.basic) this.ack(tuple);
+    return undefined;
+  }
+
+  private onExecuteError(tuple: TupleImpl, err: unknown): void {
+    if (!(err instanceof FailedException)) this.reportError(err);
+    this.fail(tuple);
+  }
+}
+
+function asInput(tuple: Tuple, component: string, call: string): TupleImpl {
+  if (tuple instanceof TupleImpl) return tuple;
+  throw new ComponentError('GALE_ERR_BAD_TUPLE', `component "${component}" called ${call}() with ${tuple === null ? 'null' : typeof tuple}, not an input tuple it received`);
+}
+
+function isTrackedAnchor(list: readonly TupleImpl[] | TupleImpl, component: string): boolean {
+  if (list instanceof TupleImpl) return checkAnchor(list, component);
+  let any = false;
+  for (const a of list) if (checkAnchor(a, component)) any = true;
+  return any;
+}
+
+function checkAnchor(a: TupleImpl, component: string): boolean {
+  if (!(a instanceof TupleImpl)) {
+    throw new ComponentError('GALE_ERR_BAD_ANCHOR', `component "${component}" anchored an emit to something that is not an input tuple`);
+  }
+  if (a.anchors === null) return false;
+  if (a.state !== TUPLE_PENDING) {
+    throw new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${a.state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
+  }
+  return true;
+}

@@ -1,0 +1,29 @@
+import type { EngineLog, Clock, Scheduler } from './ports.js';
+import type { IdSource } from './ids.js';
+import type { Transfer } from './transfer.js';
+
+/** Sees every emit on a user stream (testing capture); keep it cheap. */
+export type EmitListener = (component: string, streamId: string, values: readonly unknown[], sourceTask: number) => void;
+
+/**
+ * What executors and their tasks may use of the engine that runs them. Executors depend on this
+ * narrow interface, never on the Engine class, so the pipeline reads one way:
+ * engine → executors → tasks (collectors) → router → transfer.
+ */
+export interface ExecutorHost {
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly log: EngineLog;
+  readonly ids: IdSource;
+  readonly transfer: Transfer;
+  readonly onEmit: EmitListener | undefined;
+  /** Some acker tasks exist: spout emits with a message id start tracked trees. */
+  readonly tracking: boolean;
+  /** Timeout rotation counter; pending spout trees are stamped with it. */
+  readonly epoch: number;
+  /** Schedules a run of the executor loop (idempotent). */
+  wake(): void;
+  reportError(component: string, task: number, err: unknown): void;
+  /** A process-local id for trees completed at once (no ackers). */
+  nextLocalRoot(): number;
+}

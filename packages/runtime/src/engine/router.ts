@@ -1,0 +1,189 @@
+import type { TaskChooser } from './groupings.js';
+import type { IdSource } from './ids.js';
+import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
+import { TupleImpl, type StreamRef } from './tuple.js';
+
+/**
+ * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
+ * emit uses. What differs between emits is only the tuple each target gets, which a
+ * {@link TupleMaker} decides: one shared untracked tuple, a fresh edge id per delivery (a spout's
+ * tracked emit), or edge ids XORed into the anchors (a bolt's anchored emit).
+ */
+
+export interface OutRoute {
+  readonly ref: StreamRef;
+  readonly choosers: readonly TaskChooser[];
+  readonly direct: boolean;
+  /** Tasks reachable with emitDirect on this stream; null when the stream is not direct. */
+  readonly directTargets: ReadonlySet<number> | null;
+}
+
+/** Takes a tuple for one target task: an executor (data, may hold it back) or the transfer (control). */
+export interface Sender {
+  send(targetTask: number, tuple: TupleImpl): void;
+}
+
+export interface TupleMaker {
+  make(): TupleImpl;
+}
+
+/** Sends the emit to every target of the route (or to `directTask` when >= 0); returns the deliveries. */
+export function fanOut(to: Sender, route: OutRoute, values: readonly unknown[], directTask: number, maker: TupleMaker): number {
+  if (directTask >= 0) {
+    to.send(directTask, maker.make());
+    return 1;
+  }
+  let n = 0;
+  for (const c of route.choosers) {
+    if (c.single) {
+      to.send(c.chooseOne(values), maker.make());
+      n++;
+    } else {
+      for (const t of c.chooseMany(values)) {
+        to.send(t, maker.make());
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** Every target gets the same untracked tuple. */
+export class SharedTuple implements TupleMaker {
+  tuple!: TupleImpl;
+  make(): TupleImpl {
+    return this.tuple;
+  }
+}
+
+/**
+ * A spout's tracked emit: each delivery is a new edge of tree `root` with its own random id; the
+ * XOR of them all (`hi`/`lo`) is what the acker is told at init. One per spout task, reused:
+ * a task's emit never runs inside another emit of the same task.
+ */
+export class SpoutEdges implements TupleMaker {
+  hi = 0;
+  lo = 0;
+  private values!: readonly unknown[];
+  private ref!: StreamRef;
+  private root = 0;
+  constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
+
+  begin(values: readonly unknown[], ref: StreamRef, root: number): this {
+    this.values = values;
+    this.ref = ref;
+    this.root = root;
+    this.hi = 0;
+    this.lo = 0;
+    return this;
+  }
+
+  make(): TupleImpl {
+    const hi = this.ids.next32();
+    const lo = this.ids.next32();
+    this.hi ^= hi;
+    this.lo ^= lo;
+    return new TupleImpl(this.values, this.ref, this.sourceTask, [this.root, hi, lo]);
+  }
+}
+
+/** A bolt's anchored emit: each delivery gets an edge id XORed into every anchor's ack value. */
+export class AnchoredEdges implements TupleMaker {
+  private values!: readonly unknown[];
+  private ref!: StreamRef;
+  private anchors!: readonly TupleImpl[] | TupleImpl;
+  constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
+
+  begin(values: readonly unknown[], ref: StreamRef, anchors: readonly TupleImpl[] | TupleImpl): this {
+    this.values = values;
+    this.ref = ref;
+    this.anchors = anchors;
+    return this;
+  }
+
+  make(): TupleImpl {
+    return new TupleImpl(this.values, this.ref, this.sourceTask, anchorIds(this.ids, this.anchors));
+  }
+}
+
+/** New edge id for one outgoing tuple: XORed into each anchor's ack value and recorded per root. */
+function anchorIds(ids: IdSource, anchors: readonly TupleImpl[] | TupleImpl): number[] | null {
+  if (anchors instanceof TupleImpl) {
+    const a = anchors.anchors;
+    if (a === null) return null;
+    const hi = ids.next32();
+    const lo = ids.next32();
+    anchors.ackHi ^= hi;
+    anchors.ackLo ^= lo;
+    if (a.length === 3) return [a[0]!, hi, lo];
+    const out: number[] = [];
+    for (let i = 0; i < a.length; i += 3) out.push(a[i]!, hi, lo);
+    return out;
+  }
+  let out: number[] | null = null;
+  for (const anchor of anchors) {
+    const a = anchor.anchors;
+    if (a === null) continue;
+    const hi = ids.next32();
+    const lo = ids.next32();
+    anchor.ackHi ^= hi;
+    anchor.ackLo ^= lo;
+    out ??= [];
+    for (let i = 0; i < a.length; i += 3) {
+      let j = 0;
+      while (j < out.length && out[j] !== a[i]) j += 3;
+      if (j < out.length) {
+        out[j + 1]! ^= hi;
+        out[j + 2]! ^= lo;
+      } else out.push(a[i]!, hi, lo);
+    }
+  }
+  return out;
+}
+
+/** Who subscribes to each (component, stream): `component\u0000stream` → subscriptions. */
+export type Subscribers = ReadonlyMap<string, readonly { target: PlannedComponent; input: PlannedInput }[]>;
+
+export function subscribersOf(plan: Plan): Subscribers {
+  const out = new Map<string, { target: PlannedComponent; input: PlannedInput }[]>();
+  for (const c of plan.components.values()) {
+    for (const input of c.inputs) {
+      const key = `${input.component}\u0000${input.stream}`;
+      const list = out.get(key) ?? [];
+      list.push({ target: c, input });
+      out.set(key, list);
+    }
+  }
+  return out;
+}
+
+export interface RouteContext {
+  readonly plan: Plan;
+  readonly subscribers: Subscribers;
+  readonly random: () => number;
+  readonly isLocalTask: (task: number) => boolean;
+}
+
+/** The routes of one task: one per output stream of its component. */
+export function buildRoutes(rc: RouteContext, component: PlannedComponent, sourceTask: number): Map<string, OutRoute> {
+  const refs = new Map<string, StreamRef>();
+  for (const r of rc.plan.streamTable) if (r.component === component.id) refs.set(r.id, r);
+  const routes = new Map<string, OutRoute>();
+  for (const stream of component.streams.values()) {
+    const choosers: TaskChooser[] = [];
+    const directTargets = new Set<number>();
+    for (const sub of rc.subscribers.get(`${component.id}\u0000${stream.id}`) ?? []) {
+      const targetTasks = sub.target.tasks;
+      if (sub.input.chooser === null) {
+        for (const t of targetTasks) directTargets.add(t);
+        continue;
+      }
+      choosers.push(sub.input.chooser({
+        sourceComponent: component.id, sourceTask, streamId: stream.id, targetComponent: sub.target.id,
+        targetTasks, localTasks: targetTasks.filter(rc.isLocalTask), fields: stream.fields, random: rc.random,
+      }));
+    }
+    routes.set(stream.id, { ref: refs.get(stream.id)!, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null });
+  }
+  return routes;
+}

@@ -1,0 +1,164 @@
+import type { DeadLetterReason, Spout, SpoutOutputCollector, Values } from '../api/types.js';
+import { DEAD_LETTER_STREAM, DEFAULT_STREAM } from '../api/types.js';
+import { ACK_FORGET_STREAM, ACK_INIT_STREAM } from './acker.js';
+import type { ExecutorBase } from './executor-base.js';
+import type { ExecutorHost } from './host.js';
+import { nextRootId } from './ids.js';
+import { fanOut, SpoutEdges, type OutRoute } from './router.js';
+import { TaskBase } from './task-base.js';
+import { TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
+
+/**
+ * Most message ids whose failures a spout task counts at once (maxRetries set). Ids leave the
+ * count when acked or dead-lettered; a spout that drops failed ids instead of replaying them
+ * would grow it forever, so past this the oldest count is forgotten (that id gets more retries).
+ */
+export const MAX_RETRY_COUNTS = 65_536;
+
+export interface PendingTree {
+  readonly messageId: unknown;
+  readonly startedAt: number;
+  epoch: number;
+  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies). */
+  readonly stream: string;
+  readonly values: readonly unknown[];
+}
+
+/** Where a spout task hands tree outcomes (its executor's inbox). */
+export interface OutcomeInbox {
+  notify(outcome: TreeOutcomeCode, taskId: number, root: number): void;
+}
+
+/** The collector of one spout task: its emits start trees; it keeps its pending trees and retry counts. */
+export class SpoutTask extends TaskBase implements SpoutOutputCollector {
+  instance!: Spout;
+  readonly pending = new Map<number, PendingTree>();
+  maxPending = Infinity;
+  /** Failures of one message id before the next one dead-letters it; null: replay forever. */
+  maxRetries: number | null = null;
+  /** The reserved `__dead_letter` stream; kept out of `routes` so user code cannot emit on it. */
+  deadLetterRoute: OutRoute | undefined;
+  private initRoute: OutRoute | undefined;
+  private forgetRoute: OutRoute | undefined;
+  private readonly edges: SpoutEdges;
+  private readonly inbox: OutcomeInbox;
+  /**
+   * Failures so far per message id (maxRetries set), keyed by the id value: numbers and strings
+   * by value, objects by identity. Only ids that failed and are neither acked nor dead-lettered.
+   */
+  private readonly failures = new Map<unknown, number>();
+  private evictionWarned = false;
+
+  constructor(host: ExecutorHost, exec: ExecutorBase & OutcomeInbox, component: string, taskId: number) {
+    super(host, exec, component, taskId);
+    this.edges = new SpoutEdges(host.ids, taskId);
+    this.inbox = exec;
+  }
+
+  override setRoutes(all: ReadonlyMap<string, OutRoute>): void {
+    super.setRoutes(all);
+    this.deadLetterRoute = this.routes.get(DEAD_LETTER_STREAM);
+    this.routes.delete(DEAD_LETTER_STREAM);
+    this.defaultRoute = this.routes.get(DEFAULT_STREAM);
+  }
+
+  protected controlRoute(streamId: string, route: OutRoute): void {
+    if (streamId === ACK_INIT_STREAM) this.initRoute = route;
+    else if (streamId === ACK_FORGET_STREAM) this.forgetRoute = route;
+  }
+
+  /** This task timed the tree out: its acker entry can go now. */
+  forgetTree(root: number): void {
+    if (this.forgetRoute !== undefined) this.sendControl(this.forgetRoute, [root]);
+  }
+
+  emit(values: Values, messageId?: unknown): void {
+    this.emitOn(this.defaultRoute ?? this.route(DEFAULT_STREAM), values, messageId, -1);
+  }
+  emitStream(streamId: string, values: Values, messageId?: unknown): void {
+    this.emitOn(this.route(streamId), values, messageId, -1);
+  }
+  emitDirect(taskId: number, values: Values, messageId?: unknown, streamId: string = DEFAULT_STREAM): void {
+    const route = this.route(streamId);
+    this.checkDirect(route, taskId);
+    this.emitOn(route, values, messageId, taskId);
+  }
+
+  private emitOn(route: OutRoute, values: Values, messageId: unknown, directTask: number): void {
+    this.checkValues(route, values, directTask >= 0);
+    const host = this.host;
+    const tracked = messageId !== undefined && messageId !== null;
+    if (!tracked || this.initRoute === undefined) {
+      this.metrics.transferred += this.sendUntracked(route, values, directTask);
+      if (tracked) {
+        // Without ackers a tracked emit is complete at once (Storm's behaviour).
+        const root = host.nextLocalRoot();
+        this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
+        this.inbox.notify(TreeOutcome.ACKED, this.taskId, root);
+      }
+      host.wake();
+      return;
+    }
+    const root = nextRootId(host.ids);
+    this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
+    const edges = this.edges.begin(values, route.ref, root);
+    this.metrics.transferred += fanOut(this.exec, route, values, directTask, edges);
+    this.sendControl(this.initRoute, [root, edges.hi, edges.lo]);
+    host.wake();
+  }
+
+  /** The tree of `messageId` completed: its failure count (if any) is over. */
+  clearFailures(messageId: unknown): void {
+    if (this.failures.size > 0) this.failures.delete(messageId);
+  }
+
+  /**
+   * Counts one more failure of `messageId` (only called with maxRetries set) and returns the
+   * attempts so far. Past maxRetries the count is dropped: the caller dead-letters the id.
+   */
+  countFailure(messageId: unknown): number {
+    const f = this.failures;
+    const attempts = (f.get(messageId) ?? 0) + 1;
+    if (attempts > this.maxRetries!) {
+      f.delete(messageId);
+      return attempts;
+    }
+    if (attempts === 1 && f.size >= MAX_RETRY_COUNTS) {
+      f.delete(f.keys().next().value);
+      if (!this.evictionWarned) {
+        this.evictionWarned = true;
+        this.host.log.warn(
+          { component: this.component, task: this.taskId, limit: MAX_RETRY_COUNTS },
+          'too many failed message ids awaiting replay; forgetting the oldest retry counts (does the spout replay failed ids?)',
+        );
+      }
+    }
+    f.set(messageId, attempts);
+    return attempts;
+  }
+
+  /**
+   * Emits the tree's original emit on `__dead_letter` (untracked), or, with no subscriber,
+   * only logs it at warn level. Either way it is counted in `deadLettered`. Never throws: a
+   * failing subscriber (e.g. a custom grouping) is reported, and the spout is still acked.
+   */
+  deadLetter(p: PendingTree, reason: DeadLetterReason, attempts: number): void {
+    this.metrics.deadLettered++;
+    const route = this.deadLetterRoute;
+    const subscribed = route !== undefined && route.choosers.length > 0;
+    const info = { component: this.component, task: this.taskId, messageId: p.messageId, stream: p.stream, attempts, reason };
+    if (!subscribed) {
+      this.host.log.warn(info, 'tuple dead-lettered (nothing subscribes to __dead_letter)');
+      return;
+    }
+    this.host.log.info(info, 'tuple dead-lettered');
+    try {
+      const values = [p.messageId, p.stream, p.values, reason, attempts];
+      this.checkValues(route, values, false);
+      this.metrics.transferred += this.sendUntracked(route, values, -1);
+      this.host.wake();
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+}

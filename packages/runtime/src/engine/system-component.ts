@@ -1,0 +1,67 @@
+import type { Fields } from '../api/fields.js';
+import type { Bolt } from '../api/types.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+import type { ChooserContext, TaskChooser } from './groupings.js';
+import type { ComponentKind } from './metrics.js';
+
+/**
+ * The seam through which the engine adds components the user did not declare: the acker today,
+ * a checkpoint coordinator or a metrics consumer next. A system component is planned, placed,
+ * routed, queued, run and counted exactly like a user bolt; it only differs in where its
+ * streams come from:
+ *
+ * - `inputs`: reserved streams (`__` prefix) that the engine declares on EVERY user component of
+ *   the given kind and subscribes this component to, with the given chooser. The acker's
+ *   `__ack_init` (from spouts) and `__ack_ack` / `__ack_fail` / `__ack_reset` (from bolts).
+ * - `outputs`: streams this component emits; `subscribers: 'spouts'` makes every spout task a
+ *   direct-grouped receiver (the acker's `__ack_outcome`), delivered to the spout executor's
+ *   inbox instead of to `nextTuple`.
+ *
+ * Every stream of a system component is a control stream: it is never refused for backpressure
+ * (local queues grow, the worker link queues per peer), because control traffic flows against
+ * the data flow (bolts → acker → spouts) and a bounded queue there could deadlock the topology.
+ * Its volume is bounded by the trees in flight (maxSpoutPending).
+ *
+ * Adding one is a matter of passing it in `EngineOptions.systemComponents`; the engine has no
+ * branch for any particular one.
+ */
+export interface SystemComponent {
+  /** Reserved component id, `__` prefix. */
+  readonly id: string;
+  /** How `stats()` labels it. */
+  readonly kind: ComponentKind;
+  /** Tasks (one per executor) for this topology; 0 leaves the component out. */
+  tasks(config: TopologyConfig): number;
+  readonly inputs: readonly SystemInput[];
+  readonly outputs: readonly SystemOutput[];
+  /** Period of its system ticks (tuples on `__tick` from `__system`), ms; undefined: none. */
+  tickMs(config: TopologyConfig): number | undefined;
+  /** A fresh instance for one task. */
+  create(): Bolt & SystemBolt;
+}
+
+/** Extra counters a system bolt reports in `stats()`. */
+export interface SystemBolt {
+  systemStats?(): { acked?: number; failed?: number; pending?: number };
+}
+
+export interface SystemInput {
+  /** Reserved stream id declared on each user component of kind `from`. */
+  readonly stream: string;
+  readonly fields: Fields;
+  readonly from: 'spout' | 'bolt';
+  /** Picks the task of this component for a tuple (the acker: by root id). */
+  chooser(ctx: ChooserContext): TaskChooser;
+}
+
+export interface SystemOutput {
+  readonly stream: string;
+  readonly fields: Fields;
+  /** Every spout task receives this stream, by emitDirect. */
+  readonly subscribers: 'spouts';
+}
+
+/** Which tasks run here; every stream of a system component is a control stream. */
+export function isSystemComponentId(id: string): boolean {
+  return id.startsWith('__');
+}

@@ -1,0 +1,83 @@
+import type { Values } from '../api/types.js';
+import { DEFAULT_STREAM } from '../api/types.js';
+import { ComponentError } from '../errors.js';
+import type { ExecutorBase } from './executor-base.js';
+import type { ExecutorHost } from './host.js';
+import { TaskMetrics } from './metrics.js';
+import { fanOut, SharedTuple, type OutRoute } from './router.js';
+import { TupleImpl } from './tuple.js';
+
+/** What spout and bolt tasks share: their routes, the checks on every emit, control sends, errors. */
+export abstract class TaskBase {
+  readonly metrics = new TaskMetrics();
+  /** Routes per output stream, user streams only (control streams are kept apart below). */
+  readonly routes = new Map<string, OutRoute>();
+  defaultRoute: OutRoute | undefined;
+  protected readonly shared = new SharedTuple();
+
+  constructor(
+    readonly host: ExecutorHost,
+    readonly exec: ExecutorBase,
+    readonly component: string,
+    readonly taskId: number,
+  ) {}
+
+  /** Installs the task's routes; control streams are returned for the subclass to keep. */
+  setRoutes(all: ReadonlyMap<string, OutRoute>): void {
+    for (const [id, r] of all) {
+      if (r.ref.control) this.controlRoute(id, r);
+      else this.routes.set(id, r);
+    }
+    this.defaultRoute = this.routes.get(DEFAULT_STREAM);
+  }
+
+  /** A control stream of this task (e.g. `__ack_ack`); user code cannot emit on it. */
+  protected abstract controlRoute(streamId: string, route: OutRoute): void;
+
+  route(streamId: string): OutRoute {
+    const r = streamId === DEFAULT_STREAM ? this.defaultRoute : this.routes.get(streamId);
+    if (r === undefined) {
+      throw new ComponentError('GALE_ERR_UNDECLARED_STREAM', `component "${this.component}" emitted on stream "${streamId}", which it did not declare in declareOutputFields (declared: ${[...this.routes.keys()].filter((k) => !k.startsWith('__')).join(', ') || 'none'})`);
+    }
+    return r;
+  }
+
+  checkValues(route: OutRoute, values: Values, direct: boolean): void {
+    if (!Array.isArray(values)) {
+      throw new ComponentError('GALE_ERR_BAD_VALUES', `component "${this.component}" emitted ${typeof values} on stream "${route.ref.id}"; emit an array of values`);
+    }
+    if (values.length !== route.ref.fields.size) {
+      throw new ComponentError('GALE_ERR_ARITY', `component "${this.component}" emitted ${values.length} values on stream "${route.ref.id}", which declares ${route.ref.fields.size} fields ${route.ref.fields}`);
+    }
+    if (route.direct !== direct) {
+      throw new ComponentError('GALE_ERR_DIRECT_MISMATCH', direct
+        ? `component "${this.component}" used emitDirect on stream "${route.ref.id}", which is not declared direct`
+        : `component "${this.component}" used emit on direct stream "${route.ref.id}"; use emitDirect`);
+    }
+    this.metrics.emitted++;
+    if (this.host.onEmit !== undefined && !route.ref.control) this.host.onEmit(this.component, route.ref.id, values, this.taskId);
+  }
+
+  checkDirect(route: OutRoute, taskId: number): void {
+    if (route.directTargets === null || !route.directTargets.has(taskId)) {
+      throw new ComponentError('GALE_ERR_BAD_DIRECT_TASK', `component "${this.component}" emitDirect to task ${taskId} on stream "${route.ref.id}", but no direct-grouped subscriber has that task (valid: ${[...(route.directTargets ?? [])].join(', ') || 'none'})`);
+    }
+  }
+
+  /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
+  protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
+    this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    return fanOut(route.ref.control ? this.host.transfer.control : this.exec, route, values, directTask, this.shared);
+  }
+
+  /** A control message (acker traffic) on one of this task's control streams. */
+  protected sendControl(route: OutRoute, values: readonly unknown[]): void {
+    this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    fanOut(this.host.transfer.control, route, values, -1, this.shared);
+  }
+
+  reportError(err: unknown): void {
+    this.metrics.errors++;
+    this.host.reportError(this.component, this.taskId, err);
+  }
+}

@@ -1,0 +1,109 @@
+import type { RemoteLink } from './remote.js';
+import type { Sender } from './router.js';
+import type { TaskQueue } from './task-queue.js';
+import type { TupleImpl } from './tuple.js';
+
+/** Deepest chain of bolts run on one stack before falling back to queues. */
+const MAX_INLINE_DEPTH = 32;
+
+/** A bolt executor as the transfer sees it. */
+export interface BoltTarget {
+  readonly queue: TaskQueue<TupleImpl>;
+  /** True when a tuple may run now, on the caller's stack, without reordering. */
+  readonly canRunInline: boolean;
+  runInline(task: number, tuple: TupleImpl): void;
+  /** Network tuples that found the queue full wait here, in order (see {@link Transfer.receive}). */
+  receiveBacklogged(task: number, tuple: TupleImpl): void;
+  readonly backlog: number;
+}
+
+/** A spout executor as the transfer sees it: it only receives control tuples (tree outcomes). */
+export interface SpoutTarget {
+  receive(task: number, tuple: TupleImpl): void;
+}
+
+/**
+ * The last stage of the pipeline: hands a tuple to the task that must process it — run at once
+ * on the caller's stack (operator chaining), put in the task's local queue, or sent to the
+ * worker that runs the task. Data tuples may be refused (a full queue or peer: backpressure,
+ * the sender keeps them in its outbox); control tuples never are (see system-component.ts).
+ */
+export class Transfer {
+  private readonly bolts: (BoltTarget | undefined)[] = [];
+  private readonly spouts: (SpoutTarget | undefined)[] = [];
+  private inlineDepth = 0;
+  /** Sender for control streams. */
+  readonly control: Sender = { send: (task, tuple) => this.deliverControl(task, tuple) };
+  readonly enqueueBound = (task: number, tuple: TupleImpl): boolean => this.enqueue(task, tuple);
+
+  constructor(private readonly link: RemoteLink | undefined, private readonly wake: () => void) {}
+
+  addBolt(task: number, target: BoltTarget): void {
+    this.bolts[task] = target;
+  }
+
+  addSpout(task: number, target: SpoutTarget): void {
+    this.spouts[task] = target;
+  }
+
+  isLocalTask = (task: number): boolean => this.bolts[task] !== undefined || this.spouts[task] !== undefined;
+
+  /**
+   * Runs the tuple on the caller's stack when its executor is free. Chains are bounded by the
+   * topology's depth (acyclic), and by MAX_INLINE_DEPTH for safety.
+   */
+  runInline(task: number, tuple: TupleImpl): boolean {
+    const ex = this.bolts[task];
+    if (ex === undefined || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
+    this.inlineDepth++;
+    try {
+      ex.runInline(task, tuple);
+    } finally {
+      this.inlineDepth--;
+    }
+    return true;
+  }
+
+  /** Queues a data tuple for a local task, or sends it to the worker that runs the task; false: full. */
+  enqueue(task: number, tuple: TupleImpl): boolean {
+    const ex = this.bolts[task];
+    if (ex !== undefined) return ex.queue.push(tuple, task);
+    return this.link!.sendTuple(task, tuple);
+  }
+
+  /** A control tuple: never refused, never behind data in an outbox. */
+  deliverControl(task: number, tuple: TupleImpl): void {
+    const sp = this.spouts[task];
+    if (sp !== undefined) {
+      sp.receive(task, tuple);
+      return;
+    }
+    const ex = this.bolts[task];
+    if (ex === undefined) {
+      this.link!.sendTuple(task, tuple); // the link's contract: control tuples are never refused
+      return;
+    }
+    if (!this.runInline(task, tuple)) {
+      ex.queue.pushGrow(tuple, task);
+      this.wake();
+    }
+  }
+
+  /**
+   * A tuple from another worker for a local task. Runs or queues it; a data tuple that finds the
+   * queue full waits in the executor's backlog (the worker pauses reading from the network while
+   * {@link backlog} is large: that is how backpressure crosses workers). False: no such task here.
+   */
+  receive(task: number, tuple: TupleImpl): boolean {
+    if (tuple.stream.control) {
+      if (!this.isLocalTask(task)) return false;
+      this.deliverControl(task, tuple);
+      return true;
+    }
+    const ex = this.bolts[task];
+    if (ex === undefined) return false;
+    if (ex.backlog > 0 || !(this.runInline(task, tuple) || ex.queue.push(tuple, task))) ex.receiveBacklogged(task, tuple);
+    this.wake();
+    return true;
+  }
+}
