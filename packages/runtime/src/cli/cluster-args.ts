@@ -82,5 +82,4 @@ export interface KillArgs extends ClusterFlags {
 
 export type ClusterArgs = SupervisorArgs | DeployArgs | ListArgs | StatusArgs | SetStatusArgs | RebalanceArgs | KillArgs;
 
-export const CLUSTER_COMMANDS = ['supervisor', 'deploy', 'list', 'status', 'activate', 'deactivate', 'rebalance', 'kill'] as const;
-export type ClusterCommand = (typeof CLUSTER_COMMANDS)[number];
+export type ClusterCommand = ClusterArgs['command'];
