@@ -1,44 +1,26 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { didYouMean } from '../config/did-you-mean.js';
-import { isLogLevel, type LogLevel } from '../log.js';
-import {
-  CLUSTER_COMMANDS, CLUSTER_OPTIONS, CLUSTER_VALUE_OPTIONS, MISSING_POSITIONAL, addClusterCommands, checkClusterArgs,
-  type ClusterArgs, type ClusterCommand,
-} from './cluster-args.js';
+import type { ClusterArgs } from './cluster-args.js';
+import type { Env } from './flags/check.js';
+import { CLUSTER_COMMAND_DEFS } from './flags/cluster-flags.js';
+import type { CommandDef } from './flags/command.js';
+import { BUILTIN_FLAGS, GLOBAL_FLAGS } from './flags/global-flags.js';
+import { LOCAL_COMMAND, type LocalArgs } from './flags/local-flags.js';
+import { addCommand, addGlobalFlags, valueOptionWords } from './flags/register.js';
+import { rewordYargsMessage } from './flags/yargs-messages.js';
 import { CliUsageError, helpHint } from './usage-error.js';
 
 /**
- * The `gale` command table (yargs) and every check on the command line. Parsing never prints
- * and never exits: help and version text come back as {@link HelpRequest}, mistakes as a
- * {@link CliUsageError} (exit code 2) with one message line and a hint line.
+ * The `gale` command line: yargs is built from the commands' flag tables (flags/*-flags.ts) and
+ * every value is checked against them. Parsing is pure: it never prints, never exits and reads
+ * the environment only through its `env` argument. Help and version text come back as
+ * {@link HelpRequest}, mistakes as a {@link CliUsageError} (exit code 2) with one message line
+ * and a hint line.
  */
 
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Level of the CLI when neither `--log-level` nor `GALE_LOG_LEVEL` says otherwise. */
-export const DEFAULT_CLI_LOG_LEVEL: LogLevel = 'warn';
-
-export const DEFAULT_STATS_INTERVAL_S = 5;
-
-/** `gale local <file> ...` */
-export interface LocalArgs {
-  readonly command: 'local';
-  /** The topology file as typed (relative to the working directory). */
-  readonly file: string;
-  /** Raw `--set key=value` entries, in order. */
-  readonly set: readonly string[];
-  /** Stop (and drain) after this many seconds. */
-  readonly durationS: number | undefined;
-  /** Stop once every spout is exhausted and every tuple tree completed. */
-  readonly untilIdle: boolean;
-  /** Seconds between live stats lines; 0 disables them. */
-  readonly statsIntervalS: number;
-  /** Print a JSON stats object to stdout at exit. */
-  readonly json: boolean;
-  /** `--log-level`, when given. */
-  readonly logLevel: LogLevel | undefined;
-}
+export { DEFAULT_CLI_LOG_LEVEL, LOG_LEVELS } from './flags/global-flags.js';
+export { DEFAULT_STATS_INTERVAL_S, type LocalArgs } from './flags/local-flags.js';
 
 export type CommandArgs = LocalArgs | ClusterArgs;
 
@@ -50,17 +32,20 @@ export interface HelpRequest {
 
 export type ParsedArgs = CommandArgs | HelpRequest;
 
-const COMMANDS = ['local', ...CLUSTER_COMMANDS] as const;
+export interface ParseOptions {
+  /** Printed by `--version`. */
+  readonly version?: string;
+  /** Terminal width for the help text (at most 100 is used). */
+  readonly width?: number;
+}
 
-/** Options per command (without dashes), for did-you-mean on unknown flags. */
-const OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  '': ['log-level', 'help', 'version'],
-  local: ['set', 'duration', 'until-idle', 'stats-interval', 'json', 'log-level', 'help', 'version'],
-  ...CLUSTER_OPTIONS,
-};
+/** Every command, in `gale --help` order. */
+export const COMMAND_DEFS: readonly CommandDef<CommandArgs>[] = [LOCAL_COMMAND, ...CLUSTER_COMMAND_DEFS];
 
-/** Options that take a value as the next word (for finding the command word in raw argv). */
-const VALUE_OPTIONS = new Set(['--log-level', '--set', '--duration', '--stats-interval', ...CLUSTER_VALUE_OPTIONS]);
+const GLOBAL_FLAG_LIST = Object.values(GLOBAL_FLAGS);
+const COMMAND_NAMES = COMMAND_DEFS.map((c) => c.name);
+/** Options that take a value as the next word, of any command (for finding the command word in raw argv). */
+const VALUE_OPTIONS = new Set(COMMAND_DEFS.flatMap((c) => valueOptionWords(c.flags)));
 
 function buildParser(version: string, width: number): Argv {
   const parser = yargs()
@@ -77,41 +62,8 @@ function buildParser(version: string, width: number): Argv {
     .fail((msg: string | null | undefined, err: Error | undefined) => {
       // Raised inside yargs; run() turns it into `gale: <message>` and exit code 2.
       throw new YargsFailure(msg ?? err?.message ?? 'invalid command line');
-    })
-    .option('log-level', {
-      type: 'string',
-      requiresArg: true,
-      global: true,
-      describe: `Log level (JSON logs on stderr): ${LOG_LEVELS.join('|')}`,
-      defaultDescription: `$GALE_LOG_LEVEL or ${DEFAULT_CLI_LOG_LEVEL}`,
-    })
-    .command('local <file>', 'Run a topology in this process until stopped', (y) =>
-      y
-        .usage('gale local <file> [options]\n\nRun a topology in this process until stopped.')
-        .epilog([
-          'Compiles <file> (.ts, .mts, .js or .mjs) with esbuild and runs its default export, a topology',
-          'or a function (params) => topology, in a LocalCluster. Stops on Ctrl-C or SIGTERM (draining',
-          'in-flight tuples; a second Ctrl-C exits at once), after --duration, or with --until-idle.',
-          'Exit codes: 0 ok, 1 runtime failure, 2 usage error. Reference: docs/cli.md',
-        ].join('\n'))
-        .positional('file', { describe: 'Topology file; its default export is a topology or (params) => topology', type: 'string' })
-        .option('set', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'key=value (repeatable): a config key such as maxSpoutPending, or a topology parameter',
-        })
-        .option('duration', { requiresArg: true, describe: 'Seconds to run, then drain and exit', defaultDescription: 'until stopped' })
-        .option('until-idle', { type: 'boolean', describe: 'Stop once every spout is exhausted and every tuple tree completed' })
-        .option('stats-interval', {
-          requiresArg: true,
-          describe: 'Seconds between per-component rate lines on stderr; 0 = none',
-          defaultDescription: String(DEFAULT_STATS_INTERVAL_S),
-        })
-        .option('json', { type: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout' })
-        .example('gale local wc.ts --set input=in.txt --until-idle', 'run until the input is used up')
-        .example('gale local t.ts --duration 30 --set ackers=0', 'no acking, stop after 30 s')
-        .example('gale local t.ts --json > stats.json', 'final stats as JSON on stdout'));
-  return addClusterCommands(parser)
+    });
+  return COMMAND_DEFS.reduce((y, c) => addCommand(y, c), addGlobalFlags(parser, GLOBAL_FLAG_LIST))
     .demandCommand(1, 'no command given')
     .wrap(Math.min(100, width));
 }
@@ -120,70 +72,37 @@ function buildParser(version: string, width: number): Argv {
 class YargsFailure extends Error {}
 
 /**
- * Parses `argv` (without `node` and the script). Throws {@link CliUsageError} for every mistake.
- * @param version printed by `--version`
+ * Parses `argv` (without `node` and the script); `env` supplies the flags' environment
+ * fallbacks (`GALE_ZK`, `GALE_LOG_LEVEL`). Throws {@link CliUsageError} for every mistake.
  */
-export function parseArgs(argv: readonly string[], version: string, width = 80): ParsedArgs {
-  const command = commandWord(argv);
-  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new CliUsageError('GALE_ERR_UNKNOWN_COMMAND', `unknown command "${command}"${didYouMean(command, COMMANDS)}`, helpHint());
+export function parseArgs(argv: readonly string[], env: Env = {}, options: ParseOptions = {}): ParsedArgs {
+  const word = commandWord(argv);
+  const command = word === undefined ? undefined : COMMAND_DEFS.find((c) => c.name === word);
+  if (word !== undefined && command === undefined) {
+    throw new CliUsageError('GALE_ERR_UNKNOWN_COMMAND', `unknown command "${word}"${didYouMean(word, COMMAND_NAMES)}`, helpHint());
   }
   let output = '';
   let parsed: Record<string, unknown>;
   try {
-    parsed = buildParser(version, width).parseSync([...argv], {}, (_err: Error | undefined, _argv: unknown, out: string) => {
+    parsed = buildParser(options.version ?? 'unknown', options.width ?? 80).parseSync([...argv], {}, (_err: Error | undefined, _argv: unknown, out: string) => {
       output = out;
     }) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof YargsFailure) {
-      throw new CliUsageError('GALE_ERR_USAGE', rewordYargsMessage(err.message, argv, command), helpHint(command));
+      throw new CliUsageError('GALE_ERR_USAGE', rewordYargsMessage(err.message, argv, command, knownFlags(command)), helpHint(command?.name));
     }
     throw err;
   }
   if (parsed.help === true || parsed.version === true) return { command: 'help', output };
-  const logLevel = last(parsed['log-level']);
-  if (logLevel !== undefined && !(typeof logLevel === 'string' && isLogLevel(logLevel))) {
-    throw new CliUsageError('GALE_ERR_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(String(logLevel))}`, helpHint(command));
-  }
-  if (command !== undefined && command !== 'local') return checkClusterArgs(command as ClusterCommand, parsed, logLevel);
-  return checkLocal(parsed, logLevel);
+  // yargs demands a command word, so this is only a guard.
+  if (command === undefined) throw new CliUsageError('GALE_ERR_USAGE', 'no command given', helpHint());
+  return command.check(parsed, env);
 }
 
-function checkLocal(a: Record<string, unknown>, logLevel: LogLevel | undefined): LocalArgs {
-  const hint = helpHint('local');
-  const file = a.file;
-  if (typeof file !== 'string' || file.length === 0) {
-    throw new CliUsageError('GALE_ERR_USAGE', 'missing topology file: gale local <file>', hint);
-  }
-  const set = a.set === undefined ? [] : [a.set].flat().map(String);
-  const durationS = seconds('--duration', last(a.duration), (n) => n > 0, 'a positive number of seconds', hint);
-  const statsIntervalS = seconds('--stats-interval', last(a['stats-interval']), (n) => n === 0 || (n >= 0.1 && n <= 86_400), '0 (off) or 0.1 to 86400 seconds', hint)
-    ?? DEFAULT_STATS_INTERVAL_S;
-  return {
-    command: 'local',
-    file,
-    set,
-    durationS,
-    untilIdle: last(a['until-idle']) === true,
-    statsIntervalS,
-    json: last(a.json) === true,
-    logLevel,
-  };
-}
-
-/** yargs collects a repeated option into an array; the last one wins. */
-function last(v: unknown): unknown {
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-function seconds(flag: string, v: unknown, ok: (n: number) => boolean, what: string, hint: string): number | undefined {
-  if (v === undefined) return undefined;
-  // yargs already turned numeric text into a number; anything else stays text.
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (!Number.isFinite(n) || !ok(n)) {
-    throw new CliUsageError('GALE_ERR_USAGE', `${flag} must be ${what}, got ${JSON.stringify(String(v))}`, hint);
-  }
-  return n;
+/** Flags (without dashes) offered by did-you-mean: the command's, then the global and built-in ones. */
+function knownFlags(command: CommandDef<unknown> | undefined): string[] {
+  const own = command === undefined ? [] : command.flags.filter((f) => f.global !== true).map((f) => f.flag);
+  return [...own, ...GLOBAL_FLAG_LIST.map((f) => f.flag), ...BUILTIN_FLAGS];
 }
 
 /** The first word that is not an option or an option's value: the command, if any. */
@@ -198,50 +117,4 @@ function commandWord(argv: readonly string[]): string | undefined {
     return w;
   }
   return undefined;
-}
-
-/** Turns yargs' (sometimes multi-line) messages into one line in gale's voice. */
-function rewordYargsMessage(msg: string, argv: readonly string[], command: string | undefined): string {
-  let m = /^Unknown arguments?: (.*)$/s.exec(msg);
-  if (m !== null) {
-    const names = m[1]!.split(', ');
-    const options = names.filter((n) => isOptionWord(n, argv));
-    if (options.length > 0) {
-      const known = OPTIONS[command ?? '']!;
-      const first = options[0]!;
-      const what = options.length === 1 ? `unknown option "${dashed(first)}"` : `unknown options ${options.map((o) => `"${dashed(o)}"`).join(', ')}`;
-      return `${what}${command === undefined ? '' : ` for "gale ${command}"`}${didYouMean(dashed(first), known.map(dashed))}`;
-    }
-    return `unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}${UNEXPECTED_HINT[command ?? ''] ?? ''}`;
-  }
-  m = /^Not enough non-option arguments/.exec(msg);
-  if (m !== null) {
-    if (command === 'local') return 'missing topology file: gale local <file>';
-    return MISSING_POSITIONAL[command as ClusterCommand] ?? 'missing argument';
-  }
-  m = /^Not enough arguments following: (.*)$/.exec(msg);
-  if (m !== null) return `${dashed(m[1]!)} needs a value`;
-  m = /^Invalid values:\s*Argument: (.*?), Given: (.*?), Choices: (.*)$/s.exec(msg);
-  if (m !== null) return `${dashed(m[1]!)} must be one of ${m[3]!.replace(/"/g, '')}, got ${m[2]}`;
-  return msg.replace(/\s*\n\s*/g, '; ');
-}
-
-const UNEXPECTED_HINT: Readonly<Record<string, string>> = {
-  local: ': gale local takes one topology file',
-  deploy: ': gale deploy takes one topology file',
-  status: ': gale status takes one topology name',
-  activate: ': gale activate takes one topology name',
-  deactivate: ': gale deactivate takes one topology name',
-  rebalance: ': gale rebalance takes one topology name',
-  kill: ': gale kill takes one topology name',
-  list: ': gale list takes no arguments',
-  supervisor: ': gale supervisor takes only options',
-};
-
-function dashed(name: string): string {
-  return name.length === 1 ? `-${name}` : `--${name}`;
-}
-
-function isOptionWord(name: string, argv: readonly string[]): boolean {
-  return argv.some((w) => w.startsWith('-') && w.replace(/^-+/, '').split('=')[0] === name);
 }

@@ -45,7 +45,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   process.setSourceMapsEnabled(true);
   try {
     const version = readVersion(options.runtimeDir);
-    const args = parseArgs(argv, version, stdout.columns ?? 100);
+    const args = parseArgs(argv, env, { version, width: stdout.columns ?? 100 });
     if (args.command === 'help') {
       await writeText(stdout, `${args.output}\n`);
       return EXIT_OK;

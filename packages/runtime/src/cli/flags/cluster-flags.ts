@@ -1,0 +1,249 @@
+import type {
+  ClusterArgs, DeployArgs, KillArgs, ListArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
+} from '../cluster-args.js';
+import { CliUsageError } from '../usage-error.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DEPLOY_WAIT_S, DEFAULT_HEARTBEAT_MS, DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_ZK, DEFAULT_ZK_ROOT_FLAG,
+} from './cluster-defaults.js';
+import { defineCommand, type CommandDef } from './command.js';
+import { GLOBAL_FLAGS } from './global-flags.js';
+import type { BooleanFlag, FlagTable, ListFlag, NumberFlag, Positional, StringFlag } from './table.js';
+import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseParallelism, parsePorts } from './validators.js';
+
+/**
+ * The cluster commands' flag tables: `supervisor`, `deploy`, `list`, `status`, `activate`,
+ * `deactivate`, `rebalance`, `kill`. Every value is checked from here, before anything connects
+ * to ZooKeeper.
+ */
+
+/** Flags every cluster command takes (besides the global ones). */
+const CLUSTER_FLAGS = {
+  zk: {
+    flag: 'zk', kind: 'string', describe: 'ZooKeeper connect string host:port[,host:port...]',
+    env: 'GALE_ZK', default: DEFAULT_ZK,
+    parse: (text, site) => { checkConnectString(text, site.origin); return text; },
+  },
+  zkRoot: {
+    flag: 'zk-root', kind: 'string', describe: 'Cluster root znode', default: DEFAULT_ZK_ROOT_FLAG,
+    parse: (text, site) => { checkRootFlag(text, site.hint); return text; },
+  },
+  secretFile: {
+    // $GALE_CLUSTER_SECRET holds the secret itself, not a file name: cluster-client.ts reads it.
+    flag: 'secret-file', kind: 'string', describe: 'File with the cluster secret (ZooKeeper ACL, worker auth)',
+    defaultText: '$GALE_CLUSTER_SECRET',
+  },
+  connectTimeoutMs: {
+    flag: 'connect-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 600_000,
+    describe: 'Milliseconds to wait for ZooKeeper', default: DEFAULT_CONNECT_TIMEOUT_MS,
+  },
+} as const satisfies FlagTable;
+
+const COMMON = { ...GLOBAL_FLAGS, ...CLUSTER_FLAGS };
+
+const EXIT_CODES = 'Exit codes: 0 ok, 1 failure (ZooKeeper unreachable, unknown topology, timeout),\n2 usage error. Reference: docs/cli.md';
+
+const MISSING_HOST = 'missing --host: the host name or address other workers reach this machine at, e.g. --host 10.0.0.7';
+
+const workers = (): NumberFlag => ({ flag: 'workers', kind: 'number', unit: 'count', integer: true, min: 1, max: 10_000, describe: 'Worker processes' });
+const json = (describe: string): BooleanFlag => ({ flag: 'json', kind: 'boolean', describe });
+const waitS = (describe: string): NumberFlag => ({ flag: 'wait', kind: 'number', unit: 's', integer: false, min: 0, max: 86_400, describe });
+
+const topologyName = (command: string): Positional => ({
+  name: 'name',
+  describe: 'Topology name',
+  missing: `missing topology name: gale ${command} <name>`,
+  check: (name, hint) => checkTopologyName(name, 'topology name', hint),
+});
+
+const supervisor = defineCommand({
+  name: 'supervisor',
+  summary: 'Run a supervisor daemon: worker slots on this machine',
+  usage: 'gale supervisor --host <h> --ports <a-b> [options]\n\nRun a supervisor daemon (worker slots).',
+  epilog: [
+    'Registers in ZooKeeper, joins the leader election (the leader schedules every topology)',
+    'and runs the workers assigned to its slots as child processes. SIGTERM or Ctrl-C stops',
+    'its workers (draining), then the supervisor.',
+    EXIT_CODES,
+  ].join('\n'),
+  examples: [
+    ['gale supervisor --host h1 --ports 6700-6703', 'four worker slots'],
+    ['gale supervisor --host h1 --ports 6710,6711', 'two worker slots'],
+  ],
+  takes: 'only options',
+  flags: {
+    ...COMMON,
+    ports: {
+      flag: 'ports', kind: 'string', describe: 'Worker ports (slots): a-b, or a list a,b,c',
+      required: 'missing --ports: the worker ports of this supervisor, e.g. --ports 6700-6703',
+      parse: (text, site) => parsePorts(text, site.hint),
+    } satisfies StringFlag<number[]>,
+    host: {
+      flag: 'host', kind: 'string', describe: 'Host name or address other workers use to reach this machine',
+      required: MISSING_HOST,
+      parse: (text, site) => {
+        if (text.trim() === '' || /\s/.test(text)) throw new CliUsageError('GALE_ERR_USAGE', MISSING_HOST, site.hint);
+        return text;
+      },
+    } satisfies StringFlag,
+    slots: {
+      flag: 'slots', kind: 'number', unit: 'count', integer: true, min: 1, max: MAX_PORTS,
+      describe: 'Worker slots (the first N ports)', defaultText: 'all ports',
+    } satisfies NumberFlag,
+    id: {
+      flag: 'id', kind: 'string', describe: 'Supervisor id (unique)', defaultText: '<host>-<first port>',
+      parse: (id, site) => {
+        if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new CliUsageError('GALE_ERR_USAGE', `--id "${id}" must be 1-200 characters from [A-Za-z0-9._-]`, site.hint);
+        return id;
+      },
+    } satisfies StringFlag,
+    dir: { flag: 'dir', kind: 'string', describe: 'Work dir (code cache)', defaultText: '~/.gale/supervisor-<id>' } satisfies StringFlag,
+    sessionTimeoutMs: {
+      flag: 'session-timeout', kind: 'number', unit: 'ms', integer: true, min: 1000, max: 600_000,
+      describe: 'ZooKeeper session timeout (ms): how soon a dead supervisor is noticed', default: DEFAULT_SESSION_TIMEOUT_MS,
+    },
+    heartbeatMs: {
+      flag: 'heartbeat', kind: 'number', unit: 'ms', integer: true, min: 50, max: 600_000,
+      describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
+    },
+    workerTimeoutMs: {
+      flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
+      describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: 'session timeout + 2000',
+    } satisfies NumberFlag,
+  },
+  build: ({ slots, ports, workerTimeoutMs, ...v }, { given, hint }): SupervisorArgs => {
+    if (slots !== undefined && slots > ports.length) {
+      throw new CliUsageError('GALE_ERR_USAGE', `--slots ${slots} needs ${slots} ports, but --ports ${given.ports} has ${ports.length}`, hint);
+    }
+    return {
+      ...v,
+      command: 'supervisor',
+      ports: slots === undefined ? ports : ports.slice(0, slots),
+      workerTimeoutMs: workerTimeoutMs ?? v.sessionTimeoutMs + 2000,
+    };
+  },
+});
+
+const deploy = defineCommand({
+  name: 'deploy',
+  summary: 'Upload a topology to the cluster and start it',
+  usage: 'gale deploy <file> [options]\n\nUpload a topology to the cluster and start it.',
+  epilog: [
+    'Loads <file> exactly as "gale local" does (mistakes exit 2 before anything is written),',
+    'bundles it with esbuild, uploads the bundle to ZooKeeper and records the topology; the',
+    'leader supervisor assigns its executors to worker slots. Waits until every worker runs,',
+    'then prints where the executors run (stdout). Workers read the files named in --set',
+    'values: give absolute paths.',
+    EXIT_CODES,
+  ].join('\n'),
+  examples: [['gale deploy wc.ts --workers 2 --set input=/data/in.txt --set output=/tmp/out.tsv', '']],
+  positional: {
+    name: 'file',
+    describe: 'Topology file; its default export is a topology or (params) => topology',
+    missing: 'missing topology file: gale deploy <file>',
+  },
+  takes: 'one topology file',
+  flags: {
+    ...COMMON,
+    name: {
+      flag: 'name', kind: 'string', describe: 'Topology name in the cluster', defaultText: 'its built name',
+      parse: (name, site) => { checkTopologyName(name, site.origin, site.hint); return name; },
+    } satisfies StringFlag,
+    workers: { ...workers(), defaultText: 'config key "workers"' },
+    set: { flag: 'set', kind: 'list', describe: 'key=value (repeatable): a config key or a topology parameter' } satisfies ListFlag,
+    waitS: { ...waitS('Seconds to wait for every worker to run; 0 = do not wait'), default: DEFAULT_DEPLOY_WAIT_S },
+    json: json('Print the assignment as JSON on stdout'),
+  },
+  build: (v, { positional }): DeployArgs => ({ ...v, command: 'deploy', file: positional }),
+});
+
+const list = defineCommand({
+  name: 'list',
+  summary: 'List the topologies in the cluster',
+  usage: 'gale list [options]\n\nList the topologies in the cluster.',
+  epilog: EXIT_CODES,
+  takes: 'no arguments',
+  flags: { ...COMMON, json: json('Print a JSON array on stdout') },
+  build: (v): ListArgs => ({ ...v, command: 'list' }),
+});
+
+const status = defineCommand({
+  name: 'status',
+  summary: 'Per-component counts, latencies, placement and errors of a topology',
+  usage: 'gale status <name> [options]\n\nCounts, latencies, placement and errors.',
+  epilog: [
+    'Per component: executors, where they run, emitted/executed/acked/failed counts summed',
+    'over the running workers (since each worker started), latency (p50: weighted mean of the',
+    'workers\' p50; p99: the largest), and the last errors, including those of workers and',
+    'supervisors that could not start the topology (__worker, __supervisor).',
+    EXIT_CODES,
+  ].join('\n'),
+  positional: topologyName('status'),
+  takes: 'one topology name',
+  flags: { ...COMMON, json: json('Print a JSON object on stdout') },
+  build: (v, { positional }): StatusArgs => ({ ...v, command: 'status', name: positional }),
+});
+
+function setStatus(command: 'activate' | 'deactivate', summary: string, usage: string, epilog: string): CommandDef<SetStatusArgs> {
+  return defineCommand({
+    name: command, summary, usage, epilog,
+    positional: topologyName(command),
+    takes: 'one topology name',
+    flags: COMMON,
+    build: (v, { positional }): SetStatusArgs => ({ ...v, command, name: positional }),
+  });
+}
+
+const activate = setStatus('activate', 'Let the spouts of a deactivated topology emit again',
+  'gale activate <name> [options]\n\nLet the spouts emit again.', EXIT_CODES);
+
+const deactivate = setStatus('deactivate', 'Stop asking the spouts of a topology for tuples (in-flight trees complete)',
+  'gale deactivate <name> [options]\n\nStop the spouts emitting.', ['Tuples already in flight still complete.', EXIT_CODES].join('\n'));
+
+const rebalance = defineCommand({
+  name: 'rebalance',
+  summary: 'Change the worker count or a component\'s executors',
+  usage: 'gale rebalance <name> [--workers <n>] [--parallelism <c>=<n> ...]\n\nChange workers or executors.',
+  epilog: [
+    'The leader computes a new assignment; workers whose executors change are restarted.',
+    'A component can have at most as many executors as it has tasks (numTasks, fixed at deploy).',
+    EXIT_CODES,
+  ].join('\n'),
+  examples: [['gale rebalance wc --workers 4 --parallelism split=4', '']],
+  positional: topologyName('rebalance'),
+  takes: 'one topology name',
+  flags: {
+    ...COMMON,
+    workers: workers(),
+    parallelism: {
+      flag: 'parallelism', kind: 'list', describe: 'component=n (repeatable): executors of a component',
+      parse: (entries, site) => parseParallelism(entries, site.hint),
+    } satisfies ListFlag<Record<string, number>>,
+    waitS: { ...waitS('Seconds to wait for the new assignment\'s workers to run; 0 = do not wait'), default: 0 },
+  },
+  build: (v, { positional, hint }): RebalanceArgs => {
+    if (v.workers === undefined && Object.keys(v.parallelism).length === 0) {
+      throw new CliUsageError('GALE_ERR_USAGE', 'nothing to change: give --workers <n> and/or --parallelism <component>=<n>', hint);
+    }
+    return { ...v, command: 'rebalance', name: positional };
+  },
+});
+
+const kill = defineCommand({
+  name: 'kill',
+  summary: 'Deactivate a topology, wait, then stop and remove it',
+  usage: 'gale kill <name> [--wait <s>] [options]\n\nDeactivate, wait, stop, remove.',
+  epilog: [
+    'Deactivates the topology, waits --wait seconds so tuples in flight can complete, marks it',
+    'killed (its workers stop), then waits until the leader has removed it.',
+    EXIT_CODES,
+  ].join('\n'),
+  positional: topologyName('kill'),
+  takes: 'one topology name',
+  flags: { ...COMMON, waitS: { ...waitS('Seconds between deactivate and kill (0 allowed)'), defaultText: 'messageTimeoutMs, at most 30' } },
+  build: (v, { positional }): KillArgs => ({ ...v, command: 'kill', name: positional }),
+});
+
+/** The cluster commands, in `gale --help` order. */
+export const CLUSTER_COMMAND_DEFS: readonly CommandDef<ClusterArgs>[] = [
+  supervisor, deploy, list, status, activate, deactivate, rebalance, kill,
+];
