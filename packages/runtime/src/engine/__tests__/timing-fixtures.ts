@@ -24,7 +24,7 @@ export class SpoutProbe {
   readonly plan: { id: unknown; at: number }[] = [];
   /** Failed ids are emitted again (before the plan) when set. */
   replay = false;
-  /** When the plan is empty, emit 1, 2, 3... forever (per task, prefixed with the task id). */
+  /** When the plan is empty, emit `i:1`, `i:2`... forever (i: the task index, from 0). */
   unlimited = false;
   constructor(readonly clock: ManualClock) {}
   failedIds(): unknown[] {
@@ -48,7 +48,7 @@ export class ProbeSpout extends BaseRichSpout {
     let id: unknown;
     if (this.replays.length > 0) id = this.replays.shift();
     else if (p.plan.length > 0 && p.plan[0]!.at <= p.clock.now()) id = p.plan.shift()!.id;
-    else if (p.unlimited) id = `${this.context.thisTaskId}:${++this.seq}`;
+    else if (p.unlimited) id = `${this.context.thisTaskIndex}:${++this.seq}`;
     else return;
     p.emits.push(this.stamp(id));
     this.collector.emit([id], id);
