@@ -64,6 +64,20 @@ export class ManualEngine {
     throw new Error('ManualEngine.settle: still busy after 1000 rounds');
   }
 
+  /**
+   * Settles, then advances manual time by `stepMs` at a time until `pred()` holds (true) or
+   * `limitMs` of manual time have passed (false): `waitUntil` without real time.
+   */
+  async runUntil(pred: () => boolean, limitMs: number, stepMs = 10): Promise<boolean> {
+    const end = this.clock.now() + limitMs;
+    for (;;) {
+      await this.settle();
+      if (pred()) return true;
+      if (this.clock.now() >= end) return false;
+      this.advance(Math.min(stepMs, end - this.clock.now()));
+    }
+  }
+
   stats(component: string): ComponentStats {
     const s = this.engine.stats().find((c) => c.component === component);
     if (s === undefined) throw new Error(`no stats for component "${component}"`);
