@@ -121,6 +121,31 @@ describe('tick tuples (manual clock)', () => {
     h.advanceTo(4000);
     expect(probe.ticks()).toEqual([2500, 4000]);
   });
+
+  it('a due tick is not starved by a backlog of async executes (maxConcurrency 2)', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    for (let i = 1; i <= 10; i++) spout.plan.push({ id: `x${i}`, at: 0 });
+    const probe = new TickProbe(clock, true);
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    b.setBolt('slow', () => new TickBolt(probe), { tickFrequencySecs: 1, maxConcurrency: 2 }).shuffleGrouping('s');
+    h = new ManualEngine(b.build({ name: 'busy-ticks', config: { messageTimeoutMs: 60_000 } }), {}, clock);
+    await h.start();
+    expect(probe.seen.map((s) => s.values[0])).toEqual(['x1', 'x2']);
+    // From 1100 on, one execute completes every 100 ms; the backlog keeps both slots busy.
+    h.advanceTo(1000);
+    for (let t = 1100; t <= 2000; t += 100) {
+      h.advanceTo(t);
+      probe.unreleased.shift()?.();
+      await h.settle();
+    }
+    // The tick due at 1000 runs once a slot frees (1100), or, if ticks are barriers, once the two
+    // executes in flight at 1000 are done (1200) — not after the whole backlog.
+    expect(probe.ticks()[0]).toBeLessThanOrEqual(1200);
+    const order = probe.seen.map((s) => (s.tick ? 'tick' : s.values[0]));
+    expect(order.indexOf('tick')).toBeLessThan(order.indexOf('x10'));
+  });
 });
 
 describe('spout wait (manual clock)', () => {
