@@ -177,6 +177,30 @@ describe('tuple tree timeouts (manual clock)', () => {
     expect(h.stats('dlq').executed).toBe(1);
   });
 
+  it('with several acker tasks every tree expires on the same schedule, and resetTimeout reaches its acker', async () => {
+    const clock = new ManualClock();
+    const { topology, spout, bolt } = holdTopology(clock, { ackers: 3 });
+    const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+    for (const id of ids) spout.plan.push({ id, at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    expect(h.stats('__acker')).toMatchObject({ tasks: 3, pending: 12 });
+    h.advanceTo(T);
+    for (const id of ids) if (id % 2 === 0) bolt.resetTimeout(id); // epoch 2: expire at 2.5 T
+    await h.settle();
+    h.advanceTo(1.5 * T);
+    expect(spout.fails.filter((f) => f.at === 1.5 * T).map((f) => f.id)).toEqual(ids.filter((id) => id % 2 === 1));
+    // The touched trees are still tracked at their ackers: acking completes them.
+    bolt.ack(2);
+    bolt.ack(4);
+    await h.settle();
+    expect(spout.acks.map((a) => [a.id, a.at])).toEqual([[2, 1500], [4, 1500]]);
+    h.advanceTo(2.5 * T);
+    expect(spout.fails.filter((f) => f.at === 2.5 * T).map((f) => f.id)).toEqual([6, 8, 10, 12]);
+    expect(h.stats('s')).toMatchObject({ acked: 2, timedOut: 10, pending: 0 });
+    expect(h.stats('__acker').pending).toBe(0);
+  });
+
   it('complete latency in stats() is measured on the engine clock', async () => {
     const clock = new ManualClock();
     const { topology, spout, bolt } = holdTopology(clock);
