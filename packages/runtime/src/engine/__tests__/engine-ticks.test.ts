@@ -1,4 +1,4 @@
-import { BaseBasicBolt, SYSTEM_COMPONENT, TICK_STREAM, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, SYSTEM_COMPONENT, TICK_STREAM, TopologyBuilder, type OutputFieldsDeclarer, type Topology, type Tuple } from '@gale/runtime';
 import { ManualClock } from '../testing/manual-time.js';
 import { ManualEngine } from './manual-engine.js';
 import { ProbeSpout, SpoutProbe } from './timing-fixtures.js';
@@ -155,9 +155,9 @@ describe('spout wait (manual clock)', () => {
     h = undefined;
   });
 
-  function idleSpout(clock: ManualClock, config: object): { spout: SpoutProbe; build: () => ReturnType<TopologyBuilder['build']> } {
+  function idleSpout(clock: ManualClock, config: object): { spout: SpoutProbe; build: () => Topology } {
     const spout = new SpoutProbe(clock);
-    const build = (): ReturnType<TopologyBuilder['build']> => {
+    const build = (): Topology => {
       const b = new TopologyBuilder();
       b.setSpout('s', () => new ProbeSpout(spout));
       b.setBolt('sink', () => new TickBolt(new TickProbe(clock))).shuffleGrouping('s');
