@@ -1,4 +1,4 @@
-import { BaseBasicBolt, SYSTEM_COMPONENT, TICK_STREAM, TopologyBuilder, type OutputFieldsDeclarer, type Topology, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, SYSTEM_COMPONENT, TICK_STREAM, TOPOLOGY_CONFIG_DEFAULTS, TopologyBuilder, type OutputFieldsDeclarer, type Topology, type Tuple } from '@gale/runtime';
 import { ManualClock } from '../testing/manual-time.js';
 import { ManualEngine } from './manual-engine.js';
 import { ProbeSpout, SpoutProbe } from './timing-fixtures.js';
@@ -203,7 +203,7 @@ describe('spout wait (manual clock)', () => {
     const clock = new ManualClock();
     const { spout, build } = idleSpout(clock, {});
     h = new ManualEngine(build(), {}, clock);
-    expect(h.engine.config.spoutWaitMs).toBe(1);
+    expect(TOPOLOGY_CONFIG_DEFAULTS.spoutWaitMs).toBe(1);
     await h.start();
     h.advanceTo(1000);
     expect(spout.nextTupleCalls).toBe(1001);
