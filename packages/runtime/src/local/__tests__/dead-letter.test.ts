@@ -4,6 +4,7 @@ import {
 } from '@gale/runtime';
 import { NumberedSpout } from './numbered-spout.js';
 import { Engine } from '../../engine/engine.js';
+import { ManualEngine } from '../../engine/__tests__/manual-engine.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../node-ports.js';
 
 /** What one run saw; tasks are copies of the instances passed to the builder, so state lives here. */
@@ -151,19 +152,21 @@ describe('dead-letter stream (maxRetries)', () => {
     b.setSpout('numbers', numbered(key, 20));
     b.setBolt('hold', new HoldingBolt(key, (id) => id === 5)).shuffleGrouping('numbers');
     b.setBolt('dlq', new Recorder(key, 'deadLetters')).globalGrouping('numbers', DEAD_LETTER_STREAM);
-    const cluster = new LocalCluster();
+    // Manual time: the two 200 ms timeouts pass without waiting for them.
+    const t = new ManualEngine(b.build({ name: key, config: { messageTimeoutMs: 200, maxRetries: 1 } }));
     try {
-      const t = await cluster.submit(b.build({ name: key, config: { messageTimeoutMs: 200, maxRetries: 1 } }));
-      expect(await t.waitUntilDone(10_000)).toBe(true);
+      await t.start();
+      // Done: every id acked and nothing in flight (the spout is then exhausted).
+      expect(await t.runUntil(() => l.acked.size === 20 && t.engine.isQuiescent(), 10_000)).toBe(true);
       expect(l.deadLetters).toEqual([[5, 'default', [5], 'timed-out', 2]]);
       expect(l.failsOf).toEqual(new Map([[5, 1]]));
       expect(l.acked.size).toBe(20);
       expect(new Set(l.processed).size).toBe(19);
-      const spout = t.stats().find((s) => s.component === 'numbers')!;
+      const spout = t.engine.stats().find((s) => s.component === 'numbers')!;
       expect(spout.timedOut).toBe(2);
       expect(spout.deadLettered).toBe(1);
     } finally {
-      await cluster.shutdown(0);
+      await t.close();
     }
   });
 
