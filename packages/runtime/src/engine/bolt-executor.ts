@@ -83,8 +83,10 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
       progress = this.inbound.size < before;
     }
     if (!this.flushOutbox()) return progress;
-    // A tick waits for in-flight async executes like any tuple (concurrency limit, shared collector).
-    if (this.tickDue && this.inflight === 0) {
+    // A due tick is a barrier: it waits for in-flight async executes (concurrency limit, shared
+    // collector), and no queued tuple starts before it, so a backlog cannot starve it.
+    if (this.tickDue) {
+      if (this.inflight > 0) return progress;
       this.tickDue = false;
       for (const task of this.tasks) this.start(task, new TupleImpl([this.tickSecs], TICK_REF, -1, null));
       progress = true;

@@ -284,7 +284,7 @@ export class Engine implements ExecutorHost {
       for (const c of this.cancels.splice(0)) c();
       this.waiters.settleAll();
       for (const ex of this.spoutExecs) {
-        ex.closed = true;
+        ex.close();
         for (const t of ex.tasks) await this.safely(t, 'close', () => t.instance?.close?.());
       }
       for (const ex of this.boltExecs) {

@@ -25,6 +25,8 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   private inbox: number[] = [];
   private inboxHead = 0;
   private next = 0;
+  /** Cancels the pending spout-wait timer, if any. */
+  private cancelWait: (() => void) | undefined;
 
   constructor(host: ExecutorHost, component: string, private readonly waitMs: number) {
     super(host, component);
@@ -164,14 +166,22 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       if (!allCapped) {
         this.waiting = true;
         const retry = (): void => {
+          this.cancelWait = undefined;
           this.waiting = false;
           this.host.wake();
         };
-        if (this.waitMs > 0) this.host.scheduler.after(this.waitMs, retry);
+        if (this.waitMs > 0) this.cancelWait = this.host.scheduler.after(this.waitMs, retry);
         else this.host.scheduler.defer(retry);
       }
     }
     return progress;
+  }
+
+  /** No more nextTuple calls; the spout-wait timer is released. */
+  close(): void {
+    this.closed = true;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
   }
 
   private settleAsync(): void {
