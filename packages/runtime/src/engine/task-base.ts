@@ -70,10 +70,18 @@ export abstract class TaskBase {
     return fanOut(route.ref.control ? this.host.transfer.control : this.exec, route, values, directTask, this.shared);
   }
 
-  /** A control message (acker traffic) on one of this task's control streams. */
+  /**
+   * A control message (acker traffic) on one of this task's control streams: the same groupings
+   * and transfer as data, without the fan-out bookkeeping (control routes have one single-target
+   * chooser, and nothing is counted in the task's metrics).
+   */
   protected sendControl(route: OutRoute, values: readonly unknown[]): void {
-    this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
-    fanOut(this.host.transfer.control, route, values, -1, this.shared);
+    const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    const transfer = this.host.transfer;
+    for (const c of route.choosers) {
+      if (c.single) transfer.deliverControl(c.chooseOne(values), tuple);
+      else for (const t of c.chooseMany(values)) transfer.deliverControl(t, tuple);
+    }
   }
 
   reportError(err: unknown): void {

@@ -73,20 +73,17 @@ export class Transfer {
 
   /** A control tuple: never refused, never behind data in an outbox. */
   deliverControl(task: number, tuple: TupleImpl): void {
-    const sp = this.spouts[task];
-    if (sp !== undefined) {
-      sp.receive(task, tuple);
-      return;
-    }
     const ex = this.bolts[task];
-    if (ex === undefined) {
-      this.link!.sendTuple(task, tuple); // the link's contract: control tuples are never refused
+    if (ex !== undefined) {
+      if (!this.runInline(task, tuple)) {
+        ex.queue.pushGrow(tuple, task);
+        this.wake();
+      }
       return;
     }
-    if (!this.runInline(task, tuple)) {
-      ex.queue.pushGrow(tuple, task);
-      this.wake();
-    }
+    const sp = this.spouts[task];
+    if (sp !== undefined) sp.receive(task, tuple);
+    else this.link!.sendTuple(task, tuple); // the link's contract: control tuples are never refused
   }
 
   /**
