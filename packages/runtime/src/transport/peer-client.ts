@@ -5,7 +5,8 @@
  *   send-buffer.ts       bounded buffering with hysteresis (`writable` / `drain`)
  *   client-handshake.ts  signed upgrade headers, server proof, what a 401/409 means
  *   reconnect.ts         backoff + jitter (retry.ts) between attempts
- *   liveness.ts          application pings judged on this process's monotonic clock
+ *   keepalive.ts         application pings, judged by liveness.ts on this process's monotonic clock
+ *   peer-socket.ts       one dialled socket and what its handshake said
  */
 import WebSocket, { type RawData } from 'ws';
 import type { Logger } from '../log.js';
@@ -14,9 +15,10 @@ import { ClientHandshake } from './client-handshake.js';
 import { FrameError, TransportError } from './errors.js';
 import { TypedEmitter } from './events.js';
 import {
-  checkAckerRecord, checkNotifyRecord, checkTupleRecord, decodeFrame, encodeFrame, FrameType,
+  checkAckerRecord, checkNotifyRecord, checkTupleRecord, decodeFrame, FrameType,
   type AckerKindCode, type AckerRecord, type Frame, type NotifyKindCode, type NotifyRecord, type TupleRecord,
 } from './frame-codec.js';
+import { Keepalive } from './keepalive.js';
 import { LivenessMonitor } from './liveness.js';
 import { resolveClientOptions, toUrl, type PeerAddress, type PeerClientOptions, type ResolvedClientOptions } from './peer-client-options.js';
 import { ReconnectSchedule } from './reconnect.js';
@@ -35,6 +37,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private readonly buffer: SendBuffer;
   private readonly reconnect: ReconnectSchedule;
   private readonly liveness: LivenessMonitor;
+  private readonly keepalive: Keepalive;
 
   private url: string;
   private st: PeerClientState = 'idle';
@@ -42,7 +45,6 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   /** Dial again without waiting once the current socket closes (address changed). */
   private reconnectNow = false;
   private openedAt = 0;
-  private pingTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private readonly counters = { framesOut: 0, bytesOut: 0, recordsOut: 0, connects: 0, failedAttempts: 0, deadPeers: 0, droppedRecords: 0 };
 
@@ -54,6 +56,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.url = o.url;
     this.handshake = new ClientHandshake(o.secret, o.identity, o.now, o.log);
     this.liveness = new LivenessMonitor(o.livenessTimeoutMs);
+    this.keepalive = new Keepalive(this.liveness, o.pingIntervalMs, o.monotonic);
     this.reconnect = new ReconnectSchedule(o.backoff, Math.max(1000, o.pingIntervalMs));
     this.buffer = new SendBuffer({
       maxBufferedBytes: o.maxBufferedBytes,
@@ -190,7 +193,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.batcher.clear();
     this.st = 'closed';
     this.reconnect.cancel();
-    this.stopPing();
+    this.keepalive.stop();
     const pendingFrames = this.buffer.takeHeld().length;
     const ws = this.conn?.ws ?? null;
     this.closing = (ws === null ? Promise.resolve() : closeSocket(ws, this.o.closeTimeoutMs)).then(() => {
@@ -268,8 +271,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     const held = this.buffer.takeHeld();
     this.log.info({ url: this.url, server: server.workerId, serverEpoch: server.epoch, pendingFrames: held.length }, 'connected to peer');
     for (const buf of held) this.sendNow(a.ws, buf);
-    this.pingTimer = setInterval(this.pingTick, this.o.pingIntervalMs);
-    this.pingTimer.unref();
+    this.keepalive.start(a.ws, () => a === this.conn && this.st === 'open', (lastPongAgeMs) => this.onDead(a, lastPongAgeMs));
     this.emit('open', { url: this.url, server, attempt: this.reconnect.attempt });
     this.reconnect.attempt = 0;
     this.maybeDrain();
@@ -302,7 +304,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private onClose(a: PeerSocket, code: number, reason: string): void {
     if (a !== this.conn) return;
     this.conn = null;
-    this.stopPing();
+    this.keepalive.stop();
     if (this.st === 'closed') return; // close() resolves through its own listener
     const wasOpen = this.st === 'open';
     const url = this.url;
@@ -345,26 +347,11 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     return this.st === 'closed';
   }
 
-  private readonly pingTick = (): void => {
-    const a = this.conn;
-    if (a === null || this.st !== 'open' || a.ws.readyState !== WebSocket.OPEN) return;
-    const now = this.o.monotonic();
-    if (this.liveness.isDead(now, a.ws.bufferedAmount)) {
-      const pongAge = this.liveness.pongAgeMs(now);
-      this.counters.deadPeers++;
-      a.error = new TransportError('GALE_ERR_PEER_DEAD', `${this.url}: no pong for ${Math.round(pongAge)} ms`, { retriable: true });
-      this.log.warn({ url: this.url, lastPongAgeMs: Math.round(pongAge) }, 'peer is not answering pings; dropping the connection');
-      this.emit('dead', { url: this.url, lastPongAgeMs: pongAge });
-      a.ws.terminate();
-      return;
-    }
-    const ping = encodeFrame([FrameType.PING, this.liveness.nextPing(now)]);
-    this.liveness.handed(ping.length);
-    a.ws.send(ping);
-  };
-
-  private stopPing(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.pingTimer = null;
+  private onDead(a: PeerSocket, pongAge: number): void {
+    this.counters.deadPeers++;
+    a.error = new TransportError('GALE_ERR_PEER_DEAD', `${this.url}: no pong for ${Math.round(pongAge)} ms`, { retriable: true });
+    this.log.warn({ url: this.url, lastPongAgeMs: Math.round(pongAge) }, 'peer is not answering pings; dropping the connection');
+    this.emit('dead', { url: this.url, lastPongAgeMs: pongAge });
+    a.ws.terminate();
   }
 }
