@@ -26,25 +26,26 @@ export interface BatcherOptions {
 }
 
 export class Batcher {
-  private readonly lanes = new Map<number, unknown[]>();
+  /** Indexed by frame type (small integers): this is on the per-record path, so no Map lookup. */
+  private readonly lanes: (unknown[] | undefined)[] = [];
   private readonly schedule: Schedule;
   private cancelTimer: (() => void) | null = null;
 
   constructor(private readonly opts: BatcherOptions) {
-    for (const t of opts.types) this.lanes.set(t, []);
+    for (const t of opts.types) this.lanes[t] = [];
     this.schedule = opts.schedule ?? loopSchedule;
   }
 
   /** Records waiting in all lanes. */
   get size(): number {
     let n = 0;
-    for (const recs of this.lanes.values()) n += recs.length;
+    for (const t of this.opts.types) n += this.lanes[t]!.length;
     return n;
   }
 
   /** Adds a record to the lane of `type` (one of `types`). */
   add(type: number, record: unknown): void {
-    const lane = this.lanes.get(type);
+    const lane = this.lanes[type];
     if (lane === undefined) throw new RangeError(`no batch lane for frame type ${type}`);
     if (lane.push(record) >= this.opts.flushCount) this.flushLane(type, lane);
     else this.arm();
@@ -53,13 +54,16 @@ export class Batcher {
   /** Encodes and hands over every partial batch now. */
   flush(): void {
     this.disarm();
-    for (const [type, lane] of this.lanes) if (lane.length > 0) this.flushLane(type, lane);
+    for (const type of this.opts.types) {
+      const lane = this.lanes[type]!;
+      if (lane.length > 0) this.flushLane(type, lane);
+    }
   }
 
   /** Drops every waiting record and the flush timer. */
   clear(): void {
     this.disarm();
-    for (const type of this.lanes.keys()) this.lanes.set(type, []);
+    for (const type of this.opts.types) this.lanes[type] = [];
   }
 
   private arm(): void {
@@ -79,7 +83,7 @@ export class Batcher {
   };
 
   private flushLane(type: number, lane: unknown[]): void {
-    this.lanes.set(type, []);
+    this.lanes[type] = [];
     this.encode(type, lane);
   }
 
