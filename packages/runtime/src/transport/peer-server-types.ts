@@ -1,4 +1,4 @@
-/** PeerServer's options, event table, stats and the peer record handed to the engine. */
+/** PeerServer's options, event table, stats, the peer record handed to the engine, and its ws close codes. */
 import type { Logger } from '../log.js';
 import type { PeerIdentity, RefusalReason } from './auth.js';
 import type { Frame, FrameLimits } from './frame-codec.js';
