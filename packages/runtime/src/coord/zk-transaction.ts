@@ -1,11 +1,15 @@
-import type { ZkClient } from './zk-client.js';
 import type { ZkAcl, ZkCreateMode, ZkOp, ZkOpResult } from './zk-types.js';
 
-/** Builder for {@link ZkClient.commit}: `client.transaction().check(p).setData(q, d, v).commit()`. */
+/** What commits a transaction (a ZkClient); a type of its own so this module does not import the client. */
+export interface ZkCommitter {
+  commit(ops: readonly ZkOp[]): Promise<ZkOpResult[]>;
+}
+
+/** Builder for `ZkClient.commit`: `client.transaction().check(p).setData(q, d, v).commit()`. */
 export class ZkTransaction {
   private readonly list: ZkOp[] = [];
 
-  constructor(private readonly client: ZkClient) {}
+  constructor(private readonly client: ZkCommitter) {}
 
   get ops(): readonly ZkOp[] {
     return this.list;

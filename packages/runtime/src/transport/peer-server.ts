@@ -1,110 +1,37 @@
 /**
  * The receiving end of worker-to-worker traffic: an http server whose `upgrade` handler authenticates
- * (auth.ts) before ws ever sees the socket, then one ws connection per peer. A bad frame, an oversize
- * message or a protocol error closes only the connection it came on.
+ * (upgrade-gate.ts) before ws ever sees the socket, then one ws connection per peer
+ * (server-connection.ts: decode and dispatch). A bad frame, an oversize message or a protocol error
+ * closes only the connection it came on. This class owns the listening socket, the connection table,
+ * pause/resume (backpressure to the senders) and shutdown.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { rootLog, type Logger } from '../log.js';
-import { AuthHeader, HandshakeVerifier, normalizeSecret, serverProofHeaders, type PeerIdentity, type RefusalReason } from './auth.js';
-import { FrameError, TransportError } from './errors.js';
+import { AuthHeader, normalizeSecret, serverProofHeaders, type PeerIdentity, type RefusalReason } from './auth.js';
+import { TransportError } from './errors.js';
 import { TypedEmitter } from './events.js';
-import { decodeFrame, encodeFrame, FrameType, frameLimits, DEFAULT_MAX_FRAME_BYTES, type Frame, type FrameLimits } from './frame-codec.js';
+import { frameLimits, DEFAULT_MAX_FRAME_BYTES, type Frame } from './frame-codec.js';
+import { CLOSE_BY_SERVER, CLOSE_SUPERSEDED, type PeerInfo, type PeerServerEvents, type PeerServerOptions, type PeerServerStats } from './peer-server-types.js';
+import { ServerConnection, type ConnectionHost } from './server-connection.js';
+import { UpgradeGate, writeRefusal } from './upgrade-gate.js';
 
-/** An authenticated connection as the engine sees it. */
-export interface PeerInfo extends PeerIdentity {
-  /** Connection id, unique within this server. */
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-}
-
-export interface PeerServerEvents {
-  /** A peer authenticated and is connected. */
-  'peer.open': PeerInfo;
-  /** A peer's connection ended (any reason). */
-  'peer.close': { peer: PeerInfo; code: number; reason: string };
-  /** An upgrade request was refused before any WebSocket existed. */
-  'peer.refused': { remoteAddress: string; status: number; reason: RefusalReason; detail: string; identity?: Partial<PeerIdentity> };
-  /** A peer sent something that is not a valid frame; its connection is being closed. */
-  'frame.error': { peer: PeerInfo; code: string; message: string; wsCloseCode: number };
-}
-
-export interface PeerServerOptions {
-  /** Interface to bind. Default 127.0.0.1. */
-  host?: string;
-  /** Port; 0 picks a free one (see {@link PeerServer.port}). */
-  port: number;
-  /** Cluster secret (at least 16 bytes). */
-  secret: string | Uint8Array;
-  /** Topology this worker runs; peers of another topology are refused. */
-  topology: string;
-  /** This worker's id and launch epoch, proven to connecting clients. */
-  workerId?: string;
-  epoch?: number;
-  /** Largest accepted message (ws `maxPayload`). Default 4 MiB. */
-  maxPayloadBytes?: number;
-  /** Other decode limits (records per frame, values per tuple, ...). */
-  limits?: Partial<Omit<FrameLimits, 'maxFrameBytes'>>;
-  /** Handshake timestamp window. Default 30 s. */
-  authWindowMs?: number;
-  /**
-   * Called for every valid frame except PING (answered here). Runs synchronously on the receive path;
-   * exceptions are caught and logged. Frames from a connection that was superseded are not delivered.
-   */
-  onFrame: (peer: PeerInfo, frame: Frame) => void;
-  /** Extra admission check after authentication (fencing): return a reason to refuse with 403. */
-  admit?: (identity: PeerIdentity) => string | undefined;
-  /** How long a closing connection may take to finish the close handshake before it is destroyed. Default 1000 ms. */
-  closeTimeoutMs?: number;
-  log?: Logger;
-  /** Wall clock (ms) for handshake timestamps. */
-  now?: () => number;
-}
-
-export interface PeerServerStats {
-  connections: number;
-  accepted: number;
-  refused: Partial<Record<RefusalReason, number>>;
-  framesIn: number;
-  bytesIn: number;
-  recordsIn: number;
-  /** Connections closed because of what they sent, by FrameError code (or ws error code). */
-  frameErrors: Record<string, number>;
-  superseded: number;
-  listenerErrors: number;
-}
-
-interface Conn {
-  readonly ws: WebSocket;
-  readonly peer: PeerInfo;
-  closing: boolean;
-  killTimer: NodeJS.Timeout | null;
-}
+export { CLOSE_BY_SERVER, CLOSE_SUPERSEDED } from './peer-server-types.js';
+export type { PeerInfo, PeerServerEvents, PeerServerOptions, PeerServerStats } from './peer-server-types.js';
 
 const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-/** ws close code used when a newer epoch of the same worker connects. */
-export const CLOSE_SUPERSEDED = 4001;
-/** ws close code used by `disconnect()` without a code. */
-export const CLOSE_BY_SERVER = 4000;
-const MAX_EPOCHS_REMEMBERED = 10_000;
-
 export class PeerServer extends TypedEmitter<PeerServerEvents> {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
-  private readonly verifier: HandshakeVerifier;
-  private readonly secret: Buffer;
-  private readonly limits: Readonly<FrameLimits>;
+  private readonly gate: UpgradeGate;
   private readonly log: Logger;
-  private readonly conns = new Map<number, Conn>();
-  /** workerId → highest epoch accepted. */
-  private readonly epochs = new Map<string, number>();
+  private readonly host: ConnectionHost;
+  private readonly conns = new Map<number, ServerConnection>();
   private readonly identity: PeerIdentity;
-  private readonly closeTimeoutMs: number;
   private state = RUNNING;
   private pausedAll = false;
   private nextId = 0;
@@ -125,13 +52,20 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     const log = (opts.log ?? rootLog).child({ component: 'transport', role: 'server', topology: opts.topology });
     super(log);
     this.log = log;
-    this.secret = normalizeSecret(opts.secret);
+    const secret = normalizeSecret(opts.secret);
     const maxPayload = opts.maxPayloadBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.limits = frameLimits({ ...opts.limits, maxFrameBytes: maxPayload });
-    this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
+    this.host = {
+      limits: frameLimits({ ...opts.limits, maxFrameBytes: maxPayload }),
+      log,
+      counters: this.counters,
+      closeTimeoutMs: opts.closeTimeoutMs ?? 1000,
+      onFrame: opts.onFrame,
+      frameError: (event) => this.emit('frame.error', event),
+    };
     this.identity = { workerId: opts.workerId ?? `pid-${process.pid}`, topology: opts.topology, epoch: opts.epoch ?? 0 };
-    this.verifier = new HandshakeVerifier({
-      secret: this.secret, topology: opts.topology, ...(opts.authWindowMs !== undefined ? { windowMs: opts.authWindowMs } : {}), ...(opts.now ? { now: opts.now } : {}),
+    this.gate = new UpgradeGate({
+      secret, topology: opts.topology, ...(opts.authWindowMs !== undefined ? { windowMs: opts.authWindowMs } : {}), ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.admit ? { admit: opts.admit } : {}),
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -142,7 +76,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     });
     this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
       const nonce = req.headers[AuthHeader.NONCE];
-      if (typeof nonce === 'string') headers.push(...serverProofHeaders(this.secret, nonce, this.identity));
+      if (typeof nonce === 'string') headers.push(...serverProofHeaders(secret, nonce, this.identity));
     });
     this.http = createServer((req, res) => {
       // plain HTTP requests (health probes, browsers): say what this port is, nothing else
@@ -208,10 +142,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
    * closing. Replies are small and rare, so they are not batched.
    */
   send(peerId: number, frame: Frame): boolean {
-    const c = this.conns.get(peerId);
-    if (c === undefined || c.closing || c.ws.readyState !== c.ws.OPEN) return false;
-    c.ws.send(encodeFrame(frame));
-    return true;
+    return this.conns.get(peerId)?.send(frame) ?? false;
   }
 
   /**
@@ -233,8 +164,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
 
   /** Closes one peer's connection with an explanation (CLOSE_REASON frame, then a ws close). */
   disconnect(peerId: number, code = CLOSE_BY_SERVER, reason = 'closed by server'): void {
-    const c = this.conns.get(peerId);
-    if (c !== undefined) this.closeConn(c, code, 'GALE_ERR_CLOSED_BY_PEER', reason);
+    this.conns.get(peerId)?.close(code, 'GALE_ERR_CLOSED_BY_PEER', reason);
   }
 
   /** Closes every connection and the listening socket. Idempotent. */
@@ -247,7 +177,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
         c.ws.once('close', () => resolve());
         if (c.ws.readyState === c.ws.CLOSED) resolve();
         c.ws.resume();
-        this.closeConn(c, 1001, 'GALE_ERR_TRANSPORT_CLOSED', 'server shutting down');
+        c.close(1001, 'GALE_ERR_TRANSPORT_CLOSED', 'server shutting down');
       }));
       if (wasRunning) {
         await new Promise<void>((resolve) => {
@@ -263,7 +193,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     return this.closing;
   }
 
-  private select(peerId: number | undefined): Conn[] {
+  private select(peerId: number | undefined): ServerConnection[] {
     if (peerId === undefined) return [...this.conns.values()];
     const c = this.conns.get(peerId);
     return c === undefined ? [] : [c];
@@ -277,25 +207,14 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
       this.refuse(socket, remoteAddress, 503, 'closing', 'server is shutting down');
       return;
     }
-    const verdict = this.verifier.verify(req.headers);
+    const verdict = this.gate.check(req.headers);
     if (!verdict.ok) {
       this.refuse(socket, remoteAddress, verdict.status, verdict.reason, verdict.detail, verdict.headers, verdict.identity);
       return;
     }
-    const id = verdict.identity;
-    const known = this.epochs.get(id.workerId);
-    if (known !== undefined && id.epoch < known) {
-      this.refuse(socket, remoteAddress, 409, 'stale-epoch', `epoch ${id.epoch} of worker "${id.workerId}" is older than ${known}`, undefined, id);
-      return;
-    }
-    const denied = this.opts.admit?.(id);
-    if (denied !== undefined) {
-      this.refuse(socket, remoteAddress, 403, 'refused', denied, undefined, id);
-      return;
-    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('error', noop);
-      this.onConnection(ws, id, remoteAddress, req.socket.remotePort ?? 0);
+      this.onConnection(ws, verdict.identity, remoteAddress, req.socket.remotePort ?? 0);
     });
   }
 
@@ -305,51 +224,34 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     status: number,
     reason: RefusalReason,
     detail: string,
-    headers: Record<string, string> = {},
+    headers?: Record<string, string>,
     identity?: Partial<PeerIdentity>,
   ): void {
     this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
     this.log.warn({ remoteAddress, status, reason, detail, ...identity }, 'peer refused');
-    const body = `${reason}: ${detail}\n`;
-    const lines = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      'Connection: close',
-      'Content-Type: text/plain; charset=utf-8',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      `${AuthHeader.REASON}: ${reason}`,
-      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    ];
-    if (socket.writable) {
-      socket.once('finish', () => socket.destroy());
-      socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-    } else {
-      socket.destroy();
-    }
+    writeRefusal(socket, status, reason, detail, headers);
     this.emit('peer.refused', { remoteAddress, status, reason, detail, ...(identity ? { identity } : {}) });
   }
 
   private onConnection(ws: WebSocket, id: PeerIdentity, remoteAddress: string, remotePort: number): void {
     const peer: PeerInfo = Object.freeze({ id: ++this.nextId, ...id, remoteAddress, remotePort });
-    const conn: Conn = { ws, peer, closing: false, killTimer: null };
     if (this.state !== RUNNING) {
       ws.terminate();
       return;
     }
-    this.rememberEpoch(id);
+    this.gate.accepted(id);
     // a newer launch of the same worker fences off the older one's connections
     for (const other of this.conns.values()) {
       if (other.peer.workerId === id.workerId && other.peer.epoch < id.epoch && !other.closing) {
         this.counters.superseded++;
-        this.closeConn(other, CLOSE_SUPERSEDED, 'GALE_ERR_STALE_EPOCH', `superseded by epoch ${id.epoch}`);
+        other.close(CLOSE_SUPERSEDED, 'GALE_ERR_STALE_EPOCH', `superseded by epoch ${id.epoch}`);
       }
     }
+    const conn = new ServerConnection(ws, peer, this.host);
     this.conns.set(peer.id, conn);
     this.counters.accepted++;
     if (this.pausedAll) ws.pause();
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
-    ws.on('error', (err: Error & { code?: string }) => this.onWsError(conn, err));
     ws.on('close', (code: number, reason: Buffer) => {
-      if (conn.killTimer !== null) clearTimeout(conn.killTimer);
       this.conns.delete(peer.id);
       this.log.debug({ peer: peer.id, workerId: peer.workerId, code }, 'peer disconnected');
       this.emit('peer.close', { peer, code, reason: reason.toString('utf8') });
@@ -357,94 +259,6 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     this.log.info({ peer: peer.id, workerId: id.workerId, epoch: id.epoch, remoteAddress }, 'peer connected');
     this.emit('peer.open', peer);
   }
-
-  private rememberEpoch(id: PeerIdentity): void {
-    this.epochs.delete(id.workerId); // re-insert: the map's order is least recently seen first
-    this.epochs.set(id.workerId, id.epoch);
-    if (this.epochs.size > MAX_EPOCHS_REMEMBERED) this.epochs.delete(this.epochs.keys().next().value!);
-  }
-
-  private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
-    if (conn.closing) return; // messages already parsed from the same chunk after an error
-    if (!isBinary) {
-      this.frameError(conn, 1003, 'GALE_ERR_FRAME_TYPE', 'text messages are not part of the protocol');
-      return;
-    }
-    const buf = data as Buffer; // binaryType 'nodebuffer' (default): fragments are already concatenated
-    let frame: Frame;
-    try {
-      frame = decodeFrame(buf, this.limits);
-    } catch (err) {
-      const fe = err instanceof FrameError ? err : new FrameError('GALE_ERR_FRAME_DECODE', String(err));
-      this.frameError(conn, fe.code === 'GALE_ERR_FRAME_TOO_LARGE' ? 1009 : 1007, fe.code, fe.message);
-      return;
-    }
-    this.counters.framesIn++;
-    this.counters.bytesIn += buf.length;
-    const type = frame[0];
-    if (type === FrameType.PING) {
-      conn.ws.send(encodeFrame([FrameType.PONG, frame[1]]));
-      return;
-    }
-    if (type === FrameType.TUPLES || type === FrameType.ACKER || type === FrameType.SPOUT_NOTIFY) this.counters.recordsIn += frame[1].length;
-    try {
-      this.opts.onFrame(conn.peer, frame);
-    } catch (err) {
-      this.counters.listenerErrors++;
-      this.log.error({ err, peer: conn.peer.id, type }, 'onFrame threw');
-    }
-  }
-
-  private onWsError(conn: Conn, err: Error & { code?: string }): void {
-    // ws reports receiver errors (oversize message → 1009, bad opcode/RSV bits → 1002, ...) here and
-    // starts the close itself; count it, log it, and make sure a silent peer cannot hold the socket.
-    const code = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'GALE_ERR_FRAME_TOO_LARGE' : (err.code ?? 'WS_ERROR');
-    if (!conn.closing) {
-      this.counters.frameErrors[code] = (this.counters.frameErrors[code] ?? 0) + 1;
-      const wsCloseCode = code === 'GALE_ERR_FRAME_TOO_LARGE' ? 1009 : 1002;
-      this.log.warn({ peer: conn.peer.id, workerId: conn.peer.workerId, remoteAddress: conn.peer.remoteAddress, code, err: err.message }, 'bad message from peer; closing its connection');
-      this.emit('frame.error', { peer: conn.peer, code, message: err.message, wsCloseCode });
-    }
-    conn.closing = true;
-    this.armKillTimer(conn);
-  }
-
-  private frameError(conn: Conn, wsCloseCode: number, code: string, message: string): void {
-    this.counters.frameErrors[code] = (this.counters.frameErrors[code] ?? 0) + 1;
-    this.log.warn({ peer: conn.peer.id, workerId: conn.peer.workerId, remoteAddress: conn.peer.remoteAddress, code, err: message }, 'bad frame from peer; closing its connection');
-    this.emit('frame.error', { peer: conn.peer, code, message, wsCloseCode });
-    this.closeConn(conn, wsCloseCode, code, message);
-  }
-
-  /** CLOSE_REASON frame (best effort), ws close, and a timer that destroys the socket if the peer stalls. */
-  private closeConn(conn: Conn, wsCloseCode: number, code: string, message: string): void {
-    if (conn.closing) return;
-    conn.closing = true;
-    const ws = conn.ws;
-    if (ws.readyState === ws.OPEN) {
-      try {
-        ws.send(encodeFrame([FrameType.CLOSE_REASON, code.slice(0, 64), message.slice(0, 1024)]));
-        ws.close(wsCloseCode, truncateUtf8(message, 120));
-      } catch {
-        ws.terminate();
-      }
-    }
-    this.armKillTimer(conn);
-  }
-
-  private armKillTimer(conn: Conn): void {
-    if (conn.killTimer !== null) return;
-    conn.killTimer = setTimeout(() => conn.ws.terminate(), this.closeTimeoutMs);
-    conn.killTimer.unref();
-  }
 }
 
 function noop(): void {}
-
-/** ws close reasons are limited to 123 bytes. */
-function truncateUtf8(s: string, maxBytes: number): string {
-  if (Buffer.byteLength(s) <= maxBytes) return s;
-  let out = s.slice(0, maxBytes);
-  while (Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
-  return out;
-}

@@ -1,0 +1,42 @@
+/** PeerClient's state, event table and stats. */
+import type { PeerIdentity } from './auth.js';
+import type { FrameError } from './errors.js';
+import type { Frame } from './frame-codec.js';
+
+export type PeerClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
+
+export interface PeerClientEvents {
+  /** Connected and authenticated both ways; `server` is the identity the peer proved. */
+  open: { url: string; server: PeerIdentity; attempt: number };
+  /** An open connection ended; frames still in its socket buffer are lost (tuple trees replay). */
+  disconnect: { url: string; code: number; reason: string; closeReason?: { code: string; message: string }; error?: Error };
+  /** A connection attempt failed (refused, unreachable, timeout); `retryInMs` < 0 when giving up. */
+  'connect.error': { url: string; attempt: number; error: Error; status?: number; reason?: string; retryInMs: number };
+  /** No pong (and no write progress) for `livenessTimeoutMs`: the connection is dropped and re-made. */
+  dead: { url: string; lastPongAgeMs: number };
+  /** Sends are accepted again after a refusal. */
+  drain: { bufferedBytes: number };
+  /** A frame the server sent other than PONG / CLOSE_REASON (for example CREDIT). */
+  frame: Frame;
+  /** Records that could not be sent at all (one record larger than `maxPayloadBytes`, or unencodable). */
+  dropped: { type: number; records: unknown[]; error: FrameError };
+  /** The client is closed; `pendingFrames` were discarded. */
+  closed: { pendingFrames: number; error?: Error };
+}
+
+export interface PeerClientStats {
+  state: PeerClientState;
+  framesOut: number;
+  bytesOut: number;
+  recordsOut: number;
+  /** send*() calls refused because the buffer was full. */
+  refusedSends: number;
+  pendingFrames: number;
+  bufferedBytes: number;
+  connects: number;
+  failedAttempts: number;
+  deadPeers: number;
+  droppedRecords: number;
+  rttMs: number;
+  lastPongAgeMs: number;
+}

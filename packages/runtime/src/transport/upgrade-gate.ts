@@ -1,0 +1,82 @@
+/**
+ * Who may become a WebSocket, decided on the HTTP upgrade before ws sees the socket: the signed
+ * handshake (auth.ts), epoch fencing (a worker's older launch is refused once a newer one connected),
+ * and the owner's own admission check. Pure apart from the verifier's clock; `writeRefusal` is the
+ * only part that touches the socket.
+ */
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AuthHeader, HandshakeVerifier, type PeerIdentity, type RefusalReason } from './auth.js';
+
+const MAX_EPOCHS_REMEMBERED = 10_000;
+
+export type GateVerdict =
+  | { ok: true; identity: PeerIdentity }
+  | { ok: false; status: number; reason: RefusalReason; detail: string; headers?: Record<string, string>; identity?: Partial<PeerIdentity> };
+
+export interface UpgradeGateOptions {
+  secret: Buffer;
+  topology: string;
+  /** Handshake timestamp window. */
+  windowMs?: number;
+  /** Wall clock (ms) for handshake timestamps. */
+  now?: () => number;
+  /** Extra admission check after authentication: a reason refuses with 403. */
+  admit?: (identity: PeerIdentity) => string | undefined;
+  /** How many workers' epochs to remember (least recently seen are forgotten first). */
+  maxEpochs?: number;
+}
+
+export class UpgradeGate {
+  private readonly verifier: HandshakeVerifier;
+  /** workerId → highest epoch accepted, least recently seen first. */
+  private readonly epochs = new Map<string, number>();
+  private readonly maxEpochs: number;
+
+  constructor(private readonly opts: UpgradeGateOptions) {
+    this.verifier = new HandshakeVerifier({
+      secret: opts.secret, topology: opts.topology, ...(opts.windowMs !== undefined ? { windowMs: opts.windowMs } : {}), ...(opts.now ? { now: opts.now } : {}),
+    });
+    this.maxEpochs = opts.maxEpochs ?? MAX_EPOCHS_REMEMBERED;
+  }
+
+  /** The verdict on one upgrade request's headers. */
+  check(headers: IncomingHttpHeaders): GateVerdict {
+    const verdict = this.verifier.verify(headers);
+    if (!verdict.ok) return verdict;
+    const id = verdict.identity;
+    const known = this.epochs.get(id.workerId);
+    if (known !== undefined && id.epoch < known) {
+      return { ok: false, status: 409, reason: 'stale-epoch', detail: `epoch ${id.epoch} of worker "${id.workerId}" is older than ${known}`, identity: id };
+    }
+    const denied = this.opts.admit?.(id);
+    if (denied !== undefined) return { ok: false, status: 403, reason: 'refused', detail: denied, identity: id };
+    return { ok: true, identity: id };
+  }
+
+  /** A connection of `id` was accepted: later launches must not be older. */
+  accepted(id: PeerIdentity): void {
+    this.epochs.delete(id.workerId); // re-insert: the map's order is least recently seen first
+    this.epochs.set(id.workerId, id.epoch);
+    if (this.epochs.size > this.maxEpochs) this.epochs.delete(this.epochs.keys().next().value!);
+  }
+}
+
+/** Answers an upgrade with a plain HTTP refusal carrying the machine-readable reason, then closes the socket. */
+export function writeRefusal(socket: Duplex, status: number, reason: RefusalReason, detail: string, headers: Record<string, string> = {}): void {
+  const body = `${reason}: ${detail}\n`;
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `${AuthHeader.REASON}: ${reason}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  if (socket.writable) {
+    socket.once('finish', () => socket.destroy());
+    socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  } else {
+    socket.destroy();
+  }
+}
