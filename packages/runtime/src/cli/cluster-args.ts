@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../config/cluster-config.js';
 import type { LogLevel } from '../log.js';
 import { CliUsageError, helpHint } from './usage-error.js';
 
@@ -10,9 +11,6 @@ import { CliUsageError, helpHint } from './usage-error.js';
 
 export const DEFAULT_ZK = '127.0.0.1:2181';
 export const DEFAULT_ZK_ROOT_FLAG = '/gale';
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
-export const DEFAULT_HEARTBEAT_MS = 1000;
 export const DEFAULT_DEPLOY_WAIT_S = 60;
 /** Most ports one supervisor may offer (a typo such as 6700-67000 should not make 60k slots). */
 const MAX_PORTS = 1024;
@@ -129,7 +127,7 @@ function common(y: Argv): Argv {
       type: 'string', requiresArg: true,
       describe: 'File with the cluster secret (ZooKeeper ACL, worker auth)', defaultDescription: '$GALE_CLUSTER_SECRET',
     })
-    .option('connect-timeout', { requiresArg: true, describe: 'Milliseconds to wait for ZooKeeper', defaultDescription: String(DEFAULT_CONNECT_TIMEOUT_MS) });
+    .option('connect-timeout', { requiresArg: true, describe: 'Milliseconds to wait for ZooKeeper', defaultDescription: String(CLUSTER_CONFIG_DEFAULTS.zkConnectTimeoutMs) });
 }
 
 /** Registers the cluster commands on the `gale` parser. */
@@ -149,8 +147,8 @@ export function addClusterCommands(parser: Argv): Argv {
         .option('slots', { requiresArg: true, describe: 'Worker slots (the first N ports)', defaultDescription: 'all ports' })
         .option('id', { type: 'string', requiresArg: true, describe: 'Supervisor id (unique)', defaultDescription: '<host>-<first port>' })
         .option('dir', { type: 'string', requiresArg: true, describe: 'Work dir (code cache)', defaultDescription: '~/.gale/supervisor-<id>' })
-        .option('session-timeout', { requiresArg: true, describe: 'ZooKeeper session timeout (ms): how soon a dead supervisor is noticed', defaultDescription: String(DEFAULT_SESSION_TIMEOUT_MS) })
-        .option('heartbeat', { requiresArg: true, describe: 'Worker heartbeat period (ms)', defaultDescription: String(DEFAULT_HEARTBEAT_MS) })
+        .option('session-timeout', { requiresArg: true, describe: 'ZooKeeper session timeout (ms): how soon a dead supervisor is noticed', defaultDescription: String(CLUSTER_CONFIG_DEFAULTS.zkSessionTimeoutMs) })
+        .option('heartbeat', { requiresArg: true, describe: 'Worker heartbeat period (ms)', defaultDescription: String(CLUSTER_CONFIG_DEFAULTS.heartbeatMs) })
         .option('worker-timeout', { requiresArg: true, describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultDescription: 'session timeout + 2000' })
         .example('gale supervisor --host h1 --ports 6700-6703', 'four worker slots')
         .example('gale supervisor --host h1 --ports 6710,6711', 'two worker slots'))
@@ -227,7 +225,7 @@ export function checkClusterArgs(command: ClusterCommand, a: Record<string, unkn
     zk: optString('--zk', a.zk, hint),
     zkRoot: optString('--zk-root', a['zk-root'], hint) ?? DEFAULT_ZK_ROOT_FLAG,
     secretFile: optString('--secret-file', a['secret-file'], hint),
-    connectTimeoutMs: int('--connect-timeout', last(a['connect-timeout']), 100, 600_000, hint) ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: int('--connect-timeout', last(a['connect-timeout']), 100, 600_000, hint) ?? CLUSTER_CONFIG_DEFAULTS.zkConnectTimeoutMs,
     logLevel,
   };
   if (flags.zk !== undefined) checkConnectString(flags.zk, '--zk');
@@ -283,7 +281,7 @@ function checkSupervisor(a: Record<string, unknown>, flags: ClusterFlags, hint: 
   if (id !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(id)) {
     throw new CliUsageError('GALE_ERR_USAGE', `--id "${id}" must be 1-200 characters from [A-Za-z0-9._-]`, hint);
   }
-  const sessionTimeoutMs = int('--session-timeout', last(a['session-timeout']), 1000, 600_000, hint) ?? DEFAULT_SESSION_TIMEOUT_MS;
+  const sessionTimeoutMs = int('--session-timeout', last(a['session-timeout']), 1000, 600_000, hint) ?? CLUSTER_CONFIG_DEFAULTS.zkSessionTimeoutMs;
   return {
     ...flags,
     command: 'supervisor',
@@ -292,8 +290,8 @@ function checkSupervisor(a: Record<string, unknown>, flags: ClusterFlags, hint: 
     id,
     dir: optString('--dir', a.dir, hint),
     sessionTimeoutMs,
-    heartbeatMs: int('--heartbeat', last(a.heartbeat), 50, 600_000, hint) ?? DEFAULT_HEARTBEAT_MS,
-    workerTimeoutMs: int('--worker-timeout', last(a['worker-timeout']), 100, 3_600_000, hint) ?? sessionTimeoutMs + 2000,
+    heartbeatMs: int('--heartbeat', last(a.heartbeat), 50, 600_000, hint) ?? CLUSTER_CONFIG_DEFAULTS.heartbeatMs,
+    workerTimeoutMs: int('--worker-timeout', last(a['worker-timeout']), 100, 3_600_000, hint) ?? defaultWorkerTimeoutMs(sessionTimeoutMs),
   };
 }
 
