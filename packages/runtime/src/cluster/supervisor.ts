@@ -115,9 +115,8 @@ export class Supervisor {
     this.assignments = new AssignmentStore(zk, this.paths);
     this.supervisors = new SupervisorStore(zk, this.paths);
     this.heartbeats = new WorkerHeartbeatStore(zk, this.paths);
-    for (const port of opts.ports) {
-      this.slots.set(port, { port, launchedAt: 0, seenAt: 0, drainTimeoutMs: TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs, stopping: false });
-    }
+    const drainTimeoutMs = TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
+    for (const port of opts.ports) this.slots.set(port, { port, launchedAt: 0, seenAt: 0, drainTimeoutMs, stopping: false });
   }
 
   static async start(opts: SupervisorOptions): Promise<Supervisor> {
@@ -191,7 +190,6 @@ export class Supervisor {
       id: this.opts.id, host: this.opts.host, ports: [...this.opts.ports], pid: process.pid, version: this.opts.version, startedAt: Date.now(),
     };
     try {
-      // A previous incarnation's session may not have expired yet: wait for its ephemeral to go.
       await this.supervisors.register(info, 3 * this.opts.sessionTimeoutMs);
     } catch (err) {
       if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
@@ -312,11 +310,8 @@ export class Supervisor {
 
   /** The topology's own drain timeout; the default when its record cannot be read. */
   private async drainTimeoutOf(topology: string): Promise<number> {
-    try {
-      return (await this.topologies.get(topology))?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
-    } catch {
-      return TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
-    }
+    const r = await this.topologies.get(topology).catch(() => undefined);
+    return r?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
   }
 
   private async ensureCode(sha: string): Promise<string> {

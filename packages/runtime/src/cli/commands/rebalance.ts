@@ -1,4 +1,4 @@
-import { AdminRequestError, AdminSession, rebalanceTopology } from '../../cluster/admin/index.js';
+import { AdminRequestError, AdminSession, rebalanceTopology, type RebalanceResult } from '../../cluster/admin/index.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import type { RebalanceArgs } from '../cluster-args.js';
 import { resolveTarget } from '../cluster-client.js';
@@ -15,7 +15,7 @@ export async function runRebalance(args: RebalanceArgs, ctx: CliContext): Promis
   const cfg = CLUSTER_CONFIG_DEFAULTS;
   const session = await AdminSession.connect(resolveTarget(args, ctx, 'rebalance'), ctx.log.child({ cmd: 'rebalance' }));
   try {
-    let result;
+    let result: RebalanceResult;
     try {
       result = await rebalanceTopology(session, args.name, { workers: args.workers, parallelism: args.parallelism }, cfg);
     } catch (err) {

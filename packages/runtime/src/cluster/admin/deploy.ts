@@ -1,9 +1,9 @@
 import type { Topology } from '../../api/builder.js';
 import type { TopologyConfig } from '../../config/topology-config.js';
-import { CodeStore, ZkError, type CodeMeta } from '../../coord/index.js';
+import { CodeStore, NAME_RULE, ZkError, isValidName, type CodeMeta } from '../../coord/index.js';
 import { ACKER_COMPONENT } from '../../engine/engine.js';
 import type { TopologyRecord } from '../model.js';
-import { ClusterCommandError } from './errors.js';
+import { AdminRequestError, ClusterCommandError } from './errors.js';
 import type { AdminSession } from './session.js';
 
 /** What to deploy: a topology already built and validated locally, and its bundled code. */
@@ -63,6 +63,7 @@ export function executorCount(record: Pick<TopologyRecord, 'parallelism'>): numb
  * GALE_ERR_DUPLICATE_TOPOLOGY when the name is taken (also when another deploy wins a race).
  */
 export async function deployTopology(session: AdminSession, req: DeployRequest): Promise<{ record: TopologyRecord; meta: CodeMeta }> {
+  if (!isValidName(req.name)) throw new AdminRequestError('GALE_ERR_USAGE', `topology name "${req.name}" is not a valid topology name: use ${NAME_RULE}`);
   const existing = await session.record(req.name);
   if (existing !== undefined) throw duplicate(req.name, existing.record);
   const meta = await new CodeStore(session.zk, session.paths).upload(req.code);
