@@ -11,7 +11,6 @@ import { CliUsageError, helpHint } from './usage-error.js';
 
 export const DEFAULT_ZK = '127.0.0.1:2181';
 export const DEFAULT_ZK_ROOT_FLAG = '/gale';
-export const DEFAULT_DEPLOY_WAIT_S = 60;
 /** Most ports one supervisor may offer (a typo such as 6700-67000 should not make 60k slots). */
 const MAX_PORTS = 1024;
 
@@ -167,7 +166,7 @@ export function addClusterCommands(parser: Argv): Argv {
         .option('name', { type: 'string', requiresArg: true, describe: 'Topology name in the cluster', defaultDescription: 'its built name' })
         .option('workers', { requiresArg: true, describe: 'Worker processes', defaultDescription: 'config key "workers"' })
         .option('set', { type: 'string', requiresArg: true, describe: 'key=value (repeatable): a config key or a topology parameter' })
-        .option('wait', { requiresArg: true, describe: 'Seconds to wait for every worker to run; 0 = do not wait', defaultDescription: String(DEFAULT_DEPLOY_WAIT_S) })
+        .option('wait', { requiresArg: true, describe: 'Seconds to wait for every worker to run; 0 = do not wait', defaultDescription: String(CLUSTER_CONFIG_DEFAULTS.deployWaitMs / 1000) })
         .option('json', { type: 'boolean', describe: 'Print the assignment as JSON on stdout' })
         .example('gale deploy wc.ts --workers 2 --set input=/data/in.txt --set output=/tmp/out.tsv', ''))
     .command('list', 'List the topologies in the cluster', (y) =>
@@ -242,7 +241,7 @@ export function checkClusterArgs(command: ClusterCommand, a: Record<string, unkn
         ...flags, command, file, name, json,
         workers: int('--workers', last(a.workers), 1, 10_000, hint),
         set: a.set === undefined ? [] : [a.set].flat().map(String),
-        waitS: seconds('--wait', last(a.wait), hint) ?? DEFAULT_DEPLOY_WAIT_S,
+        waitS: seconds('--wait', last(a.wait), hint) ?? CLUSTER_CONFIG_DEFAULTS.deployWaitMs / 1000,
       };
     }
     case 'list': return { ...flags, command, json };

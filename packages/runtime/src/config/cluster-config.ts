@@ -36,6 +36,8 @@ export interface ClusterConfig {
    * much later (closing sockets and ZooKeeper after the drain). See {@link killAfterMs}.
    */
   readonly drainGraceMs: number;
+  /** `gale deploy` without `--wait`: how long to wait for every worker to run (whole seconds). */
+  readonly deployWaitMs: number;
   /** `gale kill` without `--wait`: at most this long between deactivating and killing. */
   readonly killMaxDefaultWaitMs: number;
   /** `gale kill`: how long the leader gets to stop the workers and remove a killed topology. */
@@ -68,6 +70,7 @@ export const CLUSTER_CONFIG_KEYS: { readonly [K in keyof ClusterConfig]: KeySpec
   restartBackoffInitialMs: { min: 1, max: HOUR_MS, doc: 'first delay before relaunching a crashed worker' },
   restartBackoffMaxMs: { min: 1, max: HOUR_MS, doc: 'longest delay between worker relaunches' },
   drainGraceMs: { min: 0, max: MAX_TIMER_MS, doc: "SIGKILL a stopping worker this long after its topology's drainTimeoutMs" },
+  deployWaitMs: { min: 0, max: 86_400_000, doc: 'gale deploy: default wait for every worker to run (whole seconds)' },
   killMaxDefaultWaitMs: { min: 0, max: 86_400_000, doc: 'gale kill: longest default wait between deactivate and kill' },
   killRemovalTimeoutMs: { min: 1000, max: 86_400_000, doc: 'gale kill: how long the leader gets to remove a killed topology' },
   adminPollMs: { min: 10, max: 60_000, doc: 'admin commands poll ZooKeeper this often while waiting' },
@@ -85,6 +88,7 @@ export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
   restartBackoffInitialMs: 500,
   restartBackoffMaxMs: 30_000,
   drainGraceMs: 5000,
+  deployWaitMs: 60_000,
   killMaxDefaultWaitMs: 30_000,
   killRemovalTimeoutMs: 60_000,
   adminPollMs: 250,
