@@ -1,8 +1,6 @@
-import type { Assignment, WorkerHeartbeat } from '../cluster/model.js';
-import { parseExecutorKey } from '../cluster/model.js';
-import type { ComponentStats, LatencySummary } from '../engine/metrics.js';
+import { parseExecutorKey, type Assignment } from '../cluster/model.js';
 
-/** Tables and merged statistics for `gale deploy|list|status`. */
+/** Text tables and times for `gale deploy|list|status` (the stats they show are merged in cluster/admin). */
 
 /** Left-aligned columns separated by two spaces; the first row is the header. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -25,12 +23,6 @@ export function fmtTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `host:port` of each worker of the assignment that runs an executor of `component`. */
-export function placementOf(a: Assignment | undefined, component: string): string[] {
-  if (a === undefined) return [];
-  return a.workers.filter((w) => w.executors.some((e) => parseExecutorKey(e).component === component)).map((w) => `${w.host}:${w.port}`);
-}
-
 /** Workers of `a` in the order of the assignment, with their executors. */
 export function assignmentRows(a: Assignment): string[][] {
   return [['worker', 'supervisor', 'executors'], ...a.workers.map((w) => [`${w.host}:${w.port}`, w.supervisor, [...w.executors].sort(byExecutor).join(' ')])];
@@ -40,53 +32,4 @@ function byExecutor(a: string, b: string): number {
   const x = parseExecutorKey(a);
   const y = parseExecutorKey(b);
   return x.component < y.component ? -1 : x.component > y.component ? 1 : x.index - y.index;
-}
-
-/** Stats of one component summed over the workers that run it. */
-export type MergedStats = Omit<ComponentStats, 'executors' | 'tasks'> & { readonly workers: number };
-
-/**
- * Sums the per-worker {@link ComponentStats} of each component. Percentiles cannot be merged
- * exactly from summaries: p50 and mean are weighted by each worker's count (executed for
- * execute latency, acked for complete latency), p99 is the largest of the workers' p99.
- */
-export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, MergedStats> {
-  const parts = new Map<string, ComponentStats[]>();
-  for (const b of beats) for (const s of b.stats) parts.set(s.component, [...(parts.get(s.component) ?? []), s]);
-  const out = new Map<string, MergedStats>();
-  for (const [component, list] of parts) {
-    const sum = (k: 'emitted' | 'transferred' | 'executed' | 'acked' | 'failed' | 'timedOut' | 'deadLettered' | 'errors' | 'queueDepth' | 'pending' | 'queueCapacity'): number =>
-      list.reduce((n, s) => n + (s[k] ?? 0), 0);
-    out.set(component, {
-      component,
-      kind: list[0]!.kind,
-      workers: list.length,
-      emitted: sum('emitted'),
-      transferred: sum('transferred'),
-      executed: sum('executed'),
-      acked: sum('acked'),
-      failed: sum('failed'),
-      timedOut: sum('timedOut'),
-      deadLettered: sum('deadLettered'),
-      errors: sum('errors'),
-      queueDepth: sum('queueDepth'),
-      queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),
-      queueCapacity: sum('queueCapacity'),
-      pending: sum('pending'),
-      executeLatencyMs: mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
-      completeLatencyMs: mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
-    });
-  }
-  return out;
-}
-
-function mergeLatency(parts: readonly (readonly [LatencySummary | undefined, number])[]): LatencySummary {
-  const present = parts.filter((p): p is [LatencySummary, number] => p[0] !== undefined);
-  const total = present.reduce((n, [, w]) => n + w, 0);
-  const weighted = (k: 'p50' | 'mean'): number => (total === 0 ? 0 : present.reduce((n, [l, w]) => n + l[k] * w, 0) / total);
-  return { p50: round(weighted('p50')), p99: round(Math.max(0, ...present.map(([l]) => l.p99))), mean: round(weighted('mean')) };
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }

@@ -1,22 +1,12 @@
-import type { LeaderElection, ZkClient, ZkOp, ZkPaths } from '../coord/index.js';
-import { ErrorsStore } from '../coord/index.js';
+import { CLUSTER_CONFIG_DEFAULTS, type ClusterConfig } from '../config/cluster-config.js';
+import type { LeaderElection, ReadAll, ZkClient, ZkError, ZkOp, ZkPaths } from '../coord/index.js';
+import {
+  AssignmentStore, ErrorsStore, SupervisorStore, TopologyStore, WorkerHeartbeatStore, isValidName,
+} from '../coord/index.js';
 import type { GaleError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Assignment, SupervisorInfo, TopologyRecord } from './model.js';
+import type { Assignment } from './model.js';
 import { scheduleTopology } from './scheduler.js';
-
-/** Safety net: reconcile this often even without watch events. */
-const PERIODIC_MS = 3000;
-/** Coalesce bursts of watch events. */
-const DEBOUNCE_MS = 50;
-
-function parse<T>(data: Buffer): T | undefined {
-  try {
-    return JSON.parse(data.toString('utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The scheduler role, run by whichever supervisor holds the election. It keeps every
@@ -32,20 +22,32 @@ export class Leader {
   private active = false;
   /** Re-arm watches on the next reconcile (after a watch fired, or at start). Periodic runs read without watching, so watchers never pile up. */
   private rearm = true;
+  private readonly topologies: TopologyStore;
+  private readonly assignments: AssignmentStore;
+  private readonly supervisors: SupervisorStore;
+  private readonly heartbeats: WorkerHeartbeatStore;
+  /** Znodes already reported as bad, so a corrupt record is logged once, not every period. */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly zk: ZkClient,
     private readonly paths: ZkPaths,
     private readonly election: LeaderElection,
     private readonly log: Logger,
-  ) {}
+    private readonly cfg: ClusterConfig = CLUSTER_CONFIG_DEFAULTS,
+  ) {
+    this.topologies = new TopologyStore(zk, paths);
+    this.assignments = new AssignmentStore(zk, paths);
+    this.supervisors = new SupervisorStore(zk, paths);
+    this.heartbeats = new WorkerHeartbeatStore(zk, paths);
+  }
 
   start(): void {
     if (this.active) return;
     this.active = true;
     this.log.info({}, 'leader: scheduling');
     this.rearm = true;
-    this.periodic = setInterval(() => this.schedule(), PERIODIC_MS);
+    this.periodic = setInterval(() => this.schedule(), this.cfg.leaderPeriodMs);
     this.schedule();
   }
 
@@ -65,7 +67,7 @@ export class Leader {
   private schedule(): void {
     if (!this.active) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.reconcile(), DEBOUNCE_MS);
+    this.timer = setTimeout(() => void this.reconcile(), this.cfg.leaderDebounceMs);
   }
 
   private async reconcile(): Promise<void> {
@@ -88,43 +90,54 @@ export class Leader {
     }
   }
 
-  private async readAll<T>(dir: string, path: (name: string) => string, watch: boolean): Promise<Map<string, { value: T; version: number }>> {
-    const out = new Map<string, { value: T; version: number }>();
-    const watcher = watch ? this.poke : undefined;
-    for (const name of await this.zk.getChildren(dir, watcher)) {
-      try {
-        const { data, version } = await this.zk.getData(path(name), watcher);
-        const value = parse<T>(data);
-        if (value !== undefined) out.set(name, { value, version });
-      } catch (err) {
-        if ((err as GaleError).code !== 'GALE_ERR_ZK_NO_NODE') throw err;
+  /** Logs each bad znode once (until it is fixed or removed); returns the names of the bad children. */
+  private reportBad<T>(read: ReadAll<T>, what: string): Set<string> {
+    const names = new Set<string>();
+    for (const err of read.bad) {
+      const name = (err.path ?? '').slice((err.path ?? '').lastIndexOf('/') + 1);
+      names.add(name);
+      if (!this.reported.has(err.path ?? '')) {
+        this.reported.add(err.path ?? '');
+        this.log.error({ path: err.path, code: err.code, err: err.message }, `leader: unreadable ${what} skipped`);
       }
     }
-    return out;
+    return names;
   }
 
   private async reconcileOnce(): Promise<void> {
     if (!this.active || !this.election.isLeader) return;
-    const p = this.paths;
     const watch = this.rearm;
     this.rearm = false;
-    const supervisors = [...(await this.readAll<SupervisorInfo>(p.supervisorsDir(), (n) => p.supervisor(n), watch)).values()].map((v) => v.value);
-    const records = await this.readAll<TopologyRecord>(p.topologiesDir(), (n) => p.topology(n), watch);
-    const assignments = await this.readAll<Assignment>(p.assignmentsDir(), (n) => p.assignment(n), false);
+    const watcher = watch ? this.poke : undefined;
+    const supervisorsRead = await this.supervisors.list(watcher);
+    this.reportBad(supervisorsRead, 'supervisor registration');
+    const supervisors = [...supervisorsRead.entries.values()].map((v) => v.value);
+    const recordsRead = await this.topologies.list(watcher);
+    // A corrupt record is neither scheduled nor taken for deleted: its workers keep running as assigned.
+    const corrupt = this.reportBad(recordsRead, 'topology record');
+    const records = recordsRead.entries;
+    const assignmentsRead = await this.assignments.list();
+    // A corrupt assignment is replaced (or removed) like a missing one: only the leader writes them.
+    const badAssignments = this.reportBad(assignmentsRead, 'assignment');
+    const assignments = assignmentsRead.entries;
+    if (this.reported.size > 0) this.forgetFixed([...recordsRead.bad, ...supervisorsRead.bad, ...assignmentsRead.bad]);
     const ops: ZkOp[] = [];
     const cleanups: string[] = [];
+    for (const name of badAssignments) {
+      if (!corrupt.has(name) && isValidName(name)) ops.push(this.assignments.removeOp(name, -1));
+    }
     // Assignments of topologies that no longer exist or were killed go first.
     for (const [name, a] of assignments) {
       const r = records.get(name)?.value;
-      if (r === undefined || r.status === 'killed') {
-        ops.push({ op: 'remove', path: p.assignment(name), version: a.version });
+      if ((r === undefined && !corrupt.has(name)) || r?.status === 'killed') {
+        ops.push(this.assignments.removeOp(name, a.version));
         assignments.delete(name);
       }
     }
     for (const [name, { value: r }] of records) {
       if (r.status === 'killed') {
         // Once no worker heartbeats remain, the topology is gone.
-        const workers = await this.zk.getChildren(p.workersDir(name), watch ? this.poke : undefined).catch(() => [] as string[]);
+        const workers = await this.heartbeats.slots(name, watcher).catch(() => [] as string[]);
         if (workers.length === 0) cleanups.push(name);
       }
     }
@@ -133,7 +146,8 @@ export class Leader {
     for (const name of names) {
       const record = records.get(name)!.value;
       const current = assignments.get(name);
-      const others = names.filter((n) => n !== name).map((n) => settled.get(n) ?? assignments.get(n)?.value).filter((a): a is Assignment => a !== undefined);
+      // Slots of corrupt topologies' assignments stay taken.
+      const others = [...names.filter((n) => n !== name), ...corrupt].map((n) => settled.get(n) ?? assignments.get(n)?.value).filter((a): a is Assignment => a !== undefined);
       const next = scheduleTopology(record, current?.value, supervisors, others);
       if (next === undefined) {
         this.log.warn({ topology: name }, 'leader: no free worker slot for topology');
@@ -141,18 +155,21 @@ export class Leader {
       }
       settled.set(name, next);
       if (next === current?.value) continue;
-      const data = Buffer.from(JSON.stringify(next));
-      ops.push(current === undefined
-        ? { op: 'create', path: p.assignment(name), data }
-        : { op: 'setData', path: p.assignment(name), data, version: current.version });
+      ops.push(current === undefined ? this.assignments.createOp(next) : this.assignments.setOp(next, current.version));
       this.log.info({ topology: name, version: next.version, workers: next.workers.map((w) => `${w.supervisor}:${w.port}`) }, 'leader: assigned');
     }
     if (ops.length > 0) await this.election.fencedTransaction(ops);
     for (const name of cleanups) {
-      await this.zk.removeRecursive(p.workersDir(name)).catch(() => {});
-      await new ErrorsStore(this.zk, p).removeTopology(name).catch(() => {});
-      await this.zk.remove(p.topology(name)).catch(() => {});
+      await this.heartbeats.removeTopology(name).catch(() => {});
+      await new ErrorsStore(this.zk, this.paths).removeTopology(name).catch(() => {});
+      await this.topologies.remove(name).catch(() => {});
       this.log.info({ topology: name }, 'leader: killed topology removed');
     }
+  }
+
+  /** Bad znodes that are no longer bad (fixed or removed) may be reported again if they break again. */
+  private forgetFixed(stillBad: readonly ZkError[]): void {
+    const now = new Set(stillBad.map((e) => e.path ?? ''));
+    for (const p of this.reported) if (!now.has(p)) this.reported.delete(p);
   }
 }

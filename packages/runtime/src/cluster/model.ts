@@ -1,79 +1,13 @@
-import type { TopologyConfig } from '../config/topology-config.js';
-import type { ComponentStats, ReportedError } from '../engine/metrics.js';
+import type { ReportedError } from '../engine/metrics.js';
 
 /**
- * The data gale keeps in ZooKeeper (JSON in znodes; layout in docs/zookeeper.md). These types
- * are the contract between `gale deploy`, the leader (scheduler), supervisors and workers.
+ * The data gale keeps in ZooKeeper. The record types and their validators live in coord/ (the
+ * stores parse and check every znode at the boundary); they are re-exported here for the cluster
+ * daemons and admin code.
  */
-
-export type TopologyStatus = 'active' | 'inactive' | 'killed';
-
-/** `topologies/<name>`: what was deployed and its desired state. */
-export interface TopologyRecord {
-  readonly name: string;
-  /** `code/<sha256>` holds the bundle (gzipped, chunked). */
-  readonly codeSha256: string;
-  /** The file deployed, for messages. */
-  readonly source: string;
-  /** `--set` parameters the topology function reads. */
-  readonly params: Readonly<Record<string, string>>;
-  /** Resolved config (topology config with `--set` overrides). */
-  readonly config: TopologyConfig;
-  readonly status: TopologyStatus;
-  /** Executors per component, `__acker` included; `rebalance` changes it. */
-  readonly parallelism: Readonly<Record<string, number>>;
-  /** Tasks per component (fixed at deploy). */
-  readonly numTasks: Readonly<Record<string, number>>;
-  /** Worker processes wanted; `rebalance --workers` changes it. */
-  readonly workers: number;
-  /** Epoch ms. */
-  readonly deployedAt: number;
-}
-
-/** One worker slot of an assignment. */
-export interface WorkerAssignment {
-  readonly supervisor: string;
-  readonly host: string;
-  readonly port: number;
-  /** Executors as `component#index` (index among the component's executors). */
-  readonly executors: readonly string[];
-}
-
-/** `assignments/<name>`: where every executor runs. Written only by the leader, fenced. */
-export interface Assignment {
-  readonly topology: string;
-  /** Increases on every change; a worker launched for an older version is stale. */
-  readonly version: number;
-  readonly codeSha256: string;
-  readonly parallelism: Readonly<Record<string, number>>;
-  readonly workers: readonly WorkerAssignment[];
-}
-
-/** `supervisors/<id>` (ephemeral). */
-export interface SupervisorInfo {
-  readonly id: string;
-  readonly host: string;
-  /** Worker ports this supervisor offers (its slots). */
-  readonly ports: readonly number[];
-  readonly pid: number;
-  readonly version: string;
-  readonly startedAt: number;
-}
-
-/** `workers/<topology>/<supervisor>-<port>` (ephemeral): a worker's heartbeat and stats. */
-export interface WorkerHeartbeat {
-  readonly topology: string;
-  readonly supervisor: string;
-  readonly host: string;
-  readonly port: number;
-  readonly pid: number;
-  readonly assignmentVersion: number;
-  readonly state: 'starting' | 'running';
-  /** Epoch ms of this beat (for display; liveness uses the znode's presence and change). */
-  readonly time: number;
-  readonly executors: readonly string[];
-  readonly stats: readonly ComponentStats[];
-}
+export type {
+  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerHeartbeat,
+} from '../coord/records.js';
 
 /** `errors/<topology>/<component>`: the last errors (10 at most), oldest first. */
 export type ErrorRecord = ReportedError & { readonly host?: string; readonly port?: number };

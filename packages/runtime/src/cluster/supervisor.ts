@@ -4,10 +4,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { CLUSTER_CONFIG_DEFAULTS, killAfterMs, type ClusterConfig } from '../config/cluster-config.js';
+import { TOPOLOGY_CONFIG_DEFAULTS } from '../config/topology-config.js';
 import {
-  CodeStore, ErrorsStore, LeaderElection, ZkClient, ensureLayout, zkPaths, type ZkPaths,
+  AssignmentStore, CodeStore, ErrorsStore, LeaderElection, SupervisorStore, TopologyStore, WorkerHeartbeatStore, ZkClient,
+  ensureLayout, zkPaths, type ZkPaths,
 } from '../coord/index.js';
 import { GaleError } from '../errors.js';
+import { backoffDelays } from '../retry.js';
 import type { Logger } from '../log.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
@@ -39,6 +43,8 @@ export interface SupervisorOptions {
   galeScopeDir: string;
   version: string;
   log: Logger;
+  /** Periods, backoff and grace times; default {@link CLUSTER_CONFIG_DEFAULTS}. */
+  cluster?: ClusterConfig;
 }
 
 export class SupervisorError extends GaleError {}
@@ -52,15 +58,14 @@ interface SlotState {
   launchedAt: number;
   /** Last time the worker's heartbeat znode was seen (monotonic ms). */
   seenAt: number;
-  restarts: number;
+  /** Relaunch delays since the last clean start (retry.ts backoff); undefined starts over. */
+  backoff?: Generator<number, never, undefined>;
+  /** The topology's drainTimeoutMs (read at launch): how long a stop may take before SIGKILL. */
+  drainTimeoutMs: number;
   retryTimer?: NodeJS.Timeout;
   /** Set while we stop the child on purpose (no restart). */
   stopping: boolean;
 }
-
-/** SIGKILL a stopping worker after this: the default drainTimeoutMs (30 s) plus a margin. */
-const KILL_AFTER_MS = 35_000;
-const MAX_BACKOFF_MS = 30_000;
 
 function identityOf(a: Assignment, w: WorkerAssignment): string {
   return JSON.stringify([a.topology, a.codeSha256, [...w.executors].sort(), a.parallelism]);
@@ -97,10 +102,21 @@ export class Supervisor {
   private readonly offs: (() => void)[] = [];
   /** Re-arm the assignment watches on the next reconcile (see Leader.rearm). */
   private rearm = true;
+  private readonly cfg: ClusterConfig;
+  private readonly topologies: TopologyStore;
+  private readonly assignments: AssignmentStore;
+  private readonly supervisors: SupervisorStore;
+  private readonly heartbeats: WorkerHeartbeatStore;
 
   private constructor(private readonly opts: SupervisorOptions, private readonly zk: ZkClient) {
     this.paths = zkPaths(opts.zkRoot);
-    for (const port of opts.ports) this.slots.set(port, { port, launchedAt: 0, seenAt: 0, restarts: 0, stopping: false });
+    this.cfg = opts.cluster ?? CLUSTER_CONFIG_DEFAULTS;
+    this.topologies = new TopologyStore(zk, this.paths);
+    this.assignments = new AssignmentStore(zk, this.paths);
+    this.supervisors = new SupervisorStore(zk, this.paths);
+    this.heartbeats = new WorkerHeartbeatStore(zk, this.paths);
+    const drainTimeoutMs = TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
+    for (const port of opts.ports) this.slots.set(port, { port, launchedAt: 0, seenAt: 0, drainTimeoutMs, stopping: false });
   }
 
   static async start(opts: SupervisorOptions): Promise<Supervisor> {
@@ -139,7 +155,7 @@ export class Supervisor {
     this.secret = this.opts.secret ?? (await this.sharedSecret());
     await this.register();
     this.election = await LeaderElection.join({ client: this.zk, dir: this.paths.leaderDir(), candidateId: this.opts.id, log: this.opts.log });
-    this.leader = new Leader(this.zk, this.paths, this.election, this.opts.log);
+    this.leader = new Leader(this.zk, this.paths, this.election, this.opts.log, this.cfg);
     this.offs.push(this.election.on('elected', () => this.leader.start()));
     this.offs.push(this.election.on('lost', () => this.leader.stop()));
     if (this.election.isLeader) this.leader.start();
@@ -153,7 +169,7 @@ export class Supervisor {
     this.watchTimer = setInterval(() => {
       void this.reconcile();
       void this.checkHeartbeats();
-    }, 1000);
+    }, this.cfg.supervisorPeriodMs);
     this.poke();
     this.opts.log.info({ id: this.opts.id, host: this.opts.host, ports: this.opts.ports, leader: this.election.isLeader }, 'supervisor started');
   }
@@ -173,22 +189,11 @@ export class Supervisor {
     const info: SupervisorInfo = {
       id: this.opts.id, host: this.opts.host, ports: [...this.opts.ports], pid: process.pid, version: this.opts.version, startedAt: Date.now(),
     };
-    const p = this.paths.supervisor(this.opts.id);
-    const deadline = Date.now() + 3 * this.opts.sessionTimeoutMs;
-    for (;;) {
-      try {
-        await this.zk.create(p, Buffer.from(JSON.stringify(info)), 'ephemeral');
-        return;
-      } catch (err) {
-        if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
-        const stat = await this.zk.exists(p);
-        if (stat !== null && stat.ephemeralOwner === this.zk.sessionId) return; // ours already
-        if (Date.now() > deadline) {
-          throw new SupervisorError('GALE_ERR_DUPLICATE_SUPERVISOR', `another supervisor with id "${this.opts.id}" is registered (ZooKeeper ${p}); give this one another --id`);
-        }
-        // A previous incarnation's session has not expired yet: wait for its ephemeral to go.
-        await new Promise((r) => setTimeout(r, 250));
-      }
+    try {
+      await this.supervisors.register(info, 3 * this.opts.sessionTimeoutMs);
+    } catch (err) {
+      if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
+      throw new SupervisorError('GALE_ERR_DUPLICATE_SUPERVISOR', `another supervisor with id "${this.opts.id}" is registered (ZooKeeper ${this.paths.supervisor(this.opts.id)}); give this one another --id`);
     }
   }
 
@@ -222,7 +227,7 @@ export class Supervisor {
         slot.retryTimer = undefined;
         slot.identity = want === undefined ? undefined : identityOf(want.a, want.w);
         slot.topology = want?.a.topology;
-        slot.restarts = 0;
+        slot.backoff = undefined;
         if (want !== undefined) void this.launch(slot, want.a);
       }
     } catch (err) {
@@ -239,19 +244,13 @@ export class Supervisor {
 
   private async desiredSlots(): Promise<Map<number, { a: Assignment; w: WorkerAssignment }>> {
     const out = new Map<number, { a: Assignment; w: WorkerAssignment }>();
-    const dir = this.paths.assignmentsDir();
     const watcher = this.rearm ? this.poke : undefined;
     this.rearm = false;
-    for (const name of await this.zk.getChildren(dir, watcher)) {
-      let a: Assignment;
-      try {
-        a = JSON.parse((await this.zk.getData(this.paths.assignment(name), watcher)).data.toString('utf8')) as Assignment;
-      } catch (err) {
-        // Only a vanished assignment means "not wanted"; a ZooKeeper hiccup must not stop
-        // healthy workers: abort this reconcile instead (the caller retries).
-        if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE' || err instanceof SyntaxError) continue;
-        throw err;
-      }
+    // A vanished or unreadable assignment means "not wanted"; a ZooKeeper hiccup must not stop
+    // healthy workers: it aborts this reconcile instead (the caller retries).
+    const { entries, bad } = await this.assignments.list(watcher);
+    for (const err of bad) this.opts.log.warn({ path: err.path, err: err.message }, 'supervisor: unreadable assignment skipped');
+    for (const { value: a } of entries.values()) {
       for (const w of a.workers) if (w.supervisor === this.opts.id && this.slots.has(w.port)) out.set(w.port, { a, w });
     }
     return out;
@@ -268,6 +267,7 @@ export class Supervisor {
       this.scheduleRetry(slot, a);
       return;
     }
+    slot.drainTimeoutMs = await this.drainTimeoutOf(a.topology);
     if (slot.identity !== identity || this.closing !== undefined || slot.child !== undefined) return;
     const launch: WorkerLaunch = {
       zk: this.opts.zk, zkRoot: this.opts.zkRoot, zkSessionTimeoutMs: this.opts.sessionTimeoutMs, topology: a.topology,
@@ -291,20 +291,27 @@ export class Supervisor {
       // reconcile decides; relaunching it is only a fallback, after the usual backoff.
       if (code === 0) this.opts.log.info({ topology: a.topology, port: slot.port }, 'worker stopped');
       else this.opts.log.warn({ topology: a.topology, port: slot.port, code, signal }, 'worker exited; restarting');
-      if (performance.now() - slot.launchedAt > MAX_BACKOFF_MS) slot.restarts = 0;
+      // A worker that ran for longer than the longest backoff starts the backoff over.
+      if (performance.now() - slot.launchedAt > this.cfg.restartBackoffMaxMs) slot.backoff = undefined;
       this.scheduleRetry(slot, a);
     });
   }
 
   private scheduleRetry(slot: SlotState, a: Assignment): void {
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** slot.restarts) * (0.8 + Math.random() * 0.4);
-    slot.restarts++;
+    slot.backoff ??= backoffDelays({ initialMs: this.cfg.restartBackoffInitialMs, maxMs: this.cfg.restartBackoffMaxMs });
+    const delay = slot.backoff.next().value;
     const identity = slot.identity;
     clearTimeout(slot.retryTimer);
     slot.retryTimer = setTimeout(() => {
       slot.retryTimer = undefined;
       if (slot.identity === identity && this.closing === undefined) void this.launch(slot, a);
     }, delay);
+  }
+
+  /** The topology's own drain timeout; the default when its record cannot be read. */
+  private async drainTimeoutOf(topology: string): Promise<number> {
+    const r = await this.topologies.get(topology).catch(() => undefined);
+    return r?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
   }
 
   private async ensureCode(sha: string): Promise<string> {
@@ -341,10 +348,9 @@ export class Supervisor {
       let present = false;
       try {
         // The heartbeat must be this child's: a killed predecessor's node lingers until its session expires.
-        const { data } = await this.zk.getData(this.paths.worker(slot.topology, this.opts.id, slot.port));
-        present = (JSON.parse(data.toString('utf8')) as { pid?: number }).pid === child.pid;
+        present = (await this.heartbeats.get(slot.topology, this.opts.id, slot.port))?.value.pid === child.pid;
       } catch (err) {
-        if ((err as GaleError).code !== 'GALE_ERR_ZK_NO_NODE' && !(err instanceof SyntaxError)) continue; // ZooKeeper unreachable: judge nothing
+        if ((err as GaleError).code !== 'GALE_ERR_ZK_BAD_DATA') continue; // ZooKeeper unreachable: judge nothing
       }
       if (present) slot.seenAt = now;
       const since = slot.seenAt === 0 ? slot.launchedAt : slot.seenAt;
@@ -364,7 +370,8 @@ export class Supervisor {
     }
     slot.stopping = true;
     return new Promise((resolve) => {
-      const t = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+      // The worker drains for its topology's drainTimeoutMs, then closes; past the grace it is stuck.
+      const t = setTimeout(() => child.kill('SIGKILL'), killAfterMs(slot.drainTimeoutMs, this.cfg));
       child.once('exit', () => {
         clearTimeout(t);
         if (slot.child === child) slot.child = undefined;
@@ -383,7 +390,7 @@ export class Supervisor {
       await Promise.all([...this.slots.values()].map((s) => this.stopChild(s)));
       for (const off of this.offs) off();
       await this.election?.close().catch(() => {});
-      await this.zk.remove(this.paths.supervisor(this.opts.id)).catch(() => {});
+      await this.supervisors.unregister(this.opts.id);
       await this.zk.close();
       this.opts.log.info({ id: this.opts.id }, 'supervisor stopped');
     })();

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Topology } from '../api/builder.js';
 import { ParamSet } from '../api/params.js';
-import { ErrorsStore, ZkClient, zkPaths, type ZkPaths } from '../coord/index.js';
+import {
+  AssignmentStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
+} from '../coord/index.js';
 import { Engine, executorTaskRanges } from '../engine/engine.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { RemoteLink } from '../engine/remote.js';
@@ -120,11 +122,11 @@ export class Worker {
     });
     const paths = zkPaths(launch.zkRoot);
     try {
-      const record = JSON.parse((await zk.getData(paths.topology(launch.topology))).data.toString('utf8')) as TopologyRecord;
+      const { value: record } = await new TopologyStore(zk, paths).read(launch.topology);
       // A restart racing with `gale kill` must not run the components again: a sink's cleanup()
       // would overwrite the output the killed run wrote.
       if (record.status === 'killed') throw new WorkerError('GALE_ERR_TOPOLOGY_KILLED', `topology "${launch.topology}" is being killed; worker not started`);
-      const assignment = JSON.parse((await zk.getData(paths.assignment(launch.topology))).data.toString('utf8')) as Assignment;
+      const { value: assignment } = await new AssignmentStore(zk, paths).read(launch.topology);
       const me = assignment.workers.find((w) => w.supervisor === launch.supervisor && w.port === launch.port);
       if (me === undefined) throw new WorkerError('GALE_ERR_NOT_ASSIGNED', `no executors of "${launch.topology}" are assigned to ${launch.supervisor}:${launch.port}`);
       const w = new Worker(launch, zk, record, assignment, me, secret, log);
@@ -308,9 +310,8 @@ export class Worker {
   }
 
   private watchTopology(): void {
-    const p = this.paths.topology(this.record.name);
-    this.zk.getData(p, () => this.watchTopology()).then(({ data }) => {
-      this.record = JSON.parse(data.toString('utf8')) as TopologyRecord;
+    new TopologyStore(this.zk, this.paths).read(this.record.name, () => this.watchTopology()).then(({ value }) => {
+      this.record = value;
       if (this.record.status === 'killed') void this.stop(0);
       else if (this.record.status === 'active') this.engine.activate();
       else this.engine.deactivate();
@@ -321,9 +322,7 @@ export class Worker {
   }
 
   private watchAssignment(): void {
-    const p = this.paths.assignment(this.record.name);
-    this.zk.getData(p, () => this.watchAssignment()).then(({ data }) => {
-      const a = JSON.parse(data.toString('utf8')) as Assignment;
+    new AssignmentStore(this.zk, this.paths).read(this.record.name, () => this.watchAssignment()).then(({ value: a }) => {
       if (a.version === this.assignment.version) return;
       const mine = a.workers.find((w) => w.supervisor === this.launch.supervisor && w.port === this.launch.port);
       const same = mine !== undefined && mine.executors.length === this.myExecutors.size && mine.executors.every((k) => this.myExecutors.has(k))
@@ -339,6 +338,7 @@ export class Worker {
       this.engine.wake();
     }, (err: unknown) => {
       if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE') void this.stop(0);
+      else this.log.warn({ err: (err as Error).message }, 'cannot read assignment');
     });
   }
 
@@ -348,32 +348,9 @@ export class Worker {
       pid: process.pid, assignmentVersion: this.assignment.version, state, time: Date.now(), executors: this.me.executors,
       stats: this.engine.stats(),
     };
-    const p = this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port);
-    const data = Buffer.from(JSON.stringify(hb));
     try {
-      if (create) {
-        await this.zk.mkdirp(this.paths.workersDir(this.record.name));
-        try {
-          await this.zk.create(p, data, 'ephemeral');
-        } catch (err) {
-          if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
-          const stat = await this.zk.exists(p);
-          if (stat !== null && stat.ephemeralOwner !== this.zk.sessionId) {
-            // A crashed predecessor's node (we hold the slot's port, so it is gone), kept until its
-            // session expires: writing into it would make our heartbeat vanish at that moment.
-            await this.zk.remove(p).catch((e: unknown) => {
-              if ((e as GaleError).code !== 'GALE_ERR_ZK_NO_NODE') throw e;
-            });
-            await this.zk.create(p, data, 'ephemeral');
-          } else {
-            await this.zk.setData(p, data); // our own node from this session
-          }
-        }
-      } else {
-        await this.zk.setData(p, data);
-      }
+      await new WorkerHeartbeatStore(this.zk, this.paths).publish(hb, create);
     } catch (err) {
-      if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE') return this.beat(state, true);
       this.log.warn({ err: (err as Error).message }, 'heartbeat failed');
     }
   }

@@ -17,6 +17,7 @@ import { TypedEvents } from './events.js';
 import type { ZkClient } from './zk-client.js';
 import type { ZkOp, ZkOpResult } from './zk-types.js';
 import { ZkError } from './zk-errors.js';
+import { Fields, decodeJson } from './znode-data.js';
 
 export interface LeaderElectionOptions {
   client: ZkClient;
@@ -127,7 +128,10 @@ export class LeaderElection {
       const znode = `${this.dir}/${first}`;
       try {
         const { data } = await this.client.getData(znode);
-        const { candidateId, ...info } = JSON.parse(data.toString('utf8')) as { candidateId: string };
+        const f = Fields.of(znode, decodeJson(znode, data));
+        const candidateId = f.str('candidateId');
+        const info: Record<string, unknown> = { ...f.raw };
+        delete info.candidateId;
         return { znode, candidateId, info };
       } catch (err) {
         if (!isCode(err, 'GALE_ERR_ZK_NO_NODE')) throw err; // it just went away: look again

@@ -26,13 +26,26 @@ function isCode(err: unknown, ...codes: string[]): boolean {
   return err instanceof ZkError && codes.includes(err.code);
 }
 
+function isStoredError(v: unknown): v is StoredError {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  const optional = (k: string, type: 'string' | 'number'): boolean => e[k] === undefined || typeof e[k] === type;
+  return typeof e.timeMs === 'number' && typeof e.message === 'string' && optional('code', 'string') && optional('host', 'string')
+    && optional('port', 'number') && optional('taskId', 'number');
+}
+
+/**
+ * Unlike the records of the other stores, error history is best effort: what cannot be read (not
+ * JSON, not an array, an entry of the wrong shape) is dropped, not fatal, so appending always
+ * works and rewrites the znode with valid entries.
+ */
 function parse(data: Buffer): StoredError[] {
   if (data.length === 0) return [];
   try {
     const v = JSON.parse(data.toString('utf8')) as unknown;
-    return Array.isArray(v) ? (v as StoredError[]) : [];
+    return Array.isArray(v) ? v.filter(isStoredError) : [];
   } catch {
-    return []; // unreadable history is dropped, not fatal: the next append rewrites it
+    return [];
   }
 }
 

@@ -17,3 +17,17 @@ export type { CodeMeta } from './code-store.js';
 export { ErrorsStore, ERRORS_KEPT } from './errors-store.js';
 export type { StoredError } from './errors-store.js';
 export { ensureLayout } from './layout.js';
+export { NAME_RULE, isValidName } from './names.js';
+export { TOPOLOGY_STATUSES, WORKER_STATES } from './records.js';
+export type {
+  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerState, WorkerHeartbeat, Versioned,
+} from './records.js';
+export {
+  validateTopologyRecord, validateAssignment, validateSupervisorInfo, validateWorkerHeartbeat,
+} from './record-validators.js';
+export { badData, decodeJson } from './znode-data.js';
+export type { ReadAll } from './json-znodes.js';
+export { TopologyStore } from './topology-store.js';
+export { AssignmentStore } from './assignment-store.js';
+export { SupervisorStore } from './supervisor-store.js';
+export { WorkerHeartbeatStore } from './heartbeat-store.js';

@@ -14,17 +14,17 @@
  * <root>/secret                                   digest-protected probe node (when a secret is set)
  * ```
  */
+import { NAME_RULE, isValidName } from './names.js';
 import { ZkError } from './zk-errors.js';
 
 export const DEFAULT_ZK_ROOT = '/gale';
 
-const NAME = /^[A-Za-z0-9._-]{1,200}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** A single path segment: `[A-Za-z0-9._-]`, 1-200 chars, not `.` or `..`. */
 export function checkName(kind: string, name: string): string {
-  if (typeof name !== 'string' || !NAME.test(name) || name === '.' || name === '..') {
-    throw new ZkError('GALE_ERR_ZK_BAD_NAME', `bad ${kind} "${String(name)}": use 1-200 characters from [A-Za-z0-9._-]`);
+  if (!isValidName(name)) {
+    throw new ZkError('GALE_ERR_ZK_BAD_NAME', `bad ${kind} "${String(name)}": use ${NAME_RULE}`);
   }
   return name;
 }

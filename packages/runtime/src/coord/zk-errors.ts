@@ -22,6 +22,7 @@ export type ZkErrorCode =
   | 'GALE_ERR_ZK_TOO_LARGE'
   | 'GALE_ERR_ZK_NOT_LEADER'
   | 'GALE_ERR_ZK_CONFLICT'
+  | 'GALE_ERR_ZK_BAD_DATA'
   | 'GALE_ERR_ZK_SERVER';
 
 export interface ZkErrorOptions extends GaleErrorOptions {

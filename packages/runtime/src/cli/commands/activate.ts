@@ -1,5 +1,6 @@
 import type { SetStatusArgs } from '../cluster-args.js';
-import { ClusterClient, resolveTarget } from '../cluster-client.js';
+import { AdminSession } from '../../cluster/admin/index.js';
+import { resolveTarget } from '../cluster-client.js';
 import { statusLine, type CliContext } from '../context.js';
 
 /**
@@ -12,15 +13,15 @@ export function runActivate(args: SetStatusArgs, ctx: CliContext): Promise<numbe
 }
 
 export async function changeStatus(args: SetStatusArgs, ctx: CliContext, status: 'active' | 'inactive'): Promise<number> {
-  const client = await ClusterClient.connect(resolveTarget(args, ctx, args.command), ctx.log.child({ cmd: args.command }));
+  const session = await AdminSession.connect(resolveTarget(args, ctx, args.command), ctx.log.child({ cmd: args.command }));
   try {
-    const before = await client.setStatus(args.name, status);
+    const before = await session.setStatus(args.name, status);
     const word = status === 'active' ? 'activated' : 'deactivated';
     statusLine(ctx, before === status
       ? `gale: "${args.name}" is already ${status}`
       : `gale: ${word} "${args.name}"${status === 'inactive' ? ': its spouts stop emitting; tuples in flight still complete' : ''}`);
     return 0;
   } finally {
-    await client.close();
+    await session.close();
   }
 }

@@ -1,8 +1,7 @@
-import type { TopologyRecord } from '../../cluster/model.js';
-import { CodeStore, ZkError } from '../../coord/index.js';
-import { ACKER_COMPONENT } from '../../engine/engine.js';
+import { AdminSession, deployTopology, executorCount } from '../../cluster/admin/index.js';
+import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import { checkTopologyName, type DeployArgs } from '../cluster-args.js';
-import { ClusterClient, ClusterCommandError, resolveTarget } from '../cluster-client.js';
+import { resolveTarget } from '../cluster-client.js';
 import { waitForWorkers } from '../cluster-wait.js';
 import { assignmentRows, table } from '../cluster-format.js';
 import { statusLine, writeText, type CliContext } from '../context.js';
@@ -21,11 +20,12 @@ export interface DeployReport {
 
 /**
  * `gale deploy <file>`: validate the topology locally (exactly as `gale local` loads it), bundle
- * and upload its code, record it in ZooKeeper, then wait until the leader has assigned it and
+ * it, deploy it (cluster/admin: upload, record), then wait until the leader has assigned it and
  * every assigned worker heartbeats as running; print where its executors run.
  */
 export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<number> {
   const log = ctx.log.child({ cmd: 'deploy' });
+  const cfg = CLUSTER_CONFIG_DEFAULTS;
   const set = parseSetFlags(args.set, 'deploy');
   const target = resolveTarget(args, ctx, 'deploy');
   // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
@@ -33,54 +33,19 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<numb
   const name = args.name ?? topology.name;
   checkTopologyName(name, 'topology name', helpHint('deploy'));
   const config = args.workers === undefined ? resolved : Object.freeze({ ...resolved, workers: args.workers });
-  const ackers = config.ackers ?? config.workers;
-  const parallelism: Record<string, number> = {};
-  const numTasks: Record<string, number> = {};
-  for (const c of topology.components.values()) {
-    parallelism[c.id] = c.parallelism;
-    numTasks[c.id] = c.numTasks;
-  }
-  if (ackers > 0) {
-    parallelism[ACKER_COMPONENT] = ackers;
-    numTasks[ACKER_COMPONENT] = ackers;
-  }
   const bundle = await bundleForDeploy({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
 
-  const client = await ClusterClient.connect(target, log);
+  const session = await AdminSession.connect(target, log);
   try {
-    const existing = await client.record(name);
-    if (existing !== undefined) throw duplicate(name, existing.record);
-    const meta = await new CodeStore(client.zk, client.paths).upload(bundle.code);
-    const record: TopologyRecord = {
-      name,
-      codeSha256: meta.sha256,
-      source: args.file,
-      params,
-      config,
-      status: 'active',
-      parallelism,
-      numTasks,
-      workers: config.workers,
-      deployedAt: Date.now(),
-    };
-    try {
-      await client.zk.create(client.paths.topology(name), Buffer.from(JSON.stringify(record)));
-    } catch (err) {
-      if (err instanceof ZkError && err.code === 'GALE_ERR_ZK_NODE_EXISTS') {
-        const raced = await client.record(name);
-        throw duplicate(name, raced?.record);
-      }
-      throw err;
-    }
-    const executors = Object.values(parallelism).reduce((n, p) => n + p, 0);
-    statusLine(ctx, `gale: deployed "${name}" from ${args.file}: ${config.workers} worker${config.workers === 1 ? '' : 's'}, ${executors} executors, code ${meta.sha256.slice(0, 12)} (${(meta.size / 1024).toFixed(1)} KB)`);
+    const { record, meta } = await deployTopology(session, { name, source: args.file, topology, config, params, code: bundle.code });
+    statusLine(ctx, `gale: deployed "${name}" from ${args.file}: ${config.workers} worker${config.workers === 1 ? '' : 's'}, ${executorCount(record)} executors, code ${meta.sha256.slice(0, 12)} (${(meta.size / 1024).toFixed(1)} KB)`);
     if (args.waitS === 0) {
       statusLine(ctx, `gale: not waiting for its workers (--wait 0); see "gale status ${name}"`);
       return 0;
     }
-    const a = await waitForWorkers(client, ctx, name, args.waitS);
+    const a = await waitForWorkers(session, ctx, name, args.waitS, cfg);
     if (args.json) {
-      const beats = await client.heartbeats(name);
+      const beats = await session.heartbeats(name);
       const report: DeployReport = {
         topology: name,
         codeSha256: meta.sha256,
@@ -97,13 +62,6 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<numb
     }
     return 0;
   } finally {
-    await client.close();
+    await session.close();
   }
-}
-
-function duplicate(name: string, existing: TopologyRecord | undefined): ClusterCommandError {
-  if (existing?.status === 'killed') {
-    return new ClusterCommandError('GALE_ERR_DUPLICATE_TOPOLOGY', `a topology named "${name}" is being killed; wait until "gale list" no longer shows it, or choose another --name`);
-  }
-  return new ClusterCommandError('GALE_ERR_DUPLICATE_TOPOLOGY', `a topology named "${name}" is already deployed; kill it first or choose another --name`);
 }

@@ -1,3 +1,4 @@
+import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../../config/cluster-config.js';
 import type {
   ClusterArgs, DeployArgs, KillArgs, ListArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
 } from '../cluster-args.js';
@@ -107,7 +108,7 @@ const supervisor = defineCommand({
     },
     workerTimeoutMs: {
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
-      describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: 'session timeout + 2000',
+      describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,
     } satisfies NumberFlag,
   },
   build: ({ slots, ports, workerTimeoutMs, ...v }, { given, hint }): SupervisorArgs => {
@@ -118,7 +119,7 @@ const supervisor = defineCommand({
       ...v,
       command: 'supervisor',
       ports: slots === undefined ? ports : ports.slice(0, slots),
-      workerTimeoutMs: workerTimeoutMs ?? v.sessionTimeoutMs + 2000,
+      workerTimeoutMs: workerTimeoutMs ?? defaultWorkerTimeoutMs(v.sessionTimeoutMs),
     };
   },
 });

@@ -1,0 +1,43 @@
+import type { TopologyStatus } from '../model.js';
+import { executorCount } from './deploy.js';
+import { runningWorkers, type AdminSession } from './session.js';
+
+/** One deployed topology in a listing (a row of `gale list --json`). */
+export interface ListEntry {
+  name: string;
+  status: TopologyStatus;
+  /** Workers the topology asks for. */
+  workers: number;
+  /** Workers of the current assignment that heartbeat as running it. */
+  workersRunning: number;
+  /** Executors of every component, ackers included. */
+  executors: number;
+  /** Epoch ms. */
+  deployedAt: number;
+  uptimeMs: number;
+  /** null before the leader assigned it. */
+  assignmentVersion: number | null;
+}
+
+/** Every deployed topology with its status, workers, executors and uptime, by name. */
+export async function listTopologies(session: AdminSession): Promise<ListEntry[]> {
+  const entries: ListEntry[] = [];
+  for (const name of await session.topologyNames()) {
+    const r = await session.record(name);
+    if (r === undefined) continue; // removed meanwhile
+    const a = await session.assignment(name);
+    const running = a === undefined ? 0 : runningWorkers(a, await session.heartbeats(name)).running.length;
+    const now = Date.now();
+    entries.push({
+      name,
+      status: r.record.status,
+      workers: r.record.workers,
+      workersRunning: running,
+      executors: executorCount(r.record),
+      deployedAt: r.record.deployedAt,
+      uptimeMs: Math.max(0, now - r.record.deployedAt),
+      assignmentVersion: a?.version ?? null,
+    });
+  }
+  return entries;
+}

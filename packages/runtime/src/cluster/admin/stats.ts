@@ -1,0 +1,57 @@
+import type { ComponentStats, LatencySummary } from '../../engine/metrics.js';
+import { parseExecutorKey, type Assignment, type WorkerHeartbeat } from '../model.js';
+
+/** Stats of one component summed over the workers that run it. */
+export type MergedStats = Omit<ComponentStats, 'executors' | 'tasks'> & { readonly workers: number };
+
+/** `host:port` of each worker of the assignment that runs an executor of `component`. */
+export function placementOf(a: Assignment | undefined, component: string): string[] {
+  if (a === undefined) return [];
+  return a.workers.filter((w) => w.executors.some((e) => parseExecutorKey(e).component === component)).map((w) => `${w.host}:${w.port}`);
+}
+
+/**
+ * Sums the per-worker {@link ComponentStats} of each component. Percentiles cannot be merged
+ * exactly from summaries: p50 and mean are weighted by each worker's count (executed for
+ * execute latency, acked for complete latency), p99 is the largest of the workers' p99.
+ */
+export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, MergedStats> {
+  const parts = new Map<string, ComponentStats[]>();
+  for (const b of beats) for (const s of b.stats) parts.set(s.component, [...(parts.get(s.component) ?? []), s]);
+  const out = new Map<string, MergedStats>();
+  for (const [component, list] of parts) {
+    const sum = (k: 'emitted' | 'transferred' | 'executed' | 'acked' | 'failed' | 'timedOut' | 'deadLettered' | 'errors' | 'queueDepth' | 'pending' | 'queueCapacity'): number =>
+      list.reduce((n, s) => n + (s[k] ?? 0), 0);
+    out.set(component, {
+      component,
+      kind: list[0]!.kind,
+      workers: list.length,
+      emitted: sum('emitted'),
+      transferred: sum('transferred'),
+      executed: sum('executed'),
+      acked: sum('acked'),
+      failed: sum('failed'),
+      timedOut: sum('timedOut'),
+      deadLettered: sum('deadLettered'),
+      errors: sum('errors'),
+      queueDepth: sum('queueDepth'),
+      queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),
+      queueCapacity: sum('queueCapacity'),
+      pending: sum('pending'),
+      executeLatencyMs: mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
+      completeLatencyMs: mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
+    });
+  }
+  return out;
+}
+
+function mergeLatency(parts: readonly (readonly [LatencySummary | undefined, number])[]): LatencySummary {
+  const present = parts.filter((p): p is [LatencySummary, number] => p[0] !== undefined);
+  const total = present.reduce((n, [, w]) => n + w, 0);
+  const weighted = (k: 'p50' | 'mean'): number => (total === 0 ? 0 : present.reduce((n, [l, w]) => n + l[k] * w, 0) / total);
+  return { p50: round(weighted('p50')), p99: round(Math.max(0, ...present.map(([l]) => l.p99))), mean: round(weighted('mean')) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

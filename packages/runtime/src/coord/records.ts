@@ -1,0 +1,89 @@
+import type { TopologyConfig } from '../config/topology-config.js';
+import type { ComponentStats } from '../engine/metrics.js';
+
+/**
+ * The data gale keeps in ZooKeeper (JSON in znodes; layout in docs/zookeeper.md). These types
+ * are the contract between `gale deploy`, the leader (scheduler), supervisors and workers; the
+ * stores of this folder validate every one of them when it is read (record-validators.ts).
+ */
+
+export type TopologyStatus = 'active' | 'inactive' | 'killed';
+
+export const TOPOLOGY_STATUSES: readonly TopologyStatus[] = ['active', 'inactive', 'killed'];
+
+/** `topologies/<name>`: what was deployed and its desired state. */
+export interface TopologyRecord {
+  readonly name: string;
+  /** `code/<sha256>` holds the bundle (gzipped, chunked). */
+  readonly codeSha256: string;
+  /** The file deployed, for messages. */
+  readonly source: string;
+  /** `--set` parameters the topology function reads. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Resolved config (topology config with `--set` overrides). */
+  readonly config: TopologyConfig;
+  readonly status: TopologyStatus;
+  /** Executors per component, `__acker` included; `rebalance` changes it. */
+  readonly parallelism: Readonly<Record<string, number>>;
+  /** Tasks per component (fixed at deploy). */
+  readonly numTasks: Readonly<Record<string, number>>;
+  /** Worker processes wanted; `rebalance --workers` changes it. */
+  readonly workers: number;
+  /** Epoch ms. */
+  readonly deployedAt: number;
+}
+
+/** One worker slot of an assignment. */
+export interface WorkerAssignment {
+  readonly supervisor: string;
+  readonly host: string;
+  readonly port: number;
+  /** Executors as `component#index` (index among the component's executors). */
+  readonly executors: readonly string[];
+}
+
+/** `assignments/<name>`: where every executor runs. Written only by the leader, fenced. */
+export interface Assignment {
+  readonly topology: string;
+  /** Increases on every change; a worker launched for an older version is stale. */
+  readonly version: number;
+  readonly codeSha256: string;
+  readonly parallelism: Readonly<Record<string, number>>;
+  readonly workers: readonly WorkerAssignment[];
+}
+
+/** `supervisors/<id>` (ephemeral). */
+export interface SupervisorInfo {
+  readonly id: string;
+  readonly host: string;
+  /** Worker ports this supervisor offers (its slots). */
+  readonly ports: readonly number[];
+  readonly pid: number;
+  readonly version: string;
+  readonly startedAt: number;
+}
+
+export type WorkerState = 'starting' | 'running';
+
+export const WORKER_STATES: readonly WorkerState[] = ['starting', 'running'];
+
+/** `workers/<topology>/<supervisor>-<port>` (ephemeral): a worker's heartbeat and stats. */
+export interface WorkerHeartbeat {
+  readonly topology: string;
+  readonly supervisor: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly assignmentVersion: number;
+  readonly state: WorkerState;
+  /** Epoch ms of this beat (for display; liveness uses the znode's presence and change). */
+  readonly time: number;
+  readonly executors: readonly string[];
+  readonly stats: readonly ComponentStats[];
+}
+
+/** A record and the znode version it was read at (for compare-and-set). */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
