@@ -59,7 +59,7 @@ describe('Batcher: records become frames at flushCount records or flushMs, which
 
   test('control-stream tuples share the TUPLES lane with data tuples, in send order; flush() empties it', () => {
     const { b, clock, frames } = setup({ flushCount: 4 });
-    const outcome: TupleRecord = [7, 1, 5, [42, 0], null]; // acker → spout task: [root, outcome]
+    const outcome: TupleRecord = [7, 1, 5, [42, 1], null]; // acker → spout task: [root, outcome]
     const ack: TupleRecord = [1, 7, 2, [42, 0, 0], null]; // bolt → acker: [root, hi, lo]
     b.add(FrameType.TUPLES, outcome);
     b.add(FrameType.TUPLES, ack);

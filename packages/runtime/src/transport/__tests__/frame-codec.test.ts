@@ -78,7 +78,7 @@ describe('frame codec round trip', () => {
     const frames: Frame[] = [
       [FrameType.TUPLES, [
         [0, 4, 3, [2 ** 53 - 1, -7, 2_147_483_647], null], [1, 6, 2, [1, -2_147_483_648, 0], null], [0, 6, 4, [9], null],
-        [1, 6, 5, [9], null], [0, 4, 1, [9], null], [3, 0, 7, [2 ** 52, 0], null], [0, 1, 7, [0, 1], null],
+        [1, 6, 5, [9], null], [0, 4, 1, [9], null], [3, 0, 7, [2 ** 52, 1], null], [0, 1, 7, [0, 2], null],
       ]],
       [FrameType.CREDIT, 500],
       [FrameType.PING, 0],
@@ -219,7 +219,7 @@ describe('frame codec fuzz', () => {
     const before = prototypeKeys();
     const seeds = [
       encodeFrame([FrameType.TUPLES, [[1, 2, 0, ['word', 1, { a: [1, 2] }], [2 ** 50, -3, 4]], [3, 4, 'side', [null, true], null]]]),
-      encodeFrame([FrameType.TUPLES, [[0, 2, 3, [12345, -1, 1], null], [1, 4, 7, [12345, 0], null]]]),
+      encodeFrame([FrameType.TUPLES, [[0, 2, 3, [12345, -1, 1], null], [1, 4, 7, [12345, 4], null]]]),
       plain.pack([2, [[0, 12345, -1, 1, 2], [1, 12345, 5, 6, 0]]]), // a protocol-1 ACKER frame
       clone.pack([1, [[1, 0, 0, [new Set([1]), /re/, new Date(0), 7n], null]]]),
     ];

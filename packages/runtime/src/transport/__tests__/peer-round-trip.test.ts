@@ -64,7 +64,7 @@ describe('PeerServer <-> PeerClient', () => {
       [0, 3, 3, [2 ** 53 - 1, -1, 7], null], // init [root, hi, lo]
       [0, 5, 2, [2 ** 53 - 1, -1, 7], null], // ack [root, hi, lo]
       [0, 5, 4, [12], null], // fail [root]
-      [3, 0, 7, [2 ** 53 - 1, 0], null], // outcome → spout task 3 [root, outcome]
+      [3, 0, 7, [2 ** 53 - 1, 1], null], // outcome → spout task 3 [root, outcome]
     ];
     for (const rec of control) expect(c.sendTuple(...rec)).toBe(true);
     c.sendTuple(1, 2, 0, ['w'], null);
