@@ -1,7 +1,9 @@
 /**
- * Records → frames for one peer. Each frame type has its own lane; a lane becomes a frame when it
- * holds `flushCount` records, or when the flush timer fires (`flushMs` after the first record of a
- * quiet period; 0 means the end of the current event-loop turn), or on an explicit `flush()`.
+ * Records → frames for one peer. Each batched frame type has its own lane; a lane becomes a frame
+ * when it holds `flushCount` records, or when the flush timer fires (`flushMs` after the first record
+ * of a quiet period; 0 means the end of the current event-loop turn), or on an explicit `flush()`.
+ * The peer client batches only TUPLES, so user tuples and system-stream tuples (acker traffic) share
+ * one lane and reach the peer in send order.
  * A frame over `maxPayloadBytes` is split in halves until each part fits, so one large tuple costs
  * only itself; a single record that cannot be encoded at all is reported as dropped.
  */

@@ -7,17 +7,21 @@ import { Packr } from 'msgpackr';
 import { FrameError } from './errors.js';
 import { checkValues, DEFAULT_VALUE_LIMITS, type ValueLimits } from './value-check.js';
 
-/** Wire protocol version, sent as `x-gale-protocol` in the upgrade request; a mismatch is refused (426). */
+/**
+ * Wire protocol version, sent as `x-gale-protocol` in the upgrade request; a mismatch is refused (426).
+ * 2: the stream table includes system streams (acker traffic rides TUPLES frames), so stream indexes
+ * differ from version 1's.
+ */
 export const PROTOCOL_VERSION = 2;
 
-/** Frame type codes (first element of every frame). */
+/**
+ * Frame type codes (first element of every frame). Codes 2 and 3 were protocol 1's ACKER and SPOUT_NOTIFY
+ * frames; acker traffic now travels as tuples on reserved system streams inside TUPLES frames. Codes are
+ * never reused, so 2 and 3 are rejected like any unknown type.
+ */
 export const FrameType = {
-  /** `[1, TupleRecord[]]` a batch of tuples. */
+  /** `[1, TupleRecord[]]` a batch of tuples (user tuples and system-stream tuples such as acker traffic). */
   TUPLES: 1,
-  /** `[2, AckerRecord[]]` a batch of acker messages. */
-  ACKER: 2,
-  /** `[3, NotifyRecord[]]` a batch of tree outcomes for spout tasks. */
-  SPOUT_NOTIFY: 3,
   /** `[4, credits]` flow-control grant (optional; TCP backpressure is the default mechanism). */
   CREDIT: 4,
   /** `[5, seq]` application-level liveness probe; answered by PONG with the same seq. */
@@ -29,40 +33,27 @@ export const FrameType = {
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
-/** Acker message kinds (`AckerRecord[0]`). Unused fields of fail/touch/forget are 0. */
-export const AckerKind = { INIT: 0, ACK: 1, FAIL: 2, TOUCH: 3, FORGET: 4 } as const;
-export type AckerKindCode = (typeof AckerKind)[keyof typeof AckerKind];
-
-/** Outcome kinds of a tuple tree (and TOUCH: restart its timeout), sent to the spout task's worker (`NotifyRecord[0]`). */
-export const NotifyKind = { ACKED: 0, FAILED: 1, TOUCH: 2 } as const;
-export type NotifyKindCode = (typeof NotifyKind)[keyof typeof NotifyKind];
-
 /**
- * One tuple on the wire. `stream` is a stream index agreed by both workers (they load the same topology
- * bundle) or a stream id string. `anchors` is flat `[root, edgeHi, edgeLo, ...]`: root a non-negative
+ * One tuple on the wire. `stream` is an index into the stream table both workers build from the same
+ * topology bundle (every component's streams, system ones such as the acker's included, sorted by
+ * component and stream id), or a stream id string. `anchors` is flat `[root, edgeHi, edgeLo, ...]`: root a non-negative
  * 53-bit safe integer, edge halves int32; null when the tuple is not tracked.
  */
 export type TupleRecord = [targetTask: number, sourceTask: number, stream: number | string, values: unknown[], anchors: number[] | null];
-/** One acker message: `init` carries the spout task; `ack` the edge XOR; `fail`/`touch`/`forget` only the root. */
-export type AckerRecord = [kind: AckerKindCode, root: number, hi: number, lo: number, spoutTask: number];
-/** One tree outcome for a spout task. */
-export type NotifyRecord = [kind: NotifyKindCode, spoutTask: number, root: number];
 
 export type TuplesFrame = [typeof FrameType.TUPLES, TupleRecord[]];
-export type AckerFrame = [typeof FrameType.ACKER, AckerRecord[]];
-export type SpoutNotifyFrame = [typeof FrameType.SPOUT_NOTIFY, NotifyRecord[]];
 export type CreditFrame = [typeof FrameType.CREDIT, number];
 export type PingFrame = [typeof FrameType.PING, number];
 export type PongFrame = [typeof FrameType.PONG, number];
 export type CloseReasonFrame = [typeof FrameType.CLOSE_REASON, string, string];
 /** A decoded, schema-checked frame; `switch (frame[0])` narrows it. */
-export type Frame = TuplesFrame | AckerFrame | SpoutNotifyFrame | CreditFrame | PingFrame | PongFrame | CloseReasonFrame;
+export type Frame = TuplesFrame | CreditFrame | PingFrame | PongFrame | CloseReasonFrame;
 
 /** Bounds enforced on every decoded frame (and on outgoing records). */
 export interface FrameLimits extends ValueLimits {
   /** Largest encoded frame in bytes (ws `maxPayload`). */
   maxFrameBytes: number;
-  /** Records per TUPLES / ACKER / SPOUT_NOTIFY frame. */
+  /** Records per TUPLES frame. */
   maxRecordsPerFrame: number;
   /** `values.length` of one tuple. */
   maxValuesPerTuple: number;
@@ -152,16 +143,6 @@ export function checkFrame(raw: unknown, limits: Readonly<FrameLimits> = DEFAULT
       for (let i = 0; i < recs.length; i++) checkTupleRecord(recs[i], limits, i);
       break;
     }
-    case FrameType.ACKER: {
-      const recs = batch(raw, limits);
-      for (let i = 0; i < recs.length; i++) checkAckerRecord(recs[i], i);
-      break;
-    }
-    case FrameType.SPOUT_NOTIFY: {
-      const recs = batch(raw, limits);
-      for (let i = 0; i < recs.length; i++) checkNotifyRecord(recs[i], i);
-      break;
-    }
     case FrameType.CREDIT:
     case FrameType.PING:
     case FrameType.PONG:
@@ -215,33 +196,6 @@ function checkAnchors(anchors: unknown, limits: Readonly<FrameLimits>, index: nu
     if (!isUint53(anchors[i])) throw schema(`tuple ${index} anchors[${i}]`, `root must be a non-negative safe integer, got ${describe(anchors[i])}`);
     if (!isInt32(anchors[i + 1]) || !isInt32(anchors[i + 2])) throw schema(`tuple ${index} anchors[${i + 1}]`, 'edge halves must be int32');
   }
-}
-
-/** Checks one acker record `[kind, root, hi, lo, spoutTask]`. */
-export function checkAckerRecord(rec: unknown, index = 0): asserts rec is AckerRecord {
-  if (!Array.isArray(rec) || rec.length !== 5) throw schema(`acker ${index}`, `expected [kind, root, hi, lo, spoutTask], got ${describe(rec)}`);
-  const r = rec as unknown[];
-  const kind = r[0];
-  const root = r[1];
-  const hi = r[2];
-  const lo = r[3];
-  const spoutTask = r[4];
-  if (kind !== 0 && kind !== 1 && kind !== 2 && kind !== 3 && kind !== 4) throw schema(`acker ${index} kind`, `expected 0..4, got ${describe(kind)}`);
-  if (!isUint53(root)) throw schema(`acker ${index} root`, `expected a non-negative safe integer, got ${describe(root)}`);
-  if (!isInt32(hi) || !isInt32(lo)) throw schema(`acker ${index} edge`, 'hi and lo must be int32');
-  if (!isInt32(spoutTask)) throw schema(`acker ${index} spoutTask`, `expected an int32, got ${describe(spoutTask)}`);
-}
-
-/** Checks one spout-notify record `[kind, spoutTask, root]`. */
-export function checkNotifyRecord(rec: unknown, index = 0): asserts rec is NotifyRecord {
-  if (!Array.isArray(rec) || rec.length !== 3) throw schema(`notify ${index}`, `expected [kind, spoutTask, root], got ${describe(rec)}`);
-  const r = rec as unknown[];
-  const kind = r[0];
-  const spoutTask = r[1];
-  const root = r[2];
-  if (kind !== 0 && kind !== 1 && kind !== 2) throw schema(`notify ${index} kind`, `expected 0, 1 or 2, got ${describe(kind)}`);
-  if (!isTask(spoutTask)) throw schema(`notify ${index} spoutTask`, `expected a task id (int32 >= 0), got ${describe(spoutTask)}`);
-  if (!isUint53(root)) throw schema(`notify ${index} root`, `expected a non-negative safe integer, got ${describe(root)}`);
 }
 
 /** Reads `x-gale-protocol`; throws GALE_ERR_PROTOCOL_VERSION unless it is exactly {@link PROTOCOL_VERSION}. */

@@ -1,12 +1,12 @@
 // Worker-to-worker transport (docs/protocol.md). Internal to @gale/runtime: the cluster worker wires it
 // to the engine; nothing here is part of the public barrel yet.
 export {
-  PROTOCOL_VERSION, FrameType, AckerKind, NotifyKind, DEFAULT_FRAME_LIMITS, DEFAULT_MAX_FRAME_BYTES,
-  encodeFrame, decodeFrame, checkFrame, checkTupleRecord, checkAckerRecord, checkNotifyRecord, checkProtocolVersion, frameLimits,
+  PROTOCOL_VERSION, FrameType, DEFAULT_FRAME_LIMITS, DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame, decodeFrame, checkFrame, checkTupleRecord, checkProtocolVersion, frameLimits,
 } from './frame-codec.js';
 export type {
-  Frame, FrameTypeCode, FrameLimits, TupleRecord, AckerRecord, NotifyRecord, AckerKindCode, NotifyKindCode,
-  TuplesFrame, AckerFrame, SpoutNotifyFrame, CreditFrame, PingFrame, PongFrame, CloseReasonFrame,
+  Frame, FrameTypeCode, FrameLimits, TupleRecord,
+  TuplesFrame, CreditFrame, PingFrame, PongFrame, CloseReasonFrame,
 } from './frame-codec.js';
 export { checkValues, DEFAULT_VALUE_LIMITS } from './value-check.js';
 export type { ValueLimits, ValueProblem } from './value-check.js';

@@ -29,7 +29,7 @@ export interface PeerClientStats {
   framesOut: number;
   bytesOut: number;
   recordsOut: number;
-  /** send*() calls refused because the buffer was full. */
+  /** sendTuple() calls refused because the buffer was full. */
   refusedSends: number;
   pendingFrames: number;
   bufferedBytes: number;

@@ -14,10 +14,7 @@ import { Batcher } from './batcher.js';
 import { ClientHandshake } from './client-handshake.js';
 import { FrameError, TransportError } from './errors.js';
 import { TypedEmitter } from './events.js';
-import {
-  checkAckerRecord, checkNotifyRecord, checkTupleRecord, decodeFrame, FrameType,
-  type AckerKindCode, type AckerRecord, type Frame, type NotifyKindCode, type NotifyRecord, type TupleRecord,
-} from './frame-codec.js';
+import { checkTupleRecord, decodeFrame, FrameType, type Frame, type TupleRecord } from './frame-codec.js';
 import { Keepalive } from './keepalive.js';
 import { LivenessMonitor } from './liveness.js';
 import { resolveClientOptions, toUrl, type PeerAddress, type PeerClientOptions, type ResolvedClientOptions } from './peer-client-options.js';
@@ -64,7 +61,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
       socketBufferedBytes: () => (this.conn !== null && this.st === 'open' ? this.conn.ws.bufferedAmount : 0),
     });
     this.batcher = new Batcher({
-      types: [FrameType.TUPLES, FrameType.ACKER, FrameType.SPOUT_NOTIFY],
+      types: [FrameType.TUPLES],
       flushCount: o.flushCount,
       flushMs: o.flushMs,
       maxPayloadBytes: o.maxPayloadBytes,
@@ -88,7 +85,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     return this.st === 'open';
   }
 
-  /** True when `send*()` would accept a record now. */
+  /** True when `sendTuple()` would accept a record now. */
   get writable(): boolean {
     return this.st !== 'closed' && this.buffer.accepting;
   }
@@ -119,30 +116,14 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
    * Queues one tuple. Returns false, and does NOT queue it, when the buffer for this peer is full
    * (slow or absent peer): keep the tuple and try again after `drain`. Throws {@link FrameError} when the
    * record cannot be sent at all (bad field, value type, limit), and GALE_ERR_TRANSPORT_CLOSED after close.
+   * System-stream tuples (acker traffic) use this too; the caller queues a refused one per peer rather
+   * than refusing it upstream (cluster/worker.ts).
    */
   sendTuple(targetTask: number, sourceTask: number, stream: number | string, values: readonly unknown[], anchors: number[] | null = null): boolean {
     if (!this.admit()) return false;
     const rec: TupleRecord = [targetTask, sourceTask, stream, values as unknown[], anchors];
     if (this.o.validate) checkTupleRecord(rec, this.o.limits);
     this.batcher.add(FrameType.TUPLES, rec);
-    return true;
-  }
-
-  /** Queues one acker message; same contract as {@link sendTuple}. */
-  sendAcker(kind: AckerKindCode, root: number, hi = 0, lo = 0, spoutTask = 0): boolean {
-    if (!this.admit()) return false;
-    const rec: AckerRecord = [kind, root, hi, lo, spoutTask];
-    if (this.o.validate) checkAckerRecord(rec);
-    this.batcher.add(FrameType.ACKER, rec);
-    return true;
-  }
-
-  /** Queues one tree outcome for a spout task; same contract as {@link sendTuple}. */
-  sendSpoutNotify(kind: NotifyKindCode, spoutTask: number, root: number): boolean {
-    if (!this.admit()) return false;
-    const rec: NotifyRecord = [kind, spoutTask, root];
-    if (this.o.validate) checkNotifyRecord(rec);
-    this.batcher.add(FrameType.SPOUT_NOTIFY, rec);
     return true;
   }
 

@@ -147,7 +147,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
 
   /**
    * Stops reading from one peer (or all, including peers that connect while paused): their frames wait
-   * in the kernel, the sender's socket buffer fills, and its `send*()` starts returning false. This is
+   * in the kernel, the sender's socket buffer fills, and its `sendTuple()` starts returning false. This is
    * how a full inbound queue pushes back. Pings are not answered while paused either, so a pause longer
    * than the clients' `livenessTimeoutMs` makes them drop and re-dial the connection.
    */

@@ -85,7 +85,7 @@ export class ServerConnection {
       this.ws.send(encodeFrame([FrameType.PONG, frame[1]]));
       return;
     }
-    if (type === FrameType.TUPLES || type === FrameType.ACKER || type === FrameType.SPOUT_NOTIFY) counters.recordsIn += frame[1].length;
+    if (type === FrameType.TUPLES) counters.recordsIn += frame[1].length;
     try {
       this.host.onFrame(this.peer, frame);
     } catch (err) {

@@ -8,7 +8,7 @@ function setup(over: Partial<BatcherOptions> = {}) {
   const frames: { type: number; records: unknown[]; at: number }[] = [];
   const dropped: { type: number; records: unknown[]; error: FrameError }[] = [];
   const b = new Batcher({
-    types: [FrameType.TUPLES, FrameType.ACKER, FrameType.SPOUT_NOTIFY],
+    types: [FrameType.TUPLES],
     flushCount: 3,
     flushMs: 1,
     maxPayloadBytes: 4 * 1024 * 1024,
@@ -57,13 +57,15 @@ describe('Batcher: records become frames at flushCount records or flushMs, which
     expect(frames.map((f) => f.records.length)).toEqual([2]);
   });
 
-  test('each frame type has its own lane; flush() empties them in lane order', () => {
-    const { b, clock, frames } = setup();
-    b.add(FrameType.SPOUT_NOTIFY, [1, 7, 42]);
-    b.add(FrameType.ACKER, [1, 42, 0, 0, 7]);
+  test('control-stream tuples share the TUPLES lane with data tuples, in send order; flush() empties it', () => {
+    const { b, clock, frames } = setup({ flushCount: 4 });
+    const outcome: TupleRecord = [7, 1, 5, [42, 1], null]; // acker → spout task: [root, outcome]
+    const ack: TupleRecord = [1, 7, 2, [42, 0, 0], null]; // bolt → acker: [root, hi, lo]
+    b.add(FrameType.TUPLES, outcome);
+    b.add(FrameType.TUPLES, ack);
     b.add(FrameType.TUPLES, tuple(0));
     b.flush();
-    expect(frames.map((f) => f.type)).toEqual([FrameType.TUPLES, FrameType.ACKER, FrameType.SPOUT_NOTIFY]);
+    expect(frames).toEqual([{ type: FrameType.TUPLES, records: [outcome, ack, tuple(0)], at: 0 }]);
     expect(clock.pending).toBe(0);
   });
 
@@ -91,6 +93,6 @@ describe('Batcher: records become frames at flushCount records or flushMs, which
 
   test('a frame type without a lane is a programming error', () => {
     const { b } = setup({ types: [FrameType.TUPLES] });
-    expect(() => b.add(FrameType.ACKER, [1, 2, 0, 0, 3])).toThrow(RangeError);
+    expect(() => b.add(FrameType.PING, 3)).toThrow(RangeError);
   });
 });

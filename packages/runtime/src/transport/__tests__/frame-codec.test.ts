@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import { randomBytes } from 'node:crypto';
 import { FrameError } from '../errors.js';
 import {
-  AckerKind, checkTupleRecord, decodeFrame, encodeFrame, frameLimits, FrameType, NotifyKind, type Frame, type TupleRecord,
+  checkTupleRecord, decodeFrame, encodeFrame, frameLimits, FrameType, PROTOCOL_VERSION, type Frame, type TupleRecord,
 } from '../frame-codec.js';
 import { prototypeKeys } from './helpers.js';
 
@@ -72,10 +72,14 @@ describe('frame codec round trip', () => {
     expect((out[1][0]![3][0] as Buffer).toString()).toBe('abc');
   });
 
-  it('round-trips acker, notify, credit, ping, pong and close-reason frames', () => {
+  it('round-trips control-stream tuples (acker messages, tree outcomes), credit, ping, pong and close-reason frames', () => {
+    // acker traffic is ordinary tuples on system streams: numbers only, untracked (anchors null);
+    // init/ack [root, hi, lo], fail/reset/forget [root], outcome [root, outcome]
     const frames: Frame[] = [
-      [FrameType.ACKER, [[AckerKind.INIT, 2 ** 53 - 1, -7, 2_147_483_647, 4], [AckerKind.ACK, 1, -2_147_483_648, 0, 0], [AckerKind.FAIL, 9, 0, 0, 0], [AckerKind.TOUCH, 9, 0, 0, 0], [AckerKind.FORGET, 9, 0, 0, 0]]],
-      [FrameType.SPOUT_NOTIFY, [[NotifyKind.ACKED, 3, 2 ** 52], [NotifyKind.FAILED, 0, 0]]],
+      [FrameType.TUPLES, [
+        [0, 4, 3, [2 ** 53 - 1, -7, 2_147_483_647], null], [1, 6, 2, [1, -2_147_483_648, 0], null], [0, 6, 4, [9], null],
+        [1, 6, 5, [9], null], [0, 4, 1, [9], null], [3, 0, 7, [2 ** 52, 1], null], [0, 1, 7, [0, 2], null],
+      ]],
       [FrameType.CREDIT, 500],
       [FrameType.PING, 0],
       [FrameType.PONG, 2 ** 40],
@@ -104,14 +108,31 @@ describe('frame codec rejects', () => {
     ['a negative root', [1, [[1, 0, 0, [], [-1, 0, 0]]]], 'GALE_ERR_FRAME_SCHEMA'],
     ['an edge half beyond int32', [1, [[1, 0, 0, [], [1, 2 ** 31, 0]]]], 'GALE_ERR_FRAME_SCHEMA'],
     ['a BigInt root', [1, [[1, 0, 0, [], [5n, 0, 0]]]], 'GALE_ERR_FRAME_SCHEMA'],
-    ['an unknown acker kind', [2, [[9, 1, 0, 0, 0]]], 'GALE_ERR_FRAME_SCHEMA'],
-    ['an acker record with a string root', [2, [[0, '1', 0, 0, 0]]], 'GALE_ERR_FRAME_SCHEMA'],
-    ['an unknown notify kind', [3, [[3, 0, 1]]], 'GALE_ERR_FRAME_SCHEMA'],
+    ['the retired ACKER type (2), even with a protocol-1 record', [2, [[0, 1, 0, 0, 0]]], 'GALE_ERR_FRAME_TYPE'],
+    ['the retired ACKER type (2) with a bad record', [2, [[0, '1', 0, 0, 0]]], 'GALE_ERR_FRAME_TYPE'],
+    ['the retired SPOUT_NOTIFY type (3)', [3, [[0, 0, 1]]], 'GALE_ERR_FRAME_TYPE'],
     ['a negative ping seq', [5, -1], 'GALE_ERR_FRAME_SCHEMA'],
     ['a close reason with a numeric code', [7, 1, 'x'], 'GALE_ERR_FRAME_SCHEMA'],
   ];
   it.each(cases)('%s', (_name, value, code) => {
     expect(codeOf(() => decodeFrame(clone.pack(value)))).toBe(code);
+  });
+
+  it('rejects the retired codes 2 and 3 exactly like a never-used type code', () => {
+    const messageOf = (value: unknown[]): string => {
+      try {
+        decodeFrame(plain.pack(value));
+      } catch (err) {
+        if (err instanceof FrameError) return `${err.code}: ${err.message}`;
+        throw err;
+      }
+      throw new Error('expected a FrameError, nothing was thrown');
+    };
+    const unknown = (type: number) => `GALE_ERR_FRAME_TYPE: unknown frame type ${type} (protocol version ${PROTOCOL_VERSION})`;
+    expect(messageOf([99, [[0, 1, 0, 0, 0]]])).toBe(unknown(99));
+    expect(messageOf([2, [[0, 1, 0, 0, 0]]])).toBe(unknown(2));
+    expect(messageOf([3, [[0, 0, 1]]])).toBe(unknown(3));
+    expect(Object.values(FrameType)).toEqual([1, 4, 5, 6, 7]); // codes are never renumbered or reused
   });
 
   // msgpackr's own encodings of values we do not accept (captured outside jest: under jest a value
@@ -198,7 +219,8 @@ describe('frame codec fuzz', () => {
     const before = prototypeKeys();
     const seeds = [
       encodeFrame([FrameType.TUPLES, [[1, 2, 0, ['word', 1, { a: [1, 2] }], [2 ** 50, -3, 4]], [3, 4, 'side', [null, true], null]]]),
-      encodeFrame([FrameType.ACKER, [[0, 12345, -1, 1, 2], [1, 12345, 5, 6, 0]]]),
+      encodeFrame([FrameType.TUPLES, [[0, 2, 3, [12345, -1, 1], null], [1, 4, 7, [12345, 4], null]]]),
+      plain.pack([2, [[0, 12345, -1, 1, 2], [1, 12345, 5, 6, 0]]]), // a protocol-1 ACKER frame
       clone.pack([1, [[1, 0, 0, [new Set([1]), /re/, new Date(0), 7n], null]]]),
     ];
     let accepted = 0;
