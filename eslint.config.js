@@ -13,20 +13,22 @@ const SRC = 'packages/runtime/src';
 
 /**
  * What each part of packages/runtime/src may import from the rest of src (its own folder is
- * always allowed). Anything not listed is forbidden. Entries ending in `.ts` are root modules.
- * Bottom to top: root utilities, api+config, engine, transport/coord, local, cluster, cli.
+ * always allowed). Anything not listed is forbidden, type-only imports included. Entries ending
+ * in `.ts` are files. Bottom to top: errors/retry/log, api+config, engine, transport/coord,
+ * local, cluster, cli. docs/architecture.md ("Layers") has the same table with the reasons.
  */
 const LAYERS = {
   'errors.ts': [],
+  'retry.ts': ['errors.ts'],
   'log.ts': ['errors.ts'],
-  'retry.ts': ['errors.ts', 'log.ts'],
-  api: ['config', 'errors.ts'],
-  config: ['api', 'errors.ts'],
+  api: ['config', 'errors.ts', 'retry.ts'],
+  config: ['api', 'errors.ts', 'retry.ts'],
   engine: ['api', 'config', 'errors.ts'],
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  local: ['api', 'config', 'engine', 'errors.ts', 'log.ts', 'retry.ts'],
-  cluster: ['api', 'config', 'engine', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
+  local: ['engine', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // The Node implementations of the engine's ports live in local/ and serve both shells.
+  cluster: ['engine', 'transport', 'coord', 'local/node-ports.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
   // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper.
   'index.ts': ['api', 'config', 'engine', 'local', 'errors.ts', 'log.ts', 'retry.ts'],
