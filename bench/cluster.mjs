@@ -90,9 +90,9 @@ async function main() {
     results.latency = { targetRate: rate, achievedRate: (after.acked - before.acked) / 5, completeLatencyMs: after.completeLatencyMs };
     galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
   } finally {
-    for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch {} }
+    for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ } }
     await sleep(1500);
-    for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch {} }
+    for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ } }
     spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'stop', '--port', String(zkPort), '--dir', join(dir, 'zk')]);
     rmSync(dir, { recursive: true, force: true });
   }

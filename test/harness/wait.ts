@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /** Synchronisation for integration tests without sleeps: poll with a deadline, or wait for an event. */
 
 export interface WaitOptions {
@@ -20,7 +22,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitOptions = {
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const suffix = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : '';
+      const suffix = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}`);
     }
     await new Promise(r => setTimeout(r, intervalMs));

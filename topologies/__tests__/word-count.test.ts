@@ -182,7 +182,7 @@ describe('word-count topology', () => {
       b.setBolt('count', new CountBolt(), 2).fieldsGrouping('flaky', ['word']);
       b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
       const cluster = new LocalCluster();
-      let failed = 0;
+      let failed: number;
       try {
         const t = await cluster.submit(b.build({ name: 'word-count-flaky' }));
         expect(await t.waitUntilDone(30_000)).toBe(true);

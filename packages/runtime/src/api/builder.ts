@@ -133,7 +133,7 @@ export function cloneComponent<T>(value: T, seen = new Map<unknown, unknown>()):
   seen.set(value, out);
   for (const key of Reflect.ownKeys(value)) {
     const desc = Object.getOwnPropertyDescriptor(value, key)!;
-    if ('value' in desc) desc.value = cloneComponent(desc.value, seen);
+    if ('value' in desc) desc.value = cloneComponent<unknown>(desc.value, seen);
     Object.defineProperty(out, key, desc);
   }
   return out as T;

@@ -134,7 +134,7 @@ export class FileLineSpout extends BaseRichSpout {
       replayHead: 0,
       closed: false,
     };
-    this.startRead(this.state);
+    void this.startRead(this.state);
   }
 
   nextTuple(): void | Promise<void> {
@@ -157,7 +157,7 @@ export class FileLineSpout extends BaseRichSpout {
       s.unacked.set(offset, line);
       this.collector.emit([line], offset);
       // Read ahead while less than a chunk is buffered, so the next call rarely waits.
-      if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) this.startRead(s);
+      if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
       return;
     }
     if (s.eof) return;
@@ -194,6 +194,11 @@ export class FileLineSpout extends BaseRichSpout {
     return s.head < s.offsets.length ? s.decoder.offset - s.offsets[s.head]! : 0;
   }
 
+  /**
+   * Starts the next chunk read and keeps it in `s.reading`, which `nextTuple` and `close` await.
+   * Callers that read ahead may leave the promise floating (`void`): `readChunk` reports read
+   * errors through the collector instead of rejecting.
+   */
   private startRead(s: ReadState): Promise<void> {
     const p = this.readChunk(s).finally(() => {
       s.reading = undefined;
