@@ -25,7 +25,7 @@ export { LocalCluster, LocalTopology } from './local/local-cluster.js';
 export type { SubmitOptions } from './local/local-cluster.js';
 export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, CapturedTuples } from './local/testing.js';
 export type { CompleteTopologyOptions, TrackedTopology } from './local/testing.js';
-export type { ComponentStats, ReportedError, LatencySummary } from './engine/metrics.js';
+export type { ComponentStats, ReportedError, LatencySummary } from './api/stats.js';
 export { ACKER_COMPONENT } from './engine/engine.js';
 export { rootLog, setLogLevel } from './log.js';
 export type { Logger, LogLevel } from './log.js';

@@ -61,5 +61,6 @@ function describe(v: unknown): string {
     return 'an object that is not a topology';
   }
   if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)})`;
-  return `a ${typeof v} (${String(v)})`;
+  // Objects and strings were handled above: what is left prints itself (numbers, booleans, functions...).
+  return `a ${typeof v} (${String(v as number | boolean | bigint | symbol | undefined)})`;
 }

@@ -95,7 +95,8 @@ export class LeaderElection {
     await e.running;
     if (!e.joined) {
       await e.close();
-      throw e.firstError ?? new ZkError('GALE_ERR_ZK_CLOSED', 'election closed while joining');
+      if (e.firstError instanceof Error) throw e.firstError;
+      throw new ZkError('GALE_ERR_ZK_CLOSED', 'election closed while joining', e.firstError === undefined ? {} : { cause: e.firstError });
     }
     return e;
   }

@@ -10,6 +10,6 @@ const NAME = /^[A-Za-z0-9._-]{1,200}$/;
 export const NAME_RULE = '1-200 characters from [A-Za-z0-9._-]';
 
 /** A single path segment: `[A-Za-z0-9._-]`, 1-200 chars, not `.` or `..`. */
-export function isValidName(name: unknown): name is string {
+export function isValidName(name: unknown): boolean {
   return typeof name === 'string' && NAME.test(name) && name !== '.' && name !== '..';
 }

@@ -4,7 +4,7 @@
  * fields are kept, so a newer writer's additions survive a compare-and-set by an older reader).
  */
 import { parseTopologyConfig } from '../config/topology-config.js';
-import type { ComponentStats } from '../engine/metrics.js';
+import type { ComponentStats } from '../api/stats.js';
 import { isValidName } from './names.js';
 import {
   TOPOLOGY_STATUSES, WORKER_STATES, type Assignment, type SupervisorInfo, type TopologyRecord, type WorkerAssignment,

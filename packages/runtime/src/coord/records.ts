@@ -1,5 +1,5 @@
 import type { TopologyConfig } from '../config/topology-config.js';
-import type { ComponentStats } from '../engine/metrics.js';
+import type { ComponentStats } from '../api/stats.js';
 
 /**
  * The data gale keeps in ZooKeeper (JSON in znodes; layout in docs/zookeeper.md). These types

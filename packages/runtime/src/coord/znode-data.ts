@@ -13,7 +13,7 @@ export function badData(path: string, what: string): ZkError {
 /** `"abc"`, `42`, `null`, an object or array shortened to 60 characters. */
 function preview(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v) ?? String(v);
+  const text = JSON.stringify(v) ?? typeof v;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

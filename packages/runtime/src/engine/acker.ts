@@ -64,13 +64,14 @@ export class AckerBolt implements Bolt, SystemBolt {
     const v = t.values;
     const root = v[0];
     const stream = t.sourceStreamId;
-    if (typeof root !== 'number') {
+    if (typeof root !== 'number' || !(root >= 0 && Number.isSafeInteger(root))) {
       if (t.isTick()) this.ledger.rotate(KEEP_EPOCHS);
       return; // a malformed control tuple from a peer: ignore it; its tree times out
     }
     const l = this.ledger;
-    if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, v[1] as number, v[2] as number));
-    else if (stream === ACK_INIT_STREAM) this.settle(root, l.init(root, v[1] as number, v[2] as number, t.sourceTask));
+    // Edge halves are int32 (`| 0`: whatever a corrupt peer sent becomes some int32, never NaN in the ledger).
+    if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, (v[1] as number) | 0, (v[2] as number) | 0));
+    else if (stream === ACK_INIT_STREAM) this.settle(root, l.init(root, (v[1] as number) | 0, (v[2] as number) | 0, t.sourceTask));
     else if (stream === ACK_FAIL_STREAM) this.settle(root, l.fail(root));
     else if (stream === ACK_FORGET_STREAM) l.forget(root);
     else if (stream === ACK_RESET_STREAM) {

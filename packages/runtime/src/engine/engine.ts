@@ -106,6 +106,8 @@ export class Engine implements ExecutorHost {
   private started = false;
   private closing: Promise<void> | undefined;
   private readonly runBound = (): void => this.run();
+  /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
+  private readonly receivers: ReadonlySet<number>[];
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
@@ -124,7 +126,9 @@ export class Engine implements ExecutorHost {
     this.transfer = new Transfer(opts.placement?.link, () => this.wake());
     this.waiters = new Waiters(opts.scheduler, opts.log);
     this.buildExecutors();
-    const rc = { plan: this.plan, subscribers: subscribersOf(this.plan), random: opts.random, isLocalTask: this.transfer.isLocalTask };
+    const subscribers = subscribersOf(this.plan);
+    this.receivers = this.plan.streamTable.map((ref) => new Set((subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
+    const rc = { plan: this.plan, subscribers, random: opts.random, isLocalTask: this.transfer.isLocalTask };
     for (const t of this.taskOf) if (t !== undefined) t.setRoutes(buildRoutes(rc, this.plan.components.get(t.component)!, t.taskId));
   }
 
@@ -344,11 +348,12 @@ export class Engine implements ExecutorHost {
 
   /**
    * A tuple from another worker for a local task (data or control). Returns false for a task or
-   * stream that does not exist here (a stale or corrupt frame).
+   * stream that does not exist here, or a task that does not subscribe to that stream (a stale,
+   * corrupt or hostile frame: an `__ack_outcome` for a bolt task is refused here).
    */
   receiveTuple(targetTask: number, streamIndex: number, sourceTask: number, values: readonly unknown[], anchors: number[] | null): boolean {
     const ref = this.plan.streamTable[streamIndex];
-    if (ref === undefined) return false;
+    if (ref === undefined || !this.receivers[streamIndex]!.has(targetTask)) return false;
     return this.transfer.receive(targetTask, new TupleImpl(values, ref, sourceTask, anchors));
   }
 

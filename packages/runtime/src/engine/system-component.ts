@@ -51,7 +51,7 @@ export interface SystemInput {
   readonly fields: Fields;
   readonly from: 'spout' | 'bolt';
   /** Picks the task of this component for a tuple (the acker: by root id). */
-  chooser(ctx: ChooserContext): TaskChooser;
+  readonly chooser: (ctx: ChooserContext) => TaskChooser;
 }
 
 export interface SystemOutput {

@@ -11,7 +11,7 @@ export class CapturedTuples {
   /** @internal */
   record(component: string, stream: string, values: readonly unknown[]): void {
     let streams = this.byComponent.get(component);
-    if (streams === undefined) this.byComponent.set(component, (streams = new Map()));
+    if (streams === undefined) this.byComponent.set(component, (streams = new Map<string, Values[]>()));
     let list = streams.get(stream);
     if (list === undefined) streams.set(stream, (list = []));
     list.push([...values]);

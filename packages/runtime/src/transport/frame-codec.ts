@@ -136,7 +136,7 @@ export function decodeFrame(data: Uint8Array, limits: Readonly<FrameLimits> = DE
 /** Schema check of a decoded value; returns it typed as a {@link Frame}. */
 export function checkFrame(raw: unknown, limits: Readonly<FrameLimits> = DEFAULT_FRAME_LIMITS): Frame {
   if (!Array.isArray(raw) || raw.length === 0) throw schema('frame', `expected a non-empty array, got ${describe(raw)}`);
-  const type = raw[0];
+  const type: unknown = raw[0];
   switch (type) {
     case FrameType.TUPLES: {
       const recs = batch(raw, limits);

@@ -41,7 +41,7 @@ export function defineCommand<T extends FlagTable, A>(spec: CommandSpec<T, A>): 
 function checkPositional(p: Positional | undefined, raw: Readonly<Record<string, unknown>>, hint: string): string {
   if (p === undefined) return '';
   const v = raw[p.name];
-  const value = v === undefined ? '' : String(v);
+  const value = typeof v === 'string' || typeof v === 'number' ? String(v) : v === undefined ? '' : JSON.stringify(v);
   if (value === '') throw new CliUsageError('GALE_ERR_USAGE', p.missing, hint);
   p.check?.(value, hint);
   return value;

@@ -25,7 +25,8 @@ export function defaultText(flag: Flag): string | undefined {
   if (flag.defaultText !== undefined) return flag.defaultText;
   const d = flag.kind === 'boolean' || flag.kind === 'list' ? undefined : flag.default;
   if (d === undefined) return flag.env === undefined ? undefined : `$${flag.env}`;
-  return flag.env === undefined ? String(d) : `$${flag.env} or ${String(d)}`;
+  const text = typeof d === 'string' ? d : JSON.stringify(d);
+  return flag.env === undefined ? text : `$${flag.env} or ${text}`;
 }
 
 /** Options that take a value as the next word, dashed (`--zk`, `-x`). */
