@@ -1,0 +1,186 @@
+import type { Engine } from '../engine/engine.js';
+import { executorTaskRanges } from '../engine/engine.js';
+import type { RemoteLink } from '../engine/remote.js';
+import type { TupleImpl } from '../engine/tuple.js';
+import type { Logger } from '../log.js';
+import { FrameType, PeerClient, PeerServer, type Frame } from '../transport/index.js';
+import type { Assignment, WorkerAssignment } from './model.js';
+
+/** Backlog of network tuples waiting for local queues above which reading from peers pauses. */
+const INBOUND_HIGH = 8192;
+const INBOUND_LOW = 1024;
+
+/** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
+type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
+
+export interface WorkerLinkOptions {
+  /** This worker: its supervisor and slot port, and where it listens. */
+  readonly supervisor: string;
+  readonly host: string;
+  readonly port: number;
+  readonly topology: string;
+  readonly secret: string;
+  /** This launch's epoch (peers refuse an older one). */
+  readonly epoch: number;
+  readonly log: Logger;
+}
+
+/**
+ * The engine's {@link RemoteLink} in a worker: a PeerServer for what other workers send here, a
+ * PeerClient per peer worker for what goes there (task → peer from the assignment), per-peer
+ * queues so control tuples (acker traffic) are never refused, and backpressure across workers
+ * (stop reading from the network while local queues are full).
+ */
+export class WorkerLink implements RemoteLink {
+  private engine!: Engine;
+  private server: PeerServer | undefined;
+  private readonly clients = new Map<string, PeerClient>();
+  /** Task id → the client of the worker that runs it (undefined: local). */
+  private clientOfTask: (PeerClient | undefined)[] = [];
+  /**
+   * Control tuples a peer's full buffer refused, per peer, in order; resent when that peer drains.
+   * Per peer so one slow or absent peer never holds back acks to the others.
+   */
+  private readonly control = new Map<PeerClient, ControlRecord[]>();
+  private backpressureTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+
+  constructor(private readonly o: WorkerLinkOptions) {}
+
+  private get workerId(): string {
+    return `${this.o.supervisor}-${this.o.port}`;
+  }
+
+  /** Binds the engine (built with this link in its placement) and starts listening on the slot port. */
+  async listen(engine: Engine): Promise<void> {
+    this.engine = engine;
+    this.server = await PeerServer.listen({
+      host: loopbackName(this.o.host), port: this.o.port, secret: this.o.secret, topology: this.o.topology,
+      workerId: this.workerId, epoch: this.o.epoch, onFrame: (_peer, frame) => this.onFrame(frame), log: this.o.log,
+    });
+  }
+
+  sendTuple(task: number, tuple: TupleImpl): boolean {
+    const c = this.clientOfTask[task];
+    if (tuple.stream.control) {
+      this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null]);
+      return true;
+    }
+    if (c === undefined || c.state === 'closed') return false;
+    try {
+      return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
+    } catch (err) {
+      // A value the wire cannot carry (FrameError): report it at the emitter and fail the
+      // tuple's trees now, instead of crashing the worker or waiting for the timeout.
+      this.engine.reportError(tuple.stream.component, tuple.sourceTask, err);
+      this.engine.failUnsendable(tuple);
+      return true;
+    }
+  }
+
+  /** Task → peer client, from the assignment; clients for workers no longer in it are closed. */
+  route(assignment: Assignment): void {
+    const owner: (PeerClient | undefined)[] = [];
+    const wanted = new Set<string>();
+    for (const w of assignment.workers) {
+      const self = w.supervisor === this.o.supervisor && w.port === this.o.port;
+      const id = `${w.host}:${w.port}`;
+      let client: PeerClient | undefined;
+      if (!self) {
+        wanted.add(id);
+        client = this.clients.get(id) ?? this.connect(w);
+      }
+      for (const key of w.executors) {
+        const i = key.lastIndexOf('#');
+        const component = key.slice(0, i);
+        const index = Number(key.slice(i + 1));
+        const tasks = this.engine.tasksOf.get(component);
+        if (tasks === undefined) continue;
+        for (const t of executorTaskRanges(tasks, this.engine.parallelismOf(component))[index] ?? []) owner[t] = client;
+      }
+    }
+    for (const [id, c] of this.clients) {
+      if (!wanted.has(id)) {
+        // The peer moved away: what we still hold for it is lost; those trees time out and replay.
+        const dropped = this.control.get(c)?.length ?? 0;
+        if (dropped > 0) this.o.log.warn({ peer: id, dropped }, 'acker messages for a removed peer dropped; their trees will replay');
+        this.control.delete(c);
+        this.clients.delete(id);
+        void c.close();
+      }
+    }
+    this.clientOfTask = owner;
+    this.engine.wake();
+  }
+
+  private connect(w: WorkerAssignment): PeerClient {
+    const c = new PeerClient({
+      address: { host: loopbackName(w.host), port: w.port },
+      secret: this.o.secret, topology: this.o.topology, workerId: this.workerId, epoch: this.o.epoch, log: this.o.log,
+    });
+    const ready = (): void => {
+      this.flushControl(c);
+      this.engine.wake();
+    };
+    c.on('drain', ready);
+    c.on('open', ready);
+    this.clients.set(`${w.host}:${w.port}`, c);
+    return c;
+  }
+
+  /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
+  private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
+    // Closed: this worker is stopping or the peer moved; the tree times out and replays.
+    if (c === undefined || c.state === 'closed') return;
+    const q = this.control.get(c);
+    if (q !== undefined && q.length > 0) q.push(rec);
+    else if (!c.sendTuple(...rec)) this.control.set(c, [rec]);
+  }
+
+  private flushControl(c: PeerClient): void {
+    const q = this.control.get(c);
+    if (q === undefined) return;
+    let i = 0;
+    while (i < q.length && c.state !== 'closed' && c.sendTuple(...q[i]!)) i++;
+    q.splice(0, i);
+    if (q.length === 0) this.control.delete(c);
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame[0] === FrameType.TUPLES) {
+      for (const [target, source, stream, values, anchors] of frame[1]) {
+        if (typeof stream !== 'number' || !this.engine.receiveTuple(target, stream, source, values, anchors)) {
+          this.o.log.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
+        }
+      }
+    }
+    this.checkBackpressure();
+  }
+
+  /** Stops reading from peers while network tuples pile up behind full local queues. */
+  private checkBackpressure(): void {
+    const backlog = this.engine.inboundBacklog();
+    if (!this.paused && backlog > INBOUND_HIGH) {
+      this.paused = true;
+      this.server?.pause();
+      this.backpressureTimer = setInterval(() => this.checkBackpressure(), 2);
+    } else if (this.paused && backlog < INBOUND_LOW) {
+      this.paused = false;
+      this.server?.resume();
+      clearInterval(this.backpressureTimer);
+    }
+  }
+
+  /** Sends what is still queued for each peer, closes the clients, then the server. Idempotent. */
+  async close(): Promise<void> {
+    clearInterval(this.backpressureTimer);
+    for (const c of this.clients.values()) this.flushControl(c);
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    await this.server?.close();
+  }
+}
+
+/** `localhost` as an address: the IPv4 loopback, where gale listens. */
+function loopbackName(host: string): string {
+  return host === 'localhost' ? '127.0.0.1' : host;
+}
