@@ -109,13 +109,15 @@ export default defineConfig(
     },
   },
 
-  // Production sources of all packages: named exports only (STYLE rule 2), no reaching into another package.
+  // Production sources of all packages: named exports only (STYLE rule 2), no reaching into another package,
+  // and small modules (STYLE rule 5: one concept per file; no source file over 400 lines, tests excluded).
   {
     files: PROD_SRC,
     ignores: TESTS,
     rules: {
       'import-x/no-default-export': 'error',
       'import-x/no-relative-packages': 'error',
+      'max-lines': ['error', { max: 400 }],
     },
   },
 

@@ -1,6 +1,7 @@
 import {
   AssignmentStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
 } from '../coord/index.js';
+import { CLUSTER_CONFIG_DEFAULTS } from '../config/cluster-config.js';
 import { Engine } from '../engine/engine.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { GaleError } from '../errors.js';
@@ -175,9 +176,9 @@ export class Worker {
   }
 
   private onComponentError(e: ReportedError): void {
-    // At most one ZooKeeper write per component per second: an error storm must not load ZooKeeper.
+    // An error storm must not load ZooKeeper: at most one write per component per interval.
     const last = this.lastErrorWrite.get(e.component) ?? 0;
-    if (e.time - last < 1000) return;
+    if (e.time - last < CLUSTER_CONFIG_DEFAULTS.errorWriteIntervalMs) return;
     this.lastErrorWrite.set(e.component, e.time);
     this.errors.append(this.record.name, e.component, {
       timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,

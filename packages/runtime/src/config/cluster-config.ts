@@ -44,6 +44,8 @@ export interface ClusterConfig {
   readonly killRemovalTimeoutMs: number;
   /** Admin commands poll ZooKeeper this often while waiting (deploy, rebalance, kill). */
   readonly adminPollMs: number;
+  /** A worker records a component's errors in ZooKeeper at most this often (an error storm must not load ZooKeeper). */
+  readonly errorWriteIntervalMs: number;
 }
 
 interface KeySpec {
@@ -74,6 +76,7 @@ export const CLUSTER_CONFIG_KEYS: { readonly [K in keyof ClusterConfig]: KeySpec
   killMaxDefaultWaitMs: { min: 0, max: 86_400_000, doc: 'gale kill: longest default wait between deactivate and kill' },
   killRemovalTimeoutMs: { min: 1000, max: 86_400_000, doc: 'gale kill: how long the leader gets to remove a killed topology' },
   adminPollMs: { min: 10, max: 60_000, doc: 'admin commands poll ZooKeeper this often while waiting' },
+  errorWriteIntervalMs: { min: 0, max: HOUR_MS, doc: "a worker writes a component's errors to ZooKeeper at most this often" },
 });
 
 export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
@@ -92,6 +95,7 @@ export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
   killMaxDefaultWaitMs: 30_000,
   killRemovalTimeoutMs: 60_000,
   adminPollMs: 250,
+  errorWriteIntervalMs: 1000,
 });
 
 function isKey(key: string): key is keyof ClusterConfig {

@@ -1,4 +1,5 @@
 /** ZkClient's options: defaults and checks at the boundary. */
+import { CLUSTER_CONFIG_DEFAULTS } from '../config/cluster-config.js';
 import { rootLog, type Logger } from '../log.js';
 import { ZkError } from './zk-errors.js';
 import type { ZkClientOptions } from './zk-types.js';
@@ -15,8 +16,8 @@ export interface ResolvedZkOptions {
 
 /** Throws GALE_ERR_ZK_BAD_ARGUMENT for a bad connect string, a non-positive timeout or incomplete auth. */
 export function resolveZkOptions(options: ZkClientOptions): ResolvedZkOptions {
-  const sessionTimeoutMs = options.sessionTimeoutMs ?? 6000;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? CLUSTER_CONFIG_DEFAULTS.zkSessionTimeoutMs;
+  const connectTimeoutMs = options.connectTimeoutMs ?? CLUSTER_CONFIG_DEFAULTS.zkConnectTimeoutMs;
   if (!options.connectString || !/^[^,\s]+(,[^,\s]+)*$/.test(options.connectString)) {
     throw new ZkError('GALE_ERR_ZK_BAD_ARGUMENT', `bad ZooKeeper connect string "${options.connectString}" (want host:port[,host:port...])`);
   }

@@ -1,6 +1,5 @@
 import type { Topology } from '../api/builder.js';
-import type { BasicBolt, Bolt, TopologyContext } from '../api/types.js';
-import type { Fields } from '../api/fields.js';
+import type { BasicBolt, Bolt } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { ComponentError, LifecycleError } from '../errors.js';
 import { ackerComponent } from './acker.js';
@@ -18,6 +17,7 @@ import { buildRoutes, subscribersOf } from './router.js';
 import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
 import { collectStats, quiescent } from './stats.js';
+import { TaskContextImpl } from './task-context.js';
 import type { SystemComponent } from './system-component.js';
 import { Transfer } from './transfer.js';
 import { TreeOutcome } from './tree-outcome.js';
@@ -49,22 +49,6 @@ export interface EngineOptions {
   placement?: Placement;
   /** Components the engine adds to the topology (default: the acker). See system-component.ts. */
   systemComponents?: readonly SystemComponent[];
-}
-
-class TaskContextImpl implements TopologyContext {
-  constructor(
-    private readonly engine: Engine,
-    readonly thisComponentId: string,
-    readonly thisTaskId: number,
-    readonly thisTaskIndex: number,
-  ) {}
-  get topologyName(): string { return this.engine.topology.name; }
-  get config(): TopologyConfig { return this.engine.config; }
-  componentIds(): string[] { return [...this.engine.tasksOf.keys()]; }
-  componentTasks(componentId: string): number[] { return [...(this.engine.tasksOf.get(componentId) ?? [])]; }
-  componentOutputFields(componentId: string, streamId = 'default'): Fields | undefined {
-    return this.engine.topology.components.get(componentId)?.streams.get(streamId)?.fields;
-  }
 }
 
 /**
@@ -197,7 +181,7 @@ export class Engine implements ExecutorHost {
     const tasks = this.localTaskList();
     for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
       const c = this.plan.components.get(task.component)!;
-      const ctx = new TaskContextImpl(this, task.component, task.taskId, c.tasks.indexOf(task.taskId));
+      const ctx = new TaskContextImpl(this.topology, this.config, this.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId));
       try {
         if (task instanceof SpoutTask && c.kind === 'spout') {
           task.instance = c.spec.create();

@@ -1,4 +1,5 @@
 import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../../config/cluster-config.js';
+import { NAME_RULE, isValidName } from '../../coord/names.js';
 import type {
   ClusterArgs, DeployArgs, KillArgs, ListArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
 } from '../cluster-args.js';
@@ -93,7 +94,7 @@ const supervisor = defineCommand({
     id: {
       flag: 'id', kind: 'string', describe: 'Supervisor id (unique)', defaultText: '<host>-<first port>',
       parse: (id, site) => {
-        if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new CliUsageError('GALE_ERR_USAGE', `--id "${id}" must be 1-200 characters from [A-Za-z0-9._-]`, site.hint);
+        if (!isValidName(id)) throw new CliUsageError('GALE_ERR_USAGE', `--id "${id}" must be ${NAME_RULE}`, site.hint);
         return id;
       },
     } satisfies StringFlag,

@@ -1,3 +1,4 @@
+import { NAME_RULE, isValidName } from '../../coord/names.js';
 import { CliUsageError } from '../usage-error.js';
 
 /** Value checks of the cluster flags that are more than a range: ports, znode paths, names. */
@@ -53,14 +54,14 @@ export function checkConnectString(zk: string, origin: string): void {
 /** An absolute znode path such as /gale. */
 export function checkRootFlag(root: string, hint: string): void {
   const segments = root.replace(/\/+$/, '').split('/').slice(1);
-  if (!root.startsWith('/') || segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._-]{1,200}$/.test(s) || s === '.' || s === '..')) {
+  if (!root.startsWith('/') || segments.length === 0 || segments.some((s) => !isValidName(s))) {
     throw new CliUsageError('GALE_ERR_USAGE', `--zk-root ${JSON.stringify(root)} must be an absolute znode path such as /gale`, hint);
   }
 }
 
 /** A topology name usable as a znode name. */
 export function checkTopologyName(name: string, origin: string, hint: string): void {
-  if (!/^[A-Za-z0-9._-]{1,200}$/.test(name) || name === '.' || name === '..') {
-    throw new CliUsageError('GALE_ERR_USAGE', `${origin} "${name}" is not a valid topology name: use 1-200 characters from [A-Za-z0-9._-]`, hint);
+  if (!isValidName(name)) {
+    throw new CliUsageError('GALE_ERR_USAGE', `${origin} "${name}" is not a valid topology name: use ${NAME_RULE}`, hint);
   }
 }

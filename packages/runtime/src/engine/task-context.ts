@@ -1,0 +1,22 @@
+import type { Topology } from '../api/builder.js';
+import type { Fields } from '../api/fields.js';
+import type { TopologyContext } from '../api/types.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+
+/** What a spout's open() and a bolt's prepare() learn about the topology and their own task. */
+export class TaskContextImpl implements TopologyContext {
+  constructor(
+    private readonly topology: Topology,
+    readonly config: TopologyConfig,
+    private readonly tasksOf: ReadonlyMap<string, readonly number[]>,
+    readonly thisComponentId: string,
+    readonly thisTaskId: number,
+    readonly thisTaskIndex: number,
+  ) {}
+  get topologyName(): string { return this.topology.name; }
+  componentIds(): string[] { return [...this.tasksOf.keys()]; }
+  componentTasks(componentId: string): number[] { return [...(this.tasksOf.get(componentId) ?? [])]; }
+  componentOutputFields(componentId: string, streamId = 'default'): Fields | undefined {
+    return this.topology.components.get(componentId)?.streams.get(streamId)?.fields;
+  }
+}
