@@ -142,16 +142,6 @@ export class SupervisorProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves once stderr matches, rejects on exit or after the deadline. */
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.stderr)) {
-      if (!this.running) throw new Error(`supervisor ${this.id} exited before stderr matched ${pattern}:\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`supervisor ${this.id}: stderr did not match ${pattern} within ${timeoutMs} ms:\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   /** SIGKILL to the supervisor process only (its workers notice their parent is gone). */
   crash(): void {
     this.child.kill('SIGKILL');

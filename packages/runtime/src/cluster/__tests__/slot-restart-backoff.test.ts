@@ -2,49 +2,11 @@
 // hang detection from the heartbeat, and SIGKILL after the topology's drain timeout + grace.
 import { EventEmitter } from 'node:events';
 import { CLUSTER_CONFIG_DEFAULTS, killAfterMs } from '../../config/cluster-config.js';
-import type { Clock, Scheduler } from '../../engine/ports.js';
+import { ManualClock, ManualScheduler } from '../../engine/testing/manual-time.js';
 import { rootLog } from '../../log.js';
 import type { SlotEvents } from '../events.js';
 import type { Assignment } from '../model.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from '../slot-process.js';
-
-class ManualTime implements Clock, Scheduler {
-  private t = 0;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  epochMs(): number {
-    return this.t;
-  }
-  defer(fn: () => void): void {
-    this.after(0, fn);
-  }
-  every(): () => void {
-    throw new Error('not used by a slot');
-  }
-  after(ms: number, fn: () => void): () => void {
-    const id = this.seq++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return () => this.timers.delete(id);
-  }
-  /** Moves time forward by `ms`, firing due timers in time order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, x]) => x.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (due === undefined) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = end;
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
 
 class FakeChild extends EventEmitter implements WorkerChild {
   exitCode: number | null = null;
@@ -69,12 +31,20 @@ const A = { topology: 'wc', version: 3 } as Assignment;
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function slot(prepare: (a: Assignment) => Promise<PreparedLaunch> = () => Promise.resolve({ bundlePath: '/b.mjs', drainTimeoutMs: 1000 })) {
-  const time = new ManualTime();
+  const clock = new ManualClock();
+  const scheduler = new ManualScheduler(clock);
+  const time = {
+    now: () => clock.now(),
+    advance: (ms: number) => void scheduler.advanceBy(ms),
+    get pending() {
+      return scheduler.timerCount;
+    },
+  };
   const children: FakeChild[] = [];
   const events: { event: keyof SlotEvents; data: SlotEvents[keyof SlotEvents] }[] = [];
   const s = new SlotProcess({
     port: 6700, cfg: CLUSTER_CONFIG_DEFAULTS, workerTimeoutMs: 1000, defaultDrainTimeoutMs: 30_000, log: rootLog,
-    clock: time, scheduler: time, random: () => 0.5, // no jitter
+    clock, scheduler, random: () => 0.5, // no jitter
     prepare,
     fork: () => {
       const c = new FakeChild(100 + children.length);
