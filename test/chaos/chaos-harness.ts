@@ -90,11 +90,18 @@ export function twoWorkersRunning(cluster: TestCluster, pred: (s: StatusJson) =>
   };
 }
 
-/** kill -9 of the worker that does not run the spout; resolves once its supervisor relaunched it. */
+/**
+ * kill -9 of the worker that does not run the spout; resolves once its supervisor relaunched it
+ * (its `worker.started` event) and `gale status` shows both workers again (healedAt).
+ */
 export async function killWorkerAndWait(cluster: TestCluster): Promise<{ faultAt: number; healedAt: number }> {
   const { other } = await workersBySpout(cluster);
+  const sup = cluster.supervisors.find((s) => s.id === other.supervisor);
+  if (sup === undefined) throw new Error(`no supervisor ${other.supervisor} in this cluster`);
+  const mark = sup.eventCount;
   process.kill(other.pid, 'SIGKILL');
   const faultAt = Date.now();
+  await sup.waitForEvent('worker.started', (e) => e.port === other.port && e.pid !== other.pid, 30_000, mark);
   const healedAt = await until('a relaunched worker', twoWorkersRunning(cluster, (s) => !s.workerProcesses.some((w) => w.pid === other.pid)), 30_000, 200);
   return { faultAt, healedAt };
 }

@@ -130,7 +130,7 @@ describe('gale cluster commands: bad input', () => {
     const sup = new SupervisorProcess('sup-s', [port], [...flags, '--secret-file', secretFile, '--host', '127.0.0.1', '--ports', String(port),
       '--id', 'sup-s', '--dir', path.join(cluster.tmp, 'sup-s'), '--session-timeout', '4000', '--heartbeat', '500']);
     cluster.supervisors.push(sup);
-    await sup.waitFor(/gale: supervisor sup-s ready/);
+    await sup.waitForEvent('ready');
 
     const withSecret = { env: { GALE_CLUSTER_SECRET: secret } };
     const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '1', '--set', 'rate=50', ...flags], withSecret);

@@ -1,10 +1,12 @@
 // A throwaway gale cluster for integration tests: a real ZooKeeper (test/harness/zk.ts) and real
 // `gale supervisor` processes (packages/runtime/bin/gale.js), each in its own process group so
-// that cleanup takes its worker processes down too. Needs `npm run build` first.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// that cleanup takes its worker processes down too. Each supervisor forwards its typed events
+// (cluster/events.ts) over an IPC channel; tests await those, not log text. Needs `npm run build` first.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ForwardedEvent, SupervisorEventName, SupervisorEvents } from '../../packages/runtime/src/cluster/events.js';
 import { ZkClient } from '../../packages/runtime/src/coord/index.js';
 import { freePort } from '../harness/ports.js';
 import { startZk, type ZkServer } from '../harness/zk.js';
@@ -25,12 +27,31 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** A supervisor event as the test received it. */
+export interface ReceivedEvent<K extends SupervisorEventName = SupervisorEventName> {
+  event: K;
+  data: SupervisorEvents[K];
+  /** Date.now() at arrival. */
+  atMs: number;
+  /** Position in {@link SupervisorProcess.events}: pass `index + 1` as `since` to wait for a later one. */
+  index: number;
+}
+
+function isForwarded(m: unknown): m is ForwardedEvent {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'gale.event' && typeof (m as { event?: unknown }).event === 'string';
+}
+
 /** A `gale supervisor` process (leader of its own process group, which its workers join). */
 export class SupervisorProcess {
-  readonly child: ChildProcessWithoutNullStreams;
+  readonly child: ChildProcess;
   stderr = '';
   stdout = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every event the supervisor forwarded so far, in order. */
+  readonly events: ReceivedEvent[] = [];
+  private readonly wake = new Set<() => void>();
+  /** Set on 'close': every message it sent has arrived. */
+  private gone = false;
 
   constructor(readonly id: string, readonly ports: readonly number[], args: readonly string[]) {
     const env = { ...process.env };
@@ -38,14 +59,79 @@ export class SupervisorProcess {
     delete env.JEST_WORKER_ID;
     delete env.GALE_ZK;
     delete env.GALE_CLUSTER_SECRET;
-    this.child = spawn(process.execPath, [BIN, 'supervisor', ...args], { cwd: REPO_ROOT, env, detached: true });
+    this.child = spawn(process.execPath, [BIN, 'supervisor', ...args], { cwd: REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
     const pid = this.child.pid!;
     liveGroups.add(pid);
-    this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
-    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((resolve) => {
-      this.child.on('close', (code, signal) => resolve({ code, signal }));
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.child.on('message', (m: unknown) => {
+      if (!isForwarded(m)) return;
+      this.events.push({ event: m.event, data: m.data, atMs: Date.now(), index: this.events.length });
+      this.notify();
     });
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.gone = true;
+        resolve({ code, signal });
+        this.notify();
+      });
+    });
+  }
+
+  private notify(): void {
+    for (const fn of [...this.wake]) fn();
+  }
+
+  /** Number of events received so far: a mark to pass as `since`. */
+  get eventCount(): number {
+    return this.events.length;
+  }
+
+  /** True when the last leader event this supervisor sent is `leader.elected`. */
+  get isLeader(): boolean {
+    const last = [...this.events].reverse().find((e) => e.event === 'leader.elected' || e.event === 'leader.lost');
+    return last?.event === 'leader.elected';
+  }
+
+  /** The events named `name` received so far (from index `since`) that match `pred`. */
+  eventsOf<K extends SupervisorEventName>(name: K, pred: (data: SupervisorEvents[K]) => boolean = () => true, since = 0): ReceivedEvent<K>[] {
+    return this.events.slice(since).filter((e): e is ReceivedEvent<K> => e.event === name && pred(e.data as SupervisorEvents[K]));
+  }
+
+  /**
+   * The first event `name` at index `since` or later (already received, or the next to come)
+   * matching `pred`. Rejects when the supervisor exits first or after `timeoutMs`.
+   */
+  waitForEvent<K extends SupervisorEventName>(name: K, pred?: (data: SupervisorEvents[K]) => boolean, timeoutMs = 15_000, since = 0): Promise<ReceivedEvent<K>> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.eventsOf(name, pred, since)[0];
+        if (hit !== undefined) done(() => resolve(hit));
+        else if (this.gone) done(() => reject(new Error(`supervisor ${this.id} exited before event ${name}:\n${this.stderr}`)));
+      };
+      const done = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.wake.delete(check);
+        settle();
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`supervisor ${this.id}: no event ${name} within ${timeoutMs} ms; got ${this.events.map((e) => e.event).join(', ')}:\n${this.stderr.slice(-3000)}`))), timeoutMs);
+      timer.unref(); // a lost Promise.any race must not hold the test process
+      this.wake.add(check);
+      check();
+    });
+  }
+
+  /** Resolves with the first `count` events `name` matching `pred` once they have all arrived; rejects after `timeoutMs` in all. */
+  async waitForEvents<K extends SupervisorEventName>(name: K, count: number, pred?: (data: SupervisorEvents[K]) => boolean, timeoutMs = 15_000): Promise<ReceivedEvent<K>[]> {
+    const deadline = Date.now() + timeoutMs;
+    const out: ReceivedEvent<K>[] = [];
+    while (out.length < count) out.push(await this.waitForEvent(name, pred, Math.max(0, deadline - Date.now()), (out.at(-1)?.index ?? -1) + 1));
+    return out;
+  }
+
+  /** Like {@link waitForEvent}, for an event that arrives after this call. */
+  nextEvent<K extends SupervisorEventName>(name: K, pred?: (data: SupervisorEvents[K]) => boolean, timeoutMs = 15_000): Promise<ReceivedEvent<K>> {
+    return this.waitForEvent(name, pred, timeoutMs, this.events.length);
   }
 
   get pid(): number {
@@ -54,16 +140,6 @@ export class SupervisorProcess {
 
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Resolves once stderr matches, rejects on exit or after the deadline. */
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.stderr)) {
-      if (!this.running) throw new Error(`supervisor ${this.id} exited before stderr matched ${pattern}:\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`supervisor ${this.id}: stderr did not match ${pattern} within ${timeoutMs} ms:\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   }
 
   /** SIGKILL to the supervisor process only (its workers notice their parent is gone). */
@@ -140,7 +216,7 @@ export class TestCluster {
       '--session-timeout', '4000', '--heartbeat', '500', ...extra,
     ]);
     this.supervisors.push(s);
-    await s.waitFor(/gale: supervisor \S+ ready on /);
+    await s.waitForEvent('ready');
     return s;
   }
 

@@ -17,7 +17,7 @@ describe('supervisor crash and stop', () => {
     const deployed = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'gen', '--workers', '2', '--set', 'rate=300']);
     expect(deployed.code).toBe(0);
 
-    const leader = await until('a leader', () => cluster.leaderId());
+    const leader = (await Promise.any(cluster.supervisors.map((s) => s.waitForEvent('leader.elected')))).data.id;
     const victim = cluster.supervisors.find((s) => s.id === leader)!;
     expect(victim.id).toBe('sup-a');
     const before = await cluster.json<StatusJson>(['status', 'gen']);
@@ -25,12 +25,11 @@ describe('supervisor crash and stop', () => {
     // The even scheduler takes supervisors in id order: the leader runs one of the workers.
     expect(before.workerProcesses.map((w) => w.supervisor).sort()).toEqual(['sup-a', 'sup-b']);
 
+    const survivors = cluster.supervisors.filter((s) => s !== victim);
+    const marks = survivors.map((s) => s.eventCount);
     victim.crash();
     const crashedAt = Date.now();
-    const next = await until('a new leader', async () => {
-      const id = await cluster.leaderId();
-      return id !== undefined && id !== leader ? id : undefined;
-    }, 10_000, 50);
+    const next = (await Promise.any(survivors.map((s, i) => s.waitForEvent('leader.elected', undefined, 10_000, marks[i])))).data.id;
     expect(Date.now() - crashedAt).toBeLessThan(10_000);
     expect(cluster.supervisors.map((s) => s.id)).toContain(next);
 
@@ -61,12 +60,13 @@ describe('supervisor crash and stop', () => {
   }, 120_000);
 
   it('SIGTERM stops a supervisor gracefully; the last one runs the topology alone', async () => {
-    const leader = await until('a leader', () => cluster.leaderId());
-    const stopping = cluster.supervisors.find((s) => s.id === leader && s.running)!;
+    const stopping = cluster.supervisors.find((s) => s.running && s.isLeader)!;
     const before = await cluster.json<StatusJson>(['status', 'gen']);
     const itsWorker = before.workerProcesses.find((w) => w.supervisor === stopping.id)!;
     expect(itsWorker).toBeDefined();
 
+    const last = cluster.supervisors.find((s) => s.running && s !== stopping)!;
+    const mark = last.eventCount;
     stopping.child.kill('SIGTERM');
     const exit = await stopping.exited;
     expect(exit.code).toBe(0);
@@ -74,8 +74,7 @@ describe('supervisor crash and stop', () => {
     expect(stopping.stderr).toContain(`gale: supervisor ${stopping.id} stopped`);
     expect(() => process.kill(itsWorker.pid, 0)).toThrow(); // its worker was stopped first
 
-    const last = cluster.supervisors.find((s) => s.running)!;
-    await until('the last supervisor to lead', async () => (await cluster.leaderId()) === last.id, 15_000, 50);
+    await last.waitForEvent('leader.elected', undefined, 15_000, mark);
     const alone = await until('the topology to run on one worker', async () => {
       const s = await cluster.json<StatusJson>(['status', 'gen']);
       return s.workers.assigned === 1 && s.workers.running === 1 && s.workerProcesses[0]?.supervisor === last.id ? s : undefined;

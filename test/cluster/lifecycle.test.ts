@@ -68,7 +68,12 @@ describe('gale activate / deactivate / rebalance / kill', () => {
     const beatPath = `${cluster.root}/workers/gen/${crashed.supervisor}-${crashed.port}`;
     const zk = await cluster.zkClient();
     const deadOwner = (await zk.exists(beatPath))!.ephemeralOwner;
+    const supA = cluster.supervisors.find((x) => x.id === crashed.supervisor)!;
+    const mark = supA.eventCount;
     process.kill(crashed.pid, 'SIGKILL');
+    const crash = await supA.waitForEvent('worker.crashed', (e) => e.port === crashed.port, 15_000, mark);
+    expect(crash.data).toMatchObject({ topology: 'gen', code: null, signal: 'SIGKILL' });
+    await supA.waitForEvent('worker.started', (e) => e.port === crashed.port && e.pid !== crashed.pid, 30_000, crash.index + 1);
     const restarted = await until('the worker to be restarted', async () => {
       const s = await status();
       const w = s.workerProcesses.find((x) => x.supervisor === crashed.supervisor && x.port === crashed.port);
@@ -87,6 +92,11 @@ describe('gale activate / deactivate / rebalance / kill', () => {
     expect(after.assignmentVersion).toBeGreaterThan(before.assignmentVersion!);
     expect(after.workers).toEqual({ wanted: 1, assigned: 1, running: 1 });
     expect(component(after, 'double').where).toHaveLength(1);
+    // The leader announced the write, and a supervisor the change of what it runs.
+    const leader = cluster.supervisors.find((x) => x.isLeader)!;
+    const written = await leader.waitForEvent('assignment.written', (e) => e.topology === 'gen' && e.version === after.assignmentVersion);
+    expect(written.data.workers).toHaveLength(1);
+    await Promise.any(cluster.supervisors.map((x) => x.waitForEvent('assignment.changed', (e) => e.topology === 'gen' && e.version === after.assignmentVersion)));
     await emitsMoreThan(component(after, 'numbers').emitted, 'the rebalanced topology to emit');
 
     // Executors per component: at most numTasks.

@@ -6,9 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SupervisorEvents } from '../../packages/runtime/src/cluster/events.js';
 import { gale } from '../cli/gale-process.js';
 import { freePort } from '../harness/ports.js';
-import { SupervisorProcess, TestCluster, lines, until, type StatusJson } from './cluster-harness.js';
+import { SupervisorProcess, TestCluster, until, type StatusJson } from './cluster-harness.js';
 
 const TMPFS_BYTES = 64 * 1024;
 
@@ -30,19 +31,9 @@ if (!TMPFS) {
   process.stderr.write('worker-failures.test.ts: cannot mount a tmpfs here (needs root); skipping the disk-full code cache test\n');
 }
 
-/** A supervisor's `worker exited; restarting` log lines (warn, its default level shows them) for one topology: their times (ms). */
-function workerExits(sup: SupervisorProcess, topology: string): number[] {
-  const out: number[] = [];
-  for (const l of lines(sup.stderr)) {
-    if (!l.startsWith('{')) continue;
-    try {
-      const o = JSON.parse(l) as { msg?: string; topology?: string; time?: number };
-      if (o.msg === 'worker exited; restarting' && o.topology === topology) out.push(o.time ?? 0);
-    } catch {
-      // not a log line
-    }
-  }
-  return out;
+/** A `worker.crashed` of a worker of `topology` that ran and exited (not a launch that failed before the fork). */
+function exitedWorker(topology: string): (e: SupervisorEvents['worker.crashed']) => boolean {
+  return (e) => e.topology === topology && (e.code !== null || e.signal !== null);
 }
 
 describe('gale cluster: failures on the workers\' machines', () => {
@@ -95,10 +86,7 @@ describe('gale cluster: failures on the workers\' machines', () => {
 
     // The supervisor lives on and retries with exponential backoff (0.5 s, 1 s, 2 s, ... ±20 %),
     // not in a tight loop: the gaps between failed starts grow.
-    const times = await until('four failed worker starts', async () => {
-      const t = workerExits(sup, 'bad-load');
-      return t.length >= 4 ? t : undefined;
-    }, 40_000, 200);
+    const times = (await sup.waitForEvents('worker.crashed', 4, exitedWorker('bad-load'), 40_000)).map((e) => e.atMs);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     expect(gaps[0]!).toBeGreaterThanOrEqual(400);
     expect(gaps[1]!).toBeGreaterThanOrEqual(800);
@@ -140,7 +128,7 @@ describe('gale cluster: failures on the workers\' machines', () => {
     const sup = new SupervisorProcess('sup-t', [port], [...flags, '--host', '127.0.0.1', '--ports', String(port), '--id', 'sup-t',
       '--dir', tiny, '--session-timeout', '4000', '--heartbeat', '500']);
     cluster.supervisors.push(sup);
-    await sup.waitFor(/gale: supervisor sup-t ready/);
+    await sup.waitForEvent('ready');
 
     const env = { env: { GALE_ZK: '', GALE_CLUSTER_SECRET: '' } };
     const deployed = await gale(['deploy', src, '--name', 'big', '--wait', '0', ...flags], env);

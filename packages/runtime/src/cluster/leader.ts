@@ -5,6 +5,8 @@ import {
 } from '../coord/index.js';
 import type { GaleError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { TypedEmitter } from '../transport/events.js';
+import type { LeaderEvents } from './events.js';
 import type { Assignment } from './model.js';
 import { scheduleTopology } from './scheduler.js';
 
@@ -13,8 +15,9 @@ import { scheduleTopology } from './scheduler.js';
  * topology's assignment valid for the live supervisors (even scheduler), and removes killed
  * topologies. Its only writes are assignments, in transactions fenced on its election znode,
  * so a deposed leader (paused, then resumed after losing its session) writes nothing.
+ * Emits {@link LeaderEvents} once a write is committed.
  */
-export class Leader {
+export class Leader extends TypedEmitter<LeaderEvents> {
   private timer: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private running = false;
@@ -36,6 +39,7 @@ export class Leader {
     private readonly log: Logger,
     private readonly cfg: ClusterConfig = CLUSTER_CONFIG_DEFAULTS,
   ) {
+    super(log);
     this.topologies = new TopologyStore(zk, paths);
     this.assignments = new AssignmentStore(zk, paths);
     this.supervisors = new SupervisorStore(zk, paths);
@@ -142,6 +146,7 @@ export class Leader {
       }
     }
     const settled = new Map<string, Assignment>();
+    const written: Assignment[] = [];
     const names = [...records.keys()].filter((n) => records.get(n)!.value.status !== 'killed').sort();
     for (const name of names) {
       const record = records.get(name)!.value;
@@ -156,9 +161,13 @@ export class Leader {
       settled.set(name, next);
       if (next === current?.value) continue;
       ops.push(current === undefined ? this.assignments.createOp(next) : this.assignments.setOp(next, current.version));
+      written.push(next);
       this.log.info({ topology: name, version: next.version, workers: next.workers.map((w) => `${w.supervisor}:${w.port}`) }, 'leader: assigned');
     }
     if (ops.length > 0) await this.election.fencedTransaction(ops);
+    for (const a of written) {
+      this.emit('assignment.written', { topology: a.topology, version: a.version, workers: a.workers.map((w) => ({ supervisor: w.supervisor, port: w.port })) });
+    }
     for (const name of cleanups) {
       await this.heartbeats.removeTopology(name).catch(() => {});
       await new ErrorsStore(this.zk, this.paths).removeTopology(name).catch(() => {});

@@ -1,20 +1,22 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import path from 'node:path';
-import { CLUSTER_CONFIG_DEFAULTS, killAfterMs, type ClusterConfig } from '../config/cluster-config.js';
+import { CLUSTER_CONFIG_DEFAULTS, type ClusterConfig } from '../config/cluster-config.js';
 import { TOPOLOGY_CONFIG_DEFAULTS } from '../config/topology-config.js';
 import {
   AssignmentStore, CodeStore, ErrorsStore, LeaderElection, SupervisorStore, TopologyStore, WorkerHeartbeatStore, ZkClient,
   ensureLayout, zkPaths, type ZkPaths,
 } from '../coord/index.js';
+import type { Clock, Scheduler } from '../engine/ports.js';
 import { GaleError } from '../errors.js';
-import { backoffDelays } from '../retry.js';
+import { nodeClock, nodeScheduler } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
+import { TypedEmitter } from '../transport/events.js';
+import { CodeCache } from './code-cache.js';
+import type { SupervisorEvents } from './events.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
+import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 
 export interface SupervisorOptions {
@@ -45,27 +47,13 @@ export interface SupervisorOptions {
   log: Logger;
   /** Periods, backoff and grace times; default {@link CLUSTER_CONFIG_DEFAULTS}. */
   cluster?: ClusterConfig;
+  /** Monotonic time of the hang check and restart backoff; default the Node clock. */
+  clock?: Clock;
+  /** Restart and kill-after timers; default the Node scheduler. */
+  scheduler?: Scheduler;
 }
 
 export class SupervisorError extends GaleError {}
-
-interface SlotState {
-  port: number;
-  /** What runs here: topology + executors + parallelism + code (a change means relaunch). */
-  identity?: string;
-  topology?: string;
-  child?: ChildProcess;
-  launchedAt: number;
-  /** Last time the worker's heartbeat znode was seen (monotonic ms). */
-  seenAt: number;
-  /** Relaunch delays since the last clean start (retry.ts backoff); undefined starts over. */
-  backoff?: Generator<number, never, undefined>;
-  /** The topology's drainTimeoutMs (read at launch): how long a stop may take before SIGKILL. */
-  drainTimeoutMs: number;
-  retryTimer?: NodeJS.Timeout;
-  /** Set while we stop the child on purpose (no restart). */
-  stopping: boolean;
-}
 
 function identityOf(a: Assignment, w: WorkerAssignment): string {
   return JSON.stringify([a.topology, a.codeSha256, [...w.executors].sort(), a.parallelism]);
@@ -84,16 +72,29 @@ async function checkPortFree(host: string, port: number): Promise<void> {
   });
 }
 
+/** The ZooKeeper side of a started supervisor. */
+interface Connected {
+  zk: ZkClient;
+  topologies: TopologyStore;
+  assignments: AssignmentStore;
+  supervisors: SupervisorStore;
+  heartbeats: WorkerHeartbeatStore;
+  codes: CodeCache;
+  election: LeaderElection;
+  leader: Leader;
+}
+
 /**
  * A supervisor daemon: registers in ZooKeeper, takes part in the leader election (the leader
- * schedules), and runs the workers assigned to its slots as child processes — restarting
- * crashed or hung ones with backoff, stopping unassigned ones.
+ * schedules), and runs the workers assigned to its slots ({@link SlotProcess}) — restarting
+ * crashed or hung ones with backoff, stopping unassigned ones. Emits {@link SupervisorEvents};
+ * subscribe before {@link start} to see `ready` and the first `leader.elected`.
  */
-export class Supervisor {
+export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly paths: ZkPaths;
-  private readonly slots = new Map<number, SlotState>();
-  private election!: LeaderElection;
-  private leader!: Leader;
+  private readonly slots = new Map<number, SlotProcess>();
+  private c: Connected | undefined;
+  private starting: Promise<this> | undefined;
   private secret = '';
   private watchTimer: NodeJS.Timeout | undefined;
   private reconciling = false;
@@ -103,37 +104,53 @@ export class Supervisor {
   /** Re-arm the assignment watches on the next reconcile (see Leader.rearm). */
   private rearm = true;
   private readonly cfg: ClusterConfig;
-  private readonly topologies: TopologyStore;
-  private readonly assignments: AssignmentStore;
-  private readonly supervisors: SupervisorStore;
-  private readonly heartbeats: WorkerHeartbeatStore;
+  private readonly clock: Clock;
 
-  private constructor(private readonly opts: SupervisorOptions, private readonly zk: ZkClient) {
+  constructor(private readonly opts: SupervisorOptions) {
+    super(opts.log);
     this.paths = zkPaths(opts.zkRoot);
     this.cfg = opts.cluster ?? CLUSTER_CONFIG_DEFAULTS;
-    this.topologies = new TopologyStore(zk, this.paths);
-    this.assignments = new AssignmentStore(zk, this.paths);
-    this.supervisors = new SupervisorStore(zk, this.paths);
-    this.heartbeats = new WorkerHeartbeatStore(zk, this.paths);
-    const drainTimeoutMs = TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
-    for (const port of opts.ports) this.slots.set(port, { port, launchedAt: 0, seenAt: 0, drainTimeoutMs, stopping: false });
+    this.clock = opts.clock ?? nodeClock;
+    for (const port of opts.ports) {
+      this.slots.set(port, new SlotProcess({
+        port, cfg: this.cfg, workerTimeoutMs: opts.workerTimeoutMs, defaultDrainTimeoutMs: TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs,
+        log: opts.log, clock: this.clock, scheduler: opts.scheduler ?? nodeScheduler,
+        prepare: (a) => this.prepare(a),
+        fork: (a, p, bundlePath) => this.forkWorker(a, p, bundlePath),
+        // SupervisorEvents extends SlotEvents, so SlotEvents[K] is SupervisorEvents[K]; TS cannot see it through K.
+        emit: (event, data) => this.emit(event, data as SupervisorEvents[typeof event]),
+      }));
+    }
   }
 
-  static async start(opts: SupervisorOptions): Promise<Supervisor> {
-    const bindHost = opts.host === 'localhost' ? '127.0.0.1' : opts.host;
-    for (const port of opts.ports) await checkPortFree(bindHost, port);
-    const zk = await ZkClient.connect({
-      connectString: opts.zk, sessionTimeoutMs: opts.sessionTimeoutMs, connectTimeoutMs: opts.connectTimeoutMs, log: opts.log,
-      ...(opts.secret !== undefined ? { auth: { scheme: 'digest' as const, secret: opts.secret } } : {}),
-    });
-    const s = new Supervisor(opts, zk);
-    try {
-      await s.init();
-    } catch (err) {
-      await zk.close();
-      throw err;
-    }
-    return s;
+  /** Creates and starts a supervisor (see {@link start}). */
+  static start(opts: SupervisorOptions): Promise<Supervisor> {
+    return new Supervisor(opts).start();
+  }
+
+  /**
+   * Checks the ports, connects to ZooKeeper, registers, joins the election and starts
+   * reconciling; resolves after `ready`. Rejects (closing what it opened) on a taken port, a
+   * duplicate id or an unreachable ZooKeeper. Call once.
+   */
+  start(): Promise<this> {
+    this.starting ??= (async () => {
+      const opts = this.opts;
+      const bindHost = opts.host === 'localhost' ? '127.0.0.1' : opts.host;
+      for (const port of opts.ports) await checkPortFree(bindHost, port);
+      const zk = await ZkClient.connect({
+        connectString: opts.zk, sessionTimeoutMs: opts.sessionTimeoutMs, connectTimeoutMs: opts.connectTimeoutMs, log: opts.log,
+        ...(opts.secret !== undefined ? { auth: { scheme: 'digest' as const, secret: opts.secret } } : {}),
+      });
+      try {
+        await this.init(zk);
+      } catch (err) {
+        await zk.close();
+        throw err;
+      }
+      return this;
+    })();
+    return this.starting;
   }
 
   get id(): string {
@@ -141,28 +158,52 @@ export class Supervisor {
   }
 
   get isLeader(): boolean {
-    return this.election.isLeader;
+    return this.c?.election.isLeader ?? false;
   }
 
   /** Ports with a live worker process, and what runs there. */
   workers(): { port: number; topology: string; pid: number }[] {
-    return [...this.slots.values()].filter((s) => s.child?.pid !== undefined && s.child.exitCode === null)
-      .map((s) => ({ port: s.port, topology: s.topology!, pid: s.child!.pid! }));
+    const out: { port: number; topology: string; pid: number }[] = [];
+    for (const s of this.slots.values()) {
+      const w = s.worker;
+      if (w !== undefined) out.push({ port: s.port, ...w });
+    }
+    return out;
   }
 
-  private async init(): Promise<void> {
-    await ensureLayout(this.zk, this.paths);
-    this.secret = this.opts.secret ?? (await this.sharedSecret());
-    await this.register();
-    this.election = await LeaderElection.join({ client: this.zk, dir: this.paths.leaderDir(), candidateId: this.opts.id, log: this.opts.log });
-    this.leader = new Leader(this.zk, this.paths, this.election, this.opts.log, this.cfg);
-    this.offs.push(this.election.on('elected', () => this.leader.start()));
-    this.offs.push(this.election.on('lost', () => this.leader.stop()));
-    if (this.election.isLeader) this.leader.start();
-    this.offs.push(this.zk.on('state', (e) => {
+  private async init(zk: ZkClient): Promise<void> {
+    await ensureLayout(zk, this.paths);
+    this.secret = this.opts.secret ?? (await this.sharedSecret(zk));
+    const supervisors = new SupervisorStore(zk, this.paths);
+    await this.register(supervisors);
+    const election = await LeaderElection.join({ client: zk, dir: this.paths.leaderDir(), candidateId: this.opts.id, log: this.opts.log });
+    const leader = new Leader(zk, this.paths, election, this.opts.log, this.cfg);
+    const codeStore = new CodeStore(zk, this.paths);
+    this.c = {
+      zk, supervisors, election, leader,
+      topologies: new TopologyStore(zk, this.paths),
+      assignments: new AssignmentStore(zk, this.paths),
+      heartbeats: new WorkerHeartbeatStore(zk, this.paths),
+      codes: new CodeCache(this.opts.dir, (sha) => codeStore.download(sha)), // download verifies the sha256
+    };
+    const id = this.opts.id;
+    this.offs.push(leader.on('assignment.written', (e) => this.emit('assignment.written', e)));
+    this.offs.push(election.on('elected', () => {
+      leader.start();
+      this.emit('leader.elected', { id });
+    }));
+    this.offs.push(election.on('lost', () => {
+      leader.stop();
+      this.emit('leader.lost', { id });
+    }));
+    if (election.isLeader) {
+      leader.start();
+      this.emit('leader.elected', { id });
+    }
+    this.offs.push(zk.on('state', (e) => {
       if (e.state === 'reconnected-new-session') {
         // Ephemerals and watches died with the old session.
-        void this.register().catch((err: unknown) => this.opts.log.error({ err: (err as Error).message }, 'cannot re-register'));
+        void this.register(supervisors).catch((err: unknown) => this.opts.log.error({ err: (err as Error).message }, 'cannot re-register'));
         this.poke();
       }
     }));
@@ -171,26 +212,27 @@ export class Supervisor {
       void this.checkHeartbeats();
     }, this.cfg.supervisorPeriodMs);
     this.poke();
-    this.opts.log.info({ id: this.opts.id, host: this.opts.host, ports: this.opts.ports, leader: this.election.isLeader }, 'supervisor started');
+    this.opts.log.info({ id, host: this.opts.host, ports: this.opts.ports, leader: election.isLeader }, 'supervisor started');
+    this.emit('ready', { id, host: this.opts.host, ports: [...this.opts.ports] });
   }
 
   /** Without a configured secret, workers authenticate with one generated once per cluster root. */
-  private async sharedSecret(): Promise<string> {
+  private async sharedSecret(zk: ZkClient): Promise<string> {
     const p = `${this.paths.root}/cluster-secret`;
     try {
-      await this.zk.create(p, Buffer.from(randomBytes(32).toString('hex')));
+      await zk.create(p, Buffer.from(randomBytes(32).toString('hex')));
     } catch (err) {
       if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
     }
-    return (await this.zk.getData(p)).data.toString('utf8');
+    return (await zk.getData(p)).data.toString('utf8');
   }
 
-  private async register(): Promise<void> {
+  private async register(supervisors: SupervisorStore): Promise<void> {
     const info: SupervisorInfo = {
       id: this.opts.id, host: this.opts.host, ports: [...this.opts.ports], pid: process.pid, version: this.opts.version, startedAt: Date.now(),
     };
     try {
-      await this.supervisors.register(info, 3 * this.opts.sessionTimeoutMs);
+      await supervisors.register(info, 3 * this.opts.sessionTimeoutMs);
     } catch (err) {
       if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
       throw new SupervisorError('GALE_ERR_DUPLICATE_SUPERVISOR', `another supervisor with id "${this.opts.id}" is registered (ZooKeeper ${this.paths.supervisor(this.opts.id)}); give this one another --id`);
@@ -212,23 +254,19 @@ export class Supervisor {
     this.reconciling = true;
     try {
       const desired = await this.desiredSlots();
-      const changed: SlotState[] = [];
+      const changed: SlotProcess[] = [];
       for (const slot of this.slots.values()) {
         const want = desired.get(slot.port);
         const wantId = want === undefined ? undefined : identityOf(want.a, want.w);
         if (wantId !== slot.identity) changed.push(slot);
-        else if (want !== undefined && slot.child === undefined && slot.retryTimer === undefined) void this.launch(slot, want.a);
+        else if (want !== undefined && slot.idle) void slot.launch(want.a);
       }
+      this.announce(changed, desired);
       // Stop every changed worker at once (each drains), then launch the new ones.
-      await Promise.all(changed.map((slot) => this.stopChild(slot)));
+      await Promise.all(changed.map((slot) => slot.stop()));
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        clearTimeout(slot.retryTimer);
-        slot.retryTimer = undefined;
-        slot.identity = want === undefined ? undefined : identityOf(want.a, want.w);
-        slot.topology = want?.a.topology;
-        slot.backoff = undefined;
-        if (want !== undefined) void this.launch(slot, want.a);
+        slot.assign(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
       }
     } catch (err) {
       this.rearm = true;
@@ -242,13 +280,24 @@ export class Supervisor {
     }
   }
 
+  /** One `assignment.changed` per topology whose workers here change. */
+  private announce(changed: readonly SlotProcess[], desired: Map<number, { a: Assignment }>): void {
+    const versions = new Map<string, number | null>();
+    for (const slot of changed) {
+      const a = desired.get(slot.port)?.a;
+      if (slot.topology !== undefined && !versions.has(slot.topology)) versions.set(slot.topology, null);
+      if (a !== undefined) versions.set(a.topology, a.version);
+    }
+    for (const [topology, version] of versions) this.emit('assignment.changed', { topology, version });
+  }
+
   private async desiredSlots(): Promise<Map<number, { a: Assignment; w: WorkerAssignment }>> {
     const out = new Map<number, { a: Assignment; w: WorkerAssignment }>();
     const watcher = this.rearm ? this.poke : undefined;
     this.rearm = false;
     // A vanished or unreadable assignment means "not wanted"; a ZooKeeper hiccup must not stop
     // healthy workers: it aborts this reconcile instead (the caller retries).
-    const { entries, bad } = await this.assignments.list(watcher);
+    const { entries, bad } = await this.c!.assignments.list(watcher);
     for (const err of bad) this.opts.log.warn({ path: err.path, err: err.message }, 'supervisor: unreadable assignment skipped');
     for (const { value: a } of entries.values()) {
       for (const w of a.workers) if (w.supervisor === this.opts.id && this.slots.has(w.port)) out.set(w.port, { a, w });
@@ -256,142 +305,72 @@ export class Supervisor {
     return out;
   }
 
-  /** Downloads (and verifies) the bundle once, then forks the worker process. */
-  private async launch(slot: SlotState, a: Assignment): Promise<void> {
-    const identity = slot.identity;
+  /** The bundle on disk (errors are recorded for `gale status`) and the topology's drain timeout. */
+  private async prepare(a: Assignment): Promise<PreparedLaunch> {
     let bundlePath: string;
     try {
-      bundlePath = await this.ensureCode(a.codeSha256);
+      bundlePath = await this.c!.codes.ensure(a.codeSha256);
     } catch (err) {
       await this.recordError(a.topology, `supervisor ${this.opts.id} cannot get the code of "${a.topology}": ${(err as Error).message}`, err);
-      this.scheduleRetry(slot, a);
-      return;
+      throw err;
     }
-    slot.drainTimeoutMs = await this.drainTimeoutOf(a.topology);
-    if (slot.identity !== identity || this.closing !== undefined || slot.child !== undefined) return;
+    return { bundlePath, drainTimeoutMs: await this.drainTimeoutOf(a.topology) };
+  }
+
+  private forkWorker(a: Assignment, port: number, bundlePath: string): WorkerChild {
     const launch: WorkerLaunch = {
       zk: this.opts.zk, zkRoot: this.opts.zkRoot, zkSessionTimeoutMs: this.opts.sessionTimeoutMs, topology: a.topology,
-      supervisor: this.opts.id, host: this.opts.host, port: slot.port, assignmentVersion: a.version, bundlePath,
+      supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
     };
-    const child = fork(this.opts.workerMain, [], {
+    return fork(this.opts.workerMain, [], {
       env: { ...process.env, GALE_WORKER: JSON.stringify(launch), GALE_CLUSTER_SECRET: this.secret },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    slot.child = child;
-    slot.launchedAt = performance.now();
-    slot.seenAt = 0;
-    slot.stopping = false;
-    this.opts.log.info({ topology: a.topology, port: slot.port, pid: child.pid, version: a.version }, 'worker launched');
-    child.once('exit', (code, signal) => {
-      if (slot.child !== child) return;
-      slot.child = undefined;
-      if (slot.stopping || this.closing !== undefined) return;
-      // Exit 0 is a worker stopping on purpose (its assignment or topology changed): the next
-      // reconcile decides; relaunching it is only a fallback, after the usual backoff.
-      if (code === 0) this.opts.log.info({ topology: a.topology, port: slot.port }, 'worker stopped');
-      else this.opts.log.warn({ topology: a.topology, port: slot.port, code, signal }, 'worker exited; restarting');
-      // A worker that ran for longer than the longest backoff starts the backoff over.
-      if (performance.now() - slot.launchedAt > this.cfg.restartBackoffMaxMs) slot.backoff = undefined;
-      this.scheduleRetry(slot, a);
-    });
-  }
-
-  private scheduleRetry(slot: SlotState, a: Assignment): void {
-    slot.backoff ??= backoffDelays({ initialMs: this.cfg.restartBackoffInitialMs, maxMs: this.cfg.restartBackoffMaxMs });
-    const delay = slot.backoff.next().value;
-    const identity = slot.identity;
-    clearTimeout(slot.retryTimer);
-    slot.retryTimer = setTimeout(() => {
-      slot.retryTimer = undefined;
-      if (slot.identity === identity && this.closing === undefined) void this.launch(slot, a);
-    }, delay);
   }
 
   /** The topology's own drain timeout; the default when its record cannot be read. */
   private async drainTimeoutOf(topology: string): Promise<number> {
-    const r = await this.topologies.get(topology).catch(() => undefined);
+    const r = await this.c!.topologies.get(topology).catch(() => undefined);
     return r?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
-  }
-
-  private async ensureCode(sha: string): Promise<string> {
-    const dir = path.join(this.opts.dir, 'code', sha);
-    const file = path.join(dir, 'topology.mjs');
-    if (existsSync(file)) return file;
-    const code = await new CodeStore(this.zk, this.paths).download(sha); // verifies the sha256
-    await mkdir(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, code);
-      await rename(tmp, file);
-    } catch (err) {
-      // A partial temp file (e.g. ENOSPC) would only eat the space the next attempt needs.
-      await rm(tmp, { force: true }).catch(() => {});
-      throw err;
-    }
-    return file;
   }
 
   private async recordError(topology: string, message: string, err: unknown): Promise<void> {
     this.opts.log.error({ topology, err: (err as Error).message, code: (err as GaleError).code }, message);
-    await new ErrorsStore(this.zk, this.paths).append(topology, '__supervisor', {
+    await new ErrorsStore(this.c!.zk, this.paths).append(topology, '__supervisor', {
       timeMs: Date.now(), message, code: (err as GaleError).code, host: this.opts.host,
     }).catch(() => {});
   }
 
-  /** A worker whose heartbeat znode is gone while its process lives is hung (e.g. SIGSTOP): kill it. */
+  /** A worker whose heartbeat znode is gone while its process lives is hung (e.g. SIGSTOP): its slot kills it. */
   private async checkHeartbeats(): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     for (const slot of this.slots.values()) {
-      const child = slot.child;
-      if (child === undefined || slot.topology === undefined || slot.stopping) continue;
+      const target = slot.heartbeatTarget();
+      if (target === undefined) continue;
       let present = false;
       try {
         // The heartbeat must be this child's: a killed predecessor's node lingers until its session expires.
-        present = (await this.heartbeats.get(slot.topology, this.opts.id, slot.port))?.value.pid === child.pid;
+        present = (await this.c!.heartbeats.get(target.topology, this.opts.id, slot.port))?.value.pid === target.pid;
       } catch (err) {
         if ((err as GaleError).code !== 'GALE_ERR_ZK_BAD_DATA') continue; // ZooKeeper unreachable: judge nothing
       }
-      if (present) slot.seenAt = now;
-      const since = slot.seenAt === 0 ? slot.launchedAt : slot.seenAt;
-      const limit = slot.seenAt === 0 ? this.opts.workerTimeoutMs * 4 : this.opts.workerTimeoutMs;
-      if (!present && now - since > limit && slot.child === child) {
-        this.opts.log.warn({ topology: slot.topology, port: slot.port, pid: child.pid }, 'worker heartbeat missing; killing it');
-        child.kill('SIGKILL');
-      }
+      slot.observeHeartbeat(target.pid, present, now);
     }
-  }
-
-  private stopChild(slot: SlotState): Promise<void> {
-    const child = slot.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      slot.child = undefined;
-      return Promise.resolve();
-    }
-    slot.stopping = true;
-    return new Promise((resolve) => {
-      // The worker drains for its topology's drainTimeoutMs, then closes; past the grace it is stuck.
-      const t = setTimeout(() => child.kill('SIGKILL'), killAfterMs(slot.drainTimeoutMs, this.cfg));
-      child.once('exit', () => {
-        clearTimeout(t);
-        if (slot.child === child) slot.child = undefined;
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
   }
 
   /** Drains and stops every worker, leaves the election, unregisters. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchTimer);
-      this.leader?.stop();
-      for (const s of this.slots.values()) clearTimeout(s.retryTimer);
-      await Promise.all([...this.slots.values()].map((s) => this.stopChild(s)));
+      const c = this.c;
+      c?.leader.stop();
+      await Promise.all([...this.slots.values()].map((s) => s.close()));
+      if (c === undefined) return; // never started
+      await c.election.close().catch(() => {});
       for (const off of this.offs) off();
-      await this.election?.close().catch(() => {});
-      await this.supervisors.unregister(this.opts.id);
-      await this.zk.close();
+      await c.supervisors.unregister(this.opts.id);
+      await c.zk.close();
       this.opts.log.info({ id: this.opts.id }, 'supervisor stopped');
     })();
     return this.closing;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SUPERVISOR_EVENT_NAMES, type ForwardedEvent } from '../../cluster/events.js';
 import { Supervisor } from '../../cluster/supervisor.js';
 import type { SupervisorArgs } from '../cluster-args.js';
 import { ClusterCommandError, resolveTarget } from '../cluster-client.js';
@@ -38,7 +39,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
     ctx.forceExit(1);
   });
   try {
-    const supervisor = await Supervisor.start({
+    const supervisor = new Supervisor({
       zk: target.connectString,
       zkRoot: target.root,
       id,
@@ -55,17 +56,47 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       version: ctx.version,
       log,
     });
+    const offEvents = forwardEvents(supervisor);
+    try {
+      await supervisor.start();
+    } catch (err) {
+      offEvents();
+      throw err;
+    }
     try {
       statusLine(ctx, `gale: supervisor ${id} ready on ${args.host} ports ${describePorts(args.ports)} (ZooKeeper ${target.connectString}${target.root}, dir ${dir}${supervisor.isLeader ? ', leader' : ''})`);
       await stopped;
     } finally {
       await supervisor.close();
+      offEvents();
     }
     statusLine(ctx, `gale: supervisor ${id} stopped`);
     return 0;
   } finally {
     offSignal();
   }
+}
+
+/**
+ * Started by a parent with an IPC channel (tests, a process manager), the supervisor sends it
+ * every event as a {@link ForwardedEvent}, so the parent awaits what happened instead of reading
+ * log text. Best effort: a gone or full channel drops events, never blocks or throws.
+ */
+function forwardEvents(supervisor: Supervisor): () => void {
+  const send = process.send?.bind(process);
+  if (send === undefined) return () => {};
+  const offs = SUPERVISOR_EVENT_NAMES.map((event) => supervisor.on(event, (data) => {
+    if (!process.connected) return;
+    const msg: ForwardedEvent = { type: 'gale.event', event, data };
+    try {
+      send(msg, undefined, {}, () => {}); // the callback swallows a send error (channel closed meanwhile)
+    } catch {
+      // the channel closed between the check and the send
+    }
+  }));
+  return () => {
+    for (const off of offs) off();
+  };
 }
 
 /** `--dir`, else ~/.gale/supervisor-<id>, else (no writable home) <tmp>/gale-supervisor-<id>. */
