@@ -10,6 +10,13 @@ import type { Assignment, WorkerAssignment } from './model.js';
 const INBOUND_HIGH = 8192;
 const INBOUND_LOW = 1024;
 
+/**
+ * Most control tuples held for one peer whose buffer is full (about 100 bytes each). A peer that
+ * stays unreachable while still assigned would otherwise grow the queue at the ack rate; past the
+ * cap new ones are dropped (counted, logged once per episode): their trees time out and replay.
+ */
+const MAX_CONTROL_QUEUED = 262_144;
+
 /** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
 type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
 
@@ -44,6 +51,8 @@ export class WorkerLink implements RemoteLink {
   private readonly control = new Map<PeerClient, ControlRecord[]>();
   private backpressureTimer: NodeJS.Timeout | undefined;
   private paused = false;
+  /** Control tuples dropped (no route to their task, or over MAX_CONTROL_QUEUED); for the logs. */
+  private controlDropped = 0;
 
   constructor(private readonly o: WorkerLinkOptions) {}
 
@@ -130,11 +139,26 @@ export class WorkerLink implements RemoteLink {
 
   /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
   private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
-    // Closed: this worker is stopping or the peer moved; the tree times out and replays.
-    if (c === undefined || c.state === 'closed') return;
+    // No route (the task is not in the assignment this worker knows) or closed (stopping, or the
+    // peer moved): the tree times out and replays.
+    if (c === undefined || c.state === 'closed') {
+      this.dropControl(1, c === undefined ? 'no worker known for the task' : 'peer connection closed');
+      return;
+    }
     const q = this.control.get(c);
-    if (q !== undefined && q.length > 0) q.push(rec);
-    else if (!c.sendTuple(...rec)) this.control.set(c, [rec]);
+    if (q === undefined || q.length === 0) {
+      if (!c.sendTuple(...rec)) this.control.set(c, [rec]);
+      return;
+    }
+    // Full: drop the newest (O(1); which one goes does not matter, each tree replays).
+    if (q.length >= MAX_CONTROL_QUEUED) this.dropControl(1, `${MAX_CONTROL_QUEUED} already queued for an unreachable peer`);
+    else q.push(rec);
+  }
+
+  /** Counts dropped control tuples; logs the first of each run of drops (a flood of lines helps nobody). */
+  private dropControl(n: number, why: string): void {
+    if (this.controlDropped === 0) this.o.log.warn({ why }, 'acker messages dropped; their trees will time out and replay');
+    this.controlDropped += n;
   }
 
   private flushControl(c: PeerClient): void {
@@ -143,7 +167,11 @@ export class WorkerLink implements RemoteLink {
     let i = 0;
     while (i < q.length && c.state !== 'closed' && c.sendTuple(...q[i]!)) i++;
     q.splice(0, i);
-    if (q.length === 0) this.control.delete(c);
+    if (q.length === 0) {
+      this.control.delete(c);
+      if (this.controlDropped > 0) this.o.log.info({ dropped: this.controlDropped }, 'acker messages flowing again');
+      this.controlDropped = 0;
+    }
   }
 
   private onFrame(frame: Frame): void {

@@ -4,6 +4,7 @@ import type { TopologyConfig } from '../config/topology-config.js';
 import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
 import type { ChooserContext, TaskChooser } from './groupings.js';
 import type { SystemBolt, SystemComponent } from './system-component.js';
+import { KEEP_EPOCHS, rotationMs } from './timeouts.js';
 import { TreeOutcome } from './tree-outcome.js';
 
 /** Component id of the acker tasks. */
@@ -21,8 +22,6 @@ export const ACK_FORGET_STREAM = '__ack_forget';
 /** Acker → spout task (direct): `[root, TreeOutcome]`. */
 export const ACK_OUTCOME_STREAM = '__ack_outcome';
 
-/** A ledger entry expires this many rotations (of messageTimeoutMs / 2) after it was last touched. */
-export const KEEP_EPOCHS = 2;
 
 /** Every message about a tree goes to the same acker task: `root mod ackers` (Storm's fields grouping on the root). */
 class ByRoot implements TaskChooser {
@@ -61,13 +60,14 @@ export class AckerBolt implements Bolt, SystemBolt {
   }
 
   execute(t: Tuple): void {
+    if (t.isTick()) {
+      this.ledger.rotate(KEEP_EPOCHS);
+      return;
+    }
     const v = t.values;
     const root = v[0];
     const stream = t.sourceStreamId;
-    if (typeof root !== 'number' || !(root >= 0 && Number.isSafeInteger(root))) {
-      if (t.isTick()) this.ledger.rotate(KEEP_EPOCHS);
-      return; // a malformed control tuple from a peer: ignore it; its tree times out
-    }
+    if (typeof root !== 'number' || !(root >= 0 && Number.isSafeInteger(root))) return; // malformed (a corrupt peer): its tree times out
     const l = this.ledger;
     // Edge halves are int32 (`| 0`: whatever a corrupt peer sent becomes some int32, never NaN in the ledger).
     if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, (v[1] as number) | 0, (v[2] as number) | 0));
@@ -110,6 +110,6 @@ export const ackerComponent: SystemComponent = {
     { stream: ACK_RESET_STREAM, fields: ROOT, from: 'bolt', chooser: byRoot },
   ],
   outputs: [{ stream: ACK_OUTCOME_STREAM, fields: new Fields(['root', 'outcome']), subscribers: 'spouts' }],
-  tickMs: (config) => (ackerCount(config) > 0 ? Math.max(1, config.messageTimeoutMs / 2) : undefined),
+  tickMs: (config) => (ackerCount(config) > 0 ? rotationMs(config) : undefined),
   create: () => new AckerBolt(),
 };

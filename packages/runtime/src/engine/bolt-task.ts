@@ -49,7 +49,6 @@ export class BoltTask extends TaskBase implements OutputCollector {
     if (streamId === ACK_ACK_STREAM) this.ackRoute = route;
     else if (streamId === ACK_FAIL_STREAM) this.failRoute = route;
     else if (streamId === ACK_RESET_STREAM) this.resetRoute = route;
-    else this.routes.set(streamId, route); // a system bolt's own output (e.g. the acker's __ack_outcome)
   }
 
   init(instance: Bolt | BasicBolt): void {

@@ -2,10 +2,11 @@ import type { Topology } from '../api/builder.js';
 import type { BasicBolt, Bolt } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { ComponentError, LifecycleError } from '../errors.js';
-import { ackerComponent } from './acker.js';
+import { ACKER_COMPONENT } from './acker.js';
 import { BoltExecutor } from './bolt-executor.js';
 import { BoltTask } from './bolt-task.js';
 import { errorMessage } from './error-message.js';
+import { ErrorLog } from './error-log.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { EmitListener, ExecutorHost } from './host.js';
 import type { IdSource } from './ids.js';
@@ -18,19 +19,20 @@ import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
 import { collectStats, quiescent } from './stats.js';
 import { TaskContextImpl } from './task-context.js';
+import { rotationMs } from './timeouts.js';
 import type { SystemComponent } from './system-component.js';
+import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
-import { TreeOutcome } from './tree-outcome.js';
 import { TupleImpl, type StreamRef } from './tuple.js';
 import { Waiters } from './waiters.js';
 
 export { ACKER_COMPONENT } from './acker.js';
+export { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 export { assignTaskIds, executorTaskRanges } from './plan.js';
 export { errorMessage } from './error-message.js';
 
 /** Time slice of one scheduler run before yielding to I/O. */
 const SLICE_MS = 8;
-const MAX_ERRORS_KEPT = 10;
 
 export interface EngineOptions {
   topology: Topology;
@@ -73,14 +75,13 @@ export class Engine implements ExecutorHost {
   /** Rotation counter for timeouts; spout pending entries are stamped with it. */
   epoch = 0;
 
-  private readonly opts: EngineOptions;
   private readonly spoutExecs: SpoutExecutor[] = [];
   private readonly boltExecs: BoltExecutor[] = [];
   /** Executors in run order: sinks (and system bolts) first so space frees up before producers try. */
   private readonly runOrder: ExecutorBase[] = [];
   /** Local tasks by id. */
   private readonly taskOf: (SpoutTask | BoltTask)[] = [];
-  private readonly errorsOf = new Map<string, ReportedError[]>();
+  private readonly errorLog: ErrorLog;
   private readonly waiters: Waiters;
   private readonly cancels: (() => void)[] = [];
   private localRoot = 0;
@@ -88,13 +89,14 @@ export class Engine implements ExecutorHost {
   private running = false;
   private stopped = false;
   private started = false;
+  /** Every local task is open/prepared: the loop may run executors (tuples that arrive earlier wait in queues). */
+  private prepared = false;
   private closing: Promise<void> | undefined;
   private readonly runBound = (): void => this.run();
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
 
   constructor(opts: EngineOptions) {
-    this.opts = opts;
     this.topology = opts.topology;
     this.config = opts.config;
     this.clock = opts.clock;
@@ -103,17 +105,22 @@ export class Engine implements ExecutorHost {
     this.log = opts.log;
     this.onEmit = opts.onEmit;
     this.plan = buildPlan({
-      topology: opts.topology, config: opts.config, systemComponents: opts.systemComponents ?? [ackerComponent],
+      topology: opts.topology, config: opts.config, systemComponents: opts.systemComponents ?? DEFAULT_SYSTEM_COMPONENTS,
       isLocal: opts.placement?.isLocal.bind(opts.placement), parallelism: opts.placement?.parallelism,
     });
-    this.tracking = [...this.plan.components.values()].some((c) => c.kind === 'spout' && c.streams.has('__ack_init'));
+    this.tracking = this.plan.components.has(ACKER_COMPONENT);
     this.transfer = new Transfer(opts.placement?.link, () => this.wake());
     this.waiters = new Waiters(opts.scheduler, opts.log);
+    this.errorLog = new ErrorLog(opts.clock, opts.log, opts.onError);
     this.buildExecutors();
     const subscribers = subscribersOf(this.plan);
     this.receivers = this.plan.streamTable.map((ref) => new Set((subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
     const rc = { plan: this.plan, subscribers, random: opts.random, isLocalTask: this.transfer.isLocalTask };
-    for (const t of this.taskOf) if (t !== undefined) t.setRoutes(buildRoutes(rc, this.plan.components.get(t.component)!, t.taskId));
+    for (const t of this.taskOf) {
+      if (t === undefined) continue;
+      const c = this.plan.components.get(t.component)!;
+      t.setRoutes(buildRoutes(rc, c, t.taskId), c.kind === 'bolt' && c.system !== undefined);
+    }
   }
 
   /** Component id → sorted task ids (Storm numbering: from 1, components sorted by id). */
@@ -202,7 +209,9 @@ export class Engine implements ExecutorHost {
         );
       }
     }
-    if (this.tracking) this.cancels.push(this.scheduler.every(Math.max(1, this.config.messageTimeoutMs / 2), () => this.rotate()));
+    this.prepared = true;
+    this.transfer.open();
+    if (this.tracking) this.cancels.push(this.scheduler.every(rotationMs(this.config), () => this.rotate()));
     for (const ex of this.boltExecs) {
       const c = this.plan.components.get(ex.component) as Extract<PlannedComponent, { kind: 'bolt' }>;
       if (c.tickMs !== undefined) this.cancels.push(ex.startTicks(c.tickMs));
@@ -301,7 +310,7 @@ export class Engine implements ExecutorHost {
 
   private run(): void {
     this.scheduled = false;
-    if (this.stopped) return;
+    if (this.stopped || !this.prepared) return;
     this.running = true;
     const deadline = this.clock.now() + SLICE_MS;
     let progress: boolean;
@@ -337,7 +346,8 @@ export class Engine implements ExecutorHost {
    */
   receiveTuple(targetTask: number, streamIndex: number, sourceTask: number, values: readonly unknown[], anchors: number[] | null): boolean {
     const ref = this.plan.streamTable[streamIndex];
-    if (ref === undefined || !this.receivers[streamIndex]!.has(targetTask)) return false;
+    // After close, components are cleaned up: nothing may run them again (the tree replays).
+    if (this.stopped || ref === undefined || !this.receivers[streamIndex]!.has(targetTask)) return false;
     return this.transfer.receive(targetTask, new TupleImpl(values, ref, sourceTask, anchors));
   }
 
@@ -356,31 +366,23 @@ export class Engine implements ExecutorHost {
     const source = this.taskOf[tuple.sourceTask];
     const a = tuple.anchors;
     if (a === null || source === undefined) return;
-    if (source instanceof BoltTask) source.failRoots(a);
-    else for (let i = 0; i < a.length; i += 3) (source.exec as SpoutExecutor).notify(TreeOutcome.FAILED, source.taskId, a[i]!);
+    if (source instanceof BoltTask) {
+      source.failRoots(a);
+      return;
+    }
+    for (let i = 0; i < a.length; i += 3) source.failTree(a[i]!);
   }
 
   // -------------------------------------------------------------------------------------------
   // Errors and stats
 
   reportError(component: string, task: number, err: unknown): void {
-    const e: ReportedError = { component, task, message: errorMessage(err), time: this.clock.epochMs() };
-    const list = this.errorsOf.get(component) ?? [];
-    list.push(e);
-    if (list.length > MAX_ERRORS_KEPT) list.shift();
-    this.errorsOf.set(component, list);
-    this.log.error({ component, task, err: e.message }, 'component error');
-    try {
-      this.opts.onError?.(e);
-    } catch {
-      // A listener's failure must never reach the engine.
-    }
+    this.errorLog.report(component, task, err);
   }
 
   /** The last errors per component (at most 10 each), oldest first. */
   errors(component?: string): ReportedError[] {
-    if (component !== undefined) return [...(this.errorsOf.get(component) ?? [])];
-    return [...this.errorsOf.values()].flat().sort((a, b) => a.time - b.time);
+    return this.errorLog.list(component);
   }
 
   stats(): ComponentStats[] {

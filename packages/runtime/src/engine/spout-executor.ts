@@ -1,12 +1,11 @@
 import type { ExecutorHost } from './host.js';
 import { ExecutorBase, TURN_BUDGET } from './executor-base.js';
 import type { SpoutTask } from './spout-task.js';
+import { KEEP_EPOCHS } from './timeouts.js';
 import type { SpoutTarget } from './transfer.js';
 import { isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import type { TupleImpl } from './tuple.js';
 
-/** A tree expires this many rotations (of messageTimeoutMs / 2) after it was last touched: 1x–1.5x the timeout. */
-export const KEEP_EPOCHS = 2;
 
 /**
  * Runs the tasks of one spout executor: asks them for tuples (nextTuple) within

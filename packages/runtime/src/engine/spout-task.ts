@@ -48,6 +48,10 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    */
   private readonly failures = new Map<unknown, number>();
   private evictionWarned = false;
+  /** Root of the tracked emit in progress (its init not sent yet), else -1. */
+  private emittingRoot = -1;
+  /** A delivery of the emit in progress failed outright: drop the tree at the acker once its init is out. */
+  private forgetAfterInit = false;
 
   constructor(host: ExecutorHost, exec: ExecutorBase & OutcomeInbox, component: string, taskId: number) {
     super(host, exec, component, taskId);
@@ -55,8 +59,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     this.inbox = exec;
   }
 
-  override setRoutes(all: ReadonlyMap<string, OutRoute>): void {
-    super.setRoutes(all);
+  override setRoutes(all: ReadonlyMap<string, OutRoute>, systemTask: boolean): void {
+    super.setRoutes(all, systemTask);
     this.deadLetterRoute = this.routes.get(DEAD_LETTER_STREAM);
     this.routes.delete(DEAD_LETTER_STREAM);
     this.defaultRoute = this.routes.get(DEFAULT_STREAM);
@@ -65,6 +69,16 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   protected controlRoute(streamId: string, route: OutRoute): void {
     if (streamId === ACK_INIT_STREAM) this.initRoute = route;
     else if (streamId === ACK_FORGET_STREAM) this.forgetRoute = route;
+  }
+
+  /**
+   * A tuple of a tree this task started could not be sent at all (a value the wire cannot carry):
+   * fail the tree now, and drop its acker entry — after the init, which counted the lost edge.
+   */
+  failTree(root: number): void {
+    if (root === this.emittingRoot) this.forgetAfterInit = true;
+    else this.forgetTree(root);
+    this.inbox.notify(TreeOutcome.FAILED, this.taskId, root);
   }
 
   /** This task timed the tree out: its acker entry can go now. */
@@ -102,8 +116,14 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const root = nextRootId(host.ids);
     this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
     const edges = this.edges.begin(values, route.ref, root);
+    this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.exec, route, values, directTask, edges);
     this.sendControl(this.initRoute, [root, edges.hi, edges.lo]);
+    this.emittingRoot = -1;
+    if (this.forgetAfterInit) {
+      this.forgetAfterInit = false;
+      this.forgetTree(root);
+    }
     host.wake();
   }
 

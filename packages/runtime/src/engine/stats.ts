@@ -32,15 +32,19 @@ export function collectStats(plan: Plan, executors: readonly ExecutorBase[], que
       s.emitted += m.emitted;
       s.transferred += m.transferred;
       s.executed += m.executed;
-      s.acked += m.acked;
-      s.failed += m.failed;
+      if (!system) {
+        // A system bolt's own inputs are untracked: its acked/failed are the trees it reports below.
+        s.acked += m.acked;
+        s.failed += m.failed;
+      }
       s.timedOut += m.timedOut;
       s.deadLettered = (s.deadLettered ?? 0) + m.deadLettered;
       s.errors += m.errors;
       exec.merge(m.executeLatency);
       complete.merge(m.completeLatency);
       if ('pending' in t) s.pending += t.pending.size;
-      const extra = system ? (t.instance as SystemBolt).systemStats?.() : undefined;
+      // An instance exists only once start() created it (stats may be read before, or after a failed start).
+      const extra = system ? (t.instance as (SystemBolt & object) | undefined)?.systemStats?.() : undefined;
       if (extra !== undefined) {
         s.acked += extra.acked ?? 0;
         s.failed += extra.failed ?? 0;

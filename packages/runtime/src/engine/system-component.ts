@@ -61,7 +61,3 @@ export interface SystemOutput {
   readonly subscribers: 'spouts';
 }
 
-/** Which tasks run here; every stream of a system component is a control stream. */
-export function isSystemComponentId(id: string): boolean {
-  return id.startsWith('__');
-}

@@ -22,16 +22,20 @@ export abstract class TaskBase {
     readonly taskId: number,
   ) {}
 
-  /** Installs the task's routes; control streams are returned for the subclass to keep. */
-  setRoutes(all: ReadonlyMap<string, OutRoute>): void {
+  /**
+   * Installs the task's routes. A user task's control streams (the acker's `__ack_*`) are kept out
+   * of `routes`, so user code cannot emit on them; the subclass picks the ones its collector sends
+   * on. A system task's own outputs are control streams it emits on through its collector.
+   */
+  setRoutes(all: ReadonlyMap<string, OutRoute>, systemTask: boolean): void {
     for (const [id, r] of all) {
-      if (r.ref.control) this.controlRoute(id, r);
+      if (r.ref.control && !systemTask) this.controlRoute(id, r);
       else this.routes.set(id, r);
     }
     this.defaultRoute = this.routes.get(DEFAULT_STREAM);
   }
 
-  /** A control stream of this task (e.g. `__ack_ack`); user code cannot emit on it. */
+  /** A control stream of this user task (e.g. `__ack_ack`). */
   protected abstract controlRoute(streamId: string, route: OutRoute): void;
 
   route(streamId: string): OutRoute {

@@ -51,6 +51,7 @@ export class TaskQueue<T> {
     this.items[i] = item;
     this.tags[i] = tag;
     this.count++;
+    if (this.count > this.highWater) this.highWater = this.count;
   }
 
   private grow(): void {

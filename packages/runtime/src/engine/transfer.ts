@@ -32,6 +32,8 @@ export class Transfer {
   private readonly bolts: (BoltTarget | undefined)[] = [];
   private readonly spouts: (SpoutTarget | undefined)[] = [];
   private inlineDepth = 0;
+  /** Closed until every local task is prepared: nothing runs inline before (tuples wait in queues). */
+  private opened = false;
   /** Sender for control streams. */
   readonly control: Sender = { send: (task, tuple) => this.deliverControl(task, tuple) };
   readonly enqueueBound = (task: number, tuple: TupleImpl): boolean => this.enqueue(task, tuple);
@@ -46,6 +48,11 @@ export class Transfer {
     this.spouts[task] = target;
   }
 
+  /** Every local task is prepared: tuples may run inline from now on. */
+  open(): void {
+    this.opened = true;
+  }
+
   isLocalTask = (task: number): boolean => this.bolts[task] !== undefined || this.spouts[task] !== undefined;
 
   /**
@@ -54,7 +61,7 @@ export class Transfer {
    */
   runInline(task: number, tuple: TupleImpl): boolean {
     const ex = this.bolts[task];
-    if (ex === undefined || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
+    if (ex === undefined || !this.opened || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
     this.inlineDepth++;
     try {
       ex.runInline(task, tuple);

@@ -1,7 +1,7 @@
 import type { Topology } from '../../api/builder.js';
 import type { TopologyConfig } from '../../config/topology-config.js';
 import { CodeStore, NAME_RULE, ZkError, isValidName, type CodeMeta } from '../../coord/index.js';
-import { ACKER_COMPONENT } from '../../engine/engine.js';
+import { DEFAULT_SYSTEM_COMPONENTS } from '../../engine/engine.js';
 import type { TopologyRecord } from '../model.js';
 import { AdminRequestError, ClusterCommandError } from './errors.js';
 import type { AdminSession } from './session.js';
@@ -20,18 +20,23 @@ export interface DeployRequest {
   readonly code: Buffer;
 }
 
-/** Executors and tasks per component, the ackers included (one per worker unless configured). */
+/**
+ * Executors and tasks per component, the system components included (the acker: one task per
+ * worker unless `ackers` says otherwise), so the leader places them like any component.
+ */
 export function componentPlan(topology: Topology, config: TopologyConfig): { parallelism: Record<string, number>; numTasks: Record<string, number> } {
-  const ackers = config.ackers ?? config.workers;
   const parallelism: Record<string, number> = {};
   const numTasks: Record<string, number> = {};
   for (const c of topology.components.values()) {
     parallelism[c.id] = c.parallelism;
     numTasks[c.id] = c.numTasks;
   }
-  if (ackers > 0) {
-    parallelism[ACKER_COMPONENT] = ackers;
-    numTasks[ACKER_COMPONENT] = ackers;
+  for (const sc of DEFAULT_SYSTEM_COMPONENTS) {
+    const n = sc.tasks(config);
+    if (n > 0) {
+      parallelism[sc.id] = n;
+      numTasks[sc.id] = n;
+    }
   }
   return { parallelism, numTasks };
 }
