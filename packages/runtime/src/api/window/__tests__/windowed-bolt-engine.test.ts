@@ -1,5 +1,5 @@
 import {
-  BaseRichSpout, BaseWindowedBolt, Count, Duration, TopologyBuilder, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
+  BaseBasicBolt, BaseRichBolt, BaseRichSpout, BaseWindowedBolt, type Tuple, Count, Duration, TopologyBuilder, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
   type OutputFieldsDeclarer, type Topology, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
 } from '@gale/runtime';
 import { ManualClock } from '../../../engine/testing/manual-time.js';
@@ -142,6 +142,63 @@ describe('windowed bolts on the engine (manual clock)', () => {
     expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['a', 1000], ['b', 1000]]);
     expect(spout.acks).toEqual([]);
     expect(h.stats('w').errors).toBe(1);
+  });
+
+  it('emits are anchored to the window: a downstream failure fails the trees of every tuple in the window', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 200 });
+    const probe = new WindowProbe(clock);
+    class FailAll extends BaseRichBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        this.collector.fail(t);
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    b.setBolt('w', () => new RecordingWindowBolt(tumblingWindow(Duration.ofSeconds(1)), probe)).shuffleGrouping('s');
+    b.setBolt('sink', FailAll).shuffleGrouping('w');
+    h = new ManualEngine(b.build({ name: 'anchored', config: PENDING }), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.fails.length === 2, 2000);
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['a', 1000], ['b', 1000]]);
+    expect(spout.acks).toEqual([]);
+  });
+
+  it('a full buffer (fan-out above maxTuples) fails the extra input and reports GALE_ERR_WINDOW_FULL once', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 200 });
+    const probe = new WindowProbe(clock);
+    class Twice extends BaseBasicBolt {
+      declareOutputFields(d: OutputFieldsDeclarer): void {
+        d.declare(['id']);
+      }
+      execute(t: Tuple, c: { emit(v: unknown[]): void }): void {
+        c.emit([`${String(t.getValue(0))}1`]);
+        c.emit([`${String(t.getValue(0))}2`]);
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    b.setBolt('twice', Twice).shuffleGrouping('s');
+    b.setBolt('w', () => new RecordingWindowBolt(tumblingWindow(Duration.ofSeconds(1), { maxTuples: 3 }), probe)).shuffleGrouping('twice');
+    h = new ManualEngine(b.build({ name: 'full', config: { maxSpoutPending: 1 } }), { maxSpoutPending: 2 }, clock);
+    await h.start();
+    await h.runUntil(() => spout.fails.length + spout.acks.length === 2, 2000);
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['b', 200]]);
+    expect(spout.acks.map((x) => [x.id, x.at])).toEqual([['a', 1000]]);
+    expect(probe.seen[0]!.all).toEqual(['a1', 'a2', 'b1']);
+    expect(h.engine.errors().map((e) => e.message)).toEqual([expect.stringMatching(/windowed bolt "w" holds maxTuples \(3\) tuples/)]);
+  });
+
+  it('a messageTimeoutMs lowered at submit time is reported at prepare', async () => {
+    const clock = new ManualClock();
+    const probe = new WindowProbe(clock);
+    h = new ManualEngine(processingTopology(tumblingWindow(Duration.ofSeconds(1)), clock, new SpoutProbe(clock), probe), { messageTimeoutMs: 1500 }, clock);
+    await h.start();
+    expect(h.engine.errors().map((e) => e.message)).toEqual([expect.stringMatching(/messageTimeoutMs \(1500\) is shorter than window length \+ sliding interval \(1000 \+ 1000 = 2000 ms\)/)]);
   });
 
   describe('event time', () => {
