@@ -38,7 +38,6 @@ export class TimeWindowState<T> {
   private clock = -Infinity;
   /** Regular windows ending at or before the cursor have fired (or were empty when due). */
   private cursor = -Infinity;
-  private maxTs = -Infinity;
 
   constructor(private readonly w: ResolvedWindow) {}
 
@@ -49,11 +48,6 @@ export class TimeWindowState<T> {
   /** Current clock: the tick time, or the watermark. -Infinity before the first advance. */
   get now(): number {
     return this.clock;
-  }
-
-  /** Event time: the watermark the next {@link advance} would reach. */
-  get nextWatermark(): number {
-    return this.maxTs - this.w.maxLagMs;
   }
 
   private lastEnd(ts: number): number {
@@ -73,7 +67,6 @@ export class TimeWindowState<T> {
     // In-order arrival appends; an out-of-order one is inserted after its equals (arrival order).
     const i = e.length > 0 && e[e.length - 1]!.ts > ts ? this.lowerBound(ts, true) : e.length;
     e.splice(i, 0, { item, ts, delivered: false });
-    if (ts > this.maxTs) this.maxTs = ts;
     // Windows containing ts that the clock already passed but whose lateness is not over fire again.
     for (let end = this.firstEnd(ts); end <= Math.min(this.clock, last); end += this.w.slide) {
       if (end + this.w.allowedLatenessMs > this.clock) this.refire.add(end);

@@ -2,6 +2,7 @@ import { ComponentError, TopologyError } from '../../errors.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
+import { WatermarkTracker } from './watermark.js';
 import { requiredTimeoutMs } from './window-limits.js';
 import type { TupleWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
@@ -31,9 +32,11 @@ export class WindowedBoltExecutor implements Bolt {
   /** Processing time: epoch ms at time 0 of this task's tick clock. */
   private origin = 0;
   private fullReported = false;
+  private readonly watermark: WatermarkTracker;
   private readonly out: WindowedOutputCollector;
 
   constructor(readonly inner: WindowedBolt, private readonly w: ResolvedWindow) {
+    this.watermark = new WatermarkTracker(w.maxLagMs);
     this.out = {
       emit: (values: Values, anchors?: readonly Tuple[]) => this.collector.emit(values, anchors ?? this.current),
       emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => this.collector.emitStream(streamId, values, anchors ?? this.current),
@@ -77,6 +80,7 @@ export class WindowedBoltExecutor implements Bolt {
     const ts = this.w.eventTime ? this.timestampOf(tuple) : st.s.now;
     if (ts === undefined) return;
     const r = st.s.add(tuple, ts);
+    if (this.w.eventTime && r !== 'full') this.watermark.observe(`${tuple.sourceComponent}\u0000${tuple.sourceStreamId}`, ts);
     if (r === 'late') {
       this.collector.emitStream(this.w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, st.s.now], tuple);
       this.collector.ack(tuple);
@@ -100,7 +104,7 @@ export class WindowedBoltExecutor implements Bolt {
     if (st.kind === 'count') return;
     const s = st.s;
     if (this.w.eventTime) {
-      s.advance(s.nextWatermark);
+      s.advance(this.watermark.current());
     } else {
       // Ticks carry their period in seconds; processing time moves by whole ticks.
       s.advance(s.now + Math.round(Number(tick.values[0]) * 1000));

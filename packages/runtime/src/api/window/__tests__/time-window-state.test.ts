@@ -1,5 +1,6 @@
 import { CountWindowState } from '../count-window-state.js';
 import { TimeWindowState, type Firing } from '../time-window-state.js';
+import { WatermarkTracker } from '../watermark.js';
 import { Count, Duration, resolveWindow, type WindowSpec } from '../window-spec.js';
 
 function state(spec: WindowSpec): TimeWindowState<string> {
@@ -16,6 +17,18 @@ function drain(s: TimeWindowState<string>): { firings: Firing<string>[]; acked: 
   }
   acked.push(...s.evict());
   return { firings, acked };
+}
+
+/** A state whose adds feed one watermark stream, as the executor does; `nextWatermark` reads it. */
+function tracked(s: TimeWindowState<string>, lag: number): TimeWindowState<string> & { readonly nextWatermark: number } {
+  const wm = new WatermarkTracker(lag);
+  const add = s.add.bind(s);
+  s.add = (item: string, ts: number) => {
+    const r = add(item, ts);
+    if (r !== 'full') wm.observe('s', ts);
+    return r;
+  };
+  return Object.defineProperty(s, 'nextWatermark', { get: () => wm.current() }) as TimeWindowState<string> & { readonly nextWatermark: number };
 }
 
 const shape = (f: Firing<string>): unknown => ({ start: f.start, end: f.end, window: f.window, fresh: f.fresh, expired: f.expired });
@@ -56,7 +69,7 @@ describe('time windows (pure state)', () => {
   });
 
   it('event time: out-of-order tuples sort by timestamp; the watermark (max - lag) fires windows; older than closed windows is late', () => {
-    const s = state({ length: Duration.ofMillis(10), timestamp: 'ts', maxLagMs: 2 });
+    const s = tracked(state({ length: Duration.ofMillis(10), timestamp: 'ts', maxLagMs: 2 }), 2);
     expect(s.add('t5', 5)).toBe('added');
     expect(s.add('t1', 1)).toBe('added');
     expect(s.add('t11', 11)).toBe('added');
@@ -72,7 +85,7 @@ describe('time windows (pure state)', () => {
   });
 
   it('allowed lateness: a late tuple within it fires its window again with only itself new', () => {
-    const s = state({ length: Duration.ofMillis(10), timestamp: 'ts', allowedLatenessMs: 5 });
+    const s = tracked(state({ length: Duration.ofMillis(10), timestamp: 'ts', allowedLatenessMs: 5 }), 0);
     s.add('a', 3);
     s.add('b', 12);
     s.advance(s.nextWatermark); // 12
@@ -92,7 +105,7 @@ describe('time windows (pure state)', () => {
   });
 
   it('a jump of the watermark fires only the non-empty windows, in order', () => {
-    const s = state({ length: Duration.ofMillis(10), timestamp: 'ts' });
+    const s = tracked(state({ length: Duration.ofMillis(10), timestamp: 'ts' }), 0);
     s.add('a', 1_000_005);
     s.add('b', 1_000_095);
     s.add('c', 2_000_000);
@@ -149,5 +162,19 @@ describe('window spec validation', () => {
 
   it('a count window above maxTuples is a memory error', () => {
     expect(() => resolveWindow('w', { length: Count.of(200), maxTuples: 100 })).toThrow(expect.objectContaining({ code: 'GALE_ERR_WINDOW_MEMORY' }));
+  });
+});
+
+describe('watermarks', () => {
+  it('are the smallest of the per-stream maxima, minus the lag; streams that never sent do not count', () => {
+    const wm = new WatermarkTracker(5);
+    expect(wm.current()).toBe(-Infinity);
+    wm.observe('a', 100);
+    expect(wm.current()).toBe(95);
+    wm.observe('b', 40);
+    wm.observe('a', 200);
+    expect(wm.current()).toBe(35);
+    wm.observe('b', 30);
+    expect(wm.current()).toBe(35);
   });
 });

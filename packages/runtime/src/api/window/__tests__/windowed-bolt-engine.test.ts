@@ -252,6 +252,24 @@ describe('windowed bolts on the engine (manual clock)', () => {
       expect(late).toEqual([]);
     });
 
+    it('with two input streams the slower one holds the watermark back (Storm: min over streams)', async () => {
+      const clock = new ManualClock();
+      const fastProbe = new SpoutProbe(clock);
+      const slowProbe = new SpoutProbe(clock);
+      const T = 1_700_000_000_000;
+      const b = new TopologyBuilder();
+      b.setSpout('fast', () => new EventSpout([{ id: 'f1', at: 10, ts: T + 2000 }, { id: 'f2', at: 20, ts: T + 25_000 }], fastProbe));
+      b.setSpout('slow', () => new EventSpout([{ id: 's1', at: 30, ts: T + 4000 }, { id: 's2', at: 500, ts: T + 11_000 }], slowProbe));
+      const probe = new WindowProbe(clock);
+      const spec: WindowSpec = { length: Duration.ofSeconds(10), timestamp: 'ts', watermarkIntervalMs: 100 };
+      b.setBolt('w', () => new RecordingWindowBolt(spec, probe)).shuffleGrouping('fast').shuffleGrouping('slow');
+      h = new ManualEngine(b.build({ name: 'two', config: PENDING }), {}, clock);
+      await h.start();
+      await h.runUntil(() => probe.seen.length > 0, 1000);
+      // Nothing fired before s2 moved the slow stream past T + 10000; s1 was not late.
+      expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[600, T, ['f1', 's1']]]);
+    });
+
     it('a non-numeric timestamp fails the tuple and reports an error naming the bolt and the field', async () => {
       const clock = new ManualClock();
       const spout = new SpoutProbe(clock);
