@@ -143,7 +143,10 @@ export class WindowedBoltExecutor implements Bolt {
   }
 
   private failOne(tuple: Tuple): void {
-    if (this.state.s.remove(tuple)) this.collector.fail(tuple);
+    if (!this.state.s.remove(tuple)) return;
+    this.collector.fail(tuple);
+    // Later emits of this execute must not anchor to a failed tuple (GALE_ERR_ANCHOR_DONE).
+    if (this.current.includes(tuple)) this.current = this.current.filter((t) => t !== tuple);
   }
 
   /** Event time of a tuple, or undefined after failing it with an error naming the field. */

@@ -166,6 +166,37 @@ describe('windowed bolts on the engine (manual clock)', () => {
     expect(spout.acks).toEqual([]);
   });
 
+  it('collector.fail(tuple) fails one tuple now and drops it from the window; later emits anchor to the rest', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 600 });
+    class FailFirst extends BaseWindowedBolt {
+      constructor() {
+        super(slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500)));
+      }
+      declareOutputFields(d: OutputFieldsDeclarer): void {
+        d.declare(['n']);
+      }
+      execute(w: TupleWindow, c: WindowedOutputCollector): void {
+        const first = w.get()[0];
+        if (first?.getValue(0) === 'a') c.fail(first);
+        c.emit([w.get().length]);
+      }
+    }
+    const out: { values: unknown[]; at: number }[] = [];
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    b.setBolt('w', FailFirst).shuffleGrouping('s');
+    b.setBolt('out', () => new RecordingBolt(out, clock)).shuffleGrouping('w');
+    h = new ManualEngine(b.build({ name: 'fail-one', config: PENDING }), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length + spout.fails.length === 2, 3000);
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['a', 500]]);
+    expect(spout.acks.map((x) => [x.id, x.at])).toEqual([['b', 1500]]);
+    expect(out.map((o) => [o.values[0], o.at])).toEqual([[1, 500], [1, 1000], [1, 1500]]);
+    expect(h.engine.errors()).toEqual([]);
+  });
+
   it('a full buffer (fan-out above maxTuples) fails the extra input and reports GALE_ERR_WINDOW_FULL once', async () => {
     const clock = new ManualClock();
     const spout = new SpoutProbe(clock);
