@@ -1,5 +1,12 @@
 // Public API of @gale/runtime. Only what is exported here is supported.
 export { TopologyBuilder, BoltDeclarer, cloneComponent } from './api/builder.js';
+export { BaseWindowedBolt, isWindowedBolt } from './api/window/windowed-bolt.js';
+export type { WindowedBolt, TupleWindow, WindowedOutputCollector } from './api/window/windowed-bolt.js';
+export {
+  Count, Duration, slidingWindow, tumblingWindow, WINDOW_LATE_STREAM, WINDOW_LATE_FIELDS, DEFAULT_WINDOW_MAX_TUPLES, MAX_WINDOW_TUPLES,
+  MIN_WINDOW_TICK_MS,
+} from './api/window/window-spec.js';
+export type { WindowLength, WindowSpec, TimestampSource } from './api/window/window-spec.js';
 export type {
   Topology, ComponentSpec, SpoutSpec, BoltSpec, StreamDecl, InputDecl, SpoutOptions, BoltOptions, BuildOptions, ComponentSource,
 } from './api/builder.js';

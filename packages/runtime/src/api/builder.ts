@@ -1,89 +1,24 @@
 import { TopologyError } from '../errors.js';
-import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
+import { parseTopologyConfig } from '../config/topology-config.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { Fields, toFields } from './fields.js';
 import {
   DEAD_LETTER_FIELDS, DEAD_LETTER_STREAM, DEFAULT_STREAM, type BasicBolt, type Bolt, type CustomGrouping, type GroupingSpec, type OutputFieldsDeclarer, type Spout,
 } from './types.js';
+import type {
+  BoltOptions, BoltSpec, BuildOptions, ComponentSpec, InputDecl, SpoutOptions, StreamDecl, Topology,
+} from './builder-types.js';
+import { factoryOf, type ComponentSource } from './component-source.js';
+import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
+import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
+import { WindowedBoltExecutor } from './window/windowed-bolt-executor.js';
+import { checkTimestampField, checkWindowLimits, type UpstreamSpout } from './window/window-limits.js';
 
-/** A component instance (copied per task, like Storm serializes it), a factory, or a class with a no-arg constructor. */
-export type ComponentSource<T> = T | (() => T) | (new () => T);
-
-export interface SpoutOptions {
-  /** Executors (default 1). */
-  parallelism?: number;
-  /** Tasks (default = parallelism); must be >= parallelism. */
-  numTasks?: number;
-  /** Overrides the topology's `maxSpoutPending` for this spout. */
-  maxSpoutPending?: number;
-  /**
-   * Overrides the topology's `maxRetries` for this spout: an integer >= 0, or `null` to retry
-   * forever whatever the topology says.
-   */
-  maxRetries?: number | null;
-}
-
-export interface BoltOptions {
-  parallelism?: number;
-  numTasks?: number;
-  /** Tick tuples every this many seconds (overrides the topology's `tickFrequencySecs`). */
-  tickFrequencySecs?: number;
-  /** Overrides the topology's `maxConcurrency` for this bolt. */
-  maxConcurrency?: number;
-}
-
-export interface StreamDecl {
-  readonly id: string;
-  readonly fields: Fields;
-  readonly direct: boolean;
-}
-
-export interface InputDecl {
-  readonly component: string;
-  readonly stream: string;
-  readonly grouping: GroupingSpec;
-}
-
-interface ComponentSpecBase {
-  readonly id: string;
-  readonly parallelism: number;
-  readonly numTasks: number;
-  readonly streams: ReadonlyMap<string, StreamDecl>;
-  readonly inputs: readonly InputDecl[];
-}
-
-export interface SpoutSpec extends ComponentSpecBase {
-  readonly kind: 'spout';
-  readonly maxSpoutPending: number | undefined;
-  /** The spout's `maxRetries` option; undefined: the topology's. */
-  readonly maxRetries: number | null | undefined;
-  /** A fresh, independent instance for one task. */
-  create(): Spout;
-}
-
-export interface BoltSpec extends ComponentSpecBase {
-  readonly kind: 'bolt';
-  readonly tickFrequencySecs: number | undefined;
-  readonly maxConcurrency: number | undefined;
-  create(): Bolt | BasicBolt;
-}
-
-export type ComponentSpec = SpoutSpec | BoltSpec;
-
-/** A validated, immutable topology: what `build()` returns and what runners accept. */
-export interface Topology {
-  readonly name: string;
-  readonly config: TopologyConfig;
-  /** Components in topological order (sources first). */
-  readonly components: ReadonlyMap<string, ComponentSpec>;
-}
-
-export interface BuildOptions {
-  name: string;
-  /** Shorthand for `config.workers`. */
-  workers?: number;
-  config?: Partial<TopologyConfig>;
-}
+// The engine imports these from here; they live in their own modules to keep this one small.
+export type {
+  BoltOptions, BoltSpec, BuildOptions, ComponentSpec, InputDecl, SpoutOptions, SpoutSpec, StreamDecl, Topology,
+} from './builder-types.js';
+export { cloneComponent, type ComponentSource } from './component-source.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -97,52 +32,6 @@ function checkCount(what: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) {
     throw new TopologyError('GALE_ERR_BAD_PARALLELISM', `${what} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   }
-}
-
-function isClass(f: unknown): f is new () => unknown {
-  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
-}
-
-/** Deep copy keeping prototypes; functions are shared. Mirrors Storm's per-task deserialization. */
-export function cloneComponent<T>(value: T, seen = new Map<unknown, unknown>()): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value)) return seen.get(value) as T;
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    seen.set(value, out);
-    for (const v of value) out.push(cloneComponent(v, seen));
-    return out as T;
-  }
-  if (value instanceof Map) {
-    const out = new Map();
-    seen.set(value, out);
-    for (const [k, v] of value) out.set(cloneComponent(k, seen), cloneComponent(v, seen));
-    return out as T;
-  }
-  if (value instanceof Set) {
-    const out = new Set();
-    seen.set(value, out);
-    for (const v of value) out.add(cloneComponent(v, seen));
-    return out as T;
-  }
-  if (value instanceof Date) return new Date(value.getTime()) as T;
-  if (value instanceof RegExp) return new RegExp(value.source, value.flags) as T;
-  if (ArrayBuffer.isView(value)) return (value as unknown as { slice(): T }).slice();
-  if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) return value;
-  const out = Object.create(Object.getPrototypeOf(value) as object) as Record<string | symbol, unknown>;
-  seen.set(value, out);
-  for (const key of Reflect.ownKeys(value)) {
-    const desc = Object.getOwnPropertyDescriptor(value, key)!;
-    if ('value' in desc) desc.value = cloneComponent<unknown>(desc.value, seen);
-    Object.defineProperty(out, key, desc);
-  }
-  return out as T;
-}
-
-function factoryOf<T>(source: ComponentSource<T>): () => T {
-  if (isClass(source)) return () => new source();
-  if (typeof source === 'function') return source as () => T;
-  return () => cloneComponent(source);
 }
 
 class Declarer implements OutputFieldsDeclarer {
@@ -165,7 +54,7 @@ class Declarer implements OutputFieldsDeclarer {
 interface Draft {
   id: string;
   kind: 'spout' | 'bolt';
-  create: () => Spout | Bolt | BasicBolt;
+  create: () => Spout | Bolt | BasicBolt | WindowedBolt;
   parallelism: number;
   numTasks: number;
   inputs: InputDecl[];
@@ -173,6 +62,38 @@ interface Draft {
   maxRetries?: number | null;
   tickFrequencySecs?: number;
   maxConcurrency?: number;
+}
+
+/** A windowed bolt as build() sees it: its resolved window, the wrapping factory, a template. */
+interface Windowed {
+  readonly window: ResolvedWindow;
+  readonly create: () => Bolt;
+  readonly template: Bolt;
+}
+
+// Wrapping happens here, at the API level: the engine runs the wrapper as an ordinary bolt.
+function wrapWindowed(d: Draft, template: WindowedBolt): Windowed {
+  const window = resolveWindow(d.id, template.window);
+  if (d.tickFrequencySecs !== undefined) {
+    throw new TopologyError('GALE_ERR_BAD_OPTION', `windowed bolt "${d.id}" gets its ticks from its window spec; remove the tickFrequencySecs option`);
+  }
+  if (d.maxConcurrency !== undefined && d.maxConcurrency > 1) {
+    throw new TopologyError('GALE_ERR_BAD_OPTION', `windowed bolt "${d.id}" evaluates one window at a time; maxConcurrency must be 1, got ${d.maxConcurrency}`);
+  }
+  const create = d.create;
+  return {
+    window,
+    create: () => new WindowedBoltExecutor(create() as WindowedBolt, window),
+    template: new WindowedBoltExecutor(template, window),
+  };
+}
+
+function boltSpec(base: Omit<BoltSpec, 'kind' | 'tickFrequencySecs' | 'maxConcurrency' | 'create'>, d: Draft, w: Windowed | undefined): BoltSpec {
+  if (w === undefined) {
+    return { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
+  }
+  // Count windows need no ticks; the topology's own tick setting does no harm (ticks are ignored).
+  return { ...base, kind: 'bolt', tickFrequencySecs: w.window.tickMs === undefined ? undefined : w.window.tickMs / 1000, maxConcurrency: 1, create: w.create };
 }
 
 /** Subscribes a bolt to other components' streams. Every method returns `this` for chaining. */
@@ -235,7 +156,11 @@ export class TopologyBuilder {
     d.maxRetries = o.maxRetries;
   }
 
-  setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt>, options: number | BoltOptions = {}): BoltDeclarer {
+  /**
+   * Adds a bolt. A {@link WindowedBolt} is wrapped in an ordinary bolt that buffers its input
+   * into windows, ticks it and acks tuples as they leave every window (docs/windowing.md).
+   */
+  setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt | WindowedBolt>, options: number | BoltOptions = {}): BoltDeclarer {
     const o = typeof options === 'number' ? { parallelism: options } : options;
     if (o.tickFrequencySecs !== undefined && !(typeof o.tickFrequencySecs === 'number' && o.tickFrequencySecs > 0)) {
       throw new TopologyError('GALE_ERR_BAD_OPTION', `bolt "${id}" tickFrequencySecs must be a number > 0, got ${JSON.stringify(o.tickFrequencySecs)}`);
@@ -276,13 +201,19 @@ export class TopologyBuilder {
       throw new TopologyError('GALE_ERR_NO_SPOUT', `topology "${options.name}" has no spout; add one with setSpout()`);
     }
     const streams = new Map<string, Map<string, StreamDecl>>();
+    const windowed = new Map<string, Windowed>();
     for (const d of this.drafts.values()) {
       const declarer = new Declarer(d.id);
-      let template: Spout | Bolt | BasicBolt;
+      let template: Spout | Bolt | BasicBolt | WindowedBolt;
       try {
         template = d.create();
       } catch (err) {
         throw new TopologyError('GALE_ERR_COMPONENT_CREATE', `could not create ${d.kind} "${d.id}": ${(err as Error).message}`, { cause: err });
+      }
+      if (d.kind === 'bolt' && isWindowedBolt(template)) {
+        const w = wrapWindowed(d, template);
+        windowed.set(d.id, w);
+        template = w.template;
       }
       if (d.kind === 'spout' && typeof (template as Spout).nextTuple !== 'function') {
         throw new TopologyError('GALE_ERR_NOT_A_SPOUT', `spout "${d.id}" has no nextTuple() method`);
@@ -305,6 +236,11 @@ export class TopologyBuilder {
       }
       for (const input of d.inputs) this.checkInput(d, input, streams);
     }
+    for (const [id, w] of windowed) {
+      const inputs = this.drafts.get(id)!.inputs.map((i) => ({ component: i.component, stream: streams.get(i.component)!.get(i.stream)! }));
+      checkTimestampField(id, w.window, inputs);
+      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending));
+    }
     const order = this.topologicalOrder();
     const components = new Map<string, ComponentSpec>();
     for (const id of order) {
@@ -313,7 +249,7 @@ export class TopologyBuilder {
       const spec: ComponentSpec =
         d.kind === 'spout'
           ? { ...base, kind: 'spout', maxSpoutPending: d.maxSpoutPending, maxRetries: d.maxRetries, create: d.create as () => Spout }
-          : { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
+          : boltSpec(base, d, windowed.get(id));
       components.set(id, Object.freeze(spec));
     }
     return Object.freeze({ name: options.name, config, components });
@@ -345,6 +281,21 @@ export class TopologyBuilder {
         }
       }
     }
+  }
+
+  /** The spouts whose tuples can reach `id`, through any number of bolts. */
+  private upstreamSpouts(id: string, defaultPending: number | null): UpstreamSpout[] {
+    const seen = new Set<string>();
+    const out: UpstreamSpout[] = [];
+    const visit = (c: string): void => {
+      if (seen.has(c)) return;
+      seen.add(c);
+      const d = this.drafts.get(c)!;
+      if (d.kind === 'spout') out.push({ id: c, numTasks: d.numTasks, maxSpoutPending: d.maxSpoutPending ?? defaultPending });
+      for (const i of d.inputs) visit(i.component);
+    };
+    for (const i of this.drafts.get(id)!.inputs) visit(i.component);
+    return out;
   }
 
   /** Kahn's algorithm; a leftover means a cycle, reported as a path. */

@@ -1,0 +1,61 @@
+import { TopologyError } from '../../errors.js';
+import type { TopologyConfig } from '../../config/topology-config.js';
+import type { StreamDecl } from '../builder-types.js';
+import type { ResolvedWindow } from './window-spec.js';
+
+/*
+ * Build-time limits of a windowed bolt: the tuple timeout must outlast a tuple's stay in its
+ * windows, and the buffer must have a bound (docs/windowing.md, "Memory" and "Acking").
+ */
+
+/**
+ * The longest a tuple can stay un-acked in a duration window, as a sum with its parts named:
+ * length + slide (Storm's rule), plus max lag, allowed lateness and one watermark interval
+ * for event time. Undefined for count windows (their pace is the input's).
+ */
+export function requiredTimeoutMs(w: ResolvedWindow): { total: number; text: string } | undefined {
+  if (w.by === 'count') return undefined;
+  const parts: [string, number][] = [['window length', w.length], ['sliding interval', w.slide]];
+  if (w.eventTime) parts.push(['maxLagMs', w.maxLagMs], ['allowedLatenessMs', w.allowedLatenessMs], ['watermarkIntervalMs', w.tickMs!]);
+  const total = parts.reduce((s, [, v]) => s + v, 0);
+  return { total, text: `${parts.map(([n]) => n).join(' + ')} (${parts.map(([, v]) => v).join(' + ')} = ${total} ms)` };
+}
+
+/** A spout feeding the windowed bolt (directly or through other bolts). */
+export interface UpstreamSpout {
+  readonly id: string;
+  readonly numTasks: number;
+  readonly maxSpoutPending: number | null;
+}
+
+/** Throws a TopologyError naming the numbers and the fix when the window cannot be honoured. */
+export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[]): void {
+  const need = requiredTimeoutMs(w);
+  if (need === undefined) return;
+  if (config.messageTimeoutMs < need.total) {
+    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window. Set config.messageTimeoutMs to at least ${need.total}, or shorten the window`);
+  }
+  // Every buffered tuple is un-acked, so the spouts' pending limits bound the buffer (fan-out
+  // of bolts in between is caught at run time by maxTuples).
+  let bound = 0;
+  for (const s of spouts) {
+    if (s.maxSpoutPending === null) {
+      throw new TopologyError('GALE_ERR_WINDOW_MEMORY', `windowed bolt "${component}": spout "${s.id}" has no maxSpoutPending, so a ${w.length} ms window has no memory bound; set config.maxSpoutPending (or the spout's maxSpoutPending option) so that the sum over feeding spout tasks stays <= maxTuples (${w.maxTuples})`);
+    }
+    bound += s.numTasks * s.maxSpoutPending;
+  }
+  if (bound > w.maxTuples) {
+    throw new TopologyError('GALE_ERR_WINDOW_MEMORY', `windowed bolt "${component}": its spouts may have ${bound} tuples pending (maxSpoutPending × spout tasks), above the window's maxTuples (${w.maxTuples}); lower maxSpoutPending or raise maxTuples (at most 1000000)`);
+  }
+}
+
+/** Event time by field: every subscribed stream must carry the field. */
+export function checkTimestampField(component: string, w: ResolvedWindow, inputs: readonly { component: string; stream: StreamDecl }[]): void {
+  const field = w.timestampField;
+  if (field === undefined) return;
+  for (const i of inputs) {
+    if (!i.stream.fields.contains(field)) {
+      throw new TopologyError('GALE_ERR_WINDOW_TIMESTAMP_FIELD', `windowed bolt "${component}" reads event time from field "${field}", but "${i.component}"/"${i.stream.id}" declares only ${i.stream.fields}`);
+    }
+  }
+}

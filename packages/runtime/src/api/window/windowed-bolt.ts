@@ -1,0 +1,84 @@
+import type { OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import type { WindowSpec } from './window-spec.js';
+
+/** The tuples of one window evaluation, as Storm's `TupleWindow`. */
+export interface TupleWindow {
+  /** Every tuple in the window, in timestamp (event time) or arrival order. */
+  get(): readonly Tuple[];
+  /** Tuples in this window that no earlier evaluation delivered. */
+  getNew(): readonly Tuple[];
+  /**
+   * Tuples that left every window since the previous evaluation. They are already acked:
+   * read them, do not anchor to them.
+   */
+  getExpired(): readonly Tuple[];
+  /** Start of the window, inclusive: epoch ms for event time, processing-time ms for duration windows; undefined for count windows. */
+  readonly startTimestamp: number | undefined;
+  /** End of the window, exclusive (same clock as {@link startTimestamp}). */
+  readonly endTimestamp: number | undefined;
+}
+
+/**
+ * Collector of a {@link WindowedBolt}. Emits are anchored to the current window's tuples unless
+ * `anchors` narrow them; inputs are acked by the window when they leave every window.
+ */
+export interface WindowedOutputCollector {
+  emit(values: Values, anchors?: readonly Tuple[]): void;
+  emitStream(streamId: string, values: Values, anchors?: readonly Tuple[]): void;
+  /** Fails one window tuple now (its tree fails; the spout may replay it) and drops it from every window. */
+  fail(tuple: Tuple): void;
+  reportError(error: unknown): void;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * A bolt that sees windows of tuples instead of single tuples (Storm's `IWindowedBolt`).
+ * Register it with `builder.setBolt(id, bolt)` like any bolt: the builder wraps it in an
+ * ordinary bolt that buffers, ticks and acks. See docs/windowing.md.
+ */
+export interface WindowedBolt {
+  /** Brand that tells the builder to wrap this bolt; {@link BaseWindowedBolt} sets it. */
+  readonly windowed: true;
+  readonly window: WindowSpec;
+  declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  prepare?(context: TopologyContext, collector: WindowedOutputCollector): MaybePromise<void>;
+  /**
+   * Called once per window evaluation (at most one at a time). Throwing (or rejecting) fails
+   * every tuple of `window.get()` and reports the error.
+   */
+  execute(window: TupleWindow, collector: WindowedOutputCollector): MaybePromise<void>;
+  cleanup?(): MaybePromise<void>;
+}
+
+/**
+ * Convenience base for windowed bolts: pass the window spec to the constructor.
+ * ```ts
+ * class Sum extends BaseWindowedBolt {
+ *   constructor() { super(slidingWindow(Duration.ofSeconds(10), Duration.ofSeconds(1))); }
+ *   declareOutputFields(d: OutputFieldsDeclarer) { d.declare(['sum']); }
+ *   execute(w: TupleWindow, c: WindowedOutputCollector) { c.emit([w.get().reduce((s, t) => s + t.getNumberByField('n'), 0)]); }
+ * }
+ * ```
+ */
+export abstract class BaseWindowedBolt implements WindowedBolt {
+  readonly windowed = true as const;
+  protected context!: TopologyContext;
+  protected collector!: WindowedOutputCollector;
+
+  constructor(readonly window: WindowSpec) {}
+
+  abstract declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  abstract execute(window: TupleWindow, collector: WindowedOutputCollector): MaybePromise<void>;
+
+  prepare(context: TopologyContext, collector: WindowedOutputCollector): MaybePromise<void> {
+    this.context = context;
+    this.collector = collector;
+  }
+  cleanup(): MaybePromise<void> {}
+}
+
+/** True for objects that declare themselves windowed bolts. */
+export function isWindowedBolt(x: unknown): x is WindowedBolt {
+  return typeof x === 'object' && x !== null && (x as Partial<WindowedBolt>).windowed === true && typeof (x as Partial<WindowedBolt>).execute === 'function';
+}
