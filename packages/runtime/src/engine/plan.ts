@@ -130,8 +130,10 @@ export function buildPlan(o: PlanOptions): Plan {
       id: spec.id, tasks: tasksOf.get(spec.id)!, parallelism: parallelismOf(spec), streams: userStreams(spec, system),
     };
     const inputs: PlannedInput[] = spec.inputs.map((i) => ({ component: i.component, stream: i.stream, chooser: fromGrouping(i.grouping) }));
+    // System outputs for this kind of component: each task is a direct subscriber.
+    const wanted = spec.kind === 'spout' ? 'spouts' : 'bolts';
+    for (const sc of system) for (const out of sc.outputs) if (out.subscribers === wanted) inputs.push({ component: sc.id, stream: out.stream, chooser: null });
     if (spec.kind === 'spout') {
-      for (const sc of system) for (const out of sc.outputs) if (out.subscribers === 'spouts') inputs.push({ component: sc.id, stream: out.stream, chooser: null });
       components.set(spec.id, { ...base, kind: 'spout', statsKind: 'spout', inputs, spec });
     } else {
       const secs = spec.tickFrequencySecs ?? config.tickFrequencySecs;

@@ -1,3 +1,4 @@
+import { ACK_OUTCOME_STREAM } from './acker.js';
 import type { ExecutorHost } from './host.js';
 import { ExecutorBase, TURN_BUDGET } from './executor-base.js';
 import type { SpoutTask } from './spout-task.js';
@@ -37,8 +38,9 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     this.host.wake();
   }
 
-  /** An `__ack_outcome` tuple from an acker task: `[root, outcome]`. */
+  /** An `__ack_outcome` tuple from an acker task: `[root, outcome]` (spouts receive nothing else). */
   receive(taskId: number, tuple: TupleImpl): void {
+    if (tuple.stream.id !== ACK_OUTCOME_STREAM) return;
     const root = tuple.values[0];
     const outcome = tuple.values[1];
     if (typeof root !== 'number' || !isTreeOutcome(outcome)) return; // malformed: the tree times out

@@ -13,9 +13,14 @@ import type { ComponentKind } from './metrics.js';
  * - `inputs`: reserved streams (`__` prefix) that the engine declares on EVERY user component of
  *   the given kind and subscribes this component to, with the given chooser. The acker's
  *   `__ack_init` (from spouts) and `__ack_ack` / `__ack_fail` / `__ack_reset` (from bolts).
- * - `outputs`: streams this component emits; `subscribers: 'spouts'` makes every spout task a
- *   direct-grouped receiver (the acker's `__ack_outcome`), delivered to the spout executor's
- *   inbox instead of to `nextTuple`.
+ * - `outputs`: streams this component emits by emitDirect. `subscribers: 'spouts'` makes every
+ *   spout task a receiver (the acker's `__ack_outcome`, taken by the spout executor: spouts
+ *   understand tree outcomes only); `subscribers: 'bolts'` makes every user bolt task one, and
+ *   the tuple reaches the bolt's `execute` (a checkpoint barrier, say; a wrapper bolt at the API
+ *   level, like the windowed-bolt executor, intercepts what the user's bolt must not see).
+ * - A user task sends on its control streams with its collector's internal
+ *   `emitControl(streamId, values)` ({@link ControlEmitter}); the acker's streams have their own
+ *   calls (ack, fail, resetTimeout, the spout's emit).
  *
  * Every stream of a system component is a control stream: it is never refused for backpressure
  * (local queues grow, the worker link queues per peer), because control traffic flows against
@@ -57,7 +62,16 @@ export interface SystemInput {
 export interface SystemOutput {
   readonly stream: string;
   readonly fields: Fields;
-  /** Every spout task receives this stream, by emitDirect. */
-  readonly subscribers: 'spouts';
+  /** Which user tasks receive this stream (by emitDirect from the system component). */
+  readonly subscribers: 'spouts' | 'bolts';
+}
+
+/**
+ * What a user task's collector offers system code (not part of the public collector types): a
+ * send on one of the control streams a system component declared on it. A wrapper bolt reaches it
+ * by checking `'emitControl' in collector`.
+ */
+export interface ControlEmitter {
+  emitControl(streamId: string, values: readonly unknown[]): void;
 }
 

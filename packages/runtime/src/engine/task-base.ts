@@ -14,6 +14,8 @@ export abstract class TaskBase {
   readonly routes = new Map<string, OutRoute>();
   defaultRoute: OutRoute | undefined;
   protected readonly shared = new SharedTuple();
+  /** A user task's control streams (declared on it by system components), by stream id. */
+  private readonly controlRoutes = new Map<string, OutRoute>();
 
   constructor(
     readonly host: ExecutorHost,
@@ -29,14 +31,25 @@ export abstract class TaskBase {
    */
   setRoutes(all: ReadonlyMap<string, OutRoute>, systemTask: boolean): void {
     for (const [id, r] of all) {
-      if (r.ref.control && !systemTask) this.controlRoute(id, r);
-      else this.routes.set(id, r);
+      if (r.ref.control && !systemTask) {
+        this.controlRoutes.set(id, r);
+        this.controlRoute(id, r);
+      } else this.routes.set(id, r);
     }
     this.defaultRoute = this.routes.get(DEFAULT_STREAM);
   }
 
-  /** A control stream of this user task (e.g. `__ack_ack`). */
+  /** A control stream of this user task (e.g. `__ack_ack`), for the subclass's own sends. */
   protected abstract controlRoute(streamId: string, route: OutRoute): void;
+
+  /** {@link ControlEmitter}: sends on a control stream a system component declared on this task. */
+  emitControl(streamId: string, values: readonly unknown[]): void {
+    const route = this.controlRoutes.get(streamId);
+    if (route === undefined) {
+      throw new ComponentError('GALE_ERR_UNDECLARED_STREAM', `component "${this.component}" has no control stream "${streamId}" (no system component declares it)`);
+    }
+    this.sendControl(route, values);
+  }
 
   route(streamId: string): OutRoute {
     const r = streamId === DEFAULT_STREAM ? this.defaultRoute : this.routes.get(streamId);
