@@ -88,7 +88,9 @@ export function parseSelect(text: string): SelectField[] {
 
 /** Resolves output names, refusing unknown inputs and two entries with one output name. */
 export function resolveSelect(plan: JoinPlan, fields: readonly SelectField[]): ResolvedSelect[] {
-  if (!Array.isArray(fields) || fields.length === 0) throw badJoin('JoinBolt select needs at least one field');
+  // Not Array.isArray in the condition: it would narrow the typed list to any[].
+  const isList: boolean = Array.isArray(fields);
+  if (!isList || fields.length === 0) throw badJoin('JoinBolt select needs at least one field');
   const seen = new Map<string, string>();
   return fields.map((f) => {
     const stream = checkName('select stream', f?.stream);
