@@ -129,8 +129,17 @@ export class JoinBolt extends BaseWindowedBolt {
   // with them. Failing it would only replay the same tuple; the report (once per evaluation,
   // new tuples only) says how many there were.
   private reportMissingKeys(fresh: readonly Tuple[], collector: WindowedOutputCollector): void {
-    const fieldsOf = new Map<string, string[]>(this.plan.streams.map((s) => [s, [this.plan.keys.get(s)!]]));
-    for (const st of this.plan.steps) if (!fieldsOf.get(st.prior)!.includes(st.priorField)) fieldsOf.get(st.prior)!.push(st.priorField);
+    const fieldsOf = new Map<string, string[]>();
+    const on = (stream: string, field: string): void => {
+      const list = fieldsOf.get(stream);
+      if (list === undefined) fieldsOf.set(stream, [field]);
+      else if (!list.includes(field)) list.push(field);
+    };
+    // The fields compared, not every declared key: the first input's key may be unused.
+    for (const st of this.plan.steps) {
+      on(st.prior, st.priorField);
+      on(st.stream, st.field);
+    }
     const missing = new Map<string, number>();
     for (const t of fresh) {
       const name = this.nameOf(t);
