@@ -20,3 +20,6 @@ export { WindowedTopNBolt } from './window/windowed-top-n-bolt.js';
 export type { WindowedTopNBoltOptions } from './window/windowed-top-n-bolt.js';
 export { topN } from './window/rankings.js';
 export type { Ranked } from './window/rankings.js';
+export { JoinBolt } from './join/join-bolt.js';
+export type { JoinBoltOptions } from './join/join-bolt.js';
+export type { JoinSelector, SelectField } from './join/join-spec.js';

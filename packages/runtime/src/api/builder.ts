@@ -67,6 +67,7 @@ interface Draft {
 /** A windowed bolt as build() sees it: its resolved window, the wrapping factory, a template. */
 interface Windowed {
   readonly window: ResolvedWindow;
+  readonly bolt: WindowedBolt;
   readonly create: () => Bolt;
   readonly template: Bolt;
 }
@@ -83,6 +84,7 @@ function wrapWindowed(d: Draft, template: WindowedBolt): Windowed {
   const create = d.create;
   return {
     window,
+    bolt: template,
     create: () => new WindowedBoltExecutor(create() as WindowedBolt, window),
     template: new WindowedBoltExecutor(template, window),
   };
@@ -237,8 +239,10 @@ export class TopologyBuilder {
       for (const input of d.inputs) this.checkInput(d, input, streams);
     }
     for (const [id, w] of windowed) {
-      const inputs = this.drafts.get(id)!.inputs.map((i) => ({ component: i.component, stream: streams.get(i.component)!.get(i.stream)! }));
+      const d = this.drafts.get(id)!;
+      const inputs = d.inputs.map((i) => ({ component: i.component, stream: streams.get(i.component)!.get(i.stream)!, grouping: i.grouping }));
       checkTimestampField(id, w.window, inputs);
+      w.bolt.checkInputs?.({ id, numTasks: d.numTasks, inputs: inputs.map((i) => ({ component: i.component, stream: i.stream.id, fields: i.stream.fields, grouping: i.grouping })) });
       checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending));
     }
     const order = this.topologicalOrder();

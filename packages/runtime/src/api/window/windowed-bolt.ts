@@ -1,4 +1,5 @@
-import type { OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import type { Fields } from '../fields.js';
+import type { GroupingSpec, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** The tuples of one window evaluation, as Storm's `TupleWindow`. */
@@ -32,6 +33,22 @@ export interface WindowedOutputCollector {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** One subscription of a windowed bolt, as `build()` shows it to {@link WindowedBolt.checkInputs}. */
+export interface WindowedBoltInput {
+  readonly component: string;
+  readonly stream: string;
+  /** The fields the source declares on that stream. */
+  readonly fields: Fields;
+  readonly grouping: GroupingSpec;
+}
+
+/** The windowed bolt itself, as `build()` shows it to {@link WindowedBolt.checkInputs}. */
+export interface WindowedBoltWiring {
+  readonly id: string;
+  readonly numTasks: number;
+  readonly inputs: readonly WindowedBoltInput[];
+}
+
 /**
  * A bolt that sees windows of tuples instead of single tuples (Storm's `IWindowedBolt`).
  * Register it with `builder.setBolt(id, bolt)` like any bolt: the builder wraps it in an
@@ -42,6 +59,12 @@ export interface WindowedBolt {
   readonly windowed: true;
   readonly window: WindowSpec;
   declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  /**
+   * Optional check of the wiring at `build()`, once the subscriptions themselves are valid: a
+   * bolt that reads fields by name (a join) refuses a topology that cannot feed it by throwing
+   * a `TopologyError`, before anything runs.
+   */
+  checkInputs?(wiring: WindowedBoltWiring): void;
   prepare?(context: TopologyContext, collector: WindowedOutputCollector): MaybePromise<void>;
   /**
    * Called once per window evaluation (at most one at a time). Throwing (or rejecting) fails

@@ -1,6 +1,6 @@
 import {
   BaseRichSpout, BaseWindowedBolt, Count, Duration, TopologyBuilder, WINDOW_LATE_FIELDS, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
-  type BuildOptions, type OutputFieldsDeclarer, type TupleWindow, type WindowSpec,
+  TopologyError, type BuildOptions, type OutputFieldsDeclarer, type TupleWindow, type WindowSpec, type WindowedBoltWiring,
 } from '@gale/runtime';
 
 class TsSpout extends BaseRichSpout {
@@ -88,5 +88,31 @@ describe('building windowed bolts', () => {
     b.setSpout('s', new TsSpout());
     b.setBolt('w', new Clash({ length: Duration.ofSeconds(1), timestamp: 'ts' })).shuffleGrouping('s');
     expect(() => b.build({ name: 'x', config: { maxSpoutPending: 1 } })).toThrow(/declares stream "late" twice/);
+  });
+
+  it('shows the wiring to checkInputs after the subscriptions are valid; its throw refuses the topology', () => {
+    const seen: WindowedBoltWiring[] = [];
+    class Checked extends Win {
+      constructor(private readonly refuse: boolean) {
+        super(tumblingWindow(Count.of(5)));
+      }
+      checkInputs(wiring: WindowedBoltWiring): void {
+        seen.push(wiring);
+        if (this.refuse) throw new TopologyError('GALE_ERR_TEST', `bolt "${wiring.id}" refuses its inputs`);
+      }
+    }
+    const topology = (refuse: boolean): TopologyBuilder => {
+      const b = new TopologyBuilder();
+      b.setSpout('s', new TsSpout());
+      b.setBolt('w', new Checked(refuse), { parallelism: 2, numTasks: 3 }).fieldsGrouping('s', ['word']).allGrouping('s');
+      return b;
+    };
+    topology(false).build({ name: 'ok' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ id: 'w', numTasks: 3 });
+    expect(seen[0]!.inputs.map((i) => [i.component, i.stream, i.fields.names, i.grouping.type])).toEqual([
+      ['s', 'default', ['word', 'ts'], 'fields'], ['s', 'default', ['word', 'ts'], 'all'],
+    ]);
+    expect(() => topology(true).build({ name: 'no' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_TEST', message: 'bolt "w" refuses its inputs' }));
   });
 });
