@@ -37,6 +37,16 @@ function poisonTopology(clock: ManualClock, config: object, poison: unknown[] = 
   return { topology: b.build({ name: 'replay-backoff', config: { ackers: 1, messageTimeoutMs: 30_000, ...config } }), spout };
 }
 
+/** spout `s` -> bolt `hold` (never acks): every tree times out; messageTimeoutMs 1000 (rotations every 500 ms). */
+function holdTopology(clock: ManualClock): { topology: Topology; spout: SpoutProbe } {
+  const spout = new SpoutProbe(clock);
+  spout.replay = true;
+  const b = new TopologyBuilder();
+  b.setSpout('s', () => new ProbeSpout(spout));
+  b.setBolt('hold', () => new HoldingBolt(new BoltProbe(clock))).shuffleGrouping('s');
+  return { topology: b.build({ name: 'timeouts', config: { ackers: 1, messageTimeoutMs: 1000, replayBackoffInitialMs: 100, replayBackoffMaxMs: 1000 } }), spout };
+}
+
 /** The delays the seeded jitter gives for failures 2, 3, ... of one id (first failure: 0). */
 function expectedDelays(n: number, initialMs: number, maxMs: number): number[] {
   const random = seededRandom(1);
@@ -97,5 +107,125 @@ describe('replay backoff (manual clock)', () => {
     expect(timesOf(spout, 'p').at(-1)).toBe(9484);
     h.advanceTo(10_340);
     expect(timesOf(spout, 'p').at(-1)).toBe(10_340);
+  });
+
+  it('dead-letters after maxRetries as before: attempts count every failure, replays wait, the last one is not held', async () => {
+    const clock = new ManualClock();
+    const { topology, spout } = poisonTopology(clock, { replayBackoffInitialMs: 100, replayBackoffMaxMs: 1000, maxRetries: 3 });
+    const b = new TopologyBuilder();
+    const dead: { values: unknown[]; at: number }[] = [];
+    // Same topology plus a dead-letter subscriber.
+    b.setSpout('s', () => new ProbeSpout(spout));
+    b.setBolt('b', () => new FailingBolt(new Set(['p']), new Set())).shuffleGrouping('s');
+    b.setBolt('dlq', () => new RecordingBolt(dead, clock)).globalGrouping('s', DEAD_LETTER_STREAM);
+    spout.plan.push({ id: 'p', at: 0 });
+    h = new ManualEngine(b.build({ name: 'dlq', config: topology.config }), {}, clock);
+    await h.start();
+    h.advanceTo(5_000);
+    // Failures 1, 2, 3 handed back (at 0, then after 105 and 160 from the seeded schedule).
+    expect(timesOf(spout, 'p')).toEqual([0, 106, 266]);
+    // The 4th failure (at 266, right after the replay) dead-letters at once, with attempts 4.
+    expect(dead).toEqual([{ values: ['p', 'default', ['p'], 'failed', 4], at: 266 }]);
+    expect(spout.acks.map((a) => [a.id, a.at])).toEqual([['p', 266]]);
+    // emitted: 4 trees and the dead-letter tuple.
+    expect(h.stats('s')).toMatchObject({ emitted: 5, failed: 4, replayed: 3, deadLettered: 1, pending: 0 });
+    expect(h.engine.isQuiescent()).toBe(true);
+  });
+
+  it('timed-out trees back off too', async () => {
+    const clock = new ManualClock();
+    const { topology, spout } = holdTopology(clock);
+    spout.plan.push({ id: 'x', at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    h.advanceTo(1500);
+    // First timeout: handed back at once and replayed in the same turn (epoch 3).
+    expect(timesOf(spout, 'x')).toEqual([1500]);
+    h.advanceTo(3000);
+    // Second timeout at 3000 (epoch 6): held for the seeded 105 ms.
+    expect(h.stats('s')).toMatchObject({ timedOut: 2, failed: 2, replayed: 1, pending: 0 });
+    expect(timesOf(spout, 'x')).toEqual([1500]);
+    expect(h.engine.isQuiescent()).toBe(false);
+    h.advanceTo(3104);
+    expect(timesOf(spout, 'x')).toEqual([1500]);
+    h.advanceTo(3105);
+    expect(timesOf(spout, 'x')).toEqual([1500, 3105]);
+    expect(spout.emits.map((e) => e.at)).toEqual([0, 1500, 3105]);
+    expect(h.stats('s')).toMatchObject({ timedOut: 2, failed: 2, replayed: 2, pending: 1 });
+  });
+
+  it('replayBackoffInitialMs 0 is the old behaviour: every failure handed back at once', async () => {
+    const clock = new ManualClock();
+    // maxRetries bounds the hot loop (on manual time it would never end).
+    const { topology, spout } = poisonTopology(clock, { replayBackoffInitialMs: 0, replayBackoffMaxMs: 0, maxRetries: 5 });
+    spout.plan.push({ id: 'p', at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    h.advance(10);
+    // Handed back at once, replayed after the spout's 1 ms spout-wait: one replay per ms.
+    expect(timesOf(spout, 'p')).toEqual([0, 1, 2, 3, 4]);
+    expect(h.stats('s')).toMatchObject({ failed: 6, replayed: 5, deadLettered: 1 });
+    expect(h.scheduler.oneShotCount).toBeLessThanOrEqual(1); // at most the spout-wait timer
+  });
+
+  it('a failure while the spout is inactive is handed back at once', async () => {
+    const clock = new ManualClock();
+    const { topology, spout } = holdTopology(clock);
+    spout.plan.push({ id: 'x', at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    h.advanceTo(2000);
+    h.engine.deactivate();
+    h.advanceTo(3000);
+    // The second timeout (at 3000) would be held 105 ms if the spout were active.
+    expect(timesOf(spout, 'x')).toEqual([1500, 3000]);
+    expect(h.engine.isQuiescent()).toBe(true);
+  });
+
+  it('deactivate hands held replays back at once (their timers cancelled)', async () => {
+    const clock = new ManualClock();
+    const { topology, spout } = poisonTopology(clock, { replayBackoffInitialMs: 5000, replayBackoffMaxMs: 5000 });
+    spout.plan.push({ id: 'p', at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    h.advanceTo(100);
+    expect(timesOf(spout, 'p')).toEqual([0]);
+    const timers = h.scheduler.oneShotCount;
+    expect(h.engine.isQuiescent()).toBe(false);
+    h.engine.deactivate();
+    expect(h.scheduler.oneShotCount).toBe(timers - 1);
+    await h.settle();
+    expect(timesOf(spout, 'p')).toEqual([0, 100]);
+    expect(h.engine.isQuiescent()).toBe(true);
+    expect(h.stats('s')).toMatchObject({ failed: 2, replayed: 2 });
+  });
+
+  it('close cancels the timers of held replays and hands them back before the spout closes', async () => {
+    const clock = new ManualClock();
+    const { topology, spout } = poisonTopology(clock, { replayBackoffInitialMs: 5000, replayBackoffMaxMs: 5000 });
+    spout.plan.push({ id: 'p', at: 0 });
+    const m = new ManualEngine(topology, {}, clock);
+    await m.start();
+    m.advanceTo(100);
+    expect(m.engine.isQuiescent()).toBe(false);
+    await m.close();
+    expect(timesOf(spout, 'p')).toEqual([0, 100]);
+    expect(m.stats('s')).toMatchObject({ failed: 2, replayed: 2 });
+    // Nothing of the engine is left armed: no replay timer fires after close.
+    expect(m.scheduler.oneShotCount).toBe(0);
+    m.advance(10_000);
+    expect(timesOf(spout, 'p')).toEqual([0, 100]);
+  });
+});
+
+describe('replay backoff config', () => {
+  it('defaults, ranges, the max >= initial rule, did-you-mean', () => {
+    expect(TOPOLOGY_CONFIG_DEFAULTS).toMatchObject({ replayBackoffInitialMs: 100, replayBackoffMaxMs: 10_000 });
+    expect(parseTopologyConfig({ replayBackoffInitialMs: 0 }).replayBackoffInitialMs).toBe(0);
+    expect(parseTopologyConfig({ replayBackoffInitialMs: 50, replayBackoffMaxMs: 50 })).toMatchObject({ replayBackoffInitialMs: 50, replayBackoffMaxMs: 50 });
+    expect(() => parseTopologyConfig({ replayBackoffInitialMs: -1 })).toThrow('config key "replayBackoffInitialMs" must be an integer from 0 to 2147483647, got -1');
+    expect(() => parseTopologyConfig({ replayBackoffMaxMs: 1.5 })).toThrow(expect.objectContaining({ code: 'GALE_ERR_CONFIG_VALUE' }));
+    expect(() => parseTopologyConfig({ replayBackoffInitialMs: 20_000 })).toThrow('config key "replayBackoffMaxMs" must be >= replayBackoffInitialMs (20000), got 10000');
+    expect(() => parseTopologyConfig({ replayBackofInitialMs: 5 })).toThrow(/did you mean "replayBackoffInitialMs"/);
   });
 });
