@@ -102,11 +102,6 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     return this.inboxHead === this.inbox.length && this.outbox.size === 0 && !this.busy && this.held.size === 0 && this.due.length === 0;
   }
 
-  /** Failed ids waiting for their replay backoff (held or due). */
-  get heldReplays(): number {
-    return this.held.size + this.due.length;
-  }
-
   get pendingCount(): number {
     let n = 0;
     for (const t of this.tasks) n += t.pending.size;
