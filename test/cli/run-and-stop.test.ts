@@ -34,6 +34,20 @@ describe('gale local', () => {
     expect(r.stderr).toMatch(/^gale: total numbers +spout +emitted 250 /m);
   });
 
+  it('--until-idle ends with a poison tuple and maxRetries; the summary counts failed, timed out, replayed, dead-lettered', async () => {
+    const started = Date.now();
+    const r = await gale(['local', fixture('poison.ts'), '--until-idle', '--json', '--stats-interval', '0', '--set', 'maxRetries=3']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.stoppedBy).toBe('idle');
+    // n = 7 fails 4 times: replayed 3 times (at once, then after ~100 and ~200 ms), then dead-lettered
+    // (acked to the spout, not counted in acked).
+    expect(component(report, 'numbers')).toMatchObject({ emitted: 23, acked: 19, failed: 4, timedOut: 0, replayed: 3, deadLettered: 1, pending: 0 });
+    expect(r.stderr).toMatch(/^gale: total numbers +spout +emitted 23 +acked 19 +failed 4 +timed out 0 +replayed 3 +dead-lettered 1 +errors 0 /m);
+    // Not a hot loop, and not a long wait either: the backoff of 3 replays is ~0.3 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('--set name=... is a parameter, and the summary names the topology', async () => {
     const r = await gale(['local', fixture('finite.ts'), '--until-idle', '--set', 'name=renamed', '--stats-interval', '0']);
     expect(r.code).toBe(0);

@@ -29,6 +29,12 @@ export interface ComponentStats {
    * acked to the spout); also counted in `failed`, not in `acked`.
    */
   deadLettered: number;
+  /**
+   * Spouts: `fail(msgId)` calls, trees handed back to the spout for replay (after the replay
+   * backoff); `failed` minus `deadLettered`, less replays still waiting for their backoff.
+   * Optional: stats from workers of an earlier version lack it (read it as 0).
+   */
+  replayed?: number;
   errors: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;

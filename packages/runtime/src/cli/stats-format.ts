@@ -21,7 +21,11 @@ export function rateLines(prev: readonly ComponentStats[], cur: readonly Compone
   });
 }
 
-/** Totals per spout and bolt, then the last errors of each component. */
+/**
+ * Totals per spout and bolt, then the last errors of each component. A spout's `failed` counts
+ * every failed tree: `timed out` is part of it, and each failure is either `replayed` (handed back
+ * to the spout) or `dead-lettered` (out of retries), or still waiting for its replay backoff.
+ */
 export function summaryLines(stats: readonly ComponentStats[], errors: readonly ReportedError[]): string[] {
   const shown = stats.filter((s) => s.kind !== 'acker');
   const width = Math.max(0, ...shown.map((s) => s.component.length));
@@ -29,7 +33,7 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
     const head = `gale: total ${s.component.padEnd(width)} ${s.kind.padEnd(5)}`;
     const errs = `errors ${s.errors}`;
     return s.kind === 'spout'
-      ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
+      ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  replayed ${s.replayed ?? 0}  dead-lettered ${s.deadLettered}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
       : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}`;
   });
   const byComponent = new Map<string, ReportedError[]>();

@@ -17,6 +17,14 @@ export interface TopologyConfig {
    * A spout's own `maxRetries` option wins.
    */
   readonly maxRetries: number | null;
+  /**
+   * Backoff before replaying a message id that failed again: its first failure is replayed at
+   * once, its n-th consecutive one (n >= 2) after `replayBackoffInitialMs * 2^(n-2)` ±20% jitter,
+   * capped at `replayBackoffMaxMs`. 0 turns the backoff off (every failure replayed at once).
+   */
+  readonly replayBackoffInitialMs: number;
+  /** Longest replay backoff of one message id (after jitter); at least `replayBackoffInitialMs`. */
+  readonly replayBackoffMaxMs: number;
   /** Capacity of each executor's receive queue, in tuples. A full queue makes producers wait. */
   readonly queueCapacity: number;
   /** Most concurrent async `execute` calls per bolt executor; 1 keeps tuples in order. */
@@ -50,6 +58,8 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   messageTimeoutMs: { type: 'int', min: 1, max: MAX_TIMER_MS, doc: 'tuple tree timeout before fail + replay' },
   maxSpoutPending: { type: 'int', nullable: true, min: 1, doc: 'max un-completed trees per spout task; null = unlimited' },
   maxRetries: { type: 'int', nullable: true, min: 0, doc: 'replays of a failed spout message id before it is dead-lettered and acked; null = forever' },
+  replayBackoffInitialMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'backoff before replaying a message id that failed twice or more in a row, doubling per failure; 0 = off' },
+  replayBackoffMaxMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'cap of the replay backoff of one message id; >= replayBackoffInitialMs' },
   queueCapacity: { type: 'int', min: 1, max: 2 ** 24, doc: 'executor receive queue capacity (tuples)' },
   maxConcurrency: { type: 'int', min: 1, doc: 'concurrent async executes per bolt executor' },
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
@@ -63,6 +73,8 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   messageTimeoutMs: 30_000,
   maxSpoutPending: null,
   maxRetries: null,
+  replayBackoffInitialMs: 100,
+  replayBackoffMaxMs: 10_000,
   queueCapacity: 4096,
   maxConcurrency: 1,
   tickFrequencySecs: null,
@@ -112,6 +124,13 @@ export function parseTopologyConfig(raw: unknown, base: TopologyConfig = TOPOLOG
     }
     if (value === undefined) continue;
     out[key] = checkValue(key, value, where);
+  }
+  const cfg = out as unknown as TopologyConfig;
+  if (cfg.replayBackoffMaxMs < cfg.replayBackoffInitialMs) {
+    throw new ConfigError(
+      'GALE_ERR_CONFIG_VALUE',
+      `config key "replayBackoffMaxMs"${where} must be >= replayBackoffInitialMs (${cfg.replayBackoffInitialMs}), got ${cfg.replayBackoffMaxMs}`,
+    );
   }
   return Object.freeze(out) as unknown as TopologyConfig;
 }

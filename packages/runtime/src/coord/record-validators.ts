@@ -84,7 +84,7 @@ export function validateSupervisorInfo(path: string, value: unknown, expectedId?
 }
 
 const STAT_COUNTERS = [
-  'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'errors',
+  'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'replayed', 'errors',
   'queueDepth', 'queueHighWater', 'queueCapacity', 'pending',
 ] as const;
 

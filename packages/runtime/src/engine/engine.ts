@@ -66,6 +66,7 @@ export class Engine implements ExecutorHost {
   readonly config: TopologyConfig;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
+  readonly random: () => number;
   readonly ids: IdSource;
   readonly log: EngineLog;
   readonly onEmit: EmitListener | undefined;
@@ -101,6 +102,7 @@ export class Engine implements ExecutorHost {
     this.config = opts.config;
     this.clock = opts.clock;
     this.scheduler = opts.scheduler;
+    this.random = opts.random;
     this.ids = opts.ids;
     this.log = opts.log;
     this.onEmit = opts.onEmit;

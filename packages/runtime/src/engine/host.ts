@@ -1,3 +1,4 @@
+import type { TopologyConfig } from '../config/topology-config.js';
 import type { EngineLog, Clock, Scheduler } from './ports.js';
 import type { IdSource } from './ids.js';
 import type { Transfer } from './transfer.js';
@@ -11,8 +12,12 @@ export type EmitListener = (component: string, streamId: string, values: readonl
  * engine → executors → tasks (collectors) → router → transfer.
  */
 export interface ExecutorHost {
+  /** The resolved topology config. */
+  readonly config: TopologyConfig;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
+  /** Uniform in [0, 1): the injected randomness (jitter), reproducible in tests. */
+  readonly random: () => number;
   readonly log: EngineLog;
   readonly ids: IdSource;
   readonly transfer: Transfer;

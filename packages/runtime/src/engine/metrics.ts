@@ -15,6 +15,8 @@ export class TaskMetrics {
   timedOut = 0;
   /** Spouts: message ids dead-lettered after `maxRetries` (their last failure is in `failed`). */
   deadLettered = 0;
+  /** Spouts: `fail(msgId)` calls, i.e. trees handed back for replay (failed minus dead-lettered). */
+  replayed = 0;
   errors = 0;
   readonly executeLatency = new Histogram();
   readonly completeLatency = new Histogram();

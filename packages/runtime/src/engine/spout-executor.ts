@@ -2,20 +2,28 @@ import { ACK_OUTCOME_STREAM } from './acker.js';
 import type { ExecutorHost } from './host.js';
 import { ExecutorBase, TURN_BUDGET } from './executor-base.js';
 import type { SpoutTask } from './spout-task.js';
+import { replayDelayMs, type ReplayBackoff } from './replay-backoff.js';
 import { KEEP_EPOCHS } from './timeouts.js';
 import type { SpoutTarget } from './transfer.js';
 import { isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import type { TupleImpl } from './tuple.js';
 
+/** A failed message id whose `fail()` waits for its replay backoff. */
+interface HeldReplay {
+  readonly task: SpoutTask;
+  readonly messageId: unknown;
+  /** Cancels its timer; undefined once it fired. */
+  cancel: (() => void) | undefined;
+}
 
 /**
  * Runs the tasks of one spout executor: asks them for tuples (nextTuple) within
  * maxSpoutPending, and hands them their tree outcomes — from the acker (`__ack_outcome`
- * tuples), from its own timeout rotation, or at once when nothing tracks trees.
+ * tuples), from its own timeout rotation, or at once when nothing tracks trees. A message id
+ * that fails again is handed back (`fail`) only after its replay backoff (replay-backoff.ts).
  */
 export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   readonly tasks: SpoutTask[] = [];
-  active = false;
   /** An async nextTuple is in flight. */
   busy = false;
   /** Not calling nextTuple until the spout-wait timer fires. */
@@ -27,9 +35,35 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   private next = 0;
   /** Cancels the pending spout-wait timer, if any. */
   private cancelWait: (() => void) | undefined;
+  private isActive = false;
+  private readonly backoff: ReplayBackoff;
+  /**
+   * Failed ids waiting for their backoff. Not pending trees: they do not count against
+   * maxSpoutPending (as in Storm, where a KafkaSpout's retry schedule lives in the spout, out of
+   * the executor's pending map), but they keep the executor from being idle.
+   */
+  private readonly held = new Set<HeldReplay>();
+  /** Held ids whose backoff is over (or cut short): `fail()` on the next turn. */
+  private due: HeldReplay[] = [];
 
   constructor(host: ExecutorHost, component: string, private readonly waitMs: number) {
     super(host, component);
+    this.backoff = { initialMs: host.config.replayBackoffInitialMs, maxMs: host.config.replayBackoffMaxMs };
+  }
+
+  /** Spouts are asked for tuples. */
+  get active(): boolean {
+    return this.isActive;
+  }
+
+  /**
+   * Deactivating (`deactivate`, or the drain before close) hands back every held replay at once:
+   * an inactive spout emits nothing, so there is no hot loop to hold off, and a drain should not
+   * wait out a backoff; failures while inactive are handed back at once too.
+   */
+  set active(on: boolean) {
+    this.isActive = on;
+    if (!on) this.releaseHeld();
   }
 
   /** Tree outcome for a task of this executor. */
@@ -67,7 +101,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   }
 
   get idle(): boolean {
-    return this.inboxHead === this.inbox.length && this.outbox.size === 0 && !this.busy;
+    return this.inboxHead === this.inbox.length && this.outbox.size === 0 && !this.busy && this.held.size === 0 && this.due.length === 0;
   }
 
   get pendingCount(): number {
@@ -96,18 +130,23 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
         if (outcome === TreeOutcome.ACKED) {
           task.metrics.acked++;
           task.metrics.completeLatency.record((now - p.startedAt) * 1000);
-          if (task.maxRetries !== null) task.clearFailures(p.messageId);
+          task.clearFailures(p.messageId);
           task.instance.ack?.(p.messageId);
         } else {
           task.metrics.failed++;
           if (outcome === TreeOutcome.TIMED_OUT) task.metrics.timedOut++;
-          const attempts = task.maxRetries === null ? 0 : task.countFailure(p.messageId);
+          const attempts = task.countsFailures ? task.countFailure(p.messageId) : 0;
           if (task.maxRetries !== null && attempts > task.maxRetries) {
             // Terminal: out of retries. The spout sees an ack (it must not replay the id again).
             task.deadLetter(p, outcome === TreeOutcome.TIMED_OUT ? 'timed-out' : 'failed', attempts);
             task.instance.ack?.(p.messageId);
           } else {
-            task.instance.fail?.(p.messageId);
+            const delay = this.isActive && !this.closed ? replayDelayMs(attempts, this.backoff, this.host.random) : 0;
+            if (delay > 0) this.hold(task, p.messageId, delay);
+            else {
+              task.metrics.replayed++;
+              task.instance.fail?.(p.messageId);
+            }
           }
         }
       } catch (err) {
@@ -119,8 +158,55 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     return true;
   }
 
+  /** Holds the `fail()` of `messageId` until its backoff is over. */
+  private hold(task: SpoutTask, messageId: unknown, delayMs: number): void {
+    const r: HeldReplay = { task, messageId, cancel: undefined };
+    this.held.add(r);
+    r.cancel = this.host.scheduler.after(delayMs, () => {
+      r.cancel = undefined;
+      this.held.delete(r);
+      this.due.push(r);
+      this.host.wake();
+    });
+  }
+
+  /** Cancels the timers of held replays and makes them due now. */
+  private releaseHeld(): void {
+    if (this.held.size === 0) return;
+    for (const r of this.held) {
+      r.cancel?.();
+      this.due.push(r);
+    }
+    this.held.clear();
+    this.host.wake();
+  }
+
+  /** Hands the due replays to their spouts (`fail`). */
+  private drainDue(): boolean {
+    if (this.due.length === 0) return false;
+    const due = this.due;
+    this.due = [];
+    for (const r of due) {
+      try {
+        r.task.metrics.replayed++;
+        r.task.instance.fail?.(r.messageId);
+      } catch (err) {
+        r.task.reportError(err);
+      }
+    }
+    // The spout has something to replay now: end its spout-wait, so the replay goes out at its
+    // due time (Storm's loop, too, calls nextTuple right after fail).
+    if (this.waiting && this.cancelWait !== undefined) {
+      this.cancelWait();
+      this.cancelWait = undefined;
+      this.waiting = false;
+    }
+    return true;
+  }
+
   turn(): boolean {
-    let progress = this.drainInbox();
+    let progress = this.drainDue();
+    if (this.drainInbox()) progress = true;
     if (!this.flushOutbox()) return progress;
     if (!this.active || this.busy || this.waiting || this.closed) return progress;
     const n = this.tasks.length;
@@ -178,11 +264,16 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     return progress;
   }
 
-  /** No more nextTuple calls; the spout-wait timer is released. */
+  /**
+   * No more nextTuple calls; the spout-wait timer is released, and replays still held (a drain
+   * cut short) are handed back now, their timers cancelled, before the engine closes the spout.
+   */
   close(): void {
     this.closed = true;
     this.cancelWait?.();
     this.cancelWait = undefined;
+    this.releaseHeld();
+    this.drainDue();
   }
 
   private settleAsync(): void {

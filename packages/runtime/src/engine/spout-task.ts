@@ -9,9 +9,10 @@ import { TaskBase } from './task-base.js';
 import { TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 
 /**
- * Most message ids whose failures a spout task counts at once (maxRetries set). Ids leave the
- * count when acked or dead-lettered; a spout that drops failed ids instead of replaying them
- * would grow it forever, so past this the oldest count is forgotten (that id gets more retries).
+ * Most message ids whose failures a spout task counts at once (maxRetries set, or a replay
+ * backoff). Ids leave the count when acked or dead-lettered; a spout that drops failed ids
+ * instead of replaying them would grow it forever, so past this the oldest count is forgotten
+ * (that id gets more retries, and its backoff starts over).
  */
 export const MAX_RETRY_COUNTS = 65_536;
 
@@ -43,8 +44,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   private readonly edges: SpoutEdges;
   private readonly inbox: OutcomeInbox;
   /**
-   * Failures so far per message id (maxRetries set), keyed by the id value: numbers and strings
-   * by value, objects by identity. Only ids that failed and are neither acked nor dead-lettered.
+   * Consecutive failures so far per message id (when `countsFailures`), keyed by the id value:
+   * numbers and strings by value, objects by identity. Only ids that failed and are neither acked
+   * nor dead-lettered.
    */
   private readonly failures = new Map<unknown, number>();
   private evictionWarned = false;
@@ -127,25 +129,31 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     host.wake();
   }
 
+  /** Failures are counted per message id: maxRetries is set, or the replay backoff grows with them. */
+  get countsFailures(): boolean {
+    return this.maxRetries !== null || this.host.config.replayBackoffInitialMs > 0;
+  }
+
   /** The tree of `messageId` completed: its failure count (if any) is over. */
   clearFailures(messageId: unknown): void {
     if (this.failures.size > 0) this.failures.delete(messageId);
   }
 
   /**
-   * Counts one more failure of `messageId` (only called with maxRetries set) and returns the
+   * Counts one more failure of `messageId` (only called when `countsFailures`) and returns the
    * attempts so far. Past maxRetries the count is dropped: the caller dead-letters the id.
    */
   countFailure(messageId: unknown): number {
     const f = this.failures;
     const attempts = (f.get(messageId) ?? 0) + 1;
-    if (attempts > this.maxRetries!) {
+    if (this.maxRetries !== null && attempts > this.maxRetries) {
       f.delete(messageId);
       return attempts;
     }
     if (attempts === 1 && f.size >= MAX_RETRY_COUNTS) {
       f.delete(f.keys().next().value);
-      if (!this.evictionWarned) {
+      // Without maxRetries a forgotten count only restarts that id's backoff: nothing to warn about.
+      if (!this.evictionWarned && this.maxRetries !== null) {
         this.evictionWarned = true;
         this.host.log.warn(
           { component: this.component, task: this.taskId, limit: MAX_RETRY_COUNTS },

@@ -23,7 +23,7 @@ export function collectStats(plan: Plan, executors: readonly ExecutorBase[], que
     const system = c.kind === 'bolt' && c.system !== undefined;
     const s: ComponentStats = {
       component: c.id, kind: c.statsKind, executors: execs.length, tasks: tasks.length,
-      emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, deadLettered: 0, errors: 0,
+      emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, deadLettered: 0, replayed: 0, errors: 0,
       queueDepth: 0, queueHighWater: 0, queueCapacity: c.kind === 'bolt' && !system ? queueCapacity : 0, pending: 0,
       executeLatencyMs: summarize(exec), completeLatencyMs: summarize(complete),
     };
@@ -39,6 +39,7 @@ export function collectStats(plan: Plan, executors: readonly ExecutorBase[], que
       }
       s.timedOut += m.timedOut;
       s.deadLettered = (s.deadLettered ?? 0) + m.deadLettered;
+      s.replayed = (s.replayed ?? 0) + m.replayed;
       s.errors += m.errors;
       exec.merge(m.executeLatency);
       complete.merge(m.completeLatency);

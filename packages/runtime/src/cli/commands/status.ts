@@ -28,13 +28,17 @@ function statusText(r: StatusReport): string {
     `deployed ${fmtTime(r.deployedAt)} from ${r.source} (up ${fmtDuration(r.uptimeMs)}), code ${r.codeSha256.slice(0, 12)}`,
     '',
   ];
-  const rows = [['component', 'kind', 'executors', 'emitted', 'executed', 'acked', 'failed', 'pending', 'latency p50/p99', 'where']];
+  // timed out, replayed and dead-lettered are spout counts (failed includes all three); they come
+  // after the latency so the older columns keep their places.
+  const rows = [['component', 'kind', 'executors', 'emitted', 'executed', 'acked', 'failed', 'pending', 'latency p50/p99', 'timed out', 'replayed', 'dead-lettered', 'where']];
   for (const c of r.components) {
     const latency = c.kind === 'spout' ? `complete ${fmtMs(c.completeLatencyMs.p50)}/${fmtMs(c.completeLatencyMs.p99)}`
       : c.kind === 'bolt' ? `execute ${fmtMs(c.executeLatencyMs.p50)}/${fmtMs(c.executeLatencyMs.p99)}` : '-';
+    const spoutCount = (n: number | undefined): string => (c.kind === 'spout' ? String(n ?? 0) : '-');
     rows.push([
       c.component, c.kind ?? '?', String(c.executors), String(c.emitted), c.kind === 'spout' ? '-' : String(c.executed), String(c.acked),
-      String(c.failed), c.kind === 'bolt' ? '-' : String(c.pending), latency, c.where.join(',') || '-',
+      String(c.failed), c.kind === 'bolt' ? '-' : String(c.pending), latency,
+      spoutCount(c.timedOut), spoutCount(c.replayed), spoutCount(c.deadLettered), c.where.join(',') || '-',
     ]);
   }
   lines.push(table(rows));

@@ -20,7 +20,7 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
   for (const b of beats) for (const s of b.stats) parts.set(s.component, [...(parts.get(s.component) ?? []), s]);
   const out = new Map<string, MergedStats>();
   for (const [component, list] of parts) {
-    const sum = (k: 'emitted' | 'transferred' | 'executed' | 'acked' | 'failed' | 'timedOut' | 'deadLettered' | 'errors' | 'queueDepth' | 'pending' | 'queueCapacity'): number =>
+    const sum = (k: 'emitted' | 'transferred' | 'executed' | 'acked' | 'failed' | 'timedOut' | 'deadLettered' | 'replayed' | 'errors' | 'queueDepth' | 'pending' | 'queueCapacity'): number =>
       list.reduce((n, s) => n + (s[k] ?? 0), 0);
     out.set(component, {
       component,
@@ -33,6 +33,7 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
       failed: sum('failed'),
       timedOut: sum('timedOut'),
       deadLettered: sum('deadLettered'),
+      replayed: sum('replayed'),
       errors: sum('errors'),
       queueDepth: sum('queueDepth'),
       queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),

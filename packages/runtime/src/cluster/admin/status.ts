@@ -85,6 +85,7 @@ function componentStatus(component: string, executors: number, tasks: number, wh
     failed: s?.failed ?? 0,
     timedOut: s?.timedOut ?? 0,
     deadLettered: s?.deadLettered ?? 0,
+    replayed: s?.replayed ?? 0,
     errors: s?.errors ?? 0,
     pending: s?.pending ?? 0,
     queueDepth: s?.queueDepth ?? 0,

@@ -175,7 +175,8 @@ describe('dead-letter stream (maxRetries)', () => {
     const l = ledger(key);
     const cluster = new LocalCluster();
     try {
-      const t = await cluster.submit(poisonTopology(key, 10, {}));
+      // Replay backoff off: 20 failures of one id under the default backoff take minutes (replay-backoff.test.ts covers it).
+      const t = await cluster.submit(poisonTopology(key, 10, { replayBackoffInitialMs: 0 }));
       expect(t.config.maxRetries).toBeNull();
       // Far more failures than any small maxRetries would allow.
       expect(await t.waitUntil(() => (l.failsOf.get(7) ?? 0) > 20, 10_000)).toBe(true);
@@ -222,7 +223,8 @@ describe('dead-letter stream (maxRetries)', () => {
     const emits: string[] = [];
     const engine = new Engine({
       topology: poisonTopology(key, 120, { maxRetries: 2 }, {}, false),
-      config: parseTopologyConfig({ maxRetries: 2, messageTimeoutMs: 30_000 }),
+      // Replay backoff off: its random jitter would make the order of the dead-letters vary.
+      config: parseTopologyConfig({ maxRetries: 2, messageTimeoutMs: 30_000, replayBackoffInitialMs: 0 }),
       clock: nodeClock, scheduler: nodeScheduler, ids: new CryptoIds(), random: Math.random, log,
       onEmit: (c, s) => emits.push(`${c}/${s}`),
     });
