@@ -48,6 +48,8 @@ export interface InstallEnv {
   /** Whether a process with this pid runs (a lock whose owner died is stale). */
   alive(pid: number): boolean;
   readonly pid: number;
+  /** Says that an install starts (it takes a while). */
+  announce(line: string): void;
   now(): number;
   sleep(ms: number): Promise<void>;
 }
@@ -77,7 +79,10 @@ async function installUnderLock(env: InstallEnv): Promise<void> {
     if (env.exists(env.jarPath)) return; // another worker finished meanwhile
     if (await env.tryLock(env.lockPath, String(env.pid))) {
       try {
-        if (!env.exists(env.jarPath)) await aptInstall(env);
+        if (!env.exists(env.jarPath)) {
+          env.announce(`${env.jarPath} not found: installing the Debian zookeeper package for the ZooKeeper tests (apt-get update, apt-get install -y zookeeper)`);
+          await aptInstall(env);
+        }
       } finally {
         await env.unlock(env.lockPath);
       }
@@ -164,6 +169,7 @@ export function nodeInstallEnv(): InstallEnv {
       }
     },
     pid: process.pid,
+    announce: (line) => process.stderr.write(`\n${line}\n`),
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

@@ -9,6 +9,7 @@ interface FakeMachine {
   commands: string[];
   /** Lock files that exist (name -> content). */
   locks: Map<string, string>;
+  announced: string[];
 }
 
 const JAR = '/usr/share/java/zookeeper.jar';
@@ -19,6 +20,7 @@ function machine(o: { installed?: boolean; root?: boolean; apt?: boolean; pid?: 
   const files = o.shared?.files ?? new Set<string>(o.installed === true ? [JAR] : []);
   const commands = o.shared?.commands ?? [];
   const sharedLocks = o.shared?.locks ?? new Map<string, string>();
+  const announced = o.shared?.announced ?? [];
   let clock = 0;
   const env: InstallEnv = {
     jarPath: JAR,
@@ -50,13 +52,14 @@ function machine(o: { installed?: boolean; root?: boolean; apt?: boolean; pid?: 
     },
     alive: (pid) => pid !== 999,
     pid: o.pid ?? 1,
+    announce: (line) => announced.push(line),
     now: () => clock,
     sleep: async (ms) => {
       clock += ms;
       for (let i = 0; i < 3; i++) await Promise.resolve();
     },
   };
-  return { env, files, commands, locks: sharedLocks };
+  return { env, files, commands, locks: sharedLocks, announced };
 }
 
 describe('the ZooKeeper package check of the test harness', () => {
@@ -71,6 +74,7 @@ describe('the ZooKeeper package check of the test harness', () => {
     const others = [2, 3, 4].map((pid) => machine({ pid, shared: first }));
     await Promise.all([first, ...others].map((m) => ensureZkInstalled(m.env)));
     expect(first.commands).toEqual(['apt-get update -q', 'apt-get install -y -q zookeeper']);
+    expect(first.announced).toEqual([`${JAR} not found: installing the Debian zookeeper package for the ZooKeeper tests (apt-get update, apt-get install -y zookeeper)`]);
     expect(first.files.has(JAR)).toBe(true);
     expect(first.locks.size).toBe(0);
   });
@@ -87,6 +91,7 @@ describe('the ZooKeeper package check of the test harness', () => {
     const err = await ensureZkInstalled(m.env).then(() => undefined, (e: unknown) => e as Error);
     expect(err?.message).toBe(`ZooKeeper integration tests need the Debian zookeeper package (${JAR} not found; not root, so the tests cannot install it); run: ${MANUAL_INSTALL}`);
     expect(m.commands).toEqual([]);
+    expect(m.announced).toEqual([]);
   });
 
   it('says in one line what to run without apt-get', async () => {
