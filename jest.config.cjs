@@ -11,6 +11,8 @@ module.exports = {
     '^@gale/(runtime|spout-kit|bolt-kit)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  // Installs the Debian zookeeper package on a fresh machine, before any test (and its timeout) starts.
+  globalSetup: '<rootDir>/test/harness/global-setup.cjs',
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
 };

@@ -5,6 +5,9 @@
 #   deploy/cluster.sh start|stop|status [--supervisors N] [--zk-port p] [--dir d]
 #
 # Defaults: 2 supervisors, ZooKeeper on 127.0.0.1:2181, dir /tmp/gale-cluster.
+# `start` remembers its flags: it writes --zk-port into <dir>/cluster.conf and the dir into
+# ${TMPDIR:-/tmp}/gale-cluster.last-dir, so `status` and `stop` without flags act on the cluster
+# started last (flags given to them still win).
 # Supervisor i (1, 2, ...) has id sup-<i>, slot ports 6700+10*(i-1) .. +SLOTS-1 (6700-6703, 6710-6713, ...),
 # pidfile <dir>/sup-<i>.pid, log <dir>/sup-<i>.log and work dir <dir>/sup-<i>; ZooKeeper keeps its files
 # in <dir>/zookeeper. Supervisors run from this repository's build (`npm run build` first).
@@ -26,8 +29,9 @@ cmd="${1:-}"
 [ -n "$cmd" ] || usage
 shift
 supervisors=2
-zk_port=2181
-dir=/tmp/gale-cluster
+# Empty: not given; filled from what `start` remembered, else the defaults.
+zk_port=
+dir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --supervisors) [ $# -ge 2 ] || usage; supervisors="$2"; shift 2 ;;
@@ -39,6 +43,16 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
+last_dir_file="${TMPDIR:-/tmp}/gale-cluster.last-dir"
+if [ -z "$dir" ]; then
+  # A dir removed since is ignored rather than created again.
+  if [ "$cmd" != start ] && [ -f "$last_dir_file" ] && [ -d "$(cat "$last_dir_file")" ]; then dir="$(cat "$last_dir_file")"; fi
+  dir="${dir:-/tmp/gale-cluster}"
+fi
+if [ -z "$zk_port" ] && [ -f "$dir/cluster.conf" ]; then
+  zk_port="$(sed -n 's/^zk_port=//p' "$dir/cluster.conf")"
+fi
+zk_port="${zk_port:-2181}"
 [[ "$supervisors" =~ ^[0-9]+$ ]] && [ "$supervisors" -ge 1 ] && [ "$supervisors" -le 50 ] || die "bad --supervisors '$supervisors' (1-50)"
 [[ "$zk_port" =~ ^[0-9]+$ ]] && [ "$zk_port" -ge 1 ] && [ "$zk_port" -le 65535 ] || die "bad --zk-port '$zk_port' (1-65535)"
 host="${GALE_HOST:-127.0.0.1}"
@@ -123,6 +137,9 @@ stop_supervisor() {
 
 start() {
   [ -f "$repo/packages/runtime/dist/cli/run.js" ] || die "gale is not built: run \"npm ci && npm run build\" in $repo first"
+  # Before anything starts, so a failed start can still be stopped without flags.
+  printf 'zk_port=%s\n' "$zk_port" >"$dir/cluster.conf"
+  printf '%s\n' "$dir" >"$last_dir_file"
   "$here/zookeeper.sh" start --port "$zk_port" --dir "$dir/zookeeper" >/dev/null
   local i
   for ((i = 1; i <= supervisors; i++)); do start_supervisor "$i"; done
@@ -138,6 +155,7 @@ stop() {
 
 status() {
   local rc=0 id pid
+  echo "dir: $dir"
   echo "zookeeper: $("$here/zookeeper.sh" status --port "$zk_port" --dir "$dir/zookeeper" || true)"
   for id in $(known_ids); do
     if pid="$(running_pid "$id")"; then echo "$id: running (pid $pid)"; else echo "$id: not running"; rc=3; fi

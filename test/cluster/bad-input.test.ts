@@ -5,10 +5,12 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import type { TopologyRecord } from '../../packages/runtime/src/cluster/model.js';
 import { TOPOLOGY_CONFIG_DEFAULTS } from '../../packages/runtime/src/config/topology-config.js';
-import { CodeStore, zkPaths } from '../../packages/runtime/src/coord/index.js';
+import { CodeStore, SupervisorStore, zkPaths } from '../../packages/runtime/src/coord/index.js';
 import { expectUsageError, gale } from '../cli/gale-process.js';
 import { freePort } from '../harness/ports.js';
 import { SupervisorProcess, TestCluster, lines, until, type StatusJson } from './cluster-harness.js';
+
+const ZK_HINT = 'start one with deploy/zookeeper.sh start, or point --zk (or $GALE_ZK) at a running one';
 
 describe('gale cluster commands: bad input', () => {
   let cluster: TestCluster;
@@ -33,9 +35,9 @@ describe('gale cluster commands: bad input', () => {
       timed(gale(['status', 'x'], { env: { GALE_ZK: `127.0.0.1:${port}` } })),
     ]);
     expect({ code: list.code, stdout: list.stdout, stderr: list.stderr })
-      .toEqual({ code: 1, stdout: '', stderr: `gale: cannot reach ZooKeeper at 127.0.0.1:${port} within 1000 ms\n` });
+      .toEqual({ code: 1, stdout: '', stderr: `gale: cannot reach ZooKeeper at 127.0.0.1:${port} within 1000 ms; ${ZK_HINT}\n` });
     // $GALE_ZK and the default connect timeout.
-    expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 1, stderr: `gale: cannot reach ZooKeeper at 127.0.0.1:${port} within 5000 ms\n` });
+    expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 1, stderr: `gale: cannot reach ZooKeeper at 127.0.0.1:${port} within 5000 ms; ${ZK_HINT}\n` });
     // Node's start-up adds a second or two on a busy machine; the timeouts are what differ.
     expect(statusMs - listMs).toBeGreaterThan(2500);
     expect(statusMs).toBeLessThan(12_000);
@@ -87,6 +89,23 @@ describe('gale cluster commands: bad input', () => {
     } finally {
       await new Promise((resolve) => busy.close(resolve));
     }
+  });
+
+  it('a supervisor exits 1 naming a port another registered supervisor on the same host offers', async () => {
+    // Registered but not listening: its slot ports are bound only when workers run there.
+    const [mine, theirs] = [await freePort(), await freePort()];
+    const zk = await cluster.zkClient();
+    const store = new SupervisorStore(zk, zkPaths(cluster.root));
+    await store.register({ id: 'sup-other', host: '127.0.0.1', ports: [theirs], pid: 4242, version: '0.0.0', startedAt: Date.now() }, 0);
+    // Unregistered at once: the leader would otherwise schedule later tests' workers onto it.
+    const r = await gale(['supervisor', ...cluster.flags, '--host', 'localhost', '--ports', `${mine},${theirs}`,
+      '--id', 'overlap', '--dir', `${cluster.tmp}/overlap`]).finally(() => store.unregister('sup-other'));
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(lines(r.stderr)).toEqual([
+      `gale: port ${theirs} on localhost is already a slot of supervisor "sup-other" (pid 4242, registered in ZooKeeper); choose other --ports`,
+    ]);
+    // It registered nothing.
+    expect(await zk.exists(zkPaths(cluster.root).supervisor('overlap'))).toBeNull();
   });
 
   it('a supervisor refuses code whose chunks do not match its sha256, and gale status shows why', async () => {

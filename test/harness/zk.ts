@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
+import { ensureZkInstalled, nodeInstallEnv } from './zk-install.js';
 
 export interface ZkServer {
   /** `127.0.0.1:<port>` */
@@ -43,6 +44,9 @@ const JAVA_DIR = '/usr/share/java';
 /** Used when deploy/zookeeper.sh cannot be found; keep in step with its ZK_JARS line. */
 const DEFAULT_JARS = ['zookeeper.jar', 'slf4j-log4j12.jar', 'log4j-1.2.jar'];
 const INSTALL_HINT = 'run `apt-get install -y zookeeper` (or deploy/zookeeper.sh start, which installs it)';
+
+/** Once per jest worker: the first startZk() installs the package if needed, the rest reuse the outcome. */
+let installed: Promise<void> | undefined;
 
 /** Reads the `ZK_JARS="..."` line of deploy/zookeeper.sh, found by walking up from the cwd. */
 function jarList(): string[] {
@@ -165,9 +169,13 @@ class PortInUse extends Error {}
 
 /**
  * Starts a standalone ZooKeeper on 127.0.0.1 at a free port with a temp data dir and waits for `imok`.
- * Throws with an install hint if java or /usr/share/java/zookeeper.jar is missing.
+ * Installs the Debian zookeeper package first when it is missing and this process can (see
+ * zk-install.ts); otherwise throws one line saying what to run. Throws with an install hint if java
+ * is missing.
  */
 export async function startZk(opts: StartZkOptions = {}): Promise<ZkServer> {
+  installed ??= ensureZkInstalled(nodeInstallEnv());
+  await installed;
   const tickMs = opts.tickMs ?? 1000;
   const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
   const java = findJava();

@@ -104,12 +104,19 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_FAILURE;
 }
 
+/**
+ * Ends "cannot reach ZooKeeper": usually nothing runs there yet, the first thing a new user hits.
+ * The library error keeps the bare message (supervisors log it while retrying).
+ */
+const ZK_UNREACHABLE_HINT = 'start one with deploy/zookeeper.sh start, or point --zk (or $GALE_ZK) at a running one';
+
 /** `gale: <message>` (one line per message line), a hint line, and the stack only when asked. */
 function describeError(err: unknown, code: number, withStack: boolean, options: { runtimeDir: string }): string[] {
   const gale = isGaleError(err);
-  const message = err instanceof Error
+  let message = err instanceof Error
     ? (gale ? err.message : `${err.name}: ${err.message}`)
     : `uncaught ${typeof err}: ${String(err)}`;
+  if (gale && err.code === 'GALE_ERR_ZK_UNREACHABLE') message = `${message}; ${ZK_UNREACHABLE_HINT}`;
   const lines = message.split('\n').map((l) => `gale: ${l}`);
   const hint = (err as { hint?: unknown } | null)?.hint;
   if (typeof hint === 'string') lines.push(hint);

@@ -16,6 +16,7 @@ import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
+import { claimedPort } from './port-claims.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 
@@ -175,6 +176,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     await ensureLayout(zk, this.paths);
     this.secret = this.opts.secret ?? (await this.sharedSecret(zk));
     const supervisors = new SupervisorStore(zk, this.paths);
+    // At start only: a re-registration after a new session keeps the ports it had.
+    const claim = claimedPort(this.opts, [...(await supervisors.list()).entries.values()].map((e) => e.value));
+    if (claim !== undefined) {
+      throw new SupervisorError('GALE_ERR_PORT_CLAIMED', `port ${claim.port} on ${this.opts.host} is already a slot of supervisor "${claim.by.id}" (pid ${claim.by.pid}, registered in ZooKeeper); choose other --ports`);
+    }
     await this.register(supervisors);
     const election = await LeaderElection.join({ client: zk, dir: this.paths.leaderDir(), candidateId: this.opts.id, log: this.opts.log });
     const leader = new Leader(zk, this.paths, election, this.opts.log, this.cfg);
