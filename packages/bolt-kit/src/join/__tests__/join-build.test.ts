@@ -29,7 +29,7 @@ function build(bolt: JoinBolt, wire?: (d: ReturnType<TopologyBuilder['setBolt']>
   b.build({ name: 'joins' });
 }
 
-const code = (c: string, m: RegExp): unknown => expect.objectContaining({ code: c, message: expect.stringMatching(m) });
+const code = (c: string, m: RegExp): Error => expect.objectContaining({ code: c, message: expect.stringMatching(m) }) as Error;
 
 describe('JoinBolt: errors at build time', () => {
   it('refuses a join of an input the bolt does not subscribe to, or an input no join names', () => {

@@ -42,7 +42,7 @@ function badData(fn: () => unknown): ZkError {
 }
 
 function without<T extends object>(o: T, key: keyof T): unknown {
-  const copy: Record<string, unknown> = { ...o };
+  const copy: Record<string, unknown> = { ...(o as Record<string, unknown>) };
   delete copy[key as string];
   return copy;
 }

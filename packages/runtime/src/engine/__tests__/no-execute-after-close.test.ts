@@ -5,7 +5,7 @@ const calls: string[] = [];
 class Sink extends BaseBasicBolt {
   declareOutputFields(_d: OutputFieldsDeclarer): void {}
   execute(t: Tuple): void { calls.push(`execute ${String(t.getValue(0))}`); }
-  cleanup(): void { calls.push('cleanup'); }
+  override cleanup(): void { calls.push('cleanup'); }
 }
 
 /* worker.ts stop(): await engine.close() ... then await link.close(): peers' frames still arrive in between. */

@@ -27,7 +27,7 @@ it('stats() works before start() (e.g. a status poll while bolts prepare)', () =
 it('stats() works after a start() that failed in an earlier prepare()', async () => {
   class Bad extends BaseBasicBolt {
     declareOutputFields(_d: OutputFieldsDeclarer): void {}
-    prepare(): void { throw new Error('nope'); }
+    override prepare(): void { throw new Error('nope'); }
     execute(_t: Tuple): void {}
   }
   const b = new TopologyBuilder();
