@@ -16,6 +16,7 @@ import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
+import { offerSecret } from './secret-channel.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 
@@ -323,10 +324,13 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
     };
-    return fork(this.opts.workerMain, [], {
-      env: { ...process.env, GALE_WORKER: JSON.stringify(launch), GALE_CLUSTER_SECRET: this.secret },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
+    // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.
+    const env: NodeJS.ProcessEnv = { ...process.env, GALE_WORKER: JSON.stringify(launch) };
+    delete env.GALE_CLUSTER_SECRET;
+    const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    offerSecret(child, this.secret);
+    return child;
   }
 
   /** The topology's own drain timeout; the default when its record cannot be read. */

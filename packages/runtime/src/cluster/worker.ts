@@ -14,7 +14,7 @@ import { WorkerLink } from './worker-link.js';
 
 export { WorkerError } from './bundle-loader.js';
 
-/** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret in `GALE_CLUSTER_SECRET`). */
+/** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret over IPC, secret-channel.ts). */
 export interface WorkerLaunch {
   zk: string;
   zkRoot: string;
