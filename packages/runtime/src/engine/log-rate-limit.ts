@@ -1,9 +1,9 @@
 /*
  * A bolt failing every tuple (EMFILE in a sink) once wrote a million identical error lines in
- * 27 s. Every repeated log line of gale (the engine's component errors, the cluster daemons'
- * warnings) goes through this limiter: per key, at most `limit` lines per window, and the first
- * line after a quiet spell carries how many were left out. Pure (engine/ has no timers): time
- * comes from the caller's clock, and the count is reported when logging resumes, not by a timer.
+ * 27 s. The engine's component errors and the cluster daemons' repeated warnings go through this
+ * limiter: per key, at most `limit` lines per window, and the first line after a suppressed run
+ * carries how many were left out. Pure (engine/ has no timers): time comes from the caller's
+ * clock, and the count is reported when logging resumes, not by a timer.
  */
 
 /** Lines per key per window for repeated errors and warnings (gale's one log rate limit). */
