@@ -17,7 +17,7 @@ interface SecretMessage {
 
 /** The supervisor's end: a forked child (`ChildProcess`) or a test double. */
 export interface SecretChild {
-  send(message: SecretMessage): boolean;
+  send(message: SecretMessage, callback: (err: Error | null) => void): boolean;
   on(event: 'message', listener: (m: unknown) => void): unknown;
   off(event: 'message', listener: (m: unknown) => void): unknown;
   once(event: 'exit', listener: () => void): unknown;
@@ -25,7 +25,7 @@ export interface SecretChild {
 
 /** The worker's end: `process` of a forked child, or a test double. */
 export interface SecretParent {
-  send?: ((message: SecretRequest) => boolean) | undefined;
+  send?: ((message: SecretRequest, sendHandle: undefined, options: undefined, callback: (err: Error | null) => void) => boolean) | undefined;
   readonly connected?: boolean;
   on(event: 'message', listener: (m: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
@@ -41,7 +41,9 @@ export function offerSecret(child: SecretChild, secret: string): void {
   const onMessage = (m: unknown): void => {
     if ((m as Partial<SecretRequest> | null)?.type !== 'gale.secret.request') return;
     off();
-    child.send({ type: 'gale.secret', secret });
+    // With a callback a closed channel is reported there, not as an 'error' event that would
+    // crash the supervisor: the child is gone, and its exit is handled by its slot.
+    child.send({ type: 'gale.secret', secret }, () => {});
   };
   const off = (): void => void child.off('message', onMessage);
   child.on('message', onMessage);
@@ -76,6 +78,8 @@ export function receiveSecret(parent: SecretParent, timeoutMs = SECRET_WAIT_MS):
     const timer = setTimeout(() => done(() => reject(refuse(`none within ${timeoutMs} ms`))), timeoutMs);
     parent.on('message', onMessage);
     parent.on('disconnect', onDisconnect);
-    send({ type: 'gale.secret.request' });
+    send({ type: 'gale.secret.request' }, undefined, undefined, (err) => {
+      if (err !== null) done(() => reject(refuse(`cannot ask: ${err.message}`)));
+    });
   });
 }

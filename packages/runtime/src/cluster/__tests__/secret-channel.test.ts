@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { offerSecret, receiveSecret } from '../secret-channel.js';
 
 /** Both ends of an IPC channel in one process: what one side sends, the other receives as 'message'. */
-function channel(): { parent: EventEmitter & { send?: (m: unknown) => boolean; connected: boolean }; child: EventEmitter & { send(m: unknown): boolean } } {
+type Send = (m: unknown, ...rest: unknown[]) => boolean;
+function channel(): { parent: EventEmitter & { send?: Send; connected: boolean }; child: EventEmitter & { send: Send } } {
   const parent = Object.assign(new EventEmitter(), { connected: true, send: (m: unknown): boolean => (queueMicrotask(() => child.emit('message', m)), true) });
   const child = Object.assign(new EventEmitter(), { send: (m: unknown): boolean => (queueMicrotask(() => parent.emit('message', m)), true) });
   return { parent, child };
@@ -43,6 +44,12 @@ describe('the cluster secret over IPC', () => {
     } finally {
       jest.useRealTimers();
     }
+
+    const failing = Object.assign(new EventEmitter(), {
+      connected: true,
+      send: (_m: unknown, _h: unknown, _o: unknown, cb: (err: Error | null) => void): boolean => (queueMicrotask(() => cb(new Error('channel closed'))), false),
+    });
+    await expect(receiveSecret(failing)).rejects.toMatchObject({ code: 'GALE_ERR_WORKER_NO_SECRET', message: expect.stringContaining('cannot ask: channel closed') as string });
 
     const { parent: p2, child: c2 } = channel();
     offerSecret(c2, '');
