@@ -38,7 +38,7 @@ describe('local mode: a sink failing every tuple', () => {
         done();
       },
     });
-    const capture = pino({ level: 'info' }, sink);
+    const capture = pino<string>({ level: 'info' }, sink);
     const child = jest.spyOn(rootLog, 'child').mockReturnValue(capture);
     const cluster = new LocalCluster();
     try {
