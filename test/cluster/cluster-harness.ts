@@ -53,12 +53,14 @@ export class SupervisorProcess {
   /** Set on 'close': every message it sent has arrived. */
   private gone = false;
 
-  constructor(readonly id: string, readonly ports: readonly number[], args: readonly string[]) {
+  /** `extraEnv` is added after the test's own GALE_* variables are removed (e.g. a `GALE_CLUSTER_SECRET`). */
+  constructor(readonly id: string, readonly ports: readonly number[], args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
     const env = { ...process.env };
     delete env.GALE_LOG_LEVEL;
     delete env.JEST_WORKER_ID;
     delete env.GALE_ZK;
     delete env.GALE_CLUSTER_SECRET;
+    Object.assign(env, extraEnv);
     this.child = spawn(process.execPath, [BIN, 'supervisor', ...args], { cwd: REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
     const pid = this.child.pid!;
     liveGroups.add(pid);

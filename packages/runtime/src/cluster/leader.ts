@@ -6,7 +6,9 @@ import {
 import type { GaleError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { TypedEmitter } from '../transport/events.js';
+import { nodeClock } from '../local/node-ports.js';
 import type { LeaderEvents } from './events.js';
+import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import type { Assignment } from './model.js';
 import { scheduleTopology } from './scheduler.js';
 
@@ -31,6 +33,8 @@ export class Leader extends TypedEmitter<LeaderEvents> {
   private readonly heartbeats: WorkerHeartbeatStore;
   /** Znodes already reported as bad, so a corrupt record is logged once, not every period. */
   private readonly reported = new Set<string>();
+  /** A failing reconcile repeats every period while ZooKeeper is unreachable. */
+  private readonly repeated: LimitedLog;
 
   constructor(
     private readonly zk: ZkClient,
@@ -40,6 +44,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     private readonly cfg: ClusterConfig = CLUSTER_CONFIG_DEFAULTS,
   ) {
     super(log);
+    this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     this.topologies = new TopologyStore(zk, paths);
     this.assignments = new AssignmentStore(zk, paths);
     this.supervisors = new SupervisorStore(zk, paths);
@@ -84,7 +89,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
       await this.reconcileOnce();
     } catch (err) {
       this.rearm = true;
-      this.log.warn({ err: (err as Error).message, code: (err as GaleError).code }, 'leader: reconcile failed; will retry');
+      this.repeated.warn({ err: (err as Error).message, code: (err as GaleError).code }, 'leader: reconcile failed; will retry');
     } finally {
       this.running = false;
       if (this.again) {

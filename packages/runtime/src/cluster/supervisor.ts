@@ -14,9 +14,11 @@ import type { Logger } from '../log.js';
 import { TypedEmitter } from '../transport/events.js';
 import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
+import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
 import { claimedPort } from './port-claims.js';
+import { offerSecret } from './secret-channel.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 
@@ -106,12 +108,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private rearm = true;
   private readonly cfg: ClusterConfig;
   private readonly clock: Clock;
+  /** Warnings of the reconcile loop, repeated every period while their cause lasts. */
+  private readonly repeated: LimitedLog;
 
   constructor(private readonly opts: SupervisorOptions) {
     super(opts.log);
     this.paths = zkPaths(opts.zkRoot);
     this.cfg = opts.cluster ?? CLUSTER_CONFIG_DEFAULTS;
     this.clock = opts.clock ?? nodeClock;
+    this.repeated = new LimitedLog(opts.log, this.clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     for (const port of opts.ports) {
       this.slots.set(port, new SlotProcess({
         port, cfg: this.cfg, workerTimeoutMs: opts.workerTimeoutMs, defaultDrainTimeoutMs: TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs,
@@ -276,7 +281,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       }
     } catch (err) {
       this.rearm = true;
-      this.opts.log.warn({ err: (err as Error).message }, 'supervisor: cannot read assignments; will retry');
+      this.repeated.warn({ err: (err as Error).message }, 'supervisor: cannot read assignments; will retry');
     } finally {
       this.reconciling = false;
       if (this.again) {
@@ -304,7 +309,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     // A vanished or unreadable assignment means "not wanted"; a ZooKeeper hiccup must not stop
     // healthy workers: it aborts this reconcile instead (the caller retries).
     const { entries, bad } = await this.c!.assignments.list(watcher);
-    for (const err of bad) this.opts.log.warn({ path: err.path, err: err.message }, 'supervisor: unreadable assignment skipped');
+    for (const err of bad) this.repeated.warn({ path: err.path, err: err.message }, 'supervisor: unreadable assignment skipped', err.path);
     for (const { value: a } of entries.values()) {
       for (const w of a.workers) if (w.supervisor === this.opts.id && this.slots.has(w.port)) out.set(w.port, { a, w });
     }
@@ -329,10 +334,13 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
     };
-    return fork(this.opts.workerMain, [], {
-      env: { ...process.env, GALE_WORKER: JSON.stringify(launch), GALE_CLUSTER_SECRET: this.secret },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
+    // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.
+    const env: NodeJS.ProcessEnv = { ...process.env, GALE_WORKER: JSON.stringify(launch) };
+    delete env.GALE_CLUSTER_SECRET;
+    const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    offerSecret(child, this.secret);
+    return child;
   }
 
   /** The topology's own drain timeout; the default when its record cannot be read. */

@@ -2,8 +2,10 @@ import type { Engine } from '../engine/engine.js';
 import { executorTaskRanges } from '../engine/engine.js';
 import type { RemoteLink } from '../engine/remote.js';
 import type { TupleImpl } from '../engine/tuple.js';
+import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
 import { FrameType, PeerClient, PeerServer, type Frame } from '../transport/index.js';
+import { LimitedLog } from './limited-log.js';
 import type { Assignment, WorkerAssignment } from './model.js';
 
 /** Backlog of network tuples waiting for local queues above which reading from peers pauses. */
@@ -53,8 +55,12 @@ export class WorkerLink implements RemoteLink {
   private paused = false;
   /** Control tuples dropped (no route to their task, or over MAX_CONTROL_QUEUED); for the logs. */
   private controlDropped = 0;
+  /** Per-tuple warnings: a peer sending to a moved task must not write a line per record. */
+  private readonly limited: LimitedLog;
 
-  constructor(private readonly o: WorkerLinkOptions) {}
+  constructor(private readonly o: WorkerLinkOptions) {
+    this.limited = new LimitedLog(o.log, nodeClock);
+  }
 
   private get workerId(): string {
     return `${this.o.supervisor}-${this.o.port}`;
@@ -178,7 +184,7 @@ export class WorkerLink implements RemoteLink {
     if (frame[0] === FrameType.TUPLES) {
       for (const [target, source, stream, values, anchors] of frame[1]) {
         if (typeof stream !== 'number' || !this.engine.receiveTuple(target, stream, source, values, anchors)) {
-          this.o.log.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
+          this.limited.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
         }
       }
     }

@@ -1,12 +1,12 @@
 // Entry point of a worker process, forked by a supervisor (`child_process.fork`).
-// Reads its launch description from GALE_WORKER and the cluster secret from GALE_CLUSTER_SECRET.
+// Reads its launch description from GALE_WORKER; the cluster secret comes over the IPC channel
+// (secret-channel.ts), never through the environment or argv.
 import { rootLog, isLogLevel, setLogLevel } from '../log.js';
+import { receiveSecret } from './secret-channel.js';
 import { Worker, type WorkerLaunch } from './worker.js';
 
 async function main(): Promise<number> {
   const raw = process.env.GALE_WORKER;
-  const secret = process.env.GALE_CLUSTER_SECRET ?? '';
-  delete process.env.GALE_CLUSTER_SECRET; // keep it out of anything this process spawns
   if (raw === undefined) {
     process.stderr.write('gale worker: GALE_WORKER is not set; workers are started by `gale supervisor`\n');
     return 2;
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   const log = rootLog.child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
   let worker: Worker;
   try {
-    worker = await Worker.start(launch, secret, log);
+    worker = await Worker.start(launch, await receiveSecret(process), log);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'GALE_ERR_TOPOLOGY_KILLED') {

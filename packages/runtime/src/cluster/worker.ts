@@ -11,10 +11,11 @@ import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
 import { WorkerLink } from './worker-link.js';
+import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 
 export { WorkerError } from './bundle-loader.js';
 
-/** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret in `GALE_CLUSTER_SECRET`). */
+/** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret over IPC, secret-channel.ts). */
 export interface WorkerLaunch {
   zk: string;
   zkRoot: string;
@@ -45,6 +46,8 @@ export class Worker {
   private stopping: Promise<void> | undefined;
   private readonly paths: ZkPaths;
   private readonly errors: ErrorsStore;
+  /** ZooKeeper warnings that repeat every heartbeat or watch while ZooKeeper is away. */
+  private readonly repeated: LimitedLog;
   private readonly myExecutors: Set<string>;
   private readonly epoch = Date.now();
   private readonly lastErrorWrite = new Map<string, number>();
@@ -62,6 +65,7 @@ export class Worker {
     private readonly log: Logger,
   ) {
     this.paths = zkPaths(launch.zkRoot);
+    this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     this.errors = new ErrorsStore(zk, this.paths);
     this.myExecutors = new Set(me.executors);
     this.link = new WorkerLink({
@@ -138,7 +142,7 @@ export class Worker {
       else this.engine.deactivate();
     }, (err: unknown) => {
       if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE') void this.stop(0);
-      else this.log.warn({ err: (err as Error).message }, 'cannot read topology record');
+      else this.repeated.warn({ err: (err as Error).message }, 'cannot read topology record');
     });
   }
 
@@ -158,7 +162,7 @@ export class Worker {
       this.link.route(a);
     }, (err: unknown) => {
       if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE') void this.stop(0);
-      else this.log.warn({ err: (err as Error).message }, 'cannot read assignment');
+      else this.repeated.warn({ err: (err as Error).message }, 'cannot read assignment');
     });
   }
 
@@ -171,7 +175,7 @@ export class Worker {
     try {
       await new WorkerHeartbeatStore(this.zk, this.paths).publish(hb, create);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'heartbeat failed');
+      this.repeated.warn({ err: (err as Error).message }, 'heartbeat failed');
     }
   }
 
@@ -182,7 +186,7 @@ export class Worker {
     this.lastErrorWrite.set(e.component, e.time);
     this.errors.append(this.record.name, e.component, {
       timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
-    }).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
+    }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }
 
   /** Drains (deactivated spouts, in-flight trees complete up to drainTimeoutMs), then closes everything. */

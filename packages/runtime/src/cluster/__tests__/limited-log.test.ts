@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { ManualClock } from '../../engine/testing/manual-time.js';
+import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from '../limited-log.js';
+
+function capture(): { log: pino.Logger; lines: Array<{ level: number; msg: string; suppressed?: number; path?: string }> } {
+  const lines: Array<{ level: number; msg: string; suppressed?: number; path?: string }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done): void {
+      for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as (typeof lines)[number]);
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
+
+describe('a daemon warning repeated every period', () => {
+  it('is written once per window per message and key; the next line carries the count left out', () => {
+    const clock = new ManualClock();
+    const { log, lines } = capture();
+    const repeated = new LimitedLog(log, clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
+    // ZooKeeper away for three minutes, the supervisor retrying every second, one bad znode too.
+    for (let s = 0; s < 180; s++) {
+      repeated.warn({ err: 'connection lost' }, 'supervisor: cannot read assignments; will retry');
+      repeated.warn({ path: '/gale/assignments/a' }, 'supervisor: unreadable assignment skipped', '/gale/assignments/a');
+      repeated.warn({ path: '/gale/assignments/b' }, 'supervisor: unreadable assignment skipped', '/gale/assignments/b');
+      clock.advance(1000);
+    }
+    const retries = lines.filter((l) => l.msg === 'supervisor: cannot read assignments; will retry');
+    expect(retries.map((l) => l.suppressed)).toEqual([undefined, 59, 59]);
+    const skipped = lines.filter((l) => l.msg === 'supervisor: unreadable assignment skipped');
+    expect(skipped.map((l) => [l.path, l.suppressed])).toEqual([
+      ['/gale/assignments/a', undefined], ['/gale/assignments/b', undefined],
+      ['/gale/assignments/a', 59], ['/gale/assignments/b', 59],
+      ['/gale/assignments/a', 59], ['/gale/assignments/b', 59],
+    ]);
+    expect(retries.every((l) => l.level === 40)).toBe(true); // warn
+  });
+
+  it('levels are limited apart, so an error is never silenced by a warning with the same text', () => {
+    const clock = new ManualClock();
+    const { log, lines } = capture();
+    const limited = new LimitedLog(log, clock, { limit: 1 });
+    limited.warn({}, 'x');
+    limited.warn({}, 'x');
+    limited.error({}, 'x');
+    limited.info({}, 'x');
+    expect(lines.map((l) => l.level)).toEqual([40, 50, 30]);
+  });
+});
