@@ -3,7 +3,7 @@ import { executorTaskRanges } from '../engine/engine.js';
 import type { RemoteLink } from '../engine/remote.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type Frame } from '../transport/index.js';
+import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame } from '../transport/index.js';
 import type { Assignment, WorkerAssignment } from './model.js';
 
 /** Backlog of network tuples waiting for local queues above which reading from peers pauses. */
@@ -27,8 +27,10 @@ export interface WorkerLinkOptions {
   readonly port: number;
   readonly topology: string;
   readonly secret: string;
-  /** This launch's epoch (peers refuse an older one). */
+  /** This launch's epoch, from ZooKeeper (peers refuse an older one, and one their registry does not list). */
   readonly epoch: number;
+  /** Checks a connecting peer's claimed epoch against the one its heartbeat publishes (cluster/peer-epochs.ts). */
+  readonly verifyEpoch?: EpochVerifier;
   readonly log: Logger;
 }
 
@@ -66,6 +68,7 @@ export class WorkerLink implements RemoteLink {
     this.server = await PeerServer.listen({
       host: loopbackName(this.o.host), port: this.o.port, secret: this.o.secret, topology: this.o.topology,
       workerId: this.workerId, epoch: this.o.epoch, onFrame: (_peer, frame) => this.onFrame(frame), log: this.o.log,
+      ...(this.o.verifyEpoch ? { verifyEpoch: this.o.verifyEpoch } : {}),
     });
   }
 

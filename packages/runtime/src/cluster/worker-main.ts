@@ -3,7 +3,20 @@
 import { rootLog, isLogLevel, setLogLevel } from '../log.js';
 import { Worker, type WorkerLaunch } from './worker.js';
 
+/**
+ * Test-only: GALE_CLOCK_OFFSET_MS shifts this process's wall clock (`Date.now()`), to simulate a
+ * machine whose clock stepped (NTP, VM restore) in tests of what gale does when the clock moves
+ * (docs/guarantees.md). Never set it in production.
+ */
+function applyClockOffset(): void {
+  const offset = Number(process.env.GALE_CLOCK_OFFSET_MS ?? '');
+  if (process.env.GALE_CLOCK_OFFSET_MS === undefined || !Number.isFinite(offset) || offset === 0) return;
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + offset;
+}
+
 async function main(): Promise<number> {
+  applyClockOffset();
   const raw = process.env.GALE_WORKER;
   const secret = process.env.GALE_CLUSTER_SECRET ?? '';
   delete process.env.GALE_CLUSTER_SECRET; // keep it out of anything this process spawns
