@@ -54,7 +54,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.handshake = new ClientHandshake(o.secret, o.identity, o.now, o.log);
     this.liveness = new LivenessMonitor(o.livenessTimeoutMs);
     this.keepalive = new Keepalive(this.liveness, o.pingIntervalMs, o.monotonic);
-    this.reconnect = new ReconnectSchedule(o.backoff, Math.max(1000, o.pingIntervalMs));
+    this.reconnect = new ReconnectSchedule(o.backoff, Math.max(1000, o.pingIntervalMs), o.reconnectSchedule);
     this.buffer = new SendBuffer({
       maxBufferedBytes: o.maxBufferedBytes,
       maxBufferedFrames: o.maxBufferedFrames,
