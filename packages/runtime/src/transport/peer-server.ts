@@ -214,7 +214,12 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
       this.refuse(socket, remoteAddress, verdict.status, verdict.reason, verdict.detail, verdict.headers, verdict.identity);
       return;
     }
-    void this.gate.confirm(verdict.identity).then((confirmed) => this.admitUpgrade(req, socket, head, remoteAddress, confirmed));
+    void this.gate.confirm(verdict.identity)
+      .then((confirmed) => this.admitUpgrade(req, socket, head, remoteAddress, confirmed.ok ? this.gate.fenced(confirmed.identity) ?? confirmed : confirmed))
+      .catch((err: unknown) => {
+        this.log.error({ err, remoteAddress }, 'upgrade failed after the epoch check');
+        socket.destroy();
+      });
   }
 
   /** Second half of the upgrade, once the claimed epoch is confirmed (or refused). */

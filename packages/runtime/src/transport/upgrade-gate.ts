@@ -65,10 +65,8 @@ export class UpgradeGate {
     const verdict = this.verifier.verify(headers);
     if (!verdict.ok) return verdict;
     const id = verdict.identity;
-    const known = this.epochs.get(id.workerId);
-    if (known !== undefined && id.epoch < known) {
-      return { ok: false, status: 409, reason: 'stale-epoch', detail: `epoch ${id.epoch} of worker "${id.workerId}" is older than ${known}`, identity: id };
-    }
+    const stale = this.fenced(id);
+    if (stale !== undefined) return stale;
     const denied = this.opts.admit?.(id);
     if (denied !== undefined) return { ok: false, status: 403, reason: 'refused', detail: denied, identity: id };
     return { ok: true, identity: id };
@@ -102,10 +100,21 @@ export class UpgradeGate {
     return { ok: false, status: 503, reason: 'unverified', detail: `cannot verify ${who}: ${why}`, identity: id };
   }
 
+  /**
+   * The 409 for an epoch older than one already accepted for its worker, or undefined. Asked again
+   * after {@link confirm}: a newer launch may have been admitted while this one was being verified.
+   */
+  fenced(id: PeerIdentity): GateVerdict | undefined {
+    const known = this.epochs.get(id.workerId);
+    if (known === undefined || id.epoch >= known) return undefined;
+    return { ok: false, status: 409, reason: 'stale-epoch', detail: `epoch ${id.epoch} of worker "${id.workerId}" is older than ${known}`, identity: id };
+  }
+
   /** A connection of `id` was accepted: later launches must not be older. */
   accepted(id: PeerIdentity): void {
+    const known = this.epochs.get(id.workerId);
     this.epochs.delete(id.workerId); // re-insert: the map's order is least recently seen first
-    this.epochs.set(id.workerId, id.epoch);
+    this.epochs.set(id.workerId, Math.max(known ?? id.epoch, id.epoch));
     if (this.epochs.size > this.maxEpochs) this.epochs.delete(this.epochs.keys().next().value!);
   }
 }

@@ -71,6 +71,18 @@ describe('UpgradeGate.confirm: a claimed epoch must be the one the owner registr
     expect((await gate().confirm(id('w1', 123))).ok).toBe(true);
   });
 
+  test('a launch admitted while an older one was being verified fences the older one; accepted epochs never go down', async () => {
+    const g = gate({ verifyEpoch: () => Promise.resolve('current') });
+    const older = g.check(headers(id('w1', 5)));
+    expect(older.ok).toBe(true);
+    g.accepted(id('w1', 6)); // the newer launch got in during the older one's verification
+    expect((await g.confirm(id('w1', 5))).ok).toBe(true);
+    expect(g.fenced(id('w1', 5))).toMatchObject({ ok: false, status: 409, reason: 'stale-epoch' });
+    g.accepted(id('w1', 5)); // a late accept of the older launch does not lower the fence
+    expect(g.fenced(id('w1', 5))).toMatchObject({ reason: 'stale-epoch' });
+    expect(g.fenced(id('w1', 6))).toBeUndefined();
+  });
+
   test('a verifier that fails or does not answer within the deadline refuses with 503 unverified', async () => {
     const failing = gate({ verifyEpoch: () => Promise.reject(new Error('zk down')) });
     expect(await failing.confirm(id('w1', 5))).toMatchObject({ ok: false, status: 503, reason: 'unverified', detail: expect.stringContaining('zk down') });
