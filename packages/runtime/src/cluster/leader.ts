@@ -1,7 +1,7 @@
 import { CLUSTER_CONFIG_DEFAULTS, type ClusterConfig } from '../config/cluster-config.js';
 import type { LeaderElection, ReadAll, ZkClient, ZkError, ZkOp, ZkPaths } from '../coord/index.js';
 import {
-  AssignmentStore, ErrorsStore, SupervisorStore, TopologyStore, WorkerHeartbeatStore, isValidName,
+  AssignmentStore, EpochStore, ErrorsStore, SupervisorStore, TopologyStore, WorkerHeartbeatStore, isValidName,
 } from '../coord/index.js';
 import type { GaleError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -176,6 +176,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     for (const name of cleanups) {
       await this.heartbeats.removeTopology(name).catch(() => {});
       await new ErrorsStore(this.zk, this.paths).removeTopology(name).catch(() => {});
+      await new EpochStore(this.zk, this.paths).removeTopology(name).catch(() => {});
       await this.topologies.remove(name).catch(() => {});
       this.log.info({ topology: name }, 'leader: killed topology removed');
     }

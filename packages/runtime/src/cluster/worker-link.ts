@@ -4,7 +4,7 @@ import type { RemoteLink } from '../engine/remote.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type Frame } from '../transport/index.js';
+import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import type { Assignment, WorkerAssignment } from './model.js';
 
@@ -29,8 +29,10 @@ export interface WorkerLinkOptions {
   readonly port: number;
   readonly topology: string;
   readonly secret: string;
-  /** This launch's epoch (peers refuse an older one). */
+  /** This launch's epoch, from ZooKeeper (peers refuse an older one, and one their registry does not list). */
   readonly epoch: number;
+  /** Checks a connecting peer's claimed epoch against the one its heartbeat publishes (cluster/peer-epochs.ts). */
+  readonly verifyEpoch?: EpochVerifier;
   readonly log: Logger;
 }
 
@@ -72,6 +74,7 @@ export class WorkerLink implements RemoteLink {
     this.server = await PeerServer.listen({
       host: loopbackName(this.o.host), port: this.o.port, secret: this.o.secret, topology: this.o.topology,
       workerId: this.workerId, epoch: this.o.epoch, onFrame: (_peer, frame) => this.onFrame(frame), log: this.o.log,
+      ...(this.o.verifyEpoch ? { verifyEpoch: this.o.verifyEpoch } : {}),
     });
   }
 

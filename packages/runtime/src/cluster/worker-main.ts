@@ -1,11 +1,29 @@
 // Entry point of a worker process, forked by a supervisor (`child_process.fork`).
 // Reads its launch description from GALE_WORKER; the cluster secret comes over the IPC channel
 // (secret-channel.ts), never through the environment or argv.
+import { existsSync, readFileSync } from 'node:fs';
 import { rootLog, isLogLevel, setLogLevel } from '../log.js';
 import { receiveSecret } from './secret-channel.js';
 import { Worker, type WorkerLaunch } from './worker.js';
 
+/**
+ * Test-only: GALE_CLOCK_OFFSET_MS shifts this process's wall clock (`Date.now()`) by that many ms,
+ * and GALE_CLOCK_OFFSET_FILE names a file holding such a number, read at start (a test can step
+ * the clock of the next launch of a worker). They simulate a machine whose clock stepped (NTP, VM
+ * restore) in tests of what gale does when the clock moves (docs/guarantees.md). Never set them in production.
+ */
+function applyClockOffset(): void {
+  let text = process.env.GALE_CLOCK_OFFSET_MS ?? '';
+  const file = process.env.GALE_CLOCK_OFFSET_FILE;
+  if (file !== undefined && existsSync(file)) text = readFileSync(file, 'utf8').trim();
+  const offset = Number(text);
+  if (text === '' || !Number.isFinite(offset) || offset === 0) return;
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + offset;
+}
+
 async function main(): Promise<number> {
+  applyClockOffset();
   const raw = process.env.GALE_WORKER;
   if (raw === undefined) {
     process.stderr.write('gale worker: GALE_WORKER is not set; workers are started by `gale supervisor`\n');

@@ -1,5 +1,5 @@
 import {
-  AssignmentStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
+  AssignmentStore, EpochStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
 } from '../coord/index.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../config/cluster-config.js';
 import { Engine } from '../engine/engine.js';
@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
+import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 
@@ -49,7 +50,6 @@ export class Worker {
   /** ZooKeeper warnings that repeat every heartbeat or watch while ZooKeeper is away. */
   private readonly repeated: LimitedLog;
   private readonly myExecutors: Set<string>;
-  private readonly epoch = Date.now();
   private readonly lastErrorWrite = new Map<string, number>();
   /** Resolves when the worker has stopped (killed topology, lost assignment, or stop()). */
   readonly done: Promise<number>;
@@ -61,6 +61,8 @@ export class Worker {
     private record: TopologyRecord,
     private assignment: Assignment,
     private readonly me: WorkerAssignment,
+    /** This launch's epoch, from ZooKeeper (never the wall clock: a clock stepped back must not make a new launch look older). */
+    private readonly epoch: number,
     secret: string,
     private readonly log: Logger,
   ) {
@@ -70,6 +72,7 @@ export class Worker {
     this.myExecutors = new Set(me.executors);
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,
+      verifyEpoch: new PeerEpochs(zk, this.paths, record.name, log).verify,
     });
     this.done = new Promise((r) => (this.finish = r));
   }
@@ -88,7 +91,8 @@ export class Worker {
       const { value: assignment } = await new AssignmentStore(zk, paths).read(launch.topology);
       const me = assignment.workers.find((w) => w.supervisor === launch.supervisor && w.port === launch.port);
       if (me === undefined) throw new WorkerError('GALE_ERR_NOT_ASSIGNED', `no executors of "${launch.topology}" are assigned to ${launch.supervisor}:${launch.port}`);
-      const w = new Worker(launch, zk, record, assignment, me, secret, log);
+      const epoch = await new EpochStore(zk, paths).next(launch.topology);
+      const w = new Worker(launch, zk, record, assignment, me, epoch, secret, log);
       await w.run();
       return w;
     } catch (err) {
@@ -116,10 +120,12 @@ export class Worker {
       },
     });
     await this.link.listen(this.engine);
+    // Publish the epoch before dialling peers: they admit our handshake only with the epoch our heartbeat lists.
+    await this.beat('starting', true);
     this.link.route(this.assignment);
     await this.engine.start();
     if (this.record.status !== 'active') this.engine.deactivate();
-    await this.beat('running', true);
+    await this.beat('running', false);
     this.heartbeatTimer = setInterval(() => void this.beat('running', false), this.launch.heartbeatMs);
     this.watchTopology();
     this.watchAssignment();
@@ -131,7 +137,7 @@ export class Worker {
         this.watchAssignment();
       }
     });
-    this.log.info({ executors: this.me.executors, port: this.launch.port }, 'worker running');
+    this.log.info({ executors: this.me.executors, port: this.launch.port, epoch: this.epoch }, 'worker running');
   }
 
   private watchTopology(): void {
@@ -169,7 +175,7 @@ export class Worker {
   private async beat(state: WorkerHeartbeat['state'], create: boolean): Promise<void> {
     const hb: WorkerHeartbeat = {
       topology: this.record.name, supervisor: this.launch.supervisor, host: this.launch.host, port: this.launch.port,
-      pid: process.pid, assignmentVersion: this.assignment.version, state, time: Date.now(), executors: this.me.executors,
+      pid: process.pid, assignmentVersion: this.assignment.version, state, time: Date.now(), epoch: this.epoch, executors: this.me.executors,
       stats: this.engine.stats(),
     };
     try {

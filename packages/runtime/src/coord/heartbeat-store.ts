@@ -21,9 +21,9 @@ export class WorkerHeartbeatStore {
   }
 
   /** One worker's heartbeat, or undefined. GALE_ERR_ZK_BAD_DATA when it is not a valid heartbeat. */
-  async get(topology: string, supervisor: string, port: number): Promise<Versioned<WorkerHeartbeat> | undefined> {
+  async get(topology: string, supervisor: string, port: number, watcher?: ZkWatcher): Promise<Versioned<WorkerHeartbeat> | undefined> {
     return readOptional(this.client, this.paths.worker(topology, supervisor, port), `${supervisor}-${port}`,
-      (path, value) => validateWorkerHeartbeat(path, value, { topology, supervisor, port }));
+      (path, value) => validateWorkerHeartbeat(path, value, { topology, supervisor, port }), watcher);
   }
 
   /** Every heartbeat of a topology; unreadable ones (bad name or data) are listed in `bad`. */

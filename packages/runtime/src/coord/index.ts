@@ -20,10 +20,10 @@ export { ensureLayout } from './layout.js';
 export { NAME_RULE, isValidName } from './names.js';
 export { TOPOLOGY_STATUSES, WORKER_STATES } from './records.js';
 export type {
-  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerState, WorkerHeartbeat, Versioned,
+  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerState, WorkerHeartbeat, Versioned, EpochCounter,
 } from './records.js';
 export {
-  validateTopologyRecord, validateAssignment, validateSupervisorInfo, validateWorkerHeartbeat,
+  validateTopologyRecord, validateAssignment, validateSupervisorInfo, validateWorkerHeartbeat, validateEpochCounter,
 } from './record-validators.js';
 export { badData, decodeJson } from './znode-data.js';
 export type { ReadAll } from './json-znodes.js';
@@ -31,3 +31,4 @@ export { TopologyStore } from './topology-store.js';
 export { AssignmentStore } from './assignment-store.js';
 export { SupervisorStore } from './supervisor-store.js';
 export { WorkerHeartbeatStore } from './heartbeat-store.js';
+export { EpochStore } from './epoch-store.js';

@@ -10,6 +10,7 @@
  * <root>/assignments/<name>                       executor -> supervisor/slot/port, assignment version
  * <root>/workers/<topology>/<supervisor>-<port>   ephemeral heartbeats + stats
  * <root>/errors/<topology>/<component>            last 10 errors (JSON array)
+ * <root>/epochs/<topology>                        launch-epoch counter of the topology's workers
  * <root>/backpressure/<topology>
  * <root>/secret                                   digest-protected probe node (when a secret is set)
  * ```
@@ -73,6 +74,8 @@ export interface ZkPaths {
   errorsDir(topology: string): string;
   componentErrors(topology: string, component: string): string;
   backpressure(topology: string): string;
+  epochsDir(): string;
+  epochCounter(topology: string): string;
   secret(): string;
   /** The persistent directories a cluster needs (for mkdirp at start). */
   baseDirs(): string[];
@@ -100,6 +103,8 @@ export function zkPaths(root: string = DEFAULT_ZK_ROOT): ZkPaths {
     componentErrors: (topology: string, component: string) =>
       `${r}/errors/${checkName('topology name', topology)}/${checkName('component id', component)}`,
     backpressure: (topology: string) => `${r}/backpressure/${checkName('topology name', topology)}`,
+    epochsDir: () => `${r}/epochs`,
+    epochCounter: (topology: string) => `${r}/epochs/${checkName('topology name', topology)}`,
     secret: () => `${r}/secret`,
     baseDirs: () => ['supervisors', 'leader', 'topologies', 'code', 'assignments', 'workers', 'errors', 'backpressure'].map(d => `${r}/${d}`),
   });

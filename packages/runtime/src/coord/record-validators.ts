@@ -8,7 +8,7 @@ import type { ComponentStats } from '../api/stats.js';
 import { isValidName } from './names.js';
 import {
   TOPOLOGY_STATUSES, WORKER_STATES, type Assignment, type SupervisorInfo, type TopologyRecord, type WorkerAssignment,
-  type WorkerHeartbeat,
+  type WorkerHeartbeat, type EpochCounter,
 } from './records.js';
 import { Fields, badData } from './znode-data.js';
 
@@ -117,7 +117,15 @@ export function validateWorkerHeartbeat(path: string, value: unknown, expected?:
   f.int('assignmentVersion', 0);
   f.oneOf('state', WORKER_STATES);
   f.int('time');
+  if (f.raw.epoch !== undefined) f.int('epoch', 1);
   f.strings('executors');
   for (const s of f.objs('stats')) validateStats(s);
   return value as WorkerHeartbeat;
+}
+
+export function validateEpochCounter(path: string, value: unknown, expectedTopology?: string): EpochCounter {
+  const f = Fields.of(path, value);
+  sameName(path, expectedTopology, name(f, 'topology'), 'topology');
+  f.int('last', 0);
+  return value as EpochCounter;
 }

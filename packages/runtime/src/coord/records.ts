@@ -78,8 +78,20 @@ export interface WorkerHeartbeat {
   readonly state: WorkerState;
   /** Epoch ms of this beat (for display; liveness uses the znode's presence and change). */
   readonly time: number;
+  /**
+   * This launch's epoch, from the topology's counter in ZooKeeper (epoch-store.ts): peers accept
+   * a handshake only with the epoch published here. Absent in beats of workers older than it.
+   */
+  readonly epoch?: number;
   readonly executors: readonly string[];
   readonly stats: readonly ComponentStats[];
+}
+
+/** `epochs/<topology>`: the last launch epoch handed out to a worker of the topology. */
+export interface EpochCounter {
+  readonly topology: string;
+  /** Grows by one at each worker launch; never reset while the topology exists. */
+  readonly last: number;
 }
 
 /** A record and the znode version it was read at (for compare-and-set). */

@@ -34,6 +34,8 @@ export type RefusalReason =
   | 'wrong-topology'
   | 'replayed'
   | 'stale-epoch'
+  | 'unknown-epoch'
+  | 'unverified'
   | 'refused'
   | 'busy'
   | 'closing';

@@ -1,20 +1,22 @@
 /**
  * The client's half of the upgrade handshake (docs/protocol.md "Handshake"): signed headers for each
- * attempt, the check of the server's proof on a 101, and what a refusal means — retry later, retry at
- * once with the server's clock (an `expired` timestamp: our wall clock is skewed), or never (409
- * `stale-epoch`: a newer launch of this worker exists, so this one is fenced off).
+ * attempt, the check of the server's proof on a 101, and what a refusal means — retry later, or
+ * retry at once with the server's clock (an `expired` timestamp: our wall clock is skewed). No
+ * refusal is final, 409 `stale-epoch` included: the server's view of epochs can be wrong for a
+ * while (a forged or misordered handshake, a registry it has not re-read yet), and a client that
+ * gave up for good would stall its worker while the peer is still assigned. A real zombie (a newer
+ * launch of its worker exists) is stopped by its own worker when its assignment or slot goes.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
 import { AuthHeader, clientAuthHeaders, verifyServerProof, type PeerIdentity } from './auth.js';
 import { TransportError } from './errors.js';
 
-/** Why an attempt was refused, and whether retrying is pointless. */
+/** Why an attempt was refused. */
 export interface Refusal {
   error: TransportError;
   status: number;
   reason: string;
-  fatal: boolean;
 }
 
 export type ProofCheck = { ok: true; server: PeerIdentity } | { ok: false; refusal: Refusal };
@@ -40,7 +42,7 @@ export class ClientHandshake {
   checkProof(url: string, nonce: string, headers: IncomingHttpHeaders): ProofCheck {
     const proof = verifyServerProof(this.secret, nonce, headers, this.identity.topology);
     if (proof.ok) return { ok: true, server: proof.identity };
-    return { ok: false, refusal: { error: new TransportError('GALE_ERR_PEER_REFUSED', `${url}: ${proof.reason}`), status: 101, reason: 'bad-server-proof', fatal: false } };
+    return { ok: false, refusal: { error: new TransportError('GALE_ERR_PEER_REFUSED', `${url}: ${proof.reason}`), status: 101, reason: 'bad-server-proof' } };
   }
 
   /**
@@ -57,9 +59,8 @@ export class ClientHandshake {
       retryNow = true;
       this.log.warn({ url, clockOffsetMs: this.clockOffsetMs }, 'handshake timestamp refused as expired; correcting for clock skew');
     }
-    const fatal = reason === 'stale-epoch';
-    const error = new TransportError('GALE_ERR_PEER_REFUSED', `${url} refused the connection: ${status} ${reason}`, { retriable: !fatal });
-    return { refusal: { error, status, reason, fatal }, retryNow };
+    const error = new TransportError('GALE_ERR_PEER_REFUSED', `${url} refused the connection: ${status} ${reason}`, { retriable: true });
+    return { refusal: { error, status, reason }, retryNow };
   }
 
   /** A connection opened: a later `expired` may be corrected again. */

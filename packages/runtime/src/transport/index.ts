@@ -20,5 +20,6 @@ export { TypedEmitter } from './events.js';
 export type { Unsubscribe } from './events.js';
 export { PeerServer, CLOSE_SUPERSEDED, CLOSE_BY_SERVER } from './peer-server.js';
 export type { PeerServerOptions, PeerServerEvents, PeerServerStats, PeerInfo } from './peer-server.js';
+export type { EpochVerdict, EpochVerifier } from './upgrade-gate.js';
 export { PeerClient } from './peer-client.js';
 export type { PeerClientOptions, PeerClientEvents, PeerClientStats, PeerClientState, PeerAddress } from './peer-client.js';

@@ -6,6 +6,7 @@ import type { BackoffOptions } from '../retry.js';
 import { normalizeSecret, type PeerIdentity } from './auth.js';
 import { DEFAULT_MAX_FRAME_BYTES, frameLimits, type FrameLimits } from './frame-codec.js';
 import { DEFAULT_RECONNECT_BACKOFF } from './reconnect.js';
+import { timeoutSchedule, type Schedule } from './schedule.js';
 
 export type PeerAddress = string | { host: string; port: number };
 
@@ -48,6 +49,8 @@ export interface PeerClientOptions {
   now?: () => number;
   /** Monotonic clock (ms) for liveness. */
   monotonic?: () => number;
+  /** Timer for the waits between connection attempts (tests drive reconnects with a manual one). Default setTimeout. */
+  reconnectSchedule?: Schedule;
 }
 
 /** Options with defaults applied and checked; read-only inside the client. */
@@ -71,6 +74,7 @@ export interface ResolvedClientOptions {
   readonly log: Logger;
   readonly now: () => number;
   readonly monotonic: () => number;
+  readonly reconnectSchedule: Schedule;
 }
 
 export function resolveClientOptions(opts: PeerClientOptions): ResolvedClientOptions {
@@ -83,6 +87,7 @@ export function resolveClientOptions(opts: PeerClientOptions): ResolvedClientOpt
     limits: frameLimits({ ...opts.limits, maxFrameBytes: maxPayloadBytes }),
     now: opts.now ?? Date.now,
     monotonic: opts.monotonic ?? (() => performance.now()),
+    reconnectSchedule: opts.reconnectSchedule ?? timeoutSchedule,
     maxBufferedBytes: positive('maxBufferedBytes', opts.maxBufferedBytes ?? 4 * 1024 * 1024),
     maxBufferedFrames: positive('maxBufferedFrames', opts.maxBufferedFrames ?? 1024),
     flushCount: positive('flushCount', opts.flushCount ?? 100),

@@ -10,7 +10,7 @@ export interface PeerClientEvents {
   open: { url: string; server: PeerIdentity; attempt: number };
   /** An open connection ended; frames still in its socket buffer are lost (tuple trees replay). */
   disconnect: { url: string; code: number; reason: string; closeReason?: { code: string; message: string }; error?: Error };
-  /** A connection attempt failed (refused, unreachable, timeout); `retryInMs` < 0 when giving up. */
+  /** A connection attempt failed (refused, unreachable, timeout); the next attempt is in `retryInMs` (the client never gives up on its own). */
   'connect.error': { url: string; attempt: number; error: Error; status?: number; reason?: string; retryInMs: number };
   /** No pong (and no write progress) for `livenessTimeoutMs`: the connection is dropped and re-made. */
   dead: { url: string; lastPongAgeMs: number };

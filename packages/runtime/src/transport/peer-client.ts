@@ -3,7 +3,7 @@
  * composes the pieces and owns the connection's lifecycle:
  *   batcher.ts           records → frames (≤ flushCount records or ≤ flushMs, end-of-turn flush)
  *   send-buffer.ts       bounded buffering with hysteresis (`writable` / `drain`)
- *   client-handshake.ts  signed upgrade headers, server proof, what a 401/409 means
+ *   client-handshake.ts  signed upgrade headers, server proof, what a 401/409 means (never: give up)
  *   reconnect.ts         backoff + jitter (retry.ts) between attempts
  *   keepalive.ts         application pings, judged by liveness.ts on this process's monotonic clock
  *   peer-socket.ts       one dialled socket and what its handshake said
@@ -54,7 +54,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.handshake = new ClientHandshake(o.secret, o.identity, o.now, o.log);
     this.liveness = new LivenessMonitor(o.livenessTimeoutMs);
     this.keepalive = new Keepalive(this.liveness, o.pingIntervalMs, o.monotonic);
-    this.reconnect = new ReconnectSchedule(o.backoff, Math.max(1000, o.pingIntervalMs));
+    this.reconnect = new ReconnectSchedule(o.backoff, Math.max(1000, o.pingIntervalMs), o.reconnectSchedule);
     this.buffer = new SendBuffer({
       maxBufferedBytes: o.maxBufferedBytes,
       maxBufferedFrames: o.maxBufferedFrames,
@@ -298,7 +298,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     }
     this.maybeDrain();
     if (this.st !== 'open' && this.st !== 'connecting') return; // closed by a listener
-    if (!wasOpen && this.attemptFailed(a, url, code, now)) return;
+    if (!wasOpen) this.attemptFailed(a, url, code, now);
     if (this.isClosed()) return;
     this.reconnect.attempt++;
     const delay = now ? 0 : this.reconnect.take();
@@ -307,20 +307,19 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.reconnect.wait(delay, () => this.connect());
   }
 
-  /** Reports a failed attempt; true when the refusal is final (the client closes). */
-  private attemptFailed(a: PeerSocket, url: string, code: number, now: boolean): boolean {
+  /**
+   * Reports a failed attempt. Every refusal is retried with backoff, 409 `stale-epoch` included:
+   * a client that stopped for good would stall its worker while the peer is still assigned.
+   */
+  private attemptFailed(a: PeerSocket, url: string, code: number, now: boolean): void {
     this.counters.failedAttempts++;
     const { refusal } = a;
     const attempt = this.reconnect.attempt;
     const error = refusal?.error ?? a.error ?? new TransportError('GALE_ERR_PEER_REFUSED', `${url}: connection closed during the handshake (${code})`);
-    const retryInMs = refusal?.fatal ? -1 : now ? 0 : this.reconnect.peek();
+    const retryInMs = now ? 0 : this.reconnect.peek();
     const level = refusal !== null ? 'warn' : attempt === 0 ? 'info' : 'debug';
     this.log[level]({ url, attempt, status: refusal?.status, reason: refusal?.reason, err: error.message, retryInMs }, 'connection attempt failed');
     this.emit('connect.error', { url, attempt, error, retryInMs, ...(refusal ? { status: refusal.status, reason: refusal.reason } : {}) });
-    if (!refusal?.fatal) return false;
-    this.log.error({ url, reason: refusal.reason }, 'peer refused this worker permanently; client stops');
-    void this.close();
-    return true;
   }
 
   /** A method, not a property read, so TypeScript does not narrow `st` across calls that may close. */

@@ -1,6 +1,7 @@
 /** PeerServer's options, event table, stats, the peer record handed to the engine, and its ws close codes. */
 import type { Logger } from '../log.js';
 import type { PeerIdentity, RefusalReason } from './auth.js';
+import type { EpochVerifier } from './upgrade-gate.js';
 import type { Frame, FrameLimits } from './frame-codec.js';
 
 /** An authenticated connection as the engine sees it. */
@@ -45,6 +46,14 @@ export interface PeerServerOptions {
    * exceptions are caught and logged. Frames from a connection that was superseded are not delivered.
    */
   onFrame: (peer: PeerInfo, frame: Frame) => void;
+  /**
+   * Checks a peer's claimed (workerId, epoch) against the owner's registry before a new epoch is
+   * admitted (upgrade-gate.ts): an epoch the registry does not list is refused with 409
+   * `unknown-epoch` instead of superseding the real peer. Without it, every authenticated epoch is believed.
+   */
+  verifyEpoch?: EpochVerifier;
+  /** Longest `verifyEpoch` may take before the handshake is refused with 503 `unverified`. Default 2 s. */
+  verifyTimeoutMs?: number;
   /** Extra admission check after authentication (fencing): return a reason to refuse with 403. */
   admit?: (identity: PeerIdentity) => string | undefined;
   /** How long a closing connection may take to finish the close handshake before it is destroyed. Default 1000 ms. */

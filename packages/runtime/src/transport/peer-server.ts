@@ -15,7 +15,7 @@ import { TypedEmitter } from './events.js';
 import { frameLimits, DEFAULT_MAX_FRAME_BYTES, type Frame } from './frame-codec.js';
 import { CLOSE_BY_SERVER, CLOSE_SUPERSEDED, type PeerInfo, type PeerServerEvents, type PeerServerOptions, type PeerServerStats } from './peer-server-types.js';
 import { ServerConnection, type ConnectionHost } from './server-connection.js';
-import { UpgradeGate, writeRefusal } from './upgrade-gate.js';
+import { UpgradeGate, writeRefusal, type GateVerdict } from './upgrade-gate.js';
 
 export { CLOSE_BY_SERVER, CLOSE_SUPERSEDED } from './peer-server-types.js';
 export type { PeerInfo, PeerServerEvents, PeerServerOptions, PeerServerStats } from './peer-server-types.js';
@@ -66,6 +66,8 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     this.gate = new UpgradeGate({
       secret, topology: opts.topology, ...(opts.authWindowMs !== undefined ? { windowMs: opts.authWindowMs } : {}), ...(opts.now ? { now: opts.now } : {}),
       ...(opts.admit ? { admit: opts.admit } : {}),
+      ...(opts.verifyEpoch ? { verifyEpoch: opts.verifyEpoch } : {}),
+      ...(opts.verifyTimeoutMs !== undefined ? { verifyTimeoutMs: opts.verifyTimeoutMs } : {}),
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -208,6 +210,25 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
       return;
     }
     const verdict = this.gate.check(req.headers);
+    if (!verdict.ok) {
+      this.refuse(socket, remoteAddress, verdict.status, verdict.reason, verdict.detail, verdict.headers, verdict.identity);
+      return;
+    }
+    void this.gate.confirm(verdict.identity)
+      .then((confirmed) => this.admitUpgrade(req, socket, head, remoteAddress, confirmed.ok ? this.gate.fenced(confirmed.identity) ?? confirmed : confirmed))
+      .catch((err: unknown) => {
+        this.log.error({ err, remoteAddress }, 'upgrade failed after the epoch check');
+        socket.destroy();
+      });
+  }
+
+  /** Second half of the upgrade, once the claimed epoch is confirmed (or refused). */
+  private admitUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string, verdict: GateVerdict): void {
+    if (socket.destroyed) return; // the peer gave up while the epoch was being checked
+    if (this.state !== RUNNING) {
+      this.refuse(socket, remoteAddress, 503, 'closing', 'server is shutting down');
+      return;
+    }
     if (!verdict.ok) {
       this.refuse(socket, remoteAddress, verdict.status, verdict.reason, verdict.detail, verdict.headers, verdict.identity);
       return;

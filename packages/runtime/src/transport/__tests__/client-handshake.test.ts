@@ -48,7 +48,7 @@ describe('ClientHandshake (no sockets; injected wall clock)', () => {
       const r = hs.checkProof(URL, nonce, headers);
       expect(r.ok).toBe(false);
       if (!r.ok) {
-        expect(r.refusal).toMatchObject({ status: 101, reason: 'bad-server-proof', fatal: false });
+        expect(r.refusal).toMatchObject({ status: 101, reason: 'bad-server-proof' });
         expect(r.refusal.error.code).toBe('GALE_ERR_PEER_REFUSED');
       }
     }
@@ -59,7 +59,7 @@ describe('ClientHandshake (no sockets; injected wall clock)', () => {
     const headers = { [AuthHeader.REASON]: 'expired', [AuthHeader.SERVER_TS]: '1060000' };
     const first = hs.refused(URL, 401, headers);
     expect(first.retryNow).toBe(true);
-    expect(first.refusal).toMatchObject({ status: 401, reason: 'expired', fatal: false });
+    expect(first.refusal).toMatchObject({ status: 401, reason: 'expired' });
     expect(first.refusal.error.retriable).toBe(true);
     expect(hs.begin().headers[AuthHeader.TS]).toBe('1060000');
     expect(hs.refused(URL, 401, headers).retryNow).toBe(false);
@@ -67,13 +67,17 @@ describe('ClientHandshake (no sockets; injected wall clock)', () => {
     expect(hs.refused(URL, 401, headers).retryNow).toBe(true);
   });
 
-  test('409 stale-epoch is final; other refusals are retried with backoff', () => {
+  test('no refusal is final: 409 stale-epoch / unknown-epoch are retried with backoff like the others', () => {
     const { hs } = setup();
-    const stale = hs.refused(URL, 409, { [AuthHeader.REASON]: 'stale-epoch' });
-    expect(stale).toMatchObject({ retryNow: false, refusal: { status: 409, reason: 'stale-epoch', fatal: true } });
-    expect(stale.refusal.error.retriable).toBe(false);
+    for (const reason of ['stale-epoch', 'unknown-epoch']) {
+      const r = hs.refused(URL, 409, { [AuthHeader.REASON]: reason });
+      expect(r).toMatchObject({ retryNow: false, refusal: { status: 409, reason } });
+      expect(r.refusal).not.toHaveProperty('fatal');
+      expect(r.refusal.error.retriable).toBe(true);
+    }
     const busy = hs.refused(URL, 401, { [AuthHeader.REASON]: 'bad-hmac' });
-    expect(busy).toMatchObject({ retryNow: false, refusal: { reason: 'bad-hmac', fatal: false } });
+    expect(busy).toMatchObject({ retryNow: false, refusal: { reason: 'bad-hmac' } });
+    expect(busy.refusal.error.retriable).toBe(true);
     expect(hs.refused(URL, 500, {}).refusal.reason).toBe('unknown');
   });
 });
