@@ -10,7 +10,7 @@ import { nodeClock } from '../local/node-ports.js';
 import type { LeaderEvents } from './events.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import type { Assignment } from './model.js';
-import { scheduleTopology } from './scheduler.js';
+import { deployOrder, scheduleTopology } from './scheduler.js';
 
 /**
  * The scheduler role, run by whichever supervisor holds the election. It keeps every
@@ -152,7 +152,8 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     }
     const settled = new Map<string, Assignment>();
     const written: Assignment[] = [];
-    const names = [...records.keys()].filter((n) => records.get(n)!.value.status !== 'killed').sort();
+    // Deploy order: a topology that waited longest for a slot gets the next one freed.
+    const names = deployOrder([...records.values()].map((e) => e.value).filter((r) => r.status !== 'killed'));
     for (const name of names) {
       const record = records.get(name)!.value;
       const current = assignments.get(name);

@@ -24,6 +24,17 @@ export function freeSlots(supervisors: readonly SupervisorInfo[], others: readon
   return out;
 }
 
+/**
+ * The order in which topologies claim free slots: deploy time, then name. A topology deployed
+ * while the cluster was full waits for the slots freed next, ahead of any deployed after it,
+ * whatever their names.
+ */
+export function deployOrder(records: Iterable<Pick<TopologyRecord, 'name' | 'deployedAt'>>): string[] {
+  return [...records]
+    .sort((a, b) => a.deployedAt - b.deployedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((r) => r.name);
+}
+
 /** Every executor of a topology, in a stable order: components sorted, then by index. */
 export function executorsOf(record: TopologyRecord): string[] {
   const out: string[] = [];

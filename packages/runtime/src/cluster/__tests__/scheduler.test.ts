@@ -1,6 +1,6 @@
 import { TOPOLOGY_CONFIG_DEFAULTS } from '../../config/topology-config.js';
 import type { Assignment, SupervisorInfo, TopologyRecord } from '../model.js';
-import { freeSlots, scheduleTopology } from '../scheduler.js';
+import { deployOrder, freeSlots, scheduleTopology } from '../scheduler.js';
 
 const sup = (id: string, ports: number[]): SupervisorInfo => ({ id, host: '127.0.0.1', ports, pid: 1, version: 'test', startedAt: 0 });
 const record = (over: Partial<TopologyRecord> = {}): TopologyRecord => ({
@@ -54,5 +54,24 @@ describe('even scheduler', () => {
     expect(c.version).toBe(3);
     const d = scheduleTopology(record({ workers: 1 }), c, sups, [])!;
     expect(d.workers).toHaveLength(1);
+  });
+});
+
+describe('deploy order', () => {
+  it('orders by deploy time, then name, whatever the names', () => {
+    const rs = [record({ name: 'alpha', deployedAt: 300 }), record({ name: 'zulu', deployedAt: 100 }), record({ name: 'mike', deployedAt: 300 }), record({ name: 'bravo', deployedAt: 200 })];
+    expect(deployOrder(rs)).toEqual(['zulu', 'bravo', 'alpha', 'mike']);
+  });
+
+  it('gives a freed slot to the topology that waited longest, not the first by name', () => {
+    // The leader's loop: each topology in order sees the assignments settled before it.
+    const sups = [sup('s1', [6700])];
+    const waiting = [record({ name: 'alpha', workers: 1, deployedAt: 2000 }), record({ name: 'zulu', workers: 1, deployedAt: 1000 })];
+    const settled: Assignment[] = [];
+    for (const name of deployOrder(waiting)) {
+      const a = scheduleTopology(waiting.find((r) => r.name === name)!, undefined, sups, settled);
+      if (a !== undefined) settled.push(a);
+    }
+    expect(settled.map((a) => a.topology)).toEqual(['zulu']);
   });
 });
