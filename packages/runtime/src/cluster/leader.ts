@@ -10,7 +10,8 @@ import { nodeClock } from '../local/node-ports.js';
 import type { LeaderEvents } from './events.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import type { Assignment } from './model.js';
-import { deployOrder, scheduleTopology } from './scheduler.js';
+import { deployOrder, executorsOf, freeSlots, scheduleTopology } from './scheduler.js';
+import { SlotShortageLog, type Shortage } from './slot-shortage-log.js';
 
 /**
  * The scheduler role, run by whichever supervisor holds the election. It keeps every
@@ -35,6 +36,8 @@ export class Leader extends TypedEmitter<LeaderEvents> {
   private readonly reported = new Set<string>();
   /** A failing reconcile repeats every period while ZooKeeper is unreachable. */
   private readonly repeated: LimitedLog;
+  /** "No free worker slot", written when the shortage changes, not every period. */
+  private readonly shortage: SlotShortageLog;
 
   constructor(
     private readonly zk: ZkClient,
@@ -45,6 +48,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
   ) {
     super(log);
     this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
+    this.shortage = new SlotShortageLog(log);
     this.topologies = new TopologyStore(zk, paths);
     this.assignments = new AssignmentStore(zk, paths);
     this.supervisors = new SupervisorStore(zk, paths);
@@ -152,6 +156,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     }
     const settled = new Map<string, Assignment>();
     const written: Assignment[] = [];
+    const short: Shortage[] = [];
     // Deploy order: a topology that waited longest for a slot gets the next one freed.
     const names = deployOrder([...records.values()].map((e) => e.value).filter((r) => r.status !== 'killed'));
     for (const name of names) {
@@ -160,10 +165,12 @@ export class Leader extends TypedEmitter<LeaderEvents> {
       // Slots of corrupt topologies' assignments stay taken.
       const others = [...names.filter((n) => n !== name), ...corrupt].map((n) => settled.get(n) ?? assignments.get(n)?.value).filter((a): a is Assignment => a !== undefined);
       const next = scheduleTopology(record, current?.value, supervisors, others);
+      const wanted = Math.min(record.workers, Math.max(1, executorsOf(record).length));
       if (next === undefined) {
-        this.log.warn({ topology: name }, 'leader: no free worker slot for topology');
+        short.push({ topology: name, assigned: 0, wanted });
         continue;
       }
+      if (next.workers.length < wanted) short.push({ topology: name, assigned: next.workers.length, wanted });
       settled.set(name, next);
       if (next === current?.value) continue;
       ops.push(current === undefined ? this.assignments.createOp(next) : this.assignments.setOp(next, current.version));
@@ -171,6 +178,8 @@ export class Leader extends TypedEmitter<LeaderEvents> {
       this.log.info({ topology: name, version: next.version, workers: next.workers.map((w) => `${w.supervisor}:${w.port}`) }, 'leader: assigned');
     }
     if (ops.length > 0) await this.election.fencedTransaction(ops);
+    const held = [...names, ...corrupt].map((n) => settled.get(n) ?? assignments.get(n)?.value).filter((a): a is Assignment => a !== undefined);
+    this.shortage.report(short, freeSlots(supervisors, held));
     for (const a of written) {
       this.emit('assignment.written', { topology: a.topology, version: a.version, workers: a.workers.map((w) => ({ supervisor: w.supervisor, port: w.port })) });
     }
