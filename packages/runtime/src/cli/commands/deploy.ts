@@ -1,4 +1,5 @@
 import { AdminSession, deployTopology, executorCount } from '../../cluster/admin/index.js';
+import { workerShortfall } from '../../cluster/admin/deploy.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import { checkTopologyName, type DeployArgs } from '../cluster-args.js';
 import { resolveTarget } from '../cluster-client.js';
@@ -44,6 +45,9 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<numb
       return 0;
     }
     const a = await waitForWorkers(session, ctx, name, args.waitS, cfg);
+    // A partial assignment still runs (exit 0), but the user asked for more workers than they got.
+    const short = workerShortfall(record, a.workers.length);
+    if (short !== undefined) statusLine(ctx, `gale: warning: ${short}`);
     if (args.json) {
       const beats = await session.heartbeats(name);
       const report: DeployReport = {

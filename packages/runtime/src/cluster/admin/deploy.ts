@@ -64,6 +64,20 @@ export function executorCount(record: Pick<TopologyRecord, 'parallelism'>): numb
 }
 
 /**
+ * What a deploy (or a listing) reports when the leader assigned fewer workers than the topology
+ * asks for: the even scheduler takes `min(workers, free slots, executors)`, and the topology runs
+ * on what it got, so this is a warning, not a failure. Undefined when nothing is short.
+ */
+export function workerShortfall(record: Pick<TopologyRecord, 'name' | 'workers' | 'parallelism'>, assigned: number): string | undefined {
+  if (assigned >= record.workers) return undefined;
+  const executors = executorCount(record);
+  const why = assigned < Math.min(record.workers, executors)
+    ? 'no free worker slots; it gets more as slots free up ("gale list" shows the count)'
+    : `it has only ${executors} executors`;
+  return `"${record.name}" got ${assigned} of ${record.workers} workers asked: ${why}`;
+}
+
+/**
  * Uploads the code and creates the topology record; the leader then assigns it. Throws
  * GALE_ERR_DUPLICATE_TOPOLOGY when the name is taken (also when another deploy wins a race).
  */

@@ -10,6 +10,8 @@ export interface ListEntry {
   workers: number;
   /** Workers of the current assignment that heartbeat as running it. */
   workersRunning: number;
+  /** Workers the leader assigned (0 before it assigned any): below `workers` when slots ran short. */
+  workersAssigned: number;
   /** Executors of every component, ackers included. */
   executors: number;
   /** Epoch ms. */
@@ -33,6 +35,7 @@ export async function listTopologies(session: AdminSession): Promise<ListEntry[]
       status: r.record.status,
       workers: r.record.workers,
       workersRunning: running,
+      workersAssigned: a?.workers.length ?? 0,
       executors: executorCount(r.record),
       deployedAt: r.record.deployedAt,
       uptimeMs: Math.max(0, now - r.record.deployedAt),
