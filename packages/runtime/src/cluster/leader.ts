@@ -158,7 +158,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     const written: Assignment[] = [];
     const short: Shortage[] = [];
     // Deploy order: a topology that waited longest for a slot gets the next one freed.
-    const names = deployOrder([...records.values()].map((e) => e.value).filter((r) => r.status !== 'killed'));
+    const names = deployOrder([...records].filter(([, e]) => e.value.status !== 'killed').map(([name, e]) => ({ name, deployedAt: e.value.deployedAt })));
     for (const name of names) {
       const record = records.get(name)!.value;
       const current = assignments.get(name);
