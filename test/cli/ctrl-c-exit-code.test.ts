@@ -13,7 +13,7 @@ interface Exit {
 
 /** Runs `cmd args` as the leader of its own process group, Ctrl-Cs the group once gale runs. */
 function ctrlC(cmd: string, args: readonly string[], timeoutMs = 30_000): Promise<Exit> {
-  const env = { ...process.env, npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
   delete env.GALE_LOG_LEVEL;
   delete env.JEST_WORKER_ID;
   const child = spawn(cmd, args, { cwd: REPO_ROOT, env, detached: true });
