@@ -1,6 +1,6 @@
 // A deploy that nobody can schedule (no supervisor, so no leader) is removed by `gale kill` at once:
 // the client does the leader's cleanup itself instead of waiting for a leader that does not exist.
-import { CodeStore, TopologyStore, zkPaths } from '../../packages/runtime/src/coord/index.js';
+import { AssignmentStore, CodeStore, TopologyStore, zkPaths } from '../../packages/runtime/src/coord/index.js';
 import { TestCluster, lines } from './cluster-harness.js';
 
 describe('gale kill of a topology nobody runs', () => {
@@ -24,6 +24,13 @@ describe('gale kill of a topology nobody runs', () => {
     const topologies = new TopologyStore(zk, paths);
     const sha = (await topologies.read('lonely')).value.codeSha256;
     expect((await topologies.read('lonely2')).value.codeSha256).toBe(sha);
+    // As if a leader had assigned it before every supervisor went away.
+    const record = (await topologies.read('lonely')).value;
+    await zk.commit([new AssignmentStore(zk, paths).createOp({
+      topology: 'lonely', version: 1, codeSha256: sha, parallelism: record.parallelism,
+      workers: [{ supervisor: 'gone', host: '127.0.0.1', port: 1, executors: ['numbers#0'] }],
+    })]);
+    expect(await zk.exists(paths.assignment('lonely'))).not.toBeNull();
 
     const started = Date.now();
     const k = await cluster.gale(['kill', 'lonely']);
