@@ -7,7 +7,8 @@ import { statusLine, type CliContext } from '../context.js';
 /**
  * `gale kill <name>`: deactivates the topology, waits `--wait` seconds (default its
  * messageTimeoutMs, at most killMaxDefaultWaitMs of the cluster config) so tuples in flight
- * complete, marks it killed (its workers stop), then waits until the leader has removed it.
+ * complete, marks it killed (its workers stop), then waits until the leader has removed it. With no
+ * leader and no supervisor registered, removes it at once itself.
  */
 export async function runKill(args: KillArgs, ctx: CliContext): Promise<number> {
   const { name } = args;
@@ -23,6 +24,9 @@ export async function runKill(args: KillArgs, ctx: CliContext): Promise<number> 
           break;
         case 'killing':
           statusLine(ctx, `gale: killing "${name}": its workers stop; waiting for the leader to remove it`);
+          break;
+        case 'removed-unscheduled':
+          statusLine(ctx, `gale: no supervisor or leader is running, so nothing runs "${name}"; removed its record, assignment and code`);
           break;
       }
     });

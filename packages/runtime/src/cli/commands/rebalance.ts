@@ -1,4 +1,5 @@
-import { AdminRequestError, AdminSession, rebalanceTopology, type RebalanceResult } from '../../cluster/admin/index.js';
+import { AdminRequestError, AdminSession, ClusterCommandError, rebalanceTopology, type RebalanceResult } from '../../cluster/admin/index.js';
+import { waitForRebalanceDrain } from '../../cluster/admin/rebalance.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import type { RebalanceArgs } from '../cluster-args.js';
 import { resolveTarget } from '../cluster-client.js';
@@ -9,7 +10,8 @@ import { waitForWorkers } from '../cluster-wait.js';
 
 /**
  * `gale rebalance <name>`: changes the worker count and/or executors per component (cluster/admin
- * rebalanceTopology); the leader reassigns. With `--wait`, waits for the new assignment's workers.
+ * rebalanceTopology); the leader reassigns. With `--wait`, waits for the workers it stops to drain
+ * (saying so: that can take the topology's drainTimeoutMs), then for the new assignment's workers.
  */
 export async function runRebalance(args: RebalanceArgs, ctx: CliContext): Promise<number> {
   const cfg = CLUSTER_CONFIG_DEFAULTS;
@@ -30,11 +32,37 @@ export async function runRebalance(args: RebalanceArgs, ctx: CliContext): Promis
       statusLine(ctx, `gale: rebalancing "${args.name}": ${changes.join(', ')}; the leader reassigns its executors`);
     }
     if (args.waitS > 0) {
-      const a = await waitForWorkers(session, ctx, args.name, args.waitS, cfg, settled);
+      const workers = (n: number): string => `${n} worker${n === 1 ? '' : 's'}`;
+      await waitForRebalanceDrain(session, args.name, result, args.waitS, cfg, (p) => {
+        switch (p.step) {
+          case 'draining':
+            statusLine(ctx, `gale: waiting for ${workers(p.workers)} of "${args.name}" to drain (up to ${p.upToS} s) before the new ones start`);
+            break;
+          case 'drained':
+            statusLine(ctx, `gale: ${workers(p.workers)} of "${args.name}" drained and stopped`);
+            break;
+          case 'overdue':
+            statusLine(ctx, `gale: ${workers(p.workers)} of "${args.name}" still not stopped after the drain time; their supervisors kill them`);
+            break;
+        }
+      });
+      const a = await waitForWorkers(session, ctx, args.name, args.waitS, cfg, settled).catch((err: unknown) => {
+        throw rebalanceTimeout(err, args.name);
+      });
       await writeText(ctx.stdout, `${table(assignmentRows(a))}\n`);
     }
     return 0;
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The shared wait's timeout ends with a deploy's advice ("gale kill" removes it); a rebalance has
+ * nothing to undo: the topology keeps running its new assignment as supervisors get to it.
+ */
+function rebalanceTimeout(err: unknown, name: string): unknown {
+  if (!(err instanceof ClusterCommandError) || err.code !== 'GALE_ERR_DEPLOY_TIMEOUT') return err;
+  const kept = err.message.split('\n').filter((l) => !l.includes(`"gale kill ${name}"`));
+  return new ClusterCommandError(err.code, [...kept, `see "gale status ${name}"; the rebalance stays in effect and its workers keep starting`].join('\n'), { cause: err });
 }

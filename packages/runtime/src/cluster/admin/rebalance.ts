@@ -1,8 +1,9 @@
-import { assignmentSettleMs, type ClusterConfig } from '../../config/cluster-config.js';
+import { assignmentSettleMs, killAfterMs, type ClusterConfig } from '../../config/cluster-config.js';
 import { didYouMean } from '../../config/did-you-mean.js';
 import { ACKER_COMPONENT } from '../../engine/engine.js';
-import type { Assignment, TopologyRecord } from '../model.js';
+import type { Assignment, TopologyRecord, WorkerHeartbeat } from '../model.js';
 import { AdminRequestError, ClusterCommandError } from './errors.js';
+import { pollUntil } from './poll.js';
 import type { AdminSession } from './session.js';
 
 export interface RebalanceRequest {
@@ -15,6 +16,8 @@ export interface RebalanceRequest {
 export interface RebalanceResult {
   readonly before: TopologyRecord;
   readonly after: TopologyRecord;
+  /** The assignment before the change (undefined if the topology had none yet). */
+  readonly previous: Assignment | undefined;
   /** `workers 1 -> 2`, `split 2 -> 4 executors`; empty when nothing changed. */
   readonly changes: string[];
   /** True once `a` is the assignment of the rebalanced topology (see {@link rebalanceSettled}). */
@@ -34,7 +37,7 @@ export async function rebalanceTopology(session: AdminSession, name: string, req
     const next: TopologyRecord = { ...r, workers: req.workers ?? r.workers, parallelism: { ...r.parallelism, ...req.parallelism } };
     return JSON.stringify(next) === JSON.stringify(r) ? undefined : next;
   });
-  return { before, after, changes: describeChanges(before, after), settled: rebalanceSettled(after, previous, performance.now(), cfg) };
+  return { before, after, previous, changes: describeChanges(before, after), settled: rebalanceSettled(after, previous, performance.now(), cfg) };
 }
 
 /**
@@ -46,6 +49,55 @@ export function rebalanceSettled(after: TopologyRecord, previous: Assignment | u
   const settleMs = assignmentSettleMs(cfg);
   return (a) => samePlan(a.parallelism, after.parallelism) && a.workers.length <= after.workers
     && (previous === undefined || a.version > previous.version || a.workers.length === after.workers || performance.now() - since > settleMs);
+}
+
+/** Where a wait for the drain of the workers a rebalance stops stands. */
+export type DrainProgress =
+  /** `workers` old workers still run and drain, for at most `upToS` seconds (drainTimeoutMs + drainGraceMs). */
+  | { readonly step: 'draining'; readonly workers: number; readonly upToS: number }
+  | { readonly step: 'drained'; readonly workers: number }
+  /** Still heartbeating after `upToS`: their supervisors SIGKILL them (the heartbeat lingers until their session expires). */
+  | { readonly step: 'overdue'; readonly workers: number };
+
+/**
+ * Waits (up to `waitS` seconds) for the rebalanced assignment, then for the old workers it stops
+ * to drain: each may take its topology's drainTimeoutMs plus the supervisors' drainGraceMs before
+ * the new workers start in their slots, so a wait for the new workers that ignored it would time
+ * out. Never throws a timeout itself: the wait for the new workers that follows reports what is missing.
+ */
+export async function waitForRebalanceDrain(
+  session: AdminSession, name: string, result: RebalanceResult, waitS: number, cfg: ClusterConfig, onProgress: (p: DrainProgress) => void = () => {},
+): Promise<void> {
+  const next = await pollUntil(async () => {
+    const a = await session.assignment(name);
+    return a !== undefined && result.settled(a) ? a : undefined;
+  }, waitS * 1000, cfg.adminPollMs);
+  if (next === undefined) return;
+  const draining = drainingWorkers(next, result.previous, await session.heartbeats(name));
+  if (draining.length === 0) return;
+  const upToMs = killAfterMs(result.after.config.drainTimeoutMs, cfg);
+  onProgress({ step: 'draining', workers: draining.length, upToS: Math.ceil(upToMs / 1000) });
+  const pids = new Set(draining.map((b) => `${b.supervisor}/${b.pid}`));
+  const left = async (): Promise<number> => (await session.heartbeats(name)).filter((b) => pids.has(`${b.supervisor}/${b.pid}`)).length;
+  const done = await pollUntil(async () => ((await left()) === 0 ? true : undefined), upToMs, cfg.adminPollMs);
+  onProgress(done === true ? { step: 'drained', workers: draining.length } : { step: 'overdue', workers: await left() });
+}
+
+/**
+ * Heartbeats of workers older than `next` that it stops: the supervisor restarts a worker when its
+ * executors, the topology's parallelism or its code change (see supervisor.ts identityOf).
+ */
+export function drainingWorkers(next: Assignment, previous: Assignment | undefined, beats: readonly WorkerHeartbeat[]): WorkerHeartbeat[] {
+  const samePlanAndCode = previous !== undefined && previous.codeSha256 === next.codeSha256 && samePlan(previous.parallelism, next.parallelism);
+  return beats.filter((b) => {
+    if (b.assignmentVersion >= next.version) return false;
+    const w = next.workers.find((x) => x.supervisor === b.supervisor && x.port === b.port);
+    return !(samePlanAndCode && w !== undefined && sameSet(w.executors, b.executors));
+  });
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 }
 
 /** Every component exists and gets 1..numTasks executors; the acker count is fixed at deploy. */
