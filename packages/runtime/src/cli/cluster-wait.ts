@@ -5,10 +5,12 @@ import { statusLine, type CliContext } from './context.js';
 
 /**
  * Waits (cluster/admin) until every worker of the topology's assignment runs it, with progress
- * lines on stderr (each printed once). Throws GALE_ERR_DEPLOY_TIMEOUT naming what is missing.
+ * lines on stderr (each printed once). Throws GALE_ERR_DEPLOY_TIMEOUT naming what is missing,
+ * ending with `advice` (a deploy's by default).
  */
 export function waitForWorkers(
   session: AdminSession, ctx: CliContext, name: string, waitS: number, cfg: ClusterConfig, accept?: (a: Assignment) => boolean,
+  advice?: string,
 ): Promise<Assignment> {
   let last = '';
   return waitForAdmin(session, name, waitS, cfg, accept, (p) => {
@@ -17,5 +19,5 @@ export function waitForWorkers(
       : `gale: waiting for the leader to assign "${name}"`;
     if (line !== last) statusLine(ctx, line);
     last = line;
-  });
+  }, advice);
 }

@@ -1,4 +1,4 @@
-import { AdminRequestError, AdminSession, ClusterCommandError, rebalanceTopology, type RebalanceResult } from '../../cluster/admin/index.js';
+import { AdminRequestError, AdminSession, rebalanceTopology, type RebalanceResult } from '../../cluster/admin/index.js';
 import { waitForRebalanceDrain } from '../../cluster/admin/rebalance.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import type { RebalanceArgs } from '../cluster-args.js';
@@ -46,23 +46,13 @@ export async function runRebalance(args: RebalanceArgs, ctx: CliContext): Promis
             break;
         }
       });
-      const a = await waitForWorkers(session, ctx, args.name, args.waitS, cfg, settled).catch((err: unknown) => {
-        throw rebalanceTimeout(err, args.name);
-      });
+      // A rebalance has nothing to undo: the topology keeps running its new assignment as supervisors get to it.
+      const advice = `see "gale status ${args.name}"; the rebalance stays in effect and its workers keep starting`;
+      const a = await waitForWorkers(session, ctx, args.name, args.waitS, cfg, settled, advice);
       await writeText(ctx.stdout, `${table(assignmentRows(a))}\n`);
     }
     return 0;
   } finally {
     await session.close();
   }
-}
-
-/**
- * The shared wait's timeout ends with a deploy's advice ("gale kill" removes it); a rebalance has
- * nothing to undo: the topology keeps running its new assignment as supervisors get to it.
- */
-function rebalanceTimeout(err: unknown, name: string): unknown {
-  if (!(err instanceof ClusterCommandError) || err.code !== 'GALE_ERR_DEPLOY_TIMEOUT') return err;
-  const kept = err.message.split('\n').filter((l) => !l.includes(`"gale kill ${name}"`));
-  return new ClusterCommandError(err.code, [...kept, `see "gale status ${name}"; the rebalance stays in effect and its workers keep starting`].join('\n'), { cause: err });
 }

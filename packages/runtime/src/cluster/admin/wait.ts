@@ -10,13 +10,20 @@ export type WaitProgress =
   | { readonly assigned: false }
   | { readonly assigned: true; readonly version: number; readonly workers: number; readonly running: number };
 
+/** The last line of a deploy's timeout: the topology stays deployed. */
+export function deployAdvice(name: string): string {
+  return `see "gale status ${name}"; the topology stays deployed ("gale kill ${name}" removes it)`;
+}
+
 /**
  * Polls until the topology has an assignment that `accept`s and every worker of it heartbeats as
- * running that assignment version. Throws GALE_ERR_DEPLOY_TIMEOUT naming what is missing.
+ * running that assignment version. Throws GALE_ERR_DEPLOY_TIMEOUT naming what is missing, ending
+ * with `advice` (what the caller's change leaves behind; a deploy's by default).
  */
 export async function waitForWorkers(
   session: AdminSession, name: string, waitS: number, cfg: ClusterConfig,
   accept: (a: Assignment) => boolean = () => true, onProgress: (p: WaitProgress) => void = () => {},
+  advice: string = deployAdvice(name),
 ): Promise<Assignment> {
   const done = await pollUntil(async () => {
     const a = await session.assignment(name);
@@ -29,13 +36,12 @@ export async function waitForWorkers(
     return running.length === a.workers.length ? a : undefined;
   }, waitS * 1000, cfg.adminPollMs);
   if (done !== undefined) return done;
-  throw await timeoutError(session, name, waitS, accept);
+  throw await timeoutError(session, name, waitS, accept, advice);
 }
 
-async function timeoutError(session: AdminSession, name: string, waitS: number, accept: (a: Assignment) => boolean): Promise<ClusterCommandError> {
+async function timeoutError(session: AdminSession, name: string, waitS: number, accept: (a: Assignment) => boolean, see: string): Promise<ClusterCommandError> {
   const a = await session.assignment(name);
   const errors = launchErrorLines(await session.topologyErrors(name));
-  const see = `see "gale status ${name}"; the topology stays deployed ("gale kill ${name}" removes it)`;
   let head: string;
   if (a === undefined || !accept(a)) {
     const sups = await session.supervisors();
