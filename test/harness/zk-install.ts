@@ -21,6 +21,25 @@ export const ZK_JAR = '/usr/share/java/zookeeper.jar';
 /** The one line printed when the package is missing and this process cannot install it. */
 export const MANUAL_INSTALL = 'sudo apt-get update && sudo apt-get install -y zookeeper';
 
+/** A Debian package the integration tests need, and the file whose presence means "installed". */
+export interface DebPackage {
+  readonly name: string;
+  readonly marker: string;
+}
+
+export const ZOOKEEPER_PACKAGE: DebPackage = { name: 'zookeeper', marker: ZK_JAR };
+/** Every server the suite starts (STYLE rule 12: real servers from Debian, no mocks). */
+export const TEST_PACKAGES: readonly DebPackage[] = [
+  ZOOKEEPER_PACKAGE,
+  { name: 'redis-server', marker: '/usr/bin/redis-server' },
+  { name: 'nats-server', marker: '/usr/sbin/nats-server' },
+];
+
+/** The command that installs `names` by hand. */
+export function manualInstall(names: readonly string[]): string {
+  return `sudo apt-get update && sudo apt-get install -y ${names.join(' ')}`;
+}
+
 export interface CommandResult {
   code: number;
   /** Combined stdout and stderr. */
@@ -29,8 +48,10 @@ export interface CommandResult {
 
 /** The effects {@link ensureZkInstalled} needs; {@link nodeInstallEnv} is the real machine. */
 export interface InstallEnv {
-  /** The file whose presence means "installed". */
+  /** The file whose presence means "installed" (of the zookeeper package when `packages` is absent). */
   readonly jarPath: string;
+  /** The packages to install; default: zookeeper, with `jarPath` as its marker. */
+  readonly packages?: readonly DebPackage[];
   /** Exclusive-create lock serialising installs across processes. */
   readonly lockPath: string;
   /** How long to wait for another process's install. */
@@ -62,26 +83,40 @@ function tailOf(output: string, lines = 3): string {
   return output.trimEnd().split('\n').slice(-lines).join(' | ');
 }
 
-async function aptInstall(env: InstallEnv): Promise<void> {
-  for (const args of [['update', '-q'], ['install', '-y', '-q', 'zookeeper']]) {
+function packagesOf(env: InstallEnv): readonly DebPackage[] {
+  return env.packages ?? [{ name: 'zookeeper', marker: env.jarPath }];
+}
+
+function missingOf(env: InstallEnv): DebPackage[] {
+  return packagesOf(env).filter((p) => !env.exists(p.marker));
+}
+
+async function aptInstall(env: InstallEnv, missing: readonly DebPackage[]): Promise<void> {
+  const names = missing.map((p) => p.name);
+  const manual = manualInstall(names);
+  for (const args of [['update', '-q'], ['install', '-y', '-q', ...names]]) {
     const r = await env.run('apt-get', args);
     if (r.code !== 0) {
-      throw new ZkInstallError(`apt-get ${args.join(' ')} failed (exit ${r.code}: ${tailOf(r.output)}); run: ${MANUAL_INSTALL}`);
+      throw new ZkInstallError(`apt-get ${args.join(' ')} failed (exit ${r.code}: ${tailOf(r.output)}); run: ${manual}`);
     }
   }
-  if (!env.exists(env.jarPath)) throw new ZkInstallError(`${env.jarPath} still missing after apt-get install zookeeper; run: ${MANUAL_INSTALL}`);
+  for (const p of missing) {
+    if (!env.exists(p.marker)) throw new ZkInstallError(`${p.marker} still missing after apt-get install ${p.name}; run: ${manual}`);
+  }
 }
 
 /** Holds the lock while installing; waits while another live process holds it. */
 async function installUnderLock(env: InstallEnv): Promise<void> {
   const deadline = env.now() + env.waitTimeoutMs;
   for (;;) {
-    if (env.exists(env.jarPath)) return; // another worker finished meanwhile
+    if (missingOf(env).length === 0) return; // another worker finished meanwhile
     if (await env.tryLock(env.lockPath, String(env.pid))) {
       try {
-        if (!env.exists(env.jarPath)) {
-          env.announce(`${env.jarPath} not found: installing the Debian zookeeper package for the ZooKeeper tests (apt-get update, apt-get install -y zookeeper)`);
-          await aptInstall(env);
+        const missing = missingOf(env);
+        if (missing.length > 0) {
+          const names = missing.map((p) => p.name).join(' ');
+          env.announce(`${missing.map((p) => p.marker).join(', ')} not found: installing the Debian ${names} package(s) for the integration tests (apt-get update, apt-get install -y ${names})`);
+          await aptInstall(env, missing);
         }
       } finally {
         await env.unlock(env.lockPath);
@@ -95,7 +130,7 @@ async function installUnderLock(env: InstallEnv): Promise<void> {
       continue;
     }
     if (env.now() > deadline) {
-      throw new ZkInstallError(`gave up waiting ${env.waitTimeoutMs} ms for another process installing zookeeper (lock ${env.lockPath}); run: ${MANUAL_INSTALL}`);
+      throw new ZkInstallError(`gave up waiting ${env.waitTimeoutMs} ms for another process installing ${packagesOf(env).map((p) => p.name).join(' ')} (lock ${env.lockPath}); run: ${manualInstall(packagesOf(env).map((p) => p.name))}`);
     }
     await env.sleep(env.pollMs);
   }
@@ -107,13 +142,19 @@ async function installUnderLock(env: InstallEnv): Promise<void> {
  * with the command to run.
  */
 export async function ensureZkInstalled(env: InstallEnv): Promise<void> {
-  if (env.exists(env.jarPath)) return;
+  const missing = missingOf(env);
+  if (missing.length === 0) return;
   if (!env.isRoot() || !env.hasCommand('apt-get')) {
     const why = env.isRoot() ? 'apt-get is not available' : 'not root, so the tests cannot install it';
-    throw new ZkInstallError(`ZooKeeper integration tests need the Debian zookeeper package (${env.jarPath} not found; ${why}); run: ${MANUAL_INSTALL}`);
+    const names = missing.map((p) => p.name);
+    const what = names.length === 1 && names[0] === 'zookeeper' ? 'ZooKeeper integration tests need' : 'integration tests need';
+    throw new ZkInstallError(`${what} the Debian ${names.join(' ')} package (${missing.map((p) => p.marker).join(', ')} not found; ${why}); run: ${manualInstall(names)}`);
   }
   await installUnderLock(env);
 }
+
+/** {@link ensureZkInstalled} under its general name: installs whatever of `env.packages` is missing. */
+export const ensureDebInstalled = ensureZkInstalled;
 
 function onPath(name: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
@@ -127,10 +168,12 @@ function onPath(name: string): boolean {
 }
 
 /** The real machine: /usr/share/java, a lock in the temp dir, apt-get in non-interactive mode. */
-export function nodeInstallEnv(): InstallEnv {
+export function nodeInstallEnv(packages: readonly DebPackage[] = [ZOOKEEPER_PACKAGE]): InstallEnv {
   return {
     jarPath: ZK_JAR,
-    lockPath: path.join(os.tmpdir(), 'gale-zookeeper-install.lock'),
+    packages,
+    // One lock for every package: apt-get holds one dpkg lock for the whole machine anyway.
+    lockPath: path.join(os.tmpdir(), 'gale-apt-install.lock'),
     waitTimeoutMs: 10 * 60_000,
     pollMs: 250,
     exists: existsSync,

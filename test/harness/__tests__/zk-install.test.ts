@@ -74,7 +74,7 @@ describe('the ZooKeeper package check of the test harness', () => {
     const others = [2, 3, 4].map((pid) => machine({ pid, shared: first }));
     await Promise.all([first, ...others].map((m) => ensureZkInstalled(m.env)));
     expect(first.commands).toEqual(['apt-get update -q', 'apt-get install -y -q zookeeper']);
-    expect(first.announced).toEqual([`${JAR} not found: installing the Debian zookeeper package for the ZooKeeper tests (apt-get update, apt-get install -y zookeeper)`]);
+    expect(first.announced).toEqual([`${JAR} not found: installing the Debian zookeeper package(s) for the integration tests (apt-get update, apt-get install -y zookeeper)`]);
     expect(first.files.has(JAR)).toBe(true);
     expect(first.locks.size).toBe(0);
   });
@@ -113,5 +113,31 @@ describe('the ZooKeeper package check of the test harness', () => {
     const err = await ensureZkInstalled(m.env).then(() => undefined, (e: unknown) => e as Error);
     expect(err?.message).toMatch(/^gave up waiting 60000 ms for another process installing zookeeper .*; run: sudo apt-get/);
     expect(m.commands).toEqual([]);
+  });
+});
+
+describe('the Debian package check for several servers', () => {
+  it('installs only the missing ones, in one apt-get update + install', async () => {
+    const m = machine({ installed: true });
+    const redis = { name: 'redis-server', marker: '/usr/bin/redis-server' };
+    const nats = { name: 'nats-server', marker: '/usr/sbin/nats-server' };
+    const env: InstallEnv = {
+      ...m.env,
+      packages: [{ name: 'zookeeper', marker: JAR }, redis, nats],
+      async run(cmd, args) {
+        m.commands.push(`${cmd} ${args.join(' ')}`);
+        if (args[0] === 'install') for (const p of [redis, nats]) m.files.add(p.marker);
+        return { code: 0, output: '' };
+      },
+    };
+    await ensureZkInstalled(env);
+    expect(m.commands).toEqual(['apt-get update -q', 'apt-get install -y -q redis-server nats-server']);
+  });
+
+  it('names every missing package in the one line to run when it cannot install', async () => {
+    const m = machine({ installed: true, root: false });
+    const env: InstallEnv = { ...m.env, packages: [{ name: 'zookeeper', marker: JAR }, { name: 'redis-server', marker: '/usr/bin/redis-server' }] };
+    const err = await ensureZkInstalled(env).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toBe('integration tests need the Debian redis-server package (/usr/bin/redis-server not found; not root, so the tests cannot install it); run: sudo apt-get update && sudo apt-get install -y redis-server');
   });
 });
