@@ -54,14 +54,15 @@ export class SupervisorProcess {
   private gone = false;
 
   /** `extraEnv` is added after the test's own GALE_* variables are removed (e.g. a `GALE_CLUSTER_SECRET`). */
-  constructor(readonly id: string, readonly ports: readonly number[], args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  /** `launch` runs another installation's gale (e.g. one installed from the packed tarballs). */
+  constructor(readonly id: string, readonly ports: readonly number[], args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}, launch: GaleLaunch = {}) {
     const env = { ...process.env };
     delete env.GALE_LOG_LEVEL;
     delete env.JEST_WORKER_ID;
     delete env.GALE_ZK;
     delete env.GALE_CLUSTER_SECRET;
     Object.assign(env, extraEnv);
-    this.child = spawn(process.execPath, [BIN, 'supervisor', ...args], { cwd: REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+    this.child = spawn(process.execPath, [launch.bin ?? BIN, 'supervisor', ...args], { cwd: launch.cwd ?? REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
     const pid = this.child.pid!;
     liveGroups.add(pid);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
@@ -160,7 +161,15 @@ export class SupervisorProcess {
   }
 }
 
-export interface ClusterOptions {
+/** Which gale the supervisors run: this repo's build by default. */
+export interface GaleLaunch {
+  /** Path of a `bin/gale.js`. */
+  bin?: string;
+  /** Working directory of the supervisor process. */
+  cwd?: string;
+}
+
+export interface ClusterOptions extends GaleLaunch {
   supervisors: number;
   slotsPerSupervisor?: number;
   tickMs?: number;
@@ -174,7 +183,7 @@ export class TestCluster {
   readonly root = '/gale-test';
   private client: ZkClient | undefined;
 
-  private constructor(readonly zk: ZkServer, readonly tmp: string) {}
+  private constructor(readonly zk: ZkServer, readonly tmp: string, private readonly launch: GaleLaunch = {}) {}
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build" before these tests`);
@@ -185,7 +194,7 @@ export class TestCluster {
       });
     }
     const zk = await startZk({ tickMs: opts.tickMs ?? 500 });
-    const c = new TestCluster(zk, mkdtempSync(path.join(os.tmpdir(), 'gale-cluster-test-')));
+    const c = new TestCluster(zk, mkdtempSync(path.join(os.tmpdir(), 'gale-cluster-test-')), { bin: opts.bin, cwd: opts.cwd });
     try {
       const ids = Array.from({ length: opts.supervisors }, (_, i) => `sup-${String.fromCharCode(97 + i)}`);
       if (opts.sequential === true) {
@@ -216,7 +225,7 @@ export class TestCluster {
     const s = new SupervisorProcess(id, ports, [
       ...this.flags, '--host', '127.0.0.1', '--ports', ports.join(','), '--id', id, '--dir', dir,
       '--session-timeout', '4000', '--heartbeat', '500', ...extra,
-    ]);
+    ], {}, this.launch);
     this.supervisors.push(s);
     await s.waitForEvent('ready');
     return s;

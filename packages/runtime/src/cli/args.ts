@@ -6,6 +6,7 @@ import type { Env } from './flags/check.js';
 import { CLUSTER_COMMAND_DEFS } from './flags/cluster-flags.js';
 import type { CommandDef } from './flags/command.js';
 import { BUILTIN_FLAGS, GLOBAL_FLAGS } from './flags/global-flags.js';
+import { INIT_COMMAND, type InitArgs } from './flags/init-flags.js';
 import { LOCAL_COMMAND, type LocalArgs } from './flags/local-flags.js';
 import { addCommand, addGlobalFlags, valueOptionWords } from './flags/register.js';
 import { rewordYargsMessage } from './flags/yargs-messages.js';
@@ -21,8 +22,9 @@ import { CliUsageError, helpHint } from './usage-error.js';
 
 export { DEFAULT_CLI_LOG_LEVEL, LOG_LEVELS } from './flags/global-flags.js';
 export { DEFAULT_STATS_INTERVAL_S, type LocalArgs } from './flags/local-flags.js';
+export type { InitArgs } from './flags/init-flags.js';
 
-export type CommandArgs = LocalArgs | ClusterArgs;
+export type CommandArgs = LocalArgs | ClusterArgs | InitArgs;
 
 /** `--help` or `--version`: print `output` to stdout and exit 0. */
 export interface HelpRequest {
@@ -40,7 +42,7 @@ export interface ParseOptions {
 }
 
 /** Every command, in `gale --help` order. */
-export const COMMAND_DEFS: readonly CommandDef<CommandArgs>[] = [LOCAL_COMMAND, ...CLUSTER_COMMAND_DEFS];
+export const COMMAND_DEFS: readonly CommandDef<CommandArgs>[] = [LOCAL_COMMAND, ...CLUSTER_COMMAND_DEFS, INIT_COMMAND];
 
 const GLOBAL_FLAG_LIST = Object.values(GLOBAL_FLAGS);
 const COMMAND_NAMES = COMMAND_DEFS.map((c) => c.name);

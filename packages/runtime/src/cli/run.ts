@@ -7,6 +7,7 @@ import type { CommandArgs } from './args.js';
 import { runActivate } from './commands/activate.js';
 import { runDeactivate } from './commands/deactivate.js';
 import { runDeploy } from './commands/deploy.js';
+import { runInit } from './commands/init.js';
 import { runKill } from './commands/kill.js';
 import { runList } from './commands/list.js';
 import { runLocal } from './commands/local.js';
@@ -83,6 +84,7 @@ function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
     case 'deactivate': return runDeactivate(args, ctx);
     case 'rebalance': return runRebalance(args, ctx);
     case 'kill': return runKill(args, ctx);
+    case 'init': return runInit(args, ctx);
   }
 }
 

@@ -153,7 +153,10 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(await t.waitUntilDone(timeoutMs))) {
       const pending = t.stats().filter((s) => s.pending > 0 || s.queueDepth > 0).map((s) => `${s.component}: pending ${s.pending}, queued ${s.queueDepth}`);
-      throw new LifecycleError('GALE_ERR_TIMEOUT', `completeTopology: topology "${topology.name}" did not complete within ${timeoutMs} ms (${pending.join('; ') || 'a spout is not exhausted'})`);
+      // A component that throws on every try is the usual cause: say what it threw.
+      const last = t.errors().at(-1);
+      const cause = last === undefined ? '' : `; last error, from ${last.component} task ${last.task}: ${last.message}`;
+      throw new LifecycleError('GALE_ERR_TIMEOUT', `completeTopology: topology "${topology.name}" did not complete within ${timeoutMs} ms (${pending.join('; ') || 'a spout is not exhausted'})${cause}`);
     }
   } finally {
     await cluster.shutdown(0);

@@ -47,4 +47,19 @@ describe('completeTopology', () => {
     const out = await completeTopology(wordCount(), { mockedSources: { lines: [['x y'], ['x']] }, config: { ackers: 0 } });
     expect(out.emitted('split')).toHaveLength(3);
   });
+
+  it('names the error of a component that fails every tuple when the run does not complete', async () => {
+    class Broken extends BaseBasicBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        t.getStringByField('text'); // the spout's field is "line"
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('lines', new FixedTupleSpout([], ['line']));
+    b.setBolt('split', new Broken()).shuffleGrouping('lines');
+    const err = await completeTopology(b.build({ name: 'broken' }), { mockedSources: { lines: [['a']] }, timeoutMs: 500 })
+      .then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/did not complete within 500 ms .*; last error, from split task \d+: .*no field "text"; fields are \[line\]/);
+  });
 });
