@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log.js';
+import type { TlsFiles } from '../transport/index.js';
 
 /**
  * What the cluster commands get from the command line: one args type per command. The flags
@@ -33,6 +34,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly sessionTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly workerTimeoutMs: number;
+  /** `--tls-cert/--tls-key/--tls-ca/--tls-mutual`; undefined: plaintext `ws` between workers. */
+  readonly tls: TlsFiles | undefined;
 }
 
 export interface DeployArgs extends ClusterFlags {

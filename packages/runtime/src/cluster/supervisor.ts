@@ -21,6 +21,7 @@ import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
+import type { TlsFiles } from '../transport/index.js';
 
 export interface SupervisorOptions {
   /** ZooKeeper connect string `host:port[,host:port]`. */
@@ -36,6 +37,8 @@ export interface SupervisorOptions {
   dir: string;
   /** Cluster secret; when given, ZooKeeper nodes get a digest ACL. Otherwise a generated one is kept in ZooKeeper. */
   secret?: string;
+  /** TLS files: this supervisor's workers serve and dial `wss` (checked by the CLI at start; transport/tls.ts). */
+  tls?: TlsFiles;
   sessionTimeoutMs: number;
   connectTimeoutMs: number;
   /** Worker heartbeat period. */
@@ -333,6 +336,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       zk: this.opts.zk, zkRoot: this.opts.zkRoot, zkSessionTimeoutMs: this.opts.sessionTimeoutMs, topology: a.topology,
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
+      ...(this.opts.tls ? { tls: this.opts.tls } : {}),
     };
     // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
     // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.

@@ -4,7 +4,7 @@ import type { RemoteLink } from '../engine/remote.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame } from '../transport/index.js';
+import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import type { Assignment, WorkerAssignment } from './model.js';
 
@@ -29,6 +29,8 @@ export interface WorkerLinkOptions {
   readonly port: number;
   readonly topology: string;
   readonly secret: string;
+  /** TLS for the peer server and every peer client (`wss`), when the cluster has certificates. */
+  readonly tls?: TlsMaterial;
   /** This launch's epoch, from ZooKeeper (peers refuse an older one, and one their registry does not list). */
   readonly epoch: number;
   /** Checks a connecting peer's claimed epoch against the one its heartbeat publishes (cluster/peer-epochs.ts). */
@@ -75,6 +77,7 @@ export class WorkerLink implements RemoteLink {
       host: loopbackName(this.o.host), port: this.o.port, secret: this.o.secret, topology: this.o.topology,
       workerId: this.workerId, epoch: this.o.epoch, onFrame: (_peer, frame) => this.onFrame(frame), log: this.o.log,
       ...(this.o.verifyEpoch ? { verifyEpoch: this.o.verifyEpoch } : {}),
+      ...(this.o.tls ? { tls: this.o.tls } : {}),
     });
   }
 
@@ -135,6 +138,7 @@ export class WorkerLink implements RemoteLink {
     const c = new PeerClient({
       address: { host: loopbackName(w.host), port: w.port },
       secret: this.o.secret, topology: this.o.topology, workerId: this.workerId, epoch: this.o.epoch, log: this.o.log,
+      ...(this.o.tls ? { tls: this.o.tls } : {}),
     });
     const ready = (): void => {
       this.flushControl(c);

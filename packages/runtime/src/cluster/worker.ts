@@ -12,6 +12,7 @@ import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } fr
 import { executorKey } from './model.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
+import { loadTls, type TlsFiles } from '../transport/index.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 
 export { WorkerError } from './bundle-loader.js';
@@ -33,6 +34,8 @@ export interface WorkerLaunch {
   heartbeatMs: number;
   /** ZooKeeper digest ACL secret, if the cluster uses one. */
   zkAuth: boolean;
+  /** The supervisor's TLS files (paths, not keys): peers talk `wss` (transport/tls.ts). */
+  tls?: TlsFiles;
 }
 
 /**
@@ -73,6 +76,8 @@ export class Worker {
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,
       verifyEpoch: new PeerEpochs(zk, this.paths, record.name, log).verify,
+      // Read here, at start: a certificate renewed on disk takes effect at the next launch.
+      ...(launch.tls ? { tls: loadTls(launch.tls) } : {}),
     });
     this.done = new Promise((r) => (this.finish = r));
   }

@@ -38,7 +38,9 @@ export type RefusalReason =
   | 'unverified'
   | 'refused'
   | 'busy'
-  | 'closing';
+  | 'closing'
+  /** The TLS handshake failed (plaintext client, certificate of another CA): never reaches HTTP. */
+  | 'tls';
 
 /** Who is on the other end of a connection. */
 export interface PeerIdentity {

@@ -23,3 +23,5 @@ export type { PeerServerOptions, PeerServerEvents, PeerServerStats, PeerInfo } f
 export type { EpochVerdict, EpochVerifier } from './upgrade-gate.js';
 export { PeerClient } from './peer-client.js';
 export type { PeerClientOptions, PeerClientEvents, PeerClientStats, PeerClientState, PeerAddress } from './peer-client.js';
+export { loadTls } from './tls.js';
+export type { TlsFiles, TlsMaterial } from './tls.js';

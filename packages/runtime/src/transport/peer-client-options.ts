@@ -7,6 +7,7 @@ import { normalizeSecret, type PeerIdentity } from './auth.js';
 import { DEFAULT_MAX_FRAME_BYTES, frameLimits, type FrameLimits } from './frame-codec.js';
 import { DEFAULT_RECONNECT_BACKOFF } from './reconnect.js';
 import { timeoutSchedule, type Schedule } from './schedule.js';
+import type { TlsMaterial } from './tls.js';
 
 export type PeerAddress = string | { host: string; port: number };
 
@@ -15,6 +16,11 @@ export interface PeerClientOptions {
   address: PeerAddress;
   /** Cluster secret (at least 16 bytes). */
   secret: string | Uint8Array;
+  /**
+   * Dial `wss` (TLS, tls.ts): the server's certificate must be signed by `tls.ca` (else the
+   * system's CAs) for the host dialled; this host's certificate is presented for mutual TLS.
+   */
+  tls?: TlsMaterial;
   /** This worker's topology, id and launch epoch (signed into every handshake). */
   topology: string;
   workerId: string;
@@ -57,6 +63,7 @@ export interface PeerClientOptions {
 export interface ResolvedClientOptions {
   readonly url: string;
   readonly secret: Buffer;
+  readonly tls: TlsMaterial | undefined;
   readonly identity: PeerIdentity;
   readonly limits: Readonly<FrameLimits>;
   readonly maxBufferedBytes: number;
@@ -96,15 +103,19 @@ export function resolveClientOptions(opts: PeerClientOptions): ResolvedClientOpt
     pingIntervalMs: positive('pingIntervalMs', opts.pingIntervalMs ?? 1000),
     livenessTimeoutMs: positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000),
     backoff: { ...DEFAULT_RECONNECT_BACKOFF, ...opts.backoff },
-    url: toUrl(opts.address),
+    url: toUrl(opts.address, opts.tls !== undefined),
+    tls: opts.tls,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
     closeTimeoutMs: opts.closeTimeoutMs ?? 1000,
     autoConnect: opts.autoConnect ?? true,
   };
 }
 
-/** `ws://host:port/` for an address; throws GALE_ERR_TRANSPORT_OPTION for anything but a ws(s) URL. */
-export function toUrl(address: PeerAddress): string {
+/**
+ * `ws://host:port/` (`wss://` when `secure`) for an address; throws GALE_ERR_TRANSPORT_OPTION for
+ * anything but a ws(s) URL, or a `ws://` URL when `secure` (TLS must not be silently skipped).
+ */
+export function toUrl(address: PeerAddress, secure = false): string {
   let url: string;
   if (typeof address === 'string') {
     url = address;
@@ -112,7 +123,7 @@ export function toUrl(address: PeerAddress): string {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) {
       throw new ConfigError('GALE_ERR_TRANSPORT_OPTION', `peer port must be 1..65535 (got ${address.port})`);
     }
-    url = `ws://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}/`;
+    url = `${secure ? 'wss' : 'ws'}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}/`;
   }
   let parsed: URL;
   try {
@@ -122,6 +133,9 @@ export function toUrl(address: PeerAddress): string {
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new ConfigError('GALE_ERR_TRANSPORT_OPTION', `peer address "${url}" must be ws:// or wss://`);
+  }
+  if (secure && parsed.protocol !== 'wss:') {
+    throw new ConfigError('GALE_ERR_TRANSPORT_OPTION', `peer address "${url}" must be wss:// when TLS is configured`);
   }
   return url;
 }

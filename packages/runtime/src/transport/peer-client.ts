@@ -137,7 +137,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
    * dropped and the new one is dialled at once; frames waiting for a connection go to the new peer.
    */
   setAddress(address: PeerAddress): void {
-    const url = toUrl(address);
+    const url = toUrl(address, this.o.tls !== undefined);
     if (url === this.url || this.st === 'closed') return;
     this.log.info({ from: this.url, to: url }, 'peer address changed');
     this.url = url;
@@ -317,7 +317,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     const attempt = this.reconnect.attempt;
     const error = refusal?.error ?? a.error ?? new TransportError('GALE_ERR_PEER_REFUSED', `${url}: connection closed during the handshake (${code})`);
     const retryInMs = now ? 0 : this.reconnect.peek();
-    const level = refusal !== null ? 'warn' : attempt === 0 ? 'info' : 'debug';
+    // A refusal or a certificate the peer or we reject will not heal by retrying: say it loudly.
+    const level = refusal !== null || isTlsFailure(error) ? 'warn' : attempt === 0 ? 'info' : 'debug';
     this.log[level]({ url, attempt, status: refusal?.status, reason: refusal?.reason, err: error.message, retryInMs }, 'connection attempt failed');
     this.emit('connect.error', { url, attempt, error, retryInMs, ...(refusal ? { status: refusal.status, reason: refusal.reason } : {}) });
   }
@@ -334,4 +335,13 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.emit('dead', { url: this.url, lastPongAgeMs: pongAge });
     a.ws.terminate();
   }
+}
+
+/**
+ * A TLS handshake that failed on a certificate (another CA, wrong host name, expired) or a TLS
+ * alert from the peer (our client certificate refused, or TLS on one side only).
+ */
+function isTlsFailure(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|^ERR_TLS|^ERR_SSL|EPROTO/.test(code);
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { PeerIdentity, RefusalReason } from './auth.js';
 import type { EpochVerifier } from './upgrade-gate.js';
 import type { Frame, FrameLimits } from './frame-codec.js';
+import type { TlsMaterial } from './tls.js';
 
 /** An authenticated connection as the engine sees it. */
 export interface PeerInfo extends PeerIdentity {
@@ -30,6 +31,8 @@ export interface PeerServerOptions {
   port: number;
   /** Cluster secret (at least 16 bytes). */
   secret: string | Uint8Array;
+  /** Serve `wss` (TLS, tls.ts) instead of plaintext `ws`; plaintext clients are then refused. */
+  tls?: TlsMaterial;
   /** Topology this worker runs; peers of another topology are refused. */
   topology: string;
   /** This worker's id and launch epoch, proven to connecting clients. */

@@ -5,7 +5,8 @@
  * closes only the connection it came on. This class owns the listening socket, the connection table,
  * pause/resume (backpressure to the senders) and shutdown.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { rootLog, type Logger } from '../log.js';
@@ -80,12 +81,27 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
       const nonce = req.headers[AuthHeader.NONCE];
       if (typeof nonce === 'string') headers.push(...serverProofHeaders(secret, nonce, this.identity));
     });
-    this.http = createServer((req, res) => {
+    const plainRequest: RequestListener = (req, res) => {
       // plain HTTP requests (health probes, browsers): say what this port is, nothing else
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end('gale worker transport: WebSocket upgrade required\n');
       req.resume();
-    });
+    };
+    const tls = opts.tls;
+    this.http = tls === undefined ? createServer(plainRequest) : createTlsServer({
+      cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}),
+      // Mutual TLS: a client without a certificate of the cluster CA never reaches the upgrade.
+      requestCert: tls.mutual, rejectUnauthorized: tls.mutual,
+      handshakeTimeout: 10_000,
+    }, plainRequest);
+    if (tls !== undefined) {
+      // A plaintext client, a client certificate of another CA, a bad TLS hello: refused before HTTP.
+      this.http.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Duplex & { remoteAddress?: string }) => {
+        this.counters.refused.tls = (this.counters.refused.tls ?? 0) + 1;
+        this.emit('peer.refused', { remoteAddress: socket.remoteAddress ?? '?', status: 0, reason: 'tls', detail: err.code ?? err.message });
+        socket.destroy();
+      });
+    }
     this.http.headersTimeout = 10_000;
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -123,10 +139,10 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     return this.boundPort;
   }
 
-  /** `ws://host:port/` for clients. */
+  /** `ws://host:port/` (`wss://` with TLS) for clients. */
   get url(): string {
     const host = this.opts.host ?? '127.0.0.1';
-    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}/`;
+    return `${this.opts.tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}/`;
   }
 
   /** Currently connected, authenticated peers. */

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { PeerIdentity } from './auth.js';
 import type { ClientHandshake, Refusal } from './client-handshake.js';
+import type { TlsMaterial } from './tls.js';
 
 /** One connection attempt and, once open, the connection. */
 export interface PeerSocket {
@@ -25,6 +26,8 @@ export interface PeerSocket {
 export interface DialOptions {
   maxPayloadBytes: number;
   connectTimeoutMs: number;
+  /** For `wss` URLs: the CA to trust and this host's certificate (for mutual TLS). */
+  tls?: TlsMaterial | undefined;
 }
 
 /** Opens a socket; a bad server proof or a refusal terminates it (its 'close' follows). */
@@ -37,6 +40,7 @@ export function dialPeer(url: string, handshake: ClientHandshake, opts: DialOpti
     handshakeTimeout: opts.connectTimeoutMs,
     followRedirects: false,
     skipUTF8Validation: true,
+    ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}), rejectUnauthorized: true } : {}),
   });
   const s: PeerSocket = { ws, server: null, refusal: null, retryNow: false, closeReason: undefined, error: undefined };
   ws.on('upgrade', (res: IncomingMessage) => {

@@ -50,4 +50,5 @@ export const BASE_ARGV: Readonly<Record<string, readonly string[]>> = {
   deactivate: ['deactivate', 'wc'],
   rebalance: ['rebalance', 'wc', '--workers', '2'],
   kill: ['kill', 'wc'],
+  init: ['init', 'my-project'],
 };

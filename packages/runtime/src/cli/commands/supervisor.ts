@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SUPERVISOR_EVENT_NAMES, type ForwardedEvent } from '../../cluster/events.js';
 import { Supervisor } from '../../cluster/supervisor.js';
+import { loadTls } from '../../transport/index.js';
 import type { SupervisorArgs } from '../cluster-args.js';
 import { ClusterCommandError, resolveTarget } from '../cluster-client.js';
 import { statusLine, type CliContext, type StopSignal } from '../context.js';
@@ -20,6 +21,15 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
     throw new ClusterCommandError('GALE_ERR_NO_WORKER_MAIN', `${workerMain} is missing; run "npm run build" first`);
   }
   const dir = workDir(args.dir, id, ctx.cwd);
+  // Checked here so a bad file or a key of another certificate stops the start with one line,
+  // instead of every worker failing its handshakes later. Workers read the files themselves.
+  const tls = args.tls === undefined ? undefined : {
+    ...args.tls,
+    certFile: path.resolve(ctx.cwd, args.tls.certFile),
+    keyFile: path.resolve(ctx.cwd, args.tls.keyFile),
+    ...(args.tls.caFile !== undefined ? { caFile: path.resolve(ctx.cwd, args.tls.caFile) } : {}),
+  };
+  if (tls !== undefined) loadTls(tls);
   // Workers are separate processes: they read the log level from the environment.
   process.env.GALE_LOG_LEVEL = ctx.log.level;
 
@@ -47,6 +57,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       ports: args.ports,
       dir,
       ...(target.secret !== undefined ? { secret: target.secret } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       sessionTimeoutMs: args.sessionTimeoutMs,
       connectTimeoutMs: args.connectTimeoutMs,
       heartbeatMs: args.heartbeatMs,

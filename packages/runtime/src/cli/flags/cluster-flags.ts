@@ -111,13 +111,29 @@ const supervisor = defineCommand({
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
       describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,
     } satisfies NumberFlag,
+    tlsCert: { flag: 'tls-cert', kind: 'string', describe: 'PEM certificate of this host: workers talk wss (TLS) to each other' } satisfies StringFlag,
+    tlsKey: { flag: 'tls-key', kind: 'string', describe: 'PEM private key of --tls-cert' } satisfies StringFlag,
+    tlsCa: { flag: 'tls-ca', kind: 'string', describe: 'PEM CA that signs the cluster certificates', defaultText: "the system's CAs" } satisfies StringFlag,
+    tlsMutual: { flag: 'tls-mutual', kind: 'boolean', describe: 'Workers also demand a client certificate signed by --tls-ca' } satisfies BooleanFlag,
   },
-  build: ({ slots, ports, workerTimeoutMs, ...v }, { given, hint }): SupervisorArgs => {
+  build: ({ slots, ports, workerTimeoutMs, tlsCert, tlsKey, tlsCa, tlsMutual, ...v }, { given, hint }): SupervisorArgs => {
     if (slots !== undefined && slots > ports.length) {
       throw new CliUsageError('GALE_ERR_USAGE', `--slots ${slots} needs ${slots} ports, but --ports ${given.ports} has ${ports.length}`, hint);
     }
+    if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+      throw new CliUsageError('GALE_ERR_USAGE', `TLS needs both --tls-cert and --tls-key (only ${tlsCert === undefined ? '--tls-key' : '--tls-cert'} given)`, hint);
+    }
+    if (tlsCert === undefined && (tlsCa !== undefined || tlsMutual)) {
+      throw new CliUsageError('GALE_ERR_USAGE', `${tlsCa !== undefined ? '--tls-ca' : '--tls-mutual'} needs --tls-cert and --tls-key`, hint);
+    }
+    if (tlsMutual && tlsCa === undefined) {
+      throw new CliUsageError('GALE_ERR_USAGE', '--tls-mutual needs --tls-ca: the CA that signs the other workers\' client certificates', hint);
+    }
     return {
       ...v,
+      tls: tlsCert === undefined || tlsKey === undefined ? undefined : {
+        certFile: tlsCert, keyFile: tlsKey, ...(tlsCa !== undefined ? { caFile: tlsCa } : {}), mutual: tlsMutual,
+      },
       command: 'supervisor',
       ports: slots === undefined ? ports : ports.slice(0, slots),
       workerTimeoutMs: workerTimeoutMs ?? defaultWorkerTimeoutMs(v.sessionTimeoutMs),
