@@ -4,6 +4,9 @@
 // latency at half the acked maximum; and the raw ws+msgpackr two-process pipe (bench/transport/raw-pipe.mjs,
 // 100 tuples per frame) measured in the same run as the transport ceiling.
 // Throughput is read from worker heartbeats (every 250 ms), so each figure is +-250 ms over the run.
+// Then the same acked and unacked runs on a second pair of supervisors whose workers talk wss
+// (TLS with mutual certificates from deploy/make-certs.sh), for TLS's cost in the same run;
+// GALE_BENCH_SKIP_TLS=1 skips those.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,50 +39,70 @@ function galeRun(args) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+async function startSupervisors(zk, zkRoot, dir, procs, extra) {
+  for (let i = 0; i < 2; i++) {
+    const ports = [await freePort(), await freePort()];
+    const p = spawn(process.execPath, [gale, 'supervisor', '--zk', zk, '--zk-root', zkRoot, '--id', `bench-s${i}`, '--host', '127.0.0.1',
+      '--ports', ports.join(','), '--dir', join(dir, `s${i}${zkRoot.replace(/\//g, '-')}`), '--heartbeat', '250', '--log-level', 'error', ...extra],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    procs.push(p);
+  }
+}
+
+async function stopSupervisors(procs) {
+  for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ } }
+  await sleep(1500);
+  for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ } }
+  procs.length = 0;
+}
+
+/** Deploys the word count acked and unacked and measures words/s from the heartbeats. */
+async function throughput(zk, zkRoot, corpus, words, label) {
+  const results = {};
+  const at = ['--zk', zk, '--zk-root', zkRoot];
+  for (const acked of [false, true]) {
+    const name = acked ? 'acked' : 'unacked';
+    galeRun(['deploy', join(here, 'cluster-topology.ts'), ...at, '--name', 'bench', '--set', `input=${corpus}`, '--set', `acked=${acked}`, '--set', 'mode=count', '--wait', '60', '--log-level', 'error']);
+    let start = 0;
+    let end = 0;
+    let counted = 0;
+    let status;
+    // Emission started between the previous poll (or the deploy's return) and the first poll that sees it.
+    let previous = performance.now();
+    const deadline = Date.now() + 600_000;
+    while (Date.now() < deadline) {
+      status = galeJson(['status', 'bench', ...at]);
+      const count = status.components.find((c) => c.component === 'count');
+      const spout = status.components.find((c) => c.component === 'lines');
+      const now = performance.now();
+      if (start === 0 && spout.emitted > 0) start = (previous + now) / 2;
+      previous = now;
+      counted = count.executed;
+      if (counted >= words) { end = now; break; }
+      await sleep(100);
+    }
+    if (end === 0) throw new Error(`${label} ${name}: counted only ${counted} of ${words} words`);
+    const spout = status.components.find((c) => c.component === 'lines');
+    results[name] = { words: counted, seconds: (end - start) / 1000, tuplesPerSec: counted / ((end - start) / 1000), completeLatencyMs: spout.completeLatencyMs };
+    process.stderr.write(`  ${label} ${name}: ${(results[name].tuplesPerSec / 1e6).toFixed(2)}M words/s\n`);
+    galeRun(['kill', 'bench', ...at, '--wait', '0', '--log-level', 'error']);
+  }
+  return results;
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gale-bench-cluster-'));
   const zkPort = await freePort();
   const zk = `127.0.0.1:${zkPort}`;
   const procs = [];
-  const results = {};
+  let results = {};
   try {
     process.stderr.write('starting ZooKeeper and 2 supervisors...\n');
     const z = spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'start', '--port', String(zkPort), '--dir', join(dir, 'zk')], { encoding: 'utf8' });
     if (z.status !== 0) throw new Error(`zookeeper: ${z.stderr || z.stdout}`);
-    for (let i = 0; i < 2; i++) {
-      const base = await freePort();
-      const ports = [await freePort(), await freePort()];
-      void base;
-      const p = spawn(process.execPath, [gale, 'supervisor', '--zk', zk, '--id', `bench-s${i}`, '--host', '127.0.0.1',
-        '--ports', ports.join(','), '--dir', join(dir, `s${i}`), '--heartbeat', '250', '--log-level', 'error'],
-      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-      procs.push(p);
-    }
+    await startSupervisors(zk, '/gale', dir, procs, []);
     const corpus = await ensureCorpus(WORDS);
-    for (const acked of [false, true]) {
-      const name = acked ? 'acked' : 'unacked';
-      galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', `input=${corpus}`, '--set', `acked=${acked}`, '--set', 'mode=count', '--wait', '60', '--log-level', 'error']);
-      let start = 0;
-      let end = 0;
-      let counted = 0;
-      let status;
-      const deadline = Date.now() + 600_000;
-      while (Date.now() < deadline) {
-        status = galeJson(['status', 'bench', '--zk', zk]);
-        const count = status.components.find((c) => c.component === 'count');
-        const spout = status.components.find((c) => c.component === 'lines');
-        const now = performance.now();
-        if (start === 0 && spout.emitted > 0) start = now;
-        counted = count.executed;
-        if (counted >= WORDS) { end = now; break; }
-        await sleep(100);
-      }
-      if (end === 0) throw new Error(`${name}: counted only ${counted} of ${WORDS} words`);
-      const spout = status.components.find((c) => c.component === 'lines');
-      results[name] = { words: counted, seconds: (end - start) / 1000, tuplesPerSec: counted / ((end - start) / 1000), completeLatencyMs: spout.completeLatencyMs };
-      process.stderr.write(`  ${name}: ${(results[name].tuplesPerSec / 1e6).toFixed(2)}M words/s\n`);
-      galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
-    }
+    results = await throughput(zk, '/gale', corpus, WORDS, 'ws');
     // Complete latency at half the acked maximum: a rate-limited word spout.
     const rate = Math.round(results.acked.tuplesPerSec / 2);
     galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`, '--set', `pending=${process.env.GALE_BENCH_LATENCY_PENDING ?? 2000}`, '--wait', '60', '--log-level', 'error']);
@@ -89,10 +112,18 @@ async function main() {
     const after = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
     results.latency = { targetRate: rate, achievedRate: (after.acked - before.acked) / 5, completeLatencyMs: after.completeLatencyMs };
     galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
+    await stopSupervisors(procs);
+
+    if (process.env.GALE_BENCH_SKIP_TLS !== '1') {
+      process.stderr.write('2 supervisors with mutual TLS between workers...\n');
+      const certs = join(dir, 'certs');
+      const made = spawnSync('bash', [join(root, 'deploy/make-certs.sh'), certs, '127.0.0.1'], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`make-certs.sh: ${made.stderr}`);
+      await startSupervisors(zk, '/gale-tls', dir, procs, ['--tls-cert', join(certs, '127.0.0.1.pem'), '--tls-key', join(certs, '127.0.0.1-key.pem'), '--tls-ca', join(certs, 'ca.pem'), '--tls-mutual']);
+      results.tls = await throughput(zk, '/gale-tls', corpus, WORDS, 'wss');
+    }
   } finally {
-    for (const p of procs) { try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ } }
-    await sleep(1500);
-    for (const p of procs) { try { process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ } }
+    await stopSupervisors(procs);
     spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'stop', '--port', String(zkPort), '--dir', join(dir, 'zk')]);
     rmSync(dir, { recursive: true, force: true });
   }

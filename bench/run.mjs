@@ -87,6 +87,10 @@ async function main() {
     crow.push(['cluster word count, unacked', `${(c.unacked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.unacked.tuplesPerSec / c.rawPipe.plain.tuplesPerSec).toFixed(2), '-', '1M', c.unacked.tuplesPerSec >= 1e6 ? 'yes' : 'NO']);
     crow.push(['cluster word count, acked', `${(c.acked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.acked.tuplesPerSec / c.rawPipe.acked.tuplesPerSec).toFixed(2), lat(c.acked.completeLatencyMs), '300k', c.acked.tuplesPerSec >= 3e5 ? 'yes' : 'NO']);
     crow.push([`acked at half load (${Math.round(c.latency.achievedRate / 1000)}k/s)`, `${(c.latency.achievedRate / 1e6).toFixed(2)}M`, '-', lat(c.latency.completeLatencyMs), 'p99 < 5 ms', c.latency.completeLatencyMs.p99 < 5 ? 'yes' : 'NO']);
+    if (c.tls) {
+      crow.push(['cluster word count over TLS (wss, mutual), unacked', `${(c.tls.unacked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.tls.unacked.tuplesPerSec / c.rawPipe.plain.tuplesPerSec).toFixed(2), `x ws: ${(c.tls.unacked.tuplesPerSec / c.unacked.tuplesPerSec).toFixed(2)}`, '-', '-']);
+      crow.push(['cluster word count over TLS (wss, mutual), acked', `${(c.tls.acked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.tls.acked.tuplesPerSec / c.rawPipe.acked.tuplesPerSec).toFixed(2), `x ws: ${(c.tls.acked.tuplesPerSec / c.acked.tuplesPerSec).toFixed(2)}`, '-', '-']);
+    }
     const cw = crow[0].map((_, i) => Math.max(...crow.map((row) => String(row[i]).length)));
     const cfmt = (row) => row.map((x, i) => String(x).padEnd(cw[i])).join('  ');
     console.log(`\ncluster word count (2 supervisors, 2 workers, one machine), ${Number(process.env.GALE_BENCH_CLUSTER_WORDS ?? 5_000_000).toLocaleString()} words`);
