@@ -17,7 +17,7 @@ interface Block {
 function readmeBlocks(): Block[] {
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const blocks: Block[] = [];
-  for (const m of readme.matchAll(/^<!-- readme-test: (\S+) -->\n```(\w+)\n([\s\S]*?)^```$/gm)) {
+  for (const m of readme.matchAll(/^<!-- readme-test: (\S+(?: \S+)?) -->\n```(\w+)\n([\s\S]*?)^```$/gm)) {
     blocks.push({ target: m[1]!, lang: m[2]!, code: m[3]! });
   }
   return blocks;
@@ -44,7 +44,7 @@ describe('the README tutorial', () => {
 
   beforeAll(() => {
     mkdirSync(scratch, { recursive: true });
-    for (const b of blocks) if (b.target !== 'run') writeFileSync(saved(b.target), b.code);
+    for (const b of blocks) if (b.target !== 'run' && !b.target.startsWith('output ')) writeFileSync(saved(b.target), b.code);
   });
 
   afterAll(() => {
@@ -53,7 +53,7 @@ describe('the README tutorial', () => {
 
   it('has the topology, the command and the test marked for testing', () => {
     expect(blocks.map((b) => [b.target, b.lang])).toEqual([
-      ['topologies/my-topology.ts', 'ts'], ['run', 'sh'], ['topologies/my-topology.test.ts', 'ts'],
+      ['topologies/my-topology.ts', 'ts'], ['run', 'sh'], ['output checkouts.tsv', 'text'], ['topologies/my-topology.test.ts', 'ts'],
     ]);
   });
 
@@ -61,10 +61,17 @@ describe('the README tutorial', () => {
     const command = blocks.find((b) => b.target === 'run')!.code.trim();
     const words = command.split(/\s+/);
     expect(words.slice(0, 3)).toEqual(['npx', 'gale', 'local']);
-    const args = words.slice(2).map((w) => (w === 'topologies/my-topology.ts' ? path.relative(REPO_ROOT, saved(w)) : w));
+    const output = blocks.find((b) => b.target.startsWith('output '))!;
+    const outName = output.target.slice('output '.length);
+    // The topology and its output file are kept in the scratch folder, not the repo root.
+    const args = words.slice(2).map((w) => (w === 'topologies/my-topology.ts' ? path.relative(REPO_ROOT, saved(w))
+      : w === `output=${outName}` ? `output=${saved(outName)}` : w));
+    expect(args).toContain(`output=${saved(outName)}`);
     const r = await gale(args, { timeoutMs: 60_000 });
     expect({ code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('"checkout"');
+    // What the README says the run prints and writes.
+    expect(r.stderr).toMatch(/^gale: total count +bolt +executed 16667 /m);
+    expect(readFileSync(saved(outName), 'utf8')).toBe(output.code);
   });
 
   it('passes the test shown', async () => {
