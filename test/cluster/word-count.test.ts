@@ -62,6 +62,10 @@ describe('gale deploy on a cluster', () => {
       return spout.acked === lineCount && spout.pending === 0 ? s : undefined;
     }, 60_000, 200);
     expect(component(done, 'lines')).toMatchObject({ emitted: lineCount, failed: 0 });
+    // The acker row counts real acker traffic: an init per line, then acks of every tuple of its tree.
+    const acker = component(done, '__acker');
+    expect(acker.executed).toBeGreaterThan(lineCount);
+    expect(acker).toMatchObject({ pending: 0, failed: 0 });
     expect(component(done, 'split').where).toHaveLength(2);
     expect(done.errors).toEqual({});
 
