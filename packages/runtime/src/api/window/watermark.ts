@@ -14,6 +14,13 @@ export class WatermarkTracker {
     if (m === undefined || ts > m) this.maxByStream.set(stream, ts);
   }
 
+  /** The largest timestamp seen on any stream: -Infinity before any tuple. */
+  newest(): number {
+    let max = -Infinity;
+    for (const m of this.maxByStream.values()) if (m > max) max = m;
+    return max;
+  }
+
   /** The watermark now: -Infinity before any tuple. */
   current(): number {
     let min = Infinity;

@@ -48,6 +48,13 @@ export interface WindowSpec {
   readonly watermarkIntervalMs?: number;
   /** Stream on which tuples too late for every window are emitted (event time). Default {@link WINDOW_LATE_STREAM}. */
   readonly lateStream?: string;
+  /**
+   * Event time: after this long (processing time) without an input tuple, the watermark jumps
+   * past every window holding a tuple, so the last windows of a finished (or paused) input fire
+   * instead of waiting for a newer timestamp that may never come (Flink's end-of-input
+   * watermark). Tuples that arrive later for those windows are late. Default: off.
+   */
+  readonly idleFlushMs?: number;
   /** Most tuples one task keeps buffered; more are failed with `GALE_ERR_WINDOW_FULL`. Default {@link DEFAULT_WINDOW_MAX_TUPLES}. */
   readonly maxTuples?: number;
   /**
@@ -88,6 +95,8 @@ export interface ResolvedWindow {
   readonly lateStream: string;
   readonly maxTuples: number;
   readonly epochClock: () => number;
+  /** Event time: idle processing time after which the watermark jumps past the buffered tuples; undefined: never. */
+  readonly idleFlushMs: number | undefined;
 }
 
 function bad(component: string, message: string): TopologyError {
@@ -119,7 +128,7 @@ function nonNegativeInt(component: string, key: string, v: unknown, dflt: number
   return v as number;
 }
 
-const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'lateStream', 'maxTuples', 'epochClock'];
+const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'lateStream', 'maxTuples', 'epochClock'];
 
 /** Validates a window spec; every rule broken is a `GALE_ERR_BAD_WINDOW` naming the bolt. */
 export function resolveWindow(component: string, spec: WindowSpec): ResolvedWindow {
@@ -136,13 +145,17 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
     throw bad(component, `timestamp must be a field name or a function (tuple) => epoch ms, got ${JSON.stringify(spec.timestamp)}`);
   }
   if (eventTime && length.kind === 'count') throw bad(component, 'event time (timestamp) needs duration windows; count windows follow arrival order');
-  for (const k of ['maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs'] as const) {
+  for (const k of ['maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs'] as const) {
     if (!eventTime && spec[k] !== undefined) throw bad(component, `${k} only applies to event-time windows (set timestamp)`);
   }
   const maxLagMs = nonNegativeInt(component, 'maxLagMs', spec.maxLagMs, 0);
   const allowedLatenessMs = nonNegativeInt(component, 'allowedLatenessMs', spec.allowedLatenessMs, 0);
   const watermarkIntervalMs = nonNegativeInt(component, 'watermarkIntervalMs', spec.watermarkIntervalMs, 1000);
   if (watermarkIntervalMs < MIN_WINDOW_TICK_MS) throw bad(component, `watermarkIntervalMs must be >= ${MIN_WINDOW_TICK_MS}, got ${watermarkIntervalMs}`);
+  const idleFlushMs = spec.idleFlushMs === undefined ? undefined : nonNegativeInt(component, 'idleFlushMs', spec.idleFlushMs, 0);
+  if (idleFlushMs !== undefined && idleFlushMs < watermarkIntervalMs) {
+    throw bad(component, `idleFlushMs (${idleFlushMs}) must be at least watermarkIntervalMs (${watermarkIntervalMs}): idleness is measured in watermark ticks`);
+  }
   const maxTuples = spec.maxTuples ?? DEFAULT_WINDOW_MAX_TUPLES;
   if (!Number.isInteger(maxTuples) || maxTuples < 1 || maxTuples > MAX_WINDOW_TUPLES) {
     throw bad(component, `maxTuples must be an integer from 1 to ${MAX_WINDOW_TUPLES}, got ${JSON.stringify(spec.maxTuples)}`);
@@ -166,7 +179,7 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
     by: length.kind, length: l, slide: s, tumbling: s === l, eventTime,
     timestampField: typeof ts === 'string' ? ts : undefined,
     timestampOf: typeof ts === 'function' ? ts : undefined,
-    maxLagMs, allowedLatenessMs, tickMs, lateStream, maxTuples, epochClock: spec.epochClock ?? Date.now,
+    maxLagMs, allowedLatenessMs, tickMs, lateStream, maxTuples, epochClock: spec.epochClock ?? Date.now, idleFlushMs,
   });
 }
 

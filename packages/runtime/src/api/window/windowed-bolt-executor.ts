@@ -33,6 +33,8 @@ export class WindowedBoltExecutor implements Bolt {
   private origin = 0;
   private fullReported = false;
   private readonly watermark: WatermarkTracker;
+  /** Event time: processing time (ms, in ticks) since the last input tuple, for `idleFlushMs`. */
+  private idleMs = 0;
   private readonly out: WindowedOutputCollector;
 
   constructor(readonly inner: WindowedBolt, private readonly w: ResolvedWindow) {
@@ -72,6 +74,7 @@ export class WindowedBoltExecutor implements Bolt {
   /** Synchronous unless the windowed bolt's execute is async (then the engine awaits it, in order). */
   execute(tuple: Tuple): void | Promise<void> {
     if (tuple.isTick()) return this.onTick(tuple);
+    this.idleMs = 0;
     const st = this.state;
     if (st.kind === 'count') {
       const firing = st.s.add(tuple);
@@ -105,6 +108,9 @@ export class WindowedBoltExecutor implements Bolt {
     const s = st.s;
     if (this.w.eventTime) {
       s.advance(this.watermark.current());
+      this.idleMs += Math.round(Number(tick.values[0]) * 1000);
+      // An input that stopped: close every window holding a tuple (they all end by newest + length).
+      if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length);
     } else {
       // Ticks carry their period in seconds; processing time moves by whole ticks.
       s.advance(s.now + Math.round(Number(tick.values[0]) * 1000));

@@ -153,6 +153,8 @@ describe('window spec validation', () => {
     [{ length: Count.of(5), timestamp: 'ts' }, /event time .* needs duration windows/],
     [{ length: Duration.ofMillis(1001), slide: Duration.ofMillis(1000) }, /gcd is 1 ms/],
     [{ length: Duration.ofSeconds(1), maxLagMs: 5 }, /only applies to event-time/],
+    [{ length: Duration.ofSeconds(1), idleFlushMs: 5000 }, /idleFlushMs only applies to event-time/],
+    [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleFlushMs: 50 }, /idleFlushMs \(50\) must be at least watermarkIntervalMs \(1000\)/],
     [{ length: Duration.ofSeconds(1), lenght: 2 }, /unknown window key "lenght"/],
     [{ length: Duration.ofSeconds(1), timestamp: 42 }, /timestamp must be a field name or a function/],
     [{ length: 10 }, /length must be Count.of/],

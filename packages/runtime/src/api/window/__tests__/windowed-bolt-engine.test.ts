@@ -301,6 +301,36 @@ describe('windowed bolts on the engine (manual clock)', () => {
       expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[600, T, ['f1', 's1']]]);
     });
 
+    it('idleFlushMs: when the input stops, the last windows fire after that much idle time and their tuples are acked', async () => {
+      const clock = new ManualClock();
+      const spout = new SpoutProbe(clock);
+      const T = 1_700_000_000_000;
+      const plan = [
+        { id: 'a', at: 10, ts: T + 1000 },
+        { id: 'b', at: 20, ts: T + 12_000 }, // watermark T + 12000: [T, T+10000) fires at 100
+        { id: 'c', at: 30, ts: T + 15_000 }, // the input ends here: [T+10000, T+20000) needs a flush
+      ];
+      const probe = new WindowProbe(clock);
+      h = new ManualEngine(eventTopology({ idleFlushMs: 500 }, clock, spout, plan, probe, []), {}, clock);
+      await h.start();
+      await h.runUntil(() => spout.acks.length === 3, 2000);
+      // Ticks every 100 ms: idle from 30; the fifth tick after it (at 500) sees 500 ms idle.
+      expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[100, T, ['a']], [500, T + 10_000, ['b', 'c']]]);
+      expect(spout.acks.map((x) => x.id).sort()).toEqual(['a', 'b', 'c']);
+    });
+
+    it('without idleFlushMs the last window waits for a newer timestamp', async () => {
+      const clock = new ManualClock();
+      const spout = new SpoutProbe(clock);
+      const T = 1_700_000_000_000;
+      const probe = new WindowProbe(clock);
+      h = new ManualEngine(eventTopology({}, clock, spout, [{ id: 'a', at: 10, ts: T + 1000 }], probe, []), {}, clock);
+      await h.start();
+      await h.runUntil(() => false, 2000);
+      expect(probe.seen).toEqual([]);
+      expect(spout.acks).toEqual([]);
+    });
+
     it('a non-numeric timestamp fails the tuple and reports an error naming the bolt and the field', async () => {
       const clock = new ManualClock();
       const spout = new SpoutProbe(clock);
