@@ -56,8 +56,9 @@ describe('windowed bolt kit', () => {
       b.setSpout('visits', feeder);
       const window = tumblingWindow(Duration.ofSeconds(10), { timestamp: 'ts', maxLagMs: 1000, watermarkIntervalMs: 10 });
       b.setBolt('count', new WindowedCountBolt({ window, keyField: 'user' }), 2).fieldsGrouping('visits', ['user']);
-      // The ranker's event time is the counted window's start.
-      const rankWindow = tumblingWindow(Duration.ofSeconds(10), { timestamp: 'windowStart', watermarkIntervalMs: 10 });
+      // The ranker's event time is the counted window's start. Its watermark is the slowest count
+      // task's: bob's task has no later window, so idleFlushMs closes the ranker's last windows.
+      const rankWindow = tumblingWindow(Duration.ofSeconds(10), { timestamp: 'windowStart', watermarkIntervalMs: 10, idleFlushMs: 100 });
       b.setBolt('rank', new WindowedTopNBolt({ window: rankWindow, n: 2, keyField: 'user', countField: 'count' })).globalGrouping('count');
       t = await trackedTopology(b.build({ name: 'visits', config: { maxSpoutPending: 100 } }));
       const T = 1_700_000_000_000;

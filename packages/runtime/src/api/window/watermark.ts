@@ -1,8 +1,10 @@
 /*
- * Periodic watermarks as Storm computes them: per input stream (component + stream id) the
- * largest timestamp seen; the watermark is the smallest of those minus the max lag, so a slow
- * stream holds windows back instead of making its tuples late. Streams that never sent a tuple
- * do not count.
+ * Periodic watermarks: per input channel (upstream component + stream + task) the largest
+ * timestamp seen; the watermark is the smallest of those minus the max lag, so a slow input holds
+ * windows back instead of making its tuples late. Channels that never sent a tuple do not count.
+ * Per task, as Flink does per input channel, rather than per stream as Storm does: two tasks of
+ * one upstream component fire their windows on their own ticks, and with a per-stream maximum
+ * the faster one would make every tuple of the slower one late.
  */
 export class WatermarkTracker {
   private readonly maxByStream = new Map<string, number>();

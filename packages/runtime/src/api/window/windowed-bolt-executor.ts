@@ -83,7 +83,7 @@ export class WindowedBoltExecutor implements Bolt {
     const ts = this.w.eventTime ? this.timestampOf(tuple) : st.s.now;
     if (ts === undefined) return;
     const r = st.s.add(tuple, ts);
-    if (this.w.eventTime && r !== 'full') this.watermark.observe(`${tuple.sourceComponent}\u0000${tuple.sourceStreamId}`, ts);
+    if (this.w.eventTime && r !== 'full') this.watermark.observe(`${tuple.sourceComponent}\u0000${tuple.sourceStreamId}\u0000${tuple.sourceTask}`, ts);
     if (r === 'late') {
       this.collector.emitStream(this.w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, st.s.now], tuple);
       this.collector.ack(tuple);
