@@ -1,0 +1,143 @@
+/**
+ * rolling-top-users: the top 3 users by visits over a sliding event-time window (Storm's
+ * RollingTopWords, on visits). Visits are JSON lines `{"userId","url","ts"}` (ts in epoch ms),
+ * e.g. from `npm run gen-data -- visits`.
+ *
+ *   visits (FileLineSpout) --shuffle--> parse (2) --fields(userId)--> counter (WindowedCountBolt, 2:
+ *     sliding window, windowSec every slideSec of event time)
+ *     --fields(userId)--> ranker (WindowedTopNBolt, 2: the top N of its users, per counter window)
+ *     --global--> total (merges the intermediate rankings: the top N of all users)
+ *     --global--> sink (one JSON line per window, written when the topology stops)
+ *   parse --"invalid"--> invalid (lines that are not a visit, with the reason, written at stop)
+ *
+ * Windows are on the visits' own timestamps, so the result does not depend on how fast or in what
+ * order the lines are read (out of order by up to lagMs). idleFlushMs closes the last windows once
+ * the input ends, so `--until-idle` completes.
+ *
+ * Run: `gale local topologies/rolling-top-users.ts --set input=visits.jsonl --set output=top.jsonl --until-idle`.
+ */
+import {
+  BaseBasicBolt, BaseWindowedBolt, Duration, TopologyBuilder, slidingWindow, tumblingWindow,
+  type BasicOutputCollector, type OutputFieldsDeclarer, type Topology, type TopologyParams, type Tuple, type TupleWindow,
+  type WindowSpec, type WindowedOutputCollector,
+} from '@gale/runtime';
+import { FileSinkBolt, WindowedCountBolt, WindowedTopNBolt, topN, type Ranked } from '@gale/bolt-kit';
+import { FileLineSpout } from '@gale/spout-kit';
+
+/** A visit as the parse bolt emits it. */
+export interface Visit {
+  userId: string;
+  url: string;
+  ts: number;
+}
+
+/** Why a line is not a visit, or the visit. */
+export function parseVisit(line: string): Visit | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof v !== 'object' || v === null) return 'not a JSON object';
+  const { userId, url, ts } = v as Record<string, unknown>;
+  if (typeof userId !== 'string' || userId === '') return 'userId is not a non-empty string';
+  if (typeof url !== 'string') return 'url is not a string';
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return 'ts is not a number (epoch ms)';
+  return { userId, url, ts };
+}
+
+/** JSON line -> [userId, url, ts]; anything else -> "invalid" [line, reason] (never a failure: it would replay forever). */
+export class ParseVisitBolt extends BaseBasicBolt {
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['userId', 'url', 'ts']);
+    d.declareStream('invalid', ['line', 'reason']);
+  }
+
+  execute(t: Tuple, c: BasicOutputCollector): void {
+    const line = t.getStringByField('line');
+    if (line.trim() === '') return;
+    const v = parseVisit(line);
+    if (typeof v === 'string') c.emitStream('invalid', [line, v]);
+    else c.emit([v.userId, v.url, v.ts]);
+  }
+}
+
+/**
+ * Merges the intermediate rankers' rankings of one counter window into the top `n` of all users
+ * (each user is ranked by exactly one intermediate ranker: both are grouped by userId).
+ */
+export class TotalRankerBolt extends BaseWindowedBolt {
+  constructor(window: WindowSpec, private readonly n: number, private readonly windowMs: number) {
+    super(window);
+  }
+
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['windowStart', 'windowEnd', 'top']);
+  }
+
+  execute(w: TupleWindow, c: WindowedOutputCollector): void {
+    const counts = new Map<unknown, number>();
+    let end = 0;
+    for (const t of w.get()) {
+      end = t.getNumberByField('windowEnd');
+      for (const [user, count] of t.getValueByField('rankings') as Ranked[]) counts.set(user, Math.max(counts.get(user) ?? 0, count));
+    }
+    // The counted window: [end - window length, end).
+    c.emit([end - this.windowMs, end, topN(counts, this.n)]);
+  }
+}
+
+export interface RollingTopUsersOptions {
+  input: string;
+  output: string;
+  /** Lines that are not visits, with the reason; default `<output>.invalid`. */
+  invalidOutput?: string;
+  windowSec?: number;
+  slideSec?: number;
+  topN?: number;
+  /** Max out-of-orderness of the visits' timestamps. */
+  lagMs?: number;
+  /** Processing time without input after which the last windows close. */
+  idleFlushMs?: number;
+}
+
+/** Builds the topology (named `rolling-top-users`). */
+export function buildRollingTopUsers(o: RollingTopUsersOptions): Topology {
+  const windowMs = (o.windowSec ?? 60) * 1000;
+  const slideMs = (o.slideSec ?? 10) * 1000;
+  const n = o.topN ?? 3;
+  const lag = o.lagMs ?? 2000;
+  const idleFlushMs = o.idleFlushMs ?? 2000;
+  // Downstream of the counter, a tuple's event time is the end of the window it counts (minus 1
+  // ms, so it falls inside the ranker's tumbling window of that counter window).
+  const byCountedWindow = (t: Tuple): number => t.getNumberByField('windowEnd') - 1;
+  const perCountedWindow = tumblingWindow(Duration.ofMillis(slideMs), { timestamp: byCountedWindow, watermarkIntervalMs: 500, idleFlushMs });
+
+  const b = new TopologyBuilder();
+  b.setSpout('visits', new FileLineSpout({ path: o.input }));
+  b.setBolt('parse', new ParseVisitBolt(), 2).shuffleGrouping('visits');
+  b.setBolt('invalid', new FileSinkBolt({ path: o.invalidOutput ?? `${o.output}.invalid` })).globalGrouping('parse', 'invalid');
+  const counted = slidingWindow(Duration.ofMillis(windowMs), Duration.ofMillis(slideMs), { timestamp: 'ts', maxLagMs: lag, watermarkIntervalMs: 500, idleFlushMs });
+  b.setBolt('counter', new WindowedCountBolt({ window: counted, keyField: 'userId' }), 2).fieldsGrouping('parse', ['userId']);
+  b.setBolt('ranker', new WindowedTopNBolt({ window: perCountedWindow, n, keyField: 'userId', countField: 'count' }), 2).fieldsGrouping('counter', ['userId']);
+  b.setBolt('total', new TotalRankerBolt(perCountedWindow, n, windowMs)).globalGrouping('ranker');
+  b.setBolt('sink', new FileSinkBolt({ path: o.output, format: ([start, end, top]) => JSON.stringify({ windowStart: start, windowEnd: end, top }) })).globalGrouping('total');
+  // Visits stay in the counter's windows for windowSec + slideSec (+ lag), and their trees complete
+  // only when the rankers' windows close too: the timeout must cover all of it.
+  const messageTimeoutMs = windowMs + 3 * slideMs + 3 * (lag + idleFlushMs) + 30_000;
+  return b.build({ name: 'rolling-top-users', config: { maxSpoutPending: 50_000, messageTimeoutMs } });
+}
+
+/** Entry point: `--set input=<visits.jsonl> --set output=<top.jsonl>` and optional window settings. */
+export default function rollingTopUsers(p: TopologyParams): Topology {
+  return buildRollingTopUsers({
+    input: p.string('input'),
+    output: p.string('output'),
+    windowSec: p.number('windowSec', 60),
+    slideSec: p.number('slideSec', 10),
+    topN: p.number('topN', 3),
+    lagMs: p.number('lagMs', 2000),
+    idleFlushMs: p.number('idleFlushMs', 2000),
+  });
+}
