@@ -67,6 +67,8 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.node } },
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
+  // The web UI's client script runs in the browser.
+  { files: ['packages/runtime/ui/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 
   // TypeScript, type-checked against one program (tsconfig.check.json covers src, tests,
   // topologies and bench, with @gale/* mapped to sources).
