@@ -5,3 +5,7 @@ export type { FileLineEncoding } from './file/line-decoder.js';
 export { GeneratorSpout } from './generator/generator-spout.js';
 export type { GeneratorSpoutOptions } from './generator/generator-spout.js';
 export { FileNotFoundError, FileReadError } from './errors.js';
+export { NatsJetStreamSpout } from './nats/nats-jetstream-spout.js';
+export { NATS_SPOUT_DEFAULTS } from './nats/nats-options.js';
+export type { NatsJetStreamSpoutOptions } from './nats/nats-options.js';
+export { NatsSpoutError } from './nats/nats-errors.js';

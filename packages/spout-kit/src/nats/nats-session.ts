@@ -1,0 +1,83 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type Consumer, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatsSpoutError } from './nats-errors.js';
+import type { NatsSpoutConfig } from './nats-options.js';
+
+/** A connection and the bound durable pull consumer. */
+export interface NatsSession {
+  readonly nc: NatsConnection;
+  readonly consumer: Consumer;
+}
+
+const MS_TO_NS = 1_000_000;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Connects once (no retry: bad settings must fail `open()` fast and clearly) and binds the durable
+ * consumer, creating the stream (when `streamSubjects` are given) and the consumer if missing.
+ * After this, the client reconnects forever with `reconnectDelayMs()` between attempts.
+ */
+export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconnectDelayMs: () => number): Promise<NatsSession> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: [...cfg.servers],
+      name,
+      timeout: cfg.connectTimeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectDelayHandler: reconnectDelayMs,
+      ...(cfg.user !== undefined ? { user: cfg.user } : {}),
+      ...(cfg.pass !== undefined ? { pass: cfg.pass } : {}),
+      ...(cfg.token !== undefined ? { token: cfg.token } : {}),
+    });
+  } catch (err) {
+    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}`, { cause: err, retriable: true });
+  }
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: cfg.connectTimeoutMs });
+    await ensureStream(jsm, cfg);
+    await ensureConsumer(jsm, cfg);
+    const consumer = await jetstream(nc, { timeout: cfg.connectTimeoutMs }).consumers.get(cfg.stream, cfg.durable);
+    return { nc, consumer };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    if (err instanceof NatsSpoutError) throw err;
+    throw new NatsSpoutError('GALE_ERR_NATS_STREAM', cfg.servers, `cannot bind consumer "${cfg.durable}" of stream "${cfg.stream}": ${message(err)}`, { cause: err });
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /not found/i.test(err.message);
+}
+
+async function ensureStream(jsm: JetStreamManager, cfg: NatsSpoutConfig): Promise<void> {
+  try {
+    await jsm.streams.info(cfg.stream);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if (cfg.streamSubjects === undefined) {
+      throw new NatsSpoutError('GALE_ERR_NATS_STREAM', cfg.servers, `stream "${cfg.stream}" does not exist on ${cfg.servers.join(', ')}; create it (nats stream add) or give streamSubjects`, { cause: err });
+    }
+  }
+  await jsm.streams.add({ name: cfg.stream, subjects: [...cfg.streamSubjects], storage: StorageType.File });
+}
+
+async function ensureConsumer(jsm: JetStreamManager, cfg: NatsSpoutConfig): Promise<void> {
+  try {
+    await jsm.consumers.info(cfg.stream, cfg.durable);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await jsm.consumers.add(cfg.stream, {
+    durable_name: cfg.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: cfg.ackWaitMs * MS_TO_NS,
+    ...(cfg.filterSubject !== undefined ? { filter_subject: cfg.filterSubject } : {}),
+  });
+}
