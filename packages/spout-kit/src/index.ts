@@ -9,3 +9,8 @@ export { NatsJetStreamSpout } from './nats/nats-jetstream-spout.js';
 export { NATS_SPOUT_DEFAULTS } from './nats/nats-options.js';
 export type { NatsJetStreamSpoutOptions } from './nats/nats-options.js';
 export { NatsSpoutError } from './nats/nats-errors.js';
+export { FileTailSpout } from './tail/file-tail-spout.js';
+export { FILE_TAIL_DEFAULTS } from './tail/tail-options.js';
+export type { FileTailSpoutOptions } from './tail/tail-options.js';
+export { TailSpoutError } from './tail/tail-errors.js';
+export type { TailErrorCode } from './tail/tail-errors.js';
