@@ -10,14 +10,13 @@ export class WakeSignal {
   /** Resolves at the next `notify()` or after `maxWaitMs`, whichever is first; never rejects. */
   wait(maxWaitMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, maxWaitMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        const i = self.waiters.indexOf(done);
-        if (i >= 0) self.waiters.splice(i, 1);
+        const i = this.waiters.indexOf(done);
+        if (i >= 0) this.waiters.splice(i, 1);
         resolve();
-      }
+      };
+      const timer = setTimeout(done, maxWaitMs);
       this.waiters.push(done);
     });
   }

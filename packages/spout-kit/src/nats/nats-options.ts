@@ -103,19 +103,24 @@ function optString(o: NatsJetStreamSpoutOptions, key: 'filterSubject' | 'user' |
   return v;
 }
 
+/** A non-empty array of non-empty strings (options come from JavaScript callers too). */
+function isStringList(v: unknown): v is readonly string[] {
+  return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0);
+}
+
 /** Validates the options once, in the constructor (the spout is cloned per task afterwards). */
 export function parseNatsSpoutOptions(o: NatsJetStreamSpoutOptions): NatsSpoutConfig {
   if (o === null || typeof o !== 'object') throw bad(`needs an options object, got ${JSON.stringify(o)}`);
   for (const k of Object.keys(o)) if (!KEYS.has(k)) throw bad(`has no option "${k}" (options: ${[...KEYS].join(', ')})`);
-  const servers = typeof o.servers === 'string' ? [o.servers] : o.servers;
-  if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string' && s.length > 0)) {
+  const servers: unknown = typeof o.servers === 'string' ? [o.servers] : o.servers;
+  if (!isStringList(servers)) {
     throw bad(`needs { servers: string | string[] } with at least one address, got ${JSON.stringify(o.servers)}`);
   }
   for (const key of ['stream', 'durable'] as const) {
     if (typeof o[key] !== 'string' || !NAME.test(o[key])) throw bad(`${key} must be a name without spaces, '.', '*', '>' or slashes, got ${JSON.stringify(o[key])}`);
   }
-  const subjects = o.streamSubjects;
-  if (subjects !== undefined && (!Array.isArray(subjects) || subjects.length === 0 || !subjects.every((s) => typeof s === 'string' && s.length > 0))) {
+  const subjects: unknown = o.streamSubjects;
+  if (subjects !== undefined && !isStringList(subjects)) {
     throw bad(`streamSubjects must be a non-empty array of subjects, got ${JSON.stringify(subjects)}`);
   }
   const nak = o.nakDelayMs;

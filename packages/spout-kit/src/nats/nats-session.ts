@@ -34,7 +34,9 @@ export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconn
       ...(cfg.token !== undefined ? { token: cfg.token } : {}),
     });
   } catch (err) {
-    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}`, { cause: err, retriable: true });
+    // Refused credentials stay refused; an unreachable or slow server may come back.
+    const auth = err instanceof Error && /authoriz|authenticat/i.test(`${err.name} ${err.message}`);
+    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}`, { cause: err, retriable: !auth });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: cfg.connectTimeoutMs });
