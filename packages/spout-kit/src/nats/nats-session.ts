@@ -10,6 +10,13 @@ export interface NatsSession {
 }
 
 const MS_TO_NS = 1_000_000;
+/**
+ * Client pings: a server that hangs without closing the socket (SIGSTOP, a dead host) is declared
+ * stale after PING_INTERVAL_MS * MAX_PINGS_OUT, then the client reconnects. The client's default
+ * (2 min × 2) would hide an outage from `gale status` for minutes.
+ */
+const PING_INTERVAL_MS = 5000;
+const MAX_PINGS_OUT = 2;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -28,6 +35,8 @@ export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconn
       name,
       timeout: cfg.connectTimeoutMs,
       maxReconnectAttempts: -1,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
       reconnectDelayHandler: reconnectDelayMs,
       ...(cfg.user !== undefined ? { user: cfg.user } : {}),
       ...(cfg.pass !== undefined ? { pass: cfg.pass } : {}),

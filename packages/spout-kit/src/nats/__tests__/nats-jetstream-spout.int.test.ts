@@ -123,8 +123,10 @@ describe('NatsJetStreamSpout', () => {
   });
 
   it('loses nothing when the server is killed and restarted mid-stream, and reports the outage', async () => {
+    // A short ack_wait: acks in flight when the server died are lost with it, and those messages
+    // come back only after ack_wait (the spout no longer holds them: they were acked here).
     const sent = await publish(0, 400);
-    const t = await cluster.submit(topology({ batchSize: 10, retryInitialMs: 50, retryMaxMs: 500 }));
+    const t = await cluster.submit(topology({ batchSize: 10, retryInitialMs: 50, retryMaxMs: 500, ackWaitMs: 3000 }));
     await waitFor(() => seen.length >= 50, { what: 'first deliveries' });
     await nats.kill();
     await waitFor(() => t.errors('nats').some((e) => /lost the connection to NATS/.test(e.message)), { what: 'the outage reported' });
@@ -132,6 +134,21 @@ describe('NatsJetStreamSpout', () => {
     sent.push(...await publish(400, 500));
     await waitFor(() => distinct(seen).length >= 500, { what: 'every message after the restart', timeoutMs: 40_000 });
     await consumerDrained('all acked after the restart', 40_000);
+    expect(distinct(seen)).toEqual(distinct(sent));
+  }, 90_000);
+
+  it('notices a hung server (SIGSTOP) by its missed pings, reports it, and resumes after it wakes', async () => {
+    const sent = await publish(0, 100);
+    const t = await cluster.submit(topology({ batchSize: 10, retryInitialMs: 50, retryMaxMs: 500, ackWaitMs: 3000 }));
+    await waitFor(() => seen.length >= 20, { what: 'first deliveries' });
+    nats.pause();
+    try {
+      await waitFor(() => t.errors('nats').some((e) => /lost the connection to NATS/.test(e.message)), { what: 'the stale connection reported', timeoutMs: 30_000 });
+    } finally {
+      nats.resume();
+    }
+    await waitFor(() => distinct(seen).length >= 100, { what: 'every message after the resume', timeoutMs: 30_000 });
+    await consumerDrained('all acked after the resume', 30_000);
     expect(distinct(seen)).toEqual(distinct(sent));
   }, 90_000);
 
