@@ -128,6 +128,12 @@ export class FileFollower {
     return { ino: this.gen!.ino, offset: 0 };
   }
 
+  /** Where reading continues in the current file (undefined before the file exists). */
+  position(): TailPosition | undefined {
+    const g = this.gen;
+    return g === undefined ? undefined : { ino: g.ino, offset: g.decoder.offset };
+  }
+
   /** Closes the current file. Idempotent; call once no read is in flight. */
   async close(): Promise<void> {
     const g = this.gen;

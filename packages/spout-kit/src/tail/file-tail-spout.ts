@@ -71,6 +71,10 @@ export class FileTailSpout extends BaseRichSpout {
     const follower = new FileFollower(cfg.path, cfg.encoding, cfg.chunkBytes);
     const warning = await follower.start(resume, cfg.startAt === 'end');
     if (warning !== undefined) this.collector.reportError(warning);
+    // A first start (or one that could not resume exactly) records where it began, so a restart
+    // before the first ack does not begin again elsewhere (e.g. at a later end with startAt 'end').
+    const begin = follower.position();
+    if (begin !== undefined && (resume === undefined || warning !== undefined)) offsets.save(begin);
     this.state = {
       follower, offsets, acks: new ContiguousAcks(), lines: [], head: 0, replay: [], wake: new WakeSignal(), busy: undefined, closed: false,
     };

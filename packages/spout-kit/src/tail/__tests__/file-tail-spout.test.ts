@@ -137,6 +137,19 @@ describe('FileTailSpout', () => {
     expect(seen).toEqual(expected);
   });
 
+  it("with startAt 'end' skips the existing content and keeps that start across a restart", async () => {
+    writeFileSync(log, text(lines('old', 0, 10)));
+    await cluster.submit(topology({ startAt: 'end' }));
+    await waitFor(() => savedOffset() === readFileSync(log).length, { what: 'the start saved at open' });
+    await cluster.kill('tail', 0);
+    appendFileSync(log, text(lines('a', 0, 5)));
+    await cluster.submit(topology({ startAt: 'end' }));
+    await seenAll(lines('a', 0, 5), 'the lines appended while stopped');
+    appendFileSync(log, text(lines('a', 5, 8)));
+    await seenAll(lines('a', 0, 8), 'the lines appended later');
+    expect(seen).toEqual(lines('a', 0, 8));
+  });
+
   it('resumes in the rotated file after a restart, then reads the new one', async () => {
     writeFileSync(log, text(lines('a', 0, 30)));
     await cluster.submit(topology());
