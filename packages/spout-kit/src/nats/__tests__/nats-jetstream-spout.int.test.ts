@@ -152,6 +152,15 @@ describe('NatsJetStreamSpout', () => {
     expect(distinct(seen)).toEqual(distinct(sent));
   }, 90_000);
 
+  it('reports failing fetches (consumer deleted under it) and keeps retrying with backoff', async () => {
+    await publish(0, 5);
+    const t = await cluster.submit(topology({ retryInitialMs: 20, retryMaxMs: 100 }));
+    await waitFor(() => seen.length >= 5, { what: 'first deliveries' });
+    await (await jetstreamManager(nc)).consumers.delete(stream, 'gale');
+    const fetchErrors = (): number => t.errors('nats').filter((e) => /fetch from stream ".*" \(consumer "gale"\) failed: .*retrying in \d+ ms/.test(e.message)).length;
+    await waitFor(() => fetchErrors() >= 3, { what: 'repeated fetch errors', timeoutMs: 20_000 });
+  });
+
   it('spreads one durable consumer over several tasks, each message to one task', async () => {
     const sent = await publish(0, 200);
     await cluster.submit(topology({}, 3));
