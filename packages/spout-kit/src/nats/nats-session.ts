@@ -1,5 +1,5 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type Consumer, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Consumer, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { NatsSpoutError } from './nats-errors.js';
 import type { NatsSpoutConfig } from './nats-options.js';
 
@@ -28,6 +28,10 @@ function message(err: unknown): string {
  * After this, the client reconnects forever with `reconnectDelayMs()` between attempts.
  */
 export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconnectDelayMs: () => number): Promise<NatsSession> {
+  // Loaded here, not at the top: every topology importing @gale/spout-kit (a file spout, say)
+  // would otherwise load the NATS client at startup.
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -65,6 +69,7 @@ function isNotFound(err: unknown): boolean {
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: NatsSpoutConfig): Promise<void> {
+  const { StorageType } = await import('@nats-io/jetstream');
   try {
     await jsm.streams.info(cfg.stream);
     return;
@@ -78,6 +83,7 @@ async function ensureStream(jsm: JetStreamManager, cfg: NatsSpoutConfig): Promis
 }
 
 async function ensureConsumer(jsm: JetStreamManager, cfg: NatsSpoutConfig): Promise<void> {
+  const { AckPolicy, DeliverPolicy } = await import('@nats-io/jetstream');
   try {
     await jsm.consumers.info(cfg.stream, cfg.durable);
     return;
