@@ -34,5 +34,7 @@ export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, Captur
 export type { CompleteTopologyOptions, TrackedTopology } from './local/testing.js';
 export type { ComponentStats, ReportedError, LatencySummary } from './api/stats.js';
 export { ACKER_COMPONENT } from './engine/engine.js';
+export { backoffDelays } from './retry.js';
+export type { BackoffOptions } from './retry.js';
 export { rootLog, setLogLevel } from './log.js';
 export type { Logger, LogLevel } from './log.js';
