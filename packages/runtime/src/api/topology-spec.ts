@@ -101,9 +101,15 @@ export function topologyFromSpec(spec: TopologySpec, modules: SpecModules, optio
   try {
     return b.build({ name: spec.name, config: spec.config });
   } catch (err) {
+    // build() wraps what a component's constructor threw; that error already names its position.
+    const cause = (err as { cause?: unknown }).cause;
+    if (isGaleError(cause) && POSITIONED.test(cause.message)) throw cause;
     throw relocate(err, buildErrorSite(spec, err));
   }
 }
+
+/** A message that starts with `file:line:col: `. */
+const POSITIONED = /^\S[^\n]*?:\d+:\d+: /;
 
 /** Runs `fn`, prefixing a gale error it throws with the YAML position. */
 function located<T>(at: string, fn: () => T): T {
@@ -115,7 +121,7 @@ function located<T>(at: string, fn: () => T): T {
 }
 
 function relocate(err: unknown, at: string): unknown {
-  if (!isGaleError(err) || err.message.startsWith(at)) return err;
+  if (!isGaleError(err) || POSITIONED.test(err.message)) return err;
   return new TopologyError(err.code, `${at}: ${err.message}`, { cause: err });
 }
 
