@@ -28,12 +28,14 @@ export interface DeployReport {
 export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<number> {
   const log = ctx.log.child({ cmd: 'deploy' });
   const cfg = CLUSTER_CONFIG_DEFAULTS;
-  const set = parseSetFlags(args.set, 'deploy', args.conf);
-  const target = resolveTarget(args, ctx, 'deploy');
-  // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
+  // Storm config names (in -c or in the topology's config) are mapped: say so once, on stderr.
   const offNotice = onConfigNotice((text) => statusLine(ctx, `gale: note: ${text}`));
   let file: Awaited<ReturnType<typeof resolveTopologyFile>>;
+  let target: ReturnType<typeof resolveTarget>;
   try {
+    const set = parseSetFlags(args.set, 'deploy', args.conf);
+    target = resolveTarget(args, ctx, 'deploy');
+    // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
     file = await resolveTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, env: ctx.env });
   } finally {
     offNotice();

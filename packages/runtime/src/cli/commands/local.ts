@@ -40,10 +40,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Returns the exit code; throws for usage errors (exit 2) and runtime failures (exit 1).
  */
 export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number> {
-  const set = parseSetFlags(args.set, 'local', args.conf);
-  const log = ctx.log.child({ cmd: 'local' });
-  // Storm config names are mapped while the topology builds: say so once, on stderr.
+  // Storm config names (in -c or in the topology's config) are mapped: say so once, on stderr.
   const offNotice = onConfigNotice((text) => statusLine(ctx, `gale: note: ${text}`));
+  let set: ReturnType<typeof parseSetFlags>;
+  try {
+    set = parseSetFlags(args.set, 'local', args.conf);
+  } catch (err) {
+    offNotice();
+    throw err;
+  }
+  const log = ctx.log.child({ cmd: 'local' });
 
   let stopRequested: (r: StopReason) => void = () => {};
   const stop = new Promise<StopReason>((resolve) => {
