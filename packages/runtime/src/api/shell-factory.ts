@@ -1,5 +1,5 @@
 import type { Fields } from './fields.js';
-import type { Bolt, Spout } from './types.js';
+import type { BasicBolt, Bolt, Spout } from './types.js';
 
 /**
  * The seam between declarative topologies (YAML) and multilang shell components.
@@ -34,7 +34,7 @@ export interface ShellComponentDef {
 /** Makes shell spouts and bolts from their declarations (one call per task instance). */
 export interface ShellComponentFactory {
   spout(def: ShellComponentDef): Spout;
-  bolt(def: ShellComponentDef): Bolt;
+  bolt(def: ShellComponentDef): Bolt | BasicBolt;
 }
 
 /**

@@ -5,7 +5,7 @@ import { TopologyBuilder, type BoltDeclarer } from './builder.js';
 import type { BoltOptions, SpoutOptions, Topology } from './builder-types.js';
 import { Fields } from './fields.js';
 import { DEFAULT_SHELL_FACTORY, type ShellComponentDef, type ShellComponentFactory, type ShellStreamDef } from './shell-factory.js';
-import type { Bolt, CustomGrouping, Spout } from './types.js';
+import type { BasicBolt, Bolt, CustomGrouping, Spout } from './types.js';
 
 /**
  * A topology as data: what a YAML topology file becomes once parsed, validated and its `${...}`
@@ -78,7 +78,7 @@ export function topologyFromSpec(spec: TopologySpec, modules: SpecModules, optio
     const create = c.source.type === 'module' ? moduleFactory(c.source, c, modules) : shellFactory(c.source, c, shell);
     located(c.at, () => {
       if (c.kind === 'spout') b.setSpout(c.id, create as () => Spout, c.options);
-      else declarers.set(c.id, b.setBolt(c.id, create as () => Bolt, c.options));
+      else declarers.set(c.id, b.setBolt(c.id, create as () => Bolt | BasicBolt, c.options));
     });
   }
   for (const s of spec.streams) {

@@ -194,8 +194,9 @@ function shellRef(c: YamlCursor, entries: Map<string, { key: Node; value: Node |
 }
 
 function scalarText(c: YamlCursor, n: Node | null, what: string): string {
-  if (!isScalar(n) || n.value === null || typeof n.value === 'object') c.fail(n, 'GALE_ERR_YAML_SCHEMA', `${what} must be text, got ${describeNode(n)}`);
-  return String(n.value);
+  const v = isScalar(n) ? n.value : undefined;
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') c.fail(n, 'GALE_ERR_YAML_SCHEMA', `${what} must be text, got ${describeNode(n)}`);
+  return String(v);
 }
 
 function joinPath(dir: string, rel: string): string {
