@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import type { ComponentDef, GroupingDef, ModuleRef, ShellRef, StreamDef, TopologySpec } from '../../api/topology-spec.js';
 import { TopologyError } from '../../errors.js';
@@ -162,7 +163,7 @@ function shellRef(c: YamlCursor, entries: Map<string, { key: Node; value: Node |
   const args = argsNode === undefined || argsNode === null ? [] : c.seq(argsNode, `${what} shell "args"`).map((n, i) => scalarText(c, n, `${what} shell args[${i}]`));
   const cwdNode = sh.get('cwd')?.value;
   const cwdText = cwdNode === undefined ? '.' : c.str(cwdNode, `${what} shell "cwd"`);
-  const cwd = cwdText.startsWith('/') ? cwdText : joinPath(dir, cwdText);
+  const cwd = path.resolve(dir, cwdText);
   const env: Record<string, string> = {};
   const envNode = sh.get('env')?.value;
   if (envNode !== undefined && envNode !== null) {
@@ -197,17 +198,6 @@ function scalarText(c: YamlCursor, n: Node | null, what: string): string {
   const v = isScalar(n) ? n.value : undefined;
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') c.fail(n, 'GALE_ERR_YAML_SCHEMA', `${what} must be text, got ${describeNode(n)}`);
   return String(v);
-}
-
-function joinPath(dir: string, rel: string): string {
-  const parts = `${dir}/${rel}`.split('/');
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return `/${out.join('/')}`;
 }
 
 function stream(c: YamlCursor, node: Node, components: readonly ComponentDef[], modules: ModuleSite[]): StreamDef {
