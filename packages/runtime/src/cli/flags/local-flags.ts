@@ -57,8 +57,9 @@ export const LOCAL_COMMAND = defineCommand({
   epilog: [
     'Compiles <file> (.ts, .mts, .js or .mjs) with esbuild and runs its default export, a topology',
     'or a function (params) => topology, in a LocalCluster; or loads a YAML topology (.yaml, .yml;',
-    'docs/yaml.md). Stops on Ctrl-C or SIGTERM (draining',
-    'in-flight tuples; a second Ctrl-C exits at once), after --duration, or with --until-idle.',
+    'docs/yaml.md). -c key=value overrides topology config, Storm names included. Stops on Ctrl-C',
+    'or SIGTERM (draining in-flight tuples; a second Ctrl-C exits at once), after --duration, or',
+    'with --until-idle.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage error. Reference: docs/cli.md',
   ].join('\n'),
   examples: [

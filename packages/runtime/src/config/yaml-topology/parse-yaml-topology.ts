@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import type { ComponentDef, GroupingDef, ModuleRef, ShellRef, StreamDef, TopologySpec } from '../../api/topology-spec.js';
 import { TopologyError } from '../../errors.js';
@@ -163,7 +162,7 @@ function shellRef(c: YamlCursor, entries: Map<string, { key: Node; value: Node |
   const args = argsNode === undefined || argsNode === null ? [] : c.seq(argsNode, `${what} shell "args"`).map((n, i) => scalarText(c, n, `${what} shell args[${i}]`));
   const cwdNode = sh.get('cwd')?.value;
   const cwdText = cwdNode === undefined ? '.' : c.str(cwdNode, `${what} shell "cwd"`);
-  const cwd = path.resolve(dir, cwdText);
+  const cwd = resolvePath(dir, cwdText);
   const env: Record<string, string> = {};
   const envNode = sh.get('env')?.value;
   if (envNode !== undefined && envNode !== null) {
@@ -198,6 +197,17 @@ function scalarText(c: YamlCursor, n: Node | null, what: string): string {
   const v = isScalar(n) ? n.value : undefined;
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') c.fail(n, 'GALE_ERR_YAML_SCHEMA', `${what} must be text, got ${describeNode(n)}`);
   return String(v);
+}
+
+/** `path.resolve(dir, rel)` for POSIX paths, without node:path (this layer is pure). */
+function resolvePath(dir: string, rel: string): string {
+  const out: string[] = [];
+  for (const part of `${rel.startsWith('/') ? '' : dir}/${rel}`.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
 }
 
 function stream(c: YamlCursor, node: Node, components: readonly ComponentDef[], modules: ModuleSite[]): StreamDef {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ParamSet } from '../../../api/params.js';
 import { parseYamlTopology } from '../parse-yaml-topology.js';
 
@@ -102,5 +104,15 @@ describe('YAML topology schema', () => {
     expect(failure(() => parse('- a\n- b\n', p))).toBe('t.yaml:1:1: the topology must be a mapping (key: value lines), got a list');
     expect(failure(() => parse(GOOD.replace('parallelism: ${p:-2}', 'parallelism: 0'), p))).toBe('t.yaml:13:18: bolt "split" parallelism must be an integer >= 1, got number 0');
     expect(failure(() => parse(GOOD.replace(/streams:\n {2}- from: lines[\s\S]*$/, 'streams: []\n'), p))).toBe('t.yaml:10:5: bolt "split" receives nothing: add a stream with "to: split"');
+  });
+
+  it('reads topologies/word-count-shell.yaml: a Python shell bolt between a TS spout and kit bolts', () => {
+    const dir = path.resolve(__dirname, '../../../../../../topologies');
+    const file = path.join(dir, 'word-count-shell.yaml');
+    const { spec } = parseYamlTopology(readFileSync(file, 'utf8'), { file, dir, params: new ParamSet({ input: 'in', output: 'out' }), env: {} });
+    expect(spec.components.find((c) => c.id === 'split')!.source).toEqual({
+      type: 'shell', command: 'python3', args: ['split_words.py'], cwd: dir, env: {}, streams: { default: { fields: ['word'], direct: false } },
+    });
+    expect(parse(GOOD.replace('      env: { MODE: fast }', '      cwd: ../py/./x'), { input: 'x' }).spec.components[2]!.source).toMatchObject({ cwd: '/py/x' });
   });
 });
