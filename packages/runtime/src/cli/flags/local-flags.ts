@@ -66,7 +66,7 @@ export const LOCAL_COMMAND = defineCommand({
     ['gale local wc.ts --set input=in.txt --until-idle', 'run until the input is used up'],
     ['gale local t.ts --duration 30 --set ackers=0', 'no acking, stop after 30 s'],
     ['gale local t.ts --json > stats.json', 'final stats as JSON on stdout'],
-    ['gale local t.yaml -c topology.max.spout.pending=500', 'a YAML topology with a Storm config override'],
+    ['gale local t.yaml -c topology.debug=true', 'YAML topology, Storm config key'],
   ],
   positional: {
     name: 'file',
