@@ -23,7 +23,14 @@ export type { TopologyParams } from './api/params.js';
 export {
   TOPOLOGY_CONFIG_DEFAULTS, TOPOLOGY_CONFIG_KEYS, parseTopologyConfig, coerceConfigString, isTopologyConfigKey,
 } from './config/topology-config.js';
-export type { TopologyConfig } from './config/topology-config.js';
+export type { TopologyConfig, TopologyConfigKey } from './config/topology-config.js';
+export { STORM_CONFIG_MAPPINGS, STORM_CONFIG_NO_EFFECT, onConfigNotice } from './config/storm-config.js';
+export type { ConfigJson } from './config/storm-config.js';
+export { topologyFromSpec } from './api/topology-spec.js';
+export type {
+  TopologySpec, ComponentDef, StreamDef, GroupingDef, ModuleRef, ShellRef, SpecModules, TopologyFromSpecOptions,
+} from './api/topology-spec.js';
+export type { ShellComponentFactory, ShellComponentDef, ShellStreamDef } from './api/shell-factory.js';
 export {
   GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, FailedException, isGaleError,
 } from './errors.js';

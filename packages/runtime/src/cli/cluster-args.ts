@@ -45,6 +45,8 @@ export interface DeployArgs extends ClusterFlags {
   readonly name: string | undefined;
   readonly workers: number | undefined;
   readonly set: readonly string[];
+  /** Raw `-c key=value` config overrides, in order. */
+  readonly conf: readonly string[];
   /** Seconds to wait for every worker to run; 0 = do not wait. */
   readonly waitS: number;
   readonly json: boolean;

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import type { Logger } from '../log.js';
 import { CliUsageError } from './usage-error.js';
+import { YAML_EXTENSIONS, yamlResolveError, type YamlEntry } from './yaml-entry.js';
 
 /**
  * Compiles a topology file with esbuild into one temporary ESM file and imports it.
@@ -28,6 +29,8 @@ export interface LoadTopologyOptions {
   /** Directory of the @gale/runtime package the CLI runs from. */
   readonly runtimeDir: string;
   readonly log: Logger;
+  /** For a YAML topology: the generated entry module compiled in place of the file (./yaml-entry.ts). */
+  readonly entry?: YamlEntry;
 }
 
 export interface LoadedModule {
@@ -71,12 +74,14 @@ export async function bundleForDeploy(opts: LoadTopologyOptions): Promise<{ path
   return { path: abs, code: Buffer.from(result!) };
 }
 
-function checkTopologyFile(opts: LoadTopologyOptions): string {
+/** The absolute path of the topology file; a usage error if it is missing, not a file or of an unknown type. */
+export function checkTopologyFile(opts: Pick<LoadTopologyOptions, 'file' | 'cwd'>): string {
   const abs = path.resolve(opts.cwd, opts.file);
   if (!existsSync(abs)) throw new CliUsageError('GALE_ERR_TOPOLOGY_FILE_NOT_FOUND', `topology file "${opts.file}" not found`);
   if (!statSync(abs).isFile()) throw new CliUsageError('GALE_ERR_NOT_A_FILE', `topology file "${opts.file}" is not a file`);
-  if (!TOPOLOGY_EXTENSIONS.includes(path.extname(abs))) {
-    throw new CliUsageError('GALE_ERR_FILE_TYPE', `topology file "${opts.file}" must end in ${TOPOLOGY_EXTENSIONS.join(', ')}`);
+  const ext = path.extname(abs);
+  if (!TOPOLOGY_EXTENSIONS.includes(ext) && !YAML_EXTENSIONS.includes(ext.toLowerCase())) {
+    throw new CliUsageError('GALE_ERR_FILE_TYPE', `topology file "${opts.file}" must end in ${[...TOPOLOGY_EXTENSIONS, ...YAML_EXTENSIONS].join(', ')}`);
   }
   return abs;
 }
@@ -90,8 +95,11 @@ const galeBare: Plugin = {
 
 async function compile(entry: string, outfile: string, opts: LoadTopologyOptions, write = true): Promise<Uint8Array | undefined> {
   try {
+    const source = opts.entry === undefined
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: opts.entry.contents, resolveDir: path.dirname(entry), sourcefile: `${entry} (generated entry)`, loader: 'js' as const } };
     const result = await build({
-      entryPoints: [entry],
+      ...source,
       outfile,
       write,
       bundle: true,
@@ -114,7 +122,10 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0) throw err;
-    const shown = errors.slice(0, 10).map((e) => `${where(e) ?? opts.file}: ${e.text}`);
+    const shown = errors.slice(0, 10).map((e) => {
+      const moved = opts.entry === undefined ? undefined : yamlResolveError(e.text, opts.entry.modules);
+      return moved ?? `${where(e) ?? opts.file}: ${e.text}`;
+    });
     if (errors.length > shown.length) shown.push(`... and ${errors.length - shown.length} more errors`);
     throw new CliUsageError('GALE_ERR_COMPILE', shown.join('\n'));
   }

@@ -1,8 +1,13 @@
 import { ParamSet } from '../api/params.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import {
+  STORM_CONFIG_MAPPINGS, coercePassThroughString, isDottedKey, splitStormKeys,
+} from '../config/storm-config.js';
+import {
   TOPOLOGY_CONFIG_DEFAULTS, TOPOLOGY_CONFIG_KEYS, coerceConfigString, isTopologyConfigKey, parseTopologyConfig, type TopologyConfig,
+  type TopologyConfigKey,
 } from '../config/topology-config.js';
+import { ConfigError } from '../errors.js';
 import { CliUsageError, helpHint } from './usage-error.js';
 
 /** `--set` entries split into config overrides (typed, validated) and topology parameters (text). */
@@ -13,13 +18,15 @@ export interface SetFlags {
 
 /** Where `--set` config values come from, for error messages. */
 export const SET_ORIGIN = ' (from --set)';
+/** Where `-c` config values come from, for error messages. */
+export const CONF_ORIGIN = ' (from -c)';
 
 /**
  * Splits `key=value` entries (first `=` separates; the last of a repeated key wins). Keys that
  * are config keys are coerced and range-checked now (ConfigError naming the key); the rest are
  * parameters for the topology function. `command` names the command in the hint line.
  */
-export function parseSetFlags(entries: readonly string[], command = 'local'): SetFlags {
+export function parseSetFlags(entries: readonly string[], command = 'local', confEntries: readonly string[] = []): SetFlags {
   // No prototype: a key such as "__proto__" is just a key.
   const config = Object.create(null) as Record<string, unknown>;
   const params = Object.create(null) as Record<string, string>;
@@ -38,7 +45,45 @@ export function parseSetFlags(entries: readonly string[], command = 'local'): Se
   }
   // Range checks now, before the topology file is even compiled.
   parseTopologyConfig(config, TOPOLOGY_CONFIG_DEFAULTS, SET_ORIGIN);
-  return { config: { ...config } as Partial<TopologyConfig>, params };
+  const conf = parseConfFlags(confEntries, command);
+  // `-c` is the more specific flag: it wins over a --set of the same key. Pass-through keys merge.
+  const merged = { ...config, ...conf } as Partial<TopologyConfig>;
+  return { config: merged, params };
+}
+
+/**
+ * `-c key=value` entries (as `storm jar ... -c`): gale keys are typed like `--set`, Storm's
+ * dotted names are converted to the gale key, other dotted keys pass through to the components
+ * (their value read as JSON when it parses). Anything else is a usage error with did-you-mean.
+ */
+export function parseConfFlags(entries: readonly string[], command = 'local'): Partial<TopologyConfig> {
+  const raw = Object.create(null) as Record<string, unknown>;
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const key = eq < 0 ? '' : entry.slice(0, eq).trim();
+    if (key.length === 0) {
+      throw new CliUsageError('GALE_ERR_BAD_CONF', `-c ${JSON.stringify(entry)} is not key=value`, helpHint(command));
+    }
+    const text = entry.slice(eq + 1);
+    const mapped = STORM_CONFIG_MAPPINGS[key];
+    if (isTopologyConfigKey(key)) raw[key] = coerceConf(key, key, text);
+    else if (mapped !== undefined) raw[key] = coerceConf(key, mapped.gale, text);
+    else if (key === 'topology.enable.message.timeouts') raw[key] = coerceBoolean(key, text);
+    else if (isDottedKey(key)) raw[key] = coercePassThroughString(text);
+    else {
+      const known = [...Object.keys(TOPOLOGY_CONFIG_KEYS), ...Object.keys(STORM_CONFIG_MAPPINGS)];
+      throw new CliUsageError(
+        'GALE_ERR_UNKNOWN_CONF_KEY',
+        `unknown -c key "${key}"${didYouMean(key, known)}`,
+        `-c takes a gale config key (${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}) or a dotted Storm-style key`,
+      );
+    }
+  }
+  parseTopologyConfig(raw, TOPOLOGY_CONFIG_DEFAULTS, CONF_ORIGIN);
+  const split = splitStormKeys(raw, CONF_ORIGIN);
+  const out = { ...split.gale } as Record<string, unknown>;
+  if (Object.keys(split.passThrough).length > 0) out.componentConfig = split.passThrough;
+  return out as Partial<TopologyConfig>;
 }
 
 /** The {@link ParamSet} handed to a topology function (it records the keys asked for). */
@@ -61,4 +106,20 @@ export function checkUnusedParams(params: CliParamSet, file: string, exportsFunc
       ? `parameters read by ${file}: ${params.requested().join(', ') || 'none'}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
       : `${file} exports a topology, not a function of params, so only config keys can be set: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
   );
+}
+
+/** `coerceConfigString` with the message naming `-c` and the key as typed. */
+function coerceConf(typed: string, key: TopologyConfigKey, text: string): unknown {
+  try {
+    return coerceConfigString(key, text);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const must = err.message.slice(err.message.indexOf(' must be '));
+    throw new ConfigError(err.code, `-c ${typed}=${text}: "${typed}"${typed === key ? '' : ` (gale's "${key}")`}${must}`);
+  }
+}
+
+function coerceBoolean(key: string, text: string): boolean {
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ConfigError('GALE_ERR_CONFIG_VALUE', `-c ${key}=${text}: "${key}" must be true or false`);
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { didYouMean } from './did-you-mean.js';
+import { isConfigJson, isDottedKey, splitStormKeys, type ConfigJson } from './storm-config.js';
 
 /** The resolved configuration of a running topology: every key present, validated, frozen. */
 export interface TopologyConfig {
@@ -35,7 +36,16 @@ export interface TopologyConfig {
   readonly spoutWaitMs: number;
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
+  /**
+   * Keys gale does not interpret, handed to every component as they are: Storm-style dotted keys
+   * (`my.app.endpoint`) given in the config or with `-c`. Components read them from
+   * `context.config.componentConfig`, as Storm components read their conf map.
+   */
+  readonly componentConfig: Readonly<Record<string, ConfigJson>>;
 }
+
+/** The typed keys of the table below (every key but the free-form `componentConfig`). */
+export type TopologyConfigKey = Exclude<keyof TopologyConfig, 'componentConfig'>;
 
 type KeyType = 'int' | 'number' | 'boolean';
 
@@ -52,7 +62,7 @@ interface KeySpec {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The one table of topology config keys: types, bounds and docs (README's config table mirrors it). */
-export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySpec } = Object.freeze({
+export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec } = Object.freeze({
   workers: { type: 'int', min: 1, doc: 'worker processes in cluster mode' },
   ackers: { type: 'int', nullable: true, min: 0, doc: 'acker executors; null = one per worker; 0 = no tracking' },
   messageTimeoutMs: { type: 'int', min: 1, max: MAX_TIMER_MS, doc: 'tuple tree timeout before fail + replay' },
@@ -80,9 +90,10 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   tickFrequencySecs: null,
   spoutWaitMs: 1,
   drainTimeoutMs: 30_000,
+  componentConfig: Object.freeze({}),
 });
 
-export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
+export function isTopologyConfigKey(key: string): key is TopologyConfigKey {
   return Object.prototype.hasOwnProperty.call(TOPOLOGY_CONFIG_KEYS, key);
 }
 
@@ -92,15 +103,16 @@ function describe(spec: KeySpec): string {
   return spec.nullable ? `${base} or null` : base;
 }
 
-function checkValue(key: string, value: unknown, where: string): number | boolean | null {
-  const spec = TOPOLOGY_CONFIG_KEYS[key as keyof TopologyConfig];
+function checkValue(key: TopologyConfigKey, value: unknown, where: string, stormKey?: string): number | boolean | null {
+  const spec = TOPOLOGY_CONFIG_KEYS[key];
   if (value === null && spec.nullable) return null;
   const ok =
     spec.type === 'boolean'
       ? typeof value === 'boolean'
       : typeof value === 'number' && Number.isFinite(value) && value >= spec.min && (spec.max === undefined || value <= spec.max) && (spec.type !== 'int' || Number.isInteger(value));
   if (!ok) {
-    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
+    const name = stormKey === undefined ? `"${key}"` : `"${stormKey}" (gale's "${key}")`;
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key ${name}${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
   }
   return value as number | boolean;
 }
@@ -115,16 +127,23 @@ export function parseTopologyConfig(raw: unknown, base: TopologyConfig = TOPOLOG
     throw new ConfigError('GALE_ERR_CONFIG_TYPE', `config${where} must be an object of keys to values, got ${JSON.stringify(raw)}`);
   }
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(raw)) {
+  const split = splitStormKeys(raw as Record<string, unknown>, where);
+  const extra: Record<string, ConfigJson> = { ...base.componentConfig };
+  for (const [key, value] of Object.entries(split.gale)) {
+    if (key === 'componentConfig') {
+      mergeComponentConfig(extra, value, where);
+      continue;
+    }
     if (!isTopologyConfigKey(key)) {
       throw new ConfigError(
         'GALE_ERR_CONFIG_UNKNOWN_KEY',
-        `unknown config key "${key}"${where}${didYouMean(key, Object.keys(TOPOLOGY_CONFIG_KEYS))}; known keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
+        `unknown config key "${key}"${where}${didYouMean(key, Object.keys(TOPOLOGY_CONFIG_KEYS))}; known keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')} (and Storm-style dotted keys)`,
       );
     }
-    if (value === undefined) continue;
-    out[key] = checkValue(key, value, where);
+    out[key] = checkValue(key, value, where, split.origin[key]);
   }
+  mergeComponentConfig(extra, split.passThrough, where);
+  out.componentConfig = Object.freeze(extra);
   const cfg = out as unknown as TopologyConfig;
   if (cfg.replayBackoffMaxMs < cfg.replayBackoffInitialMs) {
     throw new ConfigError(
@@ -135,8 +154,25 @@ export function parseTopologyConfig(raw: unknown, base: TopologyConfig = TOPOLOG
   return Object.freeze(out) as unknown as TopologyConfig;
 }
 
+/** Adds pass-through keys (each must be dotted and plain JSON) to `into`. */
+function mergeComponentConfig(into: Record<string, ConfigJson>, value: unknown, where: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('GALE_ERR_CONFIG_TYPE', `config key "componentConfig"${where} must be an object of dotted keys to values, got ${JSON.stringify(value)}`);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (!isDottedKey(k)) {
+      throw new ConfigError('GALE_ERR_CONFIG_UNKNOWN_KEY', `pass-through config key "${k}"${where} must be dotted (Storm style, e.g. "my.app.${k}"), so it cannot be mistaken for a gale key`);
+    }
+    if (!isConfigJson(v)) {
+      throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${k}"${where} must be plain JSON (text, number, boolean, null, list or map)`);
+    }
+    into[k] = v;
+  }
+}
+
 /** Converts the text of a `--set key=value` for a known key to its typed value (does not range-check). */
-export function coerceConfigString(key: keyof TopologyConfig, text: string): unknown {
+export function coerceConfigString(key: TopologyConfigKey, text: string): unknown {
   const spec = TOPOLOGY_CONFIG_KEYS[key];
   if (spec.nullable && (text === 'null' || text === 'none')) return null;
   if (spec.type === 'boolean') {

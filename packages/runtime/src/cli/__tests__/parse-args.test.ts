@@ -13,7 +13,7 @@ const CLUSTER_DEFAULTS = {
 describe('gale local', () => {
   it('takes the file and applies the defaults', () => {
     expect(parseAs('local', ['local', 't.ts'])).toEqual({
-      command: 'local', file: 't.ts', set: [], durationS: undefined, untilIdle: false,
+      command: 'local', file: 't.ts', set: [], conf: [], durationS: undefined, untilIdle: false,
       statsIntervalS: DEFAULT_STATS_INTERVAL_S, json: false, logLevel: undefined,
     });
   });
@@ -22,7 +22,12 @@ describe('gale local', () => {
     const a = parseAs('local', [
       '--log-level', 'info', 'local', '--duration', '1', 't.ts', '--duration=2.5', '--until-idle', '--stats-interval', '0', '--json',
     ]);
-    expect(a).toEqual({ command: 'local', file: 't.ts', set: [], durationS: 2.5, untilIdle: true, statsIntervalS: 0, json: true, logLevel: 'info' });
+    expect(a).toEqual({ command: 'local', file: 't.ts', set: [], conf: [], durationS: 2.5, untilIdle: true, statsIntervalS: 0, json: true, logLevel: 'info' });
+  });
+
+  it('keeps -c / --conf entries as text, in order, without dot-notation objects', () => {
+    expect(parseAs('local', ['local', 't.ts', '-c', 'topology.workers=2', '--conf', 'a.b=1', '-c', 'x=y']).conf).toEqual(['topology.workers=2', 'a.b=1', 'x=y']);
+    expect(parseAs('deploy', ['deploy', 't.yaml', '-c', 'topology.debug=true']).conf).toEqual(['topology.debug=true']);
   });
 
   it('keeps --set entries as text, in order, without dot-notation objects', () => {
@@ -58,10 +63,10 @@ describe('cluster commands', () => {
 
   it('deploy', () => {
     expect(parseAs('deploy', ['deploy', 'wc.ts'])).toEqual({
-      ...CLUSTER_DEFAULTS, command: 'deploy', file: 'wc.ts', name: undefined, workers: undefined, set: [], waitS: DEFAULT_DEPLOY_WAIT_S, json: false,
+      ...CLUSTER_DEFAULTS, command: 'deploy', file: 'wc.ts', name: undefined, workers: undefined, set: [], conf: [], waitS: DEFAULT_DEPLOY_WAIT_S, json: false,
     });
     expect(parseAs('deploy', ['deploy', 'wc.ts', '--name', 'wc-2', '--workers', '3', '--set', 'a=1', '--wait', '0', '--json'])).toEqual({
-      ...CLUSTER_DEFAULTS, command: 'deploy', file: 'wc.ts', name: 'wc-2', workers: 3, set: ['a=1'], waitS: 0, json: true,
+      ...CLUSTER_DEFAULTS, command: 'deploy', file: 'wc.ts', name: 'wc-2', workers: 3, set: ['a=1'], conf: [], waitS: 0, json: true,
     });
   });
 

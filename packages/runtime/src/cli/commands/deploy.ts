@@ -1,6 +1,7 @@
 import { AdminSession, deployTopology, executorCount } from '../../cluster/admin/index.js';
 import { workerShortfall } from '../../cluster/admin/deploy.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
+import { onConfigNotice } from '../../config/storm-config.js';
 import { checkTopologyName, type DeployArgs } from '../cluster-args.js';
 import { resolveTarget } from '../cluster-client.js';
 import { waitForWorkers } from '../cluster-wait.js';
@@ -27,14 +28,23 @@ export interface DeployReport {
 export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<number> {
   const log = ctx.log.child({ cmd: 'deploy' });
   const cfg = CLUSTER_CONFIG_DEFAULTS;
-  const set = parseSetFlags(args.set, 'deploy');
-  const target = resolveTarget(args, ctx, 'deploy');
-  // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
-  const { topology, config: resolved, params } = await resolveTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
+  // Storm config names (in -c or in the topology's config) are mapped: say so once, on stderr.
+  const offNotice = onConfigNotice((text) => statusLine(ctx, `gale: note: ${text}`));
+  let file: Awaited<ReturnType<typeof resolveTopologyFile>>;
+  let target: ReturnType<typeof resolveTarget>;
+  try {
+    const set = parseSetFlags(args.set, 'deploy', args.conf);
+    target = resolveTarget(args, ctx, 'deploy');
+    // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
+    file = await resolveTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, env: ctx.env });
+  } finally {
+    offNotice();
+  }
+  const { topology, config: resolved, params, entry } = file;
   const name = args.name ?? topology.name;
   checkTopologyName(name, 'topology name', helpHint('deploy'));
   const config = args.workers === undefined ? resolved : Object.freeze({ ...resolved, workers: args.workers });
-  const bundle = await bundleForDeploy({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
+  const bundle = await bundleForDeploy({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, entry });
 
   const session = await AdminSession.connect(target, log);
   try {

@@ -1,14 +1,13 @@
 import type { Topology } from '../../api/builder.js';
 import { parseTopologyConfig } from '../../config/topology-config.js';
-import { isGaleError } from '../../errors.js';
+import { onConfigNotice } from '../../config/storm-config.js';
 import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
 import type { LocalArgs } from '../args.js';
 import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
-import { loadTopologyModule } from '../load-topology.js';
-import { CliParamSet, SET_ORIGIN, checkUnusedParams, parseSetFlags } from '../set-flags.js';
+import { loadTopologyFile } from '../resolve-topology.js';
+import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { rateLines, summaryLines } from '../stats-format.js';
-import { topologyFromExports } from '../topology-export.js';
 import { CliUsageError } from '../usage-error.js';
 
 /** Why a run ended. */
@@ -41,7 +40,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Returns the exit code; throws for usage errors (exit 2) and runtime failures (exit 1).
  */
 export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number> {
-  const set = parseSetFlags(args.set);
+  // Storm config names (in -c or in the topology's config) are mapped: say so once, on stderr.
+  const offNotice = onConfigNotice((text) => statusLine(ctx, `gale: note: ${text}`));
+  let set: ReturnType<typeof parseSetFlags>;
+  try {
+    set = parseSetFlags(args.set, 'local', args.conf);
+  } catch (err) {
+    offNotice();
+    throw err;
+  }
   const log = ctx.log.child({ cmd: 'local' });
 
   let stopRequested: (r: StopReason) => void = () => {};
@@ -65,19 +72,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   const cancels: (() => void)[] = [];
   const cluster = new LocalCluster();
   try {
-    const loaded = await loadTopologyModule({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
-    log.debug({ path: loaded.path }, 'topology module loaded');
-    const params = new CliParamSet(set.params);
-    let resolved: Awaited<ReturnType<typeof topologyFromExports>>;
-    try {
-      resolved = await topologyFromExports(loaded.exports, args.file, params);
-    } catch (err) {
-      // `--set inptu=x` makes the function fail on the missing "input": the typo is the news.
-      if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, args.file, true);
-      throw err;
-    }
-    const { topology, fromFunction } = resolved;
-    checkUnusedParams(params, args.file, fromFunction);
+    const { topology } = await loadTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, env: ctx.env });
     parseTopologyConfig(set.config, topology.config, SET_ORIGIN);
     if (args.untilIdle) checkExhaustible(topology);
 
@@ -128,6 +123,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   } finally {
     for (const c of cancels.splice(0)) c();
     offSignal();
+    offNotice();
     await cluster.shutdown(0);
   }
 }

@@ -8,6 +8,7 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DEPLOY_WAIT_S, DEFAULT_HEARTBEAT_MS, DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_ZK, DEFAULT_ZK_ROOT_FLAG,
 } from './cluster-defaults.js';
 import { defineCommand, type CommandDef } from './command.js';
+import { CONF_FLAG } from './conf-flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import type { BooleanFlag, FlagTable, ListFlag, NumberFlag, Positional, StringFlag } from './table.js';
 import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseParallelism, parsePorts } from './validators.js';
@@ -156,7 +157,7 @@ const deploy = defineCommand({
   examples: [['gale deploy wc.ts --workers 2 --set input=/data/in.txt --set output=/tmp/out.tsv', '']],
   positional: {
     name: 'file',
-    describe: 'Topology file; its default export is a topology or (params) => topology',
+    describe: 'Topology file: .ts/.js whose default export is a topology or (params) => topology, or .yaml',
     missing: 'missing topology file: gale deploy <file>',
   },
   takes: 'one topology file',
@@ -168,6 +169,7 @@ const deploy = defineCommand({
     } satisfies StringFlag,
     workers: { ...workers(), defaultText: 'config key "workers"' },
     set: { flag: 'set', kind: 'list', describe: 'key=value (repeatable): a config key or a topology parameter' } satisfies ListFlag,
+    conf: CONF_FLAG,
     waitS: { ...waitS('Seconds to wait for every worker to run; 0 = do not wait'), default: DEFAULT_DEPLOY_WAIT_S },
     json: json('Print the assignment as JSON on stdout'),
   },

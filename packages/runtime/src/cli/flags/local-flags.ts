@@ -1,5 +1,6 @@
 import type { LogLevel } from '../../log.js';
 import { defineCommand } from './command.js';
+import { CONF_FLAG } from './conf-flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import type { BooleanFlag, ListFlag, NumberFlag } from './table.js';
 
@@ -14,6 +15,8 @@ export interface LocalArgs {
   readonly file: string;
   /** Raw `--set key=value` entries, in order. */
   readonly set: readonly string[];
+  /** Raw `-c key=value` config overrides, in order. */
+  readonly conf: readonly string[];
   /** Stop (and drain) after this many seconds. */
   readonly durationS: number | undefined;
   /** Stop once every spout is exhausted and every tuple tree completed. */
@@ -53,21 +56,24 @@ export const LOCAL_COMMAND = defineCommand({
   usage: 'gale local <file> [options]\n\nRun a topology in this process until stopped.',
   epilog: [
     'Compiles <file> (.ts, .mts, .js or .mjs) with esbuild and runs its default export, a topology',
-    'or a function (params) => topology, in a LocalCluster. Stops on Ctrl-C or SIGTERM (draining',
-    'in-flight tuples; a second Ctrl-C exits at once), after --duration, or with --until-idle.',
+    'or a function (params) => topology, in a LocalCluster; or loads a YAML topology (.yaml, .yml;',
+    'docs/yaml.md). -c key=value overrides topology config, Storm names included. Stops on Ctrl-C',
+    'or SIGTERM (draining in-flight tuples; a second Ctrl-C exits at once), after --duration, or',
+    'with --until-idle.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage error. Reference: docs/cli.md',
   ].join('\n'),
   examples: [
     ['gale local wc.ts --set input=in.txt --until-idle', 'run until the input is used up'],
     ['gale local t.ts --duration 30 --set ackers=0', 'no acking, stop after 30 s'],
     ['gale local t.ts --json > stats.json', 'final stats as JSON on stdout'],
+    ['gale local t.yaml -c topology.debug=true', 'YAML topology, Storm config key'],
   ],
   positional: {
     name: 'file',
-    describe: 'Topology file; its default export is a topology or (params) => topology',
+    describe: 'Topology file: .ts/.js whose default export is a topology or (params) => topology, or .yaml',
     missing: 'missing topology file: gale local <file>',
   },
   takes: 'one topology file',
-  flags: { ...GLOBAL_FLAGS, set, durationS, untilIdle, statsIntervalS, json },
+  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json },
   build: (v, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v }),
 });
