@@ -35,13 +35,31 @@ export interface TopologyConfig {
   readonly spoutWaitMs: number;
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
+  /**
+   * Stateful bolts: the checkpoint coordinator starts a checkpoint (prepare, then commit) this
+   * often; at most `messageTimeoutMs / 2`, since a stateful bolt holds its acks until a commit.
+   */
+  readonly checkpointIntervalMs: number;
+  /** Where stateful bolts keep their committed state: `memory` (this process), `file` or `redis`. */
+  readonly stateBackend: StateBackendName;
+  /** The `file` backend's directory; `null`: `.gale-state` in the working directory. */
+  readonly stateDir: string | null;
+  /** The `redis` backend's server, `redis://[user:pass@]host:port[/db]`; `null`: `redis://127.0.0.1:6379`. */
+  readonly stateRedisUrl: string | null;
 }
 
-type KeyType = 'int' | 'number' | 'boolean';
+/** The state backends of stateful bolts (docs/state.md). */
+export type StateBackendName = 'memory' | 'file' | 'redis';
+
+type KeyType = 'int' | 'number' | 'boolean' | 'string';
 
 interface KeySpec {
   readonly type: KeyType;
   readonly nullable?: boolean;
+  /** Strings: the only values allowed (default: any non-empty string). */
+  readonly values?: readonly string[];
+  /** Strings: a pattern the value must match, and what to call it in the error. */
+  readonly pattern?: { readonly re: RegExp; readonly what: string };
   readonly min: number;
   /** Upper bound (default: none). Timer-backed keys stop at what a Node timer honours. */
   readonly max?: number;
@@ -65,6 +83,13 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
   spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
   drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
+  checkpointIntervalMs: { type: 'int', min: 10, max: MAX_TIMER_MS, doc: 'stateful bolts: period of checkpoints (prepare + commit); <= messageTimeoutMs / 2' },
+  stateBackend: { type: 'string', values: ['memory', 'file', 'redis'], min: 0, doc: 'stateful bolts: where committed state lives (memory | file | redis)' },
+  stateDir: { type: 'string', nullable: true, min: 0, doc: 'file state backend: directory; null = .gale-state in the working directory' },
+  stateRedisUrl: {
+    type: 'string', nullable: true, min: 0, pattern: { re: /^rediss?:\/\/[^\s]+$/, what: 'a redis:// or rediss:// URL' },
+    doc: 'redis state backend: server URL; null = redis://127.0.0.1:6379',
+  },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -80,6 +105,10 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   tickFrequencySecs: null,
   spoutWaitMs: 1,
   drainTimeoutMs: 30_000,
+  checkpointIntervalMs: 1000,
+  stateBackend: 'memory',
+  stateDir: null,
+  stateRedisUrl: null,
 });
 
 export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
@@ -87,14 +116,29 @@ export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
 }
 
 function describe(spec: KeySpec): string {
+  if (spec.type === 'string') {
+    const base = spec.values !== undefined ? `one of ${spec.values.map((v) => `"${v}"`).join(', ')}` : spec.pattern !== undefined ? spec.pattern.what : 'a non-empty string';
+    return spec.nullable ? `${base} or null` : base;
+  }
   const range = spec.max === undefined ? `>= ${spec.min}` : `from ${spec.min} to ${spec.max}`;
   const base = spec.type === 'int' ? `an integer ${range}` : spec.type === 'number' ? `a number ${range}` : 'a boolean';
   return spec.nullable ? `${base} or null` : base;
 }
 
-function checkValue(key: string, value: unknown, where: string): number | boolean | null {
+function checkString(key: string, spec: KeySpec, value: unknown, where: string): string {
+  if (typeof value === 'string' && spec.values !== undefined && !spec.values.includes(value)) {
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}${didYouMean(value, spec.values)}`);
+  }
+  if (typeof value !== 'string' || value.length === 0 || (spec.pattern !== undefined && !spec.pattern.re.test(value))) {
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkValue(key: string, value: unknown, where: string): number | boolean | string | null {
   const spec = TOPOLOGY_CONFIG_KEYS[key as keyof TopologyConfig];
   if (value === null && spec.nullable) return null;
+  if (spec.type === 'string') return checkString(key, spec, value, where);
   const ok =
     spec.type === 'boolean'
       ? typeof value === 'boolean'
@@ -139,6 +183,7 @@ export function parseTopologyConfig(raw: unknown, base: TopologyConfig = TOPOLOG
 export function coerceConfigString(key: keyof TopologyConfig, text: string): unknown {
   const spec = TOPOLOGY_CONFIG_KEYS[key];
   if (spec.nullable && (text === 'null' || text === 'none')) return null;
+  if (spec.type === 'string') return text;
   if (spec.type === 'boolean') {
     if (text === 'true') return true;
     if (text === 'false') return false;
