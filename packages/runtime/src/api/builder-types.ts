@@ -1,7 +1,6 @@
 import type { TopologyConfig } from '../config/topology-config.js';
 import type { Fields } from './fields.js';
 import type { BasicBolt, Bolt, GroupingSpec, Spout } from './types.js';
-import type { StatefulBolt } from './state/stateful-bolt.js';
 
 export interface SpoutOptions {
   /** Executors (default 1). */
@@ -59,7 +58,7 @@ export interface BoltSpec extends ComponentSpecBase {
   readonly kind: 'bolt';
   readonly tickFrequencySecs: number | undefined;
   readonly maxConcurrency: number | undefined;
-  /** A wrapped {@link StatefulBolt}: gets checkpoint tuples from the coordinator (docs/state.md). */
+  /** A wrapped stateful bolt: gets checkpoint tuples from the coordinator (docs/state.md). */
   readonly stateful?: boolean;
   create(): Bolt | BasicBolt;
 }

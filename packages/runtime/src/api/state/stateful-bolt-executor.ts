@@ -89,7 +89,7 @@ export class StatefulBoltExecutor implements Bolt {
     const txid = t.values[0];
     const action = t.values[1];
     if (typeof txid !== 'number' || !isCheckpointAction(action)) return;
-    let ok = true;
+    let ok: boolean;
     try {
       ok = await this.handle(txid, action);
     } catch (err) {

@@ -22,10 +22,10 @@ export class ReplaySpout extends BaseRichSpout {
       this.collector.emit([...this.data[id]!], id);
     }
   }
-  ack(id: unknown): void {
+  override ack(id: unknown): void {
     this.acked.add(id as number);
   }
-  fail(id: unknown): void {
+  override fail(id: unknown): void {
     this.fails++;
     this.replay.push(id as number);
   }
@@ -38,7 +38,7 @@ export class ReplaySpout extends BaseRichSpout {
 export class Totals extends BaseStatefulBolt<KeyValueState<string, number>> {
   static inits = 0;
   declareOutputFields(): void {}
-  initState(s: KeyValueState<string, number>): void {
+  override initState(s: KeyValueState<string, number>): void {
     Totals.inits++;
     this.state = s;
   }
