@@ -122,7 +122,8 @@ export class RedisStateStores implements StateStoreProvider {
     this.closed = true;
     const c = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
-    c?.disconnect();
+    if (c?.status === 'ready') await c.quit().catch(() => c.disconnect());
+    else c?.disconnect();
   }
 
   private connect(): Promise<RedisClient> {
