@@ -36,9 +36,13 @@ interface Step {
   ticks: number;
 }
 
-/** A step not answered within this many ticks (checkpoint intervals) fails. */
+/**
+ * A step not answered within this many ticks (checkpoint intervals) fails: about 5 s (a dead
+ * task is noticed soon enough to roll back), at least 2 ticks, at most half the message timeout.
+ */
 export function stepTimeoutTicks(config: TopologyConfig): number {
-  return Math.max(2, Math.ceil(config.messageTimeoutMs / 2 / config.checkpointIntervalMs));
+  const ms = Math.min(config.messageTimeoutMs / 2, Math.max(5000, 2 * config.checkpointIntervalMs));
+  return Math.max(2, Math.ceil(ms / config.checkpointIntervalMs));
 }
 
 export class CheckpointCoordinator implements Bolt, SystemBolt {

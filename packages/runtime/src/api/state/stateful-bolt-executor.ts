@@ -38,6 +38,9 @@ export class StatefulBoltExecutor implements Bolt {
   /** Acked and in the prepared snapshot: acked for real at COMMIT. */
   private prepared: Tuple[] = [];
   private readonly out: OutputCollector;
+  /** Held tuples get their timeouts restarted this often (ms), so a stalled checkpoint never times them out. */
+  private refreshMs = Infinity;
+  private refreshedAt = 0;
 
   constructor(readonly inner: StatefulBolt<unknown>) {
     this.out = {
@@ -58,6 +61,8 @@ export class StatefulBoltExecutor implements Bolt {
   async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.collector = collector;
     this.component = context.thisComponentId;
+    this.refreshMs = context.config.messageTimeoutMs / 3;
+    this.refreshedAt = Date.now();
     if (!('emitControl' in collector)) {
       throw new TopologyError('GALE_ERR_NO_CHECKPOINT', `stateful bolt "${this.component}" runs without the checkpoint coordinator; build the topology with TopologyBuilder`);
     }
@@ -89,6 +94,7 @@ export class StatefulBoltExecutor implements Bolt {
     const txid = t.values[0];
     const action = t.values[1];
     if (typeof txid !== 'number' || !isCheckpointAction(action)) return;
+    this.refreshHeld();
     let ok: boolean;
     try {
       ok = await this.handle(txid, action);
@@ -97,6 +103,19 @@ export class StatefulBoltExecutor implements Bolt {
       this.collector.reportError(err instanceof StateError ? err : new StateError('GALE_ERR_STATE_UNAVAILABLE', `stateful bolt "${this.component}": ${action} of checkpoint ${txid} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, retriable: true }));
     }
     this.control.emitControl(CHECKPOINT_REPLY_STREAM, [txid, action, ok]);
+  }
+
+  /**
+   * While checkpoints cannot commit (a task is down), held inputs would time out at their spout
+   * and be replayed while their first effect is still in this state: both would be committed.
+   * Restarting their timeouts keeps them alive until a COMMIT acks them or a ROLLBACK fails them.
+   */
+  private refreshHeld(): void {
+    const now = Date.now();
+    if (now - this.refreshedAt < this.refreshMs) return;
+    this.refreshedAt = now;
+    for (const t of this.prepared) this.collector.resetTimeout(t);
+    for (const t of this.acked) this.collector.resetTimeout(t);
   }
 
   private async handle(txid: number, action: CheckpointAction): Promise<boolean> {
@@ -115,6 +134,7 @@ export class StatefulBoltExecutor implements Bolt {
         await this.store.commit(txid);
         const done = this.prepared;
         this.prepared = [];
+        this.refreshedAt = Date.now();
         for (const x of done) this.collector.ack(x);
         return true;
       }
