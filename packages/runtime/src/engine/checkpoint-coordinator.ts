@@ -154,6 +154,8 @@ export class CheckpointCoordinator implements Bolt, SystemBolt {
       return true;
     });
     if (ok === undefined) {
+      // Counted as a failed checkpoint; the held inputs wait (their timeouts restarted) until the store is back.
+      this.failed++;
       this.recovering = true;
       return false;
     }
