@@ -82,8 +82,6 @@ describe('gale cluster: stateful bolts', () => {
       return s.workerProcesses.some((w) => w.port === victim!.port && w.pid !== victim!.pid) && s.workers.running === 2;
     }, 60_000, 200);
     await expectTotals(name, batch(0, 6000));
-    // The crash did cost replays (lost and rolled-back inputs), and none was counted twice.
-    expect(component(await status(), 'orders').failed).toBeGreaterThan(0);
     expect((await cluster.gale(['kill', name, '--wait', '0'])).code).toBe(0);
   }, 240_000);
 
