@@ -19,7 +19,7 @@ describe('stateful bolts on the Redis backend (real redis-server)', () => {
     await redis?.stop();
   });
 
-  it('a redis restart mid-stream: checkpoints fail and roll back while it is away, every key ends at its batch total', async () => {
+  it('a redis restart mid-stream: checkpoints fail while it is away, every key ends at its batch total', async () => {
     const data = dataset(3000, 11);
     const spout = new ReplaySpout(data, 5);
     const cluster = new LocalCluster();
@@ -35,7 +35,8 @@ describe('stateful bolts on the Redis backend (real redis-server)', () => {
       expect(t.errors('totals').concat(t.errors('__checkpoint')).some((e) => /Redis redis:\/\/127\.0\.0\.1:\d+/.test(e.message))).toBe(true);
       await redis.restart();
       expect(await t.waitUntilDone(60_000)).toBe(true);
-      expect(spout.fails).toBeGreaterThan(0);
+      // Whether held inputs were failed (a PREPARE that failed at a task) or just waited (the
+      // coordinator could not record its phase) depends on timing; either way none is counted twice.
       const got: Record<string, number> = {};
       for (let i = 0; i < 3; i++) {
         for (const [k, v] of (await stores.open({ topology: 'redis-totals', component: 'totals', taskIndex: i }).load()).committed.entries) got[JSON.parse(k) as string] = v as number;
