@@ -26,12 +26,15 @@ const LAYERS = {
   engine: ['api', 'config', 'errors.ts'],
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  local: ['engine', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // State backends (file, Redis) for stateful bolts: Node I/O behind api/state's StateStore.
+  state: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  local: ['engine', 'state', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // The Node implementations of the engine's ports live in local/ and serve both shells.
-  cluster: ['engine', 'transport', 'coord', 'local/node-ports.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
-  // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper.
-  'index.ts': ['api', 'config', 'engine', 'local', 'errors.ts', 'log.ts', 'retry.ts'],
+  cluster: ['engine', 'transport', 'coord', 'state', 'local/node-ports.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'state', 'errors.ts', 'log.ts', 'retry.ts'],
+  // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper
+  // (nor ioredis: the Redis state backend imports it on first use).
+  'index.ts': ['api', 'config', 'engine', 'local', 'state', 'errors.ts', 'log.ts', 'retry.ts'],
 };
 
 const LAYER_ZONES = Object.entries(LAYERS).map(([layer, allowed]) => ({

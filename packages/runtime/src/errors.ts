@@ -32,6 +32,13 @@ export class UsageError extends GaleError {}
 /** A component broke its contract at run time (emitted on an undeclared stream, wrong arity, ...). */
 export class ComponentError extends GaleError {}
 
+/**
+ * A stateful bolt's state could not be read or written: a corrupt state file
+ * (`GALE_ERR_STATE_CORRUPT`, names the file), an unreachable store (`GALE_ERR_STATE_UNAVAILABLE`,
+ * retriable). The checkpoint in progress rolls back; nothing committed is lost.
+ */
+export class StateError extends GaleError {}
+
 /** The engine was used after close, or a lifecycle step timed out. */
 export class LifecycleError extends GaleError {}
 

@@ -10,6 +10,17 @@ export type { WindowLength, WindowSpec, TimestampSource } from './api/window/win
 export type {
   Topology, ComponentSpec, SpoutSpec, BoltSpec, StreamDecl, InputDecl, SpoutOptions, BoltOptions, BuildOptions, ComponentSource,
 } from './api/builder.js';
+export { BaseStatefulBolt, isStatefulBolt } from './api/state/stateful-bolt.js';
+export type { StatefulBolt } from './api/state/stateful-bolt.js';
+export type { KeyValueState } from './api/state/key-value-state.js';
+export {
+  CHECKPOINT_COMPONENT, CHECKPOINT_STREAM, CHECKPOINT_REPLY_STREAM, CHECKPOINT_ACTIONS, type CheckpointAction,
+} from './api/state/checkpoint-protocol.js';
+export type { StateStore, StateStoreProvider, StateNamespace, StateSnapshot, StoredState } from './api/state/state-store.js';
+export { MemoryStateStores } from './api/state/memory-state-store.js';
+export { FileStateStores, FileStateStore } from './state/file-state-store.js';
+export { RedisStateStores } from './state/redis-state-store.js';
+export { createStateStores, DEFAULT_STATE_DIR, DEFAULT_STATE_REDIS_URL } from './state/state-stores.js';
 export { Fields } from './api/fields.js';
 export { BaseRichSpout, BaseRichBolt, BaseBasicBolt } from './api/base.js';
 export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
@@ -23,7 +34,7 @@ export type { TopologyParams } from './api/params.js';
 export {
   TOPOLOGY_CONFIG_DEFAULTS, TOPOLOGY_CONFIG_KEYS, parseTopologyConfig, coerceConfigString, isTopologyConfigKey,
 } from './config/topology-config.js';
-export type { TopologyConfig, TopologyConfigKey } from './config/topology-config.js';
+export type { TopologyConfig, TopologyConfigKey, StateBackendName } from './config/topology-config.js';
 export { STORM_CONFIG_MAPPINGS, STORM_CONFIG_NO_EFFECT, onConfigNotice } from './config/storm-config.js';
 export type { ConfigJson } from './config/storm-config.js';
 export { topologyFromSpec } from './api/topology-spec.js';
@@ -32,7 +43,7 @@ export type {
 } from './api/topology-spec.js';
 export type { ShellComponentFactory, ShellComponentDef, ShellStreamDef } from './api/shell-factory.js';
 export {
-  GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, FailedException, isGaleError,
+  GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, StateError, FailedException, isGaleError,
 } from './errors.js';
 export type { GaleErrorOptions } from './errors.js';
 export { LocalCluster, LocalTopology } from './local/local-cluster.js';

@@ -58,6 +58,8 @@ export interface BoltSpec extends ComponentSpecBase {
   readonly kind: 'bolt';
   readonly tickFrequencySecs: number | undefined;
   readonly maxConcurrency: number | undefined;
+  /** A wrapped stateful bolt: gets checkpoint tuples from the coordinator (docs/state.md). */
+  readonly stateful?: boolean;
   create(): Bolt | BasicBolt;
 }
 

@@ -1,5 +1,5 @@
 import { TopologyError } from '../errors.js';
-import { parseTopologyConfig } from '../config/topology-config.js';
+import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { Fields, toFields } from './fields.js';
 import {
@@ -13,6 +13,8 @@ import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
 import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
 import { WindowedBoltExecutor } from './window/windowed-bolt-executor.js';
 import { checkTimestampField, checkWindowLimits, type UpstreamSpout } from './window/window-limits.js';
+import { isStatefulBolt, type StatefulBolt } from './state/stateful-bolt.js';
+import { StatefulBoltExecutor } from './state/stateful-bolt-executor.js';
 
 // The engine imports these from here; they live in their own modules to keep this one small.
 export type {
@@ -54,7 +56,7 @@ class Declarer implements OutputFieldsDeclarer {
 interface Draft {
   id: string;
   kind: 'spout' | 'bolt';
-  create: () => Spout | Bolt | BasicBolt | WindowedBolt;
+  create: () => Spout | Bolt | BasicBolt | WindowedBolt | StatefulBolt<unknown>;
   parallelism: number;
   numTasks: number;
   inputs: InputDecl[];
@@ -90,7 +92,20 @@ function wrapWindowed(d: Draft, template: WindowedBolt): Windowed {
   };
 }
 
-function boltSpec(base: Omit<BoltSpec, 'kind' | 'tickFrequencySecs' | 'maxConcurrency' | 'create'>, d: Draft, w: Windowed | undefined): BoltSpec {
+// A stateful bolt runs inside the executor that speaks the checkpoint protocol (docs/state.md).
+function wrapStateful(d: Draft, config: TopologyConfig): () => Bolt {
+  if (d.maxConcurrency !== undefined && d.maxConcurrency > 1) {
+    throw new TopologyError('GALE_ERR_BAD_OPTION', `stateful bolt "${d.id}" must execute one tuple at a time (its acks follow its checkpoints); maxConcurrency must be 1, got ${d.maxConcurrency}`);
+  }
+  if (config.checkpointIntervalMs * 2 > config.messageTimeoutMs) {
+    throw new TopologyError('GALE_ERR_CHECKPOINT_INTERVAL', `stateful bolt "${d.id}": checkpointIntervalMs (${config.checkpointIntervalMs}) must be at most half of messageTimeoutMs (${config.messageTimeoutMs}); a stateful bolt holds each ack until the next commit, and tuples would time out and be counted twice`);
+  }
+  const create = d.create;
+  return () => new StatefulBoltExecutor(create() as StatefulBolt<unknown>);
+}
+
+function boltSpec(base: Omit<BoltSpec, 'kind' | 'tickFrequencySecs' | 'maxConcurrency' | 'create'>, d: Draft, w: Windowed | undefined, stateful: (() => Bolt) | undefined): BoltSpec {
+  if (stateful !== undefined) return { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: 1, stateful: true, create: stateful };
   if (w === undefined) {
     return { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
   }
@@ -160,9 +175,11 @@ export class TopologyBuilder {
 
   /**
    * Adds a bolt. A {@link WindowedBolt} is wrapped in an ordinary bolt that buffers its input
-   * into windows, ticks it and acks tuples as they leave every window (docs/windowing.md).
+   * into windows, ticks it and acks tuples as they leave every window (docs/windowing.md). A
+   * {@link StatefulBolt} gets its checkpointed state in `initState` before any `execute`; the
+   * topology then gets a checkpoint coordinator (docs/state.md).
    */
-  setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt | WindowedBolt>, options: number | BoltOptions = {}): BoltDeclarer {
+  setBolt(id: string, bolt: ComponentSource<Bolt | BasicBolt | WindowedBolt | StatefulBolt<unknown>>, options: number | BoltOptions = {}): BoltDeclarer {
     const o = typeof options === 'number' ? { parallelism: options } : options;
     if (o.tickFrequencySecs !== undefined && !(typeof o.tickFrequencySecs === 'number' && o.tickFrequencySecs > 0)) {
       throw new TopologyError('GALE_ERR_BAD_OPTION', `bolt "${id}" tickFrequencySecs must be a number > 0, got ${JSON.stringify(o.tickFrequencySecs)}`);
@@ -204,6 +221,7 @@ export class TopologyBuilder {
     }
     const streams = new Map<string, Map<string, StreamDecl>>();
     const windowed = new Map<string, Windowed>();
+    const stateful = new Map<string, () => Bolt>();
     for (const d of this.drafts.values()) {
       const declarer = new Declarer(d.id);
       let template: Spout | Bolt | BasicBolt | WindowedBolt;
@@ -216,6 +234,10 @@ export class TopologyBuilder {
         const w = wrapWindowed(d, template);
         windowed.set(d.id, w);
         template = w.template;
+      } else if (d.kind === 'bolt' && isStatefulBolt(template)) {
+        const create = wrapStateful(d, config);
+        stateful.set(d.id, create);
+        template = new StatefulBoltExecutor(template);
       }
       if (d.kind === 'spout' && typeof (template as Spout).nextTuple !== 'function') {
         throw new TopologyError('GALE_ERR_NOT_A_SPOUT', `spout "${d.id}" has no nextTuple() method`);
@@ -253,7 +275,7 @@ export class TopologyBuilder {
       const spec: ComponentSpec =
         d.kind === 'spout'
           ? { ...base, kind: 'spout', maxSpoutPending: d.maxSpoutPending, maxRetries: d.maxRetries, create: d.create as () => Spout }
-          : boltSpec(base, d, windowed.get(id));
+          : boltSpec(base, d, windowed.get(id), stateful.get(id));
       components.set(id, Object.freeze(spec));
     }
     return Object.freeze({ name: options.name, config, components });

@@ -4,7 +4,7 @@
  */
 
 /** How stats label a component: user spouts and bolts, or a system component. */
-export type ComponentKind = 'spout' | 'bolt' | 'acker';
+export type ComponentKind = 'spout' | 'bolt' | 'acker' | 'checkpoint';
 
 export interface LatencySummary {
   p50: number;

@@ -3,6 +3,8 @@ import {
 } from '../coord/index.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../config/cluster-config.js';
 import { Engine } from '../engine/engine.js';
+import type { StateStoreProvider } from '../api/state/state-store.js';
+import { createStateStores } from '../state/state-stores.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { GaleError } from '../errors.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../local/node-ports.js';
@@ -45,6 +47,8 @@ export interface WorkerLaunch {
  */
 export class Worker {
   private engine!: Engine;
+  /** Stateful bolts' backend (file or Redis keep state across worker restarts and redeploys). */
+  private stateStores: StateStoreProvider | undefined;
   private readonly link: WorkerLink;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -109,6 +113,7 @@ export class Worker {
 
   private async run(): Promise<void> {
     const topology = await loadBundle(this.launch, this.record);
+    this.stateStores = createStateStores(this.record.config);
     this.engine = new Engine({
       topology: { ...topology, name: this.record.name },
       config: this.record.config,
@@ -118,6 +123,7 @@ export class Worker {
       random: Math.random,
       log: this.log,
       onError: (e) => this.onComponentError(e),
+      stateStores: this.stateStores,
       placement: {
         isLocal: (component, index) => this.myExecutors.has(executorKey(component, index)),
         parallelism: this.assignment.parallelism,
@@ -209,6 +215,7 @@ export class Worker {
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'engine close failed');
       }
+      await this.stateStores?.close().catch(() => {});
       await this.link.close();
       await this.zk.remove(this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port)).catch(() => {});
       await this.zk.close();

@@ -37,6 +37,17 @@ export interface TopologyConfig {
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
   /**
+   * Stateful bolts: the checkpoint coordinator starts a checkpoint (prepare, then commit) this
+   * often; at most `messageTimeoutMs / 2`, since a stateful bolt holds its acks until a commit.
+   */
+  readonly checkpointIntervalMs: number;
+  /** Where stateful bolts keep their committed state: `memory` (this process), `file` or `redis`. */
+  readonly stateBackend: StateBackendName;
+  /** The `file` backend's directory; `null`: `.gale-state` in the working directory. */
+  readonly stateDir: string | null;
+  /** The `redis` backend's server, `redis://[user:pass@]host:port[/db]`; `null`: `redis://127.0.0.1:6379`. */
+  readonly stateRedisUrl: string | null;
+  /**
    * Keys gale does not interpret, handed to every component as they are: Storm-style dotted keys
    * (`my.app.endpoint`) given in the config or with `-c`. Components read them from
    * `context.config.componentConfig`, as Storm components read their conf map.
@@ -47,11 +58,18 @@ export interface TopologyConfig {
 /** The typed keys of the table below (every key but the free-form `componentConfig`). */
 export type TopologyConfigKey = Exclude<keyof TopologyConfig, 'componentConfig'>;
 
-type KeyType = 'int' | 'number' | 'boolean';
+/** The state backends of stateful bolts (docs/state.md). */
+export type StateBackendName = 'memory' | 'file' | 'redis';
+
+type KeyType = 'int' | 'number' | 'boolean' | 'string';
 
 interface KeySpec {
   readonly type: KeyType;
   readonly nullable?: boolean;
+  /** Strings: the only values allowed (default: any non-empty string). */
+  readonly values?: readonly string[];
+  /** Strings: a pattern the value must match, and what to call it in the error. */
+  readonly pattern?: { readonly re: RegExp; readonly what: string };
   readonly min: number;
   /** Upper bound (default: none). Timer-backed keys stop at what a Node timer honours. */
   readonly max?: number;
@@ -75,6 +93,13 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
   spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
   drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
+  checkpointIntervalMs: { type: 'int', min: 10, max: MAX_TIMER_MS, doc: 'stateful bolts: period of checkpoints (prepare + commit); <= messageTimeoutMs / 2' },
+  stateBackend: { type: 'string', values: ['memory', 'file', 'redis'], min: 0, doc: 'stateful bolts: where committed state lives (memory | file | redis)' },
+  stateDir: { type: 'string', nullable: true, min: 0, doc: 'file state backend: directory; null = .gale-state in the working directory' },
+  stateRedisUrl: {
+    type: 'string', nullable: true, min: 0, pattern: { re: /^rediss?:\/\/[^\s]+$/, what: 'a redis:// or rediss:// URL' },
+    doc: 'redis state backend: server URL; null = redis://127.0.0.1:6379',
+  },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -90,6 +115,10 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   tickFrequencySecs: null,
   spoutWaitMs: 1,
   drainTimeoutMs: 30_000,
+  checkpointIntervalMs: 1000,
+  stateBackend: 'memory',
+  stateDir: null,
+  stateRedisUrl: null,
   componentConfig: Object.freeze({}),
 });
 
@@ -98,14 +127,29 @@ export function isTopologyConfigKey(key: string): key is TopologyConfigKey {
 }
 
 function describe(spec: KeySpec): string {
+  if (spec.type === 'string') {
+    const base = spec.values !== undefined ? `one of ${spec.values.map((v) => `"${v}"`).join(', ')}` : spec.pattern !== undefined ? spec.pattern.what : 'a non-empty string';
+    return spec.nullable ? `${base} or null` : base;
+  }
   const range = spec.max === undefined ? `>= ${spec.min}` : `from ${spec.min} to ${spec.max}`;
   const base = spec.type === 'int' ? `an integer ${range}` : spec.type === 'number' ? `a number ${range}` : 'a boolean';
   return spec.nullable ? `${base} or null` : base;
 }
 
-function checkValue(key: TopologyConfigKey, value: unknown, where: string, stormKey?: string): number | boolean | null {
+function checkString(key: string, spec: KeySpec, value: unknown, where: string): string {
+  if (typeof value === 'string' && spec.values !== undefined && !spec.values.includes(value)) {
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}${didYouMean(value, spec.values)}`);
+  }
+  if (typeof value !== 'string' || value.length === 0 || (spec.pattern !== undefined && !spec.pattern.re.test(value))) {
+    throw new ConfigError('GALE_ERR_CONFIG_VALUE', `config key "${key}"${where} must be ${describe(spec)}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkValue(key: TopologyConfigKey, value: unknown, where: string, stormKey?: string): number | boolean | string | null {
   const spec = TOPOLOGY_CONFIG_KEYS[key];
   if (value === null && spec.nullable) return null;
+  if (spec.type === 'string') return checkString(key, spec, value, where);
   const ok =
     spec.type === 'boolean'
       ? typeof value === 'boolean'
@@ -175,6 +219,7 @@ function mergeComponentConfig(into: Record<string, ConfigJson>, value: unknown, 
 export function coerceConfigString(key: TopologyConfigKey, text: string): unknown {
   const spec = TOPOLOGY_CONFIG_KEYS[key];
   if (spec.nullable && (text === 'null' || text === 'none')) return null;
+  if (spec.type === 'string') return text;
   if (spec.type === 'boolean') {
     if (text === 'true') return true;
     if (text === 'false') return false;

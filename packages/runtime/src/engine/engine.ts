@@ -21,6 +21,7 @@ import { collectStats, quiescent } from './stats.js';
 import { TaskContextImpl } from './task-context.js';
 import { rotationMs } from './timeouts.js';
 import type { SystemComponent } from './system-component.js';
+import type { StateStoreProvider } from '../api/state/state-store.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
 import { TupleImpl, type StreamRef } from './tuple.js';
@@ -51,6 +52,8 @@ export interface EngineOptions {
   placement?: Placement;
   /** Components the engine adds to the topology (default: the acker). See system-component.ts. */
   systemComponents?: readonly SystemComponent[];
+  /** The state backend of stateful bolts (default: in memory, per engine). See docs/state.md. */
+  stateStores?: StateStoreProvider;
 }
 
 /**
@@ -69,6 +72,7 @@ export class Engine implements ExecutorHost {
   readonly random: () => number;
   readonly ids: IdSource;
   readonly log: EngineLog;
+  private readonly stateStores: StateStoreProvider | undefined;
   readonly onEmit: EmitListener | undefined;
   readonly transfer: Transfer;
   readonly plan: Plan;
@@ -105,6 +109,7 @@ export class Engine implements ExecutorHost {
     this.random = opts.random;
     this.ids = opts.ids;
     this.log = opts.log;
+    this.stateStores = opts.stateStores;
     this.onEmit = opts.onEmit;
     this.plan = buildPlan({
       topology: opts.topology, config: opts.config, systemComponents: opts.systemComponents ?? DEFAULT_SYSTEM_COMPONENTS,
@@ -190,7 +195,7 @@ export class Engine implements ExecutorHost {
     const tasks = this.localTaskList();
     for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
       const c = this.plan.components.get(task.component)!;
-      const ctx = new TaskContextImpl(this.topology, this.config, this.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId));
+      const ctx = new TaskContextImpl(this.topology, this.config, this.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), this.stateStores);
       try {
         if (task instanceof SpoutTask && c.kind === 'spout') {
           task.instance = c.spec.create();

@@ -113,15 +113,15 @@ function userStreams(spec: ComponentSpec, system: readonly SystemComponent[]): M
   const out = new Map<string, PlannedStream>();
   for (const s of spec.streams.values()) out.set(s.id, { id: s.id, fields: s.fields, direct: s.direct, control: false });
   for (const sc of system) {
-    for (const i of sc.inputs) if (i.from === spec.kind) out.set(i.stream, { id: i.stream, fields: i.fields, direct: false, control: true });
+    for (const i of sc.inputs) if (i.from === spec.kind && (i.only?.(spec) ?? true)) out.set(i.stream, { id: i.stream, fields: i.fields, direct: false, control: true });
   }
   return out;
 }
 
 export function buildPlan(o: PlanOptions): Plan {
   const { topology, config } = o;
-  const system = o.systemComponents.filter((sc) => sc.tasks(config) > 0);
-  const tasksOf = assignTaskIds(topology, system.map((sc) => [sc.id, sc.tasks(config)] as const));
+  const system = o.systemComponents.filter((sc) => sc.tasks(config, topology) > 0);
+  const tasksOf = assignTaskIds(topology, system.map((sc) => [sc.id, sc.tasks(config, topology)] as const));
   const components = new Map<string, PlannedComponent>();
   const parallelismOf = (spec: ComponentSpec): number => Math.min(spec.numTasks, o.parallelism?.[spec.id] ?? spec.parallelism);
 
@@ -132,7 +132,7 @@ export function buildPlan(o: PlanOptions): Plan {
     const inputs: PlannedInput[] = spec.inputs.map((i) => ({ component: i.component, stream: i.stream, chooser: fromGrouping(i.grouping) }));
     // System outputs for this kind of component: each task is a direct subscriber.
     const wanted = spec.kind === 'spout' ? 'spouts' : 'bolts';
-    for (const sc of system) for (const out of sc.outputs) if (out.subscribers === wanted) inputs.push({ component: sc.id, stream: out.stream, chooser: null });
+    for (const sc of system) for (const out of sc.outputs) if (out.subscribers === wanted && (out.only?.(spec) ?? true)) inputs.push({ component: sc.id, stream: out.stream, chooser: null });
     if (spec.kind === 'spout') {
       components.set(spec.id, { ...base, kind: 'spout', statsKind: 'spout', inputs, spec });
     } else {
@@ -150,7 +150,7 @@ export function buildPlan(o: PlanOptions): Plan {
     for (const out of sc.outputs) streams.set(out.stream, { id: out.stream, fields: out.fields, direct: true, control: true });
     const inputs: PlannedInput[] = [];
     for (const c of topology.components.values()) {
-      for (const i of sc.inputs) if (i.from === c.kind) inputs.push({ component: c.id, stream: i.stream, chooser: i.chooser });
+      for (const i of sc.inputs) if (i.from === c.kind && (i.only?.(c) ?? true)) inputs.push({ component: c.id, stream: i.stream, chooser: i.chooser });
     }
     const tasks = tasksOf.get(sc.id)!;
     components.set(sc.id, {

@@ -1,3 +1,5 @@
+import type { Topology } from '../api/builder.js';
+import type { ComponentSpec } from '../api/builder-types.js';
 import type { Fields } from '../api/fields.js';
 import type { Bolt } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
@@ -35,8 +37,11 @@ export interface SystemComponent {
   readonly id: string;
   /** How `stats()` labels it. */
   readonly kind: ComponentKind;
-  /** Tasks (one per executor) for this topology; 0 leaves the component out. */
-  tasks(config: TopologyConfig): number;
+  /**
+   * Tasks (one per executor) for this topology; 0 leaves the component out. The topology is
+   * given wherever it is known (the checkpoint coordinator exists only for stateful bolts).
+   */
+  tasks(config: TopologyConfig, topology?: Topology): number;
   readonly inputs: readonly SystemInput[];
   readonly outputs: readonly SystemOutput[];
   /** Period of its system ticks (tuples on `__tick` from `__system`), ms; undefined: none. */
@@ -55,6 +60,8 @@ export interface SystemInput {
   readonly stream: string;
   readonly fields: Fields;
   readonly from: 'spout' | 'bolt';
+  /** Declared only on the user components this accepts (default: every one of kind `from`). */
+  readonly only?: (component: ComponentSpec) => boolean;
   /** Picks the task of this component for a tuple (the acker: by root id). */
   readonly chooser: (ctx: ChooserContext) => TaskChooser;
 }
@@ -64,6 +71,8 @@ export interface SystemOutput {
   readonly fields: Fields;
   /** Which user tasks receive this stream (by emitDirect from the system component). */
   readonly subscribers: 'spouts' | 'bolts';
+  /** Only the user components this accepts subscribe (default: every one of that kind). */
+  readonly only?: (component: ComponentSpec) => boolean;
 }
 
 /**

@@ -5,6 +5,9 @@ import type { ComponentStats, ReportedError } from '../engine/metrics.js';
 import { LifecycleError, TopologyError } from '../errors.js';
 import { rootLog } from '../log.js';
 import { CryptoIds, nodeClock, nodeScheduler } from './node-ports.js';
+import { MemoryStateStores } from '../api/state/memory-state-store.js';
+import type { StateStoreProvider } from '../api/state/state-store.js';
+import { createStateStores } from '../state/state-stores.js';
 
 export interface SubmitOptions {
   /** Run under another name than the topology's own. */
@@ -70,6 +73,9 @@ export class LocalTopology {
 export class LocalCluster {
   private readonly running = new Map<string, LocalTopology>();
   private closed = false;
+  /** The memory state backend: shared by this cluster's topologies, so kill + submit keeps state. */
+  private readonly memoryState = new MemoryStateStores();
+  private readonly stateOf = new Map<string, StateStoreProvider>();
 
   /** Starts a topology (opens spouts, prepares bolts). Throws if the name is taken or a component fails to start. */
   async submit(topology: Topology, options: SubmitOptions = {}): Promise<LocalTopology> {
@@ -83,6 +89,7 @@ export class LocalCluster {
     }
     const config = parseTopologyConfig(options.config, topology.config, ` for topology "${name}"`);
     const ids = new CryptoIds();
+    const stateStores = createStateStores(config, this.memoryState);
     const engine = new Engine({
       topology: name === topology.name ? topology : { ...topology, name },
       config,
@@ -93,14 +100,17 @@ export class LocalCluster {
       log: rootLog.child({ topology: name }),
       onEmit: options.onEmit,
       onError: options.onError,
+      stateStores,
     });
     const handle = new LocalTopology(name, engine);
+    this.stateOf.set(name, stateStores);
     this.running.set(name, handle);
     try {
       await engine.start();
     } catch (err) {
       this.running.delete(name);
       await engine.close(0);
+      await this.closeState(name);
       throw err;
     }
     return handle;
@@ -122,7 +132,17 @@ export class LocalCluster {
     const t = this.running.get(name);
     if (t === undefined) throw new TopologyError('GALE_ERR_UNKNOWN_TOPOLOGY', `no topology named "${name}" is running (running: ${this.names().join(', ') || 'none'})`);
     this.running.delete(name);
-    await t.engine.close(waitMs);
+    try {
+      await t.engine.close(waitMs);
+    } finally {
+      await this.closeState(name);
+    }
+  }
+
+  private async closeState(name: string): Promise<void> {
+    const s = this.stateOf.get(name);
+    this.stateOf.delete(name);
+    await s?.close();
   }
 
   /** Kills every topology. Idempotent. */

@@ -1,5 +1,5 @@
 import { parseTopologyConfig, type ComponentStats, type Topology, type TopologyConfig } from '@gale/runtime';
-import { Engine } from '../engine.js';
+import { Engine, type EngineOptions } from '../engine.js';
 import { CounterIds, seededRandom } from '../testing/counter-ids.js';
 import { ManualClock, ManualScheduler } from '../testing/manual-time.js';
 
@@ -23,7 +23,7 @@ export class ManualEngine {
   readonly engine: Engine;
   readonly logs: LogRecord[] = [];
 
-  constructor(topology: Topology, overrides: Partial<TopologyConfig> = {}, readonly clock = new ManualClock()) {
+  constructor(topology: Topology, overrides: Partial<TopologyConfig> = {}, readonly clock = new ManualClock(), extra: Partial<EngineOptions> = {}) {
     this.scheduler = new ManualScheduler(clock);
     const record = (level: LogRecord['level']) => (obj: object, msg: string): void => {
       this.logs.push({ level, obj, msg });
@@ -36,6 +36,7 @@ export class ManualEngine {
       ids: new CounterIds(),
       random: seededRandom(1),
       log: { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') },
+      ...extra,
     });
   }
 

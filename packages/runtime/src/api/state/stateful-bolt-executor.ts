@@ -1,0 +1,195 @@
+import { StateError, TopologyError } from '../../errors.js';
+import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import {
+  CHECKPOINT_COMPONENT, CHECKPOINT_REPLY_STREAM, CHECKPOINT_STREAM, isCheckpointAction, type CheckpointAction,
+} from './checkpoint-protocol.js';
+import { InMemoryKeyValueState } from './key-value-state.js';
+import { MemoryStateStores } from './memory-state-store.js';
+import type { StateHost, StateStore } from './state-store.js';
+import type { StatefulBolt } from './stateful-bolt.js';
+
+/*
+ * The ordinary bolt the builder puts around a StatefulBolt (Storm's StatefulBoltExecutor): it takes
+ * the checkpoint tuples the coordinator sends this task and runs the protocol of docs/state.md;
+ * the engine knows nothing of state. The user's acks are HELD: an input is acked only when the
+ * checkpoint holding its effect commits, and failed when that checkpoint rolls back, so the
+ * spout replays exactly the inputs whose effect the committed state lacks.
+ */
+
+interface ControlSend {
+  emitControl(streamId: string, values: readonly unknown[]): void;
+}
+
+/** Used when the runner gave no backend (a bare Engine in tests): one per process. */
+const fallbackStores = new MemoryStateStores();
+
+export class StatefulBoltExecutor implements Bolt {
+  private collector!: OutputCollector;
+  private control!: ControlSend;
+  private store!: StateStore;
+  private component = '';
+  private readonly state = new InMemoryKeyValueState<unknown, unknown>();
+  /** False until INITSTATE loaded the committed state, and again after a ROLLBACK. */
+  private ready = false;
+  /** Inputs received while not ready: run after the next INITSTATE. */
+  private pending: Tuple[] = [];
+  /** Acked by the bolt since the last PREPARE. */
+  private acked: Tuple[] = [];
+  /** Acked and in the prepared snapshot: acked for real at COMMIT. */
+  private prepared: Tuple[] = [];
+  private readonly out: OutputCollector;
+  /** Held tuples get their timeouts restarted this often (ms), so a stalled checkpoint never times them out. */
+  private refreshMs = Infinity;
+  private refreshedAt = 0;
+
+  constructor(readonly inner: StatefulBolt<unknown>) {
+    this.out = {
+      emit: (values: Values, anchors?: Tuple | readonly Tuple[]) => this.collector.emit(values, anchors),
+      emitStream: (s: string, values: Values, anchors?: Tuple | readonly Tuple[]) => this.collector.emitStream(s, values, anchors),
+      emitDirect: (task: number, values: Values, anchors?: Tuple | readonly Tuple[], s?: string) => this.collector.emitDirect(task, values, anchors, s),
+      ack: (t: Tuple) => { this.acked.push(t); },
+      fail: (t: Tuple) => this.failNow(t),
+      resetTimeout: (t: Tuple) => this.collector.resetTimeout(t),
+      reportError: (e: unknown) => this.collector.reportError(e),
+    };
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    this.inner.declareOutputFields(declarer);
+  }
+
+  async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
+    this.collector = collector;
+    this.component = context.thisComponentId;
+    this.refreshMs = context.config.messageTimeoutMs / 3;
+    this.refreshedAt = Date.now();
+    if (!('emitControl' in collector)) {
+      throw new TopologyError('GALE_ERR_NO_CHECKPOINT', `stateful bolt "${this.component}" runs without the checkpoint coordinator; build the topology with TopologyBuilder`);
+    }
+    this.control = collector as unknown as ControlSend;
+    const stores = (context as Partial<StateHost>).stateStores ?? fallbackStores;
+    this.store = stores.open({ topology: context.topologyName, component: context.thisComponentId, taskIndex: context.thisTaskIndex });
+    await this.inner.prepare?.(context, this.out);
+  }
+
+  execute(tuple: Tuple): void | Promise<void> {
+    if (tuple.sourceComponent === CHECKPOINT_COMPONENT && tuple.sourceStreamId === CHECKPOINT_STREAM) return this.onCheckpoint(tuple);
+    if (!this.ready) {
+      // Ticks are not replayed; data waits for the state.
+      if (!tuple.isTick()) this.pending.push(tuple);
+      return undefined;
+    }
+    return this.inner.execute(tuple);
+  }
+
+  async cleanup(): Promise<void> {
+    try {
+      await this.inner.cleanup?.();
+    } finally {
+      await this.store?.close();
+    }
+  }
+
+  private async onCheckpoint(t: Tuple): Promise<void> {
+    const txid = t.values[0];
+    const action = t.values[1];
+    if (typeof txid !== 'number' || !isCheckpointAction(action)) return;
+    this.refreshHeld();
+    let ok: boolean;
+    try {
+      ok = await this.handle(txid, action);
+    } catch (err) {
+      ok = false;
+      this.collector.reportError(err instanceof StateError ? err : new StateError('GALE_ERR_STATE_UNAVAILABLE', `stateful bolt "${this.component}": ${action} of checkpoint ${txid} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, retriable: true }));
+    }
+    this.control.emitControl(CHECKPOINT_REPLY_STREAM, [txid, action, ok]);
+  }
+
+  /**
+   * While checkpoints cannot commit (a task is down), held inputs would time out at their spout
+   * and be replayed while their first effect is still in this state: both would be committed.
+   * Restarting their timeouts keeps them alive until a COMMIT acks them or a ROLLBACK fails them.
+   */
+  private refreshHeld(): void {
+    const now = Date.now();
+    if (now - this.refreshedAt < this.refreshMs) return;
+    this.refreshedAt = now;
+    for (const t of this.prepared) this.collector.resetTimeout(t);
+    for (const t of this.acked) this.collector.resetTimeout(t);
+  }
+
+  private async handle(txid: number, action: CheckpointAction): Promise<boolean> {
+    switch (action) {
+      case 'PREPARE': {
+        // A task that restarted (or rolled back) has no state to prepare: failing makes the
+        // coordinator roll back and re-initialize everyone (Storm does the same).
+        if (!this.ready) return false;
+        const taken = this.acked;
+        await this.store.prepare({ txid, entries: this.state.snapshotEntries() });
+        this.acked = this.acked === taken ? [] : this.acked.slice(taken.length);
+        for (const x of taken) this.prepared.push(x);
+        return true;
+      }
+      case 'COMMIT': {
+        await this.store.commit(txid);
+        const done = this.prepared;
+        this.prepared = [];
+        this.refreshedAt = Date.now();
+        for (const x of done) this.collector.ack(x);
+        return true;
+      }
+      case 'ROLLBACK': {
+        const lost = [...this.prepared, ...this.acked];
+        this.prepared = [];
+        this.acked = [];
+        this.ready = false;
+        for (const x of lost) this.collector.fail(x);
+        return true;
+      }
+      case 'INITSTATE':
+        return this.ready ? true : this.init(txid);
+    }
+  }
+
+  private async init(txid: number): Promise<boolean> {
+    let stored;
+    try {
+      stored = await this.store.load();
+    } catch (err) {
+      // Corrupt or unreachable: the buffered inputs go back to their spouts (nothing is acked), and
+      // the coordinator retries INITSTATE every checkpoint interval: no crash loop, no loss.
+      const held = this.pending;
+      this.pending = [];
+      for (const x of held) this.collector.fail(x);
+      throw err;
+    }
+    let snap = stored.committed;
+    // The coordinator decided COMMIT txid but this task never saw it (it restarted in between).
+    if (stored.prepared !== undefined && stored.prepared.txid === txid && stored.committed.txid < txid) {
+      await this.store.commit(txid);
+      snap = stored.prepared;
+    }
+    this.state.restore(snap);
+    await this.inner.initState(this.state);
+    this.ready = true;
+    const held = this.pending;
+    this.pending = [];
+    for (const x of held) await this.runHeld(x);
+    return true;
+  }
+
+  private async runHeld(t: Tuple): Promise<void> {
+    try {
+      await this.inner.execute(t);
+    } catch (err) {
+      this.collector.reportError(err);
+      this.failNow(t);
+    }
+  }
+
+  private failNow(t: Tuple): void {
+    const i = this.acked.indexOf(t);
+    if (i >= 0) this.acked.splice(i, 1);
+    this.collector.fail(t);
+  }
+}
