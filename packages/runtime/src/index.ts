@@ -28,6 +28,8 @@ export {
   GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, FailedException, isGaleError,
 } from './errors.js';
 export type { GaleErrorOptions } from './errors.js';
+export { backoffDelays, isRetriable } from './retry.js';
+export type { BackoffOptions } from './retry.js';
 export { LocalCluster, LocalTopology } from './local/local-cluster.js';
 export type { SubmitOptions } from './local/local-cluster.js';
 export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, CapturedTuples } from './local/testing.js';

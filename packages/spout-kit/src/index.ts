@@ -5,3 +5,6 @@ export type { FileLineEncoding } from './file/line-decoder.js';
 export { GeneratorSpout } from './generator/generator-spout.js';
 export type { GeneratorSpoutOptions } from './generator/generator-spout.js';
 export { FileNotFoundError, FileReadError } from './errors.js';
+export { RedisStreamSpout } from './redis/redis-stream-spout.js';
+export type { RedisStreamSpoutOptions } from './redis/redis-stream-spout-options.js';
+export { RedisConnectError, RedisAuthError, RedisUnavailableError, RedisCommandError } from './redis/redis-errors.js';
