@@ -137,6 +137,8 @@ export class RedisStreamSpout extends BaseRichSpout {
       this.collector.emit(values, e.id);
       return;
     }
+    // A finite stream read to its end: stop polling, so the executor can go idle.
+    if (this.isExhausted()) return;
     return this.read(s);
   }
 
