@@ -30,7 +30,10 @@ export interface RedisStreamSpoutOptions {
    * entries fresh, so it is not bounded by `messageTimeoutMs`. Default 60000.
    */
   claimMinIdleMs?: number;
-  /** How often to claim idle entries and refresh this task's own; at most `claimMinIdleMs / 2`. Default `claimMinIdleMs / 4`. */
+  /**
+   * How often to claim idle entries and refresh this task's own (those not refreshed for this
+   * long); at most `claimMinIdleMs / 3`, so a live task's entries never look idle. Default `claimMinIdleMs / 4`.
+   */
   claimIntervalMs?: number;
   /**
    * Output fields. Each takes the entry field of its name (or of `from[field]`); an absent entry
@@ -138,8 +141,8 @@ export function parseRedisStreamSpoutOptions(options: RedisStreamSpoutOptions): 
   if (typeof startId !== 'string' || !STREAM_ID.test(startId)) throw bad(`startId must be '0', '$' or an entry id like 1700000000000-0, got ${JSON.stringify(startId)}`);
   const claimMinIdleMs = int(o, 'claimMinIdleMs', 60_000, 1);
   const claimIntervalMs = int(o, 'claimIntervalMs', Math.max(1, Math.floor(claimMinIdleMs / 4)), 1);
-  if (claimIntervalMs > claimMinIdleMs / 2) {
-    throw bad(`claimIntervalMs (${claimIntervalMs}) must be at most claimMinIdleMs / 2 (${claimMinIdleMs / 2}): this task's own entries would go idle long enough for another task to claim them`);
+  if (claimIntervalMs * 3 > claimMinIdleMs) {
+    throw bad(`claimIntervalMs (${claimIntervalMs}) must be at most claimMinIdleMs / 3 (${Math.floor(claimMinIdleMs / 3)}): this task's own entries would go idle long enough for another task to claim them`);
   }
   const reconnectInitialMs = int(o, 'reconnectInitialMs', 100, 1);
   const reconnectMaxMs = int(o, 'reconnectMaxMs', 5000, 1);

@@ -282,15 +282,16 @@ export class RedisStreamSpout extends BaseRichSpout {
   }
 
   /**
-   * Refreshes the idle time of this task's held entries (older than half of `claimMinIdleMs`) so no
-   * other consumer claims them, then claims entries idle for `claimMinIdleMs` anywhere in the group.
+   * Refreshes the idle time of this task's held entries (those not refreshed for a claim interval:
+   * none is idle for more than two intervals, under `claimMinIdleMs`) so no other consumer claims
+   * them, then claims entries idle for `claimMinIdleMs` anywhere in the group.
    */
   private async claimRound(s: ConsumeState): Promise<void> {
     const o = this.o;
     try {
       const now = Date.now();
       const stale: string[] = [];
-      for (const [id, f] of s.inFlight) if (now - f.touchedAt >= o.claimMinIdleMs / 2) stale.push(id);
+      for (const [id, f] of s.inFlight) if (now - f.touchedAt >= o.claimIntervalMs) stale.push(id);
       for (const id of s.queued) stale.push(id);
       if (stale.length > 0) {
         await s.consumer.touch(stale);

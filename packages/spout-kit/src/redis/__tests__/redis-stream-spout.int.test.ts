@@ -12,6 +12,9 @@ const failedOnce = new Set<string>();
 /** Set by a test: fail the first attempt of ids for which this is true; hold (never ack) while `hold` is true. */
 let failFirst: (id: string) => boolean = () => false;
 let hold = false;
+/** Ids seen per topology name; topologies whose tuples are held (never acked). */
+const seenBy = new Map<string, Set<string>>();
+const holdIn = new Set<string>();
 
 class RecordBolt extends BaseRichBolt {
   declareOutputFields(): void {}
@@ -21,7 +24,9 @@ class RecordBolt extends BaseRichBolt {
   execute(t: Tuple): void {
     const id = t.getStringByField('id');
     seen.set(id, (seen.get(id) ?? 0) + 1);
-    if (hold) return;
+    const mine = seenBy.get(this.context.topologyName) ?? new Set<string>();
+    seenBy.set(this.context.topologyName, mine.add(id));
+    if (hold || holdIn.has(this.context.topologyName)) return;
     if (failFirst(id) && !failedOnce.has(id)) {
       failedOnce.add(id);
       this.collector.fail(t);
@@ -46,6 +51,8 @@ beforeEach(async () => {
   failedOnce.clear();
   failFirst = () => false;
   hold = false;
+  seenBy.clear();
+  holdIn.clear();
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
   await client.flushall();
   cluster = new LocalCluster();
@@ -57,13 +64,13 @@ afterEach(async () => {
 
 const FAST: Partial<TopologyConfig> = { replayBackoffInitialMs: 20, replayBackoffMaxMs: 200, messageTimeoutMs: 10_000, drainTimeoutMs: 2000 };
 
-function topology(options: Partial<RedisStreamSpoutOptions>, tasks = 1): Topology {
+function topology(options: Partial<RedisStreamSpoutOptions>, tasks = 1, name = 'redis-spout'): Topology {
   const b = new TopologyBuilder();
   b.setSpout('events', new RedisStreamSpout({
     url: redis.url, stream: 'events', group: 'g', fields: ['id', 'n', 'user'], idField: 'id', blockMs: 100, ...options,
   }), tasks);
   b.setBolt('record', new RecordBolt(), 2).shuffleGrouping('events');
-  return b.build({ name: 'redis-spout', config: FAST });
+  return b.build({ name, config: FAST });
 }
 
 async function add(from: number, to: number, c: Redis = client): Promise<string[]> {
@@ -145,6 +152,25 @@ describe('RedisStreamSpout (real redis-server)', () => {
     expect(seen.size).toBe(80);
   });
 
+  it('leaves a live task\'s held entries alone (it keeps them fresh) and claims them once that task is gone', async () => {
+    const ids = await add(0, 40);
+    holdIn.add('a');
+    await cluster.submit(topology({ claimMinIdleMs: 300, claimIntervalMs: 100, consumerPrefix: 'a' }, 1, 'a'));
+    await waitFor(() => seenBy.get('a')?.size === 40, { what: 'task a to read and hold all 40' });
+    // b looks for idle entries far more often than a refreshes its own
+    await cluster.submit(topology({ claimMinIdleMs: 300, claimIntervalMs: 20, consumerPrefix: 'b' }, 1, 'b'));
+    // For five times claimMinIdleMs, b must not take any of a's entries, which a holds but refreshes.
+    const until = Date.now() + 1500;
+    await waitFor(() => {
+      expect(seenBy.get('b')?.size ?? 0).toBe(0);
+      return Date.now() > until;
+    }, { what: 'the observation window', intervalMs: 50 });
+    // a stops without acking (its entries stay pending under consumer a-0): b claims them.
+    await cluster.kill('a', 0);
+    await allDone(ids, 'b to claim and ack a\'s entries', 10_000);
+    expect(seenBy.get('b')?.size).toBe(40);
+  });
+
   it('survives a redis-server crash and restart mid-stream (appendonly): reports it, backs off, resumes, loses nothing', async () => {
     const t: LocalTopology = await cluster.submit(topology({ batchSize: 20, reconnectInitialMs: 20, reconnectMaxMs: 300, commandTimeoutMs: 1000 }));
     // A producer that keeps writing through the outage: its XADDs wait (offline queue) and land after the restart.
@@ -211,7 +237,7 @@ describe('RedisStreamSpout errors at open', () => {
     expect(() => new RedisStreamSpout({ url: 'http://x', stream: 's', group: 'g' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
     expect(() => new RedisStreamSpout({ stream: '', group: 'g' })).toThrow(/stream must be a non-empty string/);
     expect(() => new RedisStreamSpout({ stream: 's', group: 'g', startId: 'latest' })).toThrow(/startId/);
-    expect(() => new RedisStreamSpout({ stream: 's', group: 'g', claimMinIdleMs: 1000, claimIntervalMs: 800 })).toThrow(/claimIntervalMs/);
+    expect(() => new RedisStreamSpout({ stream: 's', group: 'g', claimMinIdleMs: 1000, claimIntervalMs: 400 })).toThrow(/claimIntervalMs/);
     expect(() => new RedisStreamSpout({ stream: 's', group: 'g', fields: ['a'], idField: 'b' })).toThrow(/idField/);
     expect(() => new RedisStreamSpout({ stream: 's', group: 'g', batchsize: 3 } as never)).toThrow(/no option "batchsize"/);
   });
