@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+// Type only: ioredis is loaded on the first open, so topologies without Redis do not pay for it.
+import type { Redis } from 'ioredis';
 import { backoffDelays, TopologyError, type BackoffOptions } from '@gale/runtime';
 import { RedisAuthError, RedisConnectError } from './redis-errors.js';
 
@@ -52,7 +53,8 @@ const AUTH_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 export async function openRedis(s: RedisConnectionSettings): Promise<Redis> {
   let delays = backoffDelays(s.reconnect);
   let lastError: Error | undefined;
-  const redis = new Redis(s.url, {
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(s.url, {
     lazyConnect: true,
     connectionName: s.name,
     connectTimeout: s.connectTimeoutMs,
