@@ -46,13 +46,13 @@ export {
   GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, StateError, FailedException, isGaleError,
 } from './errors.js';
 export type { GaleErrorOptions } from './errors.js';
+export { backoffDelays, isRetriable } from './retry.js';
+export type { BackoffOptions } from './retry.js';
 export { LocalCluster, LocalTopology } from './local/local-cluster.js';
 export type { SubmitOptions } from './local/local-cluster.js';
 export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, CapturedTuples } from './local/testing.js';
 export type { CompleteTopologyOptions, TrackedTopology } from './local/testing.js';
 export type { ComponentStats, ReportedError, LatencySummary } from './api/stats.js';
 export { ACKER_COMPONENT } from './engine/engine.js';
-export { backoffDelays } from './retry.js';
-export type { BackoffOptions } from './retry.js';
 export { rootLog, setLogLevel } from './log.js';
 export type { Logger, LogLevel } from './log.js';

@@ -1,0 +1,326 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BaseRichSpout, rootLog, type Logger, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values,
+} from '@gale/runtime';
+import { Outage } from './outage.js';
+import { commandError, isNoGroup, redactUrl } from './redis-connection.js';
+import { RedisCommandError } from './redis-errors.js';
+import { parseRedisStreamSpoutOptions, type RedisStreamSpoutOptions, type RedisStreamSpoutSettings } from './redis-stream-spout-options.js';
+import { StreamConsumer } from './stream-consumer.js';
+import type { StreamEntry } from './stream-reply.js';
+
+/** An entry emitted and not yet acked: what a replay re-emits, and when Redis last saw us hold it. */
+interface InFlight {
+  readonly values: Values;
+  touchedAt: number;
+}
+
+/** Per-task state, created in `open()` (instances are deep-copied per task before it). */
+interface ConsumeState {
+  readonly consumer: StreamConsumer;
+  readonly log: Logger;
+  /** Read (or claimed) and not emitted yet, from `head` on; `queued` holds their ids. */
+  buffer: StreamEntry[];
+  head: number;
+  readonly queued: Set<string>;
+  readonly inFlight: Map<string, InFlight>;
+  /** Failed ids to re-emit before anything new. */
+  replay: string[];
+  replayHead: number;
+  /** Acked by gale, not yet XACKed (Redis may be away). */
+  readonly acks: Set<string>;
+  flushing: Promise<void> | undefined;
+  flushSoon: boolean;
+  ackRetry: ReturnType<typeof setTimeout> | undefined;
+  /** `own`: re-reading this consumer's pending entries (after open or an outage), from `ownCursor`; `new`: reading `>`. */
+  phase: 'own' | 'new';
+  ownCursor: string;
+  lastReadEmpty: boolean;
+  claimCursor: string;
+  claiming: Promise<void> | undefined;
+  claimTimer: ReturnType<typeof setInterval> | undefined;
+  readonly readOutage: Outage;
+  readonly commandOutage: Outage;
+  /** Aborts backoff sleeps on close. */
+  readonly stop: AbortController;
+  closed: boolean;
+}
+
+/**
+ * Reads a Redis stream through a consumer group and emits one tuple per entry, with the entry id
+ * as message id (at-least-once):
+ *
+ * - the group is created at open when missing (`XGROUP CREATE ... MKSTREAM`, from `startId`);
+ * - each task is the consumer `<consumerPrefix>-<task index>`, a name stable across restarts, and
+ *   first re-reads its own pending entries (what it held when it stopped), then new ones with
+ *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`;
+ * - an acked tuple is XACKed (batched); a failed one is re-emitted with the same id, after gale's
+ *   replay backoff (`replayBackoffInitialMs`/`replayBackoffMaxMs`: the engine holds `fail()`);
+ * - every `claimIntervalMs` the task claims entries idle for `claimMinIdleMs` in other consumers
+ *   (`XAUTOCLAIM`: a crashed or removed task's entries) and refreshes the idle time of its own;
+ * - while Redis is away the spout backs off (exponential, jittered), reports one
+ *   {@link RedisUnavailableError} per outage through the component error path (`gale status`),
+ *   keeps acks until they can be sent, and after the outage re-reads its own pending entries.
+ *
+ * `open()` throws a {@link RedisConnectError} (`GALE_ERR_REDIS_CONNECT`) when Redis cannot be
+ * reached, a {@link RedisAuthError} (`GALE_ERR_REDIS_AUTH`) for refused credentials and a
+ * {@link RedisCommandError} (`GALE_ERR_REDIS_COMMAND`) when the key is not a stream.
+ *
+ * ```ts
+ * builder.setSpout('events', new RedisStreamSpout({ url: 'redis://127.0.0.1:6379', stream: 'events', group: 'gale', fields: ['user', 'url'] }), 2);
+ * ```
+ */
+export class RedisStreamSpout extends BaseRichSpout {
+  private readonly o: RedisStreamSpoutSettings;
+  private s: ConsumeState | undefined;
+
+  constructor(options: RedisStreamSpoutOptions) {
+    super();
+    this.o = parseRedisStreamSpoutOptions(options);
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(this.o.outputFields);
+  }
+
+  override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
+    await super.open(context, collector);
+    const o = this.o;
+    const prefix = o.consumerPrefix ?? `${context.topologyName}.${context.thisComponentId}`;
+    const reconnect = { initialMs: o.reconnectInitialMs, maxMs: o.reconnectMaxMs };
+    const consumer = await StreamConsumer.open(
+      { stream: o.stream, group: o.group, consumer: `${prefix}-${context.thisTaskIndex}` },
+      {
+        url: o.url, name: `gale:${context.topologyName}:${context.thisComponentId}-${context.thisTaskIndex}`,
+        connectTimeoutMs: o.connectTimeoutMs, commandTimeoutMs: o.commandTimeoutMs, reconnect,
+      },
+      o.startId,
+    );
+    const s: ConsumeState = {
+      consumer,
+      log: rootLog.child({ component: context.thisComponentId, task: context.thisTaskId, stream: o.stream, group: o.group }),
+      buffer: [], head: 0, queued: new Set(), inFlight: new Map(), replay: [], replayHead: 0,
+      acks: new Set(), flushing: undefined, flushSoon: false, ackRetry: undefined,
+      phase: 'own', ownCursor: '0', lastReadEmpty: false, claimCursor: '0-0', claiming: undefined, claimTimer: undefined,
+      readOutage: new Outage(reconnect), commandOutage: new Outage(reconnect), stop: new AbortController(), closed: false,
+    };
+    this.s = s;
+    s.claimTimer = setInterval(() => {
+      if (s.claiming === undefined && !s.closed) s.claiming = this.claimRound(s).finally(() => (s.claiming = undefined));
+    }, o.claimIntervalMs);
+    s.claimTimer.unref();
+    s.log.info({ consumer: consumer.address.consumer, url: redactUrl(o.url) }, 'redis stream spout open');
+  }
+
+  nextTuple(): void | Promise<void> {
+    const s = this.s;
+    if (s === undefined || s.closed) return;
+    if (s.replayHead < s.replay.length) {
+      const id = s.replay[s.replayHead++]!;
+      if (s.replayHead === s.replay.length) {
+        s.replay = [];
+        s.replayHead = 0;
+      }
+      const f = s.inFlight.get(id);
+      if (f !== undefined) this.collector.emit(f.values, id);
+      return;
+    }
+    if (s.head < s.buffer.length) {
+      const e = s.buffer[s.head++]!;
+      if (s.head === s.buffer.length) {
+        s.buffer = [];
+        s.head = 0;
+      }
+      s.queued.delete(e.id);
+      const values = this.o.toValues(e.id, e.fields!);
+      s.inFlight.set(e.id, { values, touchedAt: Date.now() });
+      this.collector.emit(values, e.id);
+      return;
+    }
+    // A finite stream read to its end: stop polling, so the executor can go idle.
+    if (this.isExhausted()) return;
+    return this.read(s);
+  }
+
+  override ack(messageId: unknown): void {
+    const s = this.s;
+    if (s === undefined || typeof messageId !== 'string') return;
+    s.inFlight.delete(messageId);
+    s.acks.add(messageId);
+    this.scheduleFlush(s);
+  }
+
+  override fail(messageId: unknown): void {
+    const s = this.s;
+    if (s !== undefined && typeof messageId === 'string' && s.inFlight.has(messageId)) s.replay.push(messageId);
+  }
+
+  /** With `untilEmpty`: true once a read found nothing new and every emitted entry was acked and XACKed. */
+  isExhausted(): boolean {
+    const s = this.s;
+    return this.o.untilEmpty && s !== undefined && s.phase === 'new' && s.lastReadEmpty && s.head >= s.buffer.length
+      && s.replayHead >= s.replay.length && s.inFlight.size === 0 && s.acks.size === 0 && s.flushing === undefined
+      && s.claiming === undefined;
+  }
+
+  /** Stops reading, sends the acks it still holds (one attempt), then closes both connections. Idempotent. */
+  override async close(): Promise<void> {
+    const s = this.s;
+    if (s === undefined || s.closed) return;
+    s.closed = true;
+    s.stop.abort();
+    clearInterval(s.claimTimer);
+    clearTimeout(s.ackRetry);
+    await s.claiming;
+    await s.flushing;
+    if (s.acks.size > 0) await this.flushAcks(s);
+    await s.consumer.close();
+  }
+
+  /** One read: this consumer's own pending entries first (after open or an outage), then new ones. */
+  private async read(s: ConsumeState): Promise<void> {
+    const o = this.o;
+    try {
+      if (s.phase === 'own') {
+        const entries = await s.consumer.readOwnPending(s.ownCursor, o.batchSize);
+        if (entries.length === 0) s.phase = 'new';
+        else s.ownCursor = entries[entries.length - 1]!.id;
+        this.enqueue(s, entries);
+      } else {
+        const entries = await s.consumer.readNew(o.batchSize, o.blockMs);
+        s.lastReadEmpty = entries.length === 0;
+        this.enqueue(s, entries);
+      }
+      if (s.readOutage.succeeded()) this.recovered(s);
+    } catch (err) {
+      if (s.closed) return;
+      await this.onReadError(s, err);
+    }
+  }
+
+  /** Buffers entries not already held here; entries deleted while pending have nothing to emit and are acked. */
+  private enqueue(s: ConsumeState, entries: readonly StreamEntry[]): void {
+    for (const e of entries) {
+      if (s.queued.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
+      if (e.fields === null) {
+        s.acks.add(e.id);
+        this.scheduleFlush(s);
+        continue;
+      }
+      s.queued.add(e.id);
+      s.buffer.push(e);
+    }
+  }
+
+  private async onReadError(s: ConsumeState, err: unknown): Promise<void> {
+    if (isNoGroup(err)) {
+      // The server came back without our group (restarted without persistence, or the key was
+      // deleted): create it again and carry on; what was lost with the server is not ours to replay.
+      s.log.warn({ err: (err as Error).message }, 'consumer group missing; creating it again');
+      try {
+        await s.consumer.ensureGroup(this.o.startId);
+        return;
+      } catch (again) {
+        err = again;
+      }
+    }
+    const e = commandError('XREADGROUP', this.o.stream, err);
+    const { delayMs, first } = s.readOutage.failed(Date.now());
+    if (first || e instanceof RedisCommandError) {
+      this.collector.reportError(e);
+      s.log.warn({ err: e.message, retryInMs: delayMs }, 'redis read failed; backing off');
+    }
+    try {
+      await sleep(delayMs, undefined, { signal: s.stop.signal });
+    } catch {
+      // closed during the backoff
+    }
+  }
+
+  /** After an outage: re-read our own pending entries (a read whose reply was lost is in our PEL), send held acks. */
+  private recovered(s: ConsumeState): void {
+    s.phase = 'own';
+    s.ownCursor = '0';
+    s.log.info({}, 'redis reachable again; resuming');
+    this.scheduleFlush(s);
+  }
+
+  private scheduleFlush(s: ConsumeState): void {
+    if (s.flushSoon || s.flushing !== undefined || s.ackRetry !== undefined || s.closed) return;
+    s.flushSoon = true;
+    // One XACK for every ack of this turn of the event loop.
+    setImmediate(() => {
+      s.flushSoon = false;
+      if (s.flushing === undefined && !s.closed) void this.flushAcks(s);
+    });
+  }
+
+  /** XACKs what is held; on failure keeps it and tries again after the backoff. Never rejects. */
+  private flushAcks(s: ConsumeState): Promise<void> {
+    const ids = [...s.acks];
+    if (ids.length === 0) return Promise.resolve();
+    const p = (async () => {
+      try {
+        await s.consumer.ack(ids);
+        for (const id of ids) s.acks.delete(id);
+        s.commandOutage.succeeded();
+      } catch (err) {
+        if (s.closed) return;
+        this.commandFailed(s, 'XACK', err, (delayMs) => {
+          s.ackRetry = setTimeout(() => {
+            s.ackRetry = undefined;
+            this.scheduleFlush(s);
+          }, delayMs);
+        });
+      }
+    })().finally(() => {
+      s.flushing = undefined;
+      if (s.acks.size > 0 && !s.closed) this.scheduleFlush(s);
+    });
+    s.flushing = p;
+    return p;
+  }
+
+  /**
+   * Refreshes the idle time of this task's held entries (those not refreshed for a claim interval:
+   * none is idle for more than two intervals, under `claimMinIdleMs`) so no other consumer claims
+   * them, then claims entries idle for `claimMinIdleMs` anywhere in the group.
+   */
+  private async claimRound(s: ConsumeState): Promise<void> {
+    const o = this.o;
+    try {
+      const now = Date.now();
+      const stale: string[] = [];
+      for (const [id, f] of s.inFlight) if (now - f.touchedAt >= o.claimIntervalMs) stale.push(id);
+      for (const id of s.queued) stale.push(id);
+      if (stale.length > 0) {
+        await s.consumer.touch(stale);
+        for (const id of stale) {
+          const f = s.inFlight.get(id);
+          if (f !== undefined) f.touchedAt = now;
+        }
+      }
+      // Page through the PEL, but buffer at most about a batch of claimed entries per round.
+      do {
+        const r = await s.consumer.autoClaim(o.claimMinIdleMs, s.claimCursor, o.batchSize);
+        s.claimCursor = r.cursor;
+        if (s.closed) return;
+        this.enqueue(s, [...r.entries, ...r.deleted.map((id) => ({ id, fields: null }))]);
+        if (r.entries.length > 0) s.log.info({ claimed: r.entries.length }, 'claimed idle entries of other consumers');
+      } while (s.claimCursor !== '0-0' && s.buffer.length - s.head < o.batchSize);
+      s.commandOutage.succeeded();
+    } catch (err) {
+      if (!s.closed) this.commandFailed(s, 'XAUTOCLAIM', err, () => undefined);
+    }
+  }
+
+  private commandFailed(s: ConsumeState, command: string, err: unknown, retry: (delayMs: number) => void): void {
+    const e = commandError(command, this.o.stream, err);
+    const { delayMs, first } = s.commandOutage.failed(Date.now());
+    if (first || e instanceof RedisCommandError) {
+      this.collector.reportError(e);
+      s.log.warn({ err: e.message, retryInMs: delayMs }, 'redis command failed; backing off');
+    }
+    retry(delayMs);
+  }
+}
