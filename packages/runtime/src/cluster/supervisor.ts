@@ -19,6 +19,7 @@ import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
+import { workerLogFile } from './rotating-log-file.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 
@@ -333,6 +334,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       zk: this.opts.zk, zkRoot: this.opts.zkRoot, zkSessionTimeoutMs: this.opts.sessionTimeoutMs, topology: a.topology,
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
+      logFile: workerLogFile(this.opts.dir, a.topology, port),
     };
     // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
     // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.

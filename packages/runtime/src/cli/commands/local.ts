@@ -1,6 +1,8 @@
 import type { Topology } from '../../api/builder.js';
 import { parseTopologyConfig } from '../../config/topology-config.js';
+import { scopeTopology } from '../../engine/component-scope.js';
 import { isGaleError } from '../../errors.js';
+import { captureConsole, inComponent } from '../../log.js';
 import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
 import type { LocalArgs } from '../args.js';
@@ -63,6 +65,12 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   });
 
   const cancels: (() => void)[] = [];
+  // Components' console output goes to stderr, prefixed with component and task: stdout is only
+  // for --json (and the topology file's own top-level console calls are caught too).
+  cancels.push(captureConsole((_method, text, who) => {
+    const prefix = who === undefined ? '[console]' : `[${who.component}:${who.task}]`;
+    ctx.stderr.write(`${text.split('\n').map((l) => `${prefix} ${l}`).join('\n')}\n`);
+  }));
   const cluster = new LocalCluster();
   try {
     const loaded = await loadTopologyModule({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
@@ -85,7 +93,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     const keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     cancels.push(() => clearInterval(keepAlive));
 
-    const t = await cluster.submit(topology, { config: set.config });
+    const t = await cluster.submit(scopeTopology(topology, inComponent), { config: set.config });
     running = true;
     const startedAt = performance.now();
     statusLine(ctx, `gale: running "${t.name}" (${describeComponents(topology)}); ${args.untilIdle ? 'until idle, ' : ''}Ctrl-C to stop`);
