@@ -33,6 +33,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly sessionTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly workerTimeoutMs: number;
+  /** Port of the authenticated log endpoint that `gale logs` reads through; 0 = any free port. */
+  readonly logsPort: number;
 }
 
 export interface DeployArgs extends ClusterFlags {
@@ -80,6 +82,19 @@ export interface KillArgs extends ClusterFlags {
   readonly waitS: number | undefined;
 }
 
-export type ClusterArgs = SupervisorArgs | DeployArgs | ListArgs | StatusArgs | SetStatusArgs | RebalanceArgs | KillArgs;
+/** `--since`: a duration before now, or a wall-clock time. */
+export type LogsSince = { readonly agoMs: number } | { readonly atMs: number };
+
+export interface LogsArgs extends ClusterFlags {
+  readonly command: 'logs';
+  readonly name: string;
+  readonly component: string | undefined;
+  readonly task: number | undefined;
+  readonly since: LogsSince | undefined;
+  readonly follow: boolean;
+  readonly json: boolean;
+}
+
+export type ClusterArgs = SupervisorArgs | DeployArgs | ListArgs | StatusArgs | LogsArgs | SetStatusArgs | RebalanceArgs | KillArgs;
 
 export type ClusterCommand = ClusterArgs['command'];

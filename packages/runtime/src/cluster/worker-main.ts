@@ -2,7 +2,7 @@
 // Reads its launch description from GALE_WORKER; the cluster secret comes over the IPC channel
 // (secret-channel.ts), never through the environment or argv.
 import { existsSync, readFileSync } from 'node:fs';
-import { captureConsole, createLogger, rootLog, isLogLevel, setLogLevel, type ConsoleMethod, type Logger } from '../log.js';
+import { captureConsole, createLogger, rootLog, isLogLevel, setLogLevel, type ConsoleMethod, type Logger, type LogLevel } from '../log.js';
 import { RotatingLogFile } from './rotating-log-file.js';
 import { receiveSecret } from './secret-channel.js';
 import { Worker, type WorkerLaunch } from './worker.js';
@@ -37,7 +37,10 @@ async function main(): Promise<number> {
   const launch = JSON.parse(raw) as WorkerLaunch;
   // The worker's own file (read by `gale logs` through its supervisor), not the supervisor's stderr.
   const file = launch.logFile === undefined ? undefined : new RotatingLogFile(launch.logFile);
-  const log = (file === undefined ? rootLog : createLogger(file)).child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
+  // The file keeps at least `info` (console output of components is info) whatever the
+  // supervisor's own stderr level; a more verbose supervisor level (debug, trace) carries over.
+  const fileLevel = rootLog.levelVal < 30 ? (rootLog.level as LogLevel) : 'info';
+  const log = (file === undefined ? rootLog : createLogger(file, fileLevel)).child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
   captureConsole((method, text, who) => {
     log[consoleLevel(method)]({ console: method, ...(who === undefined ? {} : { component: who.component, task: who.task }) }, text);
   });

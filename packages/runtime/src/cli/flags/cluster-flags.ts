@@ -1,7 +1,7 @@
 import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../../config/cluster-config.js';
 import { NAME_RULE, isValidName } from '../../coord/names.js';
 import type {
-  ClusterArgs, DeployArgs, KillArgs, ListArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
+  ClusterArgs, DeployArgs, KillArgs, ListArgs, LogsArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
 } from '../cluster-args.js';
 import { CliUsageError } from '../usage-error.js';
 import {
@@ -9,6 +9,7 @@ import {
 } from './cluster-defaults.js';
 import { defineCommand, type CommandDef } from './command.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
+import { LOGS_FLAGS, LOGS_TEXT } from './logs-flags.js';
 import type { BooleanFlag, FlagTable, ListFlag, NumberFlag, Positional, StringFlag } from './table.js';
 import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseParallelism, parsePorts } from './validators.js';
 
@@ -106,6 +107,11 @@ const supervisor = defineCommand({
     heartbeatMs: {
       flag: 'heartbeat', kind: 'number', unit: 'ms', integer: true, min: 50, max: 600_000,
       describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
+    },
+    logsPort: {
+      flag: 'logs-port', kind: 'number', unit: 'count', integer: true, min: 1, max: 65535, zeroOk: true,
+      describe: 'Port of the log endpoint "gale logs" reads worker logs through (cluster secret required); 0 = any free port, advertised in ZooKeeper',
+      default: 0,
     },
     workerTimeoutMs: {
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
@@ -245,7 +251,15 @@ const kill = defineCommand({
   build: (v, { positional }): KillArgs => ({ ...v, command: 'kill', name: positional }),
 });
 
+const logs = defineCommand({
+  ...LOGS_TEXT,
+  examples: [...LOGS_TEXT.examples],
+  positional: topologyName('logs'),
+  flags: { ...COMMON, ...LOGS_FLAGS },
+  build: (v, { positional }): LogsArgs => ({ ...v, command: 'logs', name: positional }),
+});
+
 /** The cluster commands, in `gale --help` order. */
 export const CLUSTER_COMMAND_DEFS: readonly CommandDef<ClusterArgs>[] = [
-  supervisor, deploy, list, status, activate, deactivate, rebalance, kill,
+  supervisor, deploy, list, status, logs, activate, deactivate, rebalance, kill,
 ];
