@@ -47,6 +47,8 @@ export interface DeployArgs extends ClusterFlags {
   /** Seconds to wait for every worker to run; 0 = do not wait. */
   readonly waitS: number;
   readonly json: boolean;
+  /** Type-check the topology file before uploading (`--no-typecheck`: false). */
+  readonly typecheck: boolean;
 }
 
 export interface ListArgs extends ClusterFlags {

@@ -11,6 +11,7 @@ import { loadTopologyModule } from '../load-topology.js';
 import { CliParamSet, SET_ORIGIN, checkUnusedParams, parseSetFlags } from '../set-flags.js';
 import { rateLines, summaryLines } from '../stats-format.js';
 import { topologyFromExports } from '../topology-export.js';
+import { typecheckTopology } from '../typecheck.js';
 import { CliUsageError } from '../usage-error.js';
 
 /** Why a run ended. */
@@ -73,6 +74,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   }));
   const cluster = new LocalCluster();
   try {
+    if (args.typecheck) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or run without --typecheck');
     const loaded = await loadTopologyModule({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
     log.debug({ path: loaded.path }, 'topology module loaded');
     const params = new CliParamSet(set.params);

@@ -160,8 +160,12 @@ const deploy = defineCommand({
     set: { flag: 'set', kind: 'list', describe: 'key=value (repeatable): a config key or a topology parameter' } satisfies ListFlag,
     waitS: { ...waitS('Seconds to wait for every worker to run; 0 = do not wait'), default: DEFAULT_DEPLOY_WAIT_S },
     json: json('Print the assignment as JSON on stdout'),
+    typecheck: {
+      flag: 'typecheck', kind: 'boolean', describe: 'Type-check the file with the TypeScript compiler first (on unless --no-typecheck; errors exit 2)',
+    } satisfies BooleanFlag,
   },
-  build: (v, { positional }): DeployArgs => ({ ...v, command: 'deploy', file: positional }),
+  // Type checking is on unless asked off: a boolean flag that was not given reads as false.
+  build: (v, { positional, given }): DeployArgs => ({ ...v, command: 'deploy', file: positional, typecheck: given.typecheck === undefined || v.typecheck }),
 });
 
 const list = defineCommand({

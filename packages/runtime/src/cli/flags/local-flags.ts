@@ -22,6 +22,8 @@ export interface LocalArgs {
   readonly statsIntervalS: number;
   /** Print a JSON stats object to stdout at exit. */
   readonly json: boolean;
+  /** Type-check the topology file with the TypeScript compiler before running it. */
+  readonly typecheck: boolean;
   /** `--log-level`, else a valid `$GALE_LOG_LEVEL`. */
   readonly logLevel: LogLevel | undefined;
 }
@@ -46,6 +48,9 @@ const statsIntervalS = {
 const json: BooleanFlag = {
   flag: 'json', kind: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout',
 };
+const typecheck: BooleanFlag = {
+  flag: 'typecheck', kind: 'boolean', describe: 'Type-check the file with the TypeScript compiler first (errors exit 2)',
+};
 
 export const LOCAL_COMMAND = defineCommand({
   name: 'local',
@@ -68,6 +73,6 @@ export const LOCAL_COMMAND = defineCommand({
     missing: 'missing topology file: gale local <file>',
   },
   takes: 'one topology file',
-  flags: { ...GLOBAL_FLAGS, set, durationS, untilIdle, statsIntervalS, json },
+  flags: { ...GLOBAL_FLAGS, set, durationS, untilIdle, statsIntervalS, json, typecheck },
   build: (v, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v }),
 });
