@@ -97,7 +97,7 @@ describe('gale logs', () => {
     // The plain format: one line per entry, the error with its source and stack.
     const plain = await cluster.gale(['logs', 'chat', '--component', 'talk']);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^\S+Z INFO  sup-[ab]:\d+ talk:\d+ talk saw \d+/m);
+    expect(plain.stdout).toMatch(/^\S+Z INFO {2}sup-[ab]:\d+ talk:\d+ talk saw \d+/m);
     expect(plain.stdout).toContain(`(at ${THROW_LINE})`);
   }, 150_000);
 

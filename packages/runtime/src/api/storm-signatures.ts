@@ -10,14 +10,14 @@ import type { BasicBolt, Bolt, Spout } from './types.js';
  */
 export function checkStormSignatures(kind: 'spout' | 'bolt', id: string, template: Spout | Bolt | BasicBolt): void {
   if (kind === 'spout') {
-    const open = (template as Spout).open;
+    const open: unknown = (template as { open?: unknown }).open;
     if (typeof open === 'function' && open.length >= 3) {
       throw new TopologyError('GALE_ERR_STORM_SIGNATURE',
         `spout "${id}": open() declares ${open.length} parameters, like Storm's open(conf, context, collector); gale calls open(context, collector): drop the conf parameter (read config from context)`);
     }
     return;
   }
-  const prepare = (template as Bolt).prepare;
+  const prepare: unknown = (template as { prepare?: unknown }).prepare;
   const basic = (template as BasicBolt).basic === true;
   if (typeof prepare === 'function' && prepare.length >= (basic ? 2 : 3)) {
     const storm = basic ? 'prepare(conf, context)' : 'prepare(conf, context, collector)';

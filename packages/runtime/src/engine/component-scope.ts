@@ -25,7 +25,7 @@ type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 export function scopeTopology(topology: Topology, scope: ComponentScope): Topology {
   const components = new Map<string, ComponentSpec>();
   for (const [id, spec] of topology.components) {
-    const create = spec.create as () => object;
+    const create = (): object => spec.create();
     components.set(id, { ...spec, create: () => scoped(create(), id, scope) } as ComponentSpec);
   }
   return { ...topology, components };

@@ -86,6 +86,7 @@ describe('Storm habits in the builder', () => {
       execute(): void {}
     }
     const b1 = new TopologyBuilder();
+    // @ts-expect-error -- and again where it is used
     b1.setSpout('storm', new StormSpout());
     expectTopologyError(() => b1.build({ name: 't' }), 'GALE_ERR_STORM_SIGNATURE',
       'spout "storm": open() declares 3 parameters, like Storm\'s open(conf, context, collector); gale calls open(context, collector): drop the conf parameter (read config from context)');
@@ -95,6 +96,7 @@ describe('Storm habits in the builder', () => {
     ] as const) {
       const b = new TopologyBuilder();
       b.setSpout('s', spout());
+      // @ts-expect-error -- and again where it is used
       b.setBolt('bolt', bolt).shuffleGrouping('s');
       expectTopologyError(() => b.build({ name: 't' }), 'GALE_ERR_STORM_SIGNATURE',
         `bolt "bolt": prepare() declares ${storm === 'prepare(conf, context)' ? 2 : 3} parameters, like Storm's ${storm}; gale calls ${gale}: drop the conf parameter`);

@@ -54,7 +54,7 @@ export async function runLogs(args: LogsArgs, ctx: CliContext): Promise<number> 
 export function formatEntry(e: LogEntry): string {
   const time = typeof e.time === 'number' ? new Date(e.time).toISOString() : '-';
   const level = typeof e.level === 'number' ? (LEVEL_NAMES[e.level] ?? String(e.level)) : 'INFO';
-  const where = `${String(e.supervisor ?? '?')}:${String(e.port ?? '?')}`;
+  const where = `${typeof e.supervisor === 'string' ? e.supervisor : '?'}:${typeof e.port === 'number' ? e.port : '?'}`;
   const who = typeof e.component === 'string' ? `${e.component}:${typeof e.task === 'number' ? e.task : '-'}` : '-';
   let msg = typeof e.msg === 'string' ? e.msg : '';
   if (typeof e.err === 'string') msg += `: ${e.err}`;
