@@ -33,8 +33,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly sessionTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly workerTimeoutMs: number;
-  /** Port of the authenticated log endpoint that `gale logs` reads through; 0 = any free port. */
-  readonly logsPort: number;
+  /** Port of the authenticated log endpoint that `gale logs` reads through; absent: any free port. */
+  readonly logsPort?: number;
 }
 
 export interface DeployArgs extends ClusterFlags {
@@ -47,8 +47,8 @@ export interface DeployArgs extends ClusterFlags {
   /** Seconds to wait for every worker to run; 0 = do not wait. */
   readonly waitS: number;
   readonly json: boolean;
-  /** Type-check the topology file before uploading (`--no-typecheck`: false). */
-  readonly typecheck: boolean;
+  /** `false` with `--no-typecheck`; absent: the topology file is type-checked before uploading. */
+  readonly typecheck?: false;
 }
 
 export interface ListArgs extends ClusterFlags {

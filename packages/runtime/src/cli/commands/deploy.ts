@@ -30,7 +30,7 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<numb
   const cfg = CLUSTER_CONFIG_DEFAULTS;
   const set = parseSetFlags(args.set, 'deploy');
   const target = resolveTarget(args, ctx, 'deploy');
-  if (args.typecheck) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or deploy without the check: gale deploy --no-typecheck');
+  if (args.typecheck !== false) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or deploy without the check: gale deploy --no-typecheck');
   // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
   const { topology, config: resolved, params } = await resolveTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
   const name = args.name ?? topology.name;

@@ -74,7 +74,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   }));
   const cluster = new LocalCluster();
   try {
-    if (args.typecheck) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or run without --typecheck');
+    if (args.typecheck === true) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or run without --typecheck');
     const loaded = await loadTopologyModule({ file: args.file, cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log });
     log.debug({ path: loaded.path }, 'topology module loaded');
     const params = new CliParamSet(set.params);

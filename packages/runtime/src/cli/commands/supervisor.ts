@@ -46,7 +46,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       host: args.host,
       ports: args.ports,
       dir,
-      logsPort: args.logsPort,
+      ...(args.logsPort !== undefined ? { logsPort: args.logsPort } : {}),
       ...(target.secret !== undefined ? { secret: target.secret } : {}),
       sessionTimeoutMs: args.sessionTimeoutMs,
       connectTimeoutMs: args.connectTimeoutMs,

@@ -109,7 +109,7 @@ const supervisor = defineCommand({
       describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
     },
     logsPort: {
-      flag: 'logs-port', kind: 'number', unit: 'count', integer: true, min: 1, max: 65535, zeroOk: true,
+      flag: 'logs-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65535,
       describe: 'Port of the log endpoint "gale logs" reads worker logs through (cluster secret required); 0 = any free port, advertised in ZooKeeper',
       default: 0,
     },
@@ -118,7 +118,7 @@ const supervisor = defineCommand({
       describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,
     } satisfies NumberFlag,
   },
-  build: ({ slots, ports, workerTimeoutMs, ...v }, { given, hint }): SupervisorArgs => {
+  build: ({ slots, ports, workerTimeoutMs, logsPort, ...v }, { given, hint }): SupervisorArgs => {
     if (slots !== undefined && slots > ports.length) {
       throw new CliUsageError('GALE_ERR_USAGE', `--slots ${slots} needs ${slots} ports, but --ports ${given.ports} has ${ports.length}`, hint);
     }
@@ -127,6 +127,7 @@ const supervisor = defineCommand({
       command: 'supervisor',
       ports: slots === undefined ? ports : ports.slice(0, slots),
       workerTimeoutMs: workerTimeoutMs ?? defaultWorkerTimeoutMs(v.sessionTimeoutMs),
+      ...(logsPort !== 0 ? { logsPort } : {}),
     };
   },
 });
@@ -164,8 +165,10 @@ const deploy = defineCommand({
       flag: 'typecheck', kind: 'boolean', describe: 'Type-check the file with the TypeScript compiler first (on unless --no-typecheck; errors exit 2)',
     } satisfies BooleanFlag,
   },
-  // Type checking is on unless asked off: a boolean flag that was not given reads as false.
-  build: (v, { positional, given }): DeployArgs => ({ ...v, command: 'deploy', file: positional, typecheck: given.typecheck === undefined || v.typecheck }),
+  // Type checking is on unless asked off (`--no-typecheck`); a boolean flag that was not given reads as false.
+  build: ({ typecheck, ...v }, { positional, given }): DeployArgs => ({
+    ...v, command: 'deploy', file: positional, ...(given.typecheck !== undefined && !typecheck ? { typecheck: false } : {}),
+  }),
 });
 
 const list = defineCommand({

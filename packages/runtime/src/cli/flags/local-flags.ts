@@ -22,8 +22,8 @@ export interface LocalArgs {
   readonly statsIntervalS: number;
   /** Print a JSON stats object to stdout at exit. */
   readonly json: boolean;
-  /** Type-check the topology file with the TypeScript compiler before running it. */
-  readonly typecheck: boolean;
+  /** `--typecheck`: type-check the topology file with the TypeScript compiler before running it. */
+  readonly typecheck?: true;
   /** `--log-level`, else a valid `$GALE_LOG_LEVEL`. */
   readonly logLevel: LogLevel | undefined;
 }
@@ -74,5 +74,5 @@ export const LOCAL_COMMAND = defineCommand({
   },
   takes: 'one topology file',
   flags: { ...GLOBAL_FLAGS, set, durationS, untilIdle, statsIntervalS, json, typecheck },
-  build: (v, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v }),
+  build: ({ typecheck, ...v }, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v, ...(typecheck ? { typecheck } : {}) }),
 });

@@ -40,7 +40,7 @@ export const LOGS_TEXT = {
 export const LOGS_FLAGS = {
   component: { flag: 'component', kind: 'string', describe: 'Only lines of this component' } satisfies StringFlag,
   task: {
-    flag: 'task', kind: 'number', unit: 'count', integer: true, min: 0, max: 1_000_000, zeroOk: true, describe: 'Only lines of this task id',
+    flag: 'task', kind: 'number', unit: 'count', integer: true, min: 0, max: 1_000_000, describe: 'Only lines of this task id',
   } satisfies NumberFlag,
   since: {
     flag: 'since', kind: 'string', describe: 'Only lines since a duration ago (30s, 5m, 2h, 1d) or an ISO time',
