@@ -33,6 +33,6 @@ describe('component output in gale local', () => {
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toContainEqual(`gale: error in "chatty" (task ${/\[chatty:(\d+)\] chatty saw 3/.exec(r.stderr)![1]}): chatty cannot take 3 (at ${THROW_AT})`);
     const logged = lines(r.stderr).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged.find((e) => e.msg === 'component error')).toMatchObject({ component: 'chatty', err: 'chatty cannot take 3', source: THROW_AT });
+    expect(logged.find((e) => e.msg === 'component error stack')).toMatchObject({ component: 'chatty', err: 'chatty cannot take 3', source: THROW_AT });
   });
 });

@@ -64,7 +64,7 @@ describe('gale logs', () => {
     const talk = await until('console lines and an error of "talk" on both workers', async () => {
       const es = await logs('--component', 'talk');
       const said = es.filter((e) => e.console === 'log' && /^talk saw \d+$/.test(e.msg));
-      const errors = es.filter((e) => e.msg === 'component error');
+      const errors = es.filter((e) => e.msg === 'component error stack');
       return new Set(said.map((e) => e.task)).size === 2 && errors.length > 0 ? { es, said, errors } : undefined;
     }, 60_000, 500);
     expect(talk.es.every((e) => e.component === 'talk')).toBe(true);

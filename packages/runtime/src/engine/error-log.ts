@@ -47,10 +47,9 @@ export class ErrorLog {
     if (list.length > MAX_ERRORS_KEPT) list.shift();
     this.errorsOf.set(component, list);
     if (verdict.log) {
-      this.log.error({
-        component, task, err: e.message, ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
-        ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}),
-      }, 'component error');
+      this.log.error({ component, task, err: e.message, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, 'component error');
+      // Where it came from, on a line of its own: the line above keeps its established shape.
+      if (e.stack !== undefined) this.log.error({ component, task, err: e.message, ...(e.source !== undefined ? { source: e.source } : {}), stack: e.stack }, 'component error stack');
     }
     try {
       this.onError?.(e);
