@@ -1,4 +1,6 @@
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { format } from 'node:util';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 export type LogLevel = LevelWithSilent;
@@ -26,4 +28,55 @@ export const rootLog: Logger = pino(
 
 export function setLogLevel(level: LogLevel): void {
   rootLog.level = level;
+}
+
+/** A root logger of the same shape writing to `dest` instead (a worker's own log file). */
+export function createLogger(dest: DestinationStream, level: LogLevel = rootLog.level as LogLevel): Logger {
+  return pino({ level, base: { pid: process.pid } }, dest);
+}
+
+/** The component task whose code is running (engine/component-scope.ts has the same shape). */
+export interface RunningComponent {
+  readonly component: string;
+  readonly task: number;
+}
+
+const running = new AsyncLocalStorage<RunningComponent>();
+
+/** Runs `fn` (and what it schedules) as code of `who`; see {@link captureConsole}. */
+export function inComponent<T>(who: RunningComponent, fn: () => T): T {
+  return running.run(who, fn);
+}
+
+/** Which console method was called. */
+export type ConsoleMethod = 'log' | 'info' | 'debug' | 'warn' | 'error' | 'trace';
+
+/** Receives each captured console call: the formatted text and the component running it, if any. */
+export type ConsoleSink = (method: ConsoleMethod, text: string, who: RunningComponent | undefined) => void;
+
+const CAPTURED: readonly ConsoleMethod[] = ['log', 'info', 'debug', 'warn', 'error', 'trace'];
+
+/**
+ * Replaces the global console's printing methods with `sink` until the returned restore is
+ * called: a component's console.log must not reach stdout (`gale local --json` keeps stdout for
+ * JSON; a worker's output belongs in its log file). A sink that throws is ignored.
+ */
+export function captureConsole(sink: ConsoleSink): () => void {
+  const saved = new Map<ConsoleMethod, (...args: unknown[]) => void>();
+  const target = console as unknown as Record<ConsoleMethod, (...args: unknown[]) => void>;
+  for (const method of CAPTURED) {
+    saved.set(method, target[method]);
+    target[method] = (...args: unknown[]) => {
+      let text = format(...args);
+      if (method === 'trace') text = `Trace: ${text}\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`;
+      try {
+        sink(method, text, running.getStore());
+      } catch {
+        // Printing must never fail the component.
+      }
+    };
+  }
+  return () => {
+    for (const [method, fn] of saved) target[method] = fn;
+  };
 }

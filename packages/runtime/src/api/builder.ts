@@ -2,6 +2,8 @@ import { TopologyError } from '../errors.js';
 import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { Fields, toFields } from './fields.js';
+import { fieldsGroupingArgs, type FieldsArg } from './grouping-args.js';
+import { checkStormSignatures } from './storm-signatures.js';
 import {
   DEAD_LETTER_FIELDS, DEAD_LETTER_STREAM, DEFAULT_STREAM, type BasicBolt, type Bolt, type CustomGrouping, type GroupingSpec, type OutputFieldsDeclarer, type Spout,
 } from './types.js';
@@ -134,13 +136,25 @@ export class BoltDeclarer {
   globalGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'global' }); }
   /** The emitter picks the task with `emitDirect`; the stream must be declared direct. */
   directGrouping(component: string, streamId?: string): this { return this.add(component, streamId, { type: 'direct' }); }
-  /** Tuples with equal values of `fields` always go to the same task. */
-  fieldsGrouping(component: string, fields: Fields | readonly string[], streamId?: string): this {
-    return this.add(component, streamId, { type: 'fields', fields: toFields(fields).names });
+  /**
+   * Tuples with equal values of `fields` always go to the same task. Storm's argument order,
+   * `fieldsGrouping(component, streamId, fields)`, is accepted too.
+   */
+  fieldsGrouping(component: string, fields: FieldsArg, streamId?: string): this;
+  fieldsGrouping(component: string, streamId: string, fields: FieldsArg): this;
+  fieldsGrouping(component: string, a: FieldsArg | string, b?: string | FieldsArg): this {
+    const { fields, stream } = fieldsGroupingArgs(this.draft.id, 'fieldsGrouping', component, a, b);
+    return this.add(component, stream, { type: 'fields', fields: fields.names });
   }
-  /** Like fields grouping but each key is split over two tasks (the less loaded of two hash choices). */
-  partialKeyGrouping(component: string, fields: Fields | readonly string[], streamId?: string): this {
-    return this.add(component, streamId, { type: 'partialKey', fields: toFields(fields).names });
+  /**
+   * Like fields grouping but each key is split over two tasks (the less loaded of two hash
+   * choices). Storm's argument order, `(component, streamId, fields)`, is accepted too.
+   */
+  partialKeyGrouping(component: string, fields: FieldsArg, streamId?: string): this;
+  partialKeyGrouping(component: string, streamId: string, fields: FieldsArg): this;
+  partialKeyGrouping(component: string, a: FieldsArg | string, b?: string | FieldsArg): this {
+    const { fields, stream } = fieldsGroupingArgs(this.draft.id, 'partialKeyGrouping', component, a, b);
+    return this.add(component, stream, { type: 'partialKey', fields: fields.names });
   }
   customGrouping(component: string, grouping: CustomGrouping, streamId?: string): this {
     if (typeof grouping?.chooseTasks !== 'function') {
@@ -245,6 +259,7 @@ export class TopologyBuilder {
       if (d.kind === 'bolt' && typeof (template as Bolt).execute !== 'function') {
         throw new TopologyError('GALE_ERR_NOT_A_BOLT', `bolt "${d.id}" has no execute() method`);
       }
+      if (!windowed.has(d.id)) checkStormSignatures(d.kind, d.id, template as Spout | Bolt | BasicBolt);
       if (typeof template.declareOutputFields !== 'function') {
         throw new TopologyError('GALE_ERR_NOT_A_COMPONENT', `${d.kind} "${d.id}" has no declareOutputFields() method`);
       }

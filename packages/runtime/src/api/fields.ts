@@ -9,6 +9,10 @@ export class Fields {
   private readonly index: ReadonlyMap<string, number>;
 
   constructor(names: readonly string[]) {
+    if (!Array.isArray(names as unknown)) {
+      // A bare string (`declare('word')`) or a Storm-order grouping argument: say so, not "forEach is not a function".
+      throw new TopologyError('GALE_ERR_BAD_FIELDS', `fields must be a list of field names such as ["word"], got ${typeof names === 'string' ? `the string ${JSON.stringify(names)}` : typeof names}`);
+    }
     const index = new Map<string, number>();
     names.forEach((n, i) => {
       if (typeof n !== 'string' || n.length === 0) {

@@ -54,4 +54,11 @@ export interface ReportedError {
   message: string;
   /** Epoch milliseconds. */
   time: number;
+  /**
+   * The stack trace, source-mapped to the topology's own files when source maps are on (the
+   * CLI and workers turn them on). Absent for a thrown non-Error.
+   */
+  stack?: string;
+  /** `file:line:col` of the innermost stack frame in user code (not gale, not node_modules), when found. */
+  source?: string;
 }

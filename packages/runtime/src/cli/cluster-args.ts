@@ -36,6 +36,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly workerTimeoutMs: number;
   /** `--tls-cert/--tls-key/--tls-ca/--tls-mutual`; undefined: plaintext `ws` between workers. */
   readonly tls: TlsFiles | undefined;
+  /** Port of the authenticated log endpoint that `gale logs` reads through; absent: any free port. */
+  readonly logsPort?: number;
 }
 
 export interface DeployArgs extends ClusterFlags {
@@ -50,6 +52,8 @@ export interface DeployArgs extends ClusterFlags {
   /** Seconds to wait for every worker to run; 0 = do not wait. */
   readonly waitS: number;
   readonly json: boolean;
+  /** `false` with `--no-typecheck`; absent: the topology file is type-checked before uploading. */
+  readonly typecheck?: false;
 }
 
 export interface ListArgs extends ClusterFlags {
@@ -85,6 +89,19 @@ export interface KillArgs extends ClusterFlags {
   readonly waitS: number | undefined;
 }
 
-export type ClusterArgs = SupervisorArgs | DeployArgs | ListArgs | StatusArgs | SetStatusArgs | RebalanceArgs | KillArgs;
+/** `--since`: a duration before now, or a wall-clock time. */
+export type LogsSince = { readonly agoMs: number } | { readonly atMs: number };
+
+export interface LogsArgs extends ClusterFlags {
+  readonly command: 'logs';
+  readonly name: string;
+  readonly component: string | undefined;
+  readonly task: number | undefined;
+  readonly since: LogsSince | undefined;
+  readonly follow: boolean;
+  readonly json: boolean;
+}
+
+export type ClusterArgs = SupervisorArgs | DeployArgs | ListArgs | StatusArgs | LogsArgs | SetStatusArgs | RebalanceArgs | KillArgs;
 
 export type ClusterCommand = ClusterArgs['command'];

@@ -70,7 +70,10 @@ export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<Loa
  */
 export async function bundleForDeploy(opts: LoadTopologyOptions): Promise<{ path: string; code: Buffer }> {
   const abs = checkTopologyFile(opts);
-  const result = await compile(abs, path.join(tmpdir(), 'gale-deploy.mjs'), opts, false);
+  // Not written: the out path only anchors the source map's relative paths, and the sourceRoot
+  // makes them absolute again wherever the worker keeps the bundle, so its stack traces name
+  // the topology file as deployed (docs/logging.md).
+  const result = await compile(abs, path.join(path.dirname(abs), 'gale-deploy.mjs'), opts, false);
   return { path: abs, code: Buffer.from(result!) };
 }
 
@@ -107,6 +110,7 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
       platform: 'node',
       target: 'node20',
       sourcemap: 'inline',
+      ...(write ? {} : { sourceRoot: `${pathToFileURL(path.dirname(entry)).href}/` }),
       logLevel: 'silent',
       absWorkingDir: opts.cwd,
       // The bundle lives in the temp dir; make the entry's import.meta point at the original file.

@@ -11,6 +11,7 @@ import { runInit } from './commands/init.js';
 import { runKill } from './commands/kill.js';
 import { runList } from './commands/list.js';
 import { runLocal } from './commands/local.js';
+import { runLogs } from './commands/logs.js';
 import { runRebalance } from './commands/rebalance.js';
 import { runStatus } from './commands/status.js';
 import { runSupervisor } from './commands/supervisor.js';
@@ -80,6 +81,7 @@ function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
     case 'deploy': return runDeploy(args, ctx);
     case 'list': return runList(args, ctx);
     case 'status': return runStatus(args, ctx);
+    case 'logs': return runLogs(args, ctx);
     case 'activate': return runActivate(args, ctx);
     case 'deactivate': return runDeactivate(args, ctx);
     case 'rebalance': return runRebalance(args, ctx);
@@ -92,7 +94,7 @@ function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
  * Failures whose message says everything (ZooKeeper unreachable, port in use, unknown topology,
  * ...): no "run with --log-level debug for the stack trace" line under them.
  */
-const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError']);
+const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError', 'LogServerError']);
 
 const USAGE_ERROR_NAMES = new Set(['UsageError', 'TopologyError', 'ConfigError']);
 

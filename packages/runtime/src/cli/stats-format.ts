@@ -39,7 +39,7 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
   const byComponent = new Map<string, ReportedError[]>();
   for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
   for (const [component, list] of byComponent) {
-    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}`);
+    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}`);
   }
   return lines;
 }

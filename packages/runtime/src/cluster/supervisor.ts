@@ -15,10 +15,12 @@ import { TypedEmitter } from '../transport/events.js';
 import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
+import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
 import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
+import { workerLogFile } from './rotating-log-file.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import type { WorkerLaunch } from './worker.js';
 import type { TlsFiles } from '../transport/index.js';
@@ -33,8 +35,10 @@ export interface SupervisorOptions {
   host: string;
   /** Worker ports (slots). */
   ports: readonly number[];
-  /** Working directory (code cache). */
+  /** Working directory (code cache, worker logs under `logs/`). */
   dir: string;
+  /** Port of the authenticated log endpoint (`gale logs`) on `host`; 0 or absent: any free port. */
+  logsPort?: number;
   /** Cluster secret; when given, ZooKeeper nodes get a digest ACL. Otherwise a generated one is kept in ZooKeeper. */
   secret?: string;
   /** TLS files: this supervisor's workers serve and dial `wss` (checked by the CLI at start; transport/tls.ts). */
@@ -102,6 +106,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private c: Connected | undefined;
   private starting: Promise<this> | undefined;
   private secret = '';
+  private logs: LogServer | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private reconciling = false;
   private again = false;
@@ -152,8 +157,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         ...(opts.secret !== undefined ? { auth: { scheme: 'digest' as const, secret: opts.secret } } : {}),
       });
       try {
-        await this.init(zk);
+        await this.init(zk, bindHost);
       } catch (err) {
+        await this.logs?.close();
         await zk.close();
         throw err;
       }
@@ -162,13 +168,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return this.starting;
   }
 
-  get id(): string {
-    return this.opts.id;
-  }
+  get id(): string { return this.opts.id; }
 
-  get isLeader(): boolean {
-    return this.c?.election.isLeader ?? false;
-  }
+  get isLeader(): boolean { return this.c?.election.isLeader ?? false; }
 
   /** Ports with a live worker process, and what runs there. */
   workers(): { port: number; topology: string; pid: number }[] {
@@ -180,9 +182,10 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return out;
   }
 
-  private async init(zk: ZkClient): Promise<void> {
+  private async init(zk: ZkClient, bindHost: string): Promise<void> {
     await ensureLayout(zk, this.paths);
     this.secret = this.opts.secret ?? (await this.sharedSecret(zk));
+    this.logs = await LogServer.start(bindHost, this.opts.logsPort ?? 0, { dir: this.opts.dir, supervisor: this.opts.id, secret: this.secret, log: this.opts.log });
     const supervisors = new SupervisorStore(zk, this.paths);
     // At start only: a re-registration after a new session keeps the ports it had.
     const claim = claimedPort(this.opts, [...(await supervisors.list()).entries.values()].map((e) => e.value));
@@ -244,6 +247,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private async register(supervisors: SupervisorStore): Promise<void> {
     const info: SupervisorInfo = {
       id: this.opts.id, host: this.opts.host, ports: [...this.opts.ports], pid: process.pid, version: this.opts.version, startedAt: Date.now(),
+      ...(this.logs !== undefined ? { logsPort: this.logs.port } : {}),
     };
     try {
       await supervisors.register(info, 3 * this.opts.sessionTimeoutMs);
@@ -337,6 +341,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      logFile: workerLogFile(this.opts.dir, a.topology, port),
     };
     // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
     // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.
@@ -384,6 +389,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       const c = this.c;
       c?.leader.stop();
       await Promise.all([...this.slots.values()].map((s) => s.close()));
+      await this.logs?.close();
       if (c === undefined) return; // never started
       await c.election.close().catch(() => {});
       for (const off of this.offs) off();

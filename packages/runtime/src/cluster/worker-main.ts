@@ -2,7 +2,8 @@
 // Reads its launch description from GALE_WORKER; the cluster secret comes over the IPC channel
 // (secret-channel.ts), never through the environment or argv.
 import { existsSync, readFileSync } from 'node:fs';
-import { rootLog, isLogLevel, setLogLevel } from '../log.js';
+import { captureConsole, createLogger, rootLog, isLogLevel, setLogLevel, type ConsoleMethod, type Logger, type LogLevel } from '../log.js';
+import { RotatingLogFile } from './rotating-log-file.js';
 import { receiveSecret } from './secret-channel.js';
 import { Worker, type WorkerLaunch } from './worker.js';
 
@@ -24,6 +25,8 @@ function applyClockOffset(): void {
 
 async function main(): Promise<number> {
   applyClockOffset();
+  // Bundles carry inline source maps: component errors then name the topology's .ts file and line.
+  process.setSourceMapsEnabled(true);
   const raw = process.env.GALE_WORKER;
   if (raw === undefined) {
     process.stderr.write('gale worker: GALE_WORKER is not set; workers are started by `gale supervisor`\n');
@@ -32,7 +35,15 @@ async function main(): Promise<number> {
   const level = process.env.GALE_LOG_LEVEL;
   if (level !== undefined && isLogLevel(level)) setLogLevel(level);
   const launch = JSON.parse(raw) as WorkerLaunch;
-  const log = rootLog.child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
+  // The worker's own file (read by `gale logs` through its supervisor), not the supervisor's stderr.
+  const file = launch.logFile === undefined ? undefined : new RotatingLogFile(launch.logFile);
+  // The file keeps at least `info` (console output of components is info) whatever the
+  // supervisor's own stderr level; a more verbose supervisor level (debug, trace) carries over.
+  const fileLevel = rootLog.levelVal < 30 ? (rootLog.level as LogLevel) : 'info';
+  const log = (file === undefined ? rootLog : createLogger(file, fileLevel)).child({ worker: `${launch.supervisor}-${launch.port}`, topology: launch.topology });
+  captureConsole((method, text, who) => {
+    log[consoleLevel(method)]({ console: method, ...(who === undefined ? {} : { component: who.component, task: who.task }) }, text);
+  });
   let worker: Worker;
   try {
     worker = await Worker.start(launch, await receiveSecret(process), log);
@@ -51,6 +62,11 @@ async function main(): Promise<number> {
   // The supervisor going away (IPC channel closed) means nobody manages us any more.
   process.once('disconnect', stop);
   return worker.done;
+}
+
+function consoleLevel(method: ConsoleMethod): keyof Pick<Logger, 'error' | 'warn' | 'info' | 'debug'> {
+  if (method === 'error' || method === 'trace') return 'error';
+  return method === 'warn' || method === 'debug' ? method : 'info';
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {

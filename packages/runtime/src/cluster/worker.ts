@@ -8,7 +8,8 @@ import { createStateStores } from '../state/state-stores.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { GaleError } from '../errors.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../local/node-ports.js';
-import type { Logger } from '../log.js';
+import { inComponent, type Logger } from '../log.js';
+import { scopeTopology } from '../engine/component-scope.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
@@ -38,6 +39,8 @@ export interface WorkerLaunch {
   zkAuth: boolean;
   /** The supervisor's TLS files (paths, not keys): peers talk `wss` (transport/tls.ts). */
   tls?: TlsFiles;
+  /** The worker's own log file (rotated by size); absent: stderr. */
+  logFile?: string;
 }
 
 /**
@@ -112,7 +115,8 @@ export class Worker {
   }
 
   private async run(): Promise<void> {
-    const topology = await loadBundle(this.launch, this.record);
+    // Component calls run in a scope, so their console output is logged with component and task.
+    const topology = scopeTopology(await loadBundle(this.launch, this.record), inComponent);
     this.stateStores = createStateStores(this.record.config);
     this.engine = new Engine({
       topology: { ...topology, name: this.record.name },
@@ -203,6 +207,7 @@ export class Worker {
     this.lastErrorWrite.set(e.component, e.time);
     this.errors.append(this.record.name, e.component, {
       timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
+      ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
     }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }
 

@@ -80,6 +80,7 @@ export function validateSupervisorInfo(path: string, value: unknown, expectedId?
   f.int('pid', 0);
   f.str('version', false);
   f.int('startedAt');
+  if (f.raw.logsPort !== undefined) f.int('logsPort', 1, MAX_PORT);
   return value as SupervisorInfo;
 }
 

@@ -61,6 +61,8 @@ export interface SupervisorInfo {
   readonly pid: number;
   readonly version: string;
   readonly startedAt: number;
+  /** Port of its authenticated log endpoint on `host` (`gale logs`); absent from older supervisors. */
+  readonly logsPort?: number;
 }
 
 export type WorkerState = 'starting' | 'running';

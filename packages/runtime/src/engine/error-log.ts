@@ -1,9 +1,12 @@
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
+import { errorStack, userFrame } from './error-stack.js';
 import { LogRateLimiter } from './log-rate-limit.js';
 import type { Clock, EngineLog } from './ports.js';
 
 const MAX_ERRORS_KEPT = 10;
+/** Distinct (component, message) stacks remembered; past it the cache starts over (messages with ids in them). */
+const MAX_STACKS_KEPT = 1000;
 
 /**
  * The errors components reported: kept (the last 10 per component), passed to a listener and
@@ -14,20 +17,39 @@ const MAX_ERRORS_KEPT = 10;
 export class ErrorLog {
   private readonly errorsOf = new Map<string, ReportedError[]>();
   private readonly limiter: LogRateLimiter;
+  /**
+   * The last stack seen per (component, message): formatting a source-mapped stack costs tens of
+   * microseconds, so a suppressed repeat reuses the one its logged predecessor had.
+   */
+  private readonly stacks = new Map<string, { stack: string | undefined; source: string | undefined }>();
 
   constructor(private readonly clock: Clock, private readonly log: EngineLog, private readonly onError: ((e: ReportedError) => void) | undefined) {
     this.limiter = new LogRateLimiter({ now: () => clock.now() });
   }
 
   report(component: string, task: number, err: unknown): void {
-    const e: ReportedError = { component, task, message: errorMessage(err), time: this.clock.epochMs() };
+    const message = errorMessage(err);
+    const key = `${component}\u0000${message}`;
+    const verdict = this.limiter.check(key);
+    let where = this.stacks.get(key);
+    if (where === undefined || verdict.log) {
+      const stack = errorStack(err);
+      where = { stack, source: userFrame(stack) };
+      if (!this.stacks.has(key) && this.stacks.size >= MAX_STACKS_KEPT) this.stacks.clear();
+      this.stacks.set(key, where);
+    }
+    const e: ReportedError = {
+      component, task, message, time: this.clock.epochMs(),
+      ...(where.stack !== undefined ? { stack: where.stack } : {}), ...(where.source !== undefined ? { source: where.source } : {}),
+    };
     const list = this.errorsOf.get(component) ?? [];
     list.push(e);
     if (list.length > MAX_ERRORS_KEPT) list.shift();
     this.errorsOf.set(component, list);
-    const verdict = this.limiter.check(`${component}\u0000${e.message}`);
     if (verdict.log) {
       this.log.error({ component, task, err: e.message, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, 'component error');
+      // Where it came from, on a line of its own: the line above keeps its established shape.
+      if (e.stack !== undefined) this.log.error({ component, task, err: e.message, ...(e.source !== undefined ? { source: e.source } : {}), stack: e.stack }, 'component error stack');
     }
     try {
       this.onError?.(e);

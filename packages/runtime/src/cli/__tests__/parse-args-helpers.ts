@@ -46,6 +46,7 @@ export const BASE_ARGV: Readonly<Record<string, readonly string[]>> = {
   deploy: ['deploy', 'wc.ts'],
   list: ['list'],
   status: ['status', 'wc'],
+  logs: ['logs', 'wc'],
   activate: ['activate', 'wc'],
   deactivate: ['deactivate', 'wc'],
   rebalance: ['rebalance', 'wc', '--workers', '2'],

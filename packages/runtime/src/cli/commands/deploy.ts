@@ -10,6 +10,7 @@ import { statusLine, writeText, type CliContext } from '../context.js';
 import { bundleForDeploy } from '../load-topology.js';
 import { resolveTopologyFile } from '../resolve-topology.js';
 import { parseSetFlags } from '../set-flags.js';
+import { typecheckTopology } from '../typecheck.js';
 import { helpHint } from '../usage-error.js';
 
 /** What `gale deploy --json` prints. */
@@ -35,6 +36,7 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<numb
   try {
     const set = parseSetFlags(args.set, 'deploy', args.conf);
     target = resolveTarget(args, ctx, 'deploy');
+    if (args.typecheck !== false) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or deploy without the check: gale deploy --no-typecheck');
     // Every mistake in the file, its parameters or its config is found here: nothing is written yet.
     file = await resolveTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, env: ctx.env });
   } finally {

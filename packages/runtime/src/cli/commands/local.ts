@@ -1,6 +1,8 @@
 import type { Topology } from '../../api/builder.js';
 import { parseTopologyConfig } from '../../config/topology-config.js';
 import { onConfigNotice } from '../../config/storm-config.js';
+import { scopeTopology } from '../../engine/component-scope.js';
+import { captureConsole, inComponent } from '../../log.js';
 import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
 import type { LocalArgs } from '../args.js';
@@ -8,6 +10,7 @@ import { statusLine, writeText, type CliContext, type StopSignal } from '../cont
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { rateLines, summaryLines } from '../stats-format.js';
+import { typecheckTopology } from '../typecheck.js';
 import { CliUsageError } from '../usage-error.js';
 
 /** Why a run ended. */
@@ -70,8 +73,15 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
   });
 
   const cancels: (() => void)[] = [];
+  // Components' console output goes to stderr, prefixed with component and task: stdout is only
+  // for --json (and the topology file's own top-level console calls are caught too).
+  cancels.push(captureConsole((_method, text, who) => {
+    const prefix = who === undefined ? '[console]' : `[${who.component}:${who.task}]`;
+    ctx.stderr.write(`${text.split('\n').map((l) => `${prefix} ${l}`).join('\n')}\n`);
+  }));
   const cluster = new LocalCluster();
   try {
+    if (args.typecheck === true) await typecheckTopology(args.file, ctx.cwd, ctx.runtimeDir, 'fix them, or run without --typecheck');
     const { topology } = await loadTopologyFile(args.file, set, { cwd: ctx.cwd, runtimeDir: ctx.runtimeDir, log, env: ctx.env });
     parseTopologyConfig(set.config, topology.config, SET_ORIGIN);
     if (args.untilIdle) checkExhaustible(topology);
@@ -80,7 +90,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     const keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     cancels.push(() => clearInterval(keepAlive));
 
-    const t = await cluster.submit(topology, { config: set.config });
+    const t = await cluster.submit(scopeTopology(topology, inComponent), { config: set.config });
     running = true;
     const startedAt = performance.now();
     statusLine(ctx, `gale: running "${t.name}" (${describeComponents(topology)}); ${args.untilIdle ? 'until idle, ' : ''}Ctrl-C to stop`);

@@ -46,7 +46,7 @@ function statusText(r: StatusReport): string {
   for (const [component, list] of Object.entries(r.errors)) {
     for (const e of list.slice(-3)) {
       const where = e.host === undefined ? '' : e.port === undefined ? e.host : `${e.host}:${e.port}`;
-      errorRows.push([component, fmtTime(e.timeMs), where || '-', `${e.taskId === undefined ? '' : `task ${e.taskId}: `}${oneLine(e.message)}`]);
+      errorRows.push([component, fmtTime(e.timeMs), where || '-', `${e.taskId === undefined ? '' : `task ${e.taskId}: `}${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}`]);
     }
   }
   lines.push('', errorRows.length === 0 ? 'errors: none' : 'errors (last 3 per component, oldest first):');

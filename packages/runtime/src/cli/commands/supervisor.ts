@@ -56,6 +56,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       host: args.host,
       ports: args.ports,
       dir,
+      ...(args.logsPort !== undefined ? { logsPort: args.logsPort } : {}),
       ...(target.secret !== undefined ? { secret: target.secret } : {}),
       ...(tls !== undefined ? { tls } : {}),
       sessionTimeoutMs: args.sessionTimeoutMs,

@@ -1,7 +1,7 @@
 import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../../config/cluster-config.js';
 import { NAME_RULE, isValidName } from '../../coord/names.js';
 import type {
-  ClusterArgs, DeployArgs, KillArgs, ListArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
+  ClusterArgs, DeployArgs, KillArgs, ListArgs, LogsArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
 } from '../cluster-args.js';
 import { CliUsageError } from '../usage-error.js';
 import {
@@ -10,6 +10,7 @@ import {
 import { defineCommand, type CommandDef } from './command.js';
 import { CONF_FLAG } from './conf-flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
+import { LOGS_FLAGS, LOGS_TEXT } from './logs-flags.js';
 import type { BooleanFlag, FlagTable, ListFlag, NumberFlag, Positional, StringFlag } from './table.js';
 import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseParallelism, parsePorts } from './validators.js';
 
@@ -108,6 +109,11 @@ const supervisor = defineCommand({
       flag: 'heartbeat', kind: 'number', unit: 'ms', integer: true, min: 50, max: 600_000,
       describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
     },
+    logsPort: {
+      flag: 'logs-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65535,
+      describe: 'Port of the log endpoint "gale logs" reads worker logs through (cluster secret required); 0 = any free port, advertised in ZooKeeper',
+      default: 0,
+    },
     workerTimeoutMs: {
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
       describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,
@@ -117,7 +123,7 @@ const supervisor = defineCommand({
     tlsCa: { flag: 'tls-ca', kind: 'string', describe: 'PEM CA that signs the cluster certificates', defaultText: "the system's CAs" } satisfies StringFlag,
     tlsMutual: { flag: 'tls-mutual', kind: 'boolean', describe: 'Workers also demand a client certificate signed by --tls-ca' } satisfies BooleanFlag,
   },
-  build: ({ slots, ports, workerTimeoutMs, tlsCert, tlsKey, tlsCa, tlsMutual, ...v }, { given, hint }): SupervisorArgs => {
+  build: ({ slots, ports, workerTimeoutMs, tlsCert, tlsKey, tlsCa, tlsMutual, logsPort, ...v }, { given, hint }): SupervisorArgs => {
     if (slots !== undefined && slots > ports.length) {
       throw new CliUsageError('GALE_ERR_USAGE', `--slots ${slots} needs ${slots} ports, but --ports ${given.ports} has ${ports.length}`, hint);
     }
@@ -138,6 +144,7 @@ const supervisor = defineCommand({
       command: 'supervisor',
       ports: slots === undefined ? ports : ports.slice(0, slots),
       workerTimeoutMs: workerTimeoutMs ?? defaultWorkerTimeoutMs(v.sessionTimeoutMs),
+      ...(logsPort !== 0 ? { logsPort } : {}),
     };
   },
 });
@@ -172,8 +179,14 @@ const deploy = defineCommand({
     conf: CONF_FLAG,
     waitS: { ...waitS('Seconds to wait for every worker to run; 0 = do not wait'), default: DEFAULT_DEPLOY_WAIT_S },
     json: json('Print the assignment as JSON on stdout'),
+    typecheck: {
+      flag: 'typecheck', kind: 'boolean', describe: 'Type-check the file with the TypeScript compiler first (on unless --no-typecheck; errors exit 2)',
+    } satisfies BooleanFlag,
   },
-  build: (v, { positional }): DeployArgs => ({ ...v, command: 'deploy', file: positional }),
+  // Type checking is on unless asked off (`--no-typecheck`); a boolean flag that was not given reads as false.
+  build: ({ typecheck, ...v }, { positional, given }): DeployArgs => ({
+    ...v, command: 'deploy', file: positional, ...(given.typecheck !== undefined && !typecheck ? { typecheck: false } : {}),
+  }),
 });
 
 const list = defineCommand({
@@ -263,7 +276,15 @@ const kill = defineCommand({
   build: (v, { positional }): KillArgs => ({ ...v, command: 'kill', name: positional }),
 });
 
+const logs = defineCommand({
+  ...LOGS_TEXT,
+  examples: [...LOGS_TEXT.examples],
+  positional: topologyName('logs'),
+  flags: { ...COMMON, ...LOGS_FLAGS },
+  build: (v, { positional }): LogsArgs => ({ ...v, command: 'logs', name: positional }),
+});
+
 /** The cluster commands, in `gale --help` order. */
 export const CLUSTER_COMMAND_DEFS: readonly CommandDef<ClusterArgs>[] = [
-  supervisor, deploy, list, status, activate, deactivate, rebalance, kill,
+  supervisor, deploy, list, status, logs, activate, deactivate, rebalance, kill,
 ];

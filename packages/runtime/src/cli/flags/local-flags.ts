@@ -25,6 +25,8 @@ export interface LocalArgs {
   readonly statsIntervalS: number;
   /** Print a JSON stats object to stdout at exit. */
   readonly json: boolean;
+  /** `--typecheck`: type-check the topology file with the TypeScript compiler before running it. */
+  readonly typecheck?: true;
   /** `--log-level`, else a valid `$GALE_LOG_LEVEL`. */
   readonly logLevel: LogLevel | undefined;
 }
@@ -48,6 +50,9 @@ const statsIntervalS = {
 } as const satisfies NumberFlag;
 const json: BooleanFlag = {
   flag: 'json', kind: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout',
+};
+const typecheck: BooleanFlag = {
+  flag: 'typecheck', kind: 'boolean', describe: 'Type-check the file with the TypeScript compiler first (errors exit 2)',
 };
 
 export const LOCAL_COMMAND = defineCommand({
@@ -74,6 +79,6 @@ export const LOCAL_COMMAND = defineCommand({
     missing: 'missing topology file: gale local <file>',
   },
   takes: 'one topology file',
-  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json },
-  build: (v, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v }),
+  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json, typecheck },
+  build: ({ typecheck, ...v }, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v, ...(typecheck ? { typecheck } : {}) }),
 });

@@ -19,3 +19,5 @@ export { mergeStats, placementOf } from './stats.js';
 export type { MergedStats } from './stats.js';
 export { waitForWorkers, launchErrorLines } from './wait.js';
 export type { WaitProgress } from './wait.js';
+export { readLogs } from './logs.js';
+export type { LogEntry, LogQuery, LogSourceResult, ReadLogsOptions } from './logs.js';

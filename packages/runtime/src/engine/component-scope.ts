@@ -1,0 +1,51 @@
+import type { Topology } from '../api/builder-types.js';
+import type { ComponentSpec } from '../api/builder-types.js';
+
+/** Which component task is running user code. `task` is -1 until open()/prepare() told it. */
+export interface ComponentWho {
+  readonly component: string;
+  task: number;
+}
+
+/** Runs `fn` as code of `who` (the shell keeps it in an AsyncLocalStorage: log.ts `inComponent`). */
+export type ComponentScope = <T>(who: ComponentWho, fn: () => T) => T;
+
+/** The lifecycle and data methods the engine calls on spouts and bolts. */
+const METHODS = ['open', 'nextTuple', 'ack', 'fail', 'activate', 'deactivate', 'close', 'prepare', 'execute', 'cleanup'] as const;
+
+type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The same topology whose component instances run every engine call inside `scope`, so what user
+ * code does there (console.log, async continuations) can be attributed to its component and
+ * task. Each instance is wrapped by an object whose prototype is the instance: properties and
+ * `instanceof` still answer as the instance, and methods run with the instance as `this`
+ * (private fields keep working).
+ */
+export function scopeTopology(topology: Topology, scope: ComponentScope): Topology {
+  const components = new Map<string, ComponentSpec>();
+  for (const [id, spec] of topology.components) {
+    const create = (): object => spec.create();
+    components.set(id, { ...spec, create: () => scoped(create(), id, scope) } as ComponentSpec);
+  }
+  return { ...topology, components };
+}
+
+function scoped<T extends object>(inst: T, component: string, scope: ComponentScope): T {
+  const who: ComponentWho = { component, task: -1 };
+  const out = Object.create(inst) as Record<string, unknown>;
+  const methods = inst as unknown as Record<string, unknown>;
+  for (const name of METHODS) {
+    const fn = methods[name];
+    if (typeof fn !== 'function') continue;
+    const method = fn as AnyMethod;
+    out[name] = name === 'open' || name === 'prepare'
+      ? (...args: unknown[]) => {
+        const task = (args[0] as { thisTaskId?: unknown } | undefined)?.thisTaskId;
+        if (typeof task === 'number') who.task = task;
+        return scope(who, () => method.apply(inst, args));
+      }
+      : (...args: unknown[]) => scope(who, () => method.apply(inst, args));
+  }
+  return out as T;
+}
