@@ -269,15 +269,16 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       for (const slot of this.slots.values()) {
         const want = desired.get(slot.port);
         const wantId = want === undefined ? undefined : identityOf(want.a, want.w);
-        if (wantId !== slot.identity) changed.push(slot);
-        else if (want !== undefined && slot.idle) void slot.launch(want.a);
+        if (wantId !== slot.targetIdentity) changed.push(slot);
+        else if (want !== undefined && slot.idle && wantId === slot.identity) void slot.launch(want.a);
       }
       this.announce(changed, desired);
-      // Stop every changed worker at once (each drains), then launch the new ones.
-      await Promise.all(changed.map((slot) => slot.stop()));
+      // Each changed slot drains its worker and then launches the new one on its own: a worker
+      // draining for its topology's drainTimeoutMs must not hold up the other slots (an unrelated
+      // deploy waited 30 s for it before).
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        slot.assign(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
+        void slot.moveTo(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
       }
     } catch (err) {
       this.rearm = true;
