@@ -24,7 +24,7 @@ export { createStateStores, DEFAULT_STATE_DIR, DEFAULT_STATE_REDIS_URL } from '.
 export { Fields } from './api/fields.js';
 export { BaseRichSpout, BaseRichBolt, BaseBasicBolt } from './api/base.js';
 export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
-export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, type DeadLetterReason } from './api/types.js';
+export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, type DeadLetterReason, type FailReason } from './api/types.js';
 export type {
   Values, Tuple, Spout, Bolt, BasicBolt, OutputCollector, SpoutOutputCollector, BasicOutputCollector,
   OutputFieldsDeclarer, TopologyContext, CustomGrouping, GroupingSpec,

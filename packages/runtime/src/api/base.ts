@@ -1,4 +1,5 @@
 import type {
+  FailReason,
   BasicBolt, BasicOutputCollector, Bolt, OutputCollector, OutputFieldsDeclarer, Spout, SpoutOutputCollector,
   TopologyContext, Tuple,
 } from './types.js';
@@ -19,7 +20,7 @@ export abstract class BaseRichSpout implements Spout {
     this.collector = collector;
   }
   ack(_messageId: unknown): void {}
-  fail(_messageId: unknown): void {}
+  fail(_messageId: unknown, _reason: FailReason): void {}
   activate(): void {}
   deactivate(): void {}
   close(): void | Promise<void> {}

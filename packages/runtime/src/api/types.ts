@@ -28,8 +28,23 @@ export const DEAD_LETTER_STREAM = '__dead_letter';
  */
 export const DEAD_LETTER_FIELDS: readonly string[] = Object.freeze(['messageId', 'stream', 'values', 'reason', 'attempts']);
 
-/** `reason` of a dead-letter tuple: the last attempt's tree was failed, or timed out. */
-export type DeadLetterReason = 'failed' | 'timed-out';
+/**
+ * Why a message's tree did not complete, as `Spout.fail` gets it:
+ * - `failed`: a bolt failed a tuple of the tree (explicit `fail`, or a throw from `execute`);
+ * - `timed-out`: the tree did not complete within `messageTimeoutMs`;
+ * - `too-large`: a tuple of the tree is larger than a frame between workers (4 MiB): it can never be sent;
+ * - `unencodable`: a tuple of the tree holds a value the wire cannot carry (see docs/protocol.md).
+ *
+ * The last two fail the tree at once (not after the timeout) and will fail the same way on every replay.
+ */
+export type FailReason = 'failed' | 'timed-out' | 'too-large' | 'unencodable';
+
+/**
+ * `reason` of a dead-letter tuple: why the last attempt ended ({@link FailReason}), or
+ * `worker-crashed` when the worker died while a bolt executed a tuple of the message's tree
+ * (process.exit, an uncaught exception) `maxRetries + 1` times in a row.
+ */
+export type DeadLetterReason = FailReason | 'worker-crashed';
 
 /** A tuple received by a bolt. Immutable. */
 export interface Tuple {
@@ -118,8 +133,11 @@ export interface Spout {
   nextTuple(): MaybePromise<void>;
   /** The tree of the tuple emitted with `messageId` completed. */
   ack?(messageId: unknown): void;
-  /** The tree failed or timed out; replay if you want at-least-once. */
-  fail?(messageId: unknown): void;
+  /**
+   * The tree failed or timed out; replay if you want at-least-once. `reason` says why; a
+   * `too-large` or `unencodable` message fails the same way on every replay.
+   */
+  fail?(messageId: unknown, reason: FailReason): void;
   activate?(): void;
   deactivate?(): void;
   close?(): MaybePromise<void>;

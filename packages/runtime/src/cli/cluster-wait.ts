@@ -19,5 +19,5 @@ export function waitForWorkers(
       : `gale: waiting for the leader to assign "${name}"`;
     if (line !== last) statusLine(ctx, line);
     last = line;
-  }, advice);
+  }, advice, (error) => statusLine(ctx, `gale: ${error}`));
 }

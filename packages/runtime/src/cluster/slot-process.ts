@@ -64,6 +64,12 @@ export class SlotProcess {
   /** Set when the hang check killed the child, so its exit says why. */
   private hungKill = false;
   private closed = false;
+  /** The stop of the current child in progress (stop() is idempotent per child). */
+  private stopped: Promise<void> | undefined;
+  /** What {@link moveTo} was last asked to run here, until it runs (or its predecessor's drain ends). */
+  private target: { identity: string | undefined; a: Assignment | undefined } | undefined;
+  /** The drain-then-launch in progress, if any. */
+  private moving: Promise<void> | undefined;
 
   constructor(private readonly o: SlotProcessOptions) {
     this.drainTimeoutMs = o.defaultDrainTimeoutMs;
@@ -87,9 +93,40 @@ export class SlotProcess {
     return c?.pid !== undefined && c.exitCode === null ? { topology: this.topo!, pid: c.pid } : undefined;
   }
 
-  /** No worker process and no relaunch pending. */
+  /** No worker process, no relaunch and no move pending. */
   get idle(): boolean {
-    return this.child === undefined && this.cancelRetry === undefined;
+    return this.child === undefined && this.cancelRetry === undefined && this.moving === undefined;
+  }
+
+  /** The identity this slot is heading for: the pending move's, else what runs here. */
+  get targetIdentity(): string | undefined {
+    return this.target !== undefined ? this.target.identity : this.ident;
+  }
+
+  /**
+   * Stops what runs here (the worker drains) and then runs `a` (identity `identity`), or nothing,
+   * without making the caller wait: the supervisor's reconcile loop must go on serving other
+   * topologies while one worker drains for up to its drainTimeoutMs. A newer move while one is
+   * draining replaces its target; the drain is not started over.
+   */
+  moveTo(identity: string | undefined, a: Assignment | undefined): Promise<void> {
+    this.target = { identity, a };
+    this.moving ??= this.runMoves();
+    return this.moving;
+  }
+
+  private async runMoves(): Promise<void> {
+    try {
+      while (this.target !== undefined && !this.closed) {
+        const t = this.target;
+        await this.stop();
+        if (this.target !== t) continue; // retargeted while draining: the newest wins
+        this.target = undefined;
+        this.assign(t.identity, t.a);
+      }
+    } finally {
+      this.moving = undefined;
+    }
   }
 
   /**
@@ -206,16 +243,21 @@ export class SlotProcess {
       this.child = undefined;
       return Promise.resolve();
     }
+    // A second SIGTERM would hit Node's default handler (the worker's handler is `once`) and end
+    // the drain abruptly: a stop already under way is joined instead.
+    if (this.stopping && this.stopped !== undefined) return this.stopped;
     this.stopping = true;
-    return new Promise((resolve) => {
+    this.stopped = new Promise((resolve) => {
       const cancelKill = this.o.scheduler.after(killAfterMs(this.drainTimeoutMs, this.o.cfg), () => child.kill('SIGKILL'), true);
       child.once('exit', () => {
         cancelKill();
         if (this.child === child) this.child = undefined;
+        this.stopped = undefined;
         resolve();
       });
       child.kill('SIGTERM');
     });
+    return this.stopped;
   }
 
   /** No more relaunches; stops the worker (draining). Idempotent. */

@@ -1,19 +1,19 @@
 import { fork } from 'node:child_process';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { CLUSTER_CONFIG_DEFAULTS, type ClusterConfig } from '../config/cluster-config.js';
 import { TOPOLOGY_CONFIG_DEFAULTS } from '../config/topology-config.js';
 import {
   AssignmentStore, CodeStore, ErrorsStore, LeaderElection, SupervisorStore, TopologyStore, WorkerHeartbeatStore, ZkClient,
   ensureLayout, zkPaths, type ZkPaths,
 } from '../coord/index.js';
-import type { Clock, Scheduler } from '../engine/ports.js';
+import type { Clock } from '../engine/ports.js';
 import { GaleError } from '../errors.js';
 import { nodeClock, nodeScheduler } from '../local/node-ports.js';
-import type { Logger } from '../log.js';
 import { TypedEmitter } from '../transport/events.js';
 import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
+import { withDeadline } from './deadline.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
@@ -21,65 +21,18 @@ import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { workerLogFile } from './rotating-log-file.js';
+import { checkPortFree, SupervisorError } from './supervisor-error.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
+import { WorkerExits } from './worker-exit.js';
 import type { WorkerLaunch } from './worker.js';
-import type { TlsFiles } from '../transport/index.js';
+import type { SupervisorOptions } from './supervisor-options.js';
 
-export interface SupervisorOptions {
-  /** ZooKeeper connect string `host:port[,host:port]`. */
-  zk: string;
-  zkRoot: string;
-  /** Stable id of this supervisor (default: host + first port). */
-  id: string;
-  /** Host name or address peers use to reach this supervisor's workers. */
-  host: string;
-  /** Worker ports (slots). */
-  ports: readonly number[];
-  /** Working directory (code cache, worker logs under `logs/`). */
-  dir: string;
-  /** Port of the authenticated log endpoint (`gale logs`) on `host`; 0 or absent: any free port. */
-  logsPort?: number;
-  /** Cluster secret; when given, ZooKeeper nodes get a digest ACL. Otherwise a generated one is kept in ZooKeeper. */
-  secret?: string;
-  /** TLS files: this supervisor's workers serve and dial `wss` (checked by the CLI at start; transport/tls.ts). */
-  tls?: TlsFiles;
-  sessionTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** Worker heartbeat period. */
-  heartbeatMs: number;
-  /** A running worker without a heartbeat znode for this long is killed and restarted (hung). */
-  workerTimeoutMs: number;
-  /** The worker entry script (dist/cluster/worker-main.js). */
-  workerMain: string;
-  /** The `@gale` scope directory workers resolve `@gale/*` imports from. */
-  galeScopeDir: string;
-  version: string;
-  log: Logger;
-  /** Periods, backoff and grace times; default {@link CLUSTER_CONFIG_DEFAULTS}. */
-  cluster?: ClusterConfig;
-  /** Monotonic time of the hang check and restart backoff; default the Node clock. */
-  clock?: Clock;
-  /** Restart and kill-after timers; default the Node scheduler. */
-  scheduler?: Scheduler;
-}
+export { SupervisorError } from './supervisor-error.js';
 
-export class SupervisorError extends GaleError {}
+export type { SupervisorOptions } from './supervisor-options.js';
 
 function identityOf(a: Assignment, w: WorkerAssignment): string {
   return JSON.stringify([a.topology, a.codeSha256, [...w.executors].sort(), a.parallelism]);
-}
-
-/** Fails fast with GALE_ERR_PORT_IN_USE if a slot port cannot be bound. */
-async function checkPortFree(host: string, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE'
-        ? new SupervisorError('GALE_ERR_PORT_IN_USE', `port ${port} on ${host} is already in use; choose other --ports`)
-        : err);
-    });
-    s.listen(port, host, () => s.close(() => resolve()));
-  });
 }
 
 /** The ZooKeeper side of a started supervisor. */
@@ -118,6 +71,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly clock: Clock;
   /** Warnings of the reconcile loop, repeated every period while their cause lasts. */
   private readonly repeated: LimitedLog;
+  /** The stderr tails of the workers, for the record of their deaths. */
+  private readonly exits: WorkerExits;
 
   constructor(private readonly opts: SupervisorOptions) {
     super(opts.log);
@@ -125,14 +80,18 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.cfg = opts.cluster ?? CLUSTER_CONFIG_DEFAULTS;
     this.clock = opts.clock ?? nodeClock;
     this.repeated = new LimitedLog(opts.log, this.clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
+    this.exits = new WorkerExits(opts.id, (d) => process.stderr.write(d));
     for (const port of opts.ports) {
       this.slots.set(port, new SlotProcess({
         port, cfg: this.cfg, workerTimeoutMs: opts.workerTimeoutMs, defaultDrainTimeoutMs: TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs,
         log: opts.log, clock: this.clock, scheduler: opts.scheduler ?? nodeScheduler,
         prepare: (a) => this.prepare(a),
         fork: (a, p, bundlePath) => this.forkWorker(a, p, bundlePath),
-        // SupervisorEvents extends SlotEvents, so SlotEvents[K] is SupervisorEvents[K]; TS cannot see it through K.
-        emit: (event, data) => this.emit(event, data as SupervisorEvents[typeof event]),
+        emit: (event, data) => {
+          if (event === 'worker.crashed') this.recordExit(data as SupervisorEvents['worker.crashed']);
+          // SupervisorEvents extends SlotEvents, so SlotEvents[K] is SupervisorEvents[K]; TS cannot see it through K.
+          this.emit(event, data as SupervisorEvents[typeof event]);
+        },
       }));
     }
   }
@@ -276,15 +235,16 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       for (const slot of this.slots.values()) {
         const want = desired.get(slot.port);
         const wantId = want === undefined ? undefined : identityOf(want.a, want.w);
-        if (wantId !== slot.identity) changed.push(slot);
-        else if (want !== undefined && slot.idle) void slot.launch(want.a);
+        if (wantId !== slot.targetIdentity) changed.push(slot);
+        else if (want !== undefined && slot.idle && wantId === slot.identity) void slot.launch(want.a);
       }
       this.announce(changed, desired);
-      // Stop every changed worker at once (each drains), then launch the new ones.
-      await Promise.all(changed.map((slot) => slot.stop()));
+      // Each changed slot drains its worker and then launches the new one on its own: a worker
+      // draining for its topology's drainTimeoutMs must not hold up the other slots (an unrelated
+      // deploy waited 30 s for it before).
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        slot.assign(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
+        void slot.moveTo(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
       }
     } catch (err) {
       this.rearm = true;
@@ -342,14 +302,24 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       logFile: workerLogFile(this.opts.dir, a.topology, port),
+      crashDir: path.join(this.opts.dir, 'crash-counts'),
     };
     // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
     // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.
     const env: NodeJS.ProcessEnv = { ...process.env, GALE_WORKER: JSON.stringify(launch) };
     delete env.GALE_CLUSTER_SECRET;
-    const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // stderr goes through us (to our own stderr) so that its last lines can be recorded when the
+    // worker dies; worker logging survives our death (pino stops on EPIPE, see worker-main.ts).
+    const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    this.exits.attach(port, child);
     offerSecret(child, this.secret);
     return child;
+  }
+
+  /** A worker that died (not a launch that failed before the fork) leaves how, and its stderr tail, in `errors/<topology>/__worker`. */
+  private recordExit(e: SupervisorEvents['worker.crashed']): void {
+    if (e.code === null && e.signal === null) return;
+    void this.exits.message(e).then((message) => this.recordError(e.topology, message, { code: 'GALE_ERR_WORKER_EXITED', message }, '__worker', e.port, false));
   }
 
   /** The topology's own drain timeout; the default when its record cannot be read. */
@@ -358,10 +328,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return r?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
   }
 
-  private async recordError(topology: string, message: string, err: unknown): Promise<void> {
-    this.opts.log.error({ topology, err: (err as Error).message, code: (err as GaleError).code }, message);
-    await new ErrorsStore(this.c!.zk, this.paths).append(topology, '__supervisor', {
-      timeMs: Date.now(), message, code: (err as GaleError).code, host: this.opts.host,
+  private async recordError(topology: string, message: string, err: unknown, component = '__supervisor', port?: number, log = true): Promise<void> {
+    if (log) this.opts.log.error({ topology, err: (err as Error).message, code: (err as GaleError).code }, message);
+    if (this.c === undefined) return;
+    await new ErrorsStore(this.c.zk, this.paths).append(topology, component, {
+      timeMs: Date.now(), message, code: (err as GaleError).code, host: this.opts.host, ...(port !== undefined ? { port } : {}),
     }).catch(() => {});
   }
 
@@ -391,11 +362,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       await Promise.all([...this.slots.values()].map((s) => s.close()));
       await this.logs?.close();
       if (c === undefined) return; // never started
-      await c.election.close().catch(() => {});
+      // A courtesy (our ephemerals expire with the session anyway): all at once, under one deadline.
+      const cleaned = await withDeadline([c.election.close(), c.supervisors.unregister(this.opts.id)], this.cfg.shutdownZkDeadlineMs);
       for (const off of this.offs) off();
-      await c.supervisors.unregister(this.opts.id);
-      await c.zk.close();
-      this.opts.log.info({ id: this.opts.id }, 'supervisor stopped');
+      await withDeadline([c.zk.close()], this.cfg.shutdownZkDeadlineMs);
+      this.opts.log.info({ id: this.opts.id, zkCleanup: cleaned ? 'done' : 'cut short' }, 'supervisor stopped');
     })();
     return this.closing;
   }

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { executorTaskRanges } from '../engine/engine.js';
 import type { RemoteLink } from '../engine/remote.js';
+import { unsendableOutcome } from '../engine/tree-outcome.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
@@ -92,9 +93,9 @@ export class WorkerLink implements RemoteLink {
       return c.sendTuple(task, tuple.sourceTask, tuple.stream.index, tuple.values, tuple.anchors);
     } catch (err) {
       // A value the wire cannot carry (FrameError): report it at the emitter and fail the
-      // tuple's trees now, instead of crashing the worker or waiting for the timeout.
+      // tuple's trees now, with the reason, instead of crashing the worker or waiting for the timeout.
       this.engine.reportError(tuple.stream.component, tuple.sourceTask, err);
-      this.engine.failUnsendable(tuple);
+      this.engine.failUnsendable(tuple, unsendableOutcome((err as { code?: unknown }).code));
       return true;
     }
   }
@@ -146,8 +147,24 @@ export class WorkerLink implements RemoteLink {
     };
     c.on('drain', ready);
     c.on('open', ready);
+    // A record taken but then found unsendable when its batch was encoded (alone over the frame
+    // limit, or unencodable): its trees fail now with that reason; without this they timed out
+    // and were dead-lettered as "timed-out", hiding the cause.
+    c.on('dropped', ({ records, error }) => this.failDropped(records, error));
     this.clients.set(`${w.host}:${w.port}`, c);
     return c;
+  }
+
+  private failDropped(records: readonly unknown[], error: { code: string; message: string }): void {
+    const outcome = unsendableOutcome(error.code);
+    for (const rec of records) {
+      if (!Array.isArray(rec)) continue;
+      const [, source, stream, , anchors] = rec as [unknown, unknown, unknown, unknown, unknown];
+      if (typeof source !== 'number') continue;
+      const component = typeof stream === 'number' ? this.engine.streamTable[stream]?.component : undefined;
+      if (component !== undefined) this.engine.reportError(component, source, error);
+      this.engine.failUnsent(source, Array.isArray(anchors) ? (anchors as number[]) : null, outcome);
+    }
   }
 
   /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */

@@ -1,11 +1,11 @@
 // Entry point of a worker process, forked by a supervisor (`child_process.fork`).
 // Reads its launch description from GALE_WORKER; the cluster secret comes over the IPC channel
 // (secret-channel.ts), never through the environment or argv.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { captureConsole, createLogger, rootLog, isLogLevel, setLogLevel, type ConsoleMethod, type Logger, type LogLevel } from '../log.js';
 import { RotatingLogFile } from './rotating-log-file.js';
 import { receiveSecret } from './secret-channel.js';
-import { Worker, type WorkerLaunch } from './worker.js';
+import { Worker, type CrashHook, type WorkerLaunch } from './worker.js';
 
 /**
  * Test-only: GALE_CLOCK_OFFSET_MS shifts this process's wall clock (`Date.now()`) by that many ms,
@@ -24,6 +24,10 @@ function applyClockOffset(): void {
 }
 
 async function main(): Promise<number> {
+  // stderr is a pipe to the supervisor (which keeps its last lines, stderr-tail.ts). If the
+  // supervisor dies, writes fail with EPIPE: pino then stops logging by itself; a direct write
+  // must not turn that into an uncaught 'error' event that kills a draining worker.
+  process.stderr.on('error', () => {});
   applyClockOffset();
   // Bundles carry inline source maps: component errors then name the topology's .ts file and line.
   process.setSourceMapsEnabled(true);
@@ -44,9 +48,22 @@ async function main(): Promise<number> {
   captureConsole((method, text, who) => {
     log[consoleLevel(method)]({ console: method, ...(who === undefined ? {} : { component: who.component, task: who.task }) }, text);
   });
+  // A worker that dies (process.exit from a bolt, an uncaught exception) counts the crash against
+  // the spout messages it was executing, so one that kills every worker it reaches is
+  // dead-lettered after maxRetries instead of replaying for ever (engine/crash-counts.ts).
+  // Installed before the start: the spout may emit the poison while the worker starts.
+  const dying: CrashHook = {};
+  process.on('exit', (code) => {
+    if (code !== 0) dying.record?.(code);
+  });
+  // Node would print the stack and exit 1 without running 'exit' handlers: do it ourselves.
+  process.on('uncaughtException', (err, origin) => {
+    writeSync(2, `gale worker: ${origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception'}: ${err?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
   let worker: Worker;
   try {
-    worker = await Worker.start(launch, await receiveSecret(process), log);
+    worker = await Worker.start(launch, await receiveSecret(process), log, dying);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'GALE_ERR_TOPOLOGY_KILLED') {

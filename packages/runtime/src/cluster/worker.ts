@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import {
   AssignmentStore, EpochStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
 } from '../coord/index.js';
@@ -13,12 +14,19 @@ import { scopeTopology } from '../engine/component-scope.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
+import { CrashStore } from './crash-store.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
 import { loadTls, type TlsFiles } from '../transport/index.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
+import { withDeadline } from './deadline.js';
 
 export { WorkerError } from './bundle-loader.js';
+
+/** Where the worker hands its crash recorder to the process's 'exit' handler (worker-main.ts). */
+export interface CrashHook {
+  record?: (exitCode: number) => void;
+}
 
 /** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret over IPC, secret-channel.ts). */
 export interface WorkerLaunch {
@@ -41,6 +49,8 @@ export interface WorkerLaunch {
   tls?: TlsFiles;
   /** The worker's own log file (rotated by size); absent: stderr. */
   logFile?: string;
+  /** Where crash counts of spout messages outlive this process (crash-store.ts); absent: not kept. */
+  crashDir?: string;
 }
 
 /**
@@ -52,6 +62,7 @@ export class Worker {
   private engine!: Engine;
   /** Stateful bolts' backend (file or Redis keep state across worker restarts and redeploys). */
   private stateStores: StateStoreProvider | undefined;
+  private readonly crashes: CrashStore | undefined;
   private readonly link: WorkerLink;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -80,6 +91,7 @@ export class Worker {
     this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     this.errors = new ErrorsStore(zk, this.paths);
     this.myExecutors = new Set(me.executors);
+    this.crashes = launch.crashDir === undefined ? undefined : CrashStore.open(launch.crashDir, record.name, log);
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,
       verifyEpoch: new PeerEpochs(zk, this.paths, record.name, log).verify,
@@ -89,7 +101,12 @@ export class Worker {
     this.done = new Promise((r) => (this.finish = r));
   }
 
-  static async start(launch: WorkerLaunch, secret: string, log: Logger): Promise<Worker> {
+  /**
+   * Connects, reads its assignment, and runs its executors. `dying.record` is set as soon as the
+   * engine exists (before start resolves: a poison tuple can kill the worker while it starts), for
+   * the process's 'exit' handler ({@link recordCrash}).
+   */
+  static async start(launch: WorkerLaunch, secret: string, log: Logger, dying: CrashHook = {}): Promise<Worker> {
     const zk = await ZkClient.connect({
       connectString: launch.zk, sessionTimeoutMs: launch.zkSessionTimeoutMs, log,
       ...(launch.zkAuth ? { auth: { scheme: 'digest' as const, secret } } : {}),
@@ -105,6 +122,7 @@ export class Worker {
       if (me === undefined) throw new WorkerError('GALE_ERR_NOT_ASSIGNED', `no executors of "${launch.topology}" are assigned to ${launch.supervisor}:${launch.port}`);
       const epoch = await new EpochStore(zk, paths).next(launch.topology);
       const w = new Worker(launch, zk, record, assignment, me, epoch, secret, log);
+      dying.record = (code) => w.recordCrash(code);
       await w.run();
       return w;
     } catch (err) {
@@ -128,6 +146,7 @@ export class Worker {
       log: this.log,
       onError: (e) => this.onComponentError(e),
       stateStores: this.stateStores,
+      ...(this.crashes !== undefined ? { crashCounts: this.crashes } : {}),
       placement: {
         isLocal: (component, index) => this.myExecutors.has(executorKey(component, index)),
         parallelism: this.assignment.parallelism,
@@ -211,6 +230,21 @@ export class Worker {
     }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }
 
+  /**
+   * From the process's 'exit' handler when the worker dies (synchronous: nothing async runs any
+   * more): counts the crash against the spout messages whose tuples bolts were executing, and says
+   * which on stderr (the supervisor records its last lines for `gale status`).
+   */
+  recordCrash(exitCode: number): void {
+    if (this.engine === undefined || this.crashes === undefined) return;
+    const suspects = this.engine.crashSuspects();
+    if (suspects.length === 0) return;
+    this.crashes.recordCrash(suspects);
+    for (const s of suspects.slice(0, 5)) {
+      writeSync(2, `gale worker: exiting with code ${exitCode} while bolt "${s.bolt}" task ${s.boltTask} executed a tuple of spout "${s.spout}" message ${s.key.slice(2)} (crash ${s.crashes} of that message)\n`);
+    }
+  }
+
   /** Drains (deactivated spouts, in-flight trees complete up to drainTimeoutMs), then closes everything. */
   stop(code = 0, drainMs?: number): Promise<void> {
     this.stopping ??= (async () => {
@@ -222,8 +256,10 @@ export class Worker {
       }
       await this.stateStores?.close().catch(() => {});
       await this.link.close();
-      await this.zk.remove(this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port)).catch(() => {});
-      await this.zk.close();
+      // Bounded: with ZooKeeper unreachable the heartbeat (ephemeral) goes with the session anyway.
+      const deadline = CLUSTER_CONFIG_DEFAULTS.shutdownZkDeadlineMs;
+      await withDeadline([this.zk.remove(this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port))], deadline);
+      await withDeadline([this.zk.close()], deadline);
       this.finish(code);
     })();
     return this.stopping;

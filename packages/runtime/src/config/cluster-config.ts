@@ -36,6 +36,13 @@ export interface ClusterConfig {
    * much later (closing sockets and ZooKeeper after the drain). See {@link killAfterMs}.
    */
   readonly drainGraceMs: number;
+  /**
+   * A stopping supervisor (or worker) gives its ZooKeeper cleanup (leave the election, unregister,
+   * remove its heartbeat) at most this long, all calls at once, before closing the session: with
+   * ZooKeeper unreachable each call would otherwise wait out its own timeout. What it leaves
+   * behind are ephemerals that expire with the session.
+   */
+  readonly shutdownZkDeadlineMs: number;
   /** `gale deploy` without `--wait`: how long to wait for every worker to run (whole seconds). */
   readonly deployWaitMs: number;
   /** `gale kill` without `--wait`: at most this long between deactivating and killing. */
@@ -72,6 +79,7 @@ export const CLUSTER_CONFIG_KEYS: { readonly [K in keyof ClusterConfig]: KeySpec
   restartBackoffInitialMs: { min: 1, max: HOUR_MS, doc: 'first delay before relaunching a crashed worker' },
   restartBackoffMaxMs: { min: 1, max: HOUR_MS, doc: 'longest delay between worker relaunches' },
   drainGraceMs: { min: 0, max: MAX_TIMER_MS, doc: "SIGKILL a stopping worker this long after its topology's drainTimeoutMs" },
+  shutdownZkDeadlineMs: { min: 100, max: 600_000, doc: 'a stopping supervisor or worker gives its ZooKeeper cleanup at most this long' },
   deployWaitMs: { min: 0, max: 86_400_000, doc: 'gale deploy: default wait for every worker to run (whole seconds)' },
   killMaxDefaultWaitMs: { min: 0, max: 86_400_000, doc: 'gale kill: longest default wait between deactivate and kill' },
   killRemovalTimeoutMs: { min: 1000, max: 86_400_000, doc: 'gale kill: how long the leader gets to remove a killed topology' },
@@ -91,6 +99,7 @@ export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
   restartBackoffInitialMs: 500,
   restartBackoffMaxMs: 30_000,
   drainGraceMs: 5000,
+  shutdownZkDeadlineMs: 2000,
   deployWaitMs: 60_000,
   killMaxDefaultWaitMs: 30_000,
   killRemovalTimeoutMs: 60_000,
@@ -143,6 +152,16 @@ export function defaultWorkerTimeoutMs(sessionTimeoutMs: number, cfg: ClusterCon
 /** How long after SIGTERM a supervisor SIGKILLs a worker of a topology that drains for `drainTimeoutMs`. */
 export function killAfterMs(drainTimeoutMs: number, cfg: ClusterConfig = CLUSTER_CONFIG_DEFAULTS): number {
   return Math.min(MAX_TIMER_MS, drainTimeoutMs + cfg.drainGraceMs);
+}
+
+/**
+ * The longest a supervisor takes to stop when its workers drain for `drainTimeoutMs`: they are
+ * stopped together, each SIGKILLed {@link killAfterMs} after its SIGTERM, then the ZooKeeper
+ * cleanup gets {@link ClusterConfig.shutdownZkDeadlineMs} and the session close as long again.
+ * A service manager's stop timeout must exceed it (deploy/systemd/gale-supervisor.service).
+ */
+export function supervisorStopMs(drainTimeoutMs: number, cfg: ClusterConfig = CLUSTER_CONFIG_DEFAULTS): number {
+  return killAfterMs(drainTimeoutMs, cfg) + 2 * cfg.shutdownZkDeadlineMs;
 }
 
 /**

@@ -5,7 +5,7 @@ import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
 import type { ChooserContext, TaskChooser } from './groupings.js';
 import type { SystemBolt, SystemComponent } from './system-component.js';
 import { KEEP_EPOCHS, rotationMs } from './timeouts.js';
-import { TreeOutcome } from './tree-outcome.js';
+import { isFailOutcome, TreeOutcome, type FailOutcome } from './tree-outcome.js';
 
 /** Component id of the acker tasks. */
 export const ACKER_COMPONENT = '__acker';
@@ -13,7 +13,7 @@ export const ACKER_COMPONENT = '__acker';
 export const ACK_INIT_STREAM = '__ack_init';
 /** Bolt → acker: `[root, hi, lo]` = the input's edge id XOR the edge ids emitted anchored to it. */
 export const ACK_ACK_STREAM = '__ack_ack';
-/** Bolt → acker: `[root]`, fail the whole tree now. */
+/** Bolt → acker: `[root, outcome]`, fail the whole tree now; `outcome` (a FailOutcome) says why. */
 export const ACK_FAIL_STREAM = '__ack_fail';
 /** Bolt → acker: `[root]`, restart the tree's timeout (at the acker, then at its spout). */
 export const ACK_RESET_STREAM = '__ack_reset';
@@ -50,6 +50,12 @@ export class AckerBolt implements Bolt, SystemBolt {
   private collector!: OutputCollector;
   private treesAcked = 0;
   private treesFailed = 0;
+  /**
+   * Failures with a reason other than a plain `fail` (too large, unencodable) whose tree has not
+   * settled yet (its init still on the way), in two generations rotated like the ledger.
+   */
+  private reasons = new Map<number, FailOutcome>();
+  private olderReasons = new Map<number, FailOutcome>();
 
   declareOutputFields(): void {
     // Declared by the engine from ackerComponent.outputs.
@@ -62,6 +68,8 @@ export class AckerBolt implements Bolt, SystemBolt {
   execute(t: Tuple): void {
     if (t.isTick()) {
       this.ledger.rotate(KEEP_EPOCHS);
+      this.olderReasons = this.reasons;
+      this.reasons = new Map();
       return;
     }
     const v = t.values;
@@ -72,7 +80,11 @@ export class AckerBolt implements Bolt, SystemBolt {
     // Edge halves are int32 (`| 0`: whatever a corrupt peer sent becomes some int32, never NaN in the ledger).
     if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, (v[1] as number) | 0, (v[2] as number) | 0));
     else if (stream === ACK_INIT_STREAM) this.settle(root, l.init(root, (v[1] as number) | 0, (v[2] as number) | 0, t.sourceTask));
-    else if (stream === ACK_FAIL_STREAM) this.settle(root, l.fail(root));
+    else if (stream === ACK_FAIL_STREAM) {
+      // A peer of an older version sends `[root]` only: a plain failure.
+      if (isFailOutcome(v[1]) && v[1] !== TreeOutcome.FAILED) this.reasons.set(root, v[1]);
+      this.settle(root, l.fail(root));
+    }
     else if (stream === ACK_FORGET_STREAM) l.forget(root);
     else if (stream === ACK_RESET_STREAM) {
       l.touch(root);
@@ -83,9 +95,16 @@ export class AckerBolt implements Bolt, SystemBolt {
 
   private settle(root: number, o: LedgerOutcome): void {
     if (o.spoutTask === NOT_DONE) return;
-    if (o.failed) this.treesFailed++;
-    else this.treesAcked++;
-    this.collector.emitDirect(o.spoutTask, [root, o.failed ? TreeOutcome.FAILED : TreeOutcome.ACKED], undefined, ACK_OUTCOME_STREAM);
+    let outcome: number = TreeOutcome.ACKED;
+    if (o.failed) {
+      this.treesFailed++;
+      outcome = this.reasons.get(root) ?? this.olderReasons.get(root) ?? TreeOutcome.FAILED;
+    } else {
+      this.treesAcked++;
+    }
+    if (this.reasons.size > 0) this.reasons.delete(root);
+    if (this.olderReasons.size > 0) this.olderReasons.delete(root);
+    this.collector.emitDirect(o.spoutTask, [root, outcome], undefined, ACK_OUTCOME_STREAM);
   }
 
   systemStats(): { acked: number; failed: number; pending: number } {
@@ -106,7 +125,7 @@ export const ackerComponent: SystemComponent = {
     { stream: ACK_INIT_STREAM, fields: ROOT_EDGE, from: 'spout', chooser: byRoot },
     { stream: ACK_FORGET_STREAM, fields: ROOT, from: 'spout', chooser: byRoot },
     { stream: ACK_ACK_STREAM, fields: ROOT_EDGE, from: 'bolt', chooser: byRoot },
-    { stream: ACK_FAIL_STREAM, fields: ROOT, from: 'bolt', chooser: byRoot },
+    { stream: ACK_FAIL_STREAM, fields: new Fields(['root', 'outcome']), from: 'bolt', chooser: byRoot },
     { stream: ACK_RESET_STREAM, fields: ROOT, from: 'bolt', chooser: byRoot },
   ],
   outputs: [{ stream: ACK_OUTCOME_STREAM, fields: new Fields(['root', 'outcome']), subscribers: 'spouts' }],

@@ -6,6 +6,7 @@ import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
+import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
 import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
@@ -39,6 +40,10 @@ export class BoltTask extends TaskBase implements OutputCollector {
   private ackRoute: OutRoute | undefined;
   private failRoute: OutRoute | undefined;
   private resetRoute: OutRoute | undefined;
+  /** The input whose synchronous execute is running now (what a process.exit from it was doing). */
+  private current: TupleImpl | undefined;
+  /** Inputs whose async execute has not settled. */
+  private readonly awaiting = new Set<TupleImpl>();
 
   constructor(host: ExecutorHost, exec: ExecutorBase, component: string, taskId: number, private readonly maxConcurrency: number) {
     super(host, exec, component, taskId);
@@ -98,10 +103,10 @@ export class BoltTask extends TaskBase implements OutputCollector {
     this.failRoots(t.anchors);
   }
 
-  /** Fails every tree in a flat anchors list (also used when a tuple cannot be sent at all). */
-  failRoots(anchors: readonly number[] | null): void {
+  /** Fails every tree in a flat anchors list (also used when a tuple cannot be sent at all, with that reason). */
+  failRoots(anchors: readonly number[] | null, outcome: FailOutcome = TreeOutcome.FAILED): void {
     if (anchors === null) return;
-    for (let i = 0; i < anchors.length; i += 3) this.sendControl(this.failRoute!, [anchors[i]!]);
+    for (let i = 0; i < anchors.length; i += 3) this.sendControl(this.failRoute!, [anchors[i]!, outcome]);
   }
 
   resetTimeout(tuple: Tuple): void {
@@ -115,6 +120,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
     const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0;
     const t0 = timed ? this.host.clock.now() : 0;
     let r: void | Promise<void>;
+    this.current = tuple;
     try {
       if (this.basic) {
         const c = this.maxConcurrency > 1 ? new BasicCollector(this) : this.basicCollector;
@@ -124,23 +130,37 @@ export class BoltTask extends TaskBase implements OutputCollector {
         r = (this.instance as Bolt).execute(tuple);
       }
     } catch (err) {
+      this.current = undefined;
       this.onExecuteError(tuple, err);
       return undefined;
     }
+    this.current = undefined;
     this.metrics.executed++;
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
       const start = timed ? t0 : this.host.clock.now();
+      this.awaiting.add(tuple);
       return (r as Promise<void>).then(
         () => {
+          this.awaiting.delete(tuple);
           this.metrics.executeLatency.record((this.host.clock.now() - start) * 1000);
           if (this.basic) this.ack(tuple);
         },
-        (err: unknown) => this.onExecuteError(tuple, err),
+        (err: unknown) => {
+          this.awaiting.delete(tuple);
+          this.onExecuteError(tuple, err);
+        },
       );
     }
     if (timed) this.metrics.executeLatency.record((this.host.clock.now() - t0) * 1000);
     if (this.basic) this.ack(tuple);
     return undefined;
+  }
+
+  /** The inputs being executed right now (for a worker dying in the middle: crash-counts.ts). */
+  executing(): TupleImpl[] {
+    const out = [...this.awaiting];
+    if (this.current !== undefined) out.push(this.current);
+    return out;
   }
 
   private onExecuteError(tuple: TupleImpl, err: unknown): void {

@@ -5,6 +5,8 @@ import { ComponentError, LifecycleError } from '../errors.js';
 import { ACKER_COMPONENT } from './acker.js';
 import { BoltExecutor } from './bolt-executor.js';
 import { BoltTask } from './bolt-task.js';
+import type { CrashCounts, CrashSuspect } from './crash-counts.js';
+import { findCrashSuspects } from './crash-suspects.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { ExecutorBase } from './executor-base.js';
@@ -24,6 +26,8 @@ import type { SystemComponent } from './system-component.js';
 import type { StateStoreProvider } from '../api/state/state-store.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
+import { failUnsent } from './unsent.js';
+import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
 import { TupleImpl, type StreamRef } from './tuple.js';
 import { Waiters } from './waiters.js';
 
@@ -54,6 +58,8 @@ export interface EngineOptions {
   systemComponents?: readonly SystemComponent[];
   /** The state backend of stateful bolts (default: in memory, per engine). See docs/state.md. */
   stateStores?: StateStoreProvider;
+  /** Cluster mode: retry counts of earlier launches that crashed (crash-counts.ts). */
+  crashCounts?: CrashCounts;
 }
 
 /**
@@ -119,7 +125,7 @@ export class Engine implements ExecutorHost {
     this.transfer = new Transfer(opts.placement?.link, () => this.wake());
     this.waiters = new Waiters(opts.scheduler, opts.log);
     this.errorLog = new ErrorLog(opts.clock, opts.log, opts.onError);
-    this.buildExecutors();
+    this.buildExecutors(opts.crashCounts);
     const subscribers = subscribersOf(this.plan);
     this.receivers = this.plan.streamTable.map((ref) => new Set((subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
     const rc = { plan: this.plan, subscribers, random: opts.random, isLocalTask: this.transfer.isLocalTask };
@@ -145,7 +151,7 @@ export class Engine implements ExecutorHost {
     return this.plan.components.get(component)?.parallelism ?? 0;
   }
 
-  private buildExecutors(): void {
+  private buildExecutors(crashCounts: CrashCounts | undefined): void {
     const cfg = this.config;
     for (const { component: c, tasks } of this.plan.localExecutors) {
       if (c.kind === 'spout') {
@@ -155,6 +161,7 @@ export class Engine implements ExecutorHost {
           t.maxPending = c.spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
           // The spout's own option wins, including its null (retry forever).
           t.maxRetries = c.spec.maxRetries !== undefined ? c.spec.maxRetries : cfg.maxRetries;
+          if (crashCounts !== undefined) t.useCrashCounts(crashCounts);
           ex.tasks.push(t);
           this.taskOf[id] = t;
           this.transfer.addSpout(id, ex);
@@ -365,19 +372,19 @@ export class Engine implements ExecutorHost {
     return n;
   }
 
-  /**
-   * Fails the trees of a tuple that could not be sent at all (a value the wire cannot carry),
-   * from the local task that emitted it, instead of waiting for the timeout.
-   */
-  failUnsendable(tuple: TupleImpl): void {
-    const source = this.taskOf[tuple.sourceTask];
-    const a = tuple.anchors;
-    if (a === null || source === undefined) return;
-    if (source instanceof BoltTask) {
-      source.failRoots(a);
-      return;
-    }
-    for (let i = 0; i < a.length; i += 3) source.failTree(a[i]!);
+  /** Fails the trees of a tuple that could not be sent at all, at once, with why (unsent.ts). */
+  failUnsendable(tuple: TupleImpl, outcome: FailOutcome = TreeOutcome.FAILED): void {
+    failUnsent(this.taskOf[tuple.sourceTask], tuple.anchors, outcome);
+  }
+
+  /** {@link failUnsendable} for a tuple the transport dropped after taking it: its source task and anchors. */
+  failUnsent(sourceTask: number, anchors: readonly number[] | null, outcome: FailOutcome): void {
+    failUnsent(this.taskOf[sourceTask], anchors, outcome);
+  }
+
+  /** What local bolts are executing now, as spout messages: for a worker that is dying (crash-counts.ts). */
+  crashSuspects(): CrashSuspect[] {
+    return findCrashSuspects(this.localTaskList());
   }
 
   // -------------------------------------------------------------------------------------------

@@ -5,13 +5,15 @@ import type { SpoutTask } from './spout-task.js';
 import { replayDelayMs, type ReplayBackoff } from './replay-backoff.js';
 import { KEEP_EPOCHS } from './timeouts.js';
 import type { SpoutTarget } from './transfer.js';
-import { isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
+import type { FailReason } from '../api/types.js';
+import { failReasonOf, isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import type { TupleImpl } from './tuple.js';
 
 /** A failed message id whose `fail()` waits for its replay backoff. */
 interface HeldReplay {
   readonly task: SpoutTask;
   readonly messageId: unknown;
+  readonly reason: FailReason;
   /** Cancels its timer; undefined once it fired. */
   cancel: (() => void) | undefined;
 }
@@ -132,20 +134,27 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           task.metrics.completeLatency.record((now - p.startedAt) * 1000);
           task.clearFailures(p.messageId);
           task.instance.ack?.(p.messageId);
+        } else if (outcome === TreeOutcome.WORKER_CRASHED) {
+          // Its earlier attempts crashed their worker past maxRetries (spout-task.ts crashedOut).
+          task.metrics.failed++;
+          task.clearFailures(p.messageId);
+          task.deadLetter(p, 'worker-crashed', p.crashes ?? 0);
+          task.instance.ack?.(p.messageId);
         } else {
           task.metrics.failed++;
           if (outcome === TreeOutcome.TIMED_OUT) task.metrics.timedOut++;
+          const reason = failReasonOf(outcome as TreeOutcomeCode);
           const attempts = task.countsFailures ? task.countFailure(p.messageId) : 0;
           if (task.maxRetries !== null && attempts > task.maxRetries) {
             // Terminal: out of retries. The spout sees an ack (it must not replay the id again).
-            task.deadLetter(p, outcome === TreeOutcome.TIMED_OUT ? 'timed-out' : 'failed', attempts);
+            task.deadLetter(p, reason, attempts);
             task.instance.ack?.(p.messageId);
           } else {
             const delay = this.isActive && !this.closed ? replayDelayMs(attempts, this.backoff, this.host.random) : 0;
-            if (delay > 0) this.hold(task, p.messageId, delay);
+            if (delay > 0) this.hold(task, p.messageId, reason, delay);
             else {
               task.metrics.replayed++;
-              task.instance.fail?.(p.messageId);
+              task.instance.fail?.(p.messageId, reason);
             }
           }
         }
@@ -159,8 +168,8 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   }
 
   /** Holds the `fail()` of `messageId` until its backoff is over. */
-  private hold(task: SpoutTask, messageId: unknown, delayMs: number): void {
-    const r: HeldReplay = { task, messageId, cancel: undefined };
+  private hold(task: SpoutTask, messageId: unknown, reason: FailReason, delayMs: number): void {
+    const r: HeldReplay = { task, messageId, reason, cancel: undefined };
     this.held.add(r);
     r.cancel = this.host.scheduler.after(delayMs, () => {
       r.cancel = undefined;
@@ -189,7 +198,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     for (const r of due) {
       try {
         r.task.metrics.replayed++;
-        r.task.instance.fail?.(r.messageId);
+        r.task.instance.fail?.(r.messageId, r.reason);
       } catch (err) {
         r.task.reportError(err);
       }

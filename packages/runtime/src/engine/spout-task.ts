@@ -6,7 +6,8 @@ import type { ExecutorHost } from './host.js';
 import { nextRootId } from './ids.js';
 import { fanOut, SpoutEdges, type OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
-import { TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
+import { messageKey, type CrashCounts } from './crash-counts.js';
+import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 
 /**
  * Most message ids whose failures a spout task counts at once (maxRetries set, or a replay
@@ -23,6 +24,8 @@ export interface PendingTree {
   /** Stream and values of the spout emit, kept to dead-letter them (references, not copies). */
   readonly stream: string;
   readonly values: readonly unknown[];
+  /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
+  readonly crashes?: number;
 }
 
 /** Where a spout task hands tree outcomes (its executor's inbox). */
@@ -50,6 +53,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    */
   private readonly failures = new Map<unknown, number>();
   private evictionWarned = false;
+  /** Crash counts from earlier launches (crash-counts.ts); undefined: none are kept here. */
+  private crashStore: CrashCounts | undefined;
+  private crashes: Map<string, number> | undefined;
   /** Root of the tracked emit in progress (its init not sent yet), else -1. */
   private emittingRoot = -1;
   /** A delivery of the emit in progress failed outright: drop the tree at the acker once its init is out. */
@@ -74,13 +80,55 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   }
 
   /**
-   * A tuple of a tree this task started could not be sent at all (a value the wire cannot carry):
-   * fail the tree now, and drop its acker entry — after the init, which counted the lost edge.
+   * A tuple of a tree this task started could not be sent at all (too large, or a value the wire
+   * cannot carry): fail the tree now with that reason, and drop its acker entry — after the init,
+   * which counted the lost edge.
    */
-  failTree(root: number): void {
+  failTree(root: number, outcome: FailOutcome = TreeOutcome.FAILED): void {
     if (root === this.emittingRoot) this.forgetAfterInit = true;
     else this.forgetTree(root);
-    this.inbox.notify(TreeOutcome.FAILED, this.taskId, root);
+    this.inbox.notify(outcome, this.taskId, root);
+  }
+
+  /** Gives this task the crash counts of its earlier launches (the worker keeps them on disk). */
+  useCrashCounts(store: CrashCounts): void {
+    this.crashStore = store;
+    this.crashes = store.of(this.component, this.taskId);
+  }
+
+  /**
+   * The crash count to store for `messageId` when the worker dies while running its tree:
+   * one more than its failures so far (stored crashes, or counted here since).
+   */
+  crashCountAfter(messageId: unknown): number {
+    const key = messageKey(messageId);
+    const stored = key === undefined ? 0 : (this.crashes?.get(key) ?? 0);
+    return Math.max(stored, this.failures.get(messageId) ?? 0) + 1;
+  }
+
+  /** The message is over (acked or dead-lettered): its crash count too. */
+  private settleCrashes(messageId: unknown): void {
+    const m = this.crashes;
+    if (m === undefined || m.size === 0) return;
+    const key = messageKey(messageId);
+    if (key !== undefined && m.delete(key)) this.crashStore?.settled();
+  }
+
+  /**
+   * Before a tracked emit: a message whose earlier attempts crashed their worker continues its
+   * count from there; past maxRetries it is not emitted again but dead-lettered (returns true).
+   */
+  private crashedOut(messageId: unknown, stream: string, values: readonly unknown[]): boolean {
+    const key = messageKey(messageId);
+    const crashes = key === undefined ? 0 : (this.crashes!.get(key) ?? 0);
+    if (crashes === 0) return false;
+    if (crashes > (this.failures.get(messageId) ?? 0)) this.failures.set(messageId, crashes);
+    if (this.maxRetries === null || crashes <= this.maxRetries) return false;
+    const root = this.host.nextLocalRoot();
+    this.pending.set(root, { messageId, startedAt: this.host.clock.now(), epoch: this.host.epoch, stream, values, crashes });
+    this.inbox.notify(TreeOutcome.WORKER_CRASHED, this.taskId, root);
+    this.host.wake();
+    return true;
   }
 
   /** This task timed the tree out: its acker entry can go now. */
@@ -115,6 +163,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       host.wake();
       return;
     }
+    if (this.crashes !== undefined && this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
     const root = nextRootId(host.ids);
     this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
     const edges = this.edges.begin(values, route.ref, root);
@@ -137,6 +186,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   /** The tree of `messageId` completed: its failure count (if any) is over. */
   clearFailures(messageId: unknown): void {
     if (this.failures.size > 0) this.failures.delete(messageId);
+    this.settleCrashes(messageId);
   }
 
   /**
@@ -172,6 +222,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    */
   deadLetter(p: PendingTree, reason: DeadLetterReason, attempts: number): void {
     this.metrics.deadLettered++;
+    this.settleCrashes(p.messageId);
     const route = this.deadLetterRoute;
     const subscribed = route !== undefined && route.choosers.length > 0;
     const info = { component: this.component, task: this.taskId, messageId: p.messageId, stream: p.stream, attempts, reason };

@@ -1,3 +1,5 @@
+import type { FailReason } from '../api/types.js';
+
 /**
  * What became of a tuple tree, as the acker tells its spout task. The one numbering of tree
  * outcomes: it travels unchanged as a value of the acker's `__ack_outcome` tuples, so the wire
@@ -12,9 +14,41 @@ export const TreeOutcome = {
   TIMED_OUT: 3,
   /** A bolt called resetTimeout on a tuple of the tree: restart its timeout at the spout. */
   RESET: 4,
+  /** A tuple of the tree could never be sent: larger than a frame. A failure, with its reason. */
+  FAILED_TOO_LARGE: 5,
+  /** A tuple of the tree could never be sent: a value the wire cannot carry. A failure, with its reason. */
+  FAILED_UNENCODABLE: 6,
+  /**
+   * Local only (never on the wire): the message's earlier attempts died with their worker
+   * `maxRetries + 1` times (crash-counts.ts); it is dead-lettered without being emitted again.
+   */
+  WORKER_CRASHED: 7,
 } as const;
 export type TreeOutcomeCode = (typeof TreeOutcome)[keyof typeof TreeOutcome];
 
+/** Outcomes that may arrive from the acker (WORKER_CRASHED never does). */
 export function isTreeOutcome(v: unknown): v is TreeOutcomeCode {
-  return v === 1 || v === 2 || v === 3 || v === 4;
+  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5 || v === 6;
+}
+
+/** The outcome codes that fail a tree with a reason (what a bolt sends the acker on `__ack_fail`). */
+export type FailOutcome = typeof TreeOutcome.FAILED | typeof TreeOutcome.FAILED_TOO_LARGE | typeof TreeOutcome.FAILED_UNENCODABLE;
+
+export function isFailOutcome(v: unknown): v is FailOutcome {
+  return v === 2 || v === 5 || v === 6;
+}
+
+/** Why a failed or timed-out tree ended, for `Spout.fail` and dead letters. */
+export function failReasonOf(outcome: TreeOutcomeCode): FailReason {
+  switch (outcome) {
+    case TreeOutcome.TIMED_OUT: return 'timed-out';
+    case TreeOutcome.FAILED_TOO_LARGE: return 'too-large';
+    case TreeOutcome.FAILED_UNENCODABLE: return 'unencodable';
+    default: return 'failed';
+  }
+}
+
+/** The failure of a tuple that could not be sent, by the transport's error code. */
+export function unsendableOutcome(code: unknown): FailOutcome {
+  return code === 'GALE_ERR_FRAME_TOO_LARGE' ? TreeOutcome.FAILED_TOO_LARGE : TreeOutcome.FAILED_UNENCODABLE;
 }

@@ -24,8 +24,22 @@ export async function waitForWorkers(
   session: AdminSession, name: string, waitS: number, cfg: ClusterConfig,
   accept: (a: Assignment) => boolean = () => true, onProgress: (p: WaitProgress) => void = () => {},
   advice: string = deployAdvice(name),
+  onLaunchError: (line: string) => void = () => {},
 ): Promise<Assignment> {
+  const seen = new Set<string>();
+  const since = Date.now();
   const done = await pollUntil(async () => {
+    // Workers that die at start (or a supervisor that cannot launch them) are shown as they happen,
+    // not only when the wait times out.
+    const errors = await session.topologyErrors(name).catch(() => ({} as Record<string, StoredError[]>));
+    for (const component of LAUNCH_COMPONENTS) {
+      for (const e of errors[component] ?? []) {
+        const key = `${component}\0${e.timeMs}\0${e.message}`;
+        if (e.timeMs < since - CLOCK_SLACK_MS || seen.has(key)) continue;
+        seen.add(key);
+        onLaunchError(`${component}: ${firstLines(e.message)}`);
+      }
+    }
     const a = await session.assignment(name);
     if (a === undefined || !accept(a)) {
       onProgress({ assigned: false });
@@ -55,10 +69,21 @@ async function timeoutError(session: AdminSession, name: string, waitS: number, 
   return new ClusterCommandError('GALE_ERR_DEPLOY_TIMEOUT', [head, ...errors, see].join('\n'));
 }
 
+const LAUNCH_COMPONENTS = ['__supervisor', '__worker'] as const;
+/** Error timestamps come from the reporting host's wall clock: accept a little skew. */
+const CLOCK_SLACK_MS = 5000;
+
+/** A stored error on one line: its first line, then its last few (a worker's stderr tail) joined with " | ". */
+function firstLines(message: string): string {
+  const all = message.split('\n').filter((l) => l.trim() !== '');
+  const shown = all.length <= 4 ? all : [all[0]!, ...all.slice(-3)];
+  return shown.join(' | ');
+}
+
 /** Lines describing the last errors recorded by workers and supervisors (`__worker`, `__supervisor`). */
 export function launchErrorLines(errors: Record<string, StoredError[]>, max = 3): string[] {
   const out: string[] = [];
-  for (const component of ['__supervisor', '__worker']) {
+  for (const component of LAUNCH_COMPONENTS) {
     for (const e of (errors[component] ?? []).slice(-max)) out.push(`${component}: ${e.message.replace(/\s*\n\s*/g, ' | ')}`);
   }
   return out;

@@ -1,0 +1,43 @@
+/**
+ * Retry counts that survive a worker crash. A spout counts the failures of each message id in
+ * memory (spout-task.ts), so a tuple that kills its worker (process.exit, an uncaught exception
+ * in a bolt) would reset its own count with every crash and replay for ever. The engine cannot
+ * write anything at the moment of death, but the worker can, synchronously, from its process
+ * 'exit' handler: it asks the engine which spout messages were being executed
+ * ({@link CrashSuspect}, Engine.crashSuspects) and stores their counts where the next launch
+ * reads them (cluster/crash-store.ts). The spout task then seeds its count from there, and
+ * dead-letters the message (reason `worker-crashed`) instead of emitting it once the count is
+ * past maxRetries. Only messages one of whose tuples was *executing* are counted: the other trees
+ * in flight at the crash are innocent and replay as usual.
+ */
+
+/** The crash counts a spout task starts with, and how it gives them back when they are over. */
+export interface CrashCounts {
+  /** Crashes so far per message key of this spout task; the task removes keys (see {@link settled}). */
+  of(component: string, taskId: number): Map<string, number>;
+  /** A key was removed from a task's map (acked, dead-lettered): persist that eventually. */
+  settled(): void;
+}
+
+/** A spout message whose tuple was executing when the worker died. */
+export interface CrashSuspect {
+  readonly spout: string;
+  readonly spoutTask: number;
+  /** {@link messageKey} of the message id. */
+  readonly key: string;
+  /** The crashes this one included: the count to store. */
+  readonly crashes: number;
+  /** The bolt task that was executing it. */
+  readonly bolt: string;
+  readonly boltTask: number;
+}
+
+/**
+ * A message id as a durable key: strings and finite numbers only (other ids are compared by
+ * identity in memory and have no meaning in another process: their crashes are not counted).
+ */
+export function messageKey(messageId: unknown): string | undefined {
+  if (typeof messageId === 'string') return `s:${messageId}`;
+  if (typeof messageId === 'number' && Number.isFinite(messageId)) return `n:${messageId}`;
+  return undefined;
+}
