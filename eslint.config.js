@@ -27,9 +27,11 @@ const LAYERS = {
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   local: ['engine', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  // The Node implementations of the engine's ports live in local/ and serve both shells.
-  cluster: ['engine', 'transport', 'coord', 'local/node-ports.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
+  // The Node implementations of the engine's ports, and the process metrics, live in local/ and serve both shells.
+  cluster: ['engine', 'transport', 'coord', 'local/node-ports.ts', 'local/process-metrics.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // The HTTP server (Prometheus /metrics, REST API): on top of the cluster's admin code, under the CLI.
+  http: ['api', 'config', 'engine', 'local', 'cluster', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
+  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'http', 'errors.ts', 'log.ts', 'retry.ts'],
   // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper.
   'index.ts': ['api', 'config', 'engine', 'local', 'errors.ts', 'log.ts', 'retry.ts'],
 };

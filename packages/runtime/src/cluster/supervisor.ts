@@ -16,7 +16,8 @@ import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { Leader } from './leader.js';
-import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
+import type { Assignment, SupervisorInfo, WorkerAssignment, WorkerHeartbeat } from './model.js';
+import { WorkerReports } from './metrics-channel.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
@@ -110,6 +111,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly clock: Clock;
   /** Warnings of the reconcile loop, repeated every period while their cause lasts. */
   private readonly repeated: LimitedLog;
+  private readonly reports = new WorkerReports();
 
   constructor(private readonly opts: SupervisorOptions) {
     super(opts.log);
@@ -175,6 +177,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       if (w !== undefined) out.push({ port: s.port, ...w });
     }
     return out;
+  }
+
+  /** The last heartbeat (stats, process, transport) each live worker of this supervisor sent over IPC. */
+  workerMetrics(): WorkerHeartbeat[] {
+    return this.reports.list();
   }
 
   private async init(zk: ZkClient): Promise<void> {
@@ -340,6 +347,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     delete env.GALE_CLUSTER_SECRET;
     const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     offerSecret(child, this.secret);
+    this.reports.track(child, { topology: a.topology, supervisor: this.opts.id, port });
     return child;
   }
 

@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { GaleError } from '../errors.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../local/node-ports.js';
+import { ProcessMetrics } from '../local/process-metrics.js';
 import type { Logger } from '../log.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
@@ -13,6 +14,7 @@ import { executorKey } from './model.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
+import { sendMetrics } from './metrics-channel.js';
 
 export { WorkerError } from './bundle-loader.js';
 
@@ -51,6 +53,7 @@ export class Worker {
   private readonly repeated: LimitedLog;
   private readonly myExecutors: Set<string>;
   private readonly lastErrorWrite = new Map<string, number>();
+  private readonly processMetrics = new ProcessMetrics();
   /** Resolves when the worker has stopped (killed topology, lost assignment, or stop()). */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -176,8 +179,10 @@ export class Worker {
     const hb: WorkerHeartbeat = {
       topology: this.record.name, supervisor: this.launch.supervisor, host: this.launch.host, port: this.launch.port,
       pid: process.pid, assignmentVersion: this.assignment.version, state, time: Date.now(), epoch: this.epoch, executors: this.me.executors,
-      stats: this.engine.stats(),
+      stats: this.engine.stats(), process: this.processMetrics.snapshot(), transport: this.link.transportStats(),
     };
+    // The supervisor's /metrics gets it over IPC (metrics-channel.ts); ZooKeeper serves everyone else.
+    sendMetrics(process, hb);
     try {
       await new WorkerHeartbeatStore(this.zk, this.paths).publish(hb, create);
     } catch (err) {
@@ -199,6 +204,7 @@ export class Worker {
   stop(code = 0, drainMs?: number): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.heartbeatTimer);
+      this.processMetrics.close();
       try {
         await this.engine.close(drainMs ?? (this.record.status === 'killed' ? 0 : this.record.config.drainTimeoutMs));
       } catch (err) {

@@ -17,7 +17,7 @@ import type { Placement } from './remote.js';
 import { buildRoutes, subscribersOf } from './router.js';
 import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
-import { collectStats, quiescent } from './stats.js';
+import { collectStats, quiescent, sampleWindows } from './stats.js';
 import { TaskContextImpl } from './task-context.js';
 import { rotationMs } from './timeouts.js';
 import type { SystemComponent } from './system-component.js';
@@ -142,9 +142,10 @@ export class Engine implements ExecutorHost {
 
   private buildExecutors(): void {
     const cfg = this.config;
-    for (const { component: c, tasks } of this.plan.localExecutors) {
+    for (const { component: c, tasks, index } of this.plan.localExecutors) {
       if (c.kind === 'spout') {
         const ex = new SpoutExecutor(this, c.id, cfg.spoutWaitMs);
+        ex.index = index;
         for (const id of tasks) {
           const t = new SpoutTask(this, ex, c.id, id);
           t.maxPending = c.spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
@@ -157,6 +158,7 @@ export class Engine implements ExecutorHost {
         this.spoutExecs.push(ex);
       } else {
         const ex = new BoltExecutor(this, c.id, cfg.queueCapacity, c.maxConcurrency);
+        ex.index = index;
         for (const id of tasks) {
           const t = new BoltTask(this, ex, c.id, id, c.maxConcurrency);
           ex.tasks.push(t);
@@ -219,6 +221,9 @@ export class Engine implements ExecutorHost {
       if (c.tickMs !== undefined) this.cancels.push(ex.startTicks(c.tickMs));
     }
     this.cancels.push(this.scheduler.every(50, () => this.waiters.check()));
+    const sample = (): void => sampleWindows(this.runOrder, this.clock.now());
+    sample();
+    this.cancels.push(this.scheduler.every(1000, sample));
     this.activate();
   }
 
@@ -387,7 +392,8 @@ export class Engine implements ExecutorHost {
     return this.errorLog.list(component);
   }
 
+  /** Per-component (and per-executor) counters, latencies and sliding-window rates of the executors here. */
   stats(): ComponentStats[] {
-    return collectStats(this.plan, this.runOrder, this.config.queueCapacity);
+    return collectStats(this.plan, this.runOrder, this.config.queueCapacity, this.clock.now());
   }
 }
