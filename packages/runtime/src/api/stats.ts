@@ -128,6 +128,8 @@ export interface ReportedError {
   component: string;
   task: number;
   message: string;
+  /** The stack trace of what was thrown or reported, when it had one. */
+  stack?: string;
   /** Epoch milliseconds. */
   time: number;
 }

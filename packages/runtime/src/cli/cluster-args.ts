@@ -33,6 +33,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly sessionTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly workerTimeoutMs: number;
+  /** Port of the HTTP server (`/metrics`, REST API) on `--host`; 0: none. */
+  readonly httpPort: number;
 }
 
 export interface DeployArgs extends ClusterFlags {

@@ -196,7 +196,7 @@ export class Worker {
     if (e.time - last < CLUSTER_CONFIG_DEFAULTS.errorWriteIntervalMs) return;
     this.lastErrorWrite.set(e.component, e.time);
     this.errors.append(this.record.name, e.component, {
-      timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
+      timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task, ...(e.stack !== undefined ? { stack: e.stack } : {}),
     }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }
 

@@ -16,6 +16,8 @@ export interface StoredError {
   host?: string;
   port?: number;
   taskId?: number;
+  /** The error's stack trace, when it had one (capped like the message). */
+  stack?: string;
 }
 
 export const ERRORS_KEPT = 10;
@@ -31,7 +33,7 @@ function isStoredError(v: unknown): v is StoredError {
   const e = v as Record<string, unknown>;
   const optional = (k: string, type: 'string' | 'number'): boolean => e[k] === undefined || typeof e[k] === type;
   return typeof e.timeMs === 'number' && typeof e.message === 'string' && optional('code', 'string') && optional('host', 'string')
-    && optional('port', 'number') && optional('taskId', 'number');
+    && optional('port', 'number') && optional('taskId', 'number') && optional('stack', 'string');
 }
 
 /**
@@ -55,7 +57,9 @@ export class ErrorsStore {
   /** Appends one error, keeping the newest `keep` (default 10). */
   async append(topology: string, component: string, error: StoredError): Promise<void> {
     const path = this.paths.componentErrors(topology, component);
-    const entry: StoredError = { ...error, message: error.message.slice(0, MAX_MESSAGE_CHARS) };
+    const entry: StoredError = {
+      ...error, message: error.message.slice(0, MAX_MESSAGE_CHARS), ...(error.stack !== undefined ? { stack: error.stack.slice(0, MAX_MESSAGE_CHARS) } : {}),
+    };
     await retry(async () => {
       let current: { data: Buffer; version: number } | undefined;
       try {

@@ -20,7 +20,8 @@ export class ErrorLog {
   }
 
   report(component: string, task: number, err: unknown): void {
-    const e: ReportedError = { component, task, message: errorMessage(err), time: this.clock.epochMs() };
+    const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : undefined;
+    const e: ReportedError = { component, task, message: errorMessage(err), ...(stack !== undefined ? { stack } : {}), time: this.clock.epochMs() };
     const list = this.errorsOf.get(component) ?? [];
     list.push(e);
     if (list.length > MAX_ERRORS_KEPT) list.shift();

@@ -57,6 +57,9 @@ const topologyName = (command: string): Positional => ({
   check: (name, hint) => checkTopologyName(name, 'topology name', hint),
 });
 
+/** Storm's UI port. */
+export const DEFAULT_HTTP_PORT = 8080;
+
 const supervisor = defineCommand({
   name: 'supervisor',
   summary: 'Run a supervisor daemon: worker slots on this machine',
@@ -107,6 +110,12 @@ const supervisor = defineCommand({
       flag: 'heartbeat', kind: 'number', unit: 'ms', integer: true, min: 50, max: 600_000,
       describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
     },
+    httpPort: {
+      flag: 'http-port', kind: 'number', unit: 'count', integer: true, min: 1, max: 65_535, zeroOk: true,
+      rangeText: 'a port, 1-65535 (0 = off)',
+      describe: 'Port of the HTTP server on --host: Prometheus /metrics and the REST API /api/v1 (docs/rest-api.md); 0 = off',
+      default: DEFAULT_HTTP_PORT,
+    } satisfies NumberFlag,
     workerTimeoutMs: {
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
       describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,
