@@ -116,6 +116,8 @@ export class Worker {
       random: Math.random,
       log: this.log,
       onError: (e) => this.onComponentError(e),
+      worker: `${this.launch.host}:${this.launch.port}`,
+      processStats: () => this.processMetrics.snapshot(false),
       placement: {
         isLocal: (component, index) => this.myExecutors.has(executorKey(component, index)),
         parallelism: this.assignment.parallelism,

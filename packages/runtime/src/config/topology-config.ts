@@ -35,6 +35,11 @@ export interface TopologyConfig {
   readonly spoutWaitMs: number;
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
+  /**
+   * Period of the `__metrics` stream: every this many ms, each worker's metrics component sends
+   * the interval's data points to the bolts registered with `setMetricsConsumer` (none: no cost).
+   */
+  readonly metricsIntervalMs: number;
 }
 
 type KeyType = 'int' | 'number' | 'boolean';
@@ -65,6 +70,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
   spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
   drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
+  metricsIntervalMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'period of the __metrics stream to metrics consumer bolts' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -80,6 +86,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   tickFrequencySecs: null,
   spoutWaitMs: 1,
   drainTimeoutMs: 30_000,
+  metricsIntervalMs: 10_000,
 });
 
 export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {

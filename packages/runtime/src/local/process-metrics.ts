@@ -28,19 +28,24 @@ export class ProcessMetrics {
     this.gc.observe({ entryTypes: ['gc'] });
   }
 
-  /** Resource use now; CPU percent and event-loop delay cover the time since the previous call. */
-  snapshot(): ProcessStats {
+  /**
+   * Resource use now; CPU percent and event-loop delay cover the time since the previous call
+   * that advanced (`advance`: start a new period; a second reader passes false).
+   */
+  snapshot(advance = true): ProcessStats {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     const now = performance.now();
     const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
     const cpuPercent = now > this.lastAt ? (usedUs / 1000 / (now - this.lastAt)) * 100 : 0;
-    this.lastCpu = cpu;
-    this.lastAt = now;
+    if (advance) {
+      this.lastCpu = cpu;
+      this.lastAt = now;
+    }
     const ms = (ns: number): number => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : 0);
     const d = this.delay;
     const eventLoopDelayMs = d.count > 0 ? { p50: ms(d.percentile(50)), p99: ms(d.percentile(99)), max: ms(d.max) } : { p50: 0, p99: 0, max: 0 };
-    d.reset();
+    if (advance) d.reset();
     return {
       rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuPercent: Math.round(cpuPercent * 10) / 10,
       eventLoopDelayMs, gcMs: Math.round(this.gcMs * 1000) / 1000, gcCount: this.gcCount,

@@ -32,7 +32,7 @@ export function componentPlan(topology: Topology, config: TopologyConfig): { par
     numTasks[c.id] = c.numTasks;
   }
   for (const sc of DEFAULT_SYSTEM_COMPONENTS) {
-    const n = sc.tasks(config);
+    const n = sc.tasks(config, topology);
     if (n > 0) {
       parallelism[sc.id] = n;
       numTasks[sc.id] = n;
