@@ -4,7 +4,7 @@
  */
 
 /** How stats label a component: user spouts and bolts, or a system component. */
-export type ComponentKind = 'spout' | 'bolt' | 'acker' | 'metrics';
+export type ComponentKind = 'spout' | 'bolt' | 'acker';
 
 /** Latency percentiles in milliseconds, from a mergeable log-bucketed histogram (~12% bucket width). */
 export interface LatencySummary {

@@ -99,7 +99,7 @@ const STAT_COUNTERS = [
 
 function validateStats(f: Fields): ComponentStats {
   f.str('component');
-  f.oneOf('kind', ['spout', 'bolt', 'acker', 'metrics'] as const);
+  f.oneOf('kind', ['spout', 'bolt', 'acker'] as const);
   // Counters a worker of an older version did not send are read as 0 by the stats merge.
   for (const k of STAT_COUNTERS) if (f.raw[k] !== undefined) f.num(k);
   for (const k of ['executeLatencyMs', 'completeLatencyMs']) {

@@ -111,7 +111,7 @@ const supervisor = defineCommand({
       describe: 'Worker heartbeat period (ms)', default: DEFAULT_HEARTBEAT_MS,
     },
     httpPort: {
-      flag: 'http-port', kind: 'number', unit: 'count', integer: true, min: 1, max: 65_535, zeroOk: true,
+      flag: 'http-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65_535,
       rangeText: 'a port, 1-65535 (0 = off)',
       describe: 'Port of the HTTP server on --host: Prometheus /metrics and the REST API /api/v1 (docs/rest-api.md); 0 = off',
       default: DEFAULT_HTTP_PORT,

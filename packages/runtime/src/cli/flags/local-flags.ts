@@ -46,7 +46,7 @@ const statsIntervalS = {
   describe: 'Seconds between per-component rate lines on stderr; 0 = none', default: DEFAULT_STATS_INTERVAL_S,
 } as const satisfies NumberFlag;
 const metricsPort = {
-  flag: 'metrics-port', kind: 'number', unit: 'count', integer: true, min: 1, max: 65_535, zeroOk: true,
+  flag: 'metrics-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65_535,
   rangeText: 'a port, 1-65535 (0 = off)',
   describe: 'Serve Prometheus /metrics on 127.0.0.1:<port> while running (docs/metrics.md)', defaultText: 'off',
 } as const satisfies NumberFlag;

@@ -33,7 +33,7 @@ export interface StatusReport {
   errors: Record<string, StoredError[]>;
 }
 
-const KIND_ORDER = { spout: 0, bolt: 1, acker: 2, metrics: 3 } as const;
+const KIND_ORDER = { spout: 0, bolt: 1, acker: 2 } as const;
 const ZERO_LATENCY: LatencySummary = { p50: 0, p99: 0, mean: 0 };
 
 /** Per-component counts, latency, placement, and the last errors of a topology (GALE_ERR_UNKNOWN_TOPOLOGY if none). */
