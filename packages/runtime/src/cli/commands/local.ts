@@ -133,7 +133,8 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
         elapsedMs: Math.round(elapsedMs),
         config: t.config,
         params: { ...set.params },
-        components,
+        // The raw histograms are for merging across workers, not for reading.
+        components: components.map(({ executeHistogram: _e, completeHistogram: _c, ...rest }) => rest),
         errors,
       };
       await writeText(ctx.stdout, `${JSON.stringify(report, null, 2)}\n`);
