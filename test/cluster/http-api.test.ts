@@ -38,7 +38,7 @@ describe('the supervisor HTTP server (/metrics and /api/v1)', () => {
     await sup.waitForEvent('ready');
     base = `http://127.0.0.1:${http}`;
     await until('the HTTP server', async () => (await fetch(`${base}/api/v1/cluster`)).status === 200);
-    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '2', '--set', 'rate=300', ...flags], withSecret);
+    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '2', '--set', 'rate=300', ...flags], { ...withSecret, timeoutMs: 90_000 });
     if (deployed.code !== 0) throw new Error(deployed.stderr);
   }, 90_000);
 
@@ -112,6 +112,9 @@ describe('the supervisor HTTP server (/metrics and /api/v1)', () => {
     expect((none.body.error as { code: string }).code).toBe('GALE_ERR_HTTP_UNAUTHORIZED');
     expect((await post('/api/v1/topologies/g/deactivate', {}, `Bearer ${SECRET}x`)).status).toBe(401);
     expect((await post('/api/v1/topologies/g/kill', {}, 'Basic abc')).status).toBe(401);
+    for (const verb of ['activate', 'deactivate', 'rebalance', 'kill']) {
+      expect((await post(`/api/v1/topologies/g/${verb}`, { workers: 1 })).status).toBe(401);
+    }
     expect((await topology()).status).toBe('active');
 
     const ok = await post('/api/v1/topologies/g/deactivate', {}, `Bearer ${SECRET}`);
