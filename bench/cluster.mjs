@@ -95,7 +95,7 @@ async function main() {
   const zkPort = await freePort();
   const zk = `127.0.0.1:${zkPort}`;
   const procs = [];
-  let results = {};
+  let results;
   try {
     process.stderr.write('starting ZooKeeper and 2 supervisors...\n');
     const z = spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'start', '--port', String(zkPort), '--dir', join(dir, 'zk')], { encoding: 'utf8' });

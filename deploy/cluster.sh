@@ -12,7 +12,8 @@
 # pidfile <dir>/sup-<i>.pid, log <dir>/sup-<i>.log and work dir <dir>/sup-<i>; ZooKeeper keeps its files
 # in <dir>/zookeeper. Supervisors run from this repository's build (`npm run build` first).
 # Env: GALE_HOST (address workers use to reach each other, default 127.0.0.1), GALE_SLOTS (per supervisor,
-#      default 4, at most 10), GALE_BASE_PORT (default 6700), GALE_CLUSTER_SECRET (passed to the
+#      default 4, at most 10), GALE_BASE_PORT (default 6700), GALE_HTTP_PORT (HTTP server of sup-1,
+#      /metrics and /api/v1; sup-i gets GALE_HTTP_PORT+i-1; default 8080, 0 = none), GALE_CLUSTER_SECRET (passed to the
 #      supervisors; at least 16 bytes), GALE_LOG_LEVEL (default info), STOP_TIMEOUT_S (default 20),
 #      ZK_TICK_MS (see deploy/zookeeper.sh).
 # `start` prints the ZooKeeper connect string on stdout; messages go to stderr.
@@ -58,9 +59,11 @@ zk_port="${zk_port:-2181}"
 host="${GALE_HOST:-127.0.0.1}"
 slots="${GALE_SLOTS:-4}"
 base_port="${GALE_BASE_PORT:-6700}"
+http_port="${GALE_HTTP_PORT:-8080}"
 stop_timeout="${STOP_TIMEOUT_S:-20}"
 [[ "$slots" =~ ^[0-9]+$ ]] && [ "$slots" -ge 1 ] && [ "$slots" -le 10 ] || die "bad GALE_SLOTS '$slots' (1-10: supervisors are 10 ports apart)"
 [[ "$base_port" =~ ^[0-9]+$ ]] && [ $((base_port + 10 * supervisors)) -le 65535 ] || die "bad GALE_BASE_PORT '$base_port'"
+[[ "$http_port" =~ ^[0-9]+$ ]] && [ $((http_port + supervisors)) -le 65535 ] || die "bad GALE_HTTP_PORT '$http_port'"
 mkdir -p "$dir" 2>/dev/null || die "cannot create --dir $dir"
 dir="$(cd "$dir" && pwd)"
 zk="127.0.0.1:$zk_port"
@@ -89,6 +92,8 @@ start_supervisor() {
   local i="$1" id="sup-$1" pid
   local first=$((base_port + 10 * (i - 1)))
   local last=$((first + slots - 1))
+  local http=0
+  [ "$http_port" -gt 0 ] && http=$((http_port + i - 1))
   if pid="$(running_pid "$id")"; then
     echo "cluster.sh: $id already running (pid $pid)" >&2
     return 0
@@ -96,7 +101,7 @@ start_supervisor() {
   local log="$dir/$id.log"
   # setsid: its own process group (with its workers), so stop can take all of them down.
   setsid "${NODE:-node}" "$gale_js" supervisor --zk "$zk" --host "$host" --ports "$first-$last" --id "$id" \
-    --dir "$dir/$id" --log-level "${GALE_LOG_LEVEL:-info}" </dev/null >>"$log" 2>&1 &
+    --http-port "$http" --dir "$dir/$id" --log-level "${GALE_LOG_LEVEL:-info}" </dev/null >>"$log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/$id.pid"
   local deadline=$((SECONDS + 20))

@@ -62,7 +62,9 @@ export class SupervisorProcess {
     delete env.GALE_ZK;
     delete env.GALE_CLUSTER_SECRET;
     Object.assign(env, extraEnv);
-    this.child = spawn(process.execPath, [launch.bin ?? BIN, 'supervisor', ...args], { cwd: launch.cwd ?? REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+    // Many supervisors run at once in tests: the HTTP server (default port 8080) only where a test asks for it.
+    const http = args.includes('--http-port') ? [] : ['--http-port', '0'];
+    this.child = spawn(process.execPath, [launch.bin ?? BIN, 'supervisor', ...args, ...http], { cwd: launch.cwd ?? REPO_ROOT, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
     const pid = this.child.pid!;
     liveGroups.add(pid);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));

@@ -43,7 +43,7 @@ describe('deploy/cluster.sh', () => {
     const [zkPort, basePort] = [await freePort(), await freePort()];
     const dir = path.join(tmp, 'cluster');
     // TMPDIR: where start records the dir it used, kept apart from a developer's own cluster.
-    const env = { TMPDIR: tmp, GALE_SLOTS: '1', GALE_BASE_PORT: String(basePort), STOP_TIMEOUT_S: '10' };
+    const env = { TMPDIR: tmp, GALE_SLOTS: '1', GALE_BASE_PORT: String(basePort), STOP_TIMEOUT_S: '10', GALE_HTTP_PORT: '0' };
     const explicit = ['--dir', dir, '--zk-port', String(zkPort)];
     try {
       const started = await clusterSh(['start', '--supervisors', '1', ...explicit], env);

@@ -52,7 +52,10 @@ export { LocalCluster, LocalTopology } from './local/local-cluster.js';
 export type { SubmitOptions } from './local/local-cluster.js';
 export { completeTopology, trackedTopology, FeederSpout, FixedTupleSpout, CapturedTuples } from './local/testing.js';
 export type { CompleteTopologyOptions, TrackedTopology } from './local/testing.js';
-export type { ComponentStats, ReportedError, LatencySummary } from './api/stats.js';
+export type {
+  ComponentStats, ReportedError, LatencySummary, ExecutorStats, RateWindow, WindowRates, ProcessStats, TransportStats,
+} from './api/stats.js';
 export { ACKER_COMPONENT } from './engine/engine.js';
+export { METRICS_COMPONENT, METRICS_STREAM, METRICS_FIELDS, WORKER_METRICS_ROW } from './engine/metrics-component.js';
 export { rootLog, setLogLevel } from './log.js';
 export type { Logger, LogLevel } from './log.js';

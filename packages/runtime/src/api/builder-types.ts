@@ -71,6 +71,11 @@ export interface Topology {
   readonly config: TopologyConfig;
   /** Components in topological order (sources first). */
   readonly components: ReadonlyMap<string, ComponentSpec>;
+  /**
+   * Bolts registered with `setMetricsConsumer`: they receive the `__metrics` stream (Storm's
+   * metrics consumer; docs/metrics.md). Absent or empty: no metrics component runs.
+   */
+  readonly metricsConsumers?: readonly string[];
 }
 
 export interface BuildOptions {

@@ -66,6 +66,8 @@ interface Draft {
   maxRetries?: number | null;
   tickFrequencySecs?: number;
   maxConcurrency?: number;
+  /** Registered by setMetricsConsumer: receives `__metrics`, needs no other input. */
+  metricsConsumer?: boolean;
 }
 
 /** A windowed bolt as build() sees it: its resolved window, the wrapping factory, a template. */
@@ -205,6 +207,18 @@ export class TopologyBuilder {
     return new BoltDeclarer(d);
   }
 
+  /**
+   * Registers a bolt as the topology's metrics consumer (Storm's `registerMetricsConsumer`): every
+   * `metricsIntervalMs` it receives, on stream `__metrics` from component `__metrics`, one tuple
+   * per component and worker with that interval's data points (docs/metrics.md). It may subscribe
+   * to other streams too. Topologies without a consumer run no metrics component at all.
+   */
+  setMetricsConsumer(id: string, bolt: ComponentSource<Bolt | BasicBolt>, options: number | BoltOptions = {}): BoltDeclarer {
+    const declarer = this.setBolt(id, bolt, options);
+    this.drafts.get(id)!.metricsConsumer = true;
+    return declarer;
+  }
+
   private addDraft(id: string, kind: 'spout' | 'bolt', create: Draft['create'], o: SpoutOptions | BoltOptions): Draft {
     checkName(`${kind} id`, id);
     if (this.drafts.has(id)) throw new TopologyError('GALE_ERR_DUPLICATE_ID', `component id "${id}" is declared twice; ids must be unique across spouts and bolts`);
@@ -270,7 +284,7 @@ export class TopologyBuilder {
       streams.set(d.id, declarer.streams);
     }
     for (const d of this.drafts.values()) {
-      if (d.kind === 'bolt' && d.inputs.length === 0) {
+      if (d.kind === 'bolt' && d.inputs.length === 0 && d.metricsConsumer !== true) {
         throw new TopologyError('GALE_ERR_NO_INPUTS', `bolt "${d.id}" subscribes to nothing; add a grouping, e.g. .shuffleGrouping("<component>")`);
       }
       for (const input of d.inputs) this.checkInput(d, input, streams);
@@ -293,7 +307,8 @@ export class TopologyBuilder {
           : boltSpec(base, d, windowed.get(id), stateful.get(id));
       components.set(id, Object.freeze(spec));
     }
-    return Object.freeze({ name: options.name, config, components });
+    const metricsConsumers = Object.freeze([...this.drafts.values()].filter((d) => d.metricsConsumer === true).map((d) => d.id));
+    return Object.freeze({ name: options.name, config, components, ...(metricsConsumers.length > 0 ? { metricsConsumers } : {}) });
   }
 
   private checkInput(d: Draft, input: InputDecl, streams: Map<string, Map<string, StreamDecl>>): void {

@@ -6,10 +6,77 @@
 /** How stats label a component: user spouts and bolts, or a system component. */
 export type ComponentKind = 'spout' | 'bolt' | 'acker' | 'checkpoint';
 
+/** Latency percentiles in milliseconds, from a mergeable log-bucketed histogram (~12% bucket width). */
 export interface LatencySummary {
   p50: number;
   p99: number;
+  /** Absent in stats from workers older than it. */
+  p999?: number;
   mean: number;
+}
+
+/** The sliding windows rates are given over (Storm's UI shows 10 min, 3 h, 1 day; gale keeps 10 min of history). */
+export type RateWindow = '10s' | '1m' | '10m';
+
+/** Per-second rates of one window, and the busy fraction. */
+export interface WindowRates {
+  emitted: number;
+  transferred: number;
+  executed: number;
+  acked: number;
+  failed: number;
+  timedOut: number;
+  deadLettered: number;
+  replayed: number;
+  /**
+   * Storm's "capacity": the fraction of the window an executor spent executing (executed x mean
+   * execute latency / window); near 1 the bolt is the bottleneck. For a component, its busiest
+   * executor's.
+   */
+  capacity: number;
+}
+
+/** One executor (`component#index`) running here: its tasks' counters summed. */
+export interface ExecutorStats {
+  /** `component#index`, as assignments name it. */
+  executor: string;
+  /** `host:port` of the worker running it (set when stats of several workers are merged). */
+  worker?: string;
+  tasks: number[];
+  emitted: number;
+  transferred: number;
+  executed: number;
+  acked: number;
+  failed: number;
+  queueDepth: number;
+  /** Total ms this executor spent unable to hand tuples to a full queue or peer (backpressure). */
+  backpressureMs: number;
+  executeLatencyMs: LatencySummary;
+  completeLatencyMs: LatencySummary;
+  rates: Record<RateWindow, WindowRates>;
+}
+
+/** One worker process's resource use (absent in local mode's engine stats; see `gale local --metrics-port`). */
+export interface ProcessStats {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** User + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  /** CPU use over the last sampling period, percent of one core. */
+  cpuPercent: number;
+  /** Event-loop delay over the last sampling period (perf_hooks monitorEventLoopDelay), ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Time spent in garbage collection since the process started (PerformanceObserver 'gc'), ms. */
+  gcMs: number;
+  gcCount: number;
+}
+
+/** A worker's transport counters since it started. */
+export interface TransportStats {
+  /** Connections to peer workers re-established after a drop. */
+  reconnects: number;
+  /** Frames or handshakes refused from peers (bad frames, failed authentication, stale epochs) and frames dropped unsent. */
+  rejectedFrames: number;
 }
 
 /** Snapshot of one component, summed over its tasks. Latencies in milliseconds. */
@@ -45,6 +112,15 @@ export interface ComponentStats {
   pending: number;
   executeLatencyMs: LatencySummary;
   completeLatencyMs: LatencySummary;
+  /** Total ms its executors spent blocked by backpressure (a full queue or peer). Absent from older workers. */
+  backpressureMs?: number;
+  /** Per-second rates over sliding windows, summed over tasks. Absent from older workers. */
+  rates?: Record<RateWindow, WindowRates>;
+  /** The latency histograms themselves (`Histogram.toSparse()`), so stats of several workers merge exactly. */
+  executeHistogram?: number[];
+  completeHistogram?: number[];
+  /** Its executors running here. Absent from older workers. */
+  executorStats?: ExecutorStats[];
 }
 
 /** One error reported by a component (`reportError`, a throw in execute/nextTuple, ...). */

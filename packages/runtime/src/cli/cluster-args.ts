@@ -38,6 +38,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly tls: TlsFiles | undefined;
   /** Port of the authenticated log endpoint that `gale logs` reads through; absent: any free port. */
   readonly logsPort?: number;
+  /** Port of the HTTP server (`/metrics`, REST API) on `--host`; 0: none. */
+  readonly httpPort: number;
 }
 
 export interface DeployArgs extends ClusterFlags {

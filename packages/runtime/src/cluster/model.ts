@@ -6,7 +6,7 @@ import type { ReportedError } from '../engine/metrics.js';
  * daemons and admin code.
  */
 export type {
-  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerHeartbeat,
+  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerHeartbeat, TopologyEdge,
 } from '../coord/records.js';
 
 /** `errors/<topology>/<component>`: the last errors (10 at most), oldest first. */

@@ -17,7 +17,8 @@ import { withDeadline } from './deadline.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
-import type { Assignment, SupervisorInfo, WorkerAssignment } from './model.js';
+import type { Assignment, SupervisorInfo, WorkerAssignment, WorkerHeartbeat } from './model.js';
+import { WorkerReports } from './metrics-channel.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { workerLogFile } from './rotating-log-file.js';
@@ -73,6 +74,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly repeated: LimitedLog;
   /** The stderr tails of the workers, for the record of their deaths. */
   private readonly exits: WorkerExits;
+  private readonly reports = new WorkerReports();
 
   constructor(private readonly opts: SupervisorOptions) {
     super(opts.log);
@@ -139,6 +141,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       if (w !== undefined) out.push({ port: s.port, ...w });
     }
     return out;
+  }
+
+  /** The last heartbeat (stats, process, transport) each live worker of this supervisor sent over IPC. */
+  workerMetrics(): WorkerHeartbeat[] {
+    return this.reports.list();
   }
 
   private async init(zk: ZkClient, bindHost: string): Promise<void> {
@@ -313,6 +320,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.exits.attach(port, child);
     offerSecret(child, this.secret);
+    this.reports.track(child, { topology: a.topology, supervisor: this.opts.id, port });
     return child;
   }
 

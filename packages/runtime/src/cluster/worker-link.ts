@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import type { Assignment, WorkerAssignment } from './model.js';
+import type { TransportStats } from '../api/stats.js';
 
 /** Backlog of network tuples waiting for local queues above which reading from peers pauses. */
 const INBOUND_HIGH = 8192;
@@ -60,6 +61,8 @@ export class WorkerLink implements RemoteLink {
   private paused = false;
   /** Control tuples dropped (no route to their task, or over MAX_CONTROL_QUEUED); for the logs. */
   private controlDropped = 0;
+  /** For metrics: peer connections re-opened, and frames/handshakes refused or dropped. */
+  private readonly counts: TransportStats = { reconnects: 0, rejectedFrames: 0 };
   /** Per-tuple warnings: a peer sending to a moved task must not write a line per record. */
   private readonly limited: LimitedLog;
 
@@ -80,6 +83,13 @@ export class WorkerLink implements RemoteLink {
       ...(this.o.verifyEpoch ? { verifyEpoch: this.o.verifyEpoch } : {}),
       ...(this.o.tls ? { tls: this.o.tls } : {}),
     });
+    this.server.on('frame.error', () => void this.counts.rejectedFrames++);
+    this.server.on('peer.refused', () => void this.counts.rejectedFrames++);
+  }
+
+  /** Transport counters since this worker started. */
+  transportStats(): TransportStats {
+    return { ...this.counts };
   }
 
   sendTuple(task: number, tuple: TupleImpl): boolean {
@@ -146,11 +156,19 @@ export class WorkerLink implements RemoteLink {
       this.engine.wake();
     };
     c.on('drain', ready);
-    c.on('open', ready);
+    let opened = false;
+    c.on('open', () => {
+      if (opened) this.counts.reconnects++;
+      opened = true;
+      ready();
+    });
     // A record taken but then found unsendable when its batch was encoded (alone over the frame
     // limit, or unencodable): its trees fail now with that reason; without this they timed out
     // and were dead-lettered as "timed-out", hiding the cause.
-    c.on('dropped', ({ records, error }) => this.failDropped(records, error));
+    c.on('dropped', ({ records, error }) => {
+      this.counts.rejectedFrames++;
+      this.failDropped(records, error);
+    });
     this.clients.set(`${w.host}:${w.port}`, c);
     return c;
   }

@@ -9,6 +9,7 @@ import { createStateStores } from '../state/state-stores.js';
 import type { ReportedError } from '../engine/metrics.js';
 import type { GaleError } from '../errors.js';
 import { CryptoIds, nodeClock, nodeScheduler } from '../local/node-ports.js';
+import { ProcessMetrics } from '../local/process-metrics.js';
 import { inComponent, type Logger } from '../log.js';
 import { scopeTopology } from '../engine/component-scope.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
@@ -20,6 +21,7 @@ import { WorkerLink } from './worker-link.js';
 import { loadTls, type TlsFiles } from '../transport/index.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { withDeadline } from './deadline.js';
+import { sendMetrics } from './metrics-channel.js';
 
 export { WorkerError } from './bundle-loader.js';
 
@@ -72,6 +74,7 @@ export class Worker {
   private readonly repeated: LimitedLog;
   private readonly myExecutors: Set<string>;
   private readonly lastErrorWrite = new Map<string, number>();
+  private readonly processMetrics = new ProcessMetrics();
   /** Resolves when the worker has stopped (killed topology, lost assignment, or stop()). */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -147,6 +150,8 @@ export class Worker {
       onError: (e) => this.onComponentError(e),
       stateStores: this.stateStores,
       ...(this.crashes !== undefined ? { crashCounts: this.crashes } : {}),
+      worker: `${this.launch.host}:${this.launch.port}`,
+      processStats: () => this.processMetrics.snapshot(false),
       placement: {
         isLocal: (component, index) => this.myExecutors.has(executorKey(component, index)),
         parallelism: this.assignment.parallelism,
@@ -210,8 +215,10 @@ export class Worker {
     const hb: WorkerHeartbeat = {
       topology: this.record.name, supervisor: this.launch.supervisor, host: this.launch.host, port: this.launch.port,
       pid: process.pid, assignmentVersion: this.assignment.version, state, time: Date.now(), epoch: this.epoch, executors: this.me.executors,
-      stats: this.engine.stats(),
+      stats: this.engine.stats(), process: this.processMetrics.snapshot(), transport: this.link.transportStats(),
     };
+    // The supervisor's /metrics gets it over IPC (metrics-channel.ts); ZooKeeper serves everyone else.
+    sendMetrics(process, hb);
     try {
       await new WorkerHeartbeatStore(this.zk, this.paths).publish(hb, create);
     } catch (err) {
@@ -249,6 +256,7 @@ export class Worker {
   stop(code = 0, drainMs?: number): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.heartbeatTimer);
+      this.processMetrics.close();
       try {
         await this.engine.close(drainMs ?? (this.record.status === 'killed' ? 0 : this.record.config.drainTimeoutMs));
       } catch (err) {

@@ -53,6 +53,11 @@ export interface TopologyConfig {
    * `context.config.componentConfig`, as Storm components read their conf map.
    */
   readonly componentConfig: Readonly<Record<string, ConfigJson>>;
+  /**
+   * Period of the `__metrics` stream: every this many ms, each worker's metrics component sends
+   * the interval's data points to the bolts registered with `setMetricsConsumer` (none: no cost).
+   */
+  readonly metricsIntervalMs: number;
 }
 
 /** The typed keys of the table below (every key but the free-form `componentConfig`). */
@@ -100,6 +105,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
     type: 'string', nullable: true, min: 0, pattern: { re: /^rediss?:\/\/[^\s]+$/, what: 'a redis:// or rediss:// URL' },
     doc: 'redis state backend: server URL; null = redis://127.0.0.1:6379',
   },
+  metricsIntervalMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'period of the __metrics stream to metrics consumer bolts' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -120,6 +126,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   stateDir: null,
   stateRedisUrl: null,
   componentConfig: Object.freeze({}),
+  metricsIntervalMs: 10_000,
 });
 
 export function isTopologyConfigKey(key: string): key is TopologyConfigKey {

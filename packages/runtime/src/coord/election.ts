@@ -120,25 +120,10 @@ export class LeaderElection {
   }
 
   /** The current leader as seen in ZooKeeper (undefined if there are no candidates). */
-  async leader(): Promise<LeaderInfo | undefined> {
-    for (;;) {
-      const children = (await this.client.getChildren(this.dir)).filter(c => CANDIDATE.test(c));
-      children.sort((a, b) => sequenceOf(a) - sequenceOf(b));
-      const first = children[0];
-      if (first === undefined) return undefined;
-      const znode = `${this.dir}/${first}`;
-      try {
-        const { data } = await this.client.getData(znode);
-        const f = Fields.of(znode, decodeJson(znode, data));
-        const candidateId = f.str('candidateId');
-        const info: Record<string, unknown> = { ...f.raw };
-        delete info.candidateId;
-        return { znode, candidateId, info };
-      } catch (err) {
-        if (!isCode(err, 'GALE_ERR_ZK_NO_NODE')) throw err; // it just went away: look again
-      }
-    }
+  leader(): Promise<LeaderInfo | undefined> {
+    return readLeader(this.client, this.dir);
   }
+
 
   /**
    * Commits `ops` atomically, preceded by a check that our election znode still exists. Rejects with
@@ -300,5 +285,26 @@ export class LeaderElection {
       return;
     }
     this.log.debug({ znode: this.myZnode }, 'joined election');
+  }
+}
+
+/** The current leader of the election in `dir` (undefined if there are no candidates), for any client (admin, REST). */
+export async function readLeader(client: ZkClient, dir: string): Promise<LeaderInfo | undefined> {
+  for (;;) {
+    const children = (await client.getChildren(dir)).filter(c => CANDIDATE.test(c));
+    children.sort((a, b) => sequenceOf(a) - sequenceOf(b));
+    const first = children[0];
+    if (first === undefined) return undefined;
+    const znode = `${dir}/${first}`;
+    try {
+      const { data } = await client.getData(znode);
+      const f = Fields.of(znode, decodeJson(znode, data));
+      const candidateId = f.str('candidateId');
+      const info: Record<string, unknown> = { ...f.raw };
+      delete info.candidateId;
+      return { znode, candidateId, info };
+    } catch (err) {
+      if (!isCode(err, 'GALE_ERR_ZK_NO_NODE')) throw err; // it just went away: look again
+    }
   }
 }

@@ -10,7 +10,7 @@ export { ZkError, CodeBundleError } from './zk-errors.js';
 export type { ZkErrorCode, ZkErrorOptions } from './zk-errors.js';
 export { DEFAULT_ZK_ROOT, zkPaths, checkName, checkRoot, parseWorkerName } from './paths.js';
 export type { ZkPaths } from './paths.js';
-export { LeaderElection } from './election.js';
+export { LeaderElection, readLeader } from './election.js';
 export type { LeaderElectionOptions, ElectionEvents, LeaderInfo } from './election.js';
 export { CodeStore, CODE_CHUNK_BYTES, sha256Hex } from './code-store.js';
 export type { CodeMeta } from './code-store.js';
@@ -20,7 +20,7 @@ export { ensureLayout } from './layout.js';
 export { NAME_RULE, isValidName } from './names.js';
 export { TOPOLOGY_STATUSES, WORKER_STATES } from './records.js';
 export type {
-  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerState, WorkerHeartbeat, Versioned, EpochCounter,
+  TopologyStatus, TopologyRecord, WorkerAssignment, Assignment, SupervisorInfo, WorkerState, WorkerHeartbeat, TopologyEdge, Versioned, EpochCounter,
 } from './records.js';
 export {
   validateTopologyRecord, validateAssignment, validateSupervisorInfo, validateWorkerHeartbeat, validateEpochCounter,

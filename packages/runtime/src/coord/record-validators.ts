@@ -44,6 +44,15 @@ export function validateTopologyRecord(path: string, value: unknown, expectedNam
   f.intMap('numTasks', 1);
   f.int('workers', 1);
   f.int('deployedAt');
+  if (f.raw.edges !== undefined) {
+    for (const e of f.objs('edges')) {
+      e.str('from');
+      e.str('stream');
+      e.str('to');
+      e.str('grouping');
+      if (e.raw.fields !== undefined) e.strings('fields');
+    }
+  }
   try {
     // Same rules as at deploy: a record no deploy could have written is bad data.
     parseTopologyConfig(f.obj('config').raw);
@@ -121,6 +130,17 @@ export function validateWorkerHeartbeat(path: string, value: unknown, expected?:
   if (f.raw.epoch !== undefined) f.int('epoch', 1);
   f.strings('executors');
   for (const s of f.objs('stats')) validateStats(s);
+  if (f.raw.process !== undefined) {
+    const p = f.obj('process');
+    for (const k of ['rssBytes', 'heapUsedBytes', 'cpuSeconds', 'cpuPercent', 'gcMs', 'gcCount']) p.num(k);
+    const d = p.obj('eventLoopDelayMs');
+    for (const k of ['p50', 'p99', 'max']) d.num(k);
+  }
+  if (f.raw.transport !== undefined) {
+    const t = f.obj('transport');
+    t.num('reconnects');
+    t.num('rejectedFrames');
+  }
   return value as WorkerHeartbeat;
 }
 

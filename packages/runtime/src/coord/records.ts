@@ -1,5 +1,5 @@
 import type { TopologyConfig } from '../config/topology-config.js';
-import type { ComponentStats } from '../api/stats.js';
+import type { ComponentStats, ProcessStats, TransportStats } from '../api/stats.js';
 
 /**
  * The data gale keeps in ZooKeeper (JSON in znodes; layout in docs/zookeeper.md). These types
@@ -31,6 +31,19 @@ export interface TopologyRecord {
   readonly workers: number;
   /** Epoch ms. */
   readonly deployedAt: number;
+  /** The subscriptions between user components, for the REST API's graph (absent in records of older deploys). */
+  readonly edges?: readonly TopologyEdge[];
+}
+
+/** One subscription: `to` receives `stream` of `from`, spread by `grouping` (e.g. `fields(word)`). */
+export interface TopologyEdge {
+  readonly from: string;
+  readonly stream: string;
+  readonly to: string;
+  /** shuffle, localOrShuffle, none, all, global, direct, fields, partialKey or custom. */
+  readonly grouping: string;
+  /** The grouping's fields (fields and partialKey groupings). */
+  readonly fields?: readonly string[];
 }
 
 /** One worker slot of an assignment. */
@@ -87,6 +100,10 @@ export interface WorkerHeartbeat {
   readonly epoch?: number;
   readonly executors: readonly string[];
   readonly stats: readonly ComponentStats[];
+  /** The worker process's resource use (absent from older workers). */
+  readonly process?: ProcessStats;
+  /** The worker's transport counters (absent from older workers). */
+  readonly transport?: TransportStats;
 }
 
 /** `epochs/<topology>`: the last launch epoch handed out to a worker of the topology. */

@@ -15,52 +15,31 @@ import type { IdSource } from './ids.js';
 import type { ComponentStats, ReportedError } from './metrics.js';
 import { buildPlan, type Plan, type PlannedComponent } from './plan.js';
 import type { Clock, EngineLog, Scheduler } from './ports.js';
-import type { Placement } from './remote.js';
 import { buildRoutes, subscribersOf } from './router.js';
 import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
-import { collectStats, quiescent } from './stats.js';
+import { collectStats, quiescent, sampleWindows } from './stats.js';
 import { TaskContextImpl } from './task-context.js';
 import { rotationMs } from './timeouts.js';
-import type { SystemComponent } from './system-component.js';
-import type { StateStoreProvider } from '../api/state/state-store.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
 import { failUnsent } from './unsent.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
 import { TupleImpl, type StreamRef } from './tuple.js';
 import { Waiters } from './waiters.js';
+import type { EngineOptions } from './engine-options.js';
+import type { SystemEnv } from './system-component.js';
+import type { StateStoreProvider } from '../api/state/state-store.js';
 
 export { ACKER_COMPONENT } from './acker.js';
 export { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 export { assignTaskIds, executorTaskRanges } from './plan.js';
 export { errorMessage } from './error-message.js';
+export type { EngineOptions } from './engine-options.js';
 
 /** Time slice of one scheduler run before yielding to I/O. */
 const SLICE_MS = 8;
 
-export interface EngineOptions {
-  topology: Topology;
-  /** The resolved config (topology config with overrides applied). */
-  config: TopologyConfig;
-  clock: Clock;
-  scheduler: Scheduler;
-  ids: IdSource;
-  /** Uniform in [0, 1), for shuffle groupings. */
-  random: () => number;
-  log: EngineLog;
-  /** Sees every emit on a user stream (testing capture); keep it cheap. */
-  onEmit?: EmitListener;
-  onError?: (error: ReportedError) => void;
-  /** Cluster mode: which executors run here and how to reach the others. Default: all local. */
-  placement?: Placement;
-  /** Components the engine adds to the topology (default: the acker). See system-component.ts. */
-  systemComponents?: readonly SystemComponent[];
-  /** The state backend of stateful bolts (default: in memory, per engine). See docs/state.md. */
-  stateStores?: StateStoreProvider;
-  /** Cluster mode: retry counts of earlier launches that crashed (crash-counts.ts). */
-  crashCounts?: CrashCounts;
-}
 
 /**
  * Runs the executors of a topology placed here on one event loop. It composes the pipeline —
@@ -106,6 +85,8 @@ export class Engine implements ExecutorHost {
   private readonly runBound = (): void => this.run();
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
+  /** What system bolts see of this engine (the metrics component reads stats through it). */
+  private readonly systemEnv: SystemEnv;
 
   constructor(opts: EngineOptions) {
     this.topology = opts.topology;
@@ -125,6 +106,10 @@ export class Engine implements ExecutorHost {
     this.transfer = new Transfer(opts.placement?.link, () => this.wake());
     this.waiters = new Waiters(opts.scheduler, opts.log);
     this.errorLog = new ErrorLog(opts.clock, opts.log, opts.onError);
+    this.systemEnv = {
+      worker: opts.worker ?? 'local', topology: opts.topology, epochMs: () => opts.clock.epochMs(), stats: () => this.stats(), ...(opts.processStats !== undefined ? { processStats: opts.processStats } : {}),
+      localTasksOf: (component) => this.localTaskList().filter((t) => t.component === component).map((t) => t.taskId),
+    };
     this.buildExecutors(opts.crashCounts);
     const subscribers = subscribersOf(this.plan);
     this.receivers = this.plan.streamTable.map((ref) => new Set((subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
@@ -153,9 +138,10 @@ export class Engine implements ExecutorHost {
 
   private buildExecutors(crashCounts: CrashCounts | undefined): void {
     const cfg = this.config;
-    for (const { component: c, tasks } of this.plan.localExecutors) {
+    for (const { component: c, tasks, index } of this.plan.localExecutors) {
       if (c.kind === 'spout') {
         const ex = new SpoutExecutor(this, c.id, cfg.spoutWaitMs);
+        ex.index = index;
         for (const id of tasks) {
           const t = new SpoutTask(this, ex, c.id, id);
           t.maxPending = c.spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
@@ -169,6 +155,7 @@ export class Engine implements ExecutorHost {
         this.spoutExecs.push(ex);
       } else {
         const ex = new BoltExecutor(this, c.id, cfg.queueCapacity, c.maxConcurrency);
+        ex.index = index;
         for (const id of tasks) {
           const t = new BoltTask(this, ex, c.id, id, c.maxConcurrency);
           ex.tasks.push(t);
@@ -208,7 +195,7 @@ export class Engine implements ExecutorHost {
           task.instance = c.spec.create();
           await task.instance.open?.(ctx, task);
         } else if (task instanceof BoltTask && c.kind === 'bolt') {
-          const bolt = c.create();
+          const bolt = c.create(this.systemEnv);
           task.init(bolt);
           if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
           else await (bolt as Bolt).prepare?.(ctx, task);
@@ -231,6 +218,9 @@ export class Engine implements ExecutorHost {
       if (c.tickMs !== undefined) this.cancels.push(ex.startTicks(c.tickMs));
     }
     this.cancels.push(this.scheduler.every(50, () => this.waiters.check()));
+    const sample = (): void => sampleWindows(this.runOrder, this.clock.now());
+    sample();
+    this.cancels.push(this.scheduler.every(1000, sample));
     this.activate();
   }
 
@@ -399,7 +389,8 @@ export class Engine implements ExecutorHost {
     return this.errorLog.list(component);
   }
 
+  /** Per-component (and per-executor) counters, latencies and sliding-window rates of the executors here. */
   stats(): ComponentStats[] {
-    return collectStats(this.plan, this.runOrder, this.config.queueCapacity);
+    return collectStats(this.plan, this.runOrder, this.config.queueCapacity, this.clock.now());
   }
 }

@@ -10,6 +10,11 @@ export const TURN_BUDGET = 512;
 export abstract class ExecutorBase implements Sender {
   /** Tuples this executor could not hand to a full target queue; it does nothing else until they drain. */
   readonly outbox = new Outbox<TupleImpl>();
+  /** Index among its component's executors (`component#index`). */
+  index = 0;
+  /** Backpressure time: measured on the outbox's empty/non-empty transitions only, never per tuple. */
+  private blockedSince = 0;
+  private blockedMs = 0;
 
   constructor(readonly host: ExecutorHost, readonly component: string) {}
 
@@ -21,12 +26,21 @@ export abstract class ExecutorBase implements Sender {
   send(targetTask: number, tuple: TupleImpl): void {
     const t = this.host.transfer;
     if (this.outbox.size === 0 && (t.runInline(targetTask, tuple) || t.enqueue(targetTask, tuple))) return;
+    if (this.outbox.size === 0) this.blockedSince = this.host.clock.now();
     this.outbox.push(targetTask, tuple);
   }
 
   /** Returns true when the outbox is empty (the executor may run). */
   flushOutbox(): boolean {
-    return this.outbox.size === 0 || this.outbox.drain(this.host.transfer.enqueueBound);
+    if (this.outbox.size === 0) return true;
+    if (!this.outbox.drain(this.host.transfer.enqueueBound)) return false;
+    this.blockedMs += this.host.clock.now() - this.blockedSince;
+    return true;
+  }
+
+  /** Total ms spent with tuples stuck in the outbox, the current stretch included. */
+  backpressureMs(now: number): number {
+    return this.blockedMs + (this.outbox.size > 0 ? now - this.blockedSince : 0);
   }
 
   /** Runs one turn; true when it made progress. */

@@ -1,6 +1,11 @@
 /**
- * Log-linear latency histogram (8 sub-buckets per power of two, ~9% relative error),
- * fixed memory, O(1) record. Values in microseconds.
+ * Log-linear latency histogram, HDR-like: 8 sub-buckets per power of two (~6% relative error on
+ * the bucket midpoint, 12.5% on its upper bound), 320 buckets covering 1 µs to 2^40 µs (12 days).
+ * Fixed memory in a typed array, O(1) record with no allocation (the hot path of every bolt
+ * execute and spout completion). Mergeable: the bucket layout is the same everywhere, so counts
+ * of histograms from other tasks, executors or worker processes add up exactly ({@link merge},
+ * {@link mergeSparse}); percentiles of the merge are then as exact as those of each part, which a
+ * merge of percentiles is not. Values in microseconds.
  */
 const SUB = 8;
 const BUCKETS = 40 * SUB;
@@ -46,5 +51,39 @@ export class Histogram {
     this.count += other.count;
     this.sum += other.sum;
     if (other.max > this.max) this.max = other.max;
+  }
+
+  /**
+   * The histogram as plain JSON for another process: `[sum, max, i0, n0, i1, n1, ...]`, only the
+   * non-empty buckets (a latency distribution fills a few dozen of the 320).
+   */
+  toSparse(): number[] {
+    const out = [this.sum, this.max];
+    for (let i = 0; i < BUCKETS; i++) if (this.counts[i]! > 0) out.push(i, this.counts[i]!);
+    return out;
+  }
+
+  /** Adds a histogram encoded by {@link toSparse}; malformed entries (another process wrote them) are skipped. */
+  mergeSparse(s: readonly number[]): void {
+    if (s.length < 2) return;
+    const sum = s[0]!;
+    const max = s[1]!;
+    for (let k = 2; k + 1 < s.length; k += 2) {
+      const i = s[k]!;
+      const n = s[k + 1]!;
+      if (!Number.isInteger(i) || i < 0 || i >= BUCKETS || !(n > 0) || !Number.isFinite(n)) continue;
+      this.counts[i]! += n;
+      this.count += n;
+    }
+    if (Number.isFinite(sum)) this.sum += sum;
+    if (Number.isFinite(max) && max > this.max) this.max = max;
+  }
+
+  /** Empties it (reused as a scratch histogram: no allocation per stats read). */
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
   }
 }

@@ -1,6 +1,10 @@
 import { Histogram } from './histogram.js';
+import { RollingCounters } from './rolling-counters.js';
 
-/** Counters of one task; aggregated per component by {@link Engine.stats}. */
+/** The counters kept over sliding windows, in {@link TaskMetrics.fill} order (busyMs last: capacity). */
+export const WINDOWED_COUNTERS = ['emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'replayed', 'busyMs'] as const;
+
+/** Counters of one task; aggregated per executor and component by {@link Engine.stats}. */
 export class TaskMetrics {
   /** Tuples emitted (per emit call, whatever the fan-out). */
   emitted = 0;
@@ -20,12 +24,30 @@ export class TaskMetrics {
   errors = 0;
   readonly executeLatency = new Histogram();
   readonly completeLatency = new Histogram();
+  /** Snapshots for rates, taken by the engine's 1 s sampler (never on the hot path). */
+  readonly windows = new RollingCounters(WINDOWED_COUNTERS.length);
+
+  /** Writes the cumulative values of {@link WINDOWED_COUNTERS} into `out`. */
+  fill(out: Float64Array): Float64Array {
+    out[0] = this.emitted;
+    out[1] = this.transferred;
+    out[2] = this.executed;
+    out[3] = this.acked;
+    out[4] = this.failed;
+    out[5] = this.timedOut;
+    out[6] = this.deadLettered;
+    out[7] = this.replayed;
+    // Execute latency is sampled (bolt-task.ts), so busy time is estimated as Storm does: executed x mean latency.
+    out[8] = (this.executed * this.executeLatency.mean()) / 1000;
+    return out;
+  }
 }
 
-export type { ComponentKind, ComponentStats, LatencySummary, ReportedError } from '../api/stats.js';
+export type {
+  ComponentKind, ComponentStats, ExecutorStats, LatencySummary, RateWindow, ReportedError, WindowRates,
+} from '../api/stats.js';
 import type { LatencySummary } from '../api/stats.js';
 
 export function summarize(h: Histogram): LatencySummary {
-  return { p50: h.percentile(0.5) / 1000, p99: h.percentile(0.99) / 1000, mean: h.mean() / 1000 };
+  return { p50: h.percentile(0.5) / 1000, p99: h.percentile(0.99) / 1000, p999: h.percentile(0.999) / 1000, mean: h.mean() / 1000 };
 }
-

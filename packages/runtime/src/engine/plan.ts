@@ -4,7 +4,7 @@ import type { Fields } from '../api/fields.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { makeChooser, type ChooserContext, type TaskChooser } from './groupings.js';
 import type { ComponentKind } from './metrics.js';
-import type { SystemComponent } from './system-component.js';
+import type { SystemComponent, SystemEnv } from './system-component.js';
 import type { StreamRef } from './tuple.js';
 
 /**
@@ -50,7 +50,8 @@ export interface PlannedBolt extends PlannedBase {
   /** Tick period in ms, and the value ticks carry (seconds); undefined: no ticks. */
   readonly tickMs: number | undefined;
   readonly maxConcurrency: number;
-  create(): Bolt | BasicBolt;
+  /** `env`: what a system bolt may see of its engine (user bolts ignore it). */
+  create(env: SystemEnv): Bolt | BasicBolt;
 }
 
 export type PlannedComponent = PlannedSpout | PlannedBolt;
@@ -122,6 +123,7 @@ export function buildPlan(o: PlanOptions): Plan {
   const { topology, config } = o;
   const system = o.systemComponents.filter((sc) => sc.tasks(config, topology) > 0);
   const tasksOf = assignTaskIds(topology, system.map((sc) => [sc.id, sc.tasks(config, topology)] as const));
+  const consumers = new Set(topology.metricsConsumers ?? []);
   const components = new Map<string, PlannedComponent>();
   const parallelismOf = (spec: ComponentSpec): number => Math.min(spec.numTasks, o.parallelism?.[spec.id] ?? spec.parallelism);
 
@@ -132,7 +134,12 @@ export function buildPlan(o: PlanOptions): Plan {
     const inputs: PlannedInput[] = spec.inputs.map((i) => ({ component: i.component, stream: i.stream, chooser: fromGrouping(i.grouping) }));
     // System outputs for this kind of component: each task is a direct subscriber.
     const wanted = spec.kind === 'spout' ? 'spouts' : 'bolts';
-    for (const sc of system) for (const out of sc.outputs) if (out.subscribers === wanted && (out.only?.(spec) ?? true)) inputs.push({ component: sc.id, stream: out.stream, chooser: null });
+    for (const sc of system) {
+      for (const out of sc.outputs) {
+        const takes = out.subscribers === wanted ? (out.only?.(spec) ?? true) : out.subscribers === 'metricsConsumers' && consumers.has(spec.id);
+        if (takes) inputs.push({ component: sc.id, stream: out.stream, chooser: null });
+      }
+    }
     if (spec.kind === 'spout') {
       components.set(spec.id, { ...base, kind: 'spout', statsKind: 'spout', inputs, spec });
     } else {
@@ -155,7 +162,7 @@ export function buildPlan(o: PlanOptions): Plan {
     const tasks = tasksOf.get(sc.id)!;
     components.set(sc.id, {
       id: sc.id, kind: 'bolt', statsKind: sc.kind, system: sc, tasks, parallelism: tasks.length, streams, inputs,
-      tickMs: sc.tickMs(config), maxConcurrency: 1, create: () => sc.create(),
+      tickMs: sc.tickMs(config), maxConcurrency: 1, create: (env) => sc.create(env),
     });
   }
 

@@ -1,10 +1,11 @@
 import type { Topology } from '../api/builder.js';
 import type { ComponentSpec } from '../api/builder-types.js';
 import type { Fields } from '../api/fields.js';
+import type { ProcessStats } from '../api/stats.js';
 import type { Bolt } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import type { ChooserContext, TaskChooser } from './groupings.js';
-import type { ComponentKind } from './metrics.js';
+import type { ComponentKind, ComponentStats } from './metrics.js';
 
 /**
  * The seam through which the engine adds components the user did not declare: the acker today,
@@ -38,16 +39,31 @@ export interface SystemComponent {
   /** How `stats()` labels it. */
   readonly kind: ComponentKind;
   /**
-   * Tasks (one per executor) for this topology; 0 leaves the component out. The topology is
-   * given wherever it is known (the checkpoint coordinator exists only for stateful bolts).
+   * Tasks (one per executor) for this topology; 0 leaves the component out (the checkpoint
+   * coordinator exists only for stateful bolts, the metrics component only with a consumer).
    */
-  tasks(config: TopologyConfig, topology?: Topology): number;
+  tasks(config: TopologyConfig, topology: Topology): number;
   readonly inputs: readonly SystemInput[];
   readonly outputs: readonly SystemOutput[];
   /** Period of its system ticks (tuples on `__tick` from `__system`), ms; undefined: none. */
   tickMs(config: TopologyConfig): number | undefined;
-  /** A fresh instance for one task. */
-  create(): Bolt & SystemBolt;
+  /** A fresh instance for one task; `env` is what it may see of the engine running it. */
+  create(env: SystemEnv): Bolt & SystemBolt;
+}
+
+/** What a system bolt may read of the engine that runs it (the metrics component reads stats). */
+export interface SystemEnv {
+  /** Per-component stats of the executors in this engine (Engine.stats()). */
+  stats(): ComponentStats[];
+  /** Local task ids of a component in this engine. */
+  localTasksOf(component: string): number[];
+  /** Names this engine's process in metrics: `host:port` of a worker, `local` in local mode. */
+  readonly worker: string;
+  readonly topology: Topology;
+  /** Wall-clock epoch ms (the engine's clock). */
+  epochMs(): number;
+  /** The process's resource use, when the shell measures it (worker processes). */
+  processStats?(): ProcessStats;
 }
 
 /** Extra counters a system bolt reports in `stats()`. */
@@ -69,8 +85,11 @@ export interface SystemInput {
 export interface SystemOutput {
   readonly stream: string;
   readonly fields: Fields;
-  /** Which user tasks receive this stream (by emitDirect from the system component). */
-  readonly subscribers: 'spouts' | 'bolts';
+  /**
+   * Which user tasks receive this stream (by emitDirect from the system component):
+   * `metricsConsumers` are the bolts registered with `setMetricsConsumer`.
+   */
+  readonly subscribers: 'spouts' | 'bolts' | 'metricsConsumers';
   /** Only the user components this accepts subscribe (default: every one of that kind). */
   readonly only?: (component: ComponentSpec) => boolean;
 }

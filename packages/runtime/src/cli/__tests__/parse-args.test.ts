@@ -45,6 +45,7 @@ describe('cluster commands', () => {
     expect(parseAs('supervisor', ['supervisor', '--host', 'h1', '--ports', '6700-6702,6710'])).toEqual({
       ...CLUSTER_DEFAULTS, command: 'supervisor', host: 'h1', ports: [6700, 6701, 6702, 6710], id: undefined, dir: undefined,
       sessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS, heartbeatMs: DEFAULT_HEARTBEAT_MS, workerTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS + 2000,
+      httpPort: 8080,
     });
   });
 
@@ -57,6 +58,7 @@ describe('cluster commands', () => {
     expect(a).toEqual({
       command: 'supervisor', host: 'h1', ports: [6700, 6701], id: 's-1', dir: '/tmp/s', sessionTimeoutMs: 8000, heartbeatMs: 50,
       workerTimeoutMs: 10_000, zk: 'z1:2181,z2:2181', zkRoot: '/g/x', secretFile: 's.txt', connectTimeoutMs: 1000, logLevel: undefined,
+      httpPort: 8080,
     });
     expect(parseAs('supervisor', ['supervisor', '--host', 'h', '--ports', '1', '--worker-timeout', '100']).workerTimeoutMs).toBe(100);
   });

@@ -5,6 +5,8 @@ import { scopeTopology } from '../../engine/component-scope.js';
 import { captureConsole, inComponent } from '../../log.js';
 import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
+import { ProcessMetrics } from '../../local/process-metrics.js';
+import { startMetricsHttp } from '../../http/gale-http.js';
 import type { LocalArgs } from '../args.js';
 import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
 import { loadTopologyFile } from '../resolve-topology.js';
@@ -95,6 +97,18 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     const startedAt = performance.now();
     statusLine(ctx, `gale: running "${t.name}" (${describeComponents(topology)}); ${args.untilIdle ? 'until idle, ' : ''}Ctrl-C to stop`);
     if (args.statsIntervalS > 0) cancels.push(startStats(ctx, t, args.statsIntervalS * 1000, startedAt));
+    if (args.metricsPort !== undefined && args.metricsPort > 0) {
+      const pm = new ProcessMetrics();
+      const http = await startMetricsHttp({
+        host: '127.0.0.1', port: args.metricsPort, log,
+        metrics: () => [{ topology: t.name, worker: 'local', stats: t.stats(), process: pm.snapshot() }],
+      });
+      cancels.push(() => {
+        pm.close();
+        void http.close();
+      });
+      statusLine(ctx, `gale: Prometheus metrics on http://127.0.0.1:${http.port}/metrics`);
+    }
 
     const reasons: Promise<StopReason>[] = [stop];
     if (args.durationS !== undefined) {
@@ -124,7 +138,8 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
         elapsedMs: Math.round(elapsedMs),
         config: t.config,
         params: { ...set.params },
-        components,
+        // The raw histograms are for merging across workers, not for reading.
+        components: components.map(({ executeHistogram: _e, completeHistogram: _c, ...rest }) => rest),
         errors,
       };
       await writeText(ctx.stdout, `${JSON.stringify(report, null, 2)}\n`);

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { SUPERVISOR_EVENT_NAMES, type ForwardedEvent } from '../../cluster/events.js';
 import { Supervisor } from '../../cluster/supervisor.js';
 import { loadTls } from '../../transport/index.js';
+import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
+import { startClusterHttp, type GaleHttp } from '../../http/gale-http.js';
 import type { SupervisorArgs } from '../cluster-args.js';
 import { ClusterCommandError, resolveTarget } from '../cluster-client.js';
 import { statusLine, type CliContext, type StopSignal } from '../context.js';
@@ -75,10 +77,21 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       offEvents();
       throw err;
     }
+    let http: GaleHttp | undefined;
     try {
+      if (args.httpPort > 0) {
+        http = await startClusterHttp({
+          host: args.host, port: args.httpPort, target, cluster: CLUSTER_CONFIG_DEFAULTS, log, labels: { supervisor: id },
+          metrics: () => supervisor.workerMetrics().map((hb) => ({
+            topology: hb.topology, worker: `${hb.host}:${hb.port}`, stats: hb.stats, process: hb.process, transport: hb.transport,
+          })),
+        });
+      }
       statusLine(ctx, `gale: supervisor ${id} ready on ${args.host} ports ${describePorts(args.ports)} (ZooKeeper ${target.connectString}${target.root}, dir ${dir}${supervisor.isLeader ? ', leader' : ''})`);
+      if (http !== undefined) statusLine(ctx, `gale: supervisor ${id} serves /metrics and /api/v1 on http://${args.host}:${http.port}`);
       await stopped;
     } finally {
+      await http?.close();
       await supervisor.close();
       offEvents();
     }

@@ -59,6 +59,9 @@ const topologyName = (command: string): Positional => ({
   check: (name, hint) => checkTopologyName(name, 'topology name', hint),
 });
 
+/** Storm's UI port. */
+export const DEFAULT_HTTP_PORT = 8080;
+
 const supervisor = defineCommand({
   name: 'supervisor',
   summary: 'Run a supervisor daemon: worker slots on this machine',
@@ -114,6 +117,12 @@ const supervisor = defineCommand({
       describe: 'Port of the log endpoint "gale logs" reads worker logs through (cluster secret required); 0 = any free port, advertised in ZooKeeper',
       default: 0,
     },
+    httpPort: {
+      flag: 'http-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65_535,
+      rangeText: 'a port, 1-65535 (0 = off)',
+      describe: 'Port of the HTTP server on --host: Prometheus /metrics and the REST API /api/v1 (docs/rest-api.md); 0 = off',
+      default: DEFAULT_HTTP_PORT,
+    } satisfies NumberFlag,
     workerTimeoutMs: {
       flag: 'worker-timeout', kind: 'number', unit: 'ms', integer: true, min: 100, max: 3_600_000,
       describe: 'A worker without a heartbeat for this long (ms) is killed and restarted', defaultText: `session timeout + ${CLUSTER_CONFIG_DEFAULTS.workerTimeoutGraceMs}`,

@@ -29,6 +29,8 @@ export interface LocalArgs {
   readonly typecheck?: true;
   /** `--log-level`, else a valid `$GALE_LOG_LEVEL`. */
   readonly logLevel: LogLevel | undefined;
+  /** Serve Prometheus `/metrics` on this port of 127.0.0.1; undefined or 0: no server. */
+  readonly metricsPort: number | undefined;
 }
 
 const set: ListFlag = {
@@ -47,6 +49,11 @@ const statsIntervalS = {
   flag: 'stats-interval', kind: 'number', unit: 's', integer: false, min: 0.1, max: 86_400, zeroOk: true,
   rangeText: '0 (off) or 0.1 to 86400 seconds',
   describe: 'Seconds between per-component rate lines on stderr; 0 = none', default: DEFAULT_STATS_INTERVAL_S,
+} as const satisfies NumberFlag;
+const metricsPort = {
+  flag: 'metrics-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65_535,
+  rangeText: 'a port, 1-65535 (0 = off)',
+  describe: 'Serve Prometheus /metrics on 127.0.0.1:<port> while running (docs/metrics.md)', defaultText: 'off',
 } as const satisfies NumberFlag;
 const json: BooleanFlag = {
   flag: 'json', kind: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout',
@@ -79,6 +86,6 @@ export const LOCAL_COMMAND = defineCommand({
     missing: 'missing topology file: gale local <file>',
   },
   takes: 'one topology file',
-  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json, typecheck },
+  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json, typecheck, metricsPort },
   build: ({ typecheck, ...v }, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v, ...(typecheck ? { typecheck } : {}) }),
 });

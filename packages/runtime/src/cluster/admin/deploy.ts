@@ -2,7 +2,7 @@ import type { Topology } from '../../api/builder.js';
 import type { TopologyConfig } from '../../config/topology-config.js';
 import { CodeStore, NAME_RULE, ZkError, isValidName, type CodeMeta } from '../../coord/index.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from '../../engine/engine.js';
-import type { TopologyRecord } from '../model.js';
+import type { TopologyEdge, TopologyRecord } from '../model.js';
 import { AdminRequestError, ClusterCommandError } from './errors.js';
 import type { AdminSession } from './session.js';
 
@@ -55,7 +55,21 @@ export function buildTopologyRecord(req: Omit<DeployRequest, 'code'>, codeSha256
     numTasks,
     workers: req.config.workers,
     deployedAt,
+    edges: topologyEdges(req.topology),
   };
+}
+
+/** The user components' subscriptions, as the REST API shows the graph. */
+export function topologyEdges(topology: Topology): TopologyEdge[] {
+  const out: TopologyEdge[] = [];
+  for (const c of topology.components.values()) {
+    if (c.kind !== 'bolt') continue;
+    for (const i of c.inputs) {
+      const g = i.grouping;
+      out.push({ from: i.component, stream: i.stream, to: c.id, grouping: g.type, ...('fields' in g ? { fields: [...g.fields] } : {}) });
+    }
+  }
+  return out;
 }
 
 /** Executors of every component of a record, ackers included. */

@@ -1,4 +1,5 @@
-import type { ComponentStats, LatencySummary } from '../../engine/metrics.js';
+import { Histogram } from '../../engine/histogram.js';
+import { summarize, type ComponentStats, type ExecutorStats, type LatencySummary, type RateWindow, type WindowRates } from '../../engine/metrics.js';
 import { parseExecutorKey, type Assignment, type WorkerHeartbeat } from '../model.js';
 
 /** Stats of one component summed over the workers that run it. */
@@ -17,7 +18,12 @@ export function placementOf(a: Assignment | undefined, component: string): strin
  */
 export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, MergedStats> {
   const parts = new Map<string, ComponentStats[]>();
-  for (const b of beats) for (const s of b.stats) parts.set(s.component, [...(parts.get(s.component) ?? []), s]);
+  for (const b of beats) {
+    for (const s of b.stats) {
+      const rows = s.executorStats?.map((e) => ({ ...e, worker: `${b.host}:${b.port}` }));
+      parts.set(s.component, [...(parts.get(s.component) ?? []), rows === undefined ? s : { ...s, executorStats: rows }]);
+    }
+  }
   const out = new Map<string, MergedStats>();
   for (const [component, list] of parts) {
     const sum = (k: 'emitted' | 'transferred' | 'executed' | 'acked' | 'failed' | 'timedOut' | 'deadLettered' | 'replayed' | 'errors' | 'queueDepth' | 'pending' | 'queueCapacity'): number =>
@@ -39,9 +45,41 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
       queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),
       queueCapacity: sum('queueCapacity'),
       pending: sum('pending'),
-      executeLatencyMs: mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
-      completeLatencyMs: mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
+      executeLatencyMs: mergeHistograms(list, 'executeHistogram') ?? mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
+      completeLatencyMs: mergeHistograms(list, 'completeHistogram') ?? mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
+      backpressureMs: list.reduce((n, s) => n + (s.backpressureMs ?? 0), 0),
+      rates: mergeRates(list.map((s) => s.rates)),
+      executorStats: list.flatMap((s): ExecutorStats[] => s.executorStats ?? []),
     });
+  }
+  return out;
+}
+
+/** Exact percentiles from the workers' histograms, when every worker sent one. */
+function mergeHistograms(list: readonly ComponentStats[], key: 'executeHistogram' | 'completeHistogram'): LatencySummary | undefined {
+  if (list.some((s) => !Array.isArray(s[key]))) return undefined;
+  const h = new Histogram();
+  for (const s of list) h.mergeSparse(s[key]!);
+  const l = summarize(h);
+  return { p50: round(l.p50), p99: round(l.p99), p999: round(l.p999 ?? 0), mean: round(l.mean) };
+}
+
+const ZERO_RATES: WindowRates = { emitted: 0, transferred: 0, executed: 0, acked: 0, failed: 0, timedOut: 0, deadLettered: 0, replayed: 0, capacity: 0 };
+
+/** Rates add up over workers; capacity is the busiest executor's, so the largest. */
+export function mergeRates(parts: readonly (Record<RateWindow, WindowRates> | undefined)[]): Record<RateWindow, WindowRates> {
+  const out = {} as Record<RateWindow, WindowRates>;
+  for (const w of ['10s', '1m', '10m'] as const) {
+    const r = { ...ZERO_RATES };
+    for (const p of parts) {
+      const x = p?.[w];
+      if (x === undefined) continue;
+      for (const k of Object.keys(r) as (keyof WindowRates)[]) {
+        const v = typeof x[k] === 'number' && Number.isFinite(x[k]) ? x[k] : 0;
+        r[k] = k === 'capacity' ? Math.max(r[k], v) : round(r[k] + v);
+      }
+    }
+    out[w] = r;
   }
   return out;
 }

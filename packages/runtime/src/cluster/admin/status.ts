@@ -4,10 +4,10 @@ import { ACKER_COMPONENT } from '../../engine/engine.js';
 import type { ComponentStats, LatencySummary } from '../../engine/metrics.js';
 import type { TopologyStatus, WorkerHeartbeat } from '../model.js';
 import { runningWorkers, type AdminSession } from './session.js';
-import { mergeStats, placementOf, type MergedStats } from './stats.js';
+import { mergeRates, mergeStats, placementOf, type MergedStats } from './stats.js';
 
 /** One component of a {@link StatusReport}. Counters are summed over the running workers. */
-export type ComponentStatus = Omit<ComponentStats, 'kind' | 'queueHighWater' | 'queueCapacity'> & {
+export type ComponentStatus = Omit<ComponentStats, 'kind' | 'queueHighWater' | 'queueCapacity' | 'executeHistogram' | 'completeHistogram'> & {
   /** Undefined while no worker running it has reported. */
   kind: ComponentStats['kind'] | undefined;
   /** `host:port` of the workers running its executors. */
@@ -91,5 +91,8 @@ function componentStatus(component: string, executors: number, tasks: number, wh
     queueDepth: s?.queueDepth ?? 0,
     executeLatencyMs: s?.executeLatencyMs ?? ZERO_LATENCY,
     completeLatencyMs: s?.completeLatencyMs ?? ZERO_LATENCY,
+    backpressureMs: s?.backpressureMs ?? 0,
+    rates: s?.rates ?? mergeRates([]),
+    executorStats: s?.executorStats ?? [],
   };
 }

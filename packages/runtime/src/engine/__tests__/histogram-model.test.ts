@@ -1,0 +1,79 @@
+// The latency histogram against a model (a sorted array of every value): percentiles within one
+// bucket's width, merges (in-process and through the sparse JSON form) equal to recording
+// everything in one histogram, whatever the split.
+import { Histogram } from '../histogram.js';
+
+/** Deterministic PRNG (mulberry32) so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function exact(sorted: readonly number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+describe('Histogram', () => {
+  it('percentiles are the upper bound of the right bucket: within 12.5% above the exact value, never below', () => {
+    const r = rng(7);
+    for (let round = 0; round < 20; round++) {
+      const h = new Histogram();
+      const values: number[] = [];
+      const n = 1 + Math.floor(r() * 5000);
+      for (let i = 0; i < n; i++) {
+        // Latencies from 1 µs to ~10 s, log-uniform, as real ones spread.
+        const v = Math.exp(r() * Math.log(1e7));
+        values.push(v);
+        h.record(v);
+      }
+      values.sort((a, b) => a - b);
+      for (const q of [0.5, 0.9, 0.99, 0.999]) {
+        const want = exact(values, q);
+        const got = h.percentile(q);
+        expect(got).toBeGreaterThanOrEqual(want * 0.999);
+        expect(got).toBeLessThanOrEqual(Math.max(want * 1.125, 2));
+      }
+      expect(h.count).toBe(n);
+      expect(h.mean()).toBeCloseTo(values.reduce((a, b) => a + b, 0) / n, 6);
+      expect(h.percentile(1)).toBeLessThanOrEqual(values[n - 1]!);
+    }
+  });
+
+  it('merging parts (directly or through toSparse/mergeSparse) equals recording everything in one', () => {
+    const r = rng(11);
+    const whole = new Histogram();
+    const direct = new Histogram();
+    const viaJson = new Histogram();
+    for (let p = 0; p < 8; p++) {
+      const part = new Histogram();
+      for (let i = 0; i < 1000; i++) {
+        const v = r() < 0.01 ? r() * 5e6 : r() * 2000;
+        part.record(v);
+        whole.record(v);
+      }
+      direct.merge(part);
+      viaJson.mergeSparse(JSON.parse(JSON.stringify(part.toSparse())) as number[]);
+    }
+    for (const h of [direct, viaJson]) {
+      expect(h.count).toBe(whole.count);
+      expect(h.max).toBe(whole.max);
+      expect(h.sum).toBeCloseTo(whole.sum, 3);
+      for (const q of [0.5, 0.99, 0.999]) expect(h.percentile(q)).toBe(whole.percentile(q));
+    }
+  });
+
+  it('mergeSparse skips what another process got wrong; reset empties', () => {
+    const h = new Histogram();
+    h.mergeSparse([10, 5, -1, 3, 99999, 1, 4, Number.NaN, 2.5, 1, 8, 2]);
+    expect(h.count).toBe(2);
+    h.mergeSparse([]);
+    expect(h.count).toBe(2);
+    h.reset();
+    expect([h.count, h.sum, h.max, h.percentile(0.5)]).toEqual([0, 0, 0, 0]);
+  });
+});
