@@ -27,11 +27,13 @@ const LAYERS = {
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   local: ['engine', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // Shell (multilang) components: user-level spouts and bolts that run a subprocess.
+  multilang: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // The Node implementations of the engine's ports live in local/ and serve both shells.
   cluster: ['engine', 'transport', 'coord', 'local/node-ports.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
-  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
+  cli: ['api', 'config', 'engine', 'local', 'multilang', 'cluster', 'transport', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
   // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper.
-  'index.ts': ['api', 'config', 'engine', 'local', 'errors.ts', 'log.ts', 'retry.ts'],
+  'index.ts': ['api', 'config', 'engine', 'local', 'multilang', 'errors.ts', 'log.ts', 'retry.ts'],
 };
 
 const LAYER_ZONES = Object.entries(LAYERS).map(([layer, allowed]) => ({

@@ -35,6 +35,12 @@ export interface TopologyConfig {
   readonly spoutWaitMs: number;
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
+  /**
+   * A shell (multilang) component's subprocess that has not answered for this long is killed
+   * and restarted: a bolt's reply (`sync`) to its latest heartbeat tuple, a spout's `sync` to the
+   * command it was sent, or the handshake's pid reply.
+   */
+  readonly shellHeartbeatTimeoutMs: number;
 }
 
 type KeyType = 'int' | 'number' | 'boolean';
@@ -65,6 +71,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
   spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
   drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
+  shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess silent this long (no heartbeat sync, no pid) is killed and restarted' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -80,6 +87,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   tickFrequencySecs: null,
   spoutWaitMs: 1,
   drainTimeoutMs: 30_000,
+  shellHeartbeatTimeoutMs: 30_000,
 });
 
 export function isTopologyConfigKey(key: string): key is keyof TopologyConfig {
