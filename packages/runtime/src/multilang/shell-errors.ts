@@ -3,7 +3,8 @@ import { GaleError, type GaleErrorOptions } from '../errors.js';
 /**
  * A shell (multilang) component's subprocess failed or broke the protocol. The message names the
  * component, the task, the command and, for a bad message, the offending text; `retriable` says
- * whether restarting the subprocess may help (a missing command will not).
+ * whether restarting the subprocess may help (a missing program will not). A missing or malformed
+ * `command` option is a `TopologyError` (`GALE_ERR_SHELL_COMMAND`) raised when the component is declared.
  */
 export class ShellError extends GaleError {
   constructor(code: ShellErrorCode, message: string, options: GaleErrorOptions = {}) {
@@ -13,7 +14,6 @@ export class ShellError extends GaleError {
 
 /** The codes of {@link ShellError} (docs/errors.md). */
 export type ShellErrorCode =
-  | 'GALE_ERR_SHELL_COMMAND'
   | 'GALE_ERR_SHELL_SPAWN'
   | 'GALE_ERR_SHELL_HANDSHAKE'
   | 'GALE_ERR_SHELL_EXIT'

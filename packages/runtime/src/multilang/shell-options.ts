@@ -1,6 +1,6 @@
 import { Fields } from '../api/fields.js';
 import type { OutputFieldsDeclarer, TopologyContext } from '../api/types.js';
-import { ShellError } from './shell-errors.js';
+import { TopologyError } from '../errors.js';
 
 /** One output stream of a shell component: its field names, and whether it is direct. */
 export interface ShellOutputStream {
@@ -36,21 +36,24 @@ export interface ShellBoltOptions extends ShellComponentOptions {
 
 export const DEFAULT_SHELL_MAX_PENDING = 100;
 
-/** Checks options when the component is declared: a missing command is a one-line error, not a failed spawn later. */
+/**
+ * Checks options when the component is declared: a missing command is a one-line
+ * {@link TopologyError} (exit 2 from the CLI), not a failed spawn later.
+ */
 export function checkShellOptions(kind: 'ShellBolt' | 'ShellSpout', o: ShellBoltOptions): void {
   const where = `${kind}`;
-  if (typeof o !== 'object' || o === null) throw new ShellError('GALE_ERR_SHELL_COMMAND', `${where} needs options with a "command"`);
+  if (typeof o !== 'object' || o === null) throw new TopologyError('GALE_ERR_SHELL_COMMAND', `${where} needs options with a "command"`);
   if (typeof o.command !== 'string' || o.command.trim() === '') {
-    throw new ShellError('GALE_ERR_SHELL_COMMAND', `${where} needs a "command" (the program to run, e.g. "python3"), got ${JSON.stringify(o.command)}`);
+    throw new TopologyError('GALE_ERR_SHELL_COMMAND', `${where} needs a "command" (the program to run, e.g. "python3"), got ${JSON.stringify(o.command)}`);
   }
   if (o.args !== undefined && (!Array.isArray(o.args) || o.args.some((a) => typeof a !== 'string'))) {
-    throw new ShellError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "args" must be an array of strings`);
+    throw new TopologyError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "args" must be an array of strings`);
   }
   if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd === '')) {
-    throw new ShellError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "cwd" must be a non-empty string`);
+    throw new TopologyError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "cwd" must be a non-empty string`);
   }
   if (o.maxPendingTuples !== undefined && !(Number.isInteger(o.maxPendingTuples) && o.maxPendingTuples >= 1)) {
-    throw new ShellError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "maxPendingTuples" must be an integer >= 1, got ${o.maxPendingTuples}`);
+    throw new TopologyError('GALE_ERR_SHELL_COMMAND', `${where} "${o.command}": "maxPendingTuples" must be an integer >= 1, got ${o.maxPendingTuples}`);
   }
 }
 
