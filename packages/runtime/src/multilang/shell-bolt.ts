@@ -35,8 +35,8 @@ export class ShellBolt extends ShellRunner implements Bolt {
   private nextId = 0;
   private readonly maxPending: number;
   private lastHeartbeatAt = 0;
-  /** Resolves an execute() that waits for room (pending under the cap, pipe drained). */
-  private roomWaiter: (() => void) | undefined;
+  /** Executes waiting for room (pending under the cap); each re-checks when woken. */
+  private roomWaiters: (() => void)[] = [];
 
   constructor(readonly options: ShellBoltOptions) {
     checkShellOptions('ShellBolt', options);
@@ -65,16 +65,22 @@ export class ShellBolt extends ShellRunner implements Bolt {
   }
 
   private async sendLater(tuple: Tuple): Promise<void> {
+    // Re-checked after every wait: the subprocess may fail or the bolt close meanwhile.
     for (;;) {
-      if (!(await this.whenUp())) {
-        this.collector.fail(tuple); // closing: its spout replays it elsewhere or later
+      const p = this.proc;
+      if (p !== undefined && this.pending.size < this.maxPending) {
+        if (!this.send(p, tuple)) await p.drained();
         return;
       }
-      if (this.pending.size < this.maxPending) break;
-      await new Promise<void>((resolve) => (this.roomWaiter = resolve));
+      if (p === undefined) {
+        if (!(await this.whenUp())) {
+          this.collector.fail(tuple); // closing: its spout replays it elsewhere or later
+          return;
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
-    const p = this.proc!;
-    if (!this.send(p, tuple)) await p.drained();
   }
 
   /** Writes the tuple; false when the pipe is now full. */
@@ -135,11 +141,7 @@ export class ShellBolt extends ShellRunner implements Bolt {
   }
 
   private room(): void {
-    const w = this.roomWaiter;
-    if (w !== undefined && this.pending.size < this.maxPending) {
-      this.roomWaiter = undefined;
-      w();
-    }
+    if (this.roomWaiters.length > 0 && this.pending.size < this.maxPending) for (const w of this.roomWaiters.splice(0)) w();
   }
 
   protected onUp(): void {
