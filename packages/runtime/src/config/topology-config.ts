@@ -36,9 +36,9 @@ export interface TopologyConfig {
   /** On kill/shutdown, how long to wait for in-flight tuple trees to complete before closing. */
   readonly drainTimeoutMs: number;
   /**
-   * A shell (multilang) component's subprocess that has not answered for this long is killed
-   * and restarted: a bolt's reply (`sync`) to its latest heartbeat tuple, a spout's `sync` to the
-   * command it was sent, or the handshake's pid reply.
+   * A shell (multilang) component's subprocess that owes an answer (a bolt's `sync` to its
+   * heartbeat tuple, a spout's `sync` to its command) and sends nothing for this long is killed
+   * and restarted. The handshake's pid reply gets at least 10 s.
    */
   readonly shellHeartbeatTimeoutMs: number;
 }
@@ -71,7 +71,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in keyof TopologyConfig]: KeySp
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
   spoutWaitMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'wait after a nextTuple that emitted nothing' },
   drainTimeoutMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'max wait for in-flight trees on kill/shutdown' },
-  shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess silent this long (no heartbeat sync, no pid) is killed and restarted' },
+  shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess that owes a sync and is silent this long is killed and restarted' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({

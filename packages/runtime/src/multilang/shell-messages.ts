@@ -63,9 +63,11 @@ function parseEmit(v: Record<string, unknown>, role: 'bolt' | 'spout'): EmitComm
     task = v.task as number;
   }
   const anchors: string[] = [];
-  if (v.anchors !== undefined && v.anchors !== null) {
-    if (!Array.isArray(v.anchors)) throw new ProtocolViolation('"emit" has "anchors" that are not an array of tuple ids');
-    for (const a of v.anchors) {
+  // Storm's reader also takes one anchor id as a bare string.
+  const rawAnchors = typeof v.anchors === 'string' ? [v.anchors] : v.anchors;
+  if (rawAnchors !== undefined && rawAnchors !== null) {
+    if (!Array.isArray(rawAnchors)) throw new ProtocolViolation('"emit" has "anchors" that are not an array of tuple ids');
+    for (const a of rawAnchors as unknown[]) {
       if (typeof a === 'string') anchors.push(a);
       else if (typeof a === 'number' && Number.isFinite(a)) anchors.push(String(a));
       else throw new ProtocolViolation('"emit" has an anchor that is not a tuple id');

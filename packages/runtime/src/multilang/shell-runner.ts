@@ -35,7 +35,11 @@ export interface ErrorReporter {
 export abstract class ShellRunner {
   protected proc: ShellProcess | undefined;
   protected log!: Logger;
-  /** Since when the subprocess owes an answer (heartbeat or command `sync`); null: owes nothing. */
+  /**
+   * The subprocess owes an answer (a heartbeat's or a command's `sync`) and was last heard from
+   * at this time; null: it owes nothing. Any message counts as a sign of life, as in Storm: a
+   * bolt busy with a backlog answers its heartbeat late but keeps acking and emitting.
+   */
   protected awaitingSince: number | null = null;
   private reporter!: ErrorReporter;
   private ctx!: TopologyContext;
@@ -99,6 +103,7 @@ export abstract class ShellRunner {
 
   private onMessage(p: ShellProcess, value: unknown, text: string): void {
     if (p !== this.proc) return;
+    if (this.awaitingSince !== null) this.awaitingSince = Date.now();
     let cmd: ShellCommand;
     try {
       cmd = parseShellCommand(value, this.kind);
@@ -121,13 +126,13 @@ export abstract class ShellRunner {
     }
   }
 
-  /** Liveness: a subprocess that owes an answer longer than shellHeartbeatTimeoutMs is hung. */
+  /** Liveness: a subprocess that owes an answer and is silent longer than shellHeartbeatTimeoutMs is hung. */
   private tick(now: number): void {
     const p = this.proc;
     if (p === undefined) return;
     if (this.awaitingSince !== null && now - this.awaitingSince > this.timeoutMs) {
       this.failed(p, new ShellError('GALE_ERR_SHELL_HANG',
-        `${p.who}, pid ${p.pid}, did not answer for ${now - this.awaitingSince} ms (shellHeartbeatTimeoutMs ${this.timeoutMs}); killed it`, { retriable: true }));
+        `${p.who}, pid ${p.pid}, owed an answer and sent nothing for ${now - this.awaitingSince} ms (shellHeartbeatTimeoutMs ${this.timeoutMs}); killed it`, { retriable: true }));
       return;
     }
     this.heartbeat(p, now);

@@ -32,6 +32,7 @@ describe('multilang commands from a subprocess', () => {
     expect(parseShellCommand({ command: 'emit', tuple: [1], anchors: ['7', 8], stream: 's', task: 0, need_task_ids: false }, 'bolt'))
       .toMatchObject({ anchors: ['7', '8'], stream: 's', task: undefined, needTaskIds: false });
     expect(parseShellCommand({ command: 'emit', tuple: [1], id: 'm1', task: 5 }, 'spout')).toMatchObject({ id: 'm1', task: 5 });
+    expect(parseShellCommand({ command: 'emit', tuple: [1], anchors: '9' }, 'bolt')).toMatchObject({ anchors: ['9'] });
   });
 
   it('parses ack, fail, sync, log (with Storm levels), error and metrics', () => {

@@ -41,7 +41,7 @@ describe('shell bolt failures', () => {
         `${who} wrote invalid JSON: "this is not json"`,
         `${who} broke the protocol: unknown command "bogus"; offending message: "{\\"command\\":\\"bogus\\"}"`,
         `${who} reported: reported by python`,
-        expect.stringMatching(new RegExp(`^${who.replace(/[().]/g, '\\$&')}, pid \\d+, did not answer for \\d+ ms \\(shellHeartbeatTimeoutMs 1500\\); killed it$`)),
+        expect.stringMatching(new RegExp(`^${who.replace(/[().]/g, '\\$&')}, pid \\d+, owed an answer and sent nothing for \\d+ ms \\(shellHeartbeatTimeoutMs 1500\\); killed it$`)),
       ]));
       expect(errors.every((e) => e.component === 'faulty' && e.task === task)).toBe(true);
     } finally {
