@@ -50,6 +50,28 @@ describe('shell bolt failures', () => {
   }, 150_000);
 });
 
+describe('shell spout failures', () => {
+  it('reports a spout subprocess that exits and restarts it; the new one emits again', async () => {
+    const markers = tempDir();
+    const b = new TopologyBuilder();
+    b.setSpout('numbers', new ShellSpout({ ...python('test_spout.py', ['10'], { GALE_TEST_MARKERS: markers }), outputs: { default: ['n'], ids: ['n', 'tasks'] } }));
+    b.setBolt('sink', new Recorder('spout-restart-sink')).shuffleGrouping('numbers');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'ml-spout-exit' }));
+      // The first subprocess emitted 1..4 and died asking for 5; the second starts over at 1.
+      expect(await t.waitUntil(() => new Set(received('spout-restart-sink').map((r) => r.values[0])).size === 10, 100_000)).toBe(true);
+      const errors = t.errors('numbers');
+      expect(errors.map((e) => e.message)).toEqual([
+        expect.stringMatching(/^shell spout "numbers" task \d+ \(python3 -u test_spout\.py 10\) exited with code 4$/),
+      ]);
+    } finally {
+      await cluster.shutdown(0);
+      rmSync(markers, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
+
 describe('shell components: bad input', () => {
   it('refuses a missing command when the component is declared, in one line', () => {
     expect(() => new ShellBolt({ command: '' })).toThrow(/^ShellBolt needs a "command" \(the program to run, e.g\. "python3"\), got ""$/);
