@@ -29,14 +29,16 @@ const LAYERS = {
   // State backends (file, Redis) for stateful bolts: Node I/O behind api/state's StateStore.
   state: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   local: ['engine', 'state', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // Shell (multilang) components: user-level spouts and bolts that run a subprocess.
+  multilang: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // The Node implementations of the engine's ports, and the process metrics, live in local/ and serve both shells.
   cluster: ['engine', 'transport', 'coord', 'state', 'local/node-ports.ts', 'local/process-metrics.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // The HTTP server (Prometheus /metrics, REST API, web UI): on top of the cluster's admin code, under the CLI.
   http: ['api', 'config', 'engine', 'local', 'cluster', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
-  cli: ['api', 'config', 'engine', 'local', 'cluster', 'transport', 'coord', 'state', 'http', 'errors.ts', 'log.ts', 'retry.ts'],
+  cli: ['api', 'config', 'engine', 'local', 'multilang', 'cluster', 'transport', 'coord', 'state', 'http', 'errors.ts', 'log.ts', 'retry.ts'],
   // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper
   // (nor ioredis: the Redis state backend imports it on first use).
-  'index.ts': ['api', 'config', 'engine', 'local', 'state', 'errors.ts', 'log.ts', 'retry.ts'],
+  'index.ts': ['api', 'config', 'engine', 'local', 'state', 'multilang', 'errors.ts', 'log.ts', 'retry.ts'],
 };
 
 const LAYER_ZONES = Object.entries(LAYERS).map(([layer, allowed]) => ({

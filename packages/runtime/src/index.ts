@@ -27,8 +27,15 @@ export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
 export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, type DeadLetterReason, type FailReason } from './api/types.js';
 export type {
   Values, Tuple, Spout, Bolt, BasicBolt, OutputCollector, SpoutOutputCollector, BasicOutputCollector,
-  OutputFieldsDeclarer, TopologyContext, CustomGrouping, GroupingSpec,
+  OutputFieldsDeclarer, TopologyContext, CustomGrouping, GroupingSpec, TargetCapture,
 } from './api/types.js';
+export { canCaptureTargets } from './api/types.js';
+export { ShellBolt, HEARTBEAT_STREAM } from './multilang/shell-bolt.js';
+export { ShellSpout } from './multilang/shell-spout.js';
+export { ShellError } from './multilang/shell-errors.js';
+export type { ShellErrorCode } from './multilang/shell-errors.js';
+export type { ShellComponentOptions, ShellBoltOptions, ShellOutputStream } from './multilang/shell-options.js';
+export { SHELL_RESTART_BACKOFF, SHELL_HANDSHAKE_MIN_MS } from './multilang/shell-runner.js';
 export { ParamSet } from './api/params.js';
 export type { TopologyParams } from './api/params.js';
 export {

@@ -111,6 +111,21 @@ export interface SpoutOutputCollector {
   reportError(error: unknown): void;
 }
 
+/**
+ * gale extension, implemented by the collectors the engine passes to `open` and `prepare`:
+ * Storm's `emit` returns the task ids the tuple went to, gale's returns nothing; wrap one or
+ * more emits in `captureTargets` to learn them (shell components use it for `need_task_ids`).
+ */
+export interface TargetCapture {
+  /** Runs `emit` and returns the task ids its tuples were sent to, in send order. */
+  captureTargets(emit: () => void): number[];
+}
+
+/** True when `collector` can report the task ids of its emits ({@link TargetCapture}). */
+export function canCaptureTargets(collector: object): collector is TargetCapture {
+  return typeof (collector as Partial<TargetCapture>).captureTargets === 'function';
+}
+
 /** Collector of a {@link BasicBolt}: every emit is anchored to the input; the input is acked after `execute`. */
 export interface BasicOutputCollector {
   emit(values: Values): void;

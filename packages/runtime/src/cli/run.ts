@@ -94,7 +94,15 @@ function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
  * Failures whose message says everything (ZooKeeper unreachable, port in use, unknown topology,
  * ...): no "run with --log-level debug for the stack trace" line under them.
  */
-const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError', 'LogServerError']);
+const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError', 'LogServerError', 'ShellError']);
+
+/** The error or one of its causes (e.g. the ShellError a ComponentError wraps) says everything. */
+function isOperational(err: unknown): boolean {
+  for (let e: unknown = err, n = 0; e instanceof Error && n < 10; e = e.cause, n++) {
+    if (isGaleError(e) && OPERATIONAL_ERROR_NAMES.has(e.name)) return true;
+  }
+  return false;
+}
 
 const USAGE_ERROR_NAMES = new Set(['UsageError', 'TopologyError', 'ConfigError']);
 
@@ -126,7 +134,7 @@ function describeError(err: unknown, code: number, withStack: boolean, options: 
   if (typeof hint === 'string') lines.push(hint);
   if (withStack) {
     for (let e: unknown = err; e instanceof Error; e = e.cause) lines.push(e === err ? `${e.stack}` : `caused by: ${e.stack}`);
-  } else if (code === EXIT_FAILURE && err instanceof Error && !(gale && OPERATIONAL_ERROR_NAMES.has(err.name))) {
+  } else if (code === EXIT_FAILURE && err instanceof Error && !isOperational(err)) {
     const at = firstUserFrame(err, options.runtimeDir);
     lines.push(`${at === undefined ? '' : `at ${at}; `}run with --log-level debug for the stack trace`);
   }
@@ -144,7 +152,8 @@ function firstUserFrame(err: Error, runtimeDir: string): string | undefined {
   const runtime = path.resolve(runtimeDir) + path.sep;
   for (const e of chain) {
     for (const line of (e.stack ?? '').split('\n').slice(1)) {
-      const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+      // `at f (/abs/file:1:2)` or `at /abs/file:1:2`; not `(node:internal/timers:1:2)`.
+      const m = /(?:\(|^at )((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
       if (m === null) continue;
       const file = decodeURIComponent(m[1]!.replace(/^file:\/\//, ''));
       if (file.startsWith(runtime) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;

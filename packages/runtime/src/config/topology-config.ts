@@ -58,6 +58,12 @@ export interface TopologyConfig {
    * the interval's data points to the bolts registered with `setMetricsConsumer` (none: no cost).
    */
   readonly metricsIntervalMs: number;
+  /**
+   * A shell (multilang) component's subprocess that owes an answer (a bolt's `sync` to its
+   * heartbeat tuple, a spout's `sync` to its command) and sends nothing for this long is killed
+   * and restarted. The handshake's pid reply gets at least 10 s.
+   */
+  readonly shellHeartbeatTimeoutMs: number;
 }
 
 /** The typed keys of the table below (every key but the free-form `componentConfig`). */
@@ -106,6 +112,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
     doc: 'redis state backend: server URL; null = redis://127.0.0.1:6379',
   },
   metricsIntervalMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'period of the __metrics stream to metrics consumer bolts' },
+  shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess that owes a sync and is silent this long is killed and restarted' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -127,6 +134,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   stateRedisUrl: null,
   componentConfig: Object.freeze({}),
   metricsIntervalMs: 10_000,
+  shellHeartbeatTimeoutMs: 30_000,
 });
 
 export function isTopologyConfigKey(key: string): key is TopologyConfigKey {

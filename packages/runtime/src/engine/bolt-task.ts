@@ -80,7 +80,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
     if (list === undefined || !isTrackedAnchor(list, this.component)) {
       this.metrics.transferred += this.sendUntracked(route, values, directTask);
     } else {
-      this.metrics.transferred += fanOut(this.exec, route, values, directTask, this.anchored.begin(values, route.ref, list));
+      this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
     }
     this.host.wake();
   }

@@ -168,7 +168,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
-    this.metrics.transferred += fanOut(this.exec, route, values, directTask, edges);
+    this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);
     this.sendControl(this.initRoute, [root, edges.hi, edges.lo]);
     this.emittingRoot = -1;
     if (this.forgetAfterInit) {

@@ -4,7 +4,7 @@ import { ComponentError } from '../errors.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { TaskMetrics } from './metrics.js';
-import { fanOut, SharedTuple, type OutRoute } from './router.js';
+import { fanOut, SharedTuple, type OutRoute, type Sender } from './router.js';
 import { TupleImpl } from './tuple.js';
 
 /** What spout and bolt tasks share: their routes, the checks on every emit, control sends, errors. */
@@ -16,6 +16,8 @@ export abstract class TaskBase {
   protected readonly shared = new SharedTuple();
   /** A user task's control streams (declared on it by system components), by stream id. */
   private readonly controlRoutes = new Map<string, OutRoute>();
+  /** Set while {@link captureTargets} runs: data sends go through it and record their target tasks. */
+  private recorder: RecordingSender | null = null;
 
   constructor(
     readonly host: ExecutorHost,
@@ -51,6 +53,29 @@ export abstract class TaskBase {
     this.sendControl(route, values);
   }
 
+  /**
+   * {@link TargetCapture}: runs `emit` (one or more emits of this task) and returns the task ids
+   * its data tuples were sent to, in send order. Storm's `emit` returns them; a multilang
+   * subprocess asks for them (`need_task_ids`). Costs nothing when not used: only emits inside
+   * `emit` go through the recorder.
+   */
+  captureTargets(emit: () => void): number[] {
+    const out: number[] = [];
+    const prev = this.recorder;
+    this.recorder = new RecordingSender(this.exec, out);
+    try {
+      emit();
+    } finally {
+      this.recorder = prev;
+    }
+    return out;
+  }
+
+  /** Where data tuples of this task go: its executor, through the recorder while one is set. */
+  protected get dataSender(): Sender {
+    return this.recorder ?? this.exec;
+  }
+
   route(streamId: string): OutRoute {
     const r = streamId === DEFAULT_STREAM ? this.defaultRoute : this.routes.get(streamId);
     if (r === undefined) {
@@ -84,7 +109,7 @@ export abstract class TaskBase {
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
     this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
-    return fanOut(route.ref.control ? this.host.transfer.control : this.exec, route, values, directTask, this.shared);
+    return fanOut(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, this.shared);
   }
 
   /**
@@ -104,5 +129,14 @@ export abstract class TaskBase {
   reportError(err: unknown): void {
     this.metrics.errors++;
     this.host.reportError(this.component, this.taskId, err);
+  }
+}
+
+/** A sender that records each target task before handing the tuple on. */
+class RecordingSender implements Sender {
+  constructor(private readonly inner: Sender, private readonly out: number[]) {}
+  send(targetTask: number, tuple: TupleImpl): void {
+    this.out.push(targetTask);
+    this.inner.send(targetTask, tuple);
   }
 }
