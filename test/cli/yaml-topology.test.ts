@@ -62,8 +62,6 @@ describe('gale local <file>.yaml', () => {
     ['an unknown key', (s: string) => s.replace('    parallelism: 2', '    paralelism: 2'), /:30:5: unknown key "paralelism" in a bolt \(did you mean "parallelism"\?\)/],
     ['a missing export', (s: string) => s.replace('export: SplitWordsBolt', 'export: SplitWordBolt'), /:21:5: module ".*word-count.ts" has no export "SplitWordBolt" \(did you mean "SplitWordsBolt"\?\)/],
     ['a missing module', (s: string) => s.replace('module: "@gale/bolt-kit"', 'module: ./nope.ts'), /:26:13: module "\.\/nope\.ts" not found/],
-    ['a shell component without ShellBolt', (s: string) => s.replace(/ {4}module: \/.*word-count\.ts\n {4}export: SplitWordsBolt/, '    shell: { command: python3, args: [split.py] }\n    fields: [word]'),
-      /:21:5: bolt "split" is a shell component; shell components need ShellSpout\/ShellBolt/],
   ])('rejects %s with one line naming file:line:col, exit 2', async (_what, edit, message) => {
     const file = variant('bad.yaml', edit);
     const r = await gale(args(file));
@@ -71,6 +69,16 @@ describe('gale local <file>.yaml', () => {
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^gale: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `));
   }, 30_000);
+
+  it('runs topologies/word-count-shell.yaml (a Python multilang split bolt) and writes what word-count.ts writes', async () => {
+    const shellOut = path.join(tmp, 'shell.tsv');
+    const tsOut = path.join(tmp, 'ts-for-shell.tsv');
+    const y = await gale(['local', 'topologies/word-count-shell.yaml', '--set', `input=${SAMPLE}`, '--set', `output=${shellOut}`, '--until-idle', '--stats-interval', '0'], { timeoutMs: 90_000 });
+    expect({ code: y.code, stderr: y.code === 0 ? '' : y.stderr }).toEqual({ code: 0, stderr: '' });
+    const t = await gale(['local', 'topologies/word-count.ts', '--set', `input=${SAMPLE}`, '--set', `output=${tsOut}`, '--until-idle', '--stats-interval', '0'], { timeoutMs: 60_000 });
+    expect(t.code).toBe(0);
+    expect(readFileSync(shellOut, 'utf8')).toBe(readFileSync(tsOut, 'utf8'));
+  }, 120_000);
 
   it('rejects a missing ${param} and an unknown --set key, and bad -c entries', async () => {
     const file = variant('ok.yaml', (s) => s);

@@ -31,6 +31,7 @@ export type {
 } from './api/types.js';
 export { canCaptureTargets } from './api/types.js';
 export { ShellBolt, HEARTBEAT_STREAM } from './multilang/shell-bolt.js';
+export { shellComponentFactory } from './multilang/shell-factory.js';
 export { ShellSpout } from './multilang/shell-spout.js';
 export { ShellError } from './multilang/shell-errors.js';
 export type { ShellErrorCode } from './multilang/shell-errors.js';

@@ -6,8 +6,9 @@ import type { BasicBolt, Bolt, Spout } from './types.js';
  *
  * A YAML file declares a shell spout or bolt by its command and output streams; the loader hands
  * that declaration to a {@link ShellComponentFactory} to get a component instance. Keeping the
- * seam this small lets the YAML loader ship before (and without depending on) the shell
- * implementation: without a factory, a shell component is a clear TopologyError.
+ * seam this small keeps the spec layer (api/) free of the subprocess code (multilang/, which
+ * implements it as `shellComponentFactory`): without a factory, a shell component is a clear
+ * TopologyError.
  */
 
 /** One output stream a shell component declares (it cannot declare its own: it is another process). */
@@ -36,9 +37,3 @@ export interface ShellComponentFactory {
   spout(def: ShellComponentDef): Spout;
   bolt(def: ShellComponentDef): Bolt | BasicBolt;
 }
-
-/**
- * The factory YAML topologies use when none is passed. Undefined until the runtime has a
- * ShellSpout/ShellBolt: the merge that adds them sets it here (one line).
- */
-export const DEFAULT_SHELL_FACTORY: ShellComponentFactory | undefined = undefined;

@@ -4,7 +4,7 @@ import type { ConfigJson } from '../config/storm-config.js';
 import { TopologyBuilder, type BoltDeclarer } from './builder.js';
 import type { BoltOptions, SpoutOptions, Topology } from './builder-types.js';
 import { Fields } from './fields.js';
-import { DEFAULT_SHELL_FACTORY, type ShellComponentDef, type ShellComponentFactory, type ShellStreamDef } from './shell-factory.js';
+import { type ShellComponentDef, type ShellComponentFactory, type ShellStreamDef } from './shell-factory.js';
 import type { BasicBolt, Bolt, CustomGrouping, Spout } from './types.js';
 
 /**
@@ -71,7 +71,7 @@ export interface TopologyFromSpecOptions {
 
 /** Builds the {@link Topology} a spec declares; every error is a TopologyError naming the YAML position. */
 export function topologyFromSpec(spec: TopologySpec, modules: SpecModules, options: TopologyFromSpecOptions = {}): Topology {
-  const shell = options.shell ?? DEFAULT_SHELL_FACTORY;
+  const shell = options.shell;
   const b = new TopologyBuilder();
   const declarers = new Map<string, BoltDeclarer>();
   for (const c of spec.components) {
@@ -180,7 +180,7 @@ function invoke(target: (...args: unknown[]) => unknown, ref: ModuleRef, at: str
 
 function shellFactory(ref: ShellRef, c: ComponentDef, shell: ShellComponentFactory | undefined): () => unknown {
   if (shell === undefined) {
-    throw new TopologyError('GALE_ERR_SHELL_UNAVAILABLE', `${c.at}: ${c.kind} "${c.id}" is a shell component; shell components need ShellSpout/ShellBolt, which this build of @gale/runtime does not have`);
+    throw new TopologyError('GALE_ERR_SHELL_UNAVAILABLE', `${c.at}: ${c.kind} "${c.id}" is a shell component; pass { shell: shellComponentFactory } (from @gale/runtime) to topologyFromSpec to run it`);
   }
   const streams = new Map<string, ShellStreamDef>(Object.entries(ref.streams).map(([id, s]) => [id, { fields: new Fields(s.fields), direct: s.direct }]));
   const def: ShellComponentDef = { id: c.id, kind: c.kind, command: ref.command, args: ref.args, cwd: ref.cwd, env: ref.env, streams };

@@ -75,7 +75,7 @@ describe('topologyFromSpec', () => {
       source: { type: 'shell', command: 'python3', args: ['split.py'], cwd: '/x', env: {}, streams: { default: { fields: ['w'], direct: false } } },
     };
     const spec = { ...SPEC, components: [...SPEC.components, shell], streams: [...SPEC.streams, { from: 'upper', to: 'py', stream: undefined, grouping: { type: 'shuffle' as const }, at: 't.yaml:12:5' }] };
-    expect(() => topologyFromSpec(spec, modules)).toThrow('t.yaml:5:5: bolt "py" is a shell component; shell components need ShellSpout/ShellBolt, which this build of @gale/runtime does not have');
+    expect(() => topologyFromSpec(spec, modules)).toThrow('t.yaml:5:5: bolt "py" is a shell component; pass { shell: shellComponentFactory } (from @gale/runtime) to topologyFromSpec to run it');
     const made: string[] = [];
     const factory: ShellComponentFactory = {
       spout: () => { throw new Error('no spouts here'); },
