@@ -154,7 +154,7 @@ function graph(t) {
     const p = pos.get(c.component);
     g.append(svg('rect', { x: p.x, y: p.y, width: W, height: H, class: c.kind }));
     g.append(svg('text', { x: p.x + 10, y: p.y + 18 }, `${c.component} ×${c.executors}`));
-    g.append(svg('text', { x: p.x + 10, y: p.y + 35, class: 'edge' }, `${c.kind} · ${count(c.rates?.['10s']?.executed ?? c.rates?.['10s']?.emitted)}/s`));
+    g.append(svg('text', { x: p.x + 10, y: p.y + 35, class: 'edge' }, `${c.kind} · ${count(c.kind === 'spout' ? c.rates?.['10s']?.emitted : c.rates?.['10s']?.executed)}/s`));
   }
   return g;
 }

@@ -6,6 +6,7 @@ import { PrometheusExporter, type WorkerMetrics } from './prometheus.js';
 import { actionRoutes } from './rest-actions.js';
 import { readRoutes } from './rest-read.js';
 import { HttpServer, type Route } from './server.js';
+import { uiRoutes } from './ui-routes.js';
 
 export interface MetricsHttpOptions {
   readonly host: string;
@@ -21,9 +22,11 @@ export interface ClusterHttpOptions extends MetricsHttpOptions {
   /** Where the REST API reads and acts (its own ZooKeeper session, opened at the first request). */
   readonly target: ClusterTarget;
   readonly cluster: ClusterConfig;
+  /** The web UI's files (`<@gale/runtime>/ui`); absent: no UI, only `/metrics` and `/api/v1`. */
+  readonly uiDir?: string;
 }
 
-/** A running gale HTTP server: `/metrics`, and on a supervisor the REST API. */
+/** A running gale HTTP server: `/metrics`, and on a supervisor the REST API and the web UI. */
 export interface GaleHttp {
   readonly port: number;
   close(): Promise<void>;
@@ -64,6 +67,7 @@ export async function startClusterHttp(o: ClusterHttpOptions): Promise<GaleHttp>
       metricsRoute(exporter),
       ...readRoutes(getSession),
       ...actionRoutes({ session: getSession, secret: o.target.secret, cluster: o.cluster, log: o.log }),
+      ...(o.uiDir !== undefined ? uiRoutes(o.uiDir, o.log) : []),
     ],
   });
   return {

@@ -8,7 +8,9 @@ import { HttpError } from './errors.js';
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a handler answers: JSON (serialised here) or text with its content type. */
-export type Reply = { status?: number; json: unknown } | { status?: number; text: string; contentType: string };
+export type Reply =
+  | { status?: number; json: unknown }
+  | { status?: number; text: string; contentType: string; headers?: Readonly<Record<string, string>> };
 
 export interface Request {
   readonly method: string;
@@ -80,6 +82,7 @@ export class HttpServer {
       'content-type': 'json' in reply ? 'application/json; charset=utf-8' : reply.contentType,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      ...('headers' in reply ? reply.headers : {}),
     });
     res.end(body);
   }

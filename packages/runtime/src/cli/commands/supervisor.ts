@@ -82,13 +82,14 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       if (args.httpPort > 0) {
         http = await startClusterHttp({
           host: args.host, port: args.httpPort, target, cluster: CLUSTER_CONFIG_DEFAULTS, log, labels: { supervisor: id },
+          uiDir: path.join(ctx.runtimeDir, 'ui'),
           metrics: () => supervisor.workerMetrics().map((hb) => ({
             topology: hb.topology, worker: `${hb.host}:${hb.port}`, stats: hb.stats, process: hb.process, transport: hb.transport,
           })),
         });
       }
       statusLine(ctx, `gale: supervisor ${id} ready on ${args.host} ports ${describePorts(args.ports)} (ZooKeeper ${target.connectString}${target.root}, dir ${dir}${supervisor.isLeader ? ', leader' : ''})`);
-      if (http !== undefined) statusLine(ctx, `gale: supervisor ${id} serves /metrics and /api/v1 on http://${args.host}:${http.port}`);
+      if (http !== undefined) statusLine(ctx, `gale: supervisor ${id} serves the web UI, /metrics and /api/v1 on http://${args.host}:${http.port}/`);
       await stopped;
     } finally {
       await http?.close();
