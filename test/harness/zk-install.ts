@@ -33,6 +33,7 @@ export const TEST_PACKAGES: readonly DebPackage[] = [
   ZOOKEEPER_PACKAGE,
   { name: 'redis-server', marker: '/usr/bin/redis-server' },
   { name: 'nats-server', marker: '/usr/sbin/nats-server' },
+  { name: 'chromium', marker: '/usr/bin/chromium' },
 ];
 
 /** The command that installs `names` by hand. */
