@@ -102,7 +102,7 @@ describe('the web UI', () => {
     expect(await message.textContent()).toBe(HOSTILE);
     expect(await page.locator('#errors img').count()).toBe(0);
     expect(await page.locator('#errors script').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __galeXss?: number }).__galeXss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __galeXss?: number }).__galeXss)).toBeUndefined();
   }, 90_000);
 
   it('is documented with a screenshot', () => {
