@@ -9,7 +9,11 @@
  * each timestamp jittered by up to ±500 ms (out of order, within the examples' 2 s lag).
  * logs: access-log records `{"time","ts","level","status","method","path","userId","latencyMs"}`,
  * with a fraction `invalid` of malformed lines (truncated JSON, non-JSON text, a wrong type).
- * The same seed always gives the same data. Writes to --out, or stdout.
+ * The same seed always gives the same data. Writes to --out, or stdout; or pushes the lines into a
+ * queue for the connectors: `--redis <url> [--stream <key>]` (XADD, one entry per line in a `line`
+ * field; stream default `logs` or `visits`), or `--nats <host:port> [--subject <s>]` (JetStream
+ * publish; the stream covering the subject must exist, e.g. created by NatsJetStreamSpout's
+ * `streamSubjects`; subject default `logs` or `visits`).
  */
 import { createWriteStream } from 'node:fs';
 
@@ -95,10 +99,13 @@ export function* logs(o: GenOptions): Generator<string> {
   }
 }
 
-const USAGE = 'usage: npm run gen-data -- visits|logs [--count n] [--users n] [--rate per-s] [--seed n] [--start epoch-ms] [--invalid fraction] [--out file]';
+const USAGE = 'usage: npm run gen-data -- visits|logs [--count n] [--users n] [--rate per-s] [--seed n] [--start epoch-ms] [--invalid fraction] [--out file | --redis url [--stream key] | --nats host:port [--subject s]]';
+
+/** Where the lines go besides a file or stdout. */
+export type GenTarget = { kind: 'redis'; url: string; stream: string } | { kind: 'nats'; servers: string; subject: string };
 
 /** Parses the command line; throws a one-line message on a mistake. */
-export function parseGenArgs(argv: readonly string[], now: number): { kind: 'visits' | 'logs'; out: string | undefined; options: GenOptions } {
+export function parseGenArgs(argv: readonly string[], now: number): { kind: 'visits' | 'logs'; out: string | undefined; target: GenTarget | undefined; options: GenOptions } {
   const [kind, ...rest] = argv;
   if (kind !== 'visits' && kind !== 'logs') throw new Error(`first argument must be visits or logs${kind === undefined ? '' : `, got "${kind}"`}\n${USAGE}`);
   const flags = new Map<string, string>();
@@ -108,7 +115,7 @@ export function parseGenArgs(argv: readonly string[], now: number): { kind: 'vis
     if (!k.startsWith('--') || v === undefined) throw new Error(`expected --flag value pairs, got "${rest.slice(i).join(' ')}"\n${USAGE}`);
     flags.set(k.slice(2), v);
   }
-  const known = ['count', 'users', 'rate', 'seed', 'start', 'invalid', 'out'];
+  const known = ['count', 'users', 'rate', 'seed', 'start', 'invalid', 'out', 'redis', 'stream', 'nats', 'subject'];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => {
     const text = flags.get(k);
@@ -127,13 +134,61 @@ export function parseGenArgs(argv: readonly string[], now: number): { kind: 'vis
     start: num('start', Math.round(now - (count * 1000) / rate), Number.isFinite, 'epoch milliseconds'),
     invalid: num('invalid', 0.01, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
   };
-  return { kind, out: flags.get('out'), options };
+  const given = ['out', 'redis', 'nats'].filter((k) => flags.has(k));
+  if (given.length > 1) throw new Error(`give one of --out, --redis, --nats (got --${given.join(' and --')})\n${USAGE}`);
+  const redis = flags.get('redis');
+  const nats = flags.get('nats');
+  const target: GenTarget | undefined = redis !== undefined ? { kind: 'redis', url: redis, stream: flags.get('stream') ?? kind }
+    : nats !== undefined ? { kind: 'nats', servers: nats, subject: flags.get('subject') ?? kind } : undefined;
+  return { kind, out: flags.get('out'), target, options };
 }
 
 async function writeAll(lines: Iterable<string>, out: NodeJS.WritableStream): Promise<void> {
   for (const line of lines) {
     if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
+}
+
+/** Pushes every line to Redis (XADD, field `line`) or NATS JetStream (publish); resolves to the count. */
+export async function pushLines(lines: Iterable<string>, target: GenTarget): Promise<number> {
+  let n = 0;
+  if (target.kind === 'redis') {
+    const { Redis } = await import('ioredis');
+    // A one-shot tool: no reconnect loop after a failed connect (it would keep the process alive).
+    const client = new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    try {
+      await client.connect().catch((err: Error) => {
+        throw new Error(`cannot reach Redis at ${target.url}: ${err.message}; start one with: redis-server --port 6379`);
+      });
+      let pipe = client.pipeline();
+      for (const line of lines) {
+        pipe.xadd(target.stream, '*', 'line', line);
+        if (++n % 1000 === 0) {
+          await pipe.exec();
+          pipe = client.pipeline();
+        }
+      }
+      await pipe.exec();
+    } finally {
+      client.disconnect();
+    }
+    return n;
+  }
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: target.servers, timeout: 5000 }).catch((err: Error) => {
+    throw new Error(`cannot reach NATS at ${target.servers}: ${err.message}; start one with: nats-server -js`);
+  });
+  try {
+    const js = jetstream(nc);
+    for (const line of lines) {
+      await js.publish(target.subject, line);
+      n++;
+    }
+  } finally {
+    await nc.close();
+  }
+  return n;
 }
 
 async function main(): Promise<number> {
@@ -145,6 +200,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const lines = parsed.kind === 'visits' ? visits(parsed.options) : logs(parsed.options);
+  if (parsed.target !== undefined) {
+    const n = await pushLines(lines, parsed.target);
+    process.stderr.write(`gen-data: pushed ${n} ${parsed.kind} to ${parsed.target.kind === 'redis' ? `${parsed.target.url} stream ${parsed.target.stream}` : `${parsed.target.servers} subject ${parsed.target.subject}`}\n`);
+    return 0;
+  }
   if (parsed.out === undefined) {
     await writeAll(lines, process.stdout);
     return 0;
