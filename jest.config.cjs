@@ -14,5 +14,8 @@ module.exports = {
   // Installs the Debian zookeeper package on a fresh machine, before any test (and its timeout) starts.
   globalSetup: '<rootDir>/test/harness/global-setup.cjs',
   testTimeout: 60000,
+  // Two test files at a time on the 2-core CI machine: most integration tests wait on real
+  // servers and timers, not the CPU (one at a time, the suite took twice as long).
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
 };

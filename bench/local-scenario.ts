@@ -2,8 +2,11 @@
 //   ceiling: the same file reading, splitter and Map counting as plain function calls
 //   unacked: FileLineSpout -> SplitWordsBolt (2) -> CountBolt (2, no emit), ackers 0
 //   acked:   the same with one acker: every line is a tuple tree of ~12 word tuples
+//   shell, shell-task-ids: acked, with the split bolt a Python multilang subprocess per task
+//     (bench/multilang/split_bolt.py; need_task_ids false / true)
 import { readFile } from 'node:fs/promises';
-import { LocalCluster, TopologyBuilder } from '@gale/runtime';
+import { fileURLToPath } from 'node:url';
+import { LocalCluster, ShellBolt, TopologyBuilder } from '@gale/runtime';
 import { FileLineSpout } from '@gale/spout-kit';
 import { CountBolt } from '@gale/bolt-kit';
 import { SplitWordsBolt, forEachAsciiWord } from '../topologies/word-count.js';
@@ -39,10 +42,15 @@ async function ceiling(): Promise<Omit<Result, 'peakRssMb'>> {
   return { scenario, words, seconds, wordsPerSec: words / seconds, completeLatencyP50Ms: null, completeLatencyP99Ms: null };
 }
 
-async function topology(acked: boolean): Promise<Omit<Result, 'peakRssMb'>> {
+// run.mjs bundles this file into bench/.build/: the script is beside it, in bench/multilang/.
+const SPLIT_PY = fileURLToPath(new URL('../multilang/split_bolt.py', import.meta.url));
+
+async function topology(acked: boolean, shell?: 'no-task-ids' | 'task-ids'): Promise<Omit<Result, 'peakRssMb'>> {
   const b = new TopologyBuilder();
   b.setSpout('lines', new FileLineSpout({ path }));
-  b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
+  const split = shell === undefined ? new SplitWordsBolt()
+    : new ShellBolt({ command: 'python3', args: [SPLIT_PY, shell], outputs: { default: ['word'] } });
+  b.setBolt('split', split, 2).shuffleGrouping('lines');
   b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('split', ['word']);
   const top = b.build({ name: `bench-${scenario}`, config: { ackers: acked ? 1 : 0 } });
   const cluster = new LocalCluster();
@@ -61,7 +69,10 @@ async function topology(acked: boolean): Promise<Omit<Result, 'peakRssMb'>> {
   };
 }
 
-const run = scenario === 'ceiling' ? ceiling() : topology(scenario === 'acked');
+const run = scenario === 'ceiling' ? ceiling()
+  : scenario === 'shell' ? topology(true, 'no-task-ids')
+  : scenario === 'shell-task-ids' ? topology(true, 'task-ids')
+  : topology(scenario === 'acked');
 run.then((r) => {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ ...r, peakRssMb })}\n`);

@@ -72,6 +72,32 @@ async function main() {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows.slice(1)) console.log(fmt(row));
 
+  // Multilang: the split bolt as a Python subprocess per task (Storm's ShellBolt) beside the
+  // in-process split bolt, acked, on a smaller corpus (a subprocess is tens of times slower).
+  const shellWords = Number(process.env.GALE_BENCH_SHELL_WORDS ?? 500_000);
+  const shellCorpus = await ensureCorpus(shellWords);
+  const shell = [];
+  for (const id of ['acked', 'shell', 'shell-task-ids']) {
+    const r = spawnSync(process.execPath, [outfile, id, shellCorpus, String(shellWords)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr);
+      throw new Error(`scenario ${id} failed with exit code ${r.status}`);
+    }
+    shell.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+    process.stderr.write(`  ${id} (${shellWords.toLocaleString()} words): ${(shell.at(-1).wordsPerSec / 1e3).toFixed(0)}k words/s\n`);
+  }
+  const js = shell[0].wordsPerSec;
+  const srows = [['split bolt (acked, 2 tasks)', 'words/s', 'x in-process', 'per subprocess']];
+  srows.push(['in-process TypeScript', `${(js / 1e3).toFixed(0)}k`, '1.00', '-']);
+  srows.push(['Python multilang, need_task_ids false', `${(shell[1].wordsPerSec / 1e3).toFixed(0)}k`, (shell[1].wordsPerSec / js).toFixed(2), `${(shell[1].wordsPerSec / 2e3).toFixed(0)}k`]);
+  srows.push(['Python multilang, need_task_ids true', `${(shell[2].wordsPerSec / 1e3).toFixed(0)}k`, (shell[2].wordsPerSec / js).toFixed(2), `${(shell[2].wordsPerSec / 2e3).toFixed(0)}k`]);
+  const sw = srows[0].map((_, i) => Math.max(...srows.map((row) => String(row[i]).length)));
+  const sfmt = (row) => row.map((c, i) => String(c).padEnd(sw[i])).join('  ');
+  console.log(`\nmultilang split bolt, ${shellWords.toLocaleString()} words`);
+  console.log(sfmt(srows[0]));
+  console.log(sw.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of srows.slice(1)) console.log(sfmt(row));
+
   // Cluster mode: 2 supervisors, 2 workers, plus the raw ws+msgpackr pipe as the transport ceiling.
   let cluster = null;
   if (process.env.GALE_BENCH_SKIP_CLUSTER !== '1') {
@@ -101,7 +127,7 @@ async function main() {
 
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results, cluster }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results, shell, cluster }, null, 2));
   console.log(`\nwrote ${file}`);
 }
 

@@ -235,7 +235,10 @@ export class TestCluster {
 
   /** Runs `gale <args> --zk ... --zk-root ...` to completion. */
   gale(args: readonly string[], timeoutMs = 90_000): Promise<GaleResult> {
-    return gale([...args, ...this.flags], { timeoutMs, env: { GALE_ZK: '', GALE_CLUSTER_SECRET: '' } });
+    // Deploys skip the TypeScript check (~3 s of CPU each): test/cli/typecheck.test.ts and
+    // test/init/scaffold.test.ts check it; the cluster tests are about the cluster.
+    const check = args[0] === 'deploy' && !args.includes('--no-typecheck') ? ['--no-typecheck'] : [];
+    return gale([...args, ...check, ...this.flags], { timeoutMs, env: { GALE_ZK: '', GALE_CLUSTER_SECRET: '' } });
   }
 
   /** `gale <args> --json` that must exit 0; its stdout parsed. */

@@ -177,7 +177,16 @@ describe('FileTailSpout', () => {
     createInterface({ input: child.stdout! }).on('line', (l) => crashed.push(l));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      await waitFor(() => crashed.length >= 1000, { what: 'the worker to process 1000 lines', timeoutMs: 30_000 });
+      // Kill once a resume point past the start is on disk (offsets are saved asynchronously,
+      // merged while a write is in flight: under load the first save can trail the acks).
+      const savedPastStart = (): boolean => {
+        try {
+          return savedOffset() > 0;
+        } catch {
+          return false; // not written yet, or being renamed into place
+        }
+      };
+      await waitFor(() => crashed.length >= 1000 && savedPastStart(), { what: 'the worker to process 1000 lines and save an offset', timeoutMs: 30_000 });
     } finally {
       child.kill('SIGKILL');
       await exited;
