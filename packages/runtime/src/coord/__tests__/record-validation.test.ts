@@ -77,7 +77,7 @@ describe('znode records are validated at the boundary', () => {
     expect(badData(() => validateSupervisorInfo('/gale/supervisors/sup-1', { ...supervisor, ports: ['6700'] }, 'sup-1')).message)
       .toContain('"ports" must be an array of integers from 1 to 65535');
     expect(badData(() => validateWorkerHeartbeat('/w', { ...beat, stats: [{ ...beat.stats[0], kind: 'sink' }] })).message)
-      .toContain('"stats[0].kind" must be one of spout, bolt, acker, got "sink"');
+      .toContain('"stats[0].kind" must be one of spout, bolt, acker, checkpoint, got "sink"');
     expect(badData(() => validateWorkerHeartbeat('/w', { ...beat, stats: [{ ...beat.stats[0], executeLatencyMs: { p50: 'x' } }] })).message)
       .toContain('"stats[0].executeLatencyMs.p50" must be a number');
   });
