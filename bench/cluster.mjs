@@ -43,7 +43,7 @@ async function startSupervisors(zk, zkRoot, dir, procs, extra) {
   for (let i = 0; i < 2; i++) {
     const ports = [await freePort(), await freePort()];
     const p = spawn(process.execPath, [gale, 'supervisor', '--zk', zk, '--zk-root', zkRoot, '--id', `bench-s${i}`, '--host', '127.0.0.1',
-      '--ports', ports.join(','), '--dir', join(dir, `s${i}${zkRoot.replace(/\//g, '-')}`), '--heartbeat', '250', '--log-level', 'error', ...extra],
+      '--ports', ports.join(','), '--dir', join(dir, `s${i}${zkRoot.replace(/\//g, '-')}`), '--heartbeat', '250', '--log-level', 'error', '--http-port', '0', ...extra],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
     procs.push(p);
   }

@@ -94,7 +94,7 @@ function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
  * Failures whose message says everything (ZooKeeper unreachable, port in use, unknown topology,
  * ...): no "run with --log-level debug for the stack trace" line under them.
  */
-const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError', 'LogServerError', 'ShellError']);
+const OPERATIONAL_ERROR_NAMES = new Set(['ZkError', 'CodeBundleError', 'SupervisorError', 'ClusterCommandError', 'LogServerError', 'ShellError', 'HttpError']);
 
 /** The error or one of its causes (e.g. the ShellError a ComponentError wraps) says everything. */
 function isOperational(err: unknown): boolean {
