@@ -26,8 +26,10 @@ const LAYERS = {
   engine: ['api', 'config', 'errors.ts'],
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  // Redis connections shared by the state backend and the kits' connectors (ioredis loaded on first open).
+  redis: ['errors.ts', 'retry.ts'],
   // State backends (file, Redis) for stateful bolts: Node I/O behind api/state's StateStore.
-  state: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  state: ['api', 'config', 'redis', 'errors.ts', 'log.ts', 'retry.ts'],
   local: ['engine', 'state', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // Shell (multilang) components: user-level spouts and bolts that run a subprocess.
   multilang: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
@@ -38,7 +40,7 @@ const LAYERS = {
   cli: ['api', 'config', 'engine', 'local', 'multilang', 'cluster', 'transport', 'coord', 'state', 'http', 'errors.ts', 'log.ts', 'retry.ts'],
   // The public barrel is the local-mode API: importing @gale/runtime must not load ws or ZooKeeper
   // (nor ioredis: the Redis state backend imports it on first use).
-  'index.ts': ['api', 'config', 'engine', 'local', 'state', 'multilang', 'errors.ts', 'log.ts', 'retry.ts'],
+  'index.ts': ['api', 'config', 'engine', 'local', 'state', 'redis', 'multilang', 'errors.ts', 'log.ts', 'retry.ts'],
 };
 
 const LAYER_ZONES = Object.entries(LAYERS).map(([layer, allowed]) => ({

@@ -30,4 +30,6 @@ export type { RedisHashSinkBoltOptions } from './redis/redis-hash-sink-bolt.js';
 export { RedisStreamSinkBolt } from './redis/redis-stream-sink-bolt.js';
 export type { RedisStreamSinkBoltOptions } from './redis/redis-stream-sink-bolt.js';
 export type { RedisSinkConnectionOptions } from './redis/redis-sink-bolt.js';
-export { RedisConnectError, RedisAuthError, RedisWriteError } from './redis/redis-errors.js';
+export { RedisWriteError } from './redis/redis-errors.js';
+// Shared with spout-kit's stream spout: the classes live in @gale/runtime, re-exported here as before.
+export { RedisConnectError, RedisAuthError } from '@gale/runtime';

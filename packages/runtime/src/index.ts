@@ -21,6 +21,12 @@ export { MemoryStateStores } from './api/state/memory-state-store.js';
 export { FileStateStores, FileStateStore } from './state/file-state-store.js';
 export { RedisStateStores } from './state/redis-state-store.js';
 export { createStateStores, DEFAULT_STATE_DIR, DEFAULT_STATE_REDIS_URL } from './state/state-stores.js';
+// Redis connections for connectors (the kits' stream spout and sinks, user connectors); ioredis loads on first open.
+export {
+  openRedis, closeRedis, redactUrl, checkRedisUrl, isRedisUnavailable, isRedisNoGroup, redisCommandError,
+  RedisConnectError, RedisAuthError, RedisUnavailableError, RedisCommandError,
+} from './redis/index.js';
+export type { RedisConnectionSettings } from './redis/index.js';
 export { Fields } from './api/fields.js';
 export { BaseRichSpout, BaseRichBolt, BaseBasicBolt } from './api/base.js';
 export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';

@@ -7,7 +7,8 @@ export type { GeneratorSpoutOptions } from './generator/generator-spout.js';
 export { FileNotFoundError, FileReadError } from './errors.js';
 export { RedisStreamSpout } from './redis/redis-stream-spout.js';
 export type { RedisStreamSpoutOptions } from './redis/redis-stream-spout-options.js';
-export { RedisConnectError, RedisAuthError, RedisUnavailableError, RedisCommandError } from './redis/redis-errors.js';
+// The Redis error classes live in @gale/runtime (shared with bolt-kit's sinks); re-exported here as before.
+export { RedisConnectError, RedisAuthError, RedisUnavailableError, RedisCommandError } from '@gale/runtime';
 export { NatsJetStreamSpout } from './nats/nats-jetstream-spout.js';
 export { NATS_SPOUT_DEFAULTS } from './nats/nats-options.js';
 export type { NatsJetStreamSpoutOptions } from './nats/nats-options.js';

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import {
-  BaseRichBolt, isGaleError, rootLog, type Logger, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseRichBolt, checkRedisUrl, closeRedis, isGaleError, isRedisUnavailable, openRedis, redactUrl, rootLog,
+  type Logger, type OutputCollector, type OutputFieldsDeclarer, type RedisConnectionSettings, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
-import { checkRedisUrl, isUnavailable, openRedis, redactUrl, type RedisConnectionSettings } from './redis-connection.js';
 import { RedisWriteError } from './redis-errors.js';
 
 /** Connection options shared by the Redis sinks. Times in milliseconds. */
@@ -125,7 +125,7 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
   }
 
   private writeFailed(t: Tuple, err: unknown): void {
-    const unavailable = isUnavailable(err);
+    const unavailable = isRedisUnavailable(err);
     const e = isGaleError(err) ? err : new RedisWriteError(
       'write', `${this.who}: ${unavailable ? 'Redis is unavailable' : 'Redis refused the write'}: ${err instanceof Error ? err.message : String(err)}; tuple failed`,
       { cause: err, retriable: unavailable },
@@ -143,8 +143,6 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
     await Promise.allSettled([...this.inFlight]);
     const r = this.redis;
     this.redis = undefined;
-    if (r === undefined) return;
-    if (r.status === 'ready') await r.quit().catch(() => r.disconnect());
-    else r.disconnect();
+    await closeRedis(r);
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { StateError } from '../errors.js';
+import { closeRedis, openRedis, redactUrl } from '../redis/redis-connection.js';
 import type { StateNamespace, StateSnapshot, StateStore, StateStoreProvider, StoredState } from '../api/state/state-store.js';
 
 /*
@@ -122,32 +123,19 @@ export class RedisStateStores implements StateStoreProvider {
     this.closed = true;
     const c = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
-    if (c?.status === 'ready') await c.quit().catch(() => c.disconnect());
-    else c?.disconnect();
+    await closeRedis(c);
   }
 
   private connect(): Promise<RedisClient> {
     if (this.closed) return Promise.reject(new Error('state store closed'));
     if (this.client !== undefined) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      // Loaded on first use: importing @gale/runtime must not load ioredis.
-      const { Redis } = await import('ioredis');
-      const c = new Redis(this.url, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        retryStrategy: (n: number) => Math.min(100 * n, 2000),
+      // openRedis loads ioredis on first use (importing @gale/runtime must not). A failed
+      // operation reports itself as a StateError; the connection reconnects by itself.
+      const c = await openRedis({
+        url: this.url, name: 'gale:state', connectTimeoutMs: 2000, commandTimeoutMs: 5000,
+        reconnect: { initialMs: 100, maxMs: 2000 },
       });
-      c.on('error', () => {
-        // Reported by the operation that fails (a StateError); ioredis reconnects by itself.
-      });
-      try {
-        await c.connect();
-      } catch (err) {
-        c.disconnect();
-        throw err;
-      }
       this.client = c;
       return c;
     })().finally(() => {
@@ -155,8 +143,4 @@ export class RedisStateStores implements StateStoreProvider {
     });
     return this.connecting;
   }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

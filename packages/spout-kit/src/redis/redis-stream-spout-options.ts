@@ -1,5 +1,5 @@
 import { TopologyError, type Values } from '@gale/runtime';
-import { checkRedisUrl } from './redis-connection.js';
+import { checkRedisUrl } from '@gale/runtime';
 
 /** Options of {@link RedisStreamSpout}. Times are in milliseconds. */
 export interface RedisStreamSpoutOptions {

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BaseRichSpout, rootLog, type Logger, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values,
+  BaseRichSpout, isRedisNoGroup, redactUrl, redisCommandError, RedisCommandError, rootLog,
+  type Logger, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values,
 } from '@gale/runtime';
 import { Outage } from './outage.js';
-import { commandError, isNoGroup, redactUrl } from './redis-connection.js';
-import { RedisCommandError } from './redis-errors.js';
 import { parseRedisStreamSpoutOptions, type RedisStreamSpoutOptions, type RedisStreamSpoutSettings } from './redis-stream-spout-options.js';
 import { StreamConsumer } from './stream-consumer.js';
 import type { StreamEntry } from './stream-reply.js';
@@ -213,7 +212,7 @@ export class RedisStreamSpout extends BaseRichSpout {
   }
 
   private async onReadError(s: ConsumeState, err: unknown): Promise<void> {
-    if (isNoGroup(err)) {
+    if (isRedisNoGroup(err)) {
       // The server came back without our group (restarted without persistence, or the key was
       // deleted): create it again and carry on; what was lost with the server is not ours to replay.
       s.log.warn({ err: (err as Error).message }, 'consumer group missing; creating it again');
@@ -224,7 +223,7 @@ export class RedisStreamSpout extends BaseRichSpout {
         err = again;
       }
     }
-    const e = commandError('XREADGROUP', this.o.stream, err);
+    const e = redisCommandError('XREADGROUP', this.o.stream, err);
     const { delayMs, first } = s.readOutage.failed(Date.now());
     if (first || e instanceof RedisCommandError) {
       this.collector.reportError(e);
@@ -315,7 +314,7 @@ export class RedisStreamSpout extends BaseRichSpout {
   }
 
   private commandFailed(s: ConsumeState, command: string, err: unknown, retry: (delayMs: number) => void): void {
-    const e = commandError(command, this.o.stream, err);
+    const e = redisCommandError(command, this.o.stream, err);
     const { delayMs, first } = s.commandOutage.failed(Date.now());
     if (first || e instanceof RedisCommandError) {
       this.collector.reportError(e);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { isGaleError } from '@gale/runtime';
-import { RedisCommandError } from './redis-errors.js';
-import { closeRedis, commandError, openRedis, type RedisConnectionSettings } from './redis-connection.js';
+import {
+  closeRedis, isGaleError, openRedis, redisCommandError, RedisCommandError, type RedisConnectionSettings,
+} from '@gale/runtime';
 import { parseAutoClaimReply, parseReadReply, type AutoClaimReply, type StreamEntry } from './stream-reply.js';
 
 /** Where one consumer of a group reads. */
@@ -39,7 +39,7 @@ export class StreamConsumer {
     } catch (err) {
       reader?.disconnect();
       commands.disconnect();
-      throw isGaleError(err) ? err : commandError('XGROUP', address.stream, err);
+      throw isGaleError(err) ? err : redisCommandError('XGROUP', address.stream, err);
     }
   }
 

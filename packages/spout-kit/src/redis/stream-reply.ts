@@ -1,4 +1,4 @@
-import { RedisCommandError } from './redis-errors.js';
+import { RedisCommandError } from '@gale/runtime';
 
 /** One stream entry as read: its id and its fields, or `null` fields for an entry deleted (XDEL, trimmed) while pending. */
 export interface StreamEntry {

@@ -1,6 +1,12 @@
+/**
+ * One connection helper for every Redis client in gale: the spout-kit stream spout, the bolt-kit
+ * sinks and the runtime's state backend (and user connectors). Exported from the barrel; it
+ * loads ioredis only on the first open.
+ */
 // Type only: ioredis is loaded on the first open, so topologies without Redis do not pay for it.
 import type { Redis } from 'ioredis';
-import { backoffDelays, TopologyError, type BackoffOptions } from '@gale/runtime';
+import { TopologyError } from '../errors.js';
+import { backoffDelays, type BackoffOptions } from '../retry.js';
 import { RedisAuthError, RedisCommandError, RedisConnectError, RedisUnavailableError } from './redis-errors.js';
 
 /** How one component's connection to Redis behaves. */
@@ -98,7 +104,7 @@ const UNAVAILABLE_MESSAGES = [
 const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)\b/;
 
 /** True for errors that say the server is away or not serving yet (retry later), not that the command was wrong. */
-export function isUnavailable(err: unknown): boolean {
+export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && code.startsWith('E')) return true; // ECONNRESET, EPIPE, ECONNREFUSED, ...
@@ -106,14 +112,14 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /** True for Redis's `NOGROUP` reply: the stream or its consumer group is gone (a server restarted without data). */
-export function isNoGroup(err: unknown): boolean {
+export function isRedisNoGroup(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOGROUP');
 }
 
 /** The typed error for a failed command: {@link RedisUnavailableError} when the server is away, else {@link RedisCommandError}. */
-export function commandError(command: string, target: string, err: unknown): RedisUnavailableError | RedisCommandError {
+export function redisCommandError(command: string, target: string, err: unknown): RedisUnavailableError | RedisCommandError {
   const why = err instanceof Error ? err.message : String(err);
-  if (isUnavailable(err)) return new RedisUnavailableError(`Redis is unavailable (${command} on ${target}): ${why}; retrying with backoff`, { cause: err });
+  if (isRedisUnavailable(err)) return new RedisUnavailableError(`Redis is unavailable (${command} on ${target}): ${why}; retrying with backoff`, { cause: err });
   return new RedisCommandError(command, `${command} on ${target} failed: ${why}`, { cause: err });
 }
 

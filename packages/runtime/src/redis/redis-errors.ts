@@ -1,4 +1,4 @@
-import { GaleError, type GaleErrorOptions } from '@gale/runtime';
+import { GaleError, type GaleErrorOptions } from '../errors.js';
 
 /**
  * Redis could not be reached when the component opened (connection refused, unknown host, timeout,
