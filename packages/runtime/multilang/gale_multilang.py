@@ -140,6 +140,23 @@ class _Component(object):
     def metrics(self, name, params):
         self._channel.send({"command": "metrics", "name": name, "params": params})
 
+    def run(self, channel=None):
+        """Handshake, initialize, then serve gale's commands until stdin closes: a bolt processes
+        tuples (answering heartbeats), a spout answers next/ack/fail/activate/deactivate with sync.
+        An exception escaping the loop is reported (with its traceback) before the process exits."""
+        self._start(channel)
+        try:
+            self._loop()
+        except SystemExit:
+            raise
+        except Exception:
+            self.report_error(traceback.format_exc())
+            self._channel.flush()
+            raise
+
+    def _loop(self):
+        raise NotImplementedError
+
     def _start(self, channel):
         self._channel = channel or _Channel()
         self.conf, self.context = self._channel.handshake()
@@ -187,22 +204,13 @@ class Bolt(_Component):
     def _handle(self, tup):
         self.process(tup)
 
-    def run(self, channel=None):
-        """Handshake, initialize, then process tuples until gale closes stdin."""
-        self._start(channel)
-        try:
-            while True:
-                tup = self._read_tuple()
-                if tup.is_heartbeat():
-                    self.sync()
-                else:
-                    self._handle(tup)
-        except SystemExit:
-            raise
-        except Exception:
-            self.report_error(traceback.format_exc())
-            self._channel.flush()
-            raise
+    def _loop(self):
+        while True:
+            tup = self._read_tuple()
+            if tup.is_heartbeat():
+                self.sync()
+            else:
+                self._handle(tup)
 
 
 class BasicBolt(Bolt):
@@ -256,18 +264,6 @@ class Spout(_Component):
         if stream is not None:
             message["stream"] = stream
         return self._emit(message, need_task_ids, direct_task)
-
-    def run(self, channel=None):
-        """Handshake, initialize, then answer gale's commands (each with "sync") until stdin closes."""
-        self._start(channel)
-        try:
-            self._loop()
-        except SystemExit:
-            raise
-        except Exception:
-            self.report_error(traceback.format_exc())
-            self._channel.flush()
-            raise
 
     def _loop(self):
         while True:
