@@ -148,7 +148,8 @@ function componentStatus(s: ComponentStats): ComponentStatus {
   return {
     ...rest,
     where: [LOCAL_SUPERVISOR],
-    executorStats: (s.executorStats ?? []).map((e) => ({ ...e, worker: LOCAL_SUPERVISOR })),
+    executorStats: (s.executorStats ?? []).map((e) => ({ ...e, worker: LOCAL_SUPERVISOR }))
+      .sort((a, b) => a.executor.localeCompare(b.executor, 'en', { numeric: true })),
   };
 }
 
