@@ -64,7 +64,8 @@ describe('gale local --ui', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { __galeXss?: number }).__galeXss)).toBeUndefined();
     const dir = process.env.GALE_UI_SCREENSHOT_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'gale-local-ui-'));
     mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, 'ui-local.png'), fullPage: true });
+    // The viewport only: the error list below it repeats one stack trace.
+    await page.screenshot({ path: path.join(dir, 'ui-local.png') });
 
     // No secret in local mode: Deactivate works at once, and the spout stops emitting.
     await page.locator('#deactivate').click();

@@ -111,7 +111,7 @@ describe('the REST API over a LocalCluster (gale local --ui)', () => {
     expect(spout.rates!['10s'].emitted).toBeGreaterThan(0);
     expect(spout.completeLatencyMs.p99).toBeGreaterThan(0);
     const check = t.components[1]!;
-    expect(check.executorStats.map((e) => [e.executor, e.worker])).toEqual([['check#0', 'local'], ['check#1', 'local']]);
+    expect((check.executorStats ?? []).map((e) => [e.executor, e.worker])).toEqual([['check#0', 'local'], ['check#1', 'local']]);
     expect(typeof check.rates!['10s'].capacity).toBe('number');
     const err = t.errors.check![0]!;
     expect(err.message).toBe(HOSTILE);
