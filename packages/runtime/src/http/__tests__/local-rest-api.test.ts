@@ -162,3 +162,37 @@ describe('the REST API over a LocalCluster (gale local --ui)', () => {
     expect((await get<ClusterSummary>('/api/v1/cluster')).body.topologies).toBe(0);
   });
 });
+
+describe('a local kill in progress', () => {
+  it('shows the topology as killed and refuses (de)activation with 409 until the run has drained', async () => {
+    const cluster = new LocalCluster();
+    let release: () => void = () => {};
+    const draining = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const view = new LocalClusterView({
+      cluster, version: '0',
+      kill: async (name, waitMs) => {
+        await draining;
+        await cluster.kill(name, waitMs);
+      },
+    });
+    const http = await startViewHttp({ host: '127.0.0.1', port: 0, view, log: rootLog.child({ test: 'local-kill' }), metrics: () => [] });
+    const base = `http://127.0.0.1:${http.port}/api/v1/topologies`;
+    try {
+      await cluster.submit(topology());
+      expect((await fetch(`${base}/local-rest/kill`, { method: 'POST' })).status).toBe(202);
+      const t = (await (await fetch(`${base}/local-rest`)).json()) as TopologyDetail;
+      expect([t.status, t.workers.running]).toEqual(['killed', 0]);
+      const refused = await fetch(`${base}/local-rest/activate`, { method: 'POST' });
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('GALE_ERR_TOPOLOGY_KILLED');
+      release();
+      await until('the topology to be gone', async () => ((await fetch(`${base}/local-rest`)).status === 404 ? true : undefined));
+    } finally {
+      release();
+      await http.close();
+      await cluster.shutdown(0);
+    }
+  });
+});
