@@ -85,6 +85,7 @@ function statusCell(status) {
 
 async function clusterPage() {
   const [cluster, list] = await Promise.all([api('/cluster'), api('/topologies')]);
+  showMode(cluster.mode);
   crumbs.replaceChildren();
   const supervisors = el('table', {},
     el('tr', {}, el('th', {}, 'supervisor'), el('th', {}, 'host'), el('th', {}, 'leader'), el('th', { class: 'num' }, 'slots used'), el('th', { class: 'num' }, 'uptime'), el('th', {}, 'version')),
@@ -92,7 +93,7 @@ async function clusterPage() {
       el('td', {}, s.id), el('td', {}, s.host), el('td', {}, s.leader ? 'yes' : ''),
       num(`${s.slots.filter((x) => x.topology !== null).length} / ${s.slots.length}`), num(duration(s.uptimeMs)), el('td', {}, s.version))));
   const topologies = list.topologies.length === 0
-    ? el('p', { class: 'muted' }, 'No topologies. Deploy one with: gale deploy <file>')
+    ? el('p', { class: 'muted' }, cluster.mode === 'local' ? 'No topology is running (it was killed or finished).' : 'No topologies. Deploy one with: gale deploy <file>')
     : el('table', { id: 'topologies' },
       el('tr', {}, el('th', {}, 'topology'), el('th', {}, 'status'), el('th', { class: 'num' }, 'workers'), el('th', { class: 'num' }, 'executors'), el('th', { class: 'num' }, 'uptime')),
       list.topologies.map((t) => el('tr', {},
@@ -100,7 +101,9 @@ async function clusterPage() {
         num(`${t.workersRunning} / ${t.workers}`), num(t.executors), num(duration(t.uptimeMs)))));
   main.replaceChildren(
     el('div', { class: 'summary' },
-      el('div', {}, el('b', {}, cluster.leader ?? 'none'), 'leader'),
+      cluster.mode === 'local'
+        ? el('div', { id: 'mode' }, el('b', {}, 'local'), 'gale local: one process')
+        : el('div', {}, el('b', {}, cluster.leader ?? 'none'), 'leader'),
       el('div', {}, el('b', {}, cluster.supervisors.length), 'supervisors'),
       el('div', {}, el('b', {}, `${cluster.slots.used} / ${cluster.slots.total}`), 'slots used'),
       el('div', {}, el('b', {}, cluster.topologies), 'topologies')),
@@ -188,23 +191,26 @@ function errorsList(t) {
   const entries = Object.entries(t.errors ?? {}).flatMap(([component, errs]) => errs.map((e) => ({ component, ...e })));
   if (entries.length === 0) return el('p', { class: 'muted' }, 'none');
   return el('div', { id: 'errors' }, entries.slice(-30).reverse().map((e) => el('div', { class: 'error' },
-    el('div', {}, el('b', {}, e.component), ` task ${e.taskId ?? '-'} on ${e.host ?? '?'}:${e.port ?? '?'} at ${new Date(e.timeMs).toLocaleTimeString()}: `, el('span', { class: 'message' }, e.message)),
+    el('div', {}, el('b', {}, e.component), ` task ${e.taskId ?? '-'} on ${e.host ?? '?'}${e.port === undefined ? '' : `:${e.port}`} at ${new Date(e.timeMs).toLocaleTimeString()}: `, el('span', { class: 'message' }, e.message)),
     e.stack ? el('pre', { class: 'stack' }, e.stack) : null)));
 }
 
 async function topologyPage(name) {
   const t = await api(`/topologies/${encodeURIComponent(name)}`);
-  crumbs.replaceChildren(el('a', { href: '#/' }, 'cluster'), ' / ', el('span', {}, t.name));
+  showMode(t.mode);
+  crumbs.replaceChildren(el('a', { href: '#/' }, t.mode === 'local' ? 'local' : 'cluster'), ' / ', el('span', {}, t.name));
   const actions = el('div', { class: 'actions' },
     el('button', { id: 'activate', onclick: () => act(t.name, 'activate') }, 'Activate'),
     el('button', { id: 'deactivate', onclick: () => act(t.name, 'deactivate') }, 'Deactivate'),
-    el('button', {
-      id: 'rebalance',
-      onclick: () => {
-        const workers = prompt(`Workers for "${t.name}"`, String(t.workers.wanted));
-        if (workers !== null && workers.trim() !== '') void act(t.name, 'rebalance', { workers: Number(workers) });
-      },
-    }, 'Rebalance…'),
+    t.mode === 'local'
+      ? [el('button', { id: 'rebalance', disabled: true, title: LOCAL_REBALANCE }, 'Rebalance…'), el('span', { id: 'rebalance-note', class: 'muted' }, LOCAL_REBALANCE)]
+      : el('button', {
+        id: 'rebalance',
+        onclick: () => {
+          const workers = prompt(`Workers for "${t.name}"`, String(t.workers.wanted));
+          if (workers !== null && workers.trim() !== '') void act(t.name, 'rebalance', { workers: Number(workers) });
+        },
+      }, 'Rebalance…'),
     el('button', { id: 'kill', class: 'danger', onclick: () => confirm(`Kill "${t.name}"?`) && act(t.name, 'kill') }, 'Kill'),
     notice ? el('span', { id: 'notice', class: notice.ok ? 'notice-ok' : 'notice-error' }, notice.text) : null);
   main.replaceChildren(
@@ -231,6 +237,13 @@ async function refresh() {
     main.replaceChildren(el('p', { class: 'notice-error' }, `cannot load: ${err.message}`), el('p', {}, el('a', { href: '#/' }, 'back to the cluster')));
   }
   timer = setTimeout(refresh, REFRESH_MS);
+}
+
+const LOCAL_REBALANCE = 'rebalance is not supported by gale local: parallelism is fixed when it starts; change the topology and restart';
+
+/** gale local has no cluster secret: its actions are open (it listens on 127.0.0.1 only), so the secret box goes. */
+function showMode(mode) {
+  document.getElementById('secret-form').hidden = mode === 'local';
 }
 
 function showSecretState() {

@@ -1,12 +1,13 @@
-import { AdminSession, type ClusterTarget } from '../cluster/admin/index.js';
+import type { ClusterTarget } from '../cluster/admin/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { Logger } from '../log.js';
-import { HttpError } from './errors.js';
+import type { ClusterView } from './cluster-view.js';
 import { PrometheusExporter, type WorkerMetrics } from './prometheus.js';
 import { actionRoutes } from './rest-actions.js';
 import { readRoutes } from './rest-read.js';
 import { HttpServer, type Route } from './server.js';
 import { uiRoutes } from './ui-routes.js';
+import { ZkClusterView } from './zk-cluster-view.js';
 
 export interface MetricsHttpOptions {
   readonly host: string;
@@ -16,12 +17,23 @@ export interface MetricsHttpOptions {
   /** Labels on every series (e.g. `{ supervisor: id }`). */
   readonly labels?: Readonly<Record<string, string>>;
   readonly log: Logger;
+  /** How a port-in-use error says to fix it (default: the supervisor's `--http-port`). */
+  readonly portHint?: string;
 }
 
 export interface ClusterHttpOptions extends MetricsHttpOptions {
   /** Where the REST API reads and acts (its own ZooKeeper session, opened at the first request). */
   readonly target: ClusterTarget;
   readonly cluster: ClusterConfig;
+  /** The web UI's files (`<@gale/runtime>/ui`); absent: no UI, only `/metrics` and `/api/v1`. */
+  readonly uiDir?: string;
+}
+
+export interface ViewHttpOptions extends MetricsHttpOptions {
+  /** What the REST API reads and acts on. */
+  readonly view: ClusterView;
+  /** When set, every action needs `Authorization: Bearer <secret>`. */
+  readonly secret?: string;
   /** The web UI's files (`<@gale/runtime>/ui`); absent: no UI, only `/metrics` and `/api/v1`. */
   readonly uiDir?: string;
 }
@@ -36,11 +48,41 @@ function metricsRoute(exporter: PrometheusExporter): Route {
   return { method: 'GET', path: '/metrics', handle: async () => ({ text: await exporter.render(), contentType: exporter.contentType }) };
 }
 
-/** `gale local --metrics-port`: `/metrics` only. */
+/** `gale local --metrics-port` without `--ui`: `/metrics` only. */
 export async function startMetricsHttp(o: MetricsHttpOptions): Promise<GaleHttp> {
   const exporter = new PrometheusExporter(o.metrics, o.labels);
-  const server = await HttpServer.listen({ host: o.host, port: o.port, routes: [metricsRoute(exporter)], log: o.log });
+  const server = await HttpServer.listen({ host: o.host, port: o.port, routes: [metricsRoute(exporter)], log: o.log, ...hint(o) });
   return { port: server.port, close: () => server.close() };
+}
+
+/**
+ * `/metrics`, the REST API over `view` and the web UI: a supervisor's server over ZooKeeper, or
+ * `gale local --ui` over its LocalCluster. Closing it closes the view.
+ */
+export async function startViewHttp(o: ViewHttpOptions): Promise<GaleHttp> {
+  const exporter = new PrometheusExporter(o.metrics, o.labels);
+  let server: HttpServer;
+  try {
+    server = await HttpServer.listen({
+      host: o.host, port: o.port, log: o.log, ...hint(o),
+      routes: [
+        metricsRoute(exporter),
+        ...readRoutes(o.view),
+        ...actionRoutes({ view: o.view, secret: o.secret, log: o.log }),
+        ...(o.uiDir !== undefined ? uiRoutes(o.uiDir, o.log) : []),
+      ],
+    });
+  } catch (err) {
+    await o.view.close();
+    throw err;
+  }
+  return {
+    port: server.port,
+    close: async () => {
+      await server.close();
+      await o.view.close();
+    },
+  };
 }
 
 /**
@@ -48,34 +90,13 @@ export async function startMetricsHttp(o: MetricsHttpOptions): Promise<GaleHttp>
  * workers, and the REST API over the cluster's ZooKeeper (any supervisor answers for the whole
  * cluster). Actions need the cluster secret when one is configured.
  */
-export async function startClusterHttp(o: ClusterHttpOptions): Promise<GaleHttp> {
-  let session: Promise<AdminSession> | undefined;
-  const getSession = (): Promise<AdminSession> => {
-    session ??= AdminSession.connect(o.target, o.log).catch((err: unknown) => {
-      session = undefined;
-      throw new HttpError(503, 'GALE_ERR_HTTP_UNAVAILABLE', `cannot reach ZooKeeper at ${o.target.connectString}: ${(err as Error).message}`, { cause: err });
-    });
-    return session;
-  };
+export function startClusterHttp(o: ClusterHttpOptions): Promise<GaleHttp> {
   if (o.target.secret === undefined) {
     o.log.warn({ port: o.port }, 'no cluster secret: the HTTP actions (activate, deactivate, rebalance, kill) need no authentication');
   }
-  const exporter = new PrometheusExporter(o.metrics, o.labels);
-  const server = await HttpServer.listen({
-    host: o.host, port: o.port, log: o.log,
-    routes: [
-      metricsRoute(exporter),
-      ...readRoutes(getSession),
-      ...actionRoutes({ session: getSession, secret: o.target.secret, cluster: o.cluster, log: o.log }),
-      ...(o.uiDir !== undefined ? uiRoutes(o.uiDir, o.log) : []),
-    ],
-  });
-  return {
-    port: server.port,
-    close: async () => {
-      await server.close();
-      const s = await session?.catch(() => undefined);
-      await s?.close();
-    },
-  };
+  return startViewHttp({ ...o, view: new ZkClusterView(o.target, o.cluster, o.log), ...(o.target.secret !== undefined ? { secret: o.target.secret } : {}) });
+}
+
+function hint(o: MetricsHttpOptions): { portHint?: string } {
+  return o.portHint !== undefined ? { portHint: o.portHint } : {};
 }

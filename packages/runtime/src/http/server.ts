@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   readonly port: number;
   readonly routes: readonly Route[];
   readonly log: Logger;
+  /** How a port-in-use error says to fix it (default: the supervisor's `--http-port`). */
+  readonly portHint?: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export class HttpServer {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(err.code === 'EADDRINUSE'
-          ? new HttpError(0, 'GALE_ERR_PORT_IN_USE', `HTTP port ${o.port} on ${o.host} is already in use; choose another --http-port (0 turns the server off)`)
+          ? new HttpError(0, 'GALE_ERR_PORT_IN_USE', `HTTP port ${o.port} on ${o.host} is already in use; ${o.portHint ?? 'choose another --http-port (0 turns the server off)'}`)
           : err);
       });
       server.listen(o.port, o.host === 'localhost' ? '127.0.0.1' : o.host, () => resolve());

@@ -21,8 +21,17 @@ export interface SubmitOptions {
 
 /** A topology running in a {@link LocalCluster}. */
 export class LocalTopology {
-  /** @internal */
-  constructor(readonly name: string, readonly engine: Engine) {}
+  /**
+   * @internal
+   * @param topology What was submitted (its components and subscriptions: the graph a UI draws).
+   * @param submittedAt Epoch ms of the submit.
+   */
+  constructor(readonly name: string, readonly engine: Engine, readonly topology: Topology, readonly submittedAt: number) {}
+
+  /** False once deactivated: its spouts are not asked for tuples. */
+  get isActive(): boolean {
+    return this.engine.isActive;
+  }
 
   get config(): TopologyConfig {
     return this.engine.config;
@@ -102,7 +111,7 @@ export class LocalCluster {
       onError: options.onError,
       stateStores,
     });
-    const handle = new LocalTopology(name, engine);
+    const handle = new LocalTopology(name, engine, topology, Date.now());
     this.stateOf.set(name, stateStores);
     this.running.set(name, handle);
     try {

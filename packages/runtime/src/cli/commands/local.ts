@@ -5,10 +5,9 @@ import { scopeTopology } from '../../engine/component-scope.js';
 import { captureConsole, inComponent } from '../../log.js';
 import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
-import { ProcessMetrics } from '../../local/process-metrics.js';
-import { startMetricsHttp } from '../../http/gale-http.js';
 import type { LocalArgs } from '../args.js';
 import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
+import { startLocalHttp } from '../local-http.js';
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { rateLines, summaryLines } from '../stats-format.js';
@@ -19,7 +18,9 @@ import { CliUsageError } from '../usage-error.js';
 export type StopReason =
   | { readonly kind: 'idle' }
   | { readonly kind: 'duration'; readonly seconds: number }
-  | { readonly kind: 'signal'; readonly signal: StopSignal };
+  | { readonly kind: 'signal'; readonly signal: StopSignal }
+  /** Kill from the web UI or REST API (`--ui`); `waitMs` overrides the drain timeout. */
+  | { readonly kind: 'killed'; readonly waitMs: number | undefined };
 
 /** What `--json` prints to stdout. */
 export interface LocalRunReport {
@@ -88,6 +89,23 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     parseTopologyConfig(set.config, topology.config, SET_ORIGIN);
     if (args.untilIdle) checkExhaustible(topology);
 
+    // Bound before the topology starts: a port in use fails fast, before spouts open.
+    let killed: () => void = () => {};
+    const killDone = new Promise<void>((resolve) => {
+      killed = resolve;
+    });
+    const http = await startLocalHttp(args, ctx, {
+      cluster, log, source: args.file, params: { ...set.params },
+      kill: (_name, waitMs) => {
+        stopRequested({ kind: 'killed', waitMs });
+        return killDone;
+      },
+    });
+    if (http !== undefined) cancels.push(() => void http.close());
+    if (args.ui !== undefined && (args.untilIdle || args.durationS !== undefined)) {
+      statusLine(ctx, `gale: note: the web UI stops with the run (${args.untilIdle ? '--until-idle' : `--duration ${args.durationS}`}); leave that flag out to keep it up until Ctrl-C`);
+    }
+
     // The engine's timers are unref'd on purpose: the owner (we) keeps the process alive.
     const keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     cancels.push(() => clearInterval(keepAlive));
@@ -97,18 +115,6 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     const startedAt = performance.now();
     statusLine(ctx, `gale: running "${t.name}" (${describeComponents(topology)}); ${args.untilIdle ? 'until idle, ' : ''}Ctrl-C to stop`);
     if (args.statsIntervalS > 0) cancels.push(startStats(ctx, t, args.statsIntervalS * 1000, startedAt));
-    if (args.metricsPort !== undefined && args.metricsPort > 0) {
-      const pm = new ProcessMetrics();
-      const http = await startMetricsHttp({
-        host: '127.0.0.1', port: args.metricsPort, log,
-        metrics: () => [{ topology: t.name, worker: 'local', stats: t.stats(), process: pm.snapshot() }],
-      });
-      cancels.push(() => {
-        pm.close();
-        void http.close();
-      });
-      statusLine(ctx, `gale: Prometheus metrics on http://127.0.0.1:${http.port}/metrics`);
-    }
 
     const reasons: Promise<StopReason>[] = [stop];
     if (args.durationS !== undefined) {
@@ -118,11 +124,15 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     if (args.untilIdle) reasons.push(t.waitUntilDone().then(() => ({ kind: 'idle' }) as const));
     const reason = await Promise.race(reasons);
 
-    const drainMs = t.config.drainTimeoutMs;
+    const drainMs = reason.kind === 'killed' && reason.waitMs !== undefined ? reason.waitMs : t.config.drainTimeoutMs;
     if (reason.kind !== 'idle') {
       statusLine(ctx, `gale: stopping "${t.name}" (${describeReason(reason)}): draining in-flight tuples for up to ${drainMs / 1000}s${reason.kind === 'signal' ? '; Ctrl-C again to exit at once' : ''}`);
     }
-    await cluster.kill(t.name, drainMs);
+    try {
+      await cluster.kill(t.name, drainMs);
+    } finally {
+      killed();
+    }
     const elapsedMs = performance.now() - startedAt;
     for (const c of cancels.splice(0)) c();
 
@@ -204,5 +214,6 @@ function describeReason(r: StopReason): string {
     case 'idle': return 'all spouts exhausted, all tuple trees complete';
     case 'duration': return `--duration ${r.seconds}s`;
     case 'signal': return r.signal;
+    case 'killed': return 'killed from the web UI';
   }
 }

@@ -3,10 +3,21 @@ import { defineCommand } from './command.js';
 import { CONF_FLAG } from './conf-flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import type { BooleanFlag, ListFlag, NumberFlag } from './table.js';
+import { CliUsageError } from '../usage-error.js';
 
 /** `gale local`: its flag table and args type. */
 
 export const DEFAULT_STATS_INTERVAL_S = 5;
+/** `--ui` without `--ui-port` or `--metrics-port`: Storm's UI port, as the supervisor's `--http-port`. */
+export const DEFAULT_UI_PORT = 8080;
+
+/** Where `gale local --ui` serves the web UI, the REST API and `/metrics` (one server). */
+export interface LocalUi {
+  /** 0: any free port (printed on stderr). */
+  readonly port: number;
+  /** The flag the port came from, for the port-in-use message. */
+  readonly portFlag: 'ui-port' | 'metrics-port';
+}
 
 /** `gale local <file> ...` */
 export interface LocalArgs {
@@ -31,6 +42,8 @@ export interface LocalArgs {
   readonly logLevel: LogLevel | undefined;
   /** Serve Prometheus `/metrics` on this port of 127.0.0.1; undefined or 0: no server. */
   readonly metricsPort: number | undefined;
+  /** `--ui` (or `--ui-port`): serve the web UI and the REST API too; absent: no UI. */
+  readonly ui?: LocalUi;
 }
 
 const set: ListFlag = {
@@ -55,6 +68,16 @@ const metricsPort = {
   rangeText: 'a port, 1-65535 (0 = off)',
   describe: 'Serve Prometheus /metrics on 127.0.0.1:<port> while running (docs/metrics.md)', defaultText: 'off',
 } as const satisfies NumberFlag;
+const ui: BooleanFlag = {
+  flag: 'ui', kind: 'boolean',
+  describe: 'Serve the web UI, the REST API /api/v1 and /metrics on 127.0.0.1 while the topology runs (docs/ui.md)',
+};
+const uiPort = {
+  flag: 'ui-port', kind: 'number', unit: 'count', integer: true, min: 0, max: 65_535,
+  rangeText: 'a port, 0-65535 (0 = any free port)',
+  describe: 'Port of the --ui server on 127.0.0.1 (implies --ui; 0 = any free port)',
+  defaultText: `${DEFAULT_UI_PORT}, or the --metrics-port`,
+} as const satisfies NumberFlag;
 const json: BooleanFlag = {
   flag: 'json', kind: 'boolean', describe: 'At exit, print stats and the resolved config as JSON on stdout',
 };
@@ -71,7 +94,8 @@ export const LOCAL_COMMAND = defineCommand({
     'or a function (params) => topology, in a LocalCluster; or loads a YAML topology (.yaml, .yml;',
     'docs/yaml.md). -c key=value overrides topology config, Storm names included. Stops on Ctrl-C',
     'or SIGTERM (draining in-flight tuples; a second Ctrl-C exits at once), after --duration, or',
-    'with --until-idle.',
+    'with --until-idle. --ui serves the web UI while the topology runs (one server with',
+    '--metrics-port when both are given); the UI stops with the run.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage error. Reference: docs/cli.md',
   ].join('\n'),
   examples: [
@@ -79,6 +103,7 @@ export const LOCAL_COMMAND = defineCommand({
     ['gale local t.ts --duration 30 --set ackers=0', 'no acking, stop after 30 s'],
     ['gale local t.ts --json > stats.json', 'final stats as JSON on stdout'],
     ['gale local t.yaml -c topology.debug=true', 'YAML topology, Storm config key'],
+    ['gale local t.ts --ui', 'web UI on http://127.0.0.1:8080/ until Ctrl-C'],
   ],
   positional: {
     name: 'file',
@@ -86,6 +111,20 @@ export const LOCAL_COMMAND = defineCommand({
     missing: 'missing topology file: gale local <file>',
   },
   takes: 'one topology file',
-  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json, typecheck, metricsPort },
-  build: ({ typecheck, ...v }, { positional }): LocalArgs => ({ command: 'local', file: positional, ...v, ...(typecheck ? { typecheck } : {}) }),
+  flags: { ...GLOBAL_FLAGS, set, conf: CONF_FLAG, durationS, untilIdle, statsIntervalS, json, typecheck, metricsPort, ui, uiPort },
+  build: ({ typecheck, ui, uiPort, ...v }, { positional, given, hint }): LocalArgs => {
+    const server = ui || uiPort !== undefined ? uiServer(uiPort, v.metricsPort, given, hint) : undefined;
+    return { command: 'local', file: positional, ...v, ...(typecheck ? { typecheck } : {}), ...(server !== undefined ? { ui: server } : {}) };
+  },
 });
+
+/** gale local runs one HTTP server: with --metrics-port, the UI is served on that port. */
+function uiServer(uiPort: number | undefined, metricsPort: number | undefined, given: { uiPort?: string; metricsPort?: string }, hint: string): LocalUi {
+  if (metricsPort === undefined || metricsPort === 0) return { port: uiPort ?? DEFAULT_UI_PORT, portFlag: 'ui-port' };
+  if (uiPort !== undefined && uiPort !== metricsPort) {
+    throw new CliUsageError('GALE_ERR_USAGE',
+      `--ui-port ${given.uiPort ?? uiPort} and --metrics-port ${given.metricsPort ?? metricsPort} differ, but gale local runs one HTTP server (with --ui it serves /metrics too): give only one of them`,
+      hint);
+  }
+  return { port: metricsPort, portFlag: 'metrics-port' };
+}
