@@ -7,6 +7,7 @@
 //                   (a stateful bolt always checkpoints: there is no stateful run without them)
 //   metrics-on / metrics-off / metrics-consumer: the reference with metricsEnabled true / false /
 //                   true plus a metrics consumer bolt at metricsIntervalMs 1000
+//   metrics-ab <corpus> <rounds>: those three in one process, rotating, <rounds> times each
 //   exec-<n>:       the reference, unacked, with n executors for split and for count
 //   redis-plain <url> <n>: ioredis XREADGROUP COUNT 100 + XACK loop over stream "bench" (own group)
 //   redis-spout <url> <n>: RedisStreamSpout -> count (2, fields), acked, over the same stream (own group)
@@ -104,6 +105,7 @@ async function local(): Promise<Record<string, unknown>> {
     case 'window': return runUntilExecuted(wordCount('window', { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
     case 'ckpt-off': return runUntilExecuted(wordCount('map', {}), 'count', words);
     case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
+    case 'metrics-ab': return metricsAb(words, Number(arg2 ?? 6));
     case 'metrics-on': return runUntilExecuted(wordCount('kit', { metricsEnabled: true }), 'count', words);
     case 'metrics-off': return runUntilExecuted(wordCount('kit', { metricsEnabled: false }), 'count', words);
     case 'metrics-consumer': return runUntilExecuted(wordCount('kit', { metricsIntervalMs: 1000 }, 2, true), 'count', words);
@@ -113,6 +115,37 @@ async function local(): Promise<Record<string, unknown>> {
       return runUntilExecuted(wordCount('kit', { ackers: 0 }, Number(m[1])), 'count', words);
     }
   }
+}
+
+/**
+ * Metrics off / on / on with a consumer in ONE process, `rounds` times, the order rotating every
+ * round, so that the machine's load drifts over all three alike (separate processes on a shared
+ * machine differ by more than the few percent to measure). Sums wall and CPU time per variant.
+ */
+async function metricsAb(words: number, rounds: number): Promise<Record<string, unknown>> {
+  const variants = [
+    ['off', () => wordCount('kit', { metricsEnabled: false })],
+    ['on', () => wordCount('kit', { metricsEnabled: true })],
+    ['consumer', () => wordCount('kit', { metricsIntervalMs: 1000 }, 2, true)],
+  ] as const;
+  const sum: Record<string, { seconds: number; cpuSeconds: number; words: number }> = {};
+  for (const [name] of variants) sum[name] = { seconds: 0, cpuSeconds: 0, words: 0 };
+  await runUntilExecuted(variants[0][1](), 'count', words); // warm-up: JIT, file cache
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < variants.length; j++) {
+      const [name, top] = variants[(i + j) % variants.length]!;
+      const r = await runUntilExecuted(top(), 'count', words);
+      sum[name]!.seconds += r.seconds as number;
+      sum[name]!.cpuSeconds += r.cpuSeconds as number;
+      sum[name]!.words += r.words as number;
+    }
+  }
+  const rate = (n: string, k: 'seconds' | 'cpuSeconds'): number => sum[n]!.words / sum[n]![k];
+  return {
+    rounds, words, sums: sum,
+    wordsPerSec: rate('on', 'seconds'), offWordsPerSec: rate('off', 'seconds'), consumerWordsPerSec: rate('consumer', 'seconds'),
+    wordsPerCpuSec: rate('on', 'cpuSeconds'), offWordsPerCpuSec: rate('off', 'cpuSeconds'), consumerWordsPerCpuSec: rate('consumer', 'cpuSeconds'),
+  };
 }
 
 async function redisPlain(url: string, n: number): Promise<Record<string, unknown>> {

@@ -1,6 +1,8 @@
 // Analytics, metrics, scaling and memory benchmarks (part of `npm run bench`, bench/run.mjs).
 // Each scenario runs in a fresh process (bench/analytics-scenario.ts); ratios are against a
 // reference run back to back in the same sitting, alternating (ref, x, ref, x, ...), medians.
+// Local scenarios report words/s (wall) and words per CPU second of their process: on a shared
+// machine the second is less disturbed by other load (local mode runs on one thread).
 // GALE_BENCH_ONLY=window,checkpoint,redis,metrics,scaling,memory selects parts (run.mjs: only these).
 //   window:     sliding 10 s / 1 s windowed count vs the plain word count (goal >= 0.5)
 //   checkpoint: stateful count, checkpoints every 1 s, vs the same count in a Map (goal cost < 10%)
@@ -46,7 +48,8 @@ function scenario(args, nodeArgs = []) {
     throw new Error(`scenario ${args[0]} failed with exit code ${r.status}`);
   }
   const res = JSON.parse(r.stdout.trim().split('\n').pop());
-  process.stderr.write(`  ${args[0]}: ${(res.wordsPerSec ?? 0) > 0 ? `${(res.wordsPerSec / 1e3).toFixed(0)}k/s` : JSON.stringify(res)}\n`);
+  const cpu = res.wordsPerCpuSec ? `, ${(res.wordsPerCpuSec / 1e3).toFixed(0)}k per CPU s` : '';
+  process.stderr.write(`  ${args[0]}: ${(res.wordsPerSec ?? 0) > 0 ? `${(res.wordsPerSec / 1e3).toFixed(0)}k/s${cpu}` : JSON.stringify(res)}\n`);
   return res;
 }
 
@@ -86,16 +89,20 @@ export async function runAnalytics(parts = selectedParts()) {
     const words = env('GALE_BENCH_WINDOW_WORDS', 1_000_000);
     const r = compare(['wc', 'window'], [await ensureCorpus(words)], runs);
     const ratio = r.window.wordsPerSec / r.wc.wordsPerSec;
-    results.window = { words, ...r, ratio };
+    const cpuRatio = r.window.wordsPerCpuSec / r.wc.wordsPerCpuSec;
+    results.window = { words, ...r, ratio, cpuRatio };
     rows.push(['windowed count, sliding 10 s / 1 s (acked)', k(r.window.wordsPerSec), `word count ${k(r.wc.wordsPerSec)}`, ratio.toFixed(2), '>= 0.5', ratio >= 0.5 ? 'yes' : 'NO']);
+    rows.push(['  the same, words per CPU second', k(r.window.wordsPerCpuSec), `word count ${k(r.wc.wordsPerCpuSec)}`, cpuRatio.toFixed(2), '>= 0.5', cpuRatio >= 0.5 ? 'yes' : 'NO']);
   });
 
   if (parts.includes('checkpoint')) await timed('checkpoint', async () => {
     const words = env('GALE_BENCH_CHECKPOINT_WORDS', 2_000_000);
     const r = compare(['ckpt-off', 'ckpt-1s'], [await ensureCorpus(words)], runs);
     const cost = 1 - r['ckpt-1s'].wordsPerSec / r['ckpt-off'].wordsPerSec;
-    results.checkpoint = { words, ...r, cost };
+    const cpuCost = 1 - r['ckpt-1s'].wordsPerCpuSec / r['ckpt-off'].wordsPerCpuSec;
+    results.checkpoint = { words, ...r, cost, cpuCost };
     rows.push(['stateful count (memory), checkpoint every 1 s', k(r['ckpt-1s'].wordsPerSec), `Map count ${k(r['ckpt-off'].wordsPerSec)}`, `cost ${(cost * 100).toFixed(1)}%`, '< 10%', cost < 0.1 ? 'yes' : 'NO']);
+    rows.push(['  the same, words per CPU second', k(r['ckpt-1s'].wordsPerCpuSec), `Map count ${k(r['ckpt-off'].wordsPerCpuSec)}`, `cost ${(cpuCost * 100).toFixed(1)}%`, '< 10%', cpuCost < 0.1 ? 'yes' : 'NO']);
   });
 
   if (parts.includes('redis')) await timed('redis', async () => {
@@ -125,20 +132,34 @@ export async function runAnalytics(parts = selectedParts()) {
   });
 
   if (parts.includes('metrics')) await timed('metrics', async () => {
-    const words = env('GALE_BENCH_METRICS_WORDS', 2_000_000);
-    const r = compare(['metrics-off', 'metrics-on', 'metrics-consumer'], [await ensureCorpus(words)], env('GALE_BENCH_METRICS_RUNS', 5));
-    // Wall-clock throughput and words per CPU second (less disturbed by other load on a shared machine).
-    const cost = (id, key) => 1 - r[id][key] / r['metrics-off'][key];
-    const pct = (x) => `cost ${(x * 100).toFixed(1)}%`;
-    results.metrics = {
-      words, ...r, cost: cost('metrics-on', 'wordsPerSec'), cpuCost: cost('metrics-on', 'wordsPerCpuSec'),
-      consumerCost: cost('metrics-consumer', 'wordsPerSec'), consumerCpuCost: cost('metrics-consumer', 'wordsPerCpuSec'),
+    // Off, on and on + consumer in one process, rotating (scenario metrics-ab), in several
+    // processes; sums over all of them: the few percent to resolve are below the spread between
+    // separate processes on a shared machine.
+    const words = env('GALE_BENCH_METRICS_WORDS', 1_000_000);
+    const rounds = env('GALE_BENCH_METRICS_ROUNDS', 4);
+    const corpus = await ensureCorpus(words);
+    const all = [];
+    for (let i = 0; i < env('GALE_BENCH_METRICS_RUNS', 3); i++) all.push(scenario(['metrics-ab', corpus, rounds]));
+    const total = (variant, key) => all.reduce((n, r) => n + r.sums[variant][key], 0);
+    const rate = (variant, key) => total(variant, 'words') / total(variant, key);
+    const m = {
+      words, rounds, processes: all.length, runs: all,
+      off: { wordsPerSec: rate('off', 'seconds'), wordsPerCpuSec: rate('off', 'cpuSeconds') },
+      on: { wordsPerSec: rate('on', 'seconds'), wordsPerCpuSec: rate('on', 'cpuSeconds') },
+      consumer: { wordsPerSec: rate('consumer', 'seconds'), wordsPerCpuSec: rate('consumer', 'cpuSeconds') },
     };
-    const m = results.metrics;
-    rows.push(['word count (acked), metrics on (default)', k(r['metrics-on'].wordsPerSec), `metrics off ${k(r['metrics-off'].wordsPerSec)}`, pct(m.cost), '< 3%', m.cost < 0.03 ? 'yes' : 'NO']);
-    rows.push(['  the same, words per CPU second', k(r['metrics-on'].wordsPerCpuSec), `metrics off ${k(r['metrics-off'].wordsPerCpuSec)}`, pct(m.cpuCost), '< 3%', m.cpuCost < 0.03 ? 'yes' : 'NO']);
-    rows.push(['  + __metrics consumer every 1 s', k(r['metrics-consumer'].wordsPerSec), `metrics off ${k(r['metrics-off'].wordsPerSec)}`, pct(m.consumerCost), '< 3%', m.consumerCost < 0.03 ? 'yes' : 'NO']);
-    rows.push(['  + consumer, words per CPU second', k(r['metrics-consumer'].wordsPerCpuSec), `metrics off ${k(r['metrics-off'].wordsPerCpuSec)}`, pct(m.consumerCpuCost), '< 3%', m.consumerCpuCost < 0.03 ? 'yes' : 'NO']);
+    m.cost = 1 - m.on.wordsPerSec / m.off.wordsPerSec;
+    m.cpuCost = 1 - m.on.wordsPerCpuSec / m.off.wordsPerCpuSec;
+    m.consumerCost = 1 - m.consumer.wordsPerSec / m.off.wordsPerSec;
+    m.consumerCpuCost = 1 - m.consumer.wordsPerCpuSec / m.off.wordsPerCpuSec;
+    // Per process, to show the spread the sums smooth out.
+    m.cpuCostPerProcess = all.map((r) => 1 - r.wordsPerCpuSec / r.offWordsPerCpuSec);
+    results.metrics = m;
+    const pct = (x) => `cost ${(x * 100).toFixed(1)}%`;
+    rows.push(['word count (acked), metrics on (default)', k(m.on.wordsPerSec), `metrics off ${k(m.off.wordsPerSec)}`, pct(m.cost), '< 3%', m.cost < 0.03 ? 'yes' : 'NO']);
+    rows.push(['  the same, words per CPU second', k(m.on.wordsPerCpuSec), `metrics off ${k(m.off.wordsPerCpuSec)}`, pct(m.cpuCost), '< 3%', m.cpuCost < 0.03 ? 'yes' : 'NO']);
+    rows.push(['  + __metrics consumer every 1 s', k(m.consumer.wordsPerSec), `metrics off ${k(m.off.wordsPerSec)}`, pct(m.consumerCost), '< 3%', m.consumerCost < 0.03 ? 'yes' : 'NO']);
+    rows.push(['  + consumer, words per CPU second', k(m.consumer.wordsPerCpuSec), `metrics off ${k(m.off.wordsPerCpuSec)}`, pct(m.consumerCpuCost), '< 3%', m.consumerCpuCost < 0.03 ? 'yes' : 'NO']);
   });
 
   if (parts.includes('scaling')) await timed('scaling', async () => {
@@ -147,8 +168,15 @@ export async function runAnalytics(parts = selectedParts()) {
     const r = compare(ids, [await ensureCorpus(words)], Math.min(runs, 2));
     results.scaling = { words, local: r };
     for (const id of ids) {
-      rows.push([`local word count (unacked), ${id.slice(5)} executor(s) per bolt`, k(r[id].wordsPerSec), `1 executor ${k(r['exec-1'].wordsPerSec)}`, (r[id].wordsPerSec / r['exec-1'].wordsPerSec).toFixed(2), '-', '-']);
+      rows.push([`local word count (unacked), ${id.slice(5)} executor(s) per bolt`, `${k(r[id].wordsPerSec)} (${k(r[id].wordsPerCpuSec)}/CPU s)`, `1 executor ${k(r['exec-1'].wordsPerSec)}`, (r[id].wordsPerSec / r['exec-1'].wordsPerSec).toFixed(2), '-', '-']);
     }
+    // Per-frame cost of the transport (for the model in docs/benchmarks.md): the raw ws+msgpackr
+    // pipe with 1 tuple per frame (frames/s) and with 100 (tuples/s).
+    const pipe = (n, batch) => JSON.parse(spawnSync(process.execPath, [join(here, 'transport/raw-pipe.mjs'), String(n), String(batch)], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+    const frames1 = pipe(200_000, 1);
+    const frames100 = pipe(2_000_000, 100);
+    results.scaling.rawPipe = { batch1: frames1, batch100: frames100 };
+    rows.push(['raw ws+msgpackr pipe, 1 tuple per frame', `${k(frames1.plain.tuplesPerSec)} frames/s`, `100 per frame: ${k(frames100.plain.tuplesPerSec)} tuples/s`, '-', '-', '-']);
     if (process.env.GALE_BENCH_SKIP_CLUSTER !== '1') {
       const c = await clusterScaling(env('GALE_BENCH_SCALING_CLUSTER_WORDS', 2_000_000));
       results.scaling.cluster = c;

@@ -32,7 +32,7 @@ export async function startRedisServer() {
       await client.ping();
       break;
     } catch (err) {
-      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`redis-server did not start on ${port}: ${err.message}`); }
+      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`redis-server did not start on ${port}: ${err.message}`, { cause: err }); }
       client.disconnect();
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -36,7 +36,7 @@ it('with metrics on, execute and complete latency are recorded and rates are sam
     // 64 executes, timed one in 16; every acked tree's complete latency.
     expect(m.stats('sink').executeHistogram!.length).toBeGreaterThan(2);
     expect(m.stats('src').completeHistogram!.length).toBeGreaterThan(2);
-    expect(m.stats('sink').rates['10m'].executed).toBeGreaterThan(0);
+    expect(m.stats('sink').rates!['10m'].executed).toBeGreaterThan(0);
   } finally {
     await m.close();
   }
@@ -49,7 +49,7 @@ it('with metricsEnabled false, counters stay and latency histograms and rates st
     expect(m.stats('src').acked).toBe(64);
     expect(m.stats('sink').executeHistogram).toEqual([0, 0]);
     expect(m.stats('src').completeHistogram).toEqual([0, 0]);
-    expect(m.stats('sink').rates['10m'].executed).toBe(0);
+    expect(m.stats('sink').rates!['10m'].executed).toBe(0);
   } finally {
     await m.close();
   }
