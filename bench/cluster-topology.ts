@@ -1,7 +1,8 @@
 // Topologies deployed by bench/cluster.mjs.
 //   --set mode=count  : FileLineSpout(input) -> split (2) -> count (2, fields, no emit)
 //   --set mode=latency: GeneratorSpout of words at --set rate=<tuples/s> -> count (2, fields)
-// --set acked=true|false chooses ackers (2) or none.
+// --set acked=true|false chooses ackers (2) or none; --set workers=<n> (default 2) and
+// --set parallelism=<n> (split and count executors, default 2) are for bench/scaling.mjs.
 import { TopologyBuilder, type TopologyParams } from '@gale/runtime';
 import { FileLineSpout, GeneratorSpout } from '@gale/spout-kit';
 import { CountBolt } from '@gale/bolt-kit';
@@ -12,6 +13,7 @@ const WORDS = ['the', 'and', 'alice', 'rabbit', 'queen', 'hatter', 'tea', 'cat',
 export default (params: TopologyParams) => {
   const acked = params.boolean('acked', true);
   const mode = params.string('mode', 'count');
+  const par = params.number('parallelism', 2);
   const b = new TopologyBuilder();
   if (mode === 'latency') {
     b.setSpout('lines', new GeneratorSpout({
@@ -20,11 +22,11 @@ export default (params: TopologyParams) => {
     b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('lines', ['word']);
   } else {
     b.setSpout('lines', new FileLineSpout({ path: params.string('input') }));
-    b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
-    b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('split', ['word']);
+    b.setBolt('split', new SplitWordsBolt(), par).shuffleGrouping('lines');
+    b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), par).fieldsGrouping('split', ['word']);
   }
   return b.build({
-    name: 'bench', workers: 2,
+    name: 'bench', workers: params.number('workers', 2),
     config: {
       ackers: acked ? 2 : 0, messageTimeoutMs: 60_000, drainTimeoutMs: 1000,
       maxSpoutPending: acked ? params.number('pending', 2000) : null,

@@ -3,12 +3,15 @@
 // measured in the same run (each scenario in a fresh process; medians of GALE_BENCH_RUNS runs), then
 // cluster mode (bench/cluster.mjs) against the raw ws+msgpackr pipe. Prints tables and writes
 // bench/results/bench-<timestamp>.json. GALE_BENCH_SKIP_CLUSTER=1 skips the cluster part.
+// Then the analytics, metrics, scaling and memory parts (bench/analytics.mjs); GALE_BENCH_ONLY=
+// window,checkpoint,redis,metrics,scaling,memory runs only those parts (GALE_BENCH_SKIP_ANALYTICS=1: none).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { ensureCorpus } from './corpus.mjs';
+import { printAnalytics, runAnalytics, selectedParts } from './analytics.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORDS = Number(process.env.GALE_BENCH_WORDS ?? 5_000_000);
@@ -22,7 +25,26 @@ const scenarios = [
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The analytics parts; with GALE_BENCH_ONLY the only thing run (its own results file). */
+async function analytics(only) {
+  if (!only && process.env.GALE_BENCH_SKIP_ANALYTICS === '1') return null;
+  const { results, rows } = await runAnalytics(selectedParts());
+  printAnalytics(rows);
+  return results;
+}
+
+function writeResults(data) {
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, ...data }, null, 2));
+  console.log(`\nwrote ${file}`);
+}
+
 async function main() {
+  if (process.env.GALE_BENCH_ONLY) {
+    writeResults({ only: process.env.GALE_BENCH_ONLY, analytics: await analytics(true) });
+    return;
+  }
   process.stderr.write(`corpus: ${WORDS.toLocaleString()} words... `);
   const corpus = await ensureCorpus(WORDS);
   process.stderr.write(`${corpus}\n`);
@@ -106,8 +128,8 @@ async function main() {
     if (r.status !== 0) throw new Error(`cluster benchmark failed with exit code ${r.status}`);
     cluster = JSON.parse(r.stdout.trim().split('\n').pop());
     const c = cluster;
-    const crow = [['scenario', 'tuples/s', 'x raw pipe', 'complete p50/p99 ms', 'target', 'met']];
-    const lat = (l) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)}`;
+    const crow = [['scenario', 'tuples/s', 'x raw pipe', 'complete p50/p99/p999 ms', 'target', 'met']];
+    const lat = (l) => `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)} / ${l.p999?.toFixed(2) ?? '-'}`;
     crow.push(['raw ws+msgpackr pipe, 100/frame', `${(c.rawPipe.plain.tuplesPerSec / 1e6).toFixed(2)}M`, '1.00', '-', '-', '-']);
     crow.push(['raw pipe, acked-shaped tuples', `${(c.rawPipe.acked.tuplesPerSec / 1e6).toFixed(2)}M`, '1.00', '-', '-', '-']);
     crow.push(['cluster word count, unacked', `${(c.unacked.tuplesPerSec / 1e6).toFixed(2)}M`, (c.unacked.tuplesPerSec / c.rawPipe.plain.tuplesPerSec).toFixed(2), '-', '1M', c.unacked.tuplesPerSec >= 1e6 ? 'yes' : 'NO']);
@@ -125,10 +147,7 @@ async function main() {
     for (const row of crow.slice(1)) console.log(cfmt(row));
   }
 
-  mkdirSync(join(here, 'results'), { recursive: true });
-  const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, words: WORDS, runs: RUNS, results, shell, cluster }, null, 2));
-  console.log(`\nwrote ${file}`);
+  writeResults({ words: WORDS, runs: RUNS, results, shell, cluster, analytics: await analytics(false) });
 }
 
 main().catch((err) => {

@@ -59,6 +59,13 @@ export interface TopologyConfig {
    */
   readonly metricsIntervalMs: number;
   /**
+   * Latency metrics and rates: `false` stops timing execute latency (a sample of tuples) and
+   * complete latency (every acked tree) and the 1 s sampler behind rates and capacity, for
+   * measuring what they cost (`npm run bench`, metrics). Counters are always kept: the engine and
+   * `gale status` read them. Default true.
+   */
+  readonly metricsEnabled: boolean;
+  /**
    * A shell (multilang) component's subprocess that owes an answer (a bolt's `sync` to its
    * heartbeat tuple, a spout's `sync` to its command) and sends nothing for this long is killed
    * and restarted. The handshake's pid reply gets at least 10 s.
@@ -112,6 +119,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
     doc: 'redis state backend: server URL; null = redis://127.0.0.1:6379',
   },
   metricsIntervalMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'period of the __metrics stream to metrics consumer bolts' },
+  metricsEnabled: { type: 'boolean', min: 0, doc: 'false: no execute/complete latency histograms, rates or capacity (counters stay); for measuring their cost' },
   shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess that owes a sync and is silent this long is killed and restarted' },
 });
 
@@ -134,6 +142,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   stateRedisUrl: null,
   componentConfig: Object.freeze({}),
   metricsIntervalMs: 10_000,
+  metricsEnabled: true,
   shellHeartbeatTimeoutMs: 30_000,
 });
 

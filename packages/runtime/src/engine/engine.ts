@@ -218,9 +218,11 @@ export class Engine implements ExecutorHost {
       if (c.tickMs !== undefined) this.cancels.push(ex.startTicks(c.tickMs));
     }
     this.cancels.push(this.scheduler.every(50, () => this.waiters.check()));
-    const sample = (): void => sampleWindows(this.runOrder, this.clock.now());
-    sample();
-    this.cancels.push(this.scheduler.every(1000, sample));
+    if (this.config.metricsEnabled) {
+      const sample = (): void => sampleWindows(this.runOrder, this.clock.now());
+      sample();
+      this.cancels.push(this.scheduler.every(1000, sample));
+    }
     this.activate();
   }
 

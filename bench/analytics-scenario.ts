@@ -1,0 +1,253 @@
+// Analytics, metrics and scaling scenarios, one per fresh process; prints one JSON line. Run by
+// bench/analytics.mjs (GALE_BENCH_ONLY selects parts). argv: <scenario> <corpus> [extra].
+//   wc:             FileLineSpout -> split (2) -> count (2, a Map, acks), ackers 1: the reference
+//   window:         the same with a WindowedCountBolt (sliding 10 s / 1 s, processing time) as count
+//   ckpt-off:       the reference with a counting bolt like the stateful one below, but a Map: no state, no checkpoints
+//   ckpt-1s:        StatefulBolt (memory backend) counting in its KeyValueState, checkpointIntervalMs 1000
+//                   (a stateful bolt always checkpoints: there is no stateful run without them)
+//   metrics-on / metrics-off / metrics-consumer: the reference with metricsEnabled true / false /
+//                   true plus a metrics consumer bolt at metricsIntervalMs 1000
+//   metrics-ab <corpus> <rounds>: those three in one process, rotating, <rounds> times each
+//   exec-<n>:       the reference, unacked, with n executors for split and for count
+//   redis-plain <url> <n>: ioredis XREADGROUP COUNT 100 + XACK loop over stream "bench" (own group)
+//   redis-spout <url> <n>: RedisStreamSpout -> count (2, fields), acked, over the same stream (own group)
+//   memory <trees>: a spout keeps <trees> trees in flight (never acked) through one bolt; heap and RSS
+// Throughput is "words executed by the counting bolt / time from submit to the last one executed",
+// polled every 50 ms in every scenario alike (a stats snapshot costs ~0.1 ms): a window or checkpoint holds acks back by design, so
+// waiting for the trees to complete would time the window, not the work.
+import { readFile } from 'node:fs/promises';
+import {
+  BaseBasicBolt, BaseRichBolt, BaseRichSpout, BaseStatefulBolt, Duration, LocalCluster, TopologyBuilder, slidingWindow,
+  type BasicOutputCollector, type KeyValueState, type LocalTopology, type OutputFieldsDeclarer,
+  type Topology, type Tuple,
+} from '@gale/runtime';
+import { FileLineSpout, RedisStreamSpout } from '@gale/spout-kit';
+import { CountBolt, WindowedCountBolt } from '@gale/bolt-kit';
+import { SplitWordsBolt, forEachAsciiWord } from '../topologies/word-count.js';
+
+const [scenario, arg1, arg2] = process.argv.slice(2) as [string, string, string | undefined];
+
+/** Counts words in a Map and acks: the plain counting bolt, shaped like {@link StatefulCount}. */
+class MapCount extends BaseRichBolt {
+  private readonly counts = new Map<string, number>();
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    const w = t.values[0] as string;
+    this.counts.set(w, (this.counts.get(w) ?? 0) + 1);
+    this.collector.ack(t);
+  }
+}
+
+class StatefulCount extends BaseStatefulBolt<KeyValueState<string, number>> {
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    const w = t.values[0] as string;
+    this.state.put(w, this.state.get(w, 0) + 1);
+    this.collector.ack(t);
+  }
+}
+
+class NullConsumer extends BaseBasicBolt {
+  seen = 0;
+  declareOutputFields(): void {}
+  execute(_t: Tuple, _c: BasicOutputCollector): void {
+    this.seen++;
+  }
+}
+
+async function countWords(path: string): Promise<number> {
+  const text = await readFile(path, 'utf8');
+  let n = 0;
+  for (const line of text.split('\n')) forEachAsciiWord(line, () => n++);
+  return n;
+}
+
+/** Submits, polls until `component` executed `words` tuples, and returns words/s and the time. */
+async function runUntilExecuted(top: Topology, component: string, words: number): Promise<Record<string, number | null>> {
+  const cluster = new LocalCluster();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const t: LocalTopology = await cluster.submit(top);
+  let executed = 0;
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    executed = t.stats().find((s) => s.component === component)!.executed;
+    if (executed >= words) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpuSeconds = (c.user + c.system) / 1e6;
+  if (executed < words) throw new Error(`${scenario}: ${component} executed ${executed} of ${words}`);
+  const spout = t.stats().find((s) => s.component === 'lines')!;
+  const out = { words: executed, seconds, wordsPerSec: executed / seconds, cpuSeconds, wordsPerCpuSec: executed / cpuSeconds, completeLatencyP50Ms: spout.completeLatencyMs.p50, completeLatencyP99Ms: spout.completeLatencyMs.p99 };
+  await cluster.shutdown(0);
+  return out;
+}
+
+function wordCount(count: 'map' | 'kit' | 'window' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
+  const b = new TopologyBuilder();
+  b.setSpout('lines', new FileLineSpout({ path: arg1 }));
+  b.setBolt('split', new SplitWordsBolt(), executors).shuffleGrouping('lines');
+  const bolt = count === 'map' ? new MapCount() : count === 'stateful' ? new StatefulCount()
+    : count === 'kit' ? new CountBolt({ keyField: 'word', emit: false })
+    : new WindowedCountBolt({ window: slidingWindow(Duration.ofSeconds(10), Duration.ofSeconds(1), { maxTuples: 1_000_000 }), keyField: 'word' });
+  b.setBolt('count', bolt, executors).fieldsGrouping('split', ['word']);
+  if (consumer) b.setMetricsConsumer('metrics-sink', new NullConsumer());
+  return b.build({ name: `bench-${scenario}`, config: { ackers: 1, ...config } });
+}
+
+async function local(): Promise<Record<string, unknown>> {
+  const words = await countWords(arg1);
+  switch (scenario) {
+    case 'wc': return runUntilExecuted(wordCount('kit', {}), 'count', words);
+    // Every line stays pending until its words left every window (~11 s): the spout may not stall on it.
+    case 'window': return runUntilExecuted(wordCount('window', { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
+    case 'ckpt-off': return runUntilExecuted(wordCount('map', {}), 'count', words);
+    case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
+    case 'metrics-ab': return metricsAb(words, Number(arg2 ?? 6));
+    case 'metrics-on': return runUntilExecuted(wordCount('kit', { metricsEnabled: true }), 'count', words);
+    case 'metrics-off': return runUntilExecuted(wordCount('kit', { metricsEnabled: false }), 'count', words);
+    case 'metrics-consumer': return runUntilExecuted(wordCount('kit', { metricsIntervalMs: 1000 }, 2, true), 'count', words);
+    default: {
+      const m = /^exec-(\d+)$/.exec(scenario);
+      if (m === null) throw new Error(`unknown scenario ${scenario}`);
+      return runUntilExecuted(wordCount('kit', { ackers: 0 }, Number(m[1])), 'count', words);
+    }
+  }
+}
+
+/**
+ * Metrics off / on / on with a consumer in ONE process, `rounds` times, the order rotating every
+ * round, so that the machine's load drifts over all three alike (separate processes on a shared
+ * machine differ by more than the few percent to measure). Sums wall and CPU time per variant.
+ */
+async function metricsAb(words: number, rounds: number): Promise<Record<string, unknown>> {
+  const variants = [
+    ['off', () => wordCount('kit', { metricsEnabled: false })],
+    ['on', () => wordCount('kit', { metricsEnabled: true })],
+    ['consumer', () => wordCount('kit', { metricsIntervalMs: 1000 }, 2, true)],
+  ] as const;
+  const sum: Record<string, { seconds: number; cpuSeconds: number; words: number }> = {};
+  for (const [name] of variants) sum[name] = { seconds: 0, cpuSeconds: 0, words: 0 };
+  await runUntilExecuted(variants[0][1](), 'count', words); // warm-up: JIT, file cache
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < variants.length; j++) {
+      const [name, top] = variants[(i + j) % variants.length]!;
+      const r = await runUntilExecuted(top(), 'count', words);
+      sum[name]!.seconds += r.seconds as number;
+      sum[name]!.cpuSeconds += r.cpuSeconds as number;
+      sum[name]!.words += r.words as number;
+    }
+  }
+  const rate = (n: string, k: 'seconds' | 'cpuSeconds'): number => sum[n]!.words / sum[n]![k];
+  return {
+    rounds, words, sums: sum,
+    wordsPerSec: rate('on', 'seconds'), offWordsPerSec: rate('off', 'seconds'), consumerWordsPerSec: rate('consumer', 'seconds'),
+    wordsPerCpuSec: rate('on', 'cpuSeconds'), offWordsPerCpuSec: rate('off', 'cpuSeconds'), consumerWordsPerCpuSec: rate('consumer', 'cpuSeconds'),
+  };
+}
+
+async function redisPlain(url: string, n: number): Promise<Record<string, unknown>> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url);
+  await r.xgroup('CREATE', 'bench', 'plain', '0');
+  const t0 = performance.now();
+  let got = 0;
+  const counts = new Map<string, number>();
+  while (got < n) {
+    const reply = (await r.xreadgroup('GROUP', 'plain', 'c0', 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', 'bench', '>')) as [string, [string, string[]][]][] | null;
+    if (reply === null) break;
+    const entries = reply[0]![1];
+    const ids: string[] = [];
+    for (const [id, fields] of entries) {
+      ids.push(id);
+      const w = fields[1]!;
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+    got += entries.length;
+    await r.xack('bench', 'plain', ...ids);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  r.disconnect();
+  if (got < n) throw new Error(`redis-plain read ${got} of ${n}`);
+  return { words: got, seconds, wordsPerSec: got / seconds };
+}
+
+async function redisSpout(url: string, n: number): Promise<Record<string, unknown>> {
+  const b = new TopologyBuilder();
+  b.setSpout('lines', new RedisStreamSpout({ url, stream: 'bench', group: 'gale', fields: ['word'], batchSize: 100 }));
+  b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('lines', ['word']);
+  const cluster = new LocalCluster();
+  const t = await cluster.submit(b.build({ name: 'bench-redis', config: { ackers: 1, maxSpoutPending: 5000 } }));
+  // Timed from the first emit (connecting and creating the group are outside, as for the plain loop).
+  let t0 = 0;
+  let previous = performance.now();
+  let acked = 0;
+  const deadline = Date.now() + 600_000;
+  while (acked < n && Date.now() < deadline) {
+    const s = t.stats().find((x) => x.component === 'lines')!;
+    const now = performance.now();
+    if (t0 === 0 && s.emitted > 0) t0 = (previous + now) / 2;
+    previous = now;
+    acked = s.acked;
+    if (acked < n) await new Promise((r) => setTimeout(r, 5));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const spout = t.stats().find((s) => s.component === 'lines')!;
+  await cluster.shutdown(0);
+  if (acked < n) throw new Error(`redis-spout acked ${acked} of ${n}`);
+  return { words: acked, seconds, wordsPerSec: acked / seconds, completeLatencyP50Ms: spout.completeLatencyMs.p50, completeLatencyP99Ms: spout.completeLatencyMs.p99 };
+}
+
+/** Emits trees that no bolt acks, up to `target` in flight, then measures heap and RSS. */
+class HoldSpout extends BaseRichSpout {
+  private seq = 0;
+  constructor(private readonly target: number) { super(); }
+  declareOutputFields(d: OutputFieldsDeclarer): void { d.declare(['n']); }
+  nextTuple(): void {
+    for (let i = 0; i < 1000 && this.seq < this.target; i++) this.collector.emit([this.seq], this.seq++);
+  }
+}
+
+class HoldBolt extends BaseRichBolt {
+  declareOutputFields(): void {}
+  execute(): void { /* never acks: the tree stays pending */ }
+}
+
+async function memory(trees: number): Promise<Record<string, unknown>> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const measure = (): { heap: number; rss: number } => {
+    gc?.();
+    gc?.();
+    const m = process.memoryUsage();
+    return { heap: m.heapUsed + m.arrayBuffers + m.external, rss: m.rss };
+  };
+  const run = async (n: number): Promise<{ heap: number; rss: number }> => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new HoldSpout(n));
+    b.setBolt('hold', new HoldBolt()).shuffleGrouping('src');
+    const cluster = new LocalCluster();
+    const t = await cluster.submit(b.build({ name: 'bench-memory', config: { ackers: 1, messageTimeoutMs: 600_000 } }));
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && t.stats().find((s) => s.component === 'hold')!.executed < n) await new Promise((r) => setTimeout(r, 20));
+    const m = measure();
+    await cluster.shutdown(0);
+    return m;
+  };
+  const base = await run(1000);
+  const full = await run(trees);
+  return { trees, bytesPerTree: (full.heap - base.heap) / (trees - 1000), heapMb: full.heap / 2 ** 20, rssMb: full.rss / 2 ** 20, baselineRssMb: base.rss / 2 ** 20 };
+}
+
+const run = scenario === 'redis-plain' ? redisPlain(arg1, Number(arg2))
+  : scenario === 'redis-spout' ? redisSpout(arg1, Number(arg2))
+  : scenario === 'memory' ? memory(Number(arg1))
+  : local();
+run.then((r) => {
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ scenario, ...r, peakRssMb })}\n`);
+}).catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
