@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../cli/gale-process.js';
 import { TestCluster, until, type StatusJson } from '../cluster/cluster-harness.js';
-import { POISON, readIds } from './fixtures/numbered.js';
+import { DEAD_IDS, readIds } from './fixtures/numbered.js';
+import { checkInvariants, checkKilledClean, type Faulted } from './invariants.js';
 
 export const FIXTURE = 'test/chaos/fixtures/numbered.ts';
 export const TOPOLOGY = 'numbered';
@@ -94,7 +95,7 @@ export function twoWorkersRunning(cluster: TestCluster, pred: (s: StatusJson) =>
  * kill -9 of the worker that does not run the spout; resolves once its supervisor relaunched it
  * (its `worker.started` event) and `gale status` shows both workers again (healedAt).
  */
-export async function killWorkerAndWait(cluster: TestCluster): Promise<{ faultAt: number; healedAt: number }> {
+export async function killWorkerAndWait(cluster: TestCluster): Promise<{ faultAt: number; healedAt: number; faulted: Faulted }> {
   const { other } = await workersBySpout(cluster);
   const sup = cluster.supervisors.find((s) => s.id === other.supervisor);
   if (sup === undefined) throw new Error(`no supervisor ${other.supervisor} in this cluster`);
@@ -103,7 +104,12 @@ export async function killWorkerAndWait(cluster: TestCluster): Promise<{ faultAt
   const faultAt = Date.now();
   await sup.waitForEvent('worker.started', (e) => e.port === other.port && e.pid !== other.pid, 30_000, mark);
   const healedAt = await until('a relaunched worker', twoWorkersRunning(cluster, (s) => !s.workerProcesses.some((w) => w.pid === other.pid)), 30_000, 200);
-  return { faultAt, healedAt };
+  return { faultAt, healedAt, faulted: killedWorker(other.supervisor, other.port) };
+}
+
+/** U6: the one crash a kill -9 of the worker on `supervisor`:`port` explains. */
+export function killedWorker(supervisor: string, port: number): Faulted {
+  return { expected: (e, s) => s.id === supervisor && e.data.port === port && (e.event === 'worker.hung' || e.data.signal === 'SIGKILL') };
 }
 
 export function alive(pid: number): boolean {
@@ -153,10 +159,47 @@ export interface Row {
   deadLettered: number;
   /** The spout's failed count at the end (timeouts + fails, replayed), summed over the current workers. */
   replays?: number | null;
+  /** Longest stretch without a new ack at the spout during the fault (s), where a scenario measures it. */
+  pauseSec?: number | null;
+  /** Last ack -> no pending tree in any spout or acker (U5) (s). */
+  quiesceSec?: number | null;
+  /** The whole scenario: cluster start -> invariants checked (s); set by {@link trackRunTimes}. */
+  runSec?: number | null;
   note: string;
 }
 
 export const rows: Row[] = [];
+
+/** Clusters whose scenario finished: {@link closeScenario} kills the topology and checks U5 after kill. */
+const killCheckDue = new Map<TestCluster, Faulted>();
+
+/**
+ * For afterEach: when the scenario got through {@link finish}, `gale kill` and U5 after kill (no
+ * znode of the topology, no worker process) and U6 again; then the cluster is closed, whatever happens.
+ */
+export async function closeScenario(cluster: TestCluster | undefined): Promise<void> {
+  if (cluster === undefined) return;
+  const faulted = killCheckDue.get(cluster);
+  killCheckDue.delete(cluster);
+  try {
+    if (faulted !== undefined) await checkKilledClean(cluster, faulted);
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** Records each test's wall time into the row(s) it produced (call once in a describe). */
+export function trackRunTimes(): void {
+  let start = 0;
+  let before = 0;
+  beforeEach(() => {
+    start = Date.now();
+    before = rows.length;
+  });
+  afterEach(() => {
+    for (const r of rows.slice(before)) r.runSec = sec(Date.now() - start);
+  });
+}
 
 /** Seconds, one decimal. */
 export const sec = (ms: number): number => Math.round(ms / 100) / 10;
@@ -165,14 +208,14 @@ export const sec = (ms: number): number => Math.round(ms / 100) / 10;
  * Waits until every id 1..N is in the acked logs (U1), checks each was acked once and every id
  * reached the sink (U2; dead-lettered ids excepted in poison mode), and computes the row.
  */
-export async function finish(run: Run, scenario: string, faultAt: number | null, extra: Partial<Row> = {}): Promise<Row> {
+export async function finish(run: Run, scenario: string, faultAt: number | null, extra: Partial<Row> = {}, faulted: Faulted | false = {}): Promise<Row> {
   const start = faultAt ?? run.deployedAt;
   await until(`all ${run.n} ids acked at the spout`, async () => ackedCount(run.out) >= run.n, 180_000, 200);
   const doneAt = Date.now();
   run.stop();
   const acked = readIds(run.out, 'acked');
   const sink = readIds(run.out, 'sink');
-  const expectedDead = run.mode === 'poison' ? [...POISON].filter((id) => id <= run.n) : [];
+  const expectedDead = [...(DEAD_IDS[run.mode] ?? [])].filter((id) => id <= run.n);
   const lostIds: number[] = [];
   let duplicates = 0;
   for (let id = 1; id <= run.n; id++) {
@@ -215,20 +258,26 @@ export async function finish(run: Run, scenario: string, faultAt: number | null,
   console.log(`chaos | ${formatRow(row)}`);
   expect({ lost: lostIds.slice(0, 20), ackedTwice: ackedTwice.slice(0, 20), strays: strays.slice(0, 20) }).toEqual({ lost: [], ackedTwice: [], strays: [] });
   expect(acked.size).toBe(run.n);
+  if (faulted !== false) {
+    // U5 and U6; the row is already in the table, so a failure here still shows the numbers.
+    const inv = await checkInvariants(run.cluster, doneAt, faulted);
+    row.quiesceSec = sec(inv.quiesceMs);
+    killCheckDue.set(run.cluster, faulted);
+  }
   return row;
 }
 
-const HEAD = ['scenario', 'tuples', 'lost', 'duplicates', 'recovery s', 'full rate s', 'healed s', 'all acked s', 'spout fails', 'note'];
+const HEAD = ['scenario', 'tuples', 'lost', 'duplicates', 'recovery s', 'full rate s', 'healed s', 'pause s', 'all acked s', 'spout fails', 'quiesce s', 'run s', 'note'];
 const fmt = (v: number | null): string => (v === null ? '-' : String(v));
 function cells(r: Row): string[] {
-  return [r.scenario, String(r.tuples), String(r.lost), String(r.duplicates), fmt(r.recoverySec), fmt(r.fullRateSec), fmt(r.healedSec), fmt(r.totalSec), fmt(r.replays ?? null), r.note];
+  return [r.scenario, String(r.tuples), String(r.lost), String(r.duplicates), fmt(r.recoverySec), fmt(r.fullRateSec), fmt(r.healedSec), fmt(r.pauseSec ?? null), fmt(r.totalSec), fmt(r.replays ?? null), fmt(r.quiesceSec ?? null), fmt(r.runSec ?? null), r.note];
 }
 export function formatRow(r: Row): string {
   return cells(r).join(' | ');
 }
 
-/** Prints the markdown table and writes test-results/chaos.json. */
-export function report(): string {
+/** Prints the markdown table and appends this file's rows to test-results/chaos.json (`suite` names the file). */
+export function report(suite = 'chaos'): string {
   const table = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
   const dir = path.join(REPO_ROOT, 'test-results');
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -236,11 +285,11 @@ export function report(): string {
   const file = path.join(dir, 'chaos.json');
   try {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[] };
-    history = Array.isArray(prev.runs) ? prev.runs.slice(-9) : [];
+    history = Array.isArray(prev.runs) ? prev.runs.slice(-29) : [];
   } catch {
     // first run
   }
-  const run = { date: new Date().toISOString(), node: process.version, rows };
+  const run = { date: new Date().toISOString(), suite, node: process.version, rows };
   writeFileSync(file, `${JSON.stringify({ latest: run, runs: [...history, run] }, null, 2)}\n`);
   // eslint-disable-next-line no-console
   console.log(`chaos results (${run.date}):\n${table}`);
