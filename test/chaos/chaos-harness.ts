@@ -61,6 +61,27 @@ export async function deploy(cluster: TestCluster, opts: { n: number; rate: numb
   };
 }
 
+/**
+ * The longest stretch (ms) in [from, to] during which the spout's acked count did not grow, from
+ * the 100 ms samples: a rebalance's or a fault's pause as the source sees it.
+ */
+export function longestStall(run: Run, from: number, to: number): number {
+  const inside = run.samples.filter((s) => s.t >= from && s.t <= to);
+  if (inside.length === 0) return 0;
+  let lastT = from;
+  let lastA = inside[0]!.acked;
+  let longest = 0;
+  for (const s of inside) {
+    if (s.acked > lastA) {
+      longest = Math.max(longest, s.t - lastT);
+      lastT = s.t;
+      lastA = s.acked;
+    }
+  }
+  const end = Math.min(to, inside.at(-1)!.t);
+  return Math.max(longest, end - lastT);
+}
+
 export function status(cluster: TestCluster): Promise<StatusJson> {
   return cluster.json<StatusJson>(['status', TOPOLOGY]);
 }
@@ -256,6 +277,7 @@ export async function finish(run: Run, scenario: string, faultAt: number | null,
   rows.push(row);
   // eslint-disable-next-line no-console
   console.log(`chaos | ${formatRow(row)}`);
+  if (process.env.CHAOS_SAMPLES !== undefined) writeFileSync(process.env.CHAOS_SAMPLES, JSON.stringify({ faultAt, doneAt, samples: run.samples }));
   expect({ lost: lostIds.slice(0, 20), ackedTwice: ackedTwice.slice(0, 20), strays: strays.slice(0, 20) }).toEqual({ lost: [], ackedTwice: [], strays: [] });
   expect(acked.size).toBe(run.n);
   if (faulted !== false) {

@@ -67,7 +67,8 @@ export function checkNoUnexpectedCrash(cluster: TestCluster, faulted: Faulted = 
 /** One worker heartbeat as the chaos checks read it (the subset of coord/records.ts WorkerHeartbeat). */
 interface Beat {
   pid: number;
-  time: number;
+  /** The znode's mtime: ZooKeeper's clock, not the worker's (which a scenario may have stepped). */
+  writtenAt: number;
   stats: { component: string; kind: string; pending: number }[];
 }
 
@@ -78,7 +79,8 @@ async function heartbeats(cluster: TestCluster): Promise<Beat[]> {
   const out: Beat[] = [];
   for (const child of await zk.getChildren(dir)) {
     try {
-      out.push(JSON.parse((await zk.getData(`${dir}/${child}`)).data.toString('utf8')) as Beat);
+      const { data, stat } = await zk.getData(`${dir}/${child}`);
+      out.push({ ...(JSON.parse(data.toString('utf8')) as Omit<Beat, 'writtenAt'>), writtenAt: stat.mtimeMs });
     } catch {
       // went away meanwhile: the next poll sees the current set
     }
@@ -95,7 +97,7 @@ export async function checkQuiesced(cluster: TestCluster, since: number, timeout
   let last = '';
   await until('no pending trees (spouts and ackers)', async () => {
     const beats = await heartbeats(cluster);
-    const fresh = beats.length > 0 && beats.every((b) => b.time > since);
+    const fresh = beats.length > 0 && beats.every((b) => b.writtenAt > since);
     const pending = beats.flatMap((b) => b.stats.filter((c) => c.kind === 'spout' || c.kind === 'acker').map((c) => `${b.pid}:${c.component}=${c.pending}`));
     const dead = beats.filter((b) => !alive(b.pid)).map((b) => b.pid);
     last = `fresh=${fresh}; pending ${pending.join(' ')}; heartbeats of dead pids: ${dead.join(',') || 'none'}`;
