@@ -182,6 +182,8 @@ export interface Row {
   replays?: number | null;
   /** Longest stretch without a new ack at the spout during the fault (s), where a scenario measures it. */
   pauseSec?: number | null;
+  /** Dead letters of ids that were not planned as poison (bystanders of a crash loop). */
+  collateralDead?: number;
   /** Last ack -> no pending tree in any spout or acker (U5) (s). */
   quiesceSec?: number | null;
   /** The whole scenario: cluster start -> invariants checked (s); set by {@link trackRunTimes}. */
@@ -222,6 +224,25 @@ export function trackRunTimes(): void {
   });
 }
 
+/** Id -> reason of the dead letters in `<out>/dead.jsonl`, once every id in `mustHave` is there (or after 10 s). */
+async function deadLetterIds(run: Run, mustHave: readonly number[]): Promise<Map<number, string>> {
+  const file = path.join(run.out, 'dead.jsonl');
+  const read = (): Map<number, string> => {
+    const out = new Map<number, string>();
+    if (!existsSync(file)) return out;
+    for (const l of readFileSync(file, 'utf8').split('\n')) {
+      if (l === '') continue;
+      const d = JSON.parse(l) as { messageId: number; reason: string };
+      out.set(d.messageId, d.reason);
+    }
+    return out;
+  };
+  return until('the dead letters of acked ids the sink never saw', async () => {
+    const m = read();
+    return mustHave.every((id) => m.has(id)) ? m : undefined;
+  }, 10_000, 100).catch(() => read());
+}
+
 /** Seconds, one decimal. */
 export const sec = (ms: number): number => Math.round(ms / 100) / 10;
 
@@ -236,12 +257,17 @@ export async function finish(run: Run, scenario: string, faultAt: number | null,
   run.stop();
   const acked = readIds(run.out, 'acked');
   const sink = readIds(run.out, 'sink');
-  const expectedDead = [...(DEAD_IDS[run.mode] ?? [])].filter((id) => id <= run.n);
+  const expectedDead = new Set([...(DEAD_IDS[run.mode] ?? [])].filter((id) => id <= run.n));
+  // Dead letters are terminal (acked at the spout, kept in dead.jsonl with their reason): not
+  // lost, but a dead letter of an id that was not a planned poison is counted apart ("collateral").
+  const dead = expectedDead.size > 0 ? await deadLetterIds(run, [...acked.keys()].filter((id) => !sink.has(id))) : new Map<number, string>();
   const lostIds: number[] = [];
+  const collateral: string[] = [];
   let duplicates = 0;
   for (let id = 1; id <= run.n; id++) {
     const seen = sink.get(id) ?? 0;
-    if (seen === 0 && !expectedDead.includes(id)) lostIds.push(id);
+    if (seen === 0 && !dead.has(id) && !expectedDead.has(id)) lostIds.push(id);
+    if (dead.has(id) && !expectedDead.has(id)) collateral.push(`${id}:${dead.get(id)!}`);
     if (seen > 1) duplicates += seen - 1;
   }
   const ackedTwice = [...acked].filter(([, c]) => c > 1).map(([id]) => id);
@@ -266,8 +292,9 @@ export async function finish(run: Run, scenario: string, faultAt: number | null,
   }
   const row: Row = {
     scenario, tuples: run.n, lost: lostIds.length, duplicates, recoverySec, fullRateSec, healedSec: null,
-    totalSec: sec(doneAt - start), deadLettered: 0, note: '', ...extra,
+    totalSec: sec(doneAt - start), deadLettered: dead.size, collateralDead: collateral.length, note: '', ...extra,
   };
+  if (collateral.length > 0) row.note = `${collateral.length} ids not planned as poison dead-lettered too (${collateral.slice(0, 5).join(', ')}${collateral.length > 5 ? ', ...' : ''})`;
   try {
     const spout = (await status(run.cluster)).components.find((c) => c.component === 'numbers');
     row.replays = spout?.failed ?? null;
