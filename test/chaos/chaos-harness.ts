@@ -304,7 +304,10 @@ export async function finish(run: Run, scenario: string, faultAt: number | null,
   rows.push(row);
   // eslint-disable-next-line no-console
   console.log(`chaos | ${formatRow(row)}`);
-  if (process.env.CHAOS_SAMPLES !== undefined) writeFileSync(process.env.CHAOS_SAMPLES, JSON.stringify({ faultAt, doneAt, samples: run.samples }));
+  // The acked-count samples behind the row, for a second look at a pause or a recovery time.
+  const samplesDir = path.join(REPO_ROOT, 'test-results', 'chaos-samples');
+  mkdirSync(samplesDir, { recursive: true });
+  writeFileSync(path.join(samplesDir, `${scenario.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}.json`), JSON.stringify({ scenario, faultAt, doneAt, samples: run.samples }));
   expect({ lost: lostIds.slice(0, 20), ackedTwice: ackedTwice.slice(0, 20), strays: strays.slice(0, 20) }).toEqual({ lost: [], ackedTwice: [], strays: [] });
   expect(acked.size).toBe(run.n);
   if (faulted !== false) {
