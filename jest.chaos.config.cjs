@@ -1,4 +1,7 @@
-/** `npm run test:chaos`: fault-injection scenarios on real clusters (slow; not part of `npm test`). */
+/**
+ * `npm run test:chaos`: fault-injection scenarios on real clusters (slow; not part of `npm test`,
+ * but run by .ci/run after it). One file at a time (--runInBand): each scenario is timed.
+ */
 const base = require('./jest.config.cjs');
 
 module.exports = {
@@ -7,5 +10,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 300000,
-  reporters: ['default'],
+  reporters: ['default', ['<rootDir>/test/summary-reporter.cjs', { file: 'chaos-summary.txt' }]],
 };

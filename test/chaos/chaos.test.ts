@@ -2,13 +2,14 @@
 // under steady load from the numbered fixture. Each scenario injects one fault, then checks
 // U1 (every id 1..N acked at the spout, once) and U2 (every id reached the sink), counts
 // duplicates and measures recovery. Run with `npm run test:chaos`; results: test-results/chaos.json.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { until, type TestCluster } from '../cluster/cluster-harness.js';
 import {
-  ackedAtLeast, ackedCount, alive, deploy, establishedTo, finish, killTcp, report, sec, startChaosCluster, status, workersBySpout, killWorkerAndWait, twoWorkersRunning,
+  ackedAtLeast, ackedCount, alive, closeScenario, deploy, establishedTo, finish, killedWorker, killTcp, report, sec, startChaosCluster, status, trackRunTimes, workersBySpout, killWorkerAndWait, twoWorkersRunning,
 } from './chaos-harness.js';
 import { POISON } from './fixtures/numbered.js';
+import { childrenOf } from './invariants.js';
 
 /** Resident set size of a process in MB (VmRSS), or undefined when it is gone. */
 function rssMb(pid: number): number | undefined {
@@ -30,36 +31,22 @@ function procState(pid: number): string | undefined {
   }
 }
 
-/** Live (not zombie) child processes of `ppids`, read from /proc. */
-function childrenOf(ppids: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid ...
-      if (f[0] !== 'Z' && ppids.includes(Number(f[1]))) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-const N = 2000;
-const RATE = 100; // ids/s: ~20 s of steady load per scenario
+const N = Number(process.env.CHAOS_N ?? 20_000);
+const RATE = Number(process.env.CHAOS_RATE ?? 1000); // ids/s: ~20 s of steady load per scenario
 
 describe('chaos', () => {
   let cluster: TestCluster | undefined;
 
   afterEach(async () => {
-    await cluster?.close();
+    const c = cluster;
     cluster = undefined;
+    await closeScenario(c);
   });
 
   afterAll(() => {
-    report();
+    report('chaos.test.ts');
   });
+  trackRunTimes();
 
   const running2 = (pred: Parameters<typeof twoWorkersRunning>[1]) => twoWorkersRunning(cluster!, pred);
 
@@ -67,8 +54,8 @@ describe('chaos', () => {
     cluster = await startChaosCluster(2);
     const run = await deploy(cluster, { n: N, rate: RATE });
     await ackedAtLeast(run, N / 4);
-    const { faultAt, healedAt } = await killWorkerAndWait(cluster);
-    await finish(run, 'kill -9 worker', faultAt, { healedSec: sec(healedAt - faultAt), note: 'healed = new worker heartbeating' });
+    const { faultAt, healedAt, faulted } = await killWorkerAndWait(cluster);
+    await finish(run, 'kill -9 worker', faultAt, { healedSec: sec(healedAt - faultAt), note: 'healed = new worker heartbeating' }, faulted);
   });
 
   it('kill -9 a supervisor and its workers: the leader reassigns its slot', async () => {
@@ -83,7 +70,7 @@ describe('chaos', () => {
     const faultAt = Date.now();
     await kill;
     const healedAt = await until('the reassignment', running2((s) => s.workerProcesses.every((w) => w.supervisor !== victim.id)), 60_000, 200);
-    await finish(run, 'kill -9 supervisor + workers', faultAt, { healedSec: sec(healedAt - faultAt), note: `healed = worker running elsewhere (${victim.id} killed)` });
+    await finish(run, 'kill -9 supervisor + workers', faultAt, { healedSec: sec(healedAt - faultAt), note: `healed = worker running elsewhere (${victim.id} killed)` }, { supervisors: [victim.id] });
   });
 
   it('kill -9 the leader supervisor: a new leader reassigns, nothing is lost', async () => {
@@ -105,7 +92,7 @@ describe('chaos', () => {
     await finish(run, 'kill -9 leader supervisor', faultAt, {
       healedSec: sec(healedAt - faultAt),
       note: `new leader after ${sec(newLeaderAt - faultAt)} s; ${orphan ? 'leader ran a worker' : 'leader ran no worker'}`,
-    });
+    }, { supervisors: [victim.id] });
   });
 
   it('tuple timeout: ids not acked on first sight time out and are replayed', async () => {
@@ -183,7 +170,7 @@ describe('chaos', () => {
       const healedAt = await until('a replacement worker', running2((s) => !s.workerProcesses.some((w) => w.pid === spout.pid)), 30_000, 200);
       await finish(run, 'hung worker (SIGSTOP, spout\'s worker)', faultAt, {
         healedSec: sec(healedAt - faultAt), note: `SIGKILLed by its supervisor after ${sec(killedAt - faultAt)} s (session 4 s + worker-timeout 2 s)`,
-      });
+      }, killedWorker(spout.supervisor, spout.port));
     } finally {
       try {
         process.kill(spout.pid, 'SIGCONT');
@@ -250,7 +237,7 @@ describe('chaos', () => {
     await finish(run, 'supervisor ZK session expiry (SIGSTOP 12 s, non-leader)', faultAt, {
       healedSec: sec((firstConverged ?? healedAt) - faultAt),
       note: `ephemeral gone after ${goneAt === undefined ? '?' : sec(goneAt - faultAt)} s; re-registered ${sec(backAt - contAt)} s after CONT, converged after it; its worker ${orphanKept ? 'kept (still assigned)' : `moved; old one ${orphanAtCont === 'Z' || orphanAtCont === undefined ? 'had exited by CONT' : 'stopped after CONT'}`}`,
-    });
+    }, { supervisors: [victim.id] });
   });
 
   it('network partition between two workers (ss -K every 200 ms for 4 s): they reconnect, nothing is lost', async () => {

@@ -216,9 +216,12 @@ export class TestCluster {
     return ['--zk', this.zk.connectString, '--zk-root', this.root];
   }
 
-  /** Starts `gale supervisor` on free ports and waits for its ready line. */
-  async startSupervisor(id: string, slots: number, extra: readonly string[] = []): Promise<SupervisorProcess> {
-    const ports: number[] = [];
+  /**
+   * Starts `gale supervisor` on free ports (or on `reuse`, e.g. to restart a killed one in place)
+   * and waits for its ready line.
+   */
+  async startSupervisor(id: string, slots: number, extra: readonly string[] = [], reuse?: readonly number[]): Promise<SupervisorProcess> {
+    const ports: number[] = [...(reuse ?? [])];
     while (ports.length < slots) {
       const p = await freePort();
       if (!ports.includes(p)) ports.push(p);

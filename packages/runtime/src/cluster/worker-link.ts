@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import type { Assignment, WorkerAssignment } from './model.js';
+import type { PeerRoutes } from './peer-routes.js';
 import type { TransportStats } from '../api/stats.js';
 
 /** Backlog of network tuples waiting for local queues above which reading from peers pauses. */
@@ -37,6 +38,8 @@ export interface WorkerLinkOptions {
   readonly epoch: number;
   /** Checks a connecting peer's claimed epoch against the one its heartbeat publishes (cluster/peer-epochs.ts). */
   readonly verifyEpoch?: EpochVerifier;
+  /** Test-only: dial these peers elsewhere (a fault proxy), see peer-routes.ts. */
+  readonly peerRoutes?: PeerRoutes;
   readonly log: Logger;
 }
 
@@ -146,8 +149,9 @@ export class WorkerLink implements RemoteLink {
   }
 
   private connect(w: WorkerAssignment): PeerClient {
+    const address = { host: loopbackName(w.host), port: w.port };
     const c = new PeerClient({
-      address: { host: loopbackName(w.host), port: w.port },
+      address: this.o.peerRoutes?.get(`${address.host}:${address.port}`) ?? address,
       secret: this.o.secret, topology: this.o.topology, workerId: this.workerId, epoch: this.o.epoch, log: this.o.log,
       ...(this.o.tls ? { tls: this.o.tls } : {}),
     });

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { captureConsole, createLogger, rootLog, isLogLevel, setLogLevel, type ConsoleMethod, type Logger, type LogLevel } from '../log.js';
 import { RotatingLogFile } from './rotating-log-file.js';
+import { parsePeerRoutes } from './peer-routes.js';
 import { receiveSecret } from './secret-channel.js';
 import { Worker, type CrashHook, type WorkerLaunch } from './worker.js';
 
@@ -63,7 +64,9 @@ async function main(): Promise<number> {
   });
   let worker: Worker;
   try {
-    worker = await Worker.start(launch, await receiveSecret(process), log, dying);
+    // Test-only (peer-routes.ts): a fault proxy between this worker and some peers.
+    const peerRoutes = parsePeerRoutes(process.env.GALE_TEST_PEER_ROUTES);
+    worker = await Worker.start(launch, await receiveSecret(process), log, dying, peerRoutes);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'GALE_ERR_TOPOLOGY_KILLED') {

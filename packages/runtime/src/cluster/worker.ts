@@ -22,6 +22,7 @@ import { loadTls, type TlsFiles } from '../transport/index.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { withDeadline } from './deadline.js';
 import { sendMetrics } from './metrics-channel.js';
+import type { PeerRoutes } from './peer-routes.js';
 
 export { WorkerError } from './bundle-loader.js';
 
@@ -89,6 +90,7 @@ export class Worker {
     private readonly epoch: number,
     secret: string,
     private readonly log: Logger,
+    peerRoutes: PeerRoutes | undefined,
   ) {
     this.paths = zkPaths(launch.zkRoot);
     this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
@@ -98,6 +100,7 @@ export class Worker {
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,
       verifyEpoch: new PeerEpochs(zk, this.paths, record.name, log).verify,
+      ...(peerRoutes !== undefined && peerRoutes.size > 0 ? { peerRoutes } : {}),
       // Read here, at start: a certificate renewed on disk takes effect at the next launch.
       ...(launch.tls ? { tls: loadTls(launch.tls) } : {}),
     });
@@ -109,7 +112,7 @@ export class Worker {
    * engine exists (before start resolves: a poison tuple can kill the worker while it starts), for
    * the process's 'exit' handler ({@link recordCrash}).
    */
-  static async start(launch: WorkerLaunch, secret: string, log: Logger, dying: CrashHook = {}): Promise<Worker> {
+  static async start(launch: WorkerLaunch, secret: string, log: Logger, dying: CrashHook = {}, peerRoutes?: PeerRoutes): Promise<Worker> {
     const zk = await ZkClient.connect({
       connectString: launch.zk, sessionTimeoutMs: launch.zkSessionTimeoutMs, log,
       ...(launch.zkAuth ? { auth: { scheme: 'digest' as const, secret } } : {}),
@@ -124,7 +127,7 @@ export class Worker {
       const me = assignment.workers.find((w) => w.supervisor === launch.supervisor && w.port === launch.port);
       if (me === undefined) throw new WorkerError('GALE_ERR_NOT_ASSIGNED', `no executors of "${launch.topology}" are assigned to ${launch.supervisor}:${launch.port}`);
       const epoch = await new EpochStore(zk, paths).next(launch.topology);
-      const w = new Worker(launch, zk, record, assignment, me, epoch, secret, log);
+      const w = new Worker(launch, zk, record, assignment, me, epoch, secret, log, peerRoutes);
       dying.record = (code) => w.recordCrash(code);
       await w.run();
       return w;

@@ -34,7 +34,7 @@ export function callOnSession<T>(session: Session, op: string, path: string, tim
     session.pending.add(abort);
     try {
       run(session.inner, (err, value) => {
-        if (isServerAnswer(err)) session.lastHeardAt = Date.now();
+        if (isServerAnswer(err)) session.lastHeardAt = performance.now();
         finish(err ? toZkError(err, op, path) : undefined, value);
       });
     } catch (err) {

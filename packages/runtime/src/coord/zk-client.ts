@@ -223,7 +223,7 @@ export class ZkClient {
     const sessionId = session.id();
     switch (step) {
       case 'reconnected':
-        session.lastHeardAt = Date.now();
+        session.lastHeardAt = performance.now();
         session.probing = false;
         log.info({ sessionId }, 'zookeeper reconnected, session kept');
         this.events.emit('state', { state: 'connected', sessionId });
@@ -278,7 +278,7 @@ export class ZkClient {
     const tick = (): void => {
       const s = this.session;
       if (this.closing) return;
-      const silentMs = Date.now() - s.lastHeardAt;
+      const silentMs = performance.now() - s.lastHeardAt; // monotonic: a clock step must not look like a silent server
       const verdict = watchdogVerdict({ status: s.status, silentMs, timeoutMs: s.inner.getSessionTimeout(), probing: s.probing });
       if (verdict === 'redial') {
         this.opts.log.warn({ sessionId: s.id(), silentMs }, 'zookeeper reconnect stalled; dialling again');

@@ -18,7 +18,7 @@ export interface Session {
   status: SessionStatus;
   /** Rejecters of calls in flight on this session, so an expiry or close never leaves one hanging. */
   readonly pending: Set<(err: ZkError) => void>;
-  /** Date.now() of the server's last answer (the watchdog's evidence). */
+  /** performance.now() (monotonic) of the server's last answer (the watchdog's evidence). */
   lastHeardAt: number;
   probing: boolean;
 }
@@ -46,7 +46,7 @@ export function openSession(o: OpenSessionOptions): Promise<Session> {
     id: () => inner.getSessionId().toString('hex'),
     status: 'connecting',
     pending: new Set(),
-    lastHeardAt: Date.now(),
+    lastHeardAt: performance.now(),
     probing: false,
   };
   return new Promise<Session>((resolve, reject) => {
@@ -75,7 +75,7 @@ export function openSession(o: OpenSessionOptions): Promise<Session> {
         if (step === 'established') {
           settle();
           session.status = status;
-          session.lastHeardAt = Date.now();
+          session.lastHeardAt = performance.now();
           resolve(session);
         } else if (step === 'rejected') {
           fail(new ZkError('GALE_ERR_ZK_AUTH_FAILED', `ZooKeeper at ${o.connectString} rejected the authentication`));
@@ -103,7 +103,7 @@ export function rejectPending(session: Session, err: ZkError): void {
 
 /** Drops the socket (the library dials again) and restarts the silence count. */
 export function dropSocket(session: Session): void {
-  session.lastHeardAt = Date.now();
+  session.lastHeardAt = performance.now();
   internals(session.inner).socket?.destroy();
 }
 
@@ -112,7 +112,7 @@ export function probe(session: Session): void {
   session.probing = true;
   session.inner.exists('/', (err) => {
     session.probing = false;
-    if (isServerAnswer(err)) session.lastHeardAt = Date.now();
+    if (isServerAnswer(err)) session.lastHeardAt = performance.now();
   });
 }
 
