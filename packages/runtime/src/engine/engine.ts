@@ -40,7 +40,6 @@ export type { EngineOptions } from './engine-options.js';
 /** Time slice of one scheduler run before yielding to I/O. */
 const SLICE_MS = 8;
 
-
 /**
  * Runs the executors of a topology placed here on one event loop. It composes the pipeline —
  * plan (tasks, executors, streams) → collectors (spout/bolt tasks) → router (groupings) →
@@ -273,17 +272,18 @@ export class Engine implements ExecutorHost {
   }
 
   /**
-   * A rebalance changed which executors run here (or the parallelism of some component): stops
-   * the executors that go — the trees of the tuples they hold fail at once and replay, instead of
-   * timing out — and opens the ones that come, while every unchanged executor keeps running.
-   * Tasks of a component whose parallelism changed start over (new instances; in-memory state
-   * is not carried, as in Storm). Resolves once the new executors run.
+   * A rebalance changed which executors run here: stops the ones that go (the trees of the tuples
+   * they hold fail at once and replay, instead of timing out) and opens the ones that come, while
+   * every unchanged executor keeps running. A changed component's tasks start over as new
+   * instances (in-memory state is not carried, as in Storm). Resolves once the new ones run.
    */
   async reassign(placement: Pick<Placement, 'isLocal' | 'parallelism'>): Promise<ExecutorDiff> {
     const next = buildPlan({
       topology: this.topology, config: this.config, systemComponents: this.systemComponents,
       isLocal: placement.isLocal.bind(placement), parallelism: placement.parallelism,
     });
+    // A closing engine keeps what it has: it must not open components it would never close.
+    if (this.closing !== undefined) return diffExecutors(this.plan.localExecutors, this.plan.localExecutors);
     const diff = diffExecutors(this.plan.localExecutors, next.localExecutors);
     const leaving = this.execs.withIdentity(new Set(diff.removed.map(executorIdentity)));
     this.plan = next;
@@ -361,7 +361,7 @@ export class Engine implements ExecutorHost {
     return n;
   }
 
-  /** A data tuple from another worker this engine refused (its task moved away): fails its trees now (executor-swap.ts). */
+  /** A data tuple from another worker that this engine refused (its task moved): fails its trees now (executor-swap.ts). */
   failRefused(anchors: readonly number[] | null): boolean {
     return !this.stopped && failRefused(this.execs.bolts, anchors);
   }
