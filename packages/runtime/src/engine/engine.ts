@@ -120,11 +120,10 @@ export class Engine implements ExecutorHost {
     this.routeTasks();
   }
 
-  /** (Re)builds every local task's routes: which target tasks are local changes their local-or-shuffle choice. */
-  private routeTasks(): void {
+  /** (Re)builds tasks' routes (default: every local task's): which target tasks are local changes their local-or-shuffle choice. */
+  private routeTasks(tasks: readonly (SpoutTask | BoltTask)[] = this.execs.tasks()): void {
     const rc = { plan: this.plan, subscribers: this.subscribers, random: this.random, isLocalTask: this.transfer.isLocalTask };
-    for (const t of this.execs.taskOf) {
-      if (t === undefined) continue;
+    for (const t of tasks) {
       const c = this.plan.components.get(t.component)!;
       t.setRoutes(buildRoutes(rc, c, t.taskId), c.kind === 'bolt' && c.system !== undefined);
     }
@@ -282,8 +281,7 @@ export class Engine implements ExecutorHost {
       topology: this.topology, config: this.config, systemComponents: this.systemComponents,
       isLocal: placement.isLocal.bind(placement), parallelism: placement.parallelism,
     });
-    // A closing engine keeps what it has: it must not open components it would never close.
-    if (this.closing !== undefined) return diffExecutors(this.plan.localExecutors, this.plan.localExecutors);
+    if (this.closing !== undefined) return diffExecutors(this.plan.localExecutors, this.plan.localExecutors); // opens nothing it would not close
     const diff = diffExecutors(this.plan.localExecutors, next.localExecutors);
     const leaving = this.execs.withIdentity(new Set(diff.removed.map(executorIdentity)));
     this.plan = next;
@@ -291,7 +289,9 @@ export class Engine implements ExecutorHost {
     for (const ex of leaving) this.execs.unregister(ex);
     this.routeTasks();
     for (const ex of leaving) await retireExecutor(ex, this.log, (t, phase, fn) => this.safely(t, phase, fn));
-    await this.openTasks(coming.flatMap((ex): (SpoutTask | BoltTask)[] => ex.tasks));
+    const fresh = coming.flatMap((ex): (SpoutTask | BoltTask)[] => ex.tasks);
+    this.routeTasks(fresh); // a spout may emit from open()
+    await this.openTasks(fresh);
     for (const ex of coming) {
       this.execs.register(ex);
       if (ex instanceof BoltExecutor) this.startTicks(ex);
