@@ -229,7 +229,7 @@ export class Worker {
       const diff = await this.engine.reassign({ isLocal: (c, i) => this.myExecutors.has(executorKey(c, i)), parallelism: a.parallelism });
       this.log.info({ version: a.version, kept: diff.kept.length, added: diff.added.map((e) => `${e.component.id}#${e.index}`), removed: diff.removed.map((e) => `${e.component.id}#${e.index}`) },
         'assignment changed: executors moved in place');
-      if (this.record.status === 'active') this.engine.activate();
+      // New spout executors follow the topology's status (Engine.reassign); publish the new executors now.
       await this.beat('running', false);
     } catch (err) {
       // A new executor failed to open: start over from the whole assignment (the supervisor relaunches).
