@@ -1,5 +1,6 @@
 import type { Assignment, SupervisorInfo, TopologyRecord, WorkerAssignment } from './model.js';
 import { executorKey } from './model.js';
+import { stickyGroups } from './sticky-deal.js';
 
 /** A free worker slot on a live supervisor. */
 export interface Slot {
@@ -66,8 +67,12 @@ export function scheduleTopology(
   slots.sort((a, b) => Number(mine.has(`${b.supervisor}:${b.port}`)) - Number(mine.has(`${a.supervisor}:${a.port}`)));
   const n = Math.min(record.workers, slots.length, Math.max(1, executors.length));
   const chosen = spread(slots, n);
-  const groups: string[][] = chosen.map(() => []);
-  executors.forEach((e, i) => groups[i % n]!.push(e));
+  const slotIds = chosen.map((s) => `${s.supervisor}:${s.port}`);
+  let groups: string[][] = chosen.map(() => []);
+  // The same slots as now (a rebalance of parallelism): unchanged executors stay where they run.
+  if (current !== undefined && slotIds.length === current.workers.length && current.workers.every((w) => slotIds.includes(`${w.supervisor}:${w.port}`))) {
+    groups = stickyGroups(current, slotIds, executors, record.parallelism);
+  } else executors.forEach((e, i) => groups[i % n]!.push(e));
   const workers: WorkerAssignment[] = chosen.map((s, i) => ({ supervisor: s.supervisor, host: s.host, port: s.port, executors: groups[i]! }));
   return {
     topology: record.name,

@@ -26,15 +26,12 @@ import { checkPortFree, SupervisorError } from './supervisor-error.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import { WorkerExits } from './worker-exit.js';
 import type { WorkerLaunch } from './worker.js';
+import { appliesInPlace, workerIdentity } from './assignment-diff.js';
 import type { SupervisorOptions } from './supervisor-options.js';
 
 export { SupervisorError } from './supervisor-error.js';
 
 export type { SupervisorOptions } from './supervisor-options.js';
-
-function identityOf(a: Assignment, w: WorkerAssignment): string {
-  return JSON.stringify([a.topology, a.codeSha256, [...w.executors].sort(), a.parallelism]);
-}
 
 /** The ZooKeeper side of a started supervisor. */
 interface Connected {
@@ -57,6 +54,8 @@ interface Connected {
 export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly paths: ZkPaths;
   private readonly slots = new Map<number, SlotProcess>();
+  /** Per slot, the assignment its worker last followed: a change it applies in place keeps its identity. */
+  private readonly following = new Map<number, Assignment>();
   private c: Connected | undefined;
   private starting: Promise<this> | undefined;
   private secret = '';
@@ -241,7 +240,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       const changed: SlotProcess[] = [];
       for (const slot of this.slots.values()) {
         const want = desired.get(slot.port);
-        const wantId = want === undefined ? undefined : identityOf(want.a, want.w);
+        const wantId = this.identityFor(slot, want?.a);
         if (wantId !== slot.targetIdentity) changed.push(slot);
         else if (want !== undefined && slot.idle && wantId === slot.identity) void slot.launch(want.a);
       }
@@ -251,7 +250,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       // deploy waited 30 s for it before).
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        void slot.moveTo(want === undefined ? undefined : identityOf(want.a, want.w), want?.a);
+        void slot.moveTo(this.identityFor(slot, want?.a), want?.a);
+      }
+      for (const slot of this.slots.values()) {
+        const a = desired.get(slot.port)?.a;
+        if (a === undefined) this.following.delete(slot.port);
+        else this.following.set(slot.port, a);
       }
     } catch (err) {
       this.rearm = true;
@@ -263,6 +267,19 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         void this.reconcile();
       }
     }
+  }
+
+  /**
+   * The identity the slot must run for `a`: the one it runs (or heads for) when its worker applies
+   * `a` in place (a rebalance of parallelism over the same slots: assignment-diff.ts), so the
+   * worker is not restarted; else `a`'s own.
+   */
+  private identityFor(slot: SlotProcess, a: Assignment | undefined): string | undefined {
+    if (a === undefined) return undefined;
+    const w = a.workers.find((x) => x.supervisor === this.opts.id && x.port === slot.port)!;
+    const prev = this.following.get(slot.port);
+    const keep = prev !== undefined && slot.targetIdentity !== undefined && a.version >= prev.version && appliesInPlace(prev, a);
+    return keep ? slot.targetIdentity : workerIdentity(a, w);
   }
 
   /** One `assignment.changed` per topology whose workers here change. */

@@ -66,6 +66,8 @@ export class WorkerLink implements RemoteLink {
   private controlDropped = 0;
   /** For metrics: peer connections re-opened, and frames/handshakes refused or dropped. */
   private readonly counts: TransportStats = { reconnects: 0, rejectedFrames: 0 };
+  /** Tuples for a task not here whose trees were failed at once (for the logs). */
+  refusedFailed = 0;
   /** Per-tuple warnings: a peer sending to a moved task must not write a line per record. */
   private readonly limited: LimitedLog;
 
@@ -131,7 +133,7 @@ export class WorkerLink implements RemoteLink {
         const index = Number(key.slice(i + 1));
         const tasks = this.engine.tasksOf.get(component);
         if (tasks === undefined) continue;
-        for (const t of executorTaskRanges(tasks, this.engine.parallelismOf(component))[index] ?? []) owner[t] = client;
+        for (const t of executorTaskRanges(tasks, assignment.parallelism[component] ?? this.engine.parallelismOf(component))[index] ?? []) owner[t] = client;
       }
     }
     for (const [id, c] of this.clients) {
@@ -230,7 +232,10 @@ export class WorkerLink implements RemoteLink {
     if (frame[0] === FrameType.TUPLES) {
       for (const [target, source, stream, values, anchors] of frame[1]) {
         if (typeof stream !== 'number' || !this.engine.receiveTuple(target, stream, source, values, anchors)) {
-          this.limited.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
+          // Most often a task that just moved (a rebalance, peers following the new assignment a
+          // moment apart): its trees fail now and replay, rather than time out.
+          if (this.engine.failRefused(Array.isArray(anchors) ? anchors : null)) this.refusedFailed++;
+          else this.limited.warn({ target, stream }, 'tuple for a task or stream not in this worker dropped; its tree will time out and replay');
         }
       }
     }

@@ -15,6 +15,7 @@ import { scopeTopology } from '../engine/component-scope.js';
 import { loadBundle, WorkerError } from './bundle-loader.js';
 import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } from './model.js';
 import { executorKey } from './model.js';
+import { sameExecutors, workerKeepsRunning } from './assignment-diff.js';
 import { CrashStore } from './crash-store.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
@@ -73,7 +74,9 @@ export class Worker {
   private readonly errors: ErrorsStore;
   /** ZooKeeper warnings that repeat every heartbeat or watch while ZooKeeper is away. */
   private readonly repeated: LimitedLog;
-  private readonly myExecutors: Set<string>;
+  private myExecutors: Set<string>;
+  /** Assignments are followed one at a time, in order (an in-place change awaits its new executors' prepare). */
+  private following: Promise<void> = Promise.resolve();
   private readonly lastErrorWrite = new Map<string, number>();
   private readonly processMetrics = new ProcessMetrics();
   /** Resolves when the worker has stopped (killed topology, lost assignment, or stop()). */
@@ -85,7 +88,7 @@ export class Worker {
     private readonly zk: ZkClient,
     private record: TopologyRecord,
     private assignment: Assignment,
-    private readonly me: WorkerAssignment,
+    private me: WorkerAssignment,
     /** This launch's epoch, from ZooKeeper (never the wall clock: a clock stepped back must not make a new launch look older). */
     private readonly epoch: number,
     secret: string,
@@ -196,22 +199,46 @@ export class Worker {
 
   private watchAssignment(): void {
     new AssignmentStore(this.zk, this.paths).read(this.record.name, () => this.watchAssignment()).then(({ value: a }) => {
-      if (a.version === this.assignment.version) return;
-      const mine = a.workers.find((w) => w.supervisor === this.launch.supervisor && w.port === this.launch.port);
-      const same = mine !== undefined && mine.executors.length === this.myExecutors.size && mine.executors.every((k) => this.myExecutors.has(k))
-        && JSON.stringify(a.parallelism) === JSON.stringify(this.assignment.parallelism);
-      if (!same) {
-        // Our executors changed: stop; the supervisor launches the new assignment.
-        this.log.info({ version: a.version }, 'assignment changed for this worker, stopping');
-        void this.stop(0);
-        return;
-      }
-      this.assignment = a;
-      this.link.route(a);
+      this.following = this.following.then(() => this.follow(a));
     }, (err: unknown) => {
       if ((err as GaleError).code === 'GALE_ERR_ZK_NO_NODE') void this.stop(0);
       else this.repeated.warn({ err: (err as Error).message }, 'cannot read assignment');
     });
+  }
+
+  /**
+   * A new assignment: only peers moved (re-route), a change this worker applies in place (same
+   * worker slots: stop the executors that went, open the ones that came, everything else keeps
+   * running), or any other change of its executors (stop; the supervisor launches the new one).
+   */
+  private async follow(a: Assignment): Promise<void> {
+    if (this.stopping !== undefined || a.version <= this.assignment.version) return;
+    const slot = { supervisor: this.launch.supervisor, port: this.launch.port };
+    const mine = a.workers.find((w) => w.supervisor === slot.supervisor && w.port === slot.port);
+    if (mine === undefined || !workerKeepsRunning(this.assignment, a, slot)) {
+      this.log.info({ version: a.version }, 'assignment changed for this worker, stopping');
+      void this.stop(0);
+      return;
+    }
+    const inPlace = !sameExecutors(this.assignment, this.me, a, mine);
+    this.assignment = a;
+    this.me = mine;
+    this.myExecutors = new Set(mine.executors);
+    // Route first: tuples for tasks that left go to their new workers from now on; tuples for
+    // tasks coming here wait in their senders' outboxes until the executors are open.
+    this.link.route(a);
+    if (!inPlace) return;
+    try {
+      const diff = await this.engine.reassign({ isLocal: (c, i) => this.myExecutors.has(executorKey(c, i)), parallelism: a.parallelism });
+      this.log.info({ version: a.version, kept: diff.kept.length, added: diff.added.map((e) => `${e.component.id}#${e.index}`), removed: diff.removed.map((e) => `${e.component.id}#${e.index}`) },
+        'assignment changed: executors moved in place');
+      // New spout executors follow the topology's status (Engine.reassign); publish the new executors now.
+      await this.beat('running', false);
+    } catch (err) {
+      // A new executor failed to open: start over from the whole assignment (the supervisor relaunches).
+      this.log.error({ err: (err as Error).message, version: a.version }, 'cannot apply the new assignment in place; exiting');
+      void this.stop(1, 0);
+    }
   }
 
   private async beat(state: WorkerHeartbeat['state'], create: boolean): Promise<void> {

@@ -42,6 +42,11 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
     this.inbound.push(task, tuple);
   }
 
+  /** Empties the network backlog into `take` (an executor going away fails what it held). */
+  takeBacklog(take: (task: number, tuple: TupleImpl) => boolean): void {
+    this.inbound.drain(take);
+  }
+
   /** Starts ticking every `ms`; returns the cancel function. */
   startTicks(ms: number): () => void {
     this.tickSecs = ms / 1000;

@@ -53,6 +53,11 @@ export class BoltTask extends TaskBase implements OutputCollector {
     this.timing = host.config.metricsEnabled;
   }
 
+  /** It can fail trees through the acker (a user bolt of a topology with ackers). */
+  get canFail(): boolean {
+    return this.failRoute !== undefined;
+  }
+
   protected controlRoute(streamId: string, route: OutRoute): void {
     if (streamId === ACK_ACK_STREAM) this.ackRoute = route;
     else if (streamId === ACK_FAIL_STREAM) this.failRoute = route;

@@ -1,5 +1,4 @@
 import type { Topology } from '../api/builder.js';
-import type { BasicBolt, Bolt } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { ComponentError, LifecycleError } from '../errors.js';
 import { ACKER_COMPONENT } from './acker.js';
@@ -9,17 +8,18 @@ import type { CrashCounts, CrashSuspect } from './crash-counts.js';
 import { findCrashSuspects } from './crash-suspects.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
-import type { ExecutorBase } from './executor-base.js';
 import type { EmitListener, ExecutorHost } from './host.js';
 import type { IdSource } from './ids.js';
 import type { ComponentStats, ReportedError } from './metrics.js';
 import { buildPlan, type Plan, type PlannedComponent } from './plan.js';
+import { diffExecutors, executorIdentity, failRefused, retireExecutor, type ExecutorDiff } from './executor-swap.js';
+import { createExecutors, ExecutorSet } from './executor-set.js';
+import type { Placement } from './remote.js';
 import type { Clock, EngineLog, Scheduler } from './ports.js';
 import { buildRoutes, subscribersOf } from './router.js';
-import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
 import { collectStats, quiescent, sampleWindows } from './stats.js';
-import { TaskContextImpl } from './task-context.js';
+import { openTasks } from './task-open.js';
 import { rotationMs } from './timeouts.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
@@ -40,7 +40,6 @@ export type { EngineOptions } from './engine-options.js';
 /** Time slice of one scheduler run before yielding to I/O. */
 const SLICE_MS = 8;
 
-
 /**
  * Runs the executors of a topology placed here on one event loop. It composes the pipeline —
  * plan (tasks, executors, streams) → collectors (spout/bolt tasks) → router (groupings) →
@@ -60,17 +59,14 @@ export class Engine implements ExecutorHost {
   private readonly stateStores: StateStoreProvider | undefined;
   readonly onEmit: EmitListener | undefined;
   readonly transfer: Transfer;
-  readonly plan: Plan;
+  /** Replaced when a rebalance changes which executors run here ({@link reassign}). */
+  plan: Plan;
   readonly tracking: boolean;
   /** Rotation counter for timeouts; spout pending entries are stamped with it. */
   epoch = 0;
 
-  private readonly spoutExecs: SpoutExecutor[] = [];
-  private readonly boltExecs: BoltExecutor[] = [];
-  /** Executors in run order: sinks (and system bolts) first so space frees up before producers try. */
-  private readonly runOrder: ExecutorBase[] = [];
-  /** Local tasks by id. */
-  private readonly taskOf: (SpoutTask | BoltTask)[] = [];
+  /** Executors here, their tasks by id and the loop's run order (changed by {@link reassign}). */
+  private readonly execs: ExecutorSet;
   private readonly errorLog: ErrorLog;
   private readonly waiters: Waiters;
   private readonly cancels: (() => void)[] = [];
@@ -82,11 +78,16 @@ export class Engine implements ExecutorHost {
   /** Every local task is open/prepared: the loop may run executors (tuples that arrive earlier wait in queues). */
   private prepared = false;
   private closing: Promise<void> | undefined;
+  /** What activate/deactivate last asked for: executors added by {@link reassign} follow it. */
+  private activeWanted = false;
+  private readonly systemComponents: EngineOptions['systemComponents'] & object;
   private readonly runBound = (): void => this.run();
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
   /** What system bolts see of this engine (the metrics component reads stats through it). */
   private readonly systemEnv: SystemEnv;
+  private readonly crashCounts: CrashCounts | undefined;
+  private readonly subscribers: ReturnType<typeof subscribersOf>;
 
   constructor(opts: EngineOptions) {
     this.topology = opts.topology;
@@ -98,8 +99,9 @@ export class Engine implements ExecutorHost {
     this.log = opts.log;
     this.stateStores = opts.stateStores;
     this.onEmit = opts.onEmit;
+    this.systemComponents = opts.systemComponents ?? DEFAULT_SYSTEM_COMPONENTS;
     this.plan = buildPlan({
-      topology: opts.topology, config: opts.config, systemComponents: opts.systemComponents ?? DEFAULT_SYSTEM_COMPONENTS,
+      topology: opts.topology, config: opts.config, systemComponents: this.systemComponents,
       isLocal: opts.placement?.isLocal.bind(opts.placement), parallelism: opts.placement?.parallelism,
     });
     this.tracking = this.plan.components.has(ACKER_COMPONENT);
@@ -110,12 +112,18 @@ export class Engine implements ExecutorHost {
       worker: opts.worker ?? 'local', topology: opts.topology, epochMs: () => opts.clock.epochMs(), stats: () => this.stats(), ...(opts.processStats !== undefined ? { processStats: opts.processStats } : {}),
       localTasksOf: (component) => this.localTaskList().filter((t) => t.component === component).map((t) => t.taskId),
     };
-    this.buildExecutors(opts.crashCounts);
-    const subscribers = subscribersOf(this.plan);
-    this.receivers = this.plan.streamTable.map((ref) => new Set((subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
-    const rc = { plan: this.plan, subscribers, random: opts.random, isLocalTask: this.transfer.isLocalTask };
-    for (const t of this.taskOf) {
-      if (t === undefined) continue;
+    this.crashCounts = opts.crashCounts;
+    this.execs = new ExecutorSet(this);
+    for (const ex of createExecutors(this, this.plan.localExecutors, this.crashCounts)) this.execs.register(ex);
+    this.subscribers = subscribersOf(this.plan);
+    this.receivers = this.plan.streamTable.map((ref) => new Set((this.subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
+    this.routeTasks();
+  }
+
+  /** (Re)builds tasks' routes (default: every local task's): which target tasks are local changes their local-or-shuffle choice. */
+  private routeTasks(tasks: readonly (SpoutTask | BoltTask)[] = this.execs.tasks()): void {
+    const rc = { plan: this.plan, subscribers: this.subscribers, random: this.random, isLocalTask: this.transfer.isLocalTask };
+    for (const t of tasks) {
       const c = this.plan.components.get(t.component)!;
       t.setRoutes(buildRoutes(rc, c, t.taskId), c.kind === 'bolt' && c.system !== undefined);
     }
@@ -136,40 +144,8 @@ export class Engine implements ExecutorHost {
     return this.plan.components.get(component)?.parallelism ?? 0;
   }
 
-  private buildExecutors(crashCounts: CrashCounts | undefined): void {
-    const cfg = this.config;
-    for (const { component: c, tasks, index } of this.plan.localExecutors) {
-      if (c.kind === 'spout') {
-        const ex = new SpoutExecutor(this, c.id, cfg.spoutWaitMs);
-        ex.index = index;
-        for (const id of tasks) {
-          const t = new SpoutTask(this, ex, c.id, id);
-          t.maxPending = c.spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
-          // The spout's own option wins, including its null (retry forever).
-          t.maxRetries = c.spec.maxRetries !== undefined ? c.spec.maxRetries : cfg.maxRetries;
-          if (crashCounts !== undefined) t.useCrashCounts(crashCounts);
-          ex.tasks.push(t);
-          this.taskOf[id] = t;
-          this.transfer.addSpout(id, ex);
-        }
-        this.spoutExecs.push(ex);
-      } else {
-        const ex = new BoltExecutor(this, c.id, cfg.queueCapacity, c.maxConcurrency);
-        ex.index = index;
-        for (const id of tasks) {
-          const t = new BoltTask(this, ex, c.id, id, c.maxConcurrency);
-          ex.tasks.push(t);
-          this.taskOf[id] = t;
-          this.transfer.addBolt(id, ex);
-        }
-        this.boltExecs.push(ex);
-      }
-    }
-    this.runOrder.push(...[...this.boltExecs].reverse(), ...this.spoutExecs);
-  }
-
   private localTaskList(): (SpoutTask | BoltTask)[] {
-    return this.taskOf.filter((t) => t !== undefined);
+    return this.execs.tasks();
   }
 
   /** Task ids of the executors running in this engine (system components included). */
@@ -186,44 +162,30 @@ export class Engine implements ExecutorHost {
     this.started = true;
     // Bolts first: a spout may emit from open() (or a timer it starts), and its tuples must find
     // prepared bolts.
-    const tasks = this.localTaskList();
-    for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
-      const c = this.plan.components.get(task.component)!;
-      const ctx = new TaskContextImpl(this.topology, this.config, this.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), this.stateStores);
-      try {
-        if (task instanceof SpoutTask && c.kind === 'spout') {
-          task.instance = c.spec.create();
-          await task.instance.open?.(ctx, task);
-        } else if (task instanceof BoltTask && c.kind === 'bolt') {
-          const bolt = c.create(this.systemEnv);
-          task.init(bolt);
-          if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
-          else await (bolt as Bolt).prepare?.(ctx, task);
-        }
-      } catch (err) {
-        this.stopped = true;
-        const spout = task instanceof SpoutTask;
-        throw new ComponentError(
-          spout ? 'GALE_ERR_SPOUT_OPEN' : 'GALE_ERR_BOLT_PREPARE',
-          `${spout ? 'spout' : 'bolt'} "${task.component}" (task ${task.taskId}) failed in ${spout ? 'open' : 'prepare'}(): ${errorMessage(err)}`,
-          { cause: err },
-        );
-      }
-    }
+    await this.openTasks(this.localTaskList());
     this.prepared = true;
     this.transfer.open();
     if (this.tracking) this.cancels.push(this.scheduler.every(rotationMs(this.config), () => this.rotate()));
-    for (const ex of this.boltExecs) {
-      const c = this.plan.components.get(ex.component) as Extract<PlannedComponent, { kind: 'bolt' }>;
-      if (c.tickMs !== undefined) this.cancels.push(ex.startTicks(c.tickMs));
-    }
+    for (const ex of this.execs.bolts) this.startTicks(ex);
     this.cancels.push(this.scheduler.every(50, () => this.waiters.check()));
-    if (this.config.metricsEnabled) {
-      const sample = (): void => sampleWindows(this.runOrder, this.clock.now());
-      sample();
-      this.cancels.push(this.scheduler.every(1000, sample));
-    }
+    const sample = (): void => sampleWindows(this.execs.runOrder, this.clock.now());
+    if (this.config.metricsEnabled) this.cancels.push((sample(), this.scheduler.every(1000, sample)));
     this.activate();
+  }
+
+  private startTicks(ex: BoltExecutor): void {
+    const c = this.plan.components.get(ex.component) as Extract<PlannedComponent, { kind: 'bolt' }>;
+    if (c.tickMs !== undefined) this.execs.setTicks(ex, ex.startTicks(c.tickMs));
+  }
+
+  /** Opens spouts and prepares bolts (user code), bolts first; a failure stops the engine. */
+  private async openTasks(tasks: readonly (SpoutTask | BoltTask)[]): Promise<void> {
+    try {
+      await openTasks(tasks, { topology: this.topology, config: this.config, plan: this.plan, stateStores: this.stateStores, systemEnv: this.systemEnv });
+    } catch (err) {
+      this.stopped = true;
+      throw err;
+    }
   }
 
   activate(): void {
@@ -236,11 +198,12 @@ export class Engine implements ExecutorHost {
   }
 
   get isActive(): boolean {
-    return this.spoutExecs.some((e) => e.active);
+    return this.execs.spouts.some((e) => e.active);
   }
 
   private setActive(on: boolean): void {
-    for (const ex of this.spoutExecs) {
+    this.activeWanted = on;
+    for (const ex of this.execs.spouts) {
       if (ex.active === on || ex.closed) continue;
       ex.active = on;
       for (const t of ex.tasks) {
@@ -257,12 +220,12 @@ export class Engine implements ExecutorHost {
 
   /** No tuple queued, in flight or awaiting its ack anywhere in this engine. */
   isQuiescent(): boolean {
-    return quiescent(this.runOrder);
+    return quiescent(this.execs.runOrder);
   }
 
   /** Every spout says it will never emit again (spouts without `isExhausted` never are). */
   allSpoutsExhausted(): boolean {
-    return this.spoutExecs.every((ex) => ex.tasks.every((t) => t.instance?.isExhausted?.() === true));
+    return this.execs.spouts.every((ex) => ex.tasks.every((t) => t.instance?.isExhausted?.() === true));
   }
 
   /** Resolves true once `pred()` holds (checked as the engine runs), false after `timeoutMs`. */
@@ -285,12 +248,13 @@ export class Engine implements ExecutorHost {
       }
       this.stopped = true;
       for (const c of this.cancels.splice(0)) c();
+      this.execs.cancelTicks();
       this.waiters.settleAll();
-      for (const ex of this.spoutExecs) {
+      for (const ex of this.execs.spouts) {
         ex.close();
         for (const t of ex.tasks) await this.safely(t, 'close', () => t.instance?.close?.());
       }
-      for (const ex of this.boltExecs) {
+      for (const ex of this.execs.bolts) {
         for (const t of ex.tasks) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
       }
     })();
@@ -303,6 +267,38 @@ export class Engine implements ExecutorHost {
     } catch (err) {
       task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
     }
+  }
+
+  /**
+   * A rebalance changed which executors run here: stops the ones that go (the trees of the tuples
+   * they hold fail at once and replay, instead of timing out) and opens the ones that come, while
+   * every unchanged executor keeps running. A changed component's tasks start over as new
+   * instances (in-memory state is not carried, as in Storm). Resolves once the new ones run.
+   */
+  async reassign(placement: Pick<Placement, 'isLocal' | 'parallelism'>): Promise<ExecutorDiff> {
+    const next = buildPlan({
+      topology: this.topology, config: this.config, systemComponents: this.systemComponents,
+      isLocal: placement.isLocal.bind(placement), parallelism: placement.parallelism,
+    });
+    if (this.closing !== undefined) return diffExecutors(this.plan.localExecutors, this.plan.localExecutors); // opens nothing it would not close
+    const diff = diffExecutors(this.plan.localExecutors, next.localExecutors);
+    const leaving = this.execs.withIdentity(new Set(diff.removed.map(executorIdentity)));
+    this.plan = next;
+    const coming = createExecutors(this, diff.added, this.crashCounts);
+    for (const ex of leaving) this.execs.unregister(ex);
+    this.routeTasks();
+    for (const ex of leaving) await retireExecutor(ex, this.log, (t, phase, fn) => this.safely(t, phase, fn));
+    const fresh = coming.flatMap((ex): (SpoutTask | BoltTask)[] => ex.tasks);
+    this.routeTasks(fresh); // a spout may emit from open()
+    await this.openTasks(fresh);
+    for (const ex of coming) {
+      this.execs.register(ex);
+      if (ex instanceof BoltExecutor) this.startTicks(ex);
+    }
+    this.routeTasks();
+    if (this.activeWanted) this.activate();
+    this.wake();
+    return diff;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -323,7 +319,7 @@ export class Engine implements ExecutorHost {
     try {
       do {
         progress = false;
-        for (const ex of this.runOrder) if (ex.turn()) progress = true;
+        for (const ex of this.execs.runOrder) if (ex.turn()) progress = true;
       } while (progress && this.clock.now() < deadline);
     } finally {
       this.running = false;
@@ -335,7 +331,7 @@ export class Engine implements ExecutorHost {
   /** Moves trees past their timeout to their spouts (the acker expires its entries on its own ticks). */
   private rotate(): void {
     this.epoch++;
-    for (const ex of this.spoutExecs) ex.expire(this.epoch);
+    for (const ex of this.execs.spouts) ex.expire(this.epoch);
   }
 
   nextLocalRoot(): number {
@@ -360,18 +356,23 @@ export class Engine implements ExecutorHost {
   /** Tuples from the network waiting for room in local queues. */
   inboundBacklog(): number {
     let n = 0;
-    for (const ex of this.boltExecs) n += ex.backlog;
+    for (const ex of this.execs.bolts) n += ex.backlog;
     return n;
+  }
+
+  /** A data tuple from another worker that this engine refused (its task moved): fails its trees now (executor-swap.ts). */
+  failRefused(anchors: readonly number[] | null): boolean {
+    return !this.stopped && failRefused(this.execs.bolts, anchors);
   }
 
   /** Fails the trees of a tuple that could not be sent at all, at once, with why (unsent.ts). */
   failUnsendable(tuple: TupleImpl, outcome: FailOutcome = TreeOutcome.FAILED): void {
-    failUnsent(this.taskOf[tuple.sourceTask], tuple.anchors, outcome);
+    failUnsent(this.execs.taskOf[tuple.sourceTask], tuple.anchors, outcome);
   }
 
   /** {@link failUnsendable} for a tuple the transport dropped after taking it: its source task and anchors. */
   failUnsent(sourceTask: number, anchors: readonly number[] | null, outcome: FailOutcome): void {
-    failUnsent(this.taskOf[sourceTask], anchors, outcome);
+    failUnsent(this.execs.taskOf[sourceTask], anchors, outcome);
   }
 
   /** What local bolts are executing now, as spout messages: for a worker that is dying (crash-counts.ts). */
@@ -393,6 +394,6 @@ export class Engine implements ExecutorHost {
 
   /** Per-component (and per-executor) counters, latencies and sliding-window rates of the executors here. */
   stats(): ComponentStats[] {
-    return collectStats(this.plan, this.runOrder, this.config.queueCapacity, this.clock.now());
+    return collectStats(this.plan, this.execs.runOrder, this.config.queueCapacity, this.clock.now());
   }
 }

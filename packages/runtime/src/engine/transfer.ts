@@ -48,6 +48,12 @@ export class Transfer {
     this.spouts[task] = target;
   }
 
+  /** The task no longer runs here (its executor moved away): tuples for it go to the link. */
+  removeTask(task: number): void {
+    this.bolts[task] = undefined;
+    this.spouts[task] = undefined;
+  }
+
   /** Every local task is prepared: tuples may run inline from now on. */
   open(): void {
     this.opened = true;

@@ -2,6 +2,7 @@ import { assignmentSettleMs, killAfterMs, type ClusterConfig } from '../../confi
 import { didYouMean } from '../../config/did-you-mean.js';
 import { ACKER_COMPONENT } from '../../engine/engine.js';
 import type { Assignment, TopologyRecord, WorkerHeartbeat } from '../model.js';
+import { workerKeepsRunning } from '../assignment-diff.js';
 import { AdminRequestError, ClusterCommandError } from './errors.js';
 import { pollUntil } from './poll.js';
 import type { AdminSession } from './session.js';
@@ -84,20 +85,13 @@ export async function waitForRebalanceDrain(
 }
 
 /**
- * Heartbeats of workers older than `next` that it stops: the supervisor restarts a worker when its
- * executors, the topology's parallelism or its code change (see supervisor.ts identityOf).
+ * Heartbeats of workers older than `next` that it stops: a worker keeps running when `next` only
+ * moves its peers, or when it applies `next` in place (a rebalance of parallelism over the same
+ * worker slots); otherwise its supervisor restarts it (assignment-diff.ts, the rule supervisors
+ * and workers follow).
  */
 export function drainingWorkers(next: Assignment, previous: Assignment | undefined, beats: readonly WorkerHeartbeat[]): WorkerHeartbeat[] {
-  const samePlanAndCode = previous !== undefined && previous.codeSha256 === next.codeSha256 && samePlan(previous.parallelism, next.parallelism);
-  return beats.filter((b) => {
-    if (b.assignmentVersion >= next.version) return false;
-    const w = next.workers.find((x) => x.supervisor === b.supervisor && x.port === b.port);
-    return !(samePlanAndCode && w !== undefined && sameSet(w.executors, b.executors));
-  });
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+  return beats.filter((b) => b.assignmentVersion < next.version && !(previous !== undefined && workerKeepsRunning(previous, next, b)));
 }
 
 /** Every component exists and gets 1..numTasks executors; the acker count is fixed at deploy. */

@@ -1,0 +1,49 @@
+import type { Topology } from '../api/builder.js';
+import type { StateStoreProvider } from '../api/state/state-store.js';
+import type { BasicBolt, Bolt } from '../api/types.js';
+import type { TopologyConfig } from '../config/topology-config.js';
+import { ComponentError } from '../errors.js';
+import { BoltTask } from './bolt-task.js';
+import { errorMessage } from './error-message.js';
+import type { Plan } from './plan.js';
+import { SpoutTask } from './spout-task.js';
+import type { SystemEnv } from './system-component.js';
+import { TaskContextImpl } from './task-context.js';
+
+export interface OpenContext {
+  readonly topology: Topology;
+  readonly config: TopologyConfig;
+  readonly plan: Plan;
+  readonly stateStores: StateStoreProvider | undefined;
+  readonly systemEnv: SystemEnv;
+}
+
+/**
+ * Creates the component instances of tasks and runs their user code: bolts' prepare() first, then
+ * spouts' open() (a spout may emit from open(), and its tuples must find prepared bolts). At engine
+ * start, and for the executors a rebalance brings to a running engine.
+ */
+export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: OpenContext): Promise<void> {
+  for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
+    const c = o.plan.components.get(task.component)!;
+    const ctx = new TaskContextImpl(o.topology, o.config, o.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), o.stateStores);
+    try {
+      if (task instanceof SpoutTask && c.kind === 'spout') {
+        task.instance = c.spec.create();
+        await task.instance.open?.(ctx, task);
+      } else if (task instanceof BoltTask && c.kind === 'bolt') {
+        const bolt = c.create(o.systemEnv);
+        task.init(bolt);
+        if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
+        else await (bolt as Bolt).prepare?.(ctx, task);
+      }
+    } catch (err) {
+      const spout = task instanceof SpoutTask;
+      throw new ComponentError(
+        spout ? 'GALE_ERR_SPOUT_OPEN' : 'GALE_ERR_BOLT_PREPARE',
+        `${spout ? 'spout' : 'bolt'} "${task.component}" (task ${task.taskId}) failed in ${spout ? 'open' : 'prepare'}(): ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+  }
+}
