@@ -128,6 +128,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       const p = task.pending.get(root);
       if (p === undefined) continue; // already timed out, or a late duplicate
       task.pending.delete(root);
+      if (outcome !== TreeOutcome.TIMED_OUT) task.lastCompletionAt = now;
       try {
         if (outcome === TreeOutcome.ACKED) {
           task.metrics.acked++;
