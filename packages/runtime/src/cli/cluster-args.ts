@@ -41,8 +41,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly logsPort?: number;
   /** Port of the HTTP server (`/metrics`, REST API) on `--host`; 0: none. */
   readonly httpPort: number;
-  /** The cluster config: defaults with `--cluster-set` entries over them. */
-  readonly cluster: ClusterConfig;
+  /** The cluster config with `--cluster-set` entries over the defaults; undefined: none given (the defaults). */
+  readonly cluster?: ClusterConfig | undefined;
 }
 
 export interface DeployArgs extends ClusterFlags {

@@ -135,7 +135,7 @@ const supervisor = defineCommand({
       flag: 'cluster-set', kind: 'list',
       describe: 'key=value (repeatable): a cluster config key (docs/cluster.md#cluster-config), e.g. spreadCoolDownMs=60000',
       parse: (entries, site) => parseClusterSets(entries, site.hint),
-    } satisfies ListFlag<ClusterConfig>,
+    } satisfies ListFlag<ClusterConfig | undefined>,
   },
   build: ({ slots, ports, workerTimeoutMs, tlsCert, tlsKey, tlsCa, tlsMutual, logsPort, ...v }, { given, hint }): SupervisorArgs => {
     if (slots !== undefined && slots > ports.length) {

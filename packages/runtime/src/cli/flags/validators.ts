@@ -46,10 +46,11 @@ export function parseParallelism(entries: readonly string[], hint: string): Reco
 
 /**
  * `--cluster-set key=value` entries → the cluster config (config/cluster-config.ts) over its
- * defaults: integers, or `null` where a key allows it; checked by `parseClusterConfig` (unknown
+ * defaults (undefined when none is given): integers, or `null` where a key allows it; checked by `parseClusterConfig` (unknown
  * keys get a did-you-mean), reported as a usage error.
  */
-export function parseClusterSets(entries: readonly string[], hint: string): ClusterConfig {
+export function parseClusterSets(entries: readonly string[], hint: string): ClusterConfig | undefined {
+  if (entries.length === 0) return undefined;
   const raw: Record<string, unknown> = {};
   for (const e of entries) {
     const m = /^([^=]+)=(.*)$/.exec(e);
