@@ -106,3 +106,14 @@ describe('registration ages (the cool-down)', () => {
     expect(ages.observe([sup('s1', [1], 0, 2), sup('s2', [1], 777)], 3300, 1000)).toEqual(new Set(['s2']));
   });
 });
+
+describe('placing new work', () => {
+  it('starts on the least loaded supervisors, so the spread needs no move afterwards', () => {
+    const sups = [sup('s1', [1, 2]), sup('s2', [1, 2])];
+    const first = scheduleTopology(record('a', 1), undefined, sups, [])!;
+    expect(place(first)).toEqual(['s1:1']);
+    const second = scheduleTopology(record('b', 1), undefined, sups, [first])!;
+    expect(place(second)).toEqual(['s2:1']); // by id alone it would have been s1:2
+    expect(planSpread(input([first, second], sups)).moves).toEqual([]);
+  });
+});
