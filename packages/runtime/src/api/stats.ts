@@ -112,8 +112,8 @@ export interface ComponentStats {
   pending: number;
   /**
    * Spouts: milliseconds since one of its tasks (here; over workers, the least) last completed a
-   * tree — the acker reported it acked, or failed by a bolt; a timeout is no completion — or since
-   * the task started. With `pending` > 0 and this above `messageTimeoutMs`, its trees stall.
+   * tree — the acker reported it acked, or failed by a bolt; a timeout is no completion — or a bolt
+   * kept one alive (`resetTimeout`), or since the task started. With `pending` > 0 and this above `messageTimeoutMs`, its trees stall.
    * Absent for other kinds, for a spout with no task here, and from older workers.
    */
   sinceCompletionMs?: number;

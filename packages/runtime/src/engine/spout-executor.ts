@@ -86,8 +86,12 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
 
   /** Restarts the timeout of a pending tree (`resetTimeout`). */
   touch(taskId: number, root: number): void {
-    const p = this.taskOf(taskId).pending.get(root);
-    if (p !== undefined) p.epoch = this.host.epoch;
+    const task = this.taskOf(taskId);
+    const p = task.pending.get(root);
+    if (p === undefined) return;
+    p.epoch = this.host.epoch;
+    // A bolt that keeps a long tree alive is working on it: the tree is not stalled.
+    task.lastCompletionAt = this.host.clock.now();
   }
 
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */

@@ -59,8 +59,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   /** Root of the tracked emit in progress (its init not sent yet), else -1. */
   private emittingRoot = -1;
   /**
-   * Clock time of the last tree outcome from the acker (acked, or failed by a bolt), or of the
-   * task's creation: a timeout is no completion. Stats report its age, so `gale status` can flag
+   * Clock time of the last tree outcome from the acker (acked, or failed by a bolt), of the last
+   * `resetTimeout` of one of its trees, or of the task's creation: a timeout is no completion. Stats report its age, so `gale status` can flag
    * a topology whose trees stall (cluster/admin/stalled.ts).
    */
   lastCompletionAt: number;

@@ -16,7 +16,7 @@ export type StallInput = Pick<ComponentStats, 'pending' | 'sinceCompletionMs'> &
 /**
  * The stalled-tree predicate, on the spout rows of a topology's merged stats: stalled when the
  * spouts hold pending trees (pending > 0) and no spout task on any worker completed a tree (acked,
- * or failed by a bolt) for more than `messageTimeoutMs`. Timeouts are no completions: a bolt
+ * or failed by a bolt; a `resetTimeout` counts too) for more than `messageTimeoutMs`. Timeouts are no completions: a bolt
  * that holds every tuple makes trees time out and replay forever, pending never empties, and
  * that is the stall this reports. One spout completing anywhere means the topology moves, so it
  * is not flagged. Workers that sent no `sinceCompletionMs` (older versions) give no verdict.

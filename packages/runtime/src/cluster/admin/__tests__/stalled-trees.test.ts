@@ -79,4 +79,18 @@ describe("a spout's sinceCompletionMs (engine stats, manual clock)", () => {
     expect(stallOf([h.stats('s')], T).stalled).toBe(false);
     expect(h.stats('hold').sinceCompletionMs).toBeUndefined();
   });
+
+  it('restarts at a resetTimeout too: a bolt keeping a long tree alive is working on it', async () => {
+    const clock = new ManualClock();
+    const { topology, spout, bolt } = holdTopology(clock);
+    spout.plan.push({ id: 'a', at: 0 });
+    h = new ManualEngine(topology, {}, clock);
+    await h.start();
+    h.advanceTo(900);
+    expect(h.stats('s')).toMatchObject({ pending: 1, sinceCompletionMs: 900 });
+    bolt.resetTimeout('a');
+    h.advanceTo(1000);
+    expect(h.stats('s')).toMatchObject({ pending: 1, sinceCompletionMs: 100 });
+    expect(spout.fails).toEqual([]);
+  });
 });
