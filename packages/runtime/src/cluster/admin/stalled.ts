@@ -15,10 +15,10 @@ export type StallInput = Pick<ComponentStats, 'pending' | 'sinceCompletionMs'> &
 
 /**
  * The stalled-tree predicate, on the spout rows of a topology's merged stats: stalled when the
- * spouts hold pending trees (pending > 0) and no spout task on any worker completed a tree (acked,
- * or failed by a bolt; a `resetTimeout` counts too) for more than `messageTimeoutMs`. Timeouts are no completions: a bolt
- * that holds every tuple makes trees time out and replay forever, pending never empties, and
- * that is the stall this reports. One spout completing anywhere means the topology moves, so it
+ * spouts hold pending trees (pending > 0) and no spout task on any worker completed a tree
+ * (acked, or failed by a bolt; a `resetTimeout` counts too) for more than `messageTimeoutMs`.
+ * Timeouts are no completions: a bolt that holds every tuple makes trees time out and replay
+ * forever, pending never empties, and that is the stall this reports. One spout completing anywhere means the topology moves, so it
  * is not flagged. Workers that sent no `sinceCompletionMs` (older versions) give no verdict.
  * `sinceCompletionMs` is as old as the last heartbeat (one heartbeat period at most): it is a
  * duration measured on each worker's own clock, so machines' clocks never need to agree.
