@@ -46,8 +46,8 @@ export function parseParallelism(entries: readonly string[], hint: string): Reco
 
 /**
  * `--cluster-set key=value` entries → the cluster config (config/cluster-config.ts) over its
- * defaults (undefined when none is given): integers, or `null` where a key allows it; checked by `parseClusterConfig` (unknown
- * keys get a did-you-mean), reported as a usage error.
+ * defaults (undefined when none is given): integers, or `null` where a key allows it. Checked by
+ * `parseClusterConfig` (unknown keys get a did-you-mean) and reported as a usage error.
  */
 export function parseClusterSets(entries: readonly string[], hint: string): ClusterConfig | undefined {
   if (entries.length === 0) return undefined;
@@ -56,7 +56,8 @@ export function parseClusterSets(entries: readonly string[], hint: string): Clus
     const m = /^([^=]+)=(.*)$/.exec(e);
     if (m === null || m[1]!.trim() === '') throw new CliUsageError('GALE_ERR_USAGE', `--cluster-set ${JSON.stringify(e)} is not <key>=<value>`, hint);
     const text = m[2]!.trim();
-    raw[m[1]!.trim()] = text === 'null' ? null : text === '' ? text : Number.isNaN(Number(text)) ? text : Number(text);
+    // Text that is not a number stays text, so the range check quotes what was typed.
+    raw[m[1]!.trim()] = text === 'null' ? null : text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text;
   }
   try {
     return parseClusterConfig(raw, CLUSTER_CONFIG_DEFAULTS, ' (--cluster-set)');
