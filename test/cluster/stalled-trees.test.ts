@@ -50,7 +50,7 @@ describe('stalled trees', () => {
 
     const text = await cluster.gale(['status', 'stuck']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^STALLED: \d+ trees pending and no tree completed for \d+s \(messageTimeoutMs 3000\)/m);
+    expect(text.stdout).toMatch(/^STALLED: \d+ trees pending and no tree completed for (\d+[dhm] )*\d+[dhms] \(messageTimeoutMs 3000\)/m);
     const healthyText = await cluster.gale(['status', 'healthy']);
     expect(healthyText.stdout).not.toContain('STALLED');
 
