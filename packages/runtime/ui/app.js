@@ -79,8 +79,8 @@ function route() {
   return m ? { page: 'topology', name: decodeURIComponent(m[1]) } : { page: 'cluster' };
 }
 
-function statusCell(status) {
-  return el('td', { class: `status-${status}` }, status);
+function statusCell(status, stalled) {
+  return el('td', { class: `status-${status}` }, status, stalled ? el('span', { class: 'stalled' }, ' stalled') : null);
 }
 
 async function clusterPage() {
@@ -97,7 +97,7 @@ async function clusterPage() {
     : el('table', { id: 'topologies' },
       el('tr', {}, el('th', {}, 'topology'), el('th', {}, 'status'), el('th', { class: 'num' }, 'workers'), el('th', { class: 'num' }, 'executors'), el('th', { class: 'num' }, 'uptime')),
       list.topologies.map((t) => el('tr', {},
-        el('td', {}, el('a', { href: `#/topology/${encodeURIComponent(t.name)}` }, t.name)), statusCell(t.status),
+        el('td', {}, el('a', { href: `#/topology/${encodeURIComponent(t.name)}` }, t.name)), statusCell(t.status, t.stalled),
         num(`${t.workersRunning} / ${t.workers}`), num(t.executors), num(duration(t.uptimeMs)))));
   main.replaceChildren(
     el('div', { class: 'summary' },
@@ -214,7 +214,11 @@ async function topologyPage(name) {
     el('button', { id: 'kill', class: 'danger', onclick: () => confirm(`Kill "${t.name}"?`) && act(t.name, 'kill') }, 'Kill'),
     notice ? el('span', { id: 'notice', class: notice.ok ? 'notice-ok' : 'notice-error' }, notice.text) : null);
   main.replaceChildren(
-    el('h2', {}, t.name, ' ', el('span', { id: 'status', class: `status-${t.status}` }, t.status)),
+    el('h2', {}, t.name, ' ', el('span', { id: 'status', class: `status-${t.status}` }, t.status),
+      t.stalled ? el('span', { id: 'stalled', class: 'stalled' }, ' stalled') : null),
+    // Always present (empty when healthy): replaceChildren would print a null child as text.
+    el('p', { id: 'stall', class: t.stalled ? 'notice-error' : undefined }, t.stalled
+      ? `${t.stall.pending} trees pending and no tree completed for ${duration(t.stall.sinceCompletionMs ?? 0)} (message timeout ${t.config?.messageTimeoutMs} ms)` : null),
     el('div', { class: 'summary' },
       el('div', {}, el('b', {}, `${t.workers.running} / ${t.workers.wanted}`), 'workers running'),
       el('div', {}, el('b', {}, duration(t.uptimeMs)), 'uptime'),

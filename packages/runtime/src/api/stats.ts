@@ -110,6 +110,13 @@ export interface ComponentStats {
   queueCapacity: number;
   /** Spouts: trees emitted and not yet completed. Ackers: trees tracked. */
   pending: number;
+  /**
+   * Spouts: milliseconds since one of its tasks (here; over workers, the least) last completed a
+   * tree — the acker reported it acked, or failed by a bolt; a timeout is no completion — or a bolt
+   * kept one alive (`resetTimeout`), or since the task started. With `pending` > 0 and this above `messageTimeoutMs`, its trees stall.
+   * Absent for other kinds, for a spout with no task here, and from older workers.
+   */
+  sinceCompletionMs?: number;
   executeLatencyMs: LatencySummary;
   completeLatencyMs: LatencySummary;
   /** Total ms its executors spent blocked by backpressure (a full queue or peer). Absent from older workers. */

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from '../config/cluster-config.js';
 import type { LogLevel } from '../log.js';
 import type { TlsFiles } from '../transport/index.js';
 
@@ -40,6 +41,8 @@ export interface SupervisorArgs extends ClusterFlags {
   readonly logsPort?: number;
   /** Port of the HTTP server (`/metrics`, REST API) on `--host`; 0: none. */
   readonly httpPort: number;
+  /** The cluster config with `--cluster-set` entries over the defaults; undefined: none given (the defaults). */
+  readonly cluster?: ClusterConfig | undefined;
 }
 
 export interface DeployArgs extends ClusterFlags {

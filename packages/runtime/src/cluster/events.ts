@@ -33,6 +33,12 @@ export interface SlotEvents {
 export interface LeaderEvents {
   /** The leader wrote (created or replaced) the assignment of `topology`. */
   'assignment.written': { topology: string; version: number; workers: { supervisor: string; port: number }[] };
+  /**
+   * To even out the spread after a supervisor joined, the leader moved one worker of `topology`
+   * (same executors) from one slot to another in assignment `version` (cluster/spread.ts); its
+   * `assignment.written` follows.
+   */
+  'worker.moved': { topology: string; version: number; from: { supervisor: string; port: number }; to: { supervisor: string; port: number } };
 }
 
 /** A supervisor daemon (cluster/supervisor.ts): its own events, its slots' and its leader role's. */
@@ -55,7 +61,7 @@ export type SupervisorEventName = keyof SupervisorEvents;
 /** Every supervisor event name, for forwarding them all (e.g. over IPC). */
 export const SUPERVISOR_EVENT_NAMES: readonly SupervisorEventName[] = Object.keys({
   ready: true, 'worker.started': true, 'worker.stopped': true, 'worker.crashed': true, 'worker.hung': true,
-  'assignment.changed': true, 'assignment.written': true, 'leader.elected': true, 'leader.lost': true,
+  'assignment.changed': true, 'assignment.written': true, 'worker.moved': true, 'leader.elected': true, 'leader.lost': true,
 } satisfies Record<SupervisorEventName, true>) as SupervisorEventName[];
 
 /** What `gale supervisor` sends its parent over IPC for each event. */

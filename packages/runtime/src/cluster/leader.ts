@@ -9,9 +9,10 @@ import { TypedEmitter } from '../transport/events.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { LeaderEvents } from './events.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
-import type { Assignment } from './model.js';
+import type { Assignment, SupervisorInfo, WorkerHeartbeat } from './model.js';
 import { deployOrder, executorsOf, freeSlots, scheduleTopology } from './scheduler.js';
 import { SlotShortageLog, type Shortage } from './slot-shortage-log.js';
+import { planSpread, RegistrationAges, type SpreadMove } from './spread.js';
 
 /**
  * The scheduler role, run by whichever supervisor holds the election. It keeps every
@@ -38,6 +39,10 @@ export class Leader extends TypedEmitter<LeaderEvents> {
   private readonly repeated: LimitedLog;
   /** "No free worker slot", written when the shortage changes, not every period. */
   private readonly shortage: SlotShortageLog;
+  /** How long each supervisor has been registered, as this leader saw it (spread cool-down). */
+  private ages = new RegistrationAges();
+  /** Monotonic time of the last spread moves: at most `spreadMaxMovesPerPeriod` per `leaderPeriodMs`. */
+  private lastSpreadMs = -Infinity;
 
   constructor(
     private readonly zk: ZkClient,
@@ -58,6 +63,9 @@ export class Leader extends TypedEmitter<LeaderEvents> {
   start(): void {
     if (this.active) return;
     this.active = true;
+    // A new term starts every supervisor's cool-down over: this leader has not watched them.
+    this.ages = new RegistrationAges();
+    this.lastSpreadMs = -Infinity;
     this.log.info({}, 'leader: scheduling');
     this.rearm = true;
     this.periodic = setInterval(() => this.schedule(), this.cfg.leaderPeriodMs);
@@ -125,6 +133,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     const supervisorsRead = await this.supervisors.list(watcher);
     this.reportBad(supervisorsRead, 'supervisor registration');
     const supervisors = [...supervisorsRead.entries.values()].map((v) => v.value);
+    const eligible = this.ages.observe(supervisors, nodeClock.now(), this.cfg.spreadCoolDownMs);
     const recordsRead = await this.topologies.list(watcher);
     // A corrupt record is neither scheduled nor taken for deleted: its workers keep running as assigned.
     const corrupt = this.reportBad(recordsRead, 'topology record');
@@ -177,7 +186,18 @@ export class Leader extends TypedEmitter<LeaderEvents> {
       written.push(next);
       this.log.info({ topology: name, version: next.version, workers: next.workers.map((w) => `${w.supervisor}:${w.port}`) }, 'leader: assigned');
     }
+    const moves = await this.spread(names, corrupt, settled, assignments, supervisors, eligible, written);
+    for (const a of moves.assignments) {
+      ops.push(this.assignments.setOp(a, assignments.get(a.topology)!.version));
+      settled.set(a.topology, a);
+      written.push(a);
+    }
     if (ops.length > 0) await this.election.fencedTransaction(ops);
+    for (const m of moves.moves) {
+      const version = settled.get(m.topology)!.version;
+      this.log.info({ topology: m.topology, version, from: `${m.from.supervisor}:${m.from.port}`, to: `${m.to.supervisor}:${m.to.port}` }, 'leader: worker moved to even out the spread');
+      this.emit('worker.moved', { topology: m.topology, version, from: { ...m.from }, to: { ...m.to } });
+    }
     const held = [...names, ...corrupt].map((n) => settled.get(n) ?? assignments.get(n)?.value).filter((a): a is Assignment => a !== undefined);
     this.shortage.report(short, freeSlots(supervisors, held));
     for (const a of written) {
@@ -192,9 +212,48 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     }
   }
 
+  /**
+   * Worker moves toward an even spread (cluster/spread.ts), at most `spreadMaxMovesPerPeriod` per
+   * `leaderPeriodMs`, only to supervisors past their cool-down, and only of topologies that are
+   * settled: kept as they were this round, every worker running the current version, no worker
+   * of an earlier move still draining. Heartbeats are read only for topologies a plan would move.
+   */
+  private async spread(
+    names: readonly string[], corrupt: ReadonlySet<string>, settled: ReadonlyMap<string, Assignment>,
+    current: ReadonlyMap<string, { value: Assignment }>, supervisors: readonly SupervisorInfo[],
+    eligible: ReadonlySet<string>, written: readonly Assignment[],
+  ): Promise<{ moves: SpreadMove[]; assignments: Assignment[] }> {
+    const none = { moves: [], assignments: [] };
+    const now = nodeClock.now();
+    if (this.cfg.spreadMaxMovesPerPeriod === 0 || eligible.size === 0 || now - this.lastSpreadMs < this.cfg.leaderPeriodMs) return none;
+    const fresh = new Set(written.map((a) => a.topology));
+    const all = [...names, ...corrupt].map((n) => settled.get(n) ?? current.get(n)?.value).filter((a): a is Assignment => a !== undefined);
+    const movable = new Set(names.filter((n) => settled.has(n) && !fresh.has(n)));
+    const checked = new Set<string>();
+    for (;;) {
+      const plan = planSpread({ assignments: all, supervisors, eligible, movable, maxMoves: this.cfg.spreadMaxMovesPerPeriod });
+      const unchecked = [...new Set(plan.moves.map((m) => m.topology))].filter((t) => !checked.has(t));
+      if (unchecked.length === 0) {
+        if (plan.moves.length > 0) this.lastSpreadMs = now;
+        return plan;
+      }
+      for (const t of unchecked) {
+        checked.add(t);
+        const beats = await this.heartbeats.list(t).then((r) => r.beats, () => undefined);
+        if (beats === undefined || !isSettled(settled.get(t)!, beats)) movable.delete(t);
+      }
+    }
+  }
+
   /** Bad znodes that are no longer bad (fixed or removed) may be reported again if they break again. */
   private forgetFixed(stillBad: readonly ZkError[]): void {
     const now = new Set(stillBad.map((e) => e.path ?? ''));
     for (const p of this.reported) if (!now.has(p)) this.reported.delete(p);
   }
+}
+
+/** Every worker of `a` runs its version, and no other worker of the topology still beats (one draining after a move). */
+function isSettled(a: Assignment, beats: readonly WorkerHeartbeat[]): boolean {
+  const mine = (b: WorkerHeartbeat): boolean => a.workers.some((w) => w.supervisor === b.supervisor && w.port === b.port);
+  return beats.every(mine) && a.workers.every((w) => beats.some((b) => b.supervisor === w.supervisor && b.port === w.port && b.state === 'running' && b.assignmentVersion === a.version));
 }

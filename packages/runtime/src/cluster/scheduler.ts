@@ -11,12 +11,16 @@ export interface Slot {
 
 /**
  * Free slots: every port of every live supervisor not used by another topology's assignment,
- * interleaved across supervisors (s1:p1, s2:p1, s1:p2, ...) so consecutive picks spread out.
+ * interleaved across supervisors (s1:p1, s2:p1, s1:p2, ...) so consecutive picks spread out,
+ * the least loaded supervisors first (fewest workers assigned, then id), so that new work goes
+ * where there is least and the spread rarely needs moves afterwards (cluster/spread.ts).
  */
 export function freeSlots(supervisors: readonly SupervisorInfo[], others: readonly Assignment[], exclude: ReadonlySet<string> = new Set()): Slot[] {
   const used = new Set(others.flatMap((a) => a.workers.map((w) => `${w.supervisor}:${w.port}`)));
+  const load = new Map<string, number>();
+  for (const a of others) for (const w of a.workers) load.set(w.supervisor, (load.get(w.supervisor) ?? 0) + 1);
   const perSup = [...supervisors]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((s) => [...s.ports].sort((a, b) => a - b)
       .filter((p) => !used.has(`${s.id}:${p}`) && !exclude.has(`${s.id}:${p}`))
       .map((port) => ({ supervisor: s.id, host: s.host, port })));

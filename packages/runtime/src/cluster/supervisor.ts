@@ -170,6 +170,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     };
     const id = this.opts.id;
     this.offs.push(leader.on('assignment.written', (e) => this.emit('assignment.written', e)));
+    this.offs.push(leader.on('worker.moved', (e) => this.emit('worker.moved', e)));
     this.offs.push(election.on('elected', () => {
       leader.start();
       this.emit('leader.elected', { id });

@@ -53,6 +53,17 @@ export interface ClusterConfig {
   readonly adminPollMs: number;
   /** A worker records a component's errors in ZooKeeper at most this often (an error storm must not load ZooKeeper). */
   readonly errorWriteIntervalMs: number;
+  /**
+   * The leader moves workers to a supervisor (to even out the spread after it joined) only once
+   * that supervisor has been registered this long without a break, as the leader saw it: a
+   * flapping supervisor never receives work moved from others (new work still goes anywhere).
+   */
+  readonly spreadCoolDownMs: number;
+  /**
+   * At most this many workers move per `leaderPeriodMs` to even out the spread (a count, not ms);
+   * 0 turns spreading off. Each move drains the worker and restarts it on the other supervisor.
+   */
+  readonly spreadMaxMovesPerPeriod: number;
 }
 
 interface KeySpec {
@@ -66,7 +77,7 @@ interface KeySpec {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const HOUR_MS = 3_600_000;
 
-/** The one table of cluster timing keys: bounds and docs (docs/cluster.md mirrors it). Every key is an integer in ms. */
+/** The one table of cluster keys: bounds and docs (docs/cluster.md mirrors it). Every key is an integer, in ms unless its name ends otherwise. */
 export const CLUSTER_CONFIG_KEYS: { readonly [K in keyof ClusterConfig]: KeySpec } = Object.freeze({
   leaderPeriodMs: { min: 100, max: HOUR_MS, doc: 'leader reconcile period (safety net beside watches)' },
   leaderDebounceMs: { min: 0, max: 10_000, doc: 'leader coalesces watch events this long' },
@@ -85,6 +96,8 @@ export const CLUSTER_CONFIG_KEYS: { readonly [K in keyof ClusterConfig]: KeySpec
   killRemovalTimeoutMs: { min: 1000, max: 86_400_000, doc: 'gale kill: how long the leader gets to remove a killed topology' },
   adminPollMs: { min: 10, max: 60_000, doc: 'admin commands poll ZooKeeper this often while waiting' },
   errorWriteIntervalMs: { min: 0, max: HOUR_MS, doc: "a worker writes a component's errors to ZooKeeper at most this often" },
+  spreadCoolDownMs: { min: 0, max: 86_400_000, doc: 'a supervisor must be registered this long before workers move to it' },
+  spreadMaxMovesPerPeriod: { min: 0, max: 1000, doc: 'workers moved per leaderPeriodMs to even out the spread (count); 0 = off' },
 });
 
 export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
@@ -105,6 +118,8 @@ export const CLUSTER_CONFIG_DEFAULTS: ClusterConfig = Object.freeze({
   killRemovalTimeoutMs: 60_000,
   adminPollMs: 250,
   errorWriteIntervalMs: 1000,
+  spreadCoolDownMs: 30_000,
+  spreadMaxMovesPerPeriod: 1,
 });
 
 function isKey(key: string): key is keyof ClusterConfig {

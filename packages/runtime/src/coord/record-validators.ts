@@ -95,7 +95,7 @@ export function validateSupervisorInfo(path: string, value: unknown, expectedId?
 
 const STAT_COUNTERS = [
   'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'replayed', 'errors',
-  'queueDepth', 'queueHighWater', 'queueCapacity', 'pending',
+  'queueDepth', 'queueHighWater', 'queueCapacity', 'pending', 'sinceCompletionMs',
 ] as const;
 
 function validateStats(f: Fields): ComponentStats {

@@ -89,8 +89,12 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
 
   /** Restarts the timeout of a pending tree (`resetTimeout`). */
   touch(taskId: number, root: number): void {
-    const p = this.taskOf(taskId).pending.get(root);
-    if (p !== undefined) p.epoch = this.host.epoch;
+    const task = this.taskOf(taskId);
+    const p = task.pending.get(root);
+    if (p === undefined) return;
+    p.epoch = this.host.epoch;
+    // A bolt that keeps a long tree alive is working on it: the tree is not stalled.
+    task.lastCompletionAt = this.host.clock.now();
   }
 
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */
@@ -131,6 +135,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       const p = task.pending.get(root);
       if (p === undefined) continue; // already timed out, or a late duplicate
       task.pending.delete(root);
+      if (outcome !== TreeOutcome.TIMED_OUT) task.lastCompletionAt = now;
       try {
         if (outcome === TreeOutcome.ACKED) {
           task.metrics.acked++;

@@ -58,11 +58,18 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   private crashes: Map<string, number> | undefined;
   /** Root of the tracked emit in progress (its init not sent yet), else -1. */
   private emittingRoot = -1;
+  /**
+   * Clock time of the last tree outcome from the acker (acked, or failed by a bolt), of the last
+   * `resetTimeout` of one of its trees, or of the task's creation: a timeout is no completion. Stats report its age, so `gale status` can flag
+   * a topology whose trees stall (cluster/admin/stalled.ts).
+   */
+  lastCompletionAt: number;
   /** A delivery of the emit in progress failed outright: drop the tree at the acker once its init is out. */
   private forgetAfterInit = false;
 
   constructor(host: ExecutorHost, exec: ExecutorBase & OutcomeInbox, component: string, taskId: number) {
     super(host, exec, component, taskId);
+    this.lastCompletionAt = host.clock.now();
     this.edges = new SpoutEdges(host.ids, taskId);
     this.inbox = exec;
   }

@@ -99,7 +99,10 @@ export function collectStats(plan: Plan, executors: readonly ExecutorBase[], que
       s.errors += m.errors;
       exec.merge(m.executeLatency);
       complete.merge(m.completeLatency);
-      if ('pending' in t) s.pending += t.pending.size;
+      if ('pending' in t) {
+        s.pending += t.pending.size;
+        s.sinceCompletionMs = Math.min(s.sinceCompletionMs ?? Infinity, Math.max(0, Math.round(now - t.lastCompletionAt)));
+      }
       // An instance exists only once start() created it (stats may be read before, or after a failed start).
       const extra = system ? (t.instance as (SystemBolt & object) | undefined)?.systemStats?.() : undefined;
       if (extra !== undefined) {

@@ -1,4 +1,4 @@
-import { ClusterCommandError, type ComponentStatus, type ListEntry } from '../cluster/admin/index.js';
+import { ClusterCommandError, stallOf, type ComponentStatus, type ListEntry } from '../cluster/admin/index.js';
 import { topologyEdges } from '../cluster/admin/deploy.js';
 import type { TopologyStatus } from '../cluster/model.js';
 import type { StoredError } from '../coord/index.js';
@@ -67,6 +67,7 @@ export class LocalClusterView implements ClusterView {
         name, status: this.status(t), workers: 1, workersRunning: this.killing.has(name) ? 0 : 1, workersAssigned: 1,
         executors: t.stats().reduce((n, c) => n + c.executors, 0),
         deployedAt: t.submittedAt, uptimeMs: Math.max(0, now - t.submittedAt), assignmentVersion: null,
+        stalled: stallOf(t.stats(), t.config.messageTimeoutMs).stalled,
       }];
     }));
   }
@@ -74,6 +75,7 @@ export class LocalClusterView implements ClusterView {
   topology(name: string): Promise<TopologyDetail> {
     const t = this.require(name);
     const stats = t.stats();
+    const stall = stallOf(stats, t.config.messageTimeoutMs);
     const about = this.o.about?.(name);
     const executors = stats.flatMap((c) => (c.executorStats ?? []).map((e) => e.executor));
     return Promise.resolve({
@@ -95,6 +97,8 @@ export class LocalClusterView implements ClusterView {
       }],
       errors: groupErrors(t.errors()),
       edges: topologyEdges(t.topology),
+      stalled: stall.stalled,
+      stall,
     });
   }
 

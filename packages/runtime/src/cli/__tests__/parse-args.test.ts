@@ -4,6 +4,7 @@ import { DEFAULT_STATS_INTERVAL_S } from '../args.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DEPLOY_WAIT_S, DEFAULT_HEARTBEAT_MS, DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_ZK, DEFAULT_ZK_ROOT_FLAG,
 } from '../cluster-args.js';
+import { CLUSTER_CONFIG_DEFAULTS } from '../../config/cluster-config.js';
 import { parse, parseAs, usageError } from './parse-args-helpers.js';
 
 const CLUSTER_DEFAULTS = {
@@ -61,6 +62,12 @@ describe('cluster commands', () => {
       httpPort: 8080,
     });
     expect(parseAs('supervisor', ['supervisor', '--host', 'h', '--ports', '1', '--worker-timeout', '100']).workerTimeoutMs).toBe(100);
+  });
+
+  it('supervisor: --cluster-set sets cluster config keys over the defaults', () => {
+    const a = parseAs('supervisor', ['supervisor', '--host', 'h', '--ports', '1', '--cluster-set', 'spreadCoolDownMs=5000', '--cluster-set', 'spreadMaxMovesPerPeriod=0', '--cluster-set', 'workerTimeoutMs=null']);
+    expect(a.cluster).toEqual({ ...CLUSTER_CONFIG_DEFAULTS, spreadCoolDownMs: 5000, spreadMaxMovesPerPeriod: 0, workerTimeoutMs: null });
+    expect(parseAs('supervisor', ['supervisor', '--host', 'h', '--ports', '1']).cluster).toBeUndefined();
   });
 
   it('deploy', () => {

@@ -142,6 +142,12 @@ describe('flag values', () => {
     [['--host', 'h', '--ports', '1-2000'], '--ports "1-2000": more than 1024 ports; want a-b (e.g. 6700-6703) or a list a,b,c'],
     [['--host', 'h', '--ports', '6700-6701', '--slots', '3'], '--slots 3 needs 3 ports, but --ports 6700-6701 has 2'],
     [['--host', 'h', '--ports', '6700', '--id', 'bad id'], '--id "bad id" must be 1-200 characters from [A-Za-z0-9._-]'],
+    [['--host', 'h', '--ports', '6700', '--cluster-set', 'spreadCooldownMs=1'], 'unknown cluster config key "spreadCooldownMs" (--cluster-set) (did you mean "spreadCoolDownMs"?); known keys: ' +
+      'leaderPeriodMs, leaderDebounceMs, supervisorPeriodMs, heartbeatMs, workerTimeoutMs, workerTimeoutGraceMs, zkSessionTimeoutMs, zkConnectTimeoutMs, ' +
+      'restartBackoffInitialMs, restartBackoffMaxMs, drainGraceMs, shutdownZkDeadlineMs, deployWaitMs, killMaxDefaultWaitMs, killRemovalTimeoutMs, adminPollMs, ' +
+      'errorWriteIntervalMs, spreadCoolDownMs, spreadMaxMovesPerPeriod'],
+    [['--host', 'h', '--ports', '6700', '--cluster-set', 'spreadMaxMovesPerPeriod=-1'], 'cluster config key "spreadMaxMovesPerPeriod" (--cluster-set) must be an integer from 0 to 1000, got -1'],
+    [['--host', 'h', '--ports', '6700', '--cluster-set', 'leaderPeriodMs'], '--cluster-set "leaderPeriodMs" is not <key>=<value>'],
   ])('gale supervisor %j', (flags, message) => {
     expect(usageError(['supervisor', ...flags])).toEqual(usage(message, 'supervisor'));
   });

@@ -28,7 +28,7 @@ export async function runList(args: ListArgs, ctx: CliContext): Promise<number> 
       return 0;
     }
     const rows = [['name', 'status', 'workers', 'executors', 'deployed', 'uptime'],
-      ...entries.map((e) => [e.name, e.status, workersCell(e), String(e.executors), fmtTime(e.deployedAt), fmtDuration(e.uptimeMs)])];
+      ...entries.map((e) => [e.name, e.stalled ? `${e.status} (stalled)` : e.status, workersCell(e), String(e.executors), fmtTime(e.deployedAt), fmtDuration(e.uptimeMs)])];
     await writeText(ctx.stdout, `${table(rows)}\n`);
     return 0;
   } finally {

@@ -21,11 +21,17 @@ export async function runStatus(args: StatusArgs, ctx: CliContext): Promise<numb
   return 0;
 }
 
+function stalledLine(r: StatusReport): string {
+  const since = r.stall.sinceCompletionMs === null ? '' : ` for ${fmtDuration(r.stall.sinceCompletionMs)}`;
+  return `STALLED: ${r.stall.pending} trees pending and no tree completed${since} (messageTimeoutMs ${r.config.messageTimeoutMs}): a bolt holds or loses tuples, see docs/guarantees.md#stalled-trees`;
+}
+
 function statusText(r: StatusReport): string {
   const lines = [
     `topology "${r.name}": ${r.status}, ${r.workers.running} of ${r.workers.assigned} assigned workers running (${r.workers.wanted} wanted)` +
       `${r.assignmentVersion === null ? ', not assigned yet' : `, assignment version ${r.assignmentVersion}`}`,
     `deployed ${fmtTime(r.deployedAt)} from ${r.source} (up ${fmtDuration(r.uptimeMs)}), code ${r.codeSha256.slice(0, 12)}`,
+    ...(r.stalled ? [stalledLine(r)] : []),
     '',
   ];
   // timed out, replayed and dead-lettered are spout counts (failed includes all three); they come

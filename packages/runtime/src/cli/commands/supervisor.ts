@@ -68,6 +68,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
       workerMain,
       galeScopeDir: path.dirname(ctx.runtimeDir),
       version: ctx.version,
+      cluster: args.cluster ?? CLUSTER_CONFIG_DEFAULTS,
       log,
     });
     const offEvents = forwardEvents(supervisor);
@@ -81,7 +82,7 @@ export async function runSupervisor(args: SupervisorArgs, ctx: CliContext): Prom
     try {
       if (args.httpPort > 0) {
         http = await startClusterHttp({
-          host: args.host, port: args.httpPort, target, cluster: CLUSTER_CONFIG_DEFAULTS, log, labels: { supervisor: id },
+          host: args.host, port: args.httpPort, target, cluster: args.cluster ?? CLUSTER_CONFIG_DEFAULTS, log, labels: { supervisor: id },
           uiDir: path.join(ctx.runtimeDir, 'ui'),
           metrics: () => supervisor.workerMetrics().map((hb) => ({
             topology: hb.topology, worker: `${hb.host}:${hb.port}`, stats: hb.stats, process: hb.process, transport: hb.transport,

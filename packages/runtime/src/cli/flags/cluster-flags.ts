@@ -1,4 +1,4 @@
-import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs } from '../../config/cluster-config.js';
+import { CLUSTER_CONFIG_DEFAULTS, defaultWorkerTimeoutMs, type ClusterConfig } from '../../config/cluster-config.js';
 import { NAME_RULE, isValidName } from '../../coord/names.js';
 import type {
   ClusterArgs, DeployArgs, KillArgs, ListArgs, LogsArgs, RebalanceArgs, SetStatusArgs, StatusArgs, SupervisorArgs,
@@ -12,7 +12,7 @@ import { CONF_FLAG } from './conf-flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import { LOGS_FLAGS, LOGS_TEXT } from './logs-flags.js';
 import type { BooleanFlag, FlagTable, ListFlag, NumberFlag, Positional, StringFlag } from './table.js';
-import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseParallelism, parsePorts } from './validators.js';
+import { MAX_PORTS, checkConnectString, checkRootFlag, checkTopologyName, parseClusterSets, parseParallelism, parsePorts } from './validators.js';
 
 /**
  * The cluster commands' flag tables: `supervisor`, `deploy`, `list`, `status`, `activate`,
@@ -131,6 +131,11 @@ const supervisor = defineCommand({
     tlsKey: { flag: 'tls-key', kind: 'string', describe: 'PEM private key of --tls-cert' } satisfies StringFlag,
     tlsCa: { flag: 'tls-ca', kind: 'string', describe: 'PEM CA that signs the cluster certificates', defaultText: "the system's CAs" } satisfies StringFlag,
     tlsMutual: { flag: 'tls-mutual', kind: 'boolean', describe: 'Workers also demand a client certificate signed by --tls-ca' } satisfies BooleanFlag,
+    cluster: {
+      flag: 'cluster-set', kind: 'list',
+      describe: 'key=value (repeatable): a cluster config key (docs/cluster.md#cluster-config), e.g. spreadCoolDownMs=60000',
+      parse: (entries, site) => parseClusterSets(entries, site.hint),
+    } satisfies ListFlag<ClusterConfig | undefined>,
   },
   build: ({ slots, ports, workerTimeoutMs, tlsCert, tlsKey, tlsCa, tlsMutual, logsPort, ...v }, { given, hint }): SupervisorArgs => {
     if (slots !== undefined && slots > ports.length) {

@@ -1,4 +1,6 @@
+import { CLUSTER_CONFIG_DEFAULTS, parseClusterConfig, type ClusterConfig } from '../../config/cluster-config.js';
 import { NAME_RULE, isValidName } from '../../coord/names.js';
+import { ConfigError } from '../../errors.js';
 import { CliUsageError } from '../usage-error.js';
 
 /** Value checks of the cluster flags that are more than a range: ports, znode paths, names. */
@@ -40,6 +42,29 @@ export function parseParallelism(entries: readonly string[], hint: string): Reco
     out[m[1]!.trim()] = n;
   }
   return { ...out };
+}
+
+/**
+ * `--cluster-set key=value` entries → the cluster config (config/cluster-config.ts) over its
+ * defaults (undefined when none is given): integers, or `null` where a key allows it. Checked by
+ * `parseClusterConfig` (unknown keys get a did-you-mean) and reported as a usage error.
+ */
+export function parseClusterSets(entries: readonly string[], hint: string): ClusterConfig | undefined {
+  if (entries.length === 0) return undefined;
+  const raw: Record<string, unknown> = {};
+  for (const e of entries) {
+    const m = /^([^=]+)=(.*)$/.exec(e);
+    if (m === null || m[1]!.trim() === '') throw new CliUsageError('GALE_ERR_USAGE', `--cluster-set ${JSON.stringify(e)} is not <key>=<value>`, hint);
+    const text = m[2]!.trim();
+    // Text that is not a number stays text, so the range check quotes what was typed.
+    raw[m[1]!.trim()] = text === 'null' ? null : text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text;
+  }
+  try {
+    return parseClusterConfig(raw, CLUSTER_CONFIG_DEFAULTS, ' (--cluster-set)');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliUsageError('GALE_ERR_USAGE', err.message, hint);
+    throw err;
+  }
 }
 
 /** host:port[,host:port...] */

@@ -13,6 +13,8 @@ export { killTopology } from './kill.js';
 export type { KillProgress } from './kill.js';
 export { topologyStatus } from './status.js';
 export type { StatusReport, ComponentStatus } from './status.js';
+export { stallOf } from './stalled.js';
+export type { StallInput, StallReport } from './stalled.js';
 export { listTopologies } from './list.js';
 export type { ListEntry } from './list.js';
 export { mergeStats, placementOf } from './stats.js';

@@ -45,6 +45,7 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
       queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),
       queueCapacity: sum('queueCapacity'),
       pending: sum('pending'),
+      ...sinceCompletion(list),
       executeLatencyMs: mergeHistograms(list, 'executeHistogram') ?? mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
       completeLatencyMs: mergeHistograms(list, 'completeHistogram') ?? mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
       backpressureMs: list.reduce((n, s) => n + (s.backpressureMs ?? 0), 0),
@@ -53,6 +54,12 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
     });
   }
   return out;
+}
+
+/** The most recent completion over the workers that report one: a spout completing anywhere is not stalled. */
+function sinceCompletion(list: readonly ComponentStats[]): { sinceCompletionMs?: number } {
+  const known = list.map((s) => s.sinceCompletionMs).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return known.length === 0 ? {} : { sinceCompletionMs: Math.min(...known) };
 }
 
 /** Exact percentiles from the workers' histograms, when every worker sent one. */

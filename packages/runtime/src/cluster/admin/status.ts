@@ -4,6 +4,7 @@ import { ACKER_COMPONENT } from '../../engine/engine.js';
 import type { ComponentStats, LatencySummary } from '../../engine/metrics.js';
 import type { TopologyStatus, WorkerHeartbeat } from '../model.js';
 import { runningWorkers, type AdminSession } from './session.js';
+import { stallOf, type StallReport } from './stalled.js';
 import { mergeRates, mergeStats, placementOf, type MergedStats } from './stats.js';
 
 /** One component of a {@link StatusReport}. Counters are summed over the running workers. */
@@ -31,6 +32,12 @@ export interface StatusReport {
   workerProcesses: { host: string; port: number; supervisor: string; pid: number; state: string; assignmentVersion: number; executors: string[]; lastBeatAt: number }[];
   /** Last errors per component (oldest first), `__worker` and `__supervisor` included. */
   errors: Record<string, StoredError[]>;
+  /**
+   * Spouts hold pending trees and none completed one for longer than `config.messageTimeoutMs`
+   * (see {@link stallOf}); `stall` has the numbers.
+   */
+  stalled: boolean;
+  stall: StallReport;
 }
 
 const KIND_ORDER = { spout: 0, bolt: 1, acker: 2, checkpoint: 3 } as const;
@@ -47,6 +54,7 @@ export async function topologyStatus(session: AdminSession, name: string): Promi
   const components = Object.keys(record.parallelism).map((c) => componentStatus(c, record.parallelism[c]!, record.numTasks[c] ?? 0, placementOf(a, c), merged.get(c)));
   // Spouts, bolts, ackers; within a kind, the record's (topological) order.
   components.sort((x, y) => rank(x) - rank(y));
+  const stall = stallOf(components, record.config.messageTimeoutMs);
   return {
     name: record.name,
     status: record.status,
@@ -64,6 +72,8 @@ export async function topologyStatus(session: AdminSession, name: string): Promi
       executors: [...b.executors], lastBeatAt: b.time,
     })),
     errors: await session.topologyErrors(name),
+    stalled: stall.stalled,
+    stall,
   };
 }
 
@@ -88,6 +98,7 @@ function componentStatus(component: string, executors: number, tasks: number, wh
     replayed: s?.replayed ?? 0,
     errors: s?.errors ?? 0,
     pending: s?.pending ?? 0,
+    ...(s?.sinceCompletionMs !== undefined ? { sinceCompletionMs: s.sinceCompletionMs } : {}),
     queueDepth: s?.queueDepth ?? 0,
     executeLatencyMs: s?.executeLatencyMs ?? ZERO_LATENCY,
     completeLatencyMs: s?.completeLatencyMs ?? ZERO_LATENCY,
