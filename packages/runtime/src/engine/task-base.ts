@@ -18,6 +18,8 @@ export abstract class TaskBase {
   private readonly controlRoutes = new Map<string, OutRoute>();
   /** Set while {@link captureTargets} runs: data sends go through it and record their target tasks. */
   private recorder: RecordingSender | null = null;
+  /** Values handed to a control chooser on the tuple-less path (choosers never keep them). */
+  private readonly controlScratch: number[] = [0, 0, 0];
 
   constructor(
     readonly host: ExecutorHost,
@@ -124,6 +126,28 @@ export abstract class TaskBase {
       if (c.single) transfer.deliverControl(c.chooseOne(values), tuple);
       else for (const t of c.chooseMany(values)) transfer.deliverControl(t, tuple);
     }
+  }
+
+  /**
+   * {@link sendControl} of `[a, b, c]` (the acker's ack and init): when the single target task
+   * is local and free, its system bolt takes the numbers directly (no values array, no tuple
+   * object, the same moment the tuple would have run inline); otherwise the tuple goes as usual.
+   */
+  protected sendControl3(route: OutRoute, a: number, b: number, c: number): void {
+    const choosers = route.choosers;
+    if (choosers.length === 1 && choosers[0]!.single) {
+      const scratch = this.controlScratch;
+      scratch[0] = a;
+      scratch[1] = b;
+      scratch[2] = c;
+      const task = choosers[0]!.chooseOne(scratch);
+      const transfer = this.host.transfer;
+      if (!transfer.controlInline(task, route.ref.id, this.taskId, a, b, c)) {
+        transfer.deliverControl(task, new TupleImpl([a, b, c], route.ref, this.taskId, null));
+      }
+      return;
+    }
+    this.sendControl(route, [a, b, c]);
   }
 
   reportError(err: unknown): void {
