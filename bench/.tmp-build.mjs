@@ -1,2 +1,0 @@
-import { build } from 'esbuild';
-await build({ entryPoints: ['bench/local-scenario.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: process.argv[2], logLevel: 'warning', external: ['ws','bufferutil','utf-8-validate','msgpackr','msgpackr-extract','ioredis','pino','node-zookeeper-client','@nats-io/*','prom-client','yaml','playwright-core','esbuild','yargs'] , banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" }});
