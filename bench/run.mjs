@@ -2,7 +2,8 @@
 // `npm run bench`: word count in local mode (acked, unacked) against a plain-function ceiling
 // measured in the same run (each scenario in a fresh process; medians of GALE_BENCH_RUNS runs), then
 // cluster mode (bench/cluster.mjs) against the raw ws+msgpackr pipe. Prints tables and writes
-// bench/results/bench-<timestamp>.json. GALE_BENCH_SKIP_CLUSTER=1 skips the cluster part.
+// bench/results/bench-<timestamp>.json. GALE_BENCH_SKIP_CLUSTER=1 skips the cluster part,
+// GALE_BENCH_SKIP_NODE_STREAM=1 the whole-process comparison with a Node stream pipeline.
 // Then the analytics, metrics, scaling and memory parts (bench/analytics.mjs); GALE_BENCH_ONLY=
 // window,checkpoint,redis,metrics,scaling,memory runs only those parts (GALE_BENCH_SKIP_ANALYTICS=1: none).
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { ensureCorpus } from './corpus.mjs';
 import { printAnalytics, runAnalytics, selectedParts } from './analytics.mjs';
+import { nodeStreamRows, runNodeStreamScenario } from './node-stream.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORDS = Number(process.env.GALE_BENCH_WORDS ?? 5_000_000);
@@ -120,6 +122,13 @@ async function main() {
   console.log(sw.map((w) => '-'.repeat(w)).join('  '));
   for (const row of srows.slice(1)) console.log(sfmt(row));
 
+  // Whole process: gale local word-count.ts against an objectMode Node stream pipeline (bench/node-stream.mjs).
+  let nodeStream = null;
+  if (process.env.GALE_BENCH_SKIP_NODE_STREAM !== '1') {
+    nodeStream = await runNodeStreamScenario(Number(process.env.GALE_BENCH_NODE_STREAM_WORDS ?? 2_000_000), RUNS);
+    printTable(`\nword count as a whole process, ${nodeStream.words.toLocaleString()} words (${nodeStream.distinct.toLocaleString()} distinct), median of ${RUNS}`, nodeStreamRows(nodeStream));
+  }
+
   // Cluster mode: 2 supervisors, 2 workers, plus the raw ws+msgpackr pipe as the transport ceiling.
   let cluster = null;
   if (process.env.GALE_BENCH_SKIP_CLUSTER !== '1') {
@@ -147,7 +156,16 @@ async function main() {
     for (const row of crow.slice(1)) console.log(cfmt(row));
   }
 
-  writeResults({ words: WORDS, runs: RUNS, results, shell, cluster, analytics: await analytics(false) });
+  writeResults({ words: WORDS, runs: RUNS, results, shell, nodeStream, cluster, analytics: await analytics(false) });
+}
+
+function printTable(title, rows) {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  const f = (row) => row.map((c, i) => String(c).padEnd(w[i])).join('  ');
+  console.log(title);
+  console.log(f(rows[0]));
+  console.log(w.map((x) => '-'.repeat(x)).join('  '));
+  for (const row of rows.slice(1)) console.log(f(row));
 }
 
 main().catch((err) => {

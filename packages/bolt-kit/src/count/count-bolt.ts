@@ -28,7 +28,8 @@ export class CountBolt extends BaseBasicBolt {
   private readonly keyField: string;
   private readonly emits: boolean;
   private readonly outputFields: readonly [string, string];
-  private counts!: Map<unknown, number>;
+  /** Boxed counts: an existing key costs one hash lookup per input, not a get and a set. */
+  private counts!: Map<unknown, { n: number }>;
   private key!: FieldReader;
 
   constructor(options: CountBoltOptions = {}) {
@@ -55,8 +56,12 @@ export class CountBolt extends BaseBasicBolt {
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
     const key = this.key.read(tuple);
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, n);
+    let c = this.counts.get(key);
+    if (c === undefined) {
+      c = { n: 0 };
+      this.counts.set(key, c);
+    }
+    const n = ++c.n;
     if (this.emits) collector.emit([key, n]);
   }
 }

@@ -93,6 +93,14 @@ export class AckerBolt implements Bolt, SystemBolt {
     }
   }
 
+  /** `__ack_ack` and `__ack_init` from a local sender, as execute would handle them. */
+  controlInline(stream: string, sourceTask: number, root: number, hi: number, lo: number): boolean {
+    if (stream === ACK_ACK_STREAM) this.settle(root, this.ledger.ack(root, hi | 0, lo | 0));
+    else if (stream === ACK_INIT_STREAM) this.settle(root, this.ledger.init(root, hi | 0, lo | 0, sourceTask));
+    else return false;
+    return true;
+  }
+
   private settle(root: number, o: LedgerOutcome): void {
     if (o.spoutTask === NOT_DONE) return;
     let outcome: number = TreeOutcome.ACKED;

@@ -71,6 +71,15 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
     }
   }
 
+  runControlInline(taskId: number, stream: string, sourceTask: number, a: number, b: number, c: number): boolean {
+    this.running = true;
+    try {
+      return this.tasks[taskId - this.tasks[0]!.taskId]!.runControlInline(stream, sourceTask, a, b, c);
+    } finally {
+      this.running = false;
+    }
+  }
+
   turn(): boolean {
     this.running = true;
     try {

@@ -5,6 +5,7 @@ import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
+import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
 import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
@@ -44,6 +45,8 @@ export class BoltTask extends TaskBase implements OutputCollector {
   private resetRoute: OutRoute | undefined;
   /** The input whose synchronous execute is running now (what a process.exit from it was doing). */
   private current: TupleImpl | undefined;
+  /** The system bolt's tuple-less control entry (the acker's), when it has one. */
+  private controlHandler: Required<Pick<SystemBolt, 'controlInline'>> | undefined;
   /** Inputs whose async execute has not settled. */
   private readonly awaiting = new Set<TupleImpl>();
 
@@ -66,6 +69,8 @@ export class BoltTask extends TaskBase implements OutputCollector {
 
   init(instance: Bolt | BasicBolt): void {
     this.instance = instance;
+    const sys = instance as Partial<SystemBolt>;
+    this.controlHandler = typeof sys.controlInline === 'function' ? (sys as Required<Pick<SystemBolt, 'controlInline'>>) : undefined;
     this.basic = (instance as BasicBolt).basic === true;
     this.basicCollector = new BasicCollector(this);
   }
@@ -100,7 +105,7 @@ export class BoltTask extends TaskBase implements OutputCollector {
     this.metrics.acked++;
     const a = t.anchors;
     if (a === null) return;
-    for (let i = 0; i < a.length; i += 3) this.sendControl(this.ackRoute!, [a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo]);
+    for (let i = 0; i < a.length; i += 3) this.sendControl3(this.ackRoute!, a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo);
   }
 
   fail(tuple: Tuple): void {
@@ -121,6 +126,26 @@ export class BoltTask extends TaskBase implements OutputCollector {
     const a = asInput(tuple, this.component, 'resetTimeout').anchors;
     if (a === null) return;
     for (let i = 0; i < a.length; i += 3) this.sendControl(this.resetRoute!, [a[i]!]);
+  }
+
+  /**
+   * A control message without a tuple (Transfer.controlInline), counted like an executed
+   * tuple; false when this bolt has no such entry or does not take that stream.
+   */
+  runControlInline(stream: string, sourceTask: number, a: number, b: number, c: number): boolean {
+    const h = this.controlHandler;
+    if (h === undefined) return false;
+    let taken: boolean;
+    try {
+      taken = h.controlInline(stream, sourceTask, a, b, c);
+    } catch (err) {
+      // As for a control tuple whose execute throws (it has no anchors to fail).
+      this.metrics.executed++;
+      this.reportError(err);
+      return true;
+    }
+    if (taken) this.metrics.executed++;
+    return taken;
   }
 
   /** Runs one input; returns a promise when the bolt's execute is async. */

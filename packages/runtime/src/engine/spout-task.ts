@@ -176,7 +176,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);
-    this.sendControl(this.initRoute, [root, edges.hi, edges.lo]);
+    this.sendControl3(this.initRoute, root, edges.hi, edges.lo);
     this.emittingRoot = -1;
     if (this.forgetAfterInit) {
       this.forgetAfterInit = false;

@@ -69,6 +69,13 @@ export interface SystemEnv {
 /** Extra counters a system bolt reports in `stats()`. */
 export interface SystemBolt {
   systemStats?(): { acked?: number; failed?: number; pending?: number };
+  /**
+   * Takes a three-number control message `[a, b, c]` on `stream` from `sourceTask` without a
+   * tuple object, when the sender runs in this process and this executor is free (the same
+   * moment {@link Bolt.execute} would have run it inline). Returns false for a message it only
+   * handles in `execute`; the sender then sends the tuple. The acker's per-word hot path.
+   */
+  controlInline?(stream: string, sourceTask: number, a: number, b: number, c: number): boolean;
 }
 
 export interface SystemInput {

@@ -4,7 +4,7 @@ import { ComponentError } from '../errors.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { TaskMetrics } from './metrics.js';
-import { fanOut, SharedTuple, type OutRoute, type Sender } from './router.js';
+import { fanOutShared, type OutRoute, type Sender } from './router.js';
 import { TupleImpl } from './tuple.js';
 
 /** What spout and bolt tasks share: their routes, the checks on every emit, control sends, errors. */
@@ -13,11 +13,12 @@ export abstract class TaskBase {
   /** Routes per output stream, user streams only (control streams are kept apart below). */
   readonly routes = new Map<string, OutRoute>();
   defaultRoute: OutRoute | undefined;
-  protected readonly shared = new SharedTuple();
   /** A user task's control streams (declared on it by system components), by stream id. */
   private readonly controlRoutes = new Map<string, OutRoute>();
   /** Set while {@link captureTargets} runs: data sends go through it and record their target tasks. */
   private recorder: RecordingSender | null = null;
+  /** Values handed to a control chooser on the tuple-less path (choosers never keep them). */
+  private readonly controlScratch: number[] = [0, 0, 0];
 
   constructor(
     readonly host: ExecutorHost,
@@ -108,8 +109,8 @@ export abstract class TaskBase {
 
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
-    this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
-    return fanOut(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, this.shared);
+    const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    return fanOutShared(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, tuple);
   }
 
   /**
@@ -124,6 +125,28 @@ export abstract class TaskBase {
       if (c.single) transfer.deliverControl(c.chooseOne(values), tuple);
       else for (const t of c.chooseMany(values)) transfer.deliverControl(t, tuple);
     }
+  }
+
+  /**
+   * {@link sendControl} of `[a, b, c]` (the acker's ack and init): when the single target task
+   * is local and free, its system bolt takes the numbers directly (no values array, no tuple
+   * object, the same moment the tuple would have run inline); otherwise the tuple goes as usual.
+   */
+  protected sendControl3(route: OutRoute, a: number, b: number, c: number): void {
+    const choosers = route.choosers;
+    if (choosers.length === 1 && choosers[0]!.single) {
+      const scratch = this.controlScratch;
+      scratch[0] = a;
+      scratch[1] = b;
+      scratch[2] = c;
+      const task = choosers[0]!.chooseOne(scratch);
+      const transfer = this.host.transfer;
+      if (!transfer.controlInline(task, route.ref.id, this.taskId, a, b, c)) {
+        transfer.deliverControl(task, new TupleImpl([a, b, c], route.ref, this.taskId, null));
+      }
+      return;
+    }
+    this.sendControl(route, [a, b, c]);
   }
 
   reportError(err: unknown): void {

@@ -12,6 +12,8 @@ export interface BoltTarget {
   /** True when a tuple may run now, on the caller's stack, without reordering. */
   readonly canRunInline: boolean;
   runInline(task: number, tuple: TupleImpl): void;
+  /** A tuple-less control message for a system bolt (see SystemBolt.controlInline); false: not taken. */
+  runControlInline(task: number, stream: string, sourceTask: number, a: number, b: number, c: number): boolean;
   /** Network tuples that found the queue full wait here, in order (see {@link Transfer.receive}). */
   receiveBacklogged(task: number, tuple: TupleImpl): void;
   readonly backlog: number;
@@ -75,6 +77,21 @@ export class Transfer {
       this.inlineDepth--;
     }
     return true;
+  }
+
+  /**
+   * A three-number control message for a local task, run now without a tuple object when its
+   * executor is free and its bolt takes it (the acker's ack and init); false: send a tuple.
+   */
+  controlInline(task: number, stream: string, sourceTask: number, a: number, b: number, c: number): boolean {
+    const ex = this.bolts[task];
+    if (ex === undefined || !this.opened || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
+    this.inlineDepth++;
+    try {
+      return ex.runControlInline(task, stream, sourceTask, a, b, c);
+    } finally {
+      this.inlineDepth--;
+    }
   }
 
   /** Queues a data tuple for a local task, or sends it to the worker that runs the task; false: full. */
