@@ -68,7 +68,8 @@ describe('gale cluster commands: bad input', () => {
 
   it('says which workers are missing when a deploy times out', async () => {
     // An empty cluster root: no supervisor will ever assign it.
-    const r = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'lonely', '--wait', '1',
+    // --no-typecheck: the type check (seconds of CPU on a busy machine) is not what this tests.
+    const r = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'lonely', '--wait', '1', '--no-typecheck',
       '--zk', cluster.zk.connectString, '--zk-root', '/gale-empty']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('gale: deployed "lonely"');
@@ -152,7 +153,9 @@ describe('gale cluster commands: bad input', () => {
     await sup.waitForEvent('ready');
 
     const withSecret = { env: { GALE_CLUSTER_SECRET: secret } };
-    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '1', '--set', 'rate=50', ...flags], withSecret);
+    // Not waiting for the worker here (--wait 0): the poll below waits for it with its own deadline.
+    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '1', '--set', 'rate=50',
+      '--no-typecheck', '--wait', '0', ...flags], withSecret);
     expect(deployed.code).toBe(0);
     const refused = await gale(['list', ...flags]);
     expect({ code: refused.code, stderr: refused.stderr })
