@@ -3,7 +3,8 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function rng(seed) {
+/** mulberry32: the same seed always gives the same sequence (shared by the bench corpora). */
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
