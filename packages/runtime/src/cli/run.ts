@@ -4,17 +4,6 @@ import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.j
 import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
 import { DEFAULT_CLI_LOG_LEVEL, parseArgs } from './args.js';
 import type { CommandArgs } from './args.js';
-import { runActivate } from './commands/activate.js';
-import { runDeactivate } from './commands/deactivate.js';
-import { runDeploy } from './commands/deploy.js';
-import { runInit } from './commands/init.js';
-import { runKill } from './commands/kill.js';
-import { runList } from './commands/list.js';
-import { runLocal } from './commands/local.js';
-import { runLogs } from './commands/logs.js';
-import { runRebalance } from './commands/rebalance.js';
-import { runStatus } from './commands/status.js';
-import { runSupervisor } from './commands/supervisor.js';
 import { writeText, type CliContext, type StopSignal } from './context.js';
 
 /** Exit codes of `gale`. */
@@ -74,19 +63,24 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   }
 }
 
-function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
+/**
+ * Each command's module is loaded only when that command runs: the cluster commands pull in the
+ * ZooKeeper client, the bundler and the HTTP stack, which `gale local` (whose start-up is part of
+ * every local run's wall time) and `gale --help` never need.
+ */
+async function runCommand(args: CommandArgs, ctx: CliContext): Promise<number> {
   switch (args.command) {
-    case 'local': return runLocal(args, ctx);
-    case 'supervisor': return runSupervisor(args, ctx);
-    case 'deploy': return runDeploy(args, ctx);
-    case 'list': return runList(args, ctx);
-    case 'status': return runStatus(args, ctx);
-    case 'logs': return runLogs(args, ctx);
-    case 'activate': return runActivate(args, ctx);
-    case 'deactivate': return runDeactivate(args, ctx);
-    case 'rebalance': return runRebalance(args, ctx);
-    case 'kill': return runKill(args, ctx);
-    case 'init': return runInit(args, ctx);
+    case 'local': return (await import('./commands/local.js')).runLocal(args, ctx);
+    case 'supervisor': return (await import('./commands/supervisor.js')).runSupervisor(args, ctx);
+    case 'deploy': return (await import('./commands/deploy.js')).runDeploy(args, ctx);
+    case 'list': return (await import('./commands/list.js')).runList(args, ctx);
+    case 'status': return (await import('./commands/status.js')).runStatus(args, ctx);
+    case 'logs': return (await import('./commands/logs.js')).runLogs(args, ctx);
+    case 'activate': return (await import('./commands/activate.js')).runActivate(args, ctx);
+    case 'deactivate': return (await import('./commands/deactivate.js')).runDeactivate(args, ctx);
+    case 'rebalance': return (await import('./commands/rebalance.js')).runRebalance(args, ctx);
+    case 'kill': return (await import('./commands/kill.js')).runKill(args, ctx);
+    case 'init': return (await import('./commands/init.js')).runInit(args, ctx);
   }
 }
 

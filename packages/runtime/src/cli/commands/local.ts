@@ -7,7 +7,6 @@ import type { ComponentStats } from '../../engine/metrics.js';
 import { LocalCluster, type LocalTopology } from '../../local/local-cluster.js';
 import type { LocalArgs } from '../args.js';
 import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
-import { startLocalHttp } from '../local-http.js';
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { rateLines, summaryLines } from '../stats-format.js';
@@ -94,7 +93,10 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
     const killDone = new Promise<void>((resolve) => {
       killed = resolve;
     });
-    const http = await startLocalHttp(args, ctx, {
+    // The HTTP stack (UI, REST, Prometheus) is loaded only when asked for: it is most of the
+    // CLI's start-up time, which every local run pays.
+    const wantsHttp = args.ui !== undefined || (args.metricsPort !== undefined && args.metricsPort > 0);
+    const http = !wantsHttp ? undefined : await (await import('../local-http.js')).startLocalHttp(args, ctx, {
       cluster, log, source: args.file, params: { ...set.params },
       kill: (_name, waitMs) => {
         stopRequested({ kind: 'killed', waitMs });
