@@ -145,7 +145,7 @@ export class ShellBolt extends ShellRunner implements Bolt {
   }
 
   protected onUp(): void {
-    this.lastHeartbeatAt = Date.now();
+    this.lastHeartbeatAt = performance.now();
     this.room();
   }
 

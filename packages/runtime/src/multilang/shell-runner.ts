@@ -40,7 +40,7 @@ export abstract class ShellRunner {
    * at this time; null: it owes nothing. Any message counts as a sign of life, as in Storm: a
    * bolt busy with a backlog answers its heartbeat late but keeps acking and emitting.
    */
-  protected awaitingSince: number | null = null;
+  protected awaitingSince: number | null = null; // performance.now(): a wall-clock step must not fake a hang or hide one
   private reporter!: ErrorReporter;
   private ctx!: TopologyContext;
   /** The topology's shellHeartbeatTimeoutMs. */
@@ -71,7 +71,7 @@ export abstract class ShellRunner {
     this.log = rootLog.child({ topology: ctx.topologyName, component: ctx.thisComponentId, task: ctx.thisTaskId });
     await this.spawn();
     const tickMs = Math.max(10, Math.min(1000, Math.floor(this.timeoutMs / 4)));
-    this.timer = setInterval(() => this.tick(Date.now()), tickMs);
+    this.timer = setInterval(() => this.tick(performance.now()), tickMs);
     this.timer.unref();
   }
 
@@ -94,7 +94,7 @@ export abstract class ShellRunner {
       return;
     }
     this.proc = p;
-    this.upSince = Date.now();
+    this.upSince = performance.now();
     this.awaitingSince = null;
     this.log.info({ pid: p.pid, starts: this.starts }, 'shell subprocess started');
     this.onUp();
@@ -103,7 +103,7 @@ export abstract class ShellRunner {
 
   private onMessage(p: ShellProcess, value: unknown, text: string): void {
     if (p !== this.proc) return;
-    if (this.awaitingSince !== null) this.awaitingSince = Date.now();
+    if (this.awaitingSince !== null) this.awaitingSince = performance.now();
     let cmd: ShellCommand;
     try {
       cmd = parseShellCommand(value, this.kind);
@@ -132,7 +132,7 @@ export abstract class ShellRunner {
     if (p === undefined) return;
     if (this.awaitingSince !== null && now - this.awaitingSince > this.timeoutMs) {
       this.failed(p, new ShellError('GALE_ERR_SHELL_HANG',
-        `${p.who}, pid ${p.pid}, owed an answer and sent nothing for ${now - this.awaitingSince} ms (shellHeartbeatTimeoutMs ${this.timeoutMs}); killed it`, { retriable: true }));
+        `${p.who}, pid ${p.pid}, owed an answer and sent nothing for ${Math.round(now - this.awaitingSince)} ms (shellHeartbeatTimeoutMs ${this.timeoutMs}); killed it`, { retriable: true }));
       return;
     }
     this.heartbeat(p, now);
@@ -143,7 +143,7 @@ export abstract class ShellRunner {
     if (this.closed) return;
     if (p === this.proc) {
       this.proc = undefined;
-      if (Date.now() - this.upSince >= SHELL_RESTART_BACKOFF.maxMs) this.delays = backoffDelays(SHELL_RESTART_BACKOFF);
+      if (performance.now() - this.upSince >= SHELL_RESTART_BACKOFF.maxMs) this.delays = backoffDelays(SHELL_RESTART_BACKOFF);
     }
     p.kill();
     this.awaitingSince = null;

@@ -86,7 +86,7 @@ export class ShellSpout extends ShellRunner implements Spout {
     if (c === undefined) return;
     this.inFlight = c;
     this.emittedSinceNext = 0;
-    this.awaitingSince = Date.now();
+    this.awaitingSince = performance.now();
     p.write(c.message);
   }
 
