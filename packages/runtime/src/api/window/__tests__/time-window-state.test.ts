@@ -21,11 +21,11 @@ function drain(s: TimeWindowState<string>): { firings: Firing<string>[]; acked: 
 
 /** A state whose adds feed one watermark stream, as the executor does; `nextWatermark` reads it. */
 function tracked(s: TimeWindowState<string>, lag: number): TimeWindowState<string> & { readonly nextWatermark: number } {
-  const wm = new WatermarkTracker(lag);
+  const wm = new WatermarkTracker(lag, 5000, []);
   const add = s.add.bind(s);
   s.add = (item: string, ts: number) => {
     const r = add(item, ts);
-    if (r !== 'full') wm.observe('s', ts);
+    if (r !== 'full') wm.observe(1, 's', ts);
     return r;
   };
   return Object.defineProperty(s, 'nextWatermark', { get: () => wm.current() }) as TimeWindowState<string> & { readonly nextWatermark: number };
@@ -168,15 +168,16 @@ describe('window spec validation', () => {
 });
 
 describe('watermarks', () => {
+  // Channels not declared up front (watermark-channels.test.ts has the declared ones, which do count).
   it('are the smallest of the per-stream maxima, minus the lag; streams that never sent do not count', () => {
-    const wm = new WatermarkTracker(5);
+    const wm = new WatermarkTracker(5, 5000, []);
     expect(wm.current()).toBe(-Infinity);
-    wm.observe('a', 100);
+    wm.observe(1, 'a', 100);
     expect(wm.current()).toBe(95);
-    wm.observe('b', 40);
-    wm.observe('a', 200);
+    wm.observe(2, 'b', 40);
+    wm.observe(1, 'a', 200);
     expect(wm.current()).toBe(35);
-    wm.observe('b', 30);
+    wm.observe(2, 'b', 30);
     expect(wm.current()).toBe(35);
   });
 });
