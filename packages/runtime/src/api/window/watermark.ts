@@ -92,7 +92,7 @@ export class WatermarkTracker {
 
   private channel(task: number, stream: string): Channel {
     let streams = this.byTask.get(task);
-    if (streams === undefined) this.byTask.set(task, (streams = new Map()));
+    if (streams === undefined) this.byTask.set(task, (streams = new Map<string, Channel>()));
     let c = streams.get(stream);
     if (c === undefined) {
       c = { max: -Infinity, waitingSince: NaN, newestAtWait: -Infinity, idle: false };
