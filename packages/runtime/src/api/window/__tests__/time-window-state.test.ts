@@ -1,7 +1,7 @@
 import { CountWindowState } from '../count-window-state.js';
 import { TimeWindowState, type Firing } from '../time-window-state.js';
 import { WatermarkTracker } from '../watermark.js';
-import { Count, Duration, resolveWindow, type WindowSpec } from '../window-spec.js';
+import { Count, DEFAULT_WINDOW_IDLE_INPUT_MS, Duration, resolveWindow, type WindowSpec } from '../window-spec.js';
 
 function state(spec: WindowSpec): TimeWindowState<string> {
   return new TimeWindowState<string>(resolveWindow('w', spec));
@@ -155,11 +155,20 @@ describe('window spec validation', () => {
     [{ length: Duration.ofSeconds(1), maxLagMs: 5 }, /only applies to event-time/],
     [{ length: Duration.ofSeconds(1), idleFlushMs: 5000 }, /idleFlushMs only applies to event-time/],
     [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleFlushMs: 50 }, /idleFlushMs \(50\) must be at least watermarkIntervalMs \(1000\)/],
+    [{ length: Duration.ofSeconds(1), idleInputMs: 5000 }, /idleInputMs only applies to event-time/],
+    [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleInputMs: 500 }, /idleInputMs \(500\) must be at least watermarkIntervalMs \(1000\)/],
+    [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleInputMs: -1 }, /idleInputMs must be an integer >= 0/],
     [{ length: Duration.ofSeconds(1), lenght: 2 }, /unknown window key "lenght"/],
     [{ length: Duration.ofSeconds(1), timestamp: 42 }, /timestamp must be a field name or a function/],
     [{ length: 10 }, /length must be Count.of/],
   ])('%j is refused', (spec, message) => {
     expect(() => resolveWindow('w', spec as unknown as WindowSpec)).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_WINDOW', message: expect.stringMatching(message) }));
+  });
+
+  it('idleInputMs defaults to DEFAULT_WINDOW_IDLE_INPUT_MS, or two watermark intervals when longer', () => {
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts' }).idleInputMs).toBe(DEFAULT_WINDOW_IDLE_INPUT_MS);
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts', watermarkIntervalMs: 4000 }).idleInputMs).toBe(8000);
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts', idleInputMs: 1000 }).idleInputMs).toBe(1000);
   });
 
   it('a count window above maxTuples is a memory error', () => {
