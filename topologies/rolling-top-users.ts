@@ -12,12 +12,15 @@
  *
  * Windows are on the visits' own timestamps, so the result does not depend on how fast or in what
  * order the lines are read (out of order by up to lagMs). idleFlushMs closes the last windows once
- * the input ends, so `--until-idle` completes.
+ * the input ends, so `--until-idle` completes: the counter's after idleFlushMs without input, the
+ * rankers' after twice that and the total's after three times, so that each level flushes only
+ * once the level before it has (with one idle timer per level, a ranker that flushed first could
+ * make the total close windows the other ranker had not sent yet).
  *
  * Run: `gale local topologies/rolling-top-users.ts --set input=visits.jsonl --set output=top.jsonl --until-idle`.
  */
 import {
-  BaseBasicBolt, BaseWindowedBolt, Duration, TopologyBuilder, slidingWindow, tumblingWindow,
+  BaseBasicBolt, BaseWindowedBolt, DEFAULT_WINDOW_IDLE_INPUT_MS, Duration, TopologyBuilder, slidingWindow, tumblingWindow,
   type BasicOutputCollector, type OutputFieldsDeclarer, type Topology, type TopologyParams, type Tuple, type TupleWindow,
   type WindowSpec, type WindowedOutputCollector,
 } from '@gale/runtime';
@@ -98,7 +101,7 @@ export interface RollingTopUsersOptions {
   topN?: number;
   /** Max out-of-orderness of the visits' timestamps. */
   lagMs?: number;
-  /** Processing time without input after which the last windows close. */
+  /** Processing time without input after which the counter's last windows close (the rankers' after 2×, the total's after 3×). */
   idleFlushMs?: number;
 }
 
@@ -112,7 +115,9 @@ export function buildRollingTopUsers(o: RollingTopUsersOptions): Topology {
   // Downstream of the counter, a tuple's event time is the end of the window it counts (minus 1
   // ms, so it falls inside the ranker's tumbling window of that counter window).
   const byCountedWindow = (t: Tuple): number => t.getNumberByField('windowEnd') - 1;
-  const perCountedWindow = tumblingWindow(Duration.ofMillis(slideMs), { timestamp: byCountedWindow, watermarkIntervalMs: 500, idleFlushMs });
+  // The last counter windows reach a ranker only when that counter flushes (after idleFlushMs),
+  // and the rankers' at the total only when both rankers have flushed: each level waits longer.
+  const perCountedWindow = (level: number): WindowSpec => tumblingWindow(Duration.ofMillis(slideMs), { timestamp: byCountedWindow, watermarkIntervalMs: 500, idleFlushMs: level * idleFlushMs });
 
   const b = new TopologyBuilder();
   b.setSpout('visits', new FileLineSpout({ path: o.input }));
@@ -120,12 +125,13 @@ export function buildRollingTopUsers(o: RollingTopUsersOptions): Topology {
   b.setBolt('invalid', new FileSinkBolt({ path: o.invalidOutput ?? `${o.output}.invalid` })).globalGrouping('parse', 'invalid');
   const counted = slidingWindow(Duration.ofMillis(windowMs), Duration.ofMillis(slideMs), { timestamp: 'ts', maxLagMs: lag, watermarkIntervalMs: 500, idleFlushMs });
   b.setBolt('counter', new WindowedCountBolt({ window: counted, keyField: 'userId' }), 2).fieldsGrouping('parse', ['userId']);
-  b.setBolt('ranker', new WindowedTopNBolt({ window: perCountedWindow, n, keyField: 'userId', countField: 'count' }), 2).fieldsGrouping('counter', ['userId']);
-  b.setBolt('total', new TotalRankerBolt(perCountedWindow, n, windowMs)).globalGrouping('ranker');
+  b.setBolt('ranker', new WindowedTopNBolt({ window: perCountedWindow(2), n, keyField: 'userId', countField: 'count' }), 2).fieldsGrouping('counter', ['userId']);
+  b.setBolt('total', new TotalRankerBolt(perCountedWindow(3), n, windowMs)).globalGrouping('ranker');
   b.setBolt('sink', new FileSinkBolt({ path: o.output, format: ([start, end, top]) => JSON.stringify({ windowStart: start, windowEnd: end, top }) })).globalGrouping('total');
   // Visits stay in the counter's windows for windowSec + slideSec (+ lag), and their trees complete
-  // only when the rankers' windows close too: the timeout must cover all of it.
-  const messageTimeoutMs = windowMs + 3 * slideMs + 3 * (lag + idleFlushMs) + 30_000;
+  // only when the rankers' and the total's windows close too (a ranker's watermark may also wait
+  // up to idleInputMs for the counter task that sends it nothing): the timeout must cover all of it.
+  const messageTimeoutMs = windowMs + 3 * slideMs + 3 * lag + 6 * idleFlushMs + DEFAULT_WINDOW_IDLE_INPUT_MS + 30_000;
   return b.build({ name: 'rolling-top-users', config: { maxSpoutPending: 50_000, messageTimeoutMs } });
 }
 

@@ -4,7 +4,7 @@ export { BaseWindowedBolt, isWindowedBolt } from './api/window/windowed-bolt.js'
 export type { WindowedBolt, TupleWindow, WindowedOutputCollector, WindowedBoltInput, WindowedBoltWiring } from './api/window/windowed-bolt.js';
 export {
   Count, Duration, slidingWindow, tumblingWindow, WINDOW_LATE_STREAM, WINDOW_LATE_FIELDS, DEFAULT_WINDOW_MAX_TUPLES, MAX_WINDOW_TUPLES,
-  MIN_WINDOW_TICK_MS,
+  MIN_WINDOW_TICK_MS, DEFAULT_WINDOW_IDLE_INPUT_MS,
 } from './api/window/window-spec.js';
 export type { WindowLength, WindowSpec, TimestampSource } from './api/window/window-spec.js';
 export type {
@@ -33,7 +33,7 @@ export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
 export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, type DeadLetterReason, type FailReason } from './api/types.js';
 export type {
   Values, Tuple, Spout, Bolt, BasicBolt, OutputCollector, SpoutOutputCollector, BasicOutputCollector,
-  OutputFieldsDeclarer, TopologyContext, CustomGrouping, GroupingSpec, TargetCapture,
+  OutputFieldsDeclarer, TopologyContext, TaskSource, CustomGrouping, GroupingSpec, TargetCapture,
 } from './api/types.js';
 export { canCaptureTargets } from './api/types.js';
 export { ShellBolt, HEARTBEAT_STREAM } from './multilang/shell-bolt.js';

@@ -43,9 +43,13 @@ export interface RunningComponent {
 
 const running = new AsyncLocalStorage<RunningComponent>();
 
-/** Runs `fn` (and what it schedules) as code of `who`; see {@link captureConsole}. */
-export function inComponent<T>(who: RunningComponent, fn: () => T): T {
-  return running.run(who, fn);
+/**
+ * Runs `fn(...args)` (and what it schedules) as code of `who`; see {@link captureConsole}. The
+ * arguments are passed through rather than closed over: the engine calls this once per tuple
+ * and component, and a closure per call was a measurable part of `gale local`'s CPU.
+ */
+export function inComponent<A extends unknown[], T>(who: RunningComponent, fn: (...args: A) => T, ...args: A): T {
+  return running.run(who, fn, ...args);
 }
 
 /** Which console method was called. */

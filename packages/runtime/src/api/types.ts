@@ -85,6 +85,22 @@ export interface TopologyContext {
   componentTasks(componentId: string): number[];
   /** Declared output fields of a component's stream, or undefined. */
   componentOutputFields(componentId: string, streamId?: string): Fields | undefined;
+  /**
+   * The streams this component subscribes to, as declared with the builder, each with the task
+   * ids of its source component (Storm's `getThisSources()`, plus the tasks): every upstream task
+   * that may send this task tuples on that stream. Windowed bolts use it to hold their watermark
+   * until each of them has been heard from. Empty for spouts.
+   */
+  thisSources(): TaskSource[];
+}
+
+/** One subscription of a component ({@link TopologyContext.thisSources}). */
+export interface TaskSource {
+  readonly component: string;
+  readonly stream: string;
+  readonly grouping: GroupingSpec;
+  /** Sorted task ids of `component`: the upstream tasks that may send on `stream`. */
+  readonly tasks: readonly number[];
 }
 
 /** Collector given to a bolt in `prepare`. */

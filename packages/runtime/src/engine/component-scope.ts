@@ -7,8 +7,8 @@ export interface ComponentWho {
   task: number;
 }
 
-/** Runs `fn` as code of `who` (the shell keeps it in an AsyncLocalStorage: log.ts `inComponent`). */
-export type ComponentScope = <T>(who: ComponentWho, fn: () => T) => T;
+/** Runs `fn(...args)` as code of `who` (the shell keeps it in an AsyncLocalStorage: log.ts `inComponent`). */
+export type ComponentScope = <A extends unknown[], T>(who: ComponentWho, fn: (...args: A) => T, ...args: A) => T;
 
 /** The lifecycle and data methods the engine calls on spouts and bolts. */
 const METHODS = ['open', 'nextTuple', 'ack', 'fail', 'activate', 'deactivate', 'close', 'prepare', 'execute', 'cleanup'] as const;
@@ -38,14 +38,15 @@ function scoped<T extends object>(inst: T, component: string, scope: ComponentSc
   for (const name of METHODS) {
     const fn = methods[name];
     if (typeof fn !== 'function') continue;
-    const method = fn as AnyMethod;
+    // Bound once per instance: execute and nextTuple run per tuple, so no closure per call.
+    const method = (fn as AnyMethod).bind(inst);
     out[name] = name === 'open' || name === 'prepare'
       ? (...args: unknown[]) => {
         const task = (args[0] as { thisTaskId?: unknown } | undefined)?.thisTaskId;
         if (typeof task === 'number') who.task = task;
-        return scope(who, () => method.apply(inst, args));
+        return scope(who, method, ...args);
       }
-      : (...args: unknown[]) => scope(who, () => method.apply(inst, args));
+      : (...args: unknown[]) => scope(who, method, ...args);
   }
   return out as T;
 }

@@ -5,9 +5,9 @@ import { TupleImpl, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
- * emit uses. What differs between emits is only the tuple each target gets, which a
- * {@link TupleMaker} decides: one shared untracked tuple, a fresh edge id per delivery (a spout's
- * tracked emit), or edge ids XORed into the anchors (a bolt's anchored emit).
+ * emit uses. What differs between emits is only the tuple each target gets: one shared untracked
+ * tuple ({@link fanOutShared}), or what a {@link TupleMaker} makes: a fresh edge id per delivery
+ * (a spout's tracked emit), or edge ids XORed into the anchors (a bolt's anchored emit).
  */
 
 export interface OutRoute {
@@ -48,12 +48,31 @@ export function fanOut(to: Sender, route: OutRoute, values: readonly unknown[], 
   return n;
 }
 
-/** Every target gets the same untracked tuple. */
-export class SharedTuple implements TupleMaker {
-  tuple!: TupleImpl;
-  make(): TupleImpl {
-    return this.tuple;
+/**
+ * {@link fanOut} for an untracked emit: every target gets the same tuple. Kept apart from the
+ * maker-based loop so the most common emit calls no maker (one call site less that sees
+ * several classes and cannot be inlined).
+ */
+export function fanOutShared(to: Sender, route: OutRoute, values: readonly unknown[], directTask: number, tuple: TupleImpl): number {
+  if (directTask >= 0) {
+    to.send(directTask, tuple);
+    return 1;
   }
+  const choosers = route.choosers;
+  let n = 0;
+  for (let i = 0; i < choosers.length; i++) {
+    const c = choosers[i]!;
+    if (c.single) {
+      to.send(c.chooseOne(values), tuple);
+      n++;
+    } else {
+      for (const t of c.chooseMany(values)) {
+        to.send(t, tuple);
+        n++;
+      }
+    }
+  }
+  return n;
 }
 
 /**

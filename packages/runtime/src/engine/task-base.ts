@@ -4,7 +4,7 @@ import { ComponentError } from '../errors.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { TaskMetrics } from './metrics.js';
-import { fanOut, SharedTuple, type OutRoute, type Sender } from './router.js';
+import { fanOutShared, type OutRoute, type Sender } from './router.js';
 import { TupleImpl } from './tuple.js';
 
 /** What spout and bolt tasks share: their routes, the checks on every emit, control sends, errors. */
@@ -13,7 +13,6 @@ export abstract class TaskBase {
   /** Routes per output stream, user streams only (control streams are kept apart below). */
   readonly routes = new Map<string, OutRoute>();
   defaultRoute: OutRoute | undefined;
-  protected readonly shared = new SharedTuple();
   /** A user task's control streams (declared on it by system components), by stream id. */
   private readonly controlRoutes = new Map<string, OutRoute>();
   /** Set while {@link captureTargets} runs: data sends go through it and record their target tasks. */
@@ -110,8 +109,8 @@ export abstract class TaskBase {
 
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
-    this.shared.tuple = new TupleImpl(values, route.ref, this.taskId, null);
-    return fanOut(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, this.shared);
+    const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    return fanOutShared(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, tuple);
   }
 
   /**

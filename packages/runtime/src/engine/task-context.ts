@@ -1,6 +1,6 @@
 import type { Topology } from '../api/builder.js';
 import type { Fields } from '../api/fields.js';
-import type { TopologyContext } from '../api/types.js';
+import type { TaskSource, TopologyContext } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import type { StateStoreProvider } from '../api/state/state-store.js';
 
@@ -22,5 +22,9 @@ export class TaskContextImpl implements TopologyContext {
   componentTasks(componentId: string): number[] { return [...(this.tasksOf.get(componentId) ?? [])]; }
   componentOutputFields(componentId: string, streamId = 'default'): Fields | undefined {
     return this.topology.components.get(componentId)?.streams.get(streamId)?.fields;
+  }
+  thisSources(): TaskSource[] {
+    const inputs = this.topology.components.get(this.thisComponentId)?.inputs ?? [];
+    return inputs.map((i) => ({ component: i.component, stream: i.stream, grouping: i.grouping, tasks: [...(this.tasksOf.get(i.component) ?? [])] }));
   }
 }

@@ -55,6 +55,16 @@ export interface WindowSpec {
    * watermark). Tuples that arrive later for those windows are late. Default: off.
    */
   readonly idleFlushMs?: number;
+  /**
+   * Event time: how long (processing time, at least `watermarkIntervalMs`) the watermark waits
+   * for an upstream task that is behind the others and silent, including one that has not sent
+   * anything yet, before leaving it out of the watermark until it sends again. Until then the
+   * watermark is the minimum over **every** upstream task of every subscribed stream
+   * (`TopologyContext.thisSources()`), so the first task to send cannot make the others'
+   * early tuples late. Default {@link DEFAULT_WINDOW_IDLE_INPUT_MS} or two watermark
+   * intervals, whichever is longer.
+   */
+  readonly idleInputMs?: number;
   /** Most tuples one task keeps buffered; more are failed with `GALE_ERR_WINDOW_FULL`. Default {@link DEFAULT_WINDOW_MAX_TUPLES}. */
   readonly maxTuples?: number;
   /**
@@ -71,6 +81,14 @@ export const WINDOW_LATE_STREAM = 'late';
  * watermark it missed.
  */
 export const WINDOW_LATE_FIELDS: readonly string[] = Object.freeze(['sourceComponent', 'sourceStream', 'values', 'timestamp', 'watermark']);
+/**
+ * Default `idleInputMs` (ms): an upstream task silent this long while the others moved on no
+ * longer holds the watermark. Long enough for a windowed upstream (which sends only when its own
+ * windows fire, on its own ticks) or a remote worker to catch up; short enough that a task which
+ * never sends (e.g. a fields grouping that routes no key to this task) delays the first windows
+ * by seconds, not forever.
+ */
+export const DEFAULT_WINDOW_IDLE_INPUT_MS = 5000;
 /** Default buffer cap per windowed task (tuples). */
 export const DEFAULT_WINDOW_MAX_TUPLES = 100_000;
 /** Highest `maxTuples` accepted: about 1,000,000 × (~100 bytes of bookkeeping + the tuple). */
@@ -97,6 +115,8 @@ export interface ResolvedWindow {
   readonly epochClock: () => number;
   /** Event time: idle processing time after which the watermark jumps past the buffered tuples; undefined: never. */
   readonly idleFlushMs: number | undefined;
+  /** Event time: how long a silent upstream task that is behind holds the watermark (ms). */
+  readonly idleInputMs: number;
 }
 
 function bad(component: string, message: string): TopologyError {
@@ -128,7 +148,7 @@ function nonNegativeInt(component: string, key: string, v: unknown, dflt: number
   return v as number;
 }
 
-const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'lateStream', 'maxTuples', 'epochClock'];
+const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'idleInputMs', 'lateStream', 'maxTuples', 'epochClock'];
 
 /** Validates a window spec; every rule broken is a `GALE_ERR_BAD_WINDOW` naming the bolt. */
 export function resolveWindow(component: string, spec: WindowSpec): ResolvedWindow {
@@ -145,7 +165,7 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
     throw bad(component, `timestamp must be a field name or a function (tuple) => epoch ms, got ${JSON.stringify(spec.timestamp)}`);
   }
   if (eventTime && length.kind === 'count') throw bad(component, 'event time (timestamp) needs duration windows; count windows follow arrival order');
-  for (const k of ['maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs'] as const) {
+  for (const k of ['maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'idleInputMs'] as const) {
     if (!eventTime && spec[k] !== undefined) throw bad(component, `${k} only applies to event-time windows (set timestamp)`);
   }
   const maxLagMs = nonNegativeInt(component, 'maxLagMs', spec.maxLagMs, 0);
@@ -155,6 +175,10 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
   const idleFlushMs = spec.idleFlushMs === undefined ? undefined : nonNegativeInt(component, 'idleFlushMs', spec.idleFlushMs, 0);
   if (idleFlushMs !== undefined && idleFlushMs < watermarkIntervalMs) {
     throw bad(component, `idleFlushMs (${idleFlushMs}) must be at least watermarkIntervalMs (${watermarkIntervalMs}): idleness is measured in watermark ticks`);
+  }
+  const idleInputMs = nonNegativeInt(component, 'idleInputMs', spec.idleInputMs, Math.max(DEFAULT_WINDOW_IDLE_INPUT_MS, 2 * watermarkIntervalMs));
+  if (idleInputMs < watermarkIntervalMs) {
+    throw bad(component, `idleInputMs (${idleInputMs}) must be at least watermarkIntervalMs (${watermarkIntervalMs}): idleness is measured in watermark ticks`);
   }
   const maxTuples = spec.maxTuples ?? DEFAULT_WINDOW_MAX_TUPLES;
   if (!Number.isInteger(maxTuples) || maxTuples < 1 || maxTuples > MAX_WINDOW_TUPLES) {
@@ -179,7 +203,7 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
     by: length.kind, length: l, slide: s, tumbling: s === l, eventTime,
     timestampField: typeof ts === 'string' ? ts : undefined,
     timestampOf: typeof ts === 'function' ? ts : undefined,
-    maxLagMs, allowedLatenessMs, tickMs, lateStream, maxTuples, epochClock: spec.epochClock ?? Date.now, idleFlushMs,
+    maxLagMs, allowedLatenessMs, tickMs, lateStream, maxTuples, epochClock: spec.epochClock ?? Date.now, idleFlushMs, idleInputMs,
   });
 }
 

@@ -32,13 +32,12 @@ export class WindowedBoltExecutor implements Bolt {
   /** Processing time: epoch ms at time 0 of this task's tick clock. */
   private origin = 0;
   private fullReported = false;
-  private readonly watermark: WatermarkTracker;
+  private watermark!: WatermarkTracker;
   /** Event time: processing time (ms, in ticks) since the last input tuple, for `idleFlushMs`. */
   private idleMs = 0;
   private readonly out: WindowedOutputCollector;
 
   constructor(readonly inner: WindowedBolt, private readonly w: ResolvedWindow) {
-    this.watermark = new WatermarkTracker(w.maxLagMs);
     this.out = {
       emit: (values: Values, anchors?: readonly Tuple[]) => this.collector.emit(values, anchors ?? this.current),
       emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => this.collector.emitStream(streamId, values, anchors ?? this.current),
@@ -63,6 +62,8 @@ export class WindowedBoltExecutor implements Bolt {
       this.state = { kind: 'time', s };
     }
     this.origin = this.w.epochClock();
+    // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
+    this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources());
     // The config may have been overridden at submit time, after build() checked it.
     const need = requiredTimeoutMs(this.w);
     if (need !== undefined && context.config.messageTimeoutMs < need.total) {
@@ -83,7 +84,7 @@ export class WindowedBoltExecutor implements Bolt {
     const ts = this.w.eventTime ? this.timestampOf(tuple) : st.s.now;
     if (ts === undefined) return;
     const r = st.s.add(tuple, ts);
-    if (this.w.eventTime && r !== 'full') this.watermark.observe(`${tuple.sourceComponent}\u0000${tuple.sourceStreamId}\u0000${tuple.sourceTask}`, ts);
+    if (this.w.eventTime && r !== 'full') this.watermark.observe(tuple.sourceTask, tuple.sourceStreamId, ts);
     if (r === 'late') {
       this.collector.emitStream(this.w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, st.s.now], tuple);
       this.collector.ack(tuple);
@@ -107,8 +108,10 @@ export class WindowedBoltExecutor implements Bolt {
     if (st.kind === 'count') return;
     const s = st.s;
     if (this.w.eventTime) {
+      const elapsedMs = Math.round(Number(tick.values[0]) * 1000);
+      this.watermark.tick(elapsedMs);
       s.advance(this.watermark.current());
-      this.idleMs += Math.round(Number(tick.values[0]) * 1000);
+      this.idleMs += elapsedMs;
       // An input that stopped: close every window holding a tuple (they all end by newest + length).
       if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length);
     } else {

@@ -11,7 +11,7 @@ const DEAF = [
 const context: TopologyContext = {
   topologyName: 'flow', thisComponentId: 'deaf', thisTaskId: 1, thisTaskIndex: 0,
   config: { ...TOPOLOGY_CONFIG_DEFAULTS, shellHeartbeatTimeoutMs: 60_000 },
-  componentIds: () => ['deaf'], componentTasks: () => [1], componentOutputFields: () => undefined,
+  componentIds: () => ['deaf'], componentTasks: () => [1], componentOutputFields: () => undefined, thisSources: () => [],
 };
 
 function collector(failed: Tuple[]): OutputCollector {

@@ -1,7 +1,7 @@
 import { CountWindowState } from '../count-window-state.js';
 import { TimeWindowState, type Firing } from '../time-window-state.js';
 import { WatermarkTracker } from '../watermark.js';
-import { Count, Duration, resolveWindow, type WindowSpec } from '../window-spec.js';
+import { Count, DEFAULT_WINDOW_IDLE_INPUT_MS, Duration, resolveWindow, type WindowSpec } from '../window-spec.js';
 
 function state(spec: WindowSpec): TimeWindowState<string> {
   return new TimeWindowState<string>(resolveWindow('w', spec));
@@ -21,11 +21,11 @@ function drain(s: TimeWindowState<string>): { firings: Firing<string>[]; acked: 
 
 /** A state whose adds feed one watermark stream, as the executor does; `nextWatermark` reads it. */
 function tracked(s: TimeWindowState<string>, lag: number): TimeWindowState<string> & { readonly nextWatermark: number } {
-  const wm = new WatermarkTracker(lag);
+  const wm = new WatermarkTracker(lag, 5000, []);
   const add = s.add.bind(s);
   s.add = (item: string, ts: number) => {
     const r = add(item, ts);
-    if (r !== 'full') wm.observe('s', ts);
+    if (r !== 'full') wm.observe(1, 's', ts);
     return r;
   };
   return Object.defineProperty(s, 'nextWatermark', { get: () => wm.current() }) as TimeWindowState<string> & { readonly nextWatermark: number };
@@ -155,11 +155,20 @@ describe('window spec validation', () => {
     [{ length: Duration.ofSeconds(1), maxLagMs: 5 }, /only applies to event-time/],
     [{ length: Duration.ofSeconds(1), idleFlushMs: 5000 }, /idleFlushMs only applies to event-time/],
     [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleFlushMs: 50 }, /idleFlushMs \(50\) must be at least watermarkIntervalMs \(1000\)/],
+    [{ length: Duration.ofSeconds(1), idleInputMs: 5000 }, /idleInputMs only applies to event-time/],
+    [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleInputMs: 500 }, /idleInputMs \(500\) must be at least watermarkIntervalMs \(1000\)/],
+    [{ length: Duration.ofSeconds(1), timestamp: 'ts', idleInputMs: -1 }, /idleInputMs must be an integer >= 0/],
     [{ length: Duration.ofSeconds(1), lenght: 2 }, /unknown window key "lenght"/],
     [{ length: Duration.ofSeconds(1), timestamp: 42 }, /timestamp must be a field name or a function/],
     [{ length: 10 }, /length must be Count.of/],
   ])('%j is refused', (spec, message) => {
     expect(() => resolveWindow('w', spec as unknown as WindowSpec)).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_WINDOW', message: expect.stringMatching(message) }));
+  });
+
+  it('idleInputMs defaults to DEFAULT_WINDOW_IDLE_INPUT_MS, or two watermark intervals when longer', () => {
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts' }).idleInputMs).toBe(DEFAULT_WINDOW_IDLE_INPUT_MS);
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts', watermarkIntervalMs: 4000 }).idleInputMs).toBe(8000);
+    expect(resolveWindow('w', { length: Duration.ofSeconds(10), timestamp: 'ts', idleInputMs: 1000 }).idleInputMs).toBe(1000);
   });
 
   it('a count window above maxTuples is a memory error', () => {
@@ -168,15 +177,16 @@ describe('window spec validation', () => {
 });
 
 describe('watermarks', () => {
+  // Channels not declared up front (watermark-channels.test.ts has the declared ones, which do count).
   it('are the smallest of the per-stream maxima, minus the lag; streams that never sent do not count', () => {
-    const wm = new WatermarkTracker(5);
+    const wm = new WatermarkTracker(5, 5000, []);
     expect(wm.current()).toBe(-Infinity);
-    wm.observe('a', 100);
+    wm.observe(1, 'a', 100);
     expect(wm.current()).toBe(95);
-    wm.observe('b', 40);
-    wm.observe('a', 200);
+    wm.observe(2, 'b', 40);
+    wm.observe(1, 'a', 200);
     expect(wm.current()).toBe(35);
-    wm.observe('b', 30);
+    wm.observe(2, 'b', 30);
     expect(wm.current()).toBe(35);
   });
 });

@@ -301,6 +301,42 @@ describe('windowed bolts on the engine (manual clock)', () => {
       expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[600, T, ['f1', 's1']]]);
     });
 
+    it('an upstream task that sends after the first tick holds the watermark: its early tuples are not late', async () => {
+      const clock = new ManualClock();
+      const T = 1_700_000_000_000;
+      const b = new TopologyBuilder();
+      // "first" reaches T + 25000 before the first tick (100); "second" sends its first tuple at 250.
+      b.setSpout('first', () => new EventSpout([{ id: 'f1', at: 10, ts: T + 2000 }, { id: 'f2', at: 20, ts: T + 25_000 }], new SpoutProbe(clock)));
+      b.setSpout('second', () => new EventSpout([{ id: 's1', at: 250, ts: T + 4000 }, { id: 's2', at: 500, ts: T + 11_000 }], new SpoutProbe(clock)));
+      const probe = new WindowProbe(clock);
+      const late: { values: unknown[]; at: number }[] = [];
+      const spec: WindowSpec = { length: Duration.ofSeconds(10), timestamp: 'ts', watermarkIntervalMs: 100 };
+      b.setBolt('w', () => new RecordingWindowBolt(spec, probe)).shuffleGrouping('first').shuffleGrouping('second');
+      b.setBolt('late', () => new RecordingBolt(late, clock)).shuffleGrouping('w', WINDOW_LATE_STREAM);
+      h = new ManualEngine(b.build({ name: 'two-tasks', config: PENDING }), {}, clock);
+      await h.start();
+      await h.runUntil(() => probe.seen.length > 0, 1000);
+      // Counting only the tasks heard from, the tick at 100 fired [T, T+10000) with f1 alone and s1 was late.
+      expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[600, T, ['f1', 's1']]]);
+      expect(late).toEqual([]);
+    });
+
+    it('idleInputMs: an upstream task that never sends holds the watermark only that long while the others move on', async () => {
+      const clock = new ManualClock();
+      const T = 1_700_000_000_000;
+      const b = new TopologyBuilder();
+      b.setSpout('busy', () => new EventSpout([{ id: 'a', at: 10, ts: T + 2000 }, { id: 'b', at: 20, ts: T + 12_000 }, { id: 'c', at: 150, ts: T + 13_000 }], new SpoutProbe(clock)));
+      b.setSpout('silent', () => new EventSpout([], new SpoutProbe(clock)));
+      const probe = new WindowProbe(clock);
+      const spec: WindowSpec = { length: Duration.ofSeconds(10), timestamp: 'ts', watermarkIntervalMs: 100, idleInputMs: 1000 };
+      b.setBolt('w', () => new RecordingWindowBolt(spec, probe)).shuffleGrouping('busy').shuffleGrouping('silent');
+      h = new ManualEngine(b.build({ name: 'idle-input', config: PENDING }), {}, clock);
+      await h.start();
+      await h.runUntil(() => probe.seen.length > 0, 3000);
+      // "silent" is behind from the tick at 100; 1000 ms later (and "busy" moved on meanwhile) it no longer counts.
+      expect(probe.seen.map((x) => [x.at, x.start, x.all])).toEqual([[1100, T, ['a']]]);
+    });
+
     it('idleFlushMs: when the input stops, the last windows fire after that much idle time and their tuples are acked', async () => {
       const clock = new ManualClock();
       const spout = new SpoutProbe(clock);
