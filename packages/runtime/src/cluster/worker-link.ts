@@ -162,6 +162,9 @@ export class WorkerLink implements RemoteLink {
       this.engine.wake();
     };
     c.on('drain', ready);
+    // A lost peer times out the trees pending now: those timeouts are not charged to maxRetries
+    // (engine/crash-reports.ts); a peer that crashed reports the trees it was executing itself.
+    c.on('disconnect', () => this.engine.peerLost());
     let opened = false;
     c.on('open', () => {
       if (opened) this.counts.reconnects++;
