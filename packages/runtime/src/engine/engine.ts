@@ -377,9 +377,9 @@ export class Engine implements ExecutorHost {
     return sendCrashReports(this.plan, this.transfer, roots);
   }
 
-  /** A worker of the topology was lost: the timeouts of trees pending now are not charged (crash-reports.ts). */
-  peerLost(): void {
-    for (const ex of this.execs.spouts) ex.peerLost();
+  /** Workers of the topology lost and not back: timeouts of trees pending meanwhile are not charged (crash-reports.ts). */
+  peersDown(n: number): void {
+    for (const ex of this.execs.spouts) ex.setPeersDown(n);
   }
 
   // --- Errors and stats

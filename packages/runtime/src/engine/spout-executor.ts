@@ -98,13 +98,17 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   }
 
   /**
-   * A worker of the topology was lost (its connection dropped: a crash, a kill, a network cut):
-   * every tree pending now may time out for that alone, so none of those timeouts is charged to
-   * maxRetries. The worker that crashed reports the trees it was executing (crash-reports.ts), and
-   * only those are charged.
+   * Workers of the topology this one has lost and not got back (connections dropped: a crash, a
+   * kill, a network cut). Every tree pending when one is lost, or emitted while one is away, may
+   * time out for that alone, so none of those timeouts is charged to maxRetries. The worker that
+   * crashed reports the trees it was executing (crash-reports.ts), and only those are charged.
    */
-  peerLost(): void {
-    for (const t of this.tasks) for (const p of t.pending.values()) p.exposed = true;
+  peersDown = 0;
+
+  /** The number of lost workers changed (Engine.peersDown). */
+  setPeersDown(n: number): void {
+    if (n > this.peersDown) for (const t of this.tasks) for (const p of t.pending.values()) p.exposed = true;
+    this.peersDown = n;
   }
 
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */

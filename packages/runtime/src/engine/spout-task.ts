@@ -36,6 +36,8 @@ export interface PendingTree {
 /** Where a spout task hands tree outcomes (its executor's inbox). */
 export interface OutcomeInbox {
   notify(outcome: TreeOutcomeCode, taskId: number, root: number): void;
+  /** Workers lost and not back: a tree emitted meanwhile is exposed (crash-reports.ts). */
+  readonly peersDown: number;
 }
 
 /** The collector of one spout task: its emits start trees; it keeps its pending trees and retry counts. */
@@ -224,7 +226,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     }
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
     const root = nextRootId(host.ids);
-    this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
+    this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values, ...(this.inbox.peersDown > 0 ? { exposed: true } : {}) });
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);
