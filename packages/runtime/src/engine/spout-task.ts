@@ -226,7 +226,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     }
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
     const root = nextRootId(host.ids);
-    this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values, ...(this.inbox.peersDown > 0 ? { exposed: true } : {}) });
+    const tree: PendingTree = { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values };
+    if (this.inbox.peersDown > 0) tree.exposed = true; // rare: no second shape on the hot path
+    this.pending.set(root, tree);
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);
