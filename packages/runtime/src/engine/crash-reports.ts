@@ -11,13 +11,14 @@ import { TupleImpl } from './tuple.js';
  * maxRetries dead-lettered innocent ids in a crash loop: ids that were merely in flight each time
  * the poison tuple killed its worker (97 of them in one chaos run). So a spout does not charge a
  * timeout of a tree that was pending when a worker of the topology was lost (its connection
- * dropped: SpoutExecutor.peerLost) — it replays it, as always (at-least-once). The dying worker
- * knows which trees it was executing (crash-suspects.ts); for spouts in other workers it keeps
- * their roots on disk (cluster/crash-store.ts), and its next launch sends each root, as an
- * `__ack_outcome` of {@link TreeOutcome.CRASHED}, to every spout task: the one that owns the root
- * charges that message one failure (still pending: failed at once; already timed out: charged
- * late, SpoutTask.chargeLate), others ignore it. Roots are random per emit, so a report cannot
- * charge another attempt or another message, and a repeated report finds nothing to charge.
+ * dropped), or emitted before it was back (SpoutExecutor.setPeersDown) — it replays it, as always
+ * (at-least-once). The dying worker knows which trees it was executing (crash-suspects.ts); for
+ * spouts in other workers it keeps their roots on disk (cluster/crash-store.ts), and its next
+ * launch sends each root, as an `__ack_outcome` of {@link TreeOutcome.CRASHED}, to every spout
+ * task: the one that owns the root charges that message one failure (still pending: failed at
+ * once; already timed out: charged late, SpoutTask.chargeLate), others ignore it. Roots are
+ * random per emit, so a report cannot charge another attempt or another message, and a repeated
+ * report finds nothing to charge.
  */
 export function sendCrashReports(plan: Plan, transfer: Transfer, roots: readonly number[]): number {
   const ref = plan.streamTable.find((r) => r.component === ACKER_COMPONENT && r.id === ACK_OUTCOME_STREAM);

@@ -174,7 +174,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           // A timeout while a worker was lost is not charged (crash-reports.ts): replayed as usual,
           // with the backoff its charged failures give.
           const excused = outcome === TreeOutcome.TIMED_OUT && p.exposed === true;
-          if (excused) task.excuse(root, p.messageId);
+          if (excused && task.countsFailures) task.excuse(root, p.messageId);
           const attempts = !task.countsFailures ? 0 : excused ? task.failuresOf(p.messageId) : task.countFailure(p.messageId);
           if (!excused && task.maxRetries !== null && attempts > task.maxRetries) {
             // Terminal: out of retries. The spout sees an ack (it must not replay the id again).

@@ -27,8 +27,9 @@ export interface PendingTree {
   /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
   readonly crashes?: number;
   /**
-   * A worker of the topology was lost while this tree was pending (SpoutExecutor.peerLost): if it
-   * times out, the timeout is not charged to maxRetries (crash-reports.ts).
+   * A worker of the topology was lost while this tree was pending, or was still away when it was
+   * emitted (SpoutExecutor.setPeersDown): if it times out, the timeout is not charged to maxRetries
+   * (crash-reports.ts).
    */
   exposed?: true;
 }
