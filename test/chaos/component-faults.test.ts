@@ -67,24 +67,34 @@ describe('chaos: component faults under load', () => {
     });
     const all = await deadLetters(run, CRASH.size);
     const dead = all.filter((d) => CRASH.has(d.messageId));
-    expect(sorted(dead.map((d) => d.messageId))).toEqual(sorted(CRASH));
-    for (const d of dead) {
-      expect(d.attempts).toBe(3);
-      // Counted where the crash happened: in the spout's worker as a crash, elsewhere as the timeout it causes.
-      expect(['worker-crashed', 'timed-out']).toContain(d.reason);
-    }
     const seen = crashes();
-    // Bounded, not a crash loop: each poison id gets 3 attempts (checked above). One crash per attempt
-    // was expected, but a clean-clone CI run on 2026-12-02 saw 9 crashes for these 6 attempts (cause
-    // not yet known; the closing note of that stop says so), so the bound allows two per attempt.
-    expect(seen.length).toBeGreaterThanOrEqual(CRASH.size);
-    expect(seen.length).toBeLessThanOrEqual(CRASH.size * 3 * 2);
-    const s = await status(c);
-    expect((s.errors.__worker ?? []).length).toBeGreaterThan(0); // visible in gale status
     const bystanders = all.filter((d) => !CRASH.has(d.messageId));
     const reasons = [...new Set(bystanders.map((d) => d.reason))].join('/');
     row.healedSec = sec(Math.max(...seen.map((x) => x.restartInMs)));
-    row.note = `${bystanders.length > 0 ? `KNOWN ISSUE: ${bystanders.length} bystander ids dead-lettered (${reasons}: replayed in the same burst as the crashing id, they time out with each crash); ` : ''}${seen.length} worker crashes (exit ${CRASH_EXIT_CODE}) for ${CRASH.size} ids, restart backoffs ${seen.map((x) => x.restartInMs).join('/')} ms (healed = longest); dead letters ${dead.map((d) => `${d.messageId}:${d.reason}`).join(', ')}`;
+    row.note = `${bystanders.length} bystander dead letters${bystanders.length > 0 ? ` (${reasons})` : ''}; ${seen.length} worker crashes (exit ${CRASH_EXIT_CODE}) for ${dead.reduce((n, d) => n + d.attempts, 0)} charged attempts of ${CRASH.size} ids, restart backoffs ${seen.map((x) => x.restartInMs).join('/')} ms (healed = longest); dead letters ${dead.map((d) => `${d.messageId}:${d.reason}:${d.attempts}`).join(', ')}`;
+    const s = await status(c);
+    const workerErrors = JSON.stringify(s.errors.__worker ?? []);
+    row.note += `; worker errors: ${(workerErrors.match(/executed a tuple of spout/g) ?? []).length} crashes charged in the spout's worker, ${(workerErrors.match(/reported to them by the next launch/g) ?? []).length} reported from the other`;
+    expect(sorted(dead.map((d) => d.messageId))).toEqual(sorted(CRASH));
+    for (const d of dead) {
+      expect(d.attempts).toBe(3);
+      // Every crash is charged as a crash now (crash-reports.ts), wherever the bolt ran; a timeout
+      // while a worker was lost is not charged at all.
+      expect(d.reason).toBe('worker-crashed');
+    }
+    // Innocent ids in flight at a crash time out with it and replay, but are never charged for it
+    // (before the fix: 97 of them dead-lettered in one run, "timed-out").
+    expect(bystanders).toEqual([]);
+    // Bounded, not a crash loop: each crash is charged once, to the message its bolt was executing,
+    // and the message is dead-lettered at its first emit or failure past maxRetries (2), so 3 crashes
+    // per poison id when each crash report reaches the spout before the crashed attempt times out
+    // (the relaunch takes ~1-3 s, the timeout 5 s). A report that comes after the timeout is charged
+    // late, after the replay went out, which may crash once more: at most 4 per id. (Before the fix a
+    // crash of the spout's worker erased the other poison's timeout-counted failures, 9 crashes for
+    // 6 counted attempts in one run.)
+    expect(seen.length).toBeGreaterThanOrEqual(CRASH.size);
+    expect(seen.length).toBeLessThanOrEqual(CRASH.size * (2 + 2));
+    expect((s.errors.__worker ?? []).length).toBeGreaterThan(0); // visible in gale status
   });
 
   it('oversized record (5 MiB, frames are 4 MiB): the tree fails too-large at once, dead-lettered after maxRetries, nothing else lost', async () => {

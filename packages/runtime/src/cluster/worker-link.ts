@@ -53,6 +53,8 @@ export class WorkerLink implements RemoteLink {
   private engine!: Engine;
   private server: PeerServer | undefined;
   private readonly clients = new Map<string, PeerClient>();
+  /** Clients whose open connection dropped and has not reopened (engine/crash-reports.ts). */
+  private readonly down = new Set<PeerClient>();
   /** Task id → the client of the worker that runs it (undefined: local). */
   private clientOfTask: (PeerClient | undefined)[] = [];
   /**
@@ -143,6 +145,7 @@ export class WorkerLink implements RemoteLink {
         if (dropped > 0) this.o.log.warn({ peer: id, dropped }, 'acker messages for a removed peer dropped; their trees will replay');
         this.control.delete(c);
         this.clients.delete(id);
+        this.setDown(c, false);
         void c.close();
       }
     }
@@ -162,10 +165,14 @@ export class WorkerLink implements RemoteLink {
       this.engine.wake();
     };
     c.on('drain', ready);
+    // A lost peer times out the trees pending until it is back: those timeouts are not charged to
+    // maxRetries (engine/crash-reports.ts); a peer that crashed reports the trees it was executing.
+    c.on('disconnect', () => this.setDown(c, true));
     let opened = false;
     c.on('open', () => {
       if (opened) this.counts.reconnects++;
       opened = true;
+      this.setDown(c, false);
       ready();
     });
     // A record taken but then found unsendable when its batch was encoded (alone over the frame
@@ -177,6 +184,14 @@ export class WorkerLink implements RemoteLink {
     });
     this.clients.set(`${w.host}:${w.port}`, c);
     return c;
+  }
+
+  /** Peers whose connection dropped and has not reopened; the engine's spouts hear the count. */
+  private setDown(c: PeerClient, down: boolean): void {
+    const before = this.down.size;
+    if (down) this.down.add(c);
+    else this.down.delete(c);
+    if (this.down.size !== before) this.engine.peersDown(this.down.size);
   }
 
   private failDropped(records: readonly unknown[], error: { code: string; message: string }): void {

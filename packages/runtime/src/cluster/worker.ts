@@ -169,6 +169,9 @@ export class Worker {
     await this.beat('starting', true);
     this.link.route(this.assignment);
     await this.engine.start();
+    // The trees the previous launch died executing, for spouts elsewhere (engine/crash-reports.ts).
+    const reported = this.engine.reportCrashes(this.crashes?.rootsToReport() ?? []);
+    if (reported > 0) this.log.info({ reports: reported }, 'crash of the previous launch reported to the spouts');
     if (this.record.status !== 'active') this.engine.deactivate();
     await this.beat('running', false);
     this.heartbeatTimer = setInterval(() => void this.beat('running', false), this.launch.heartbeatMs);
@@ -274,10 +277,11 @@ export class Worker {
    */
   recordCrash(exitCode: number): void {
     if (this.engine === undefined || this.crashes === undefined) return;
-    const suspects = this.engine.crashSuspects();
-    if (suspects.length === 0) return;
-    this.crashes.recordCrash(suspects);
-    for (const s of suspects.slice(0, 5)) {
+    const report = this.engine.crashReport();
+    if (report.suspects.length + report.remoteRoots.length + report.counts.length === 0) return;
+    this.crashes.recordCrash(report);
+    if (report.remoteRoots.length > 0) writeSync(2, `gale worker: exiting with code ${exitCode} while bolts executed ${report.remoteRoots.length} tuple tree(s) of spouts in other workers (reported to them by the next launch)\n`);
+    for (const s of report.suspects.slice(0, 5)) {
       writeSync(2, `gale worker: exiting with code ${exitCode} while bolt "${s.bolt}" task ${s.boltTask} executed a tuple of spout "${s.spout}" message ${s.key.slice(2)} (crash ${s.crashes} of that message)\n`);
     }
   }

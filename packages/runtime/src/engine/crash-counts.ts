@@ -8,7 +8,9 @@
  * reads them (cluster/crash-store.ts). The spout task then seeds its count from there, and
  * dead-letters the message (reason `worker-crashed`) instead of emitting it once the count is
  * past maxRetries. Only messages one of whose tuples was *executing* are counted: the other trees
- * in flight at the crash are innocent and replay as usual.
+ * in flight at the crash are innocent and replay as usual. The failure counts of the other
+ * messages are written as they are, so a crash does not hand them their retries back. A spout in
+ * another worker learns of the crash from the next launch of the crashed one (crash-reports.ts).
  */
 
 /** The crash counts a spout task starts with, and how it gives them back when they are over. */
@@ -30,6 +32,22 @@ export interface CrashSuspect {
   /** The bolt task that was executing it. */
   readonly bolt: string;
   readonly boltTask: number;
+}
+
+/** A failure count of a spout message to keep across a crash (not a suspect: counted as it was). */
+export interface KeptCount {
+  readonly spout: string;
+  readonly spoutTask: number;
+  readonly key: string;
+  readonly count: number;
+}
+
+/** What a dying worker records (crash-suspects.ts findCrashReport). */
+export interface CrashReport {
+  readonly suspects: readonly CrashSuspect[];
+  /** Roots of executing trees whose spout is in another worker: reported to it by the next launch (crash-reports.ts). */
+  readonly remoteRoots: readonly number[];
+  readonly counts: readonly KeptCount[];
 }
 
 /**

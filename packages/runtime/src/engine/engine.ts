@@ -4,8 +4,9 @@ import { ComponentError, LifecycleError } from '../errors.js';
 import { ACKER_COMPONENT } from './acker.js';
 import { BoltExecutor } from './bolt-executor.js';
 import { BoltTask } from './bolt-task.js';
-import type { CrashCounts, CrashSuspect } from './crash-counts.js';
-import { findCrashSuspects } from './crash-suspects.js';
+import type { CrashCounts, CrashReport } from './crash-counts.js';
+import { sendCrashReports } from './crash-reports.js';
+import { findCrashReport } from './crash-suspects.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { EmitListener, ExecutorHost } from './host.js';
@@ -130,31 +131,24 @@ export class Engine implements ExecutorHost {
   }
 
   /** Component id → sorted task ids (Storm numbering: from 1, components sorted by id). */
-  get tasksOf(): ReadonlyMap<string, readonly number[]> {
-    return this.plan.tasksOf;
-  }
+  get tasksOf(): ReadonlyMap<string, readonly number[]> { return this.plan.tasksOf; }
 
   /** Every (component, stream), sorted: a stream's wire name is its index here. */
-  get streamTable(): readonly StreamRef[] {
-    return this.plan.streamTable;
-  }
+  get streamTable(): readonly StreamRef[] { return this.plan.streamTable; }
 
   /** Executors of a component (the topology's parallelism unless a rebalance changed it). */
   parallelismOf(component: string): number {
     return this.plan.components.get(component)?.parallelism ?? 0;
   }
 
-  private localTaskList(): (SpoutTask | BoltTask)[] {
-    return this.execs.tasks();
-  }
+  private localTaskList(): (SpoutTask | BoltTask)[] { return this.execs.tasks(); }
 
   /** Task ids of the executors running in this engine (system components included). */
   localTasks(): number[] {
     return this.localTaskList().map((t) => t.taskId);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Lifecycle
+  // --- Lifecycle
 
   /** Opens spouts and prepares bolts (user code), then activates spouts and starts running. */
   async start(): Promise<void> {
@@ -301,8 +295,7 @@ export class Engine implements ExecutorHost {
     return diff;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Run loop
+  // --- Run loop
 
   wake(): void {
     if (this.scheduled || this.running || this.stopped) return;
@@ -338,8 +331,7 @@ export class Engine implements ExecutorHost {
     return ++this.localRoot;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Inbound from other workers (cluster mode)
+  // --- Inbound from other workers (cluster mode)
 
   /**
    * A tuple from another worker for a local task (data or control). Returns false for a task or
@@ -375,13 +367,22 @@ export class Engine implements ExecutorHost {
     failUnsent(this.execs.taskOf[sourceTask], anchors, outcome);
   }
 
-  /** What local bolts are executing now, as spout messages: for a worker that is dying (crash-counts.ts). */
-  crashSuspects(): CrashSuspect[] {
-    return findCrashSuspects(this.localTaskList());
+  /** What local bolts are executing now, and the spouts' counts: for a worker that is dying (crash-counts.ts). */
+  crashReport(): CrashReport {
+    return findCrashReport(this.localTaskList());
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Errors and stats
+  /** Tells every spout task that these roots were executing when a worker died (crash-reports.ts). */
+  reportCrashes(roots: readonly number[]): number {
+    return sendCrashReports(this.plan, this.transfer, roots);
+  }
+
+  /** Workers of the topology lost and not back: timeouts of trees pending meanwhile are not charged (crash-reports.ts). */
+  peersDown(n: number): void {
+    for (const ex of this.execs.spouts) ex.setPeersDown(n);
+  }
+
+  // --- Errors and stats
 
   reportError(component: string, task: number, err: unknown): void {
     this.errorLog.report(component, task, err);

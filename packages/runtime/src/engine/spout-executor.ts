@@ -97,6 +97,20 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     task.lastCompletionAt = this.host.clock.now();
   }
 
+  /**
+   * Workers of the topology this one has lost and not got back (connections dropped: a crash, a
+   * kill, a network cut). Every tree pending when one is lost, or emitted while one is away, may
+   * time out for that alone, so none of those timeouts is charged to maxRetries. The worker that
+   * crashed reports the trees it was executing (crash-reports.ts), and only those are charged.
+   */
+  peersDown = 0;
+
+  /** The number of lost workers changed (Engine.peersDown). */
+  setPeersDown(n: number): void {
+    if (n > this.peersDown) for (const t of this.tasks) for (const p of t.pending.values()) p.exposed = true;
+    this.peersDown = n;
+  }
+
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */
   expire(epoch: number): void {
     for (const t of this.tasks) {
@@ -133,9 +147,14 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       const root = box[this.inboxHead + 2]!;
       this.inboxHead += 3;
       const p = task.pending.get(root);
-      if (p === undefined) continue; // already timed out, or a late duplicate
+      if (p === undefined) {
+        // Already timed out (excused: charge its message now), or a late duplicate.
+        if (outcome === TreeOutcome.CRASHED) task.chargeLate(root);
+        continue;
+      }
       task.pending.delete(root);
-      if (outcome !== TreeOutcome.TIMED_OUT) task.lastCompletionAt = now;
+      if (outcome === TreeOutcome.CRASHED) task.forgetTree(root); // the acker may still track it
+      else if (outcome !== TreeOutcome.TIMED_OUT) task.lastCompletionAt = now;
       try {
         if (outcome === TreeOutcome.ACKED) {
           task.metrics.acked++;
@@ -152,10 +171,14 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           task.metrics.failed++;
           if (outcome === TreeOutcome.TIMED_OUT) task.metrics.timedOut++;
           const reason = failReasonOf(outcome as TreeOutcomeCode);
-          const attempts = task.countsFailures ? task.countFailure(p.messageId) : 0;
-          if (task.maxRetries !== null && attempts > task.maxRetries) {
+          // A timeout while a worker was lost is not charged (crash-reports.ts): replayed as usual,
+          // with the backoff its charged failures give.
+          const excused = outcome === TreeOutcome.TIMED_OUT && p.exposed === true;
+          if (excused && task.countsFailures) task.excuse(root, p.messageId);
+          const attempts = !task.countsFailures ? 0 : excused ? task.failuresOf(p.messageId) : task.countFailure(p.messageId);
+          if (!excused && task.maxRetries !== null && attempts > task.maxRetries) {
             // Terminal: out of retries. The spout sees an ack (it must not replay the id again).
-            task.deadLetter(p, reason, attempts);
+            task.deadLetter(p, outcome === TreeOutcome.CRASHED ? 'worker-crashed' : reason, attempts);
             task.instance.ack?.(p.messageId);
           } else {
             const delay = this.isActive && !this.closed ? replayDelayMs(attempts, this.backoff, this.host.random) : 0;

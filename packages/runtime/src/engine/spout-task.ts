@@ -26,11 +26,19 @@ export interface PendingTree {
   readonly values: readonly unknown[];
   /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
   readonly crashes?: number;
+  /**
+   * A worker of the topology was lost while this tree was pending, or was still away when it was
+   * emitted (SpoutExecutor.setPeersDown): if it times out, the timeout is not charged to maxRetries
+   * (crash-reports.ts).
+   */
+  exposed?: true;
 }
 
 /** Where a spout task hands tree outcomes (its executor's inbox). */
 export interface OutcomeInbox {
   notify(outcome: TreeOutcomeCode, taskId: number, root: number): void;
+  /** Workers lost and not back: a tree emitted meanwhile is exposed (crash-reports.ts). */
+  readonly peersDown: number;
 }
 
 /** The collector of one spout task: its emits start trees; it keeps its pending trees and retry counts. */
@@ -55,7 +63,13 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   private evictionWarned = false;
   /** Crash counts from earlier launches (crash-counts.ts); undefined: none are kept here. */
   private crashStore: CrashCounts | undefined;
-  private crashes: Map<string, number> | undefined;
+  /** Crash counts per message key: from earlier launches (crashStore), and charged by crash reports. */
+  private crashes = new Map<string, number>();
+  /**
+   * Roots of trees whose timeout was excused (exposed to a lost worker) → their message ids, so a
+   * crash report arriving after the timeout still charges its message (crash-reports.ts). Bounded.
+   */
+  private readonly excused = new Map<number, unknown>();
   /** Root of the tracked emit in progress (its init not sent yet), else -1. */
   private emittingRoot = -1;
   /**
@@ -109,14 +123,55 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    */
   crashCountAfter(messageId: unknown): number {
     const key = messageKey(messageId);
-    const stored = key === undefined ? 0 : (this.crashes?.get(key) ?? 0);
+    const stored = key === undefined ? 0 : (this.crashes.get(key) ?? 0);
     return Math.max(stored, this.failures.get(messageId) ?? 0) + 1;
+  }
+
+  /**
+   * Failure counts to keep when the worker dies (crash-store.ts), suspects or not: without them a
+   * crash of this worker erased the counts of every other failing message, and a poison tuple
+   * that crashed another worker got its retries back whenever this one died.
+   */
+  countsToKeep(): { key: string; count: number }[] {
+    const out: { key: string; count: number }[] = [];
+    for (const [id, n] of this.failures) {
+      const key = messageKey(id);
+      if (key !== undefined) out.push({ key, count: Math.max(n, this.crashes.get(key) ?? 0) });
+    }
+    return out;
+  }
+
+  /** The timeout of `root`'s tree was not charged: remember it, for a crash report that comes later. */
+  excuse(root: number, messageId: unknown): void {
+    if (this.excused.size >= MAX_RETRY_COUNTS) this.excused.delete(this.excused.keys().next().value!);
+    this.excused.set(root, messageId);
+  }
+
+  /**
+   * A crash report for a tree that is no longer pending (its timeout was excused, and the message
+   * replayed): charge its message one failure now. Past maxRetries it is dead-lettered instead of
+   * its next emit ({@link crashedOut}). False: not a tree of this task (or already charged).
+   */
+  chargeLate(root: number): boolean {
+    if (!this.excused.has(root)) return false;
+    const messageId = this.excused.get(root);
+    this.excused.delete(root);
+    const key = messageKey(messageId);
+    const n = Math.max(this.failures.get(messageId) ?? 0, key === undefined ? 0 : (this.crashes.get(key) ?? 0)) + 1;
+    this.failures.set(messageId, n);
+    if (key !== undefined) this.crashes.set(key, n);
+    return true;
+  }
+
+  /** Failures counted so far for `messageId` (not counting one). */
+  failuresOf(messageId: unknown): number {
+    return this.failures.get(messageId) ?? 0;
   }
 
   /** The message is over (acked or dead-lettered): its crash count too. */
   private settleCrashes(messageId: unknown): void {
     const m = this.crashes;
-    if (m === undefined || m.size === 0) return;
+    if (m.size === 0) return;
     const key = messageKey(messageId);
     if (key !== undefined && m.delete(key)) this.crashStore?.settled();
   }
@@ -127,7 +182,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    */
   private crashedOut(messageId: unknown, stream: string, values: readonly unknown[]): boolean {
     const key = messageKey(messageId);
-    const crashes = key === undefined ? 0 : (this.crashes!.get(key) ?? 0);
+    const crashes = key === undefined ? 0 : (this.crashes.get(key) ?? 0);
     if (crashes === 0) return false;
     if (crashes > (this.failures.get(messageId) ?? 0)) this.failures.set(messageId, crashes);
     if (this.maxRetries === null || crashes <= this.maxRetries) return false;
@@ -170,9 +225,11 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       host.wake();
       return;
     }
-    if (this.crashes !== undefined && this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
+    if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
     const root = nextRootId(host.ids);
-    this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
+    const tree: PendingTree = { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values };
+    if (this.inbox.peersDown > 0) tree.exposed = true; // rare: no second shape on the hot path
+    this.pending.set(root, tree);
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);

@@ -23,12 +23,18 @@ export const TreeOutcome = {
    * `maxRetries + 1` times (crash-counts.ts); it is dead-lettered without being emitted again.
    */
   WORKER_CRASHED: 7,
+  /**
+   * A crash report (crash-reports.ts): a tuple of the tree was executing when a worker in which the
+   * spout does not run died. Sent to every spout task by that worker's next launch; the spout
+   * charges the message one failure (reason `worker-crashed`), the one failure a crash costs.
+   */
+  CRASHED: 8,
 } as const;
 export type TreeOutcomeCode = (typeof TreeOutcome)[keyof typeof TreeOutcome];
 
-/** Outcomes that may arrive from the acker (WORKER_CRASHED never does). */
+/** Outcomes that may arrive on `__ack_outcome` (WORKER_CRASHED never does). */
 export function isTreeOutcome(v: unknown): v is TreeOutcomeCode {
-  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5 || v === 6;
+  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5 || v === 6 || v === 8;
 }
 
 /** The outcome codes that fail a tree with a reason (what a bolt sends the acker on `__ack_fail`). */
