@@ -117,8 +117,9 @@ export class HeldAcks {
 
   clear(): void {
     if (this.count > 0) {
-      // A burst made the table large: give the memory back rather than scan it every interval.
-      if (this.keys.length > 65_536 && this.count * 8 < this.keys.length) this.allocate(this.keys.length >>> 1);
+      // Kept at its size: the next interval holds about as many trees (no regrowth every
+      // interval); a table far larger than what it held (after a burst) gives memory back.
+      if (this.keys.length > 65_536 && this.count * 32 < this.keys.length) this.allocate(this.keys.length >>> 2);
       else this.keys.fill(EMPTY);
     }
     this.count = 0;
