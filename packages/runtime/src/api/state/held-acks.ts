@@ -13,27 +13,41 @@ const EMPTY = -1;
 const DEAD = 1;
 
 export class HeldAcks {
+  /**
+   * 16 bytes per slot, key and value side by side (one cache line per lookup in a table of
+   * hundreds of thousands of trees): `keys[2i]` the root, `words[4i + 2]` / `words[4i + 3]` the
+   * XOR halves, both views over one buffer.
+   */
   private keys!: Float64Array;
-  private hi!: Int32Array;
-  private lo!: Int32Array;
+  private words!: Int32Array;
+  /** DEAD per slot; zero for empty slots (cleared only when something was killed). */
   private flags!: Uint8Array;
+  private cap = 0;
   private mask = 0;
   private count = 0;
+  private killed = 0;
+  /** The last tree added to, and its slot: a line's words tend to come one after another. */
+  private lastRoot = EMPTY;
+  private lastSlot = 0;
   /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
   tuples = 0;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 8192) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
     this.allocate(cap);
   }
 
   private allocate(cap: number): void {
+    this.cap = cap;
     this.mask = cap - 1;
-    this.keys = new Float64Array(cap).fill(EMPTY);
-    this.hi = new Int32Array(cap);
-    this.lo = new Int32Array(cap);
+    const buf = new ArrayBuffer(cap * 16);
+    const keys = new Float64Array(buf);
+    for (let i = 0; i < cap; i++) keys[i * 2] = EMPTY;
+    this.keys = keys;
+    this.words = new Int32Array(buf);
     this.flags = new Uint8Array(cap);
+    this.lastRoot = EMPTY;
   }
 
   /** Trees held (failed ones included). */
@@ -46,70 +60,79 @@ export class HeldAcks {
   }
 
   private slot(root: number): number {
+    if (root === this.lastRoot) return this.lastSlot;
     const keys = this.keys;
     let i = this.home(root);
     for (;;) {
-      const k = keys[i]!;
-      if (k === root) return i;
-      if (k === EMPTY) break;
+      const k = keys[i * 2]!;
+      if (k === root) break;
+      if (k === EMPTY) {
+        if ((this.count + 1) * 2 > this.cap) {
+          this.grow();
+          return this.slot(root);
+        }
+        keys[i * 2] = root;
+        this.words[i * 4 + 2] = 0;
+        this.words[i * 4 + 3] = 0;
+        this.count++;
+        break;
+      }
       i = (i + 1) & this.mask;
     }
-    if ((this.count + 1) * 2 > keys.length) {
-      this.grow();
-      return this.slot(root);
-    }
-    keys[i] = root;
-    this.hi[i] = 0;
-    this.lo[i] = 0;
-    this.flags[i] = 0;
-    this.count++;
+    this.lastRoot = root;
+    this.lastSlot = i;
     return i;
   }
 
   private grow(): void {
-    const { keys, hi, lo, flags } = this;
-    this.allocate(keys.length * 2);
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[j]!;
+    const { keys, words, flags, cap } = this;
+    this.allocate(cap * 2);
+    const nk = this.keys;
+    const nw = this.words;
+    const nf = this.flags;
+    const mask = this.mask;
+    for (let j = 0; j < cap; j++) {
+      const k = keys[j * 2]!;
       if (k === EMPTY) continue;
       let i = this.home(k);
-      while (this.keys[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.keys[i] = k;
-      this.hi[i] = hi[j]!;
-      this.lo[i] = lo[j]!;
-      this.flags[i] = flags[j]!;
+      while (nk[i * 2] !== EMPTY) i = (i + 1) & mask;
+      nk[i * 2] = k;
+      nw[i * 4 + 2] = words[j * 4 + 2]!;
+      nw[i * 4 + 3] = words[j * 4 + 3]!;
+      nf[i] = flags[j]!;
     }
   }
 
   /** XORs an ack value `hi/lo` into tree `root`'s entry. */
   add(root: number, hi: number, lo: number): void {
-    const s = this.slot(root);
-    this.hi[s]! ^= hi;
-    this.lo[s]! ^= lo;
+    const s = this.slot(root) * 4;
+    this.words[s + 2]! ^= hi;
+    this.words[s + 3]! ^= lo;
   }
 
   /** The tree failed: its entry stays (so later acks of it are dropped too) but is skipped by {@link forEach}. */
   kill(root: number): void {
     this.flags[this.slot(root)] = DEAD;
+    this.killed++;
   }
 
   /** Calls `fn` for every tree held and not killed. */
   forEach(fn: (root: number, hi: number, lo: number) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (k !== EMPTY && this.flags[i] === 0) fn(k, this.hi[i]!, this.lo[i]!);
+    const { keys, words, flags, cap } = this;
+    for (let i = 0; i < cap; i++) {
+      const k = keys[i * 2]!;
+      if (k !== EMPTY && flags[i] === 0) fn(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
     }
   }
 
   /** Moves every entry into `other` (XORed into its entries; killed stays killed) and clears this. */
   moveInto(other: HeldAcks): void {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
+    const { keys, words, flags, cap } = this;
+    for (let i = 0; i < cap; i++) {
+      const k = keys[i * 2]!;
       if (k === EMPTY) continue;
-      if (this.flags[i] !== 0) other.kill(k);
-      else other.add(k, this.hi[i]!, this.lo[i]!);
+      if (flags[i] !== 0) other.kill(k);
+      else other.add(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
     }
     other.tuples += this.tuples;
     this.clear();
@@ -119,11 +142,17 @@ export class HeldAcks {
     if (this.count > 0) {
       // Kept at its size: the next interval holds about as many trees (no regrowth every
       // interval); a table far larger than what it held (after a burst) gives memory back.
-      if (this.keys.length > 65_536 && this.count * 32 < this.keys.length) this.allocate(this.keys.length >>> 2);
-      else this.keys.fill(EMPTY);
+      if (this.cap > 65_536 && this.count * 32 < this.cap) this.allocate(this.cap >>> 2);
+      else {
+        const keys = this.keys;
+        for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY;
+        if (this.killed > 0) this.flags.fill(0);
+      }
     }
     this.count = 0;
+    this.killed = 0;
     this.tuples = 0;
+    this.lastRoot = EMPTY;
   }
 }
 
