@@ -134,15 +134,18 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     return true;
   }
 
-  failTuple(tuple: Tuple, held: readonly HeldAcks[]): void {
+  failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean {
     const t = asInput(tuple, this.component, 'fail');
-    if (t.state === TUPLE_FAILED) return;
+    if (t.state === TUPLE_FAILED) return false;
+    const wasHeld = t.state === TUPLE_ACKED;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
     const a = t.anchors;
-    if (a === null) return;
-    for (let i = 0; i < a.length; i += 3) for (const h of held) h.kill(a[i]!);
-    this.failRoots(a);
+    if (a !== null) {
+      for (let i = 0; i < a.length; i += 3) for (const h of held) h.kill(a[i]!);
+      this.failRoots(a);
+    }
+    return wasHeld;
   }
 
   applyHeld(held: HeldAcks): void {

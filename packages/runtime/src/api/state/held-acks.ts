@@ -169,9 +169,10 @@ export interface AckHolder {
   holdAck(tuple: Tuple, into: HeldAcks): boolean;
   /**
    * The bolt failed `tuple`, pending or acked (held): fail its trees now (once), and kill them in
-   * `held` so that no held ack of them reaches the acker after the failure.
+   * `held` so that no held ack of them reaches the acker after the failure. True when the tuple
+   * was held (acked before): the caller takes it off a table's `tuples` count.
    */
-  failTuple(tuple: Tuple, held: readonly HeldAcks[]): void;
+  failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean;
   /** Tells the acker every held ack (one message per tree) and counts the inputs acked. */
   applyHeld(held: HeldAcks): void;
   /** Fails every held tree and counts the inputs failed. */

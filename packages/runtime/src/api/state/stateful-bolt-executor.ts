@@ -198,6 +198,13 @@ export class StatefulBoltExecutor implements Bolt {
   }
 
   private failNow(t: Tuple): void {
-    this.holder.failTuple(t, [this.acked, this.prepared]);
+    // A failed input is counted failed, not acked. Which table counted its ack is not recorded
+    // (entries are per tree): the newer one unless it is empty, which is right but for a tuple
+    // acked before a PREPARE and failed after it while newer acks exist (the counts only shift
+    // between two commits).
+    if (this.holder.failTuple(t, [this.acked, this.prepared])) {
+      if (this.acked.tuples > 0) this.acked.tuples--;
+      else if (this.prepared.tuples > 0) this.prepared.tuples--;
+    }
   }
 }
