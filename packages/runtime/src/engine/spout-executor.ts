@@ -106,6 +106,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           this.notify(TreeOutcome.TIMED_OUT, t.taskId, root);
         }
       }
+      t.pending.trim();
     }
   }
 

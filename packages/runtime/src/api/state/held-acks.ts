@@ -32,7 +32,7 @@ export class HeldAcks {
   /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
   tuples = 0;
 
-  constructor(initialCapacity = 8192) {
+  constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
     this.allocate(cap);
