@@ -47,9 +47,13 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
     this.inbound.drain(take);
   }
 
-  /** Starts ticking every `ms`; returns the cancel function. */
-  startTicks(ms: number): () => void {
+  /** Starts ticking every `ms` (the first tick at once when `atStart`); returns the cancel function. */
+  startTicks(ms: number, atStart = false): () => void {
     this.tickSecs = ms / 1000;
+    if (atStart) {
+      this.tickDue = true;
+      this.host.wake();
+    }
     return this.host.scheduler.every(ms, () => {
       this.tickDue = true;
       this.host.wake();

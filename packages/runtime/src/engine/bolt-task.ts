@@ -1,3 +1,4 @@
+import type { AckHolder, HeldAcks } from '../api/state/held-acks.js';
 import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { ComponentError, FailedException } from '../errors.js';
@@ -32,7 +33,7 @@ class BasicCollector implements BasicOutputCollector {
 }
 
 /** The collector of one bolt task: anchored emits, and ack/fail/resetTimeout sent to the acker. */
-export class BoltTask extends TaskBase implements OutputCollector {
+export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   instance!: Bolt | BasicBolt;
   basic = false;
   private basicCollector!: BasicCollector;
@@ -120,6 +121,47 @@ export class BoltTask extends TaskBase implements OutputCollector {
   failRoots(anchors: readonly number[] | null, outcome: FailOutcome = TreeOutcome.FAILED): void {
     if (anchors === null) return;
     for (let i = 0; i < anchors.length; i += 3) this.sendControl(this.failRoute!, [anchors[i]!, outcome]);
+  }
+
+  holdAck(tuple: Tuple, into: HeldAcks): boolean {
+    const t = asInput(tuple, this.component, 'ack');
+    if (t.state !== TUPLE_PENDING) return false;
+    t.state = TUPLE_ACKED;
+    into.tuples++;
+    const a = t.anchors;
+    if (a === null) return true;
+    for (let i = 0; i < a.length; i += 3) into.add(a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo);
+    return true;
+  }
+
+  failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean {
+    const t = asInput(tuple, this.component, 'fail');
+    if (t.state === TUPLE_FAILED) return false;
+    const wasHeld = t.state === TUPLE_ACKED;
+    t.state = TUPLE_FAILED;
+    this.metrics.failed++;
+    const a = t.anchors;
+    if (a !== null) {
+      for (let i = 0; i < a.length; i += 3) for (const h of held) h.kill(a[i]!);
+      this.failRoots(a);
+    }
+    return wasHeld;
+  }
+
+  applyHeld(held: HeldAcks): void {
+    this.metrics.acked += held.tuples;
+    if (held.size > 0) held.forEach(this.sendHeldAck);
+  }
+
+  private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendControl3(this.ackRoute!, root, hi, lo);
+
+  failHeld(held: HeldAcks): void {
+    this.metrics.failed += held.tuples;
+    if (held.size > 0) held.forEach((root) => this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]));
+  }
+
+  resetHeld(held: HeldAcks): void {
+    if (held.size > 0) held.forEach((root) => this.sendControl(this.resetRoute!, [root]));
   }
 
   resetTimeout(tuple: Tuple): void {

@@ -190,5 +190,6 @@ export const checkpointComponent: SystemComponent = {
   inputs: [{ stream: CHECKPOINT_REPLY_STREAM, fields: CHECKPOINT_REPLY_FIELDS, from: 'bolt', only: isStateful, chooser: (ctx: ChooserContext) => new FirstTask(ctx.targetTasks[0]!) }],
   outputs: [{ stream: CHECKPOINT_STREAM, fields: CHECKPOINT_FIELDS, subscribers: 'bolts', only: isStateful }],
   tickMs: (config) => config.checkpointIntervalMs,
+  tickAtStart: true,
   create: () => new CheckpointCoordinator(),
 };

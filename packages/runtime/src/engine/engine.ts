@@ -169,7 +169,7 @@ export class Engine implements ExecutorHost {
 
   private startTicks(ex: BoltExecutor): void {
     const c = this.plan.components.get(ex.component) as Extract<PlannedComponent, { kind: 'bolt' }>;
-    if (c.tickMs !== undefined) this.execs.setTicks(ex, ex.startTicks(c.tickMs));
+    if (c.tickMs !== undefined) this.execs.setTicks(ex, ex.startTicks(c.tickMs, c.system?.tickAtStart === true));
   }
 
   /** Opens spouts and prepares bolts (user code), bolts first; a failure stops the engine. */

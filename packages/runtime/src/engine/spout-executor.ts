@@ -107,7 +107,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
 
   /** The number of lost workers changed (Engine.peersDown). */
   setPeersDown(n: number): void {
-    if (n > this.peersDown) for (const t of this.tasks) for (const p of t.pending.values()) p.exposed = true;
+    if (n > this.peersDown) for (const t of this.tasks) for (const [, p] of t.pending) p.exposed = true;
     this.peersDown = n;
   }
 
@@ -120,6 +120,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           this.notify(TreeOutcome.TIMED_OUT, t.taskId, root);
         }
       }
+      t.pending.trim();
     }
   }
 

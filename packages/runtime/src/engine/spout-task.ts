@@ -7,6 +7,7 @@ import { nextRootId } from './ids.js';
 import { fanOut, SpoutEdges, type OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
 import { messageKey, type CrashCounts } from './crash-counts.js';
+import { PendingTrees, type PendingTree } from './pending-trees.js';
 import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 
 /**
@@ -17,22 +18,7 @@ import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outc
  */
 export const MAX_RETRY_COUNTS = 65_536;
 
-export interface PendingTree {
-  readonly messageId: unknown;
-  readonly startedAt: number;
-  epoch: number;
-  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies). */
-  readonly stream: string;
-  readonly values: readonly unknown[];
-  /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
-  readonly crashes?: number;
-  /**
-   * A worker of the topology was lost while this tree was pending, or was still away when it was
-   * emitted (SpoutExecutor.setPeersDown): if it times out, the timeout is not charged to maxRetries
-   * (crash-reports.ts).
-   */
-  exposed?: true;
-}
+export type { PendingTree } from './pending-trees.js';
 
 /** Where a spout task hands tree outcomes (its executor's inbox). */
 export interface OutcomeInbox {
@@ -44,7 +30,7 @@ export interface OutcomeInbox {
 /** The collector of one spout task: its emits start trees; it keeps its pending trees and retry counts. */
 export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   instance!: Spout;
-  readonly pending = new Map<number, PendingTree>();
+  readonly pending = new PendingTrees();
   maxPending = Infinity;
   /** Failures of one message id before the next one dead-letters it; null: replay forever. */
   maxRetries: number | null = null;

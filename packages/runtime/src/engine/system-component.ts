@@ -47,6 +47,11 @@ export interface SystemComponent {
   readonly outputs: readonly SystemOutput[];
   /** Period of its system ticks (tuples on `__tick` from `__system`), ms; undefined: none. */
   tickMs(config: TopologyConfig): number | undefined;
+  /**
+   * Its first tick comes as soon as it runs, not one period later (the checkpoint coordinator:
+   * stateful bolts buffer their input until its first INITSTATE, as Storm's CheckpointSpout sends at once).
+   */
+  readonly tickAtStart?: boolean;
   /** A fresh instance for one task; `env` is what it may see of the engine running it. */
   create(env: SystemEnv): Bolt & SystemBolt;
 }

@@ -5,6 +5,7 @@ import {
 } from './checkpoint-protocol.js';
 import { InMemoryKeyValueState } from './key-value-state.js';
 import { MemoryStateStores } from './memory-state-store.js';
+import { HeldAcks, type AckHolder } from './held-acks.js';
 import type { StateHost, StateStore } from './state-store.js';
 import type { StatefulBolt } from './stateful-bolt.js';
 
@@ -13,7 +14,8 @@ import type { StatefulBolt } from './stateful-bolt.js';
  * the checkpoint tuples the coordinator sends this task and runs the protocol of docs/state.md;
  * the engine knows nothing of state. The user's acks are HELD: an input is acked only when the
  * checkpoint holding its effect commits, and failed when that checkpoint rolls back, so the
- * spout replays exactly the inputs whose effect the committed state lacks.
+ * spout replays exactly the inputs whose effect the committed state lacks. What is held is each
+ * input's ack value per tree, XORed together (held-acks.ts), not the tuple.
  */
 
 interface ControlSend {
@@ -26,6 +28,7 @@ const fallbackStores = new MemoryStateStores();
 export class StatefulBoltExecutor implements Bolt {
   private collector!: OutputCollector;
   private control!: ControlSend;
+  private holder!: AckHolder;
   private store!: StateStore;
   private component = '';
   private readonly state = new InMemoryKeyValueState<unknown, unknown>();
@@ -34,9 +37,9 @@ export class StatefulBoltExecutor implements Bolt {
   /** Inputs received while not ready: run after the next INITSTATE. */
   private pending: Tuple[] = [];
   /** Acked by the bolt since the last PREPARE. */
-  private acked: Tuple[] = [];
+  private acked = new HeldAcks();
   /** Acked and in the prepared snapshot: acked for real at COMMIT. */
-  private prepared: Tuple[] = [];
+  private prepared = new HeldAcks();
   private readonly out: OutputCollector;
   /** Held tuples get their timeouts restarted this often (ms), so a stalled checkpoint never times them out. */
   private refreshMs = Infinity;
@@ -47,7 +50,7 @@ export class StatefulBoltExecutor implements Bolt {
       emit: (values: Values, anchors?: Tuple | readonly Tuple[]) => this.collector.emit(values, anchors),
       emitStream: (s: string, values: Values, anchors?: Tuple | readonly Tuple[]) => this.collector.emitStream(s, values, anchors),
       emitDirect: (task: number, values: Values, anchors?: Tuple | readonly Tuple[], s?: string) => this.collector.emitDirect(task, values, anchors, s),
-      ack: (t: Tuple) => { this.acked.push(t); },
+      ack: (t: Tuple) => { this.holder.holdAck(t, this.acked); },
       fail: (t: Tuple) => this.failNow(t),
       resetTimeout: (t: Tuple) => this.collector.resetTimeout(t),
       reportError: (e: unknown) => this.collector.reportError(e),
@@ -63,10 +66,11 @@ export class StatefulBoltExecutor implements Bolt {
     this.component = context.thisComponentId;
     this.refreshMs = context.config.messageTimeoutMs / 3;
     this.refreshedAt = Date.now();
-    if (!('emitControl' in collector)) {
+    if (!('emitControl' in collector) || !('holdAck' in collector)) {
       throw new TopologyError('GALE_ERR_NO_CHECKPOINT', `stateful bolt "${this.component}" runs without the checkpoint coordinator; build the topology with TopologyBuilder`);
     }
     this.control = collector as unknown as ControlSend;
+    this.holder = collector as unknown as AckHolder;
     const stores = (context as Partial<StateHost>).stateStores ?? fallbackStores;
     this.store = stores.open({ topology: context.topologyName, component: context.thisComponentId, taskIndex: context.thisTaskIndex });
     await this.inner.prepare?.(context, this.out);
@@ -114,8 +118,8 @@ export class StatefulBoltExecutor implements Bolt {
     const now = Date.now();
     if (now - this.refreshedAt < this.refreshMs) return;
     this.refreshedAt = now;
-    for (const t of this.prepared) this.collector.resetTimeout(t);
-    for (const t of this.acked) this.collector.resetTimeout(t);
+    this.holder.resetHeld(this.prepared);
+    this.holder.resetHeld(this.acked);
   }
 
   private async handle(txid: number, action: CheckpointAction): Promise<boolean> {
@@ -124,26 +128,32 @@ export class StatefulBoltExecutor implements Bolt {
         // A task that restarted (or rolled back) has no state to prepare: failing makes the
         // coordinator roll back and re-initialize everyone (Storm does the same).
         if (!this.ready) return false;
+        // What was acked up to this snapshot joins the prepared acks (the tables swap when those
+        // are empty, as they are after a COMMIT); acks during the store's write belong to the next.
         const taken = this.acked;
+        if (this.prepared.size === 0 && this.prepared.tuples === 0) {
+          this.acked = this.prepared;
+          this.prepared = taken;
+        } else {
+          this.acked = new HeldAcks();
+          taken.moveInto(this.prepared);
+        }
         await this.store.prepare({ txid, entries: this.state.snapshotEntries() });
-        this.acked = this.acked === taken ? [] : this.acked.slice(taken.length);
-        for (const x of taken) this.prepared.push(x);
         return true;
       }
       case 'COMMIT': {
         await this.store.commit(txid);
-        const done = this.prepared;
-        this.prepared = [];
         this.refreshedAt = Date.now();
-        for (const x of done) this.collector.ack(x);
+        this.holder.applyHeld(this.prepared);
+        this.prepared.clear();
         return true;
       }
       case 'ROLLBACK': {
-        const lost = [...this.prepared, ...this.acked];
-        this.prepared = [];
-        this.acked = [];
         this.ready = false;
-        for (const x of lost) this.collector.fail(x);
+        this.holder.failHeld(this.prepared);
+        this.holder.failHeld(this.acked);
+        this.prepared.clear();
+        this.acked.clear();
         return true;
       }
       case 'INITSTATE':
@@ -188,8 +198,13 @@ export class StatefulBoltExecutor implements Bolt {
   }
 
   private failNow(t: Tuple): void {
-    const i = this.acked.indexOf(t);
-    if (i >= 0) this.acked.splice(i, 1);
-    this.collector.fail(t);
+    // A failed input is counted failed, not acked. Which table counted its ack is not recorded
+    // (entries are per tree): the newer one unless it is empty, which is right but for a tuple
+    // acked before a PREPARE and failed after it while newer acks exist (the counts only shift
+    // between two commits).
+    if (this.holder.failTuple(t, [this.acked, this.prepared])) {
+      if (this.acked.tuples > 0) this.acked.tuples--;
+      else if (this.prepared.tuples > 0) this.prepared.tuples--;
+    }
   }
 }

@@ -1,0 +1,69 @@
+import { HeldAcks } from '../held-acks.js';
+
+function entries(h: HeldAcks): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  h.forEach((root, hi, lo) => out.push([root, hi, lo]));
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+describe('held acks (one XOR record per tree)', () => {
+  it('XORs the ack values of one tree into one entry, counting the inputs', () => {
+    const h = new HeldAcks(4);
+    const big = 2 ** 52 + 7; // root ids are 53-bit
+    h.add(big, 0x0f, -1);
+    h.add(5, 1, 2);
+    h.add(big, 0xf0, -1);
+    h.tuples += 3;
+    expect(h.size).toBe(2);
+    expect(entries(h)).toEqual([[5, 1, 2], [big, 0xff, 0]]);
+  });
+
+  it('grows past its initial capacity and keeps every entry', () => {
+    const h = new HeldAcks(4);
+    for (let i = 0; i < 10_000; i++) h.add(i * 1_000_003 + 2 ** 40, i, -i);
+    expect(h.size).toBe(10_000);
+    const seen = entries(h);
+    expect(seen).toHaveLength(10_000);
+    expect(seen[123]).toEqual([123 * 1_000_003 + 2 ** 40, 123, -123]);
+  });
+
+  it('a killed tree is skipped, and stays killed when acks of it come later', () => {
+    const h = new HeldAcks();
+    h.add(1, 1, 1);
+    h.add(2, 2, 2);
+    h.kill(1);
+    h.add(1, 4, 4);
+    h.kill(3); // killed before any ack of it
+    h.add(3, 3, 3);
+    expect(entries(h)).toEqual([[2, 2, 2]]);
+  });
+
+  it('moveInto XORs into the other table, carries kills and counts, and clears', () => {
+    const a = new HeldAcks();
+    const b = new HeldAcks();
+    a.add(1, 1, 0);
+    a.add(2, 2, 0);
+    a.kill(2);
+    a.tuples = 2;
+    b.add(1, 3, 0);
+    b.add(2, 5, 0);
+    b.tuples = 4;
+    a.moveInto(b);
+    expect(entries(b)).toEqual([[1, 2, 0]]);
+    expect(b.tuples).toBe(6);
+    expect(a.size).toBe(0);
+    expect(a.tuples).toBe(0);
+    expect(entries(a)).toEqual([]);
+  });
+
+  it('clear empties the table; it is reusable, also after a burst shrank it', () => {
+    const h = new HeldAcks();
+    for (let i = 0; i < 200_000; i++) h.add(i, 1, 1);
+    h.clear();
+    expect(h.size).toBe(0);
+    h.add(7, 1, 1);
+    h.clear(); // 1 entry in a table sized for 200k: shrinks
+    h.add(9, 2, 3);
+    expect(entries(h)).toEqual([[9, 2, 3]]);
+  });
+});

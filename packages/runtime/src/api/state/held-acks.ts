@@ -1,0 +1,182 @@
+import type { Tuple } from '../types.js';
+
+/*
+ * The acks a stateful bolt holds until a checkpoint commits (docs/state.md), kept as what the
+ * acker will be told rather than as the tuples: per tree (root id) the XOR of the held inputs'
+ * ack values. A line's N word tuples become one entry, and the tuples themselves die young
+ * instead of living (and being copied by the GC) for a checkpoint interval. Open addressing over
+ * typed arrays, as the acker's ledger (ack-ledger.ts): no object per tree, no boxed 53-bit keys.
+ */
+
+const EMPTY = -1;
+/** Entry flag: the tree was failed while held; it is neither acked nor failed again. */
+const DEAD = 1;
+
+export class HeldAcks {
+  /**
+   * 16 bytes per slot, key and value side by side (one cache line per lookup in a table of
+   * hundreds of thousands of trees): `keys[2i]` the root, `words[4i + 2]` / `words[4i + 3]` the
+   * XOR halves, both views over one buffer.
+   */
+  private keys!: Float64Array;
+  private words!: Int32Array;
+  /** DEAD per slot; zero for empty slots (cleared only when something was killed). */
+  private flags!: Uint8Array;
+  private cap = 0;
+  private mask = 0;
+  private count = 0;
+  private killed = 0;
+  /** The last tree added to, and its slot: a line's words tend to come one after another. */
+  private lastRoot = EMPTY;
+  private lastSlot = 0;
+  /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
+  tuples = 0;
+
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap <<= 1;
+    this.allocate(cap);
+  }
+
+  private allocate(cap: number): void {
+    this.cap = cap;
+    this.mask = cap - 1;
+    const buf = new ArrayBuffer(cap * 16);
+    const keys = new Float64Array(buf);
+    for (let i = 0; i < cap; i++) keys[i * 2] = EMPTY;
+    this.keys = keys;
+    this.words = new Int32Array(buf);
+    this.flags = new Uint8Array(cap);
+    this.lastRoot = EMPTY;
+  }
+
+  /** Trees held (failed ones included). */
+  get size(): number {
+    return this.count;
+  }
+
+  private home(root: number): number {
+    return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & this.mask;
+  }
+
+  private slot(root: number): number {
+    if (root === this.lastRoot) return this.lastSlot;
+    const keys = this.keys;
+    let i = this.home(root);
+    for (;;) {
+      const k = keys[i * 2]!;
+      if (k === root) break;
+      if (k === EMPTY) {
+        if ((this.count + 1) * 2 > this.cap) {
+          this.grow();
+          return this.slot(root);
+        }
+        keys[i * 2] = root;
+        this.words[i * 4 + 2] = 0;
+        this.words[i * 4 + 3] = 0;
+        this.count++;
+        break;
+      }
+      i = (i + 1) & this.mask;
+    }
+    this.lastRoot = root;
+    this.lastSlot = i;
+    return i;
+  }
+
+  private grow(): void {
+    const { keys, words, flags, cap } = this;
+    this.allocate(cap * 2);
+    const nk = this.keys;
+    const nw = this.words;
+    const nf = this.flags;
+    const mask = this.mask;
+    for (let j = 0; j < cap; j++) {
+      const k = keys[j * 2]!;
+      if (k === EMPTY) continue;
+      let i = this.home(k);
+      while (nk[i * 2] !== EMPTY) i = (i + 1) & mask;
+      nk[i * 2] = k;
+      nw[i * 4 + 2] = words[j * 4 + 2]!;
+      nw[i * 4 + 3] = words[j * 4 + 3]!;
+      nf[i] = flags[j]!;
+    }
+  }
+
+  /** XORs an ack value `hi/lo` into tree `root`'s entry. */
+  add(root: number, hi: number, lo: number): void {
+    const s = this.slot(root) * 4;
+    this.words[s + 2]! ^= hi;
+    this.words[s + 3]! ^= lo;
+  }
+
+  /** The tree failed: its entry stays (so later acks of it are dropped too) but is skipped by {@link forEach}. */
+  kill(root: number): void {
+    this.flags[this.slot(root)] = DEAD;
+    this.killed++;
+  }
+
+  /** Calls `fn` for every tree held and not killed. */
+  forEach(fn: (root: number, hi: number, lo: number) => void): void {
+    const { keys, words, flags, cap } = this;
+    for (let i = 0; i < cap; i++) {
+      const k = keys[i * 2]!;
+      if (k !== EMPTY && flags[i] === 0) fn(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
+    }
+  }
+
+  /** Moves every entry into `other` (XORed into its entries; killed stays killed) and clears this. */
+  moveInto(other: HeldAcks): void {
+    const { keys, words, flags, cap } = this;
+    for (let i = 0; i < cap; i++) {
+      const k = keys[i * 2]!;
+      if (k === EMPTY) continue;
+      if (flags[i] !== 0) other.kill(k);
+      else other.add(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
+    }
+    other.tuples += this.tuples;
+    this.clear();
+  }
+
+  clear(): void {
+    if (this.count > 0) {
+      // Kept at its size: the next interval holds about as many trees (no regrowth every
+      // interval); a table far larger than what it held (after a burst) gives memory back.
+      if (this.cap > 65_536 && this.count * 32 < this.cap) this.allocate(this.cap >>> 2);
+      else {
+        const keys = this.keys;
+        for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY;
+        if (this.killed > 0) this.flags.fill(0);
+      }
+    }
+    this.count = 0;
+    this.killed = 0;
+    this.tuples = 0;
+    this.lastRoot = EMPTY;
+  }
+}
+
+/**
+ * What the stateful-bolt executor needs of its task's collector besides the public API (the
+ * engine's bolt task implements it; internal, reached by `'holdAck' in collector`).
+ */
+export interface AckHolder {
+  /**
+   * The bolt acked `tuple`: mark it acked (so it can no longer be acked, failed or anchored to)
+   * and record its ack value per tree in `into`, without telling the acker. False when the tuple
+   * was already acked or failed.
+   */
+  holdAck(tuple: Tuple, into: HeldAcks): boolean;
+  /**
+   * The bolt failed `tuple`, pending or acked (held): fail its trees now (once), and kill them in
+   * `held` so that no held ack of them reaches the acker after the failure. True when the tuple
+   * was held (acked before): the caller takes it off a table's `tuples` count.
+   */
+  failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean;
+  /** Tells the acker every held ack (one message per tree) and counts the inputs acked. */
+  applyHeld(held: HeldAcks): void;
+  /** Fails every held tree and counts the inputs failed. */
+  failHeld(held: HeldAcks): void;
+  /** Restarts the timeout of every held tree. */
+  resetHeld(held: HeldAcks): void;
+}
