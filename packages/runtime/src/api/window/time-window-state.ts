@@ -24,11 +24,13 @@ export type AddResult = 'added' | 'late' | 'full';
 
 /** Dead prefix below which the arrays are not compacted (copying small arrays often costs more than it frees). */
 const COMPACT_MIN = 1024;
+const INITIAL_CAPACITY = 1024;
 
 export class TimeWindowState<T> {
   private items: T[] = [];
-  private times: number[] = [];
-  private delivered: boolean[] = [];
+  /** Timestamps and delivered flags of `items`, same indices; typed arrays: nothing for the GC to trace. */
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private delivered = new Uint8Array(INITIAL_CAPACITY);
   private head = 0;
   /** Every live entry below this index is delivered (so a firing scans only the new ones). */
   private firstUndelivered = 0;
@@ -67,17 +69,20 @@ export class TimeWindowState<T> {
     if (last + this.w.allowedLatenessMs <= this.clock) return 'late';
     const n = this.items.length;
     if (n - this.head >= this.w.maxTuples) return 'full';
+    if (n === this.times.length) this.grow();
     if (n === this.head || this.times[n - 1]! <= ts) {
       this.items.push(item);
-      this.times.push(ts);
-      this.delivered.push(false);
+      this.times[n] = ts;
+      this.delivered[n] = 0;
     } else {
       // Out of order (event time): inserted after its equals, in arrival order. O(N), as before.
       const i = this.lowerBound(ts, true);
       this.unshare();
       this.items.splice(i, 0, item);
-      this.times.splice(i, 0, ts);
-      this.delivered.splice(i, 0, false);
+      this.times.copyWithin(i + 1, i, n);
+      this.times[i] = ts;
+      this.delivered.copyWithin(i + 1, i, n);
+      this.delivered[i] = 0;
       if (i < this.firstUndelivered) this.firstUndelivered = i;
     }
     // Windows containing ts that the clock already passed but whose lateness is not over fire again.
@@ -125,12 +130,12 @@ export class TimeWindowState<T> {
     for (let i = from; i < hi; i++) if (d[i]) { run = false; break; }
     let freshList: T[] | undefined;
     if (run) {
-      for (let i = from; i < hi; i++) d[i] = true;
+      d.fill(1, from, hi);
     } else {
       freshList = [];
       for (let i = from; i < hi; i++) {
         if (!d[i]) {
-          d[i] = true;
+          d[i] = 1;
           freshList.push(this.items[i]!);
         }
       }
@@ -173,11 +178,22 @@ export class TimeWindowState<T> {
     const i = this.items.indexOf(item, this.head);
     if (i < 0) return false;
     this.unshare();
+    const n = this.items.length;
     this.items.splice(i, 1);
-    this.times.splice(i, 1);
-    this.delivered.splice(i, 1);
+    this.times.copyWithin(i, i + 1, n);
+    this.delivered.copyWithin(i, i + 1, n);
     if (i < this.firstUndelivered) this.firstUndelivered--;
     return true;
+  }
+
+  /** Doubles the capacity of the typed arrays. */
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+    const delivered = new Uint8Array(this.delivered.length * 2);
+    delivered.set(this.delivered);
+    this.delivered = delivered;
   }
 
   /** Before writing `items` in place: copy it if a firing may read it. */
@@ -190,9 +206,10 @@ export class TimeWindowState<T> {
   private compact(): void {
     const dead = this.head;
     if (dead < COMPACT_MIN || dead * 4 < this.items.length - dead) return;
+    const n = this.items.length;
     this.items = this.items.slice(dead);
-    this.times = this.times.slice(dead);
-    this.delivered = this.delivered.slice(dead);
+    this.times.copyWithin(0, dead, n);
+    this.delivered.copyWithin(0, dead, n);
     this.firstUndelivered -= dead;
     this.head = 0;
     this.shared = false;
