@@ -44,6 +44,7 @@ export class RunningCounts {
     this.runs.clear();
     this.evaluation++;
     for (const t of window) this.add(t);
+    if (this.keepTuples) return;
     // `add` marked every tuple new: only `fresh` are.
     for (const run of this.runs.values()) run.stamp = -1;
     for (const t of fresh) {
@@ -52,7 +53,7 @@ export class RunningCounts {
     }
   }
 
-  /** The key's tuples new in the latest evaluation (empty when none). */
+  /** The key's tuples new in the latest evaluation (empty when none; always empty when keeping all tuples). */
   freshOf(run: KeyRun): readonly Tuple[] {
     return run.stamp === this.evaluation ? run.fresh : NO_TUPLES;
   }
@@ -65,8 +66,9 @@ export class RunningCounts {
       this.runs.set(k, run);
     }
     run.count++;
-    run.tuples?.push(t);
-    this.markFresh(run, t);
+    // Anchoring to the key's tuples needs them all; anchoring to the new ones, only those.
+    if (run.tuples !== undefined) run.tuples.push(t);
+    else this.markFresh(run, t);
   }
 
   private markFresh(run: KeyRun, t: Tuple): void {
