@@ -63,6 +63,25 @@ class PlanSpout extends BaseRichSpout {
   }
 }
 
+/** Emits one tuple without a `word` field at `at`: counting it throws, and the window fails its tuples. */
+class BadSpout extends BaseRichSpout {
+  private sent = false;
+  constructor(private readonly at: number, private readonly probe: Probe) {
+    super();
+  }
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['other']);
+  }
+  nextTuple(): void {
+    if (this.sent || this.probe.clock.now() < this.at) return;
+    this.sent = true;
+    this.collector.emit([42], 'bad');
+  }
+  override fail(id: unknown): void {
+    this.probe.fails.push(String(id));
+  }
+}
+
 /** Records rows by source component; fails those matching `failIf`, acks the rest. */
 class Sink extends BaseRichBolt {
   constructor(private readonly probe: Probe, private readonly failIf: (values: readonly unknown[]) => boolean = () => false) {
@@ -103,21 +122,28 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     h = undefined;
   });
 
-  async function compare(window: WindowSpec, plan: Planned[], untilMs: number): Promise<Probe> {
+  async function compare(window: WindowSpec, plan: Planned[], untilMs: number, badAt?: number): Promise<Probe> {
     const clock = new ManualClock();
     const probe = new Probe(clock);
     const b = new TopologyBuilder();
     b.setSpout('s', () => new PlanSpout([...plan], probe));
-    b.setBolt('ref', () => new RegroupCount(window)).globalGrouping('s');
-    b.setBolt('keys', () => new WindowedCountBolt({ window })).globalGrouping('s');
-    b.setBolt('new', () => new WindowedCountBolt({ window, anchor: 'new-tuples' })).globalGrouping('s');
+    if (badAt !== undefined) b.setSpout('bad', () => new BadSpout(badAt, probe));
+    for (const [id, bolt] of [
+      ['ref', () => new RegroupCount(window)],
+      ['keys', () => new WindowedCountBolt({ window })],
+      ['new', () => new WindowedCountBolt({ window, anchor: 'new-tuples' })],
+    ] as const) {
+      const d = b.setBolt(id, bolt).globalGrouping('s');
+      if (badAt !== undefined) d.globalGrouping('bad');
+    }
     b.setBolt('sink', () => new Sink(probe)).globalGrouping('ref').globalGrouping('keys').globalGrouping('new');
     h = new ManualEngine(b.build({ name: 'wcount', config: { maxSpoutPending: 10_000, messageTimeoutMs: 120_000 } }), {}, clock);
     await h.start();
     // Manual time: run the whole plan and its last windows (count windows keep their last tuples).
     await h.runUntil(() => false, untilMs);
-    expect(probe.acks.length).toBeGreaterThan(plan.length * 0.9);
-    expect(probe.fails).toEqual([]);
+    expect(probe.acks.length).toBeGreaterThan(plan.length * (badAt === undefined ? 0.9 : 0.5));
+    if (badAt === undefined) expect(probe.fails).toEqual([]);
+    else expect(probe.fails.length).toBeGreaterThan(0);
     const ref = perWindow(probe.rows.get('ref'));
     expect(ref.length).toBeGreaterThan(20);
     expect(perWindow(probe.rows.get('keys'))).toEqual(ref);
@@ -144,6 +170,12 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     // Some window did fire again with a late tuple (the case the running counts cannot follow).
     const windows = (probe.rows.get('ref') ?? []).map((r) => JSON.stringify([r.values[0], r.values[3]]));
     expect(new Set(windows).size).toBeLessThan(windows.length);
+  });
+
+  it('an execute that throws (a tuple without the key field) fails its window; the counts start over from get()', async () => {
+    // Each bolt throws on the windows holding the bad tuple (all of them fail it and its window's
+    // tuples, which leave every window); the windows after it must still count the same.
+    await compare(slidingWindow(Duration.ofMillis(1000), Duration.ofMillis(200), { epochClock: () => 0 }), randomPlan(5, 1500, 5000, 0), 10_000, 2100);
   });
 
   /** Fails the downstream row of word "x" for the window ending at 2000 ms; returns the failed input ids. */
