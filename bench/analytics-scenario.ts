@@ -1,7 +1,11 @@
 // Analytics, metrics and scaling scenarios, one per fresh process; prints one JSON line. Run by
 // bench/analytics.mjs (GALE_BENCH_ONLY selects parts). argv: <scenario> <corpus> [extra].
 //   wc:             FileLineSpout -> split (2) -> count (2, a Map, acks), ackers 1: the reference
-//   window:         the same with a WindowedCountBolt (sliding 10 s / 1 s, processing time) as count
+//   window:         the same with a WindowedCountBolt (sliding 10 s / 1 s, processing time) as count,
+//                   rows anchored to their key's tuples in the window (the default)
+//   window-new:     the same, rows anchored only to their key's new tuples (anchor: 'new-tuples')
+//   hold:           the reference's count in a Map, keeping every tuple un-acked (no window logic):
+//                   what holding the tuples alone costs, the floor of any 10 s window in this run
 //   ckpt-off:       the reference with a counting bolt like the stateful one below, but a Map: no state, no checkpoints
 //   ckpt-1s:        StatefulBolt (memory backend) counting in its KeyValueState, checkpointIntervalMs 1000
 //                   (a stateful bolt always checkpoints: there is no stateful run without them)
@@ -35,6 +39,22 @@ class MapCount extends BaseRichBolt {
     const w = t.values[0] as string;
     this.counts.set(w, (this.counts.get(w) ?? 0) + 1);
     this.collector.ack(t);
+  }
+}
+
+/**
+ * Counts in a Map and keeps every tuple, un-acked, as a window does for its length: no window
+ * logic at all, so it measures what holding the tuples costs (GC), the floor of any window.
+ */
+class HoldCount extends BaseRichBolt {
+  private readonly counts = new Map<string, number>();
+  private readonly held: Tuple[] = [];
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    if (t.isTick()) return;
+    const w = t.values[0] as string;
+    this.counts.set(w, (this.counts.get(w) ?? 0) + 1);
+    this.held.push(t);
   }
 }
 
@@ -85,13 +105,16 @@ async function runUntilExecuted(top: Topology, component: string, words: number)
   return out;
 }
 
-function wordCount(count: 'map' | 'kit' | 'window' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
+function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'hold' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
   const b = new TopologyBuilder();
   b.setSpout('lines', new FileLineSpout({ path: arg1 }));
   b.setBolt('split', new SplitWordsBolt(), executors).shuffleGrouping('lines');
-  const bolt = count === 'map' ? new MapCount() : count === 'stateful' ? new StatefulCount()
+  const bolt = count === 'map' ? new MapCount() : count === 'hold' ? new HoldCount() : count === 'stateful' ? new StatefulCount()
     : count === 'kit' ? new CountBolt({ keyField: 'word', emit: false })
-    : new WindowedCountBolt({ window: slidingWindow(Duration.ofSeconds(10), Duration.ofSeconds(1), { maxTuples: 1_000_000 }), keyField: 'word' });
+    : new WindowedCountBolt({
+      window: slidingWindow(Duration.ofSeconds(10), Duration.ofSeconds(1), { maxTuples: 1_000_000 }), keyField: 'word',
+      anchor: count === 'window-new' ? 'new-tuples' : 'key-tuples',
+    });
   b.setBolt('count', bolt, executors).fieldsGrouping('split', ['word']);
   if (consumer) b.setMetricsConsumer('metrics-sink', new NullConsumer());
   return b.build({ name: `bench-${scenario}`, config: { ackers: 1, ...config } });
@@ -102,7 +125,9 @@ async function local(): Promise<Record<string, unknown>> {
   switch (scenario) {
     case 'wc': return runUntilExecuted(wordCount('kit', {}), 'count', words);
     // Every line stays pending until its words left every window (~11 s): the spout may not stall on it.
-    case 'window': return runUntilExecuted(wordCount('window', { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
+    case 'window':
+    case 'window-new':
+    case 'hold': return runUntilExecuted(wordCount(scenario, { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
     case 'ckpt-off': return runUntilExecuted(wordCount('map', {}), 'count', words);
     case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
     case 'metrics-ab': return metricsAb(words, Number(arg2 ?? 6));

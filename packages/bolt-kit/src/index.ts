@@ -15,7 +15,7 @@ export { DeadLetterFileBolt } from './sink/dead-letter-file-bolt.js';
 export type { DeadLetterFileBoltOptions, DeadLetterRecord } from './sink/dead-letter-file-bolt.js';
 export { FileWriteError } from './errors.js';
 export { WindowedCountBolt } from './window/windowed-count-bolt.js';
-export type { WindowedCountBoltOptions } from './window/windowed-count-bolt.js';
+export type { WindowedCountBoltOptions, WindowedCountAnchor } from './window/windowed-count-bolt.js';
 export { WindowedTopNBolt } from './window/windowed-top-n-bolt.js';
 export type { WindowedTopNBoltOptions } from './window/windowed-top-n-bolt.js';
 export { topN } from './window/rankings.js';

@@ -3,6 +3,13 @@ import {
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { RunningCounts } from './running-counts.js';
+
+/**
+ * What each output row of a {@link WindowedCountBolt} is anchored to (see the class comment for
+ * the replay guarantee of each).
+ */
+export type WindowedCountAnchor = 'key-tuples' | 'new-tuples';
 
 /** Options of {@link WindowedCountBolt}. */
 export interface WindowedCountBoltOptions {
@@ -12,13 +19,41 @@ export interface WindowedCountBoltOptions {
   keyField?: string;
   /** Names of the four output fields (default `[keyField, 'count', 'windowStart', 'windowEnd']`). */
   outputFields?: readonly [string, string, string, string];
+  /**
+   * `'key-tuples'` (default): each row is anchored to every tuple of its key in the window.
+   * `'new-tuples'`: only to its key's tuples new in this window; cheaper for sliding windows,
+   * with a weaker replay guarantee (see {@link WindowedCountBolt}).
+   */
+  anchor?: WindowedCountAnchor;
 }
+
+const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples'];
 
 /**
  * Counts each value of `keyField` over every window and emits `[key, count, windowStart,
- * windowEnd]` per key (window bounds in ms; `null` for count windows). Each output is anchored
- * to the inputs of its key only, so a failed downstream tuple replays just that key's inputs.
- * Subscribe with `fieldsGrouping(source, [keyField])` for per-key totals across tasks.
+ * windowEnd]` per key present in the window (window bounds in ms; `null` for count windows).
+ * Subscribe with `fieldsGrouping(source, [keyField])` for per-key totals across tasks. The rows of
+ * one window come in the order their keys entered the window's running counts (for a tumbling
+ * window: first occurrence); do not rely on it.
+ *
+ * Counts are kept incrementally: each evaluation adds `getNew()` and subtracts `getExpired()`,
+ * so a tuple costs O(1) per window it is in rather than a regrouping of the whole window every
+ * slide. Event-time windows with `allowedLatenessMs > 0` fire windows again and regroup `get()`
+ * each time instead (their windows are not "previous + new - expired"). The rows are the same.
+ *
+ * Anchoring, and what a row failing (or timing out) downstream does; in both modes an input is
+ * acked by the window only once it has left every window it belongs to:
+ * - `'key-tuples'` (default): a row is anchored to all its key's tuples in that window. An input's
+ *   spout sees `ack` only once every row that counted it was fully processed downstream; a row
+ *   that fails fails the trees of all its key's tuples in that window (their spouts may replay
+ *   them). Anchoring costs O(length / slide) edges per tuple.
+ * - `'new-tuples'`: a row is anchored only to its key's tuples that are new in that window
+ *   (`getNew()`); a row whose key has no new tuple is emitted unanchored. An input's spout sees
+ *   `ack` only once the row of the **first** window that counted it was fully processed
+ *   downstream (if that row fails, the input's tree fails and the spout may replay it). Rows of
+ *   the later windows counting it guarantee nothing: if one fails or times out downstream,
+ *   nothing is failed or replayed. One anchor per tuple. For tumbling windows every tuple is new
+ *   in its only window, so both modes give the same guarantee.
  *
  * ```ts
  * builder.setBolt('per-minute', new WindowedCountBolt({ window: tumblingWindow(Duration.ofMinutes(1), { timestamp: 'ts' }), keyField: 'status' }), 2)
@@ -28,7 +63,13 @@ export interface WindowedCountBoltOptions {
 export class WindowedCountBolt extends BaseWindowedBolt {
   private readonly keyField: string;
   private readonly outputFields: readonly [string, string, string, string];
+  private readonly anchor: WindowedCountAnchor;
+  /** Whether every window is the previous one plus its new minus its expired tuples. */
+  private readonly incremental: boolean;
   private key: FieldReader | undefined;
+  private counts: RunningCounts | undefined;
+  /** The counts may not match the window (an execute threw): rebuild them from `get()`. */
+  private stale = false;
 
   constructor(options: WindowedCountBoltOptions) {
     super(options?.window);
@@ -38,6 +79,9 @@ export class WindowedCountBolt extends BaseWindowedBolt {
     if (!Array.isArray(this.outputFields) || this.outputFields.length !== 4) {
       throw badOption(`WindowedCountBolt outputFields must name exactly four fields (key, count, windowStart, windowEnd), got ${JSON.stringify(this.outputFields)}`);
     }
+    this.anchor = options.anchor ?? 'key-tuples';
+    if (!ANCHORS.includes(this.anchor)) throw badOption(`WindowedCountBolt anchor must be one of ${ANCHORS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(options.anchor)}`);
+    this.incremental = !((options.window?.allowedLatenessMs ?? 0) > 0);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
@@ -45,14 +89,45 @@ export class WindowedCountBolt extends BaseWindowedBolt {
   }
 
   execute(window: TupleWindow, collector: WindowedOutputCollector): void {
-    this.key ??= new FieldReader(this.keyField);
+    const key = (this.key ??= new FieldReader(this.keyField));
+    if (!this.incremental) return this.regroup(window, collector, key);
+    const counts = (this.counts ??= new RunningCounts(this.anchor === 'key-tuples', (t) => key.read(t)));
+    const start = window.startTimestamp ?? null;
+    const end = window.endTimestamp ?? null;
+    try {
+      if (this.stale) counts.rebuild(window.get(), window.getNew());
+      else counts.update(window.getExpired(), window.getNew());
+      this.stale = false;
+      const byKey = this.anchor === 'key-tuples';
+      for (const [k, run] of counts.runs) collector.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+    } catch (err) {
+      // The window fails this evaluation's tuples out of every window: start over from get().
+      this.stale = true;
+      throw err;
+    }
+  }
+
+  /** Counts by regrouping the whole window (windows that fire again, with allowed lateness). */
+  private regroup(window: TupleWindow, collector: WindowedOutputCollector, key: FieldReader): void {
     const byKey = new Map<unknown, Tuple[]>();
     for (const t of window.get()) {
-      const k = this.key.read(t);
+      const k = key.read(t);
       const list = byKey.get(k);
       if (list === undefined) byKey.set(k, [t]);
       else list.push(t);
     }
-    for (const [k, tuples] of byKey) collector.emit([k, tuples.length, window.startTimestamp ?? null, window.endTimestamp ?? null], tuples);
+    let fresh: Map<unknown, Tuple[]> | undefined;
+    if (this.anchor === 'new-tuples') {
+      fresh = new Map();
+      for (const t of window.getNew()) {
+        const k = key.read(t);
+        const list = fresh.get(k);
+        if (list === undefined) fresh.set(k, [t]);
+        else list.push(t);
+      }
+    }
+    const start = window.startTimestamp ?? null;
+    const end = window.endTimestamp ?? null;
+    for (const [k, tuples] of byKey) collector.emit([k, tuples.length, start, end], fresh === undefined ? tuples : (fresh.get(k) ?? []));
   }
 }

@@ -1,4 +1,7 @@
+import { LazyFiring, type Firing } from './firing.js';
 import type { ResolvedWindow } from './window-spec.js';
+
+export type { Firing } from './firing.js';
 
 /*
  * The buffer and trigger logic of a duration window, on one clock: processing time (the tick
@@ -9,30 +12,32 @@ import type { ResolvedWindow } from './window-spec.js';
  * A window fires once the clock reaches its end; with allowed lateness it stays open until
  * clock >= end + lateness, and a tuple arriving for it meanwhile fires it again.
  * Entries are kept sorted by timestamp, so "left every window" is always a prefix.
+ *
+ * Storage: three parallel arrays (item, timestamp, delivered) from `head` on, instead of an
+ * object per entry: a window holds up to a million tuples for seconds, and per-entry objects
+ * were garbage the old generation had to trace. Evicting moves `head`; the arrays are
+ * compacted (replaced, never written in place while a firing may read them) once the dead
+ * prefix is a quarter of the live part.
  */
-
-/** One buffered item and its timestamp. */
-export interface WindowEntry<T> {
-  readonly item: T;
-  readonly ts: number;
-  delivered: boolean;
-}
-
-/** One window evaluation. */
-export interface Firing<T> {
-  readonly start: number;
-  readonly end: number;
-  readonly window: readonly T[];
-  readonly fresh: readonly T[];
-  readonly expired: readonly T[];
-}
 
 export type AddResult = 'added' | 'late' | 'full';
 
+/** Dead prefix below which the arrays are not compacted (copying small arrays often costs more than it frees). */
+const COMPACT_MIN = 1024;
+const INITIAL_CAPACITY = 1024;
+
 export class TimeWindowState<T> {
-  private readonly entries: WindowEntry<T>[] = [];
-  /** Items evicted since the last firing; reported as its `expired`. */
-  private pendingExpired: T[] = [];
+  private items: T[] = [];
+  /** Timestamps and delivered flags of `items`, same indices; typed arrays: nothing for the GC to trace. */
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private delivered = new Uint8Array(INITIAL_CAPACITY);
+  private head = 0;
+  /** Every live entry below this index is delivered (so a firing scans only the new ones). */
+  private firstUndelivered = 0;
+  /** A firing handed out may read `items`: write a copy instead of the array itself. */
+  private shared = false;
+  /** Delivered items evicted since the last firing; reported as its `expired`. */
+  private pendingExpired: (readonly T[])[] = [];
   /** Ends of already-passed windows that got a tuple within lateness. */
   private readonly refire = new Set<number>();
   private clock = -Infinity;
@@ -42,7 +47,7 @@ export class TimeWindowState<T> {
   constructor(private readonly w: ResolvedWindow) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.items.length - this.head;
   }
 
   /** Current clock: the tick time, or the watermark. -Infinity before the first advance. */
@@ -62,14 +67,29 @@ export class TimeWindowState<T> {
   add(item: T, ts: number): AddResult {
     const last = this.lastEnd(ts);
     if (last + this.w.allowedLatenessMs <= this.clock) return 'late';
-    if (this.entries.length >= this.w.maxTuples) return 'full';
-    const e = this.entries;
-    // In-order arrival appends; an out-of-order one is inserted after its equals (arrival order).
-    const i = e.length > 0 && e[e.length - 1]!.ts > ts ? this.lowerBound(ts, true) : e.length;
-    e.splice(i, 0, { item, ts, delivered: false });
+    const n = this.items.length;
+    if (n - this.head >= this.w.maxTuples) return 'full';
+    if (n === this.times.length) this.grow();
+    if (n === this.head || this.times[n - 1]! <= ts) {
+      this.items.push(item);
+      this.times[n] = ts;
+      this.delivered[n] = 0;
+    } else {
+      // Out of order (event time): inserted after its equals, in arrival order. O(N), as before.
+      const i = this.lowerBound(ts, true);
+      this.unshare();
+      this.items.splice(i, 0, item);
+      this.times.copyWithin(i + 1, i, n);
+      this.times[i] = ts;
+      this.delivered.copyWithin(i + 1, i, n);
+      this.delivered[i] = 0;
+      if (i < this.firstUndelivered) this.firstUndelivered = i;
+    }
     // Windows containing ts that the clock already passed but whose lateness is not over fire again.
-    for (let end = this.firstEnd(ts); end <= Math.min(this.clock, last); end += this.w.slide) {
-      if (end + this.w.allowedLatenessMs > this.clock) this.refire.add(end);
+    if (this.w.allowedLatenessMs > 0) {
+      for (let end = this.firstEnd(ts); end <= Math.min(this.clock, last); end += this.w.slide) {
+        if (end + this.w.allowedLatenessMs > this.clock) this.refire.add(end);
+      }
     }
     return 'added';
   }
@@ -91,66 +111,132 @@ export class TimeWindowState<T> {
     else this.cursor = end;
     const lo = this.lowerBound(end - this.w.length, false);
     const hi = this.lowerBound(end, false);
-    const window: T[] = [];
-    const fresh: T[] = [];
-    for (let i = lo; i < hi; i++) {
-      const entry = this.entries[i]!;
-      window.push(entry.item);
-      if (!entry.delivered) {
-        entry.delivered = true;
-        fresh.push(entry.item);
-      }
-    }
+    const { freshLo, freshList } = this.deliver(lo, hi);
     const expired = this.pendingExpired;
     this.pendingExpired = [];
-    return { start: end - this.w.length, end, window, fresh, expired };
+    this.shared = true;
+    return new LazyFiring(end - this.w.length, end, this.items, lo, hi, freshLo, freshList, expired);
+  }
+
+  /**
+   * Marks `[lo, hi)` delivered; the newly delivered are `items[freshLo, hi)` when they are one
+   * run at the end (always, but for out-of-order inserts), else listed in `freshList`.
+   */
+  private deliver(lo: number, hi: number): { freshLo: number; freshList: T[] | undefined } {
+    const d = this.delivered;
+    let from = this.firstUndelivered > lo ? this.firstUndelivered : lo;
+    while (from < hi && d[from]) from++;
+    let run = true;
+    for (let i = from; i < hi; i++) if (d[i]) { run = false; break; }
+    let freshList: T[] | undefined;
+    if (run) {
+      d.fill(1, from, hi);
+    } else {
+      freshList = [];
+      for (let i = from; i < hi; i++) {
+        if (!d[i]) {
+          d[i] = 1;
+          freshList.push(this.items[i]!);
+        }
+      }
+    }
+    // Entries below lo left undelivered (if any) keep the mark where it is.
+    if (this.firstUndelivered >= lo) this.firstUndelivered = Math.max(this.firstUndelivered, hi);
+    else while (this.firstUndelivered < hi && d[this.firstUndelivered]) this.firstUndelivered++;
+    return { freshLo: run ? from : hi, freshList };
   }
 
   /**
    * Removes the entries that left every window (all their windows fired, none is due to fire
    * again, and their lateness is over) and returns their items, to be acked.
    */
-  evict(): T[] {
+  evict(): readonly T[] {
     let minRefire = Infinity;
     for (const r of this.refire) if (r < minRefire) minRefire = r;
-    let n = 0;
-    for (const e of this.entries) {
-      const last = this.lastEnd(e.ts);
-      if (last > this.cursor || last >= minRefire || last + this.w.allowedLatenessMs > this.clock) break;
-      n++;
+    const start = this.head;
+    const len = this.items.length;
+    const lateness = this.w.allowedLatenessMs;
+    let i = start;
+    for (; i < len; i++) {
+      const last = this.lastEnd(this.times[i]!);
+      if (last > this.cursor || last >= minRefire || last + lateness > this.clock) break;
     }
-    const gone = this.entries.splice(0, n);
-    for (const e of gone) if (e.delivered) this.pendingExpired.push(e.item);
-    return gone.map((e) => e.item);
+    if (i === start) return EMPTY;
+    const gone = this.items.slice(start, i);
+    let allDelivered = true;
+    for (let j = start; j < i; j++) if (!this.delivered[j]) { allDelivered = false; break; }
+    if (allDelivered) this.pendingExpired.push(gone);
+    else this.pendingExpired.push(gone.filter((_, j) => this.delivered[start + j]));
+    this.head = i;
+    if (this.firstUndelivered < i) this.firstUndelivered = i;
+    this.compact();
+    return gone;
   }
 
   /** Drops one item from every window (it was failed). */
   remove(item: T): boolean {
-    const i = this.entries.findIndex((e) => e.item === item);
+    const i = this.items.indexOf(item, this.head);
     if (i < 0) return false;
-    this.entries.splice(i, 1);
+    this.unshare();
+    const n = this.items.length;
+    this.items.splice(i, 1);
+    this.times.copyWithin(i, i + 1, n);
+    this.delivered.copyWithin(i, i + 1, n);
+    if (i < this.firstUndelivered) this.firstUndelivered--;
     return true;
+  }
+
+  /** Doubles the capacity of the typed arrays. */
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+    const delivered = new Uint8Array(this.delivered.length * 2);
+    delivered.set(this.delivered);
+    this.delivered = delivered;
+  }
+
+  /** Before writing `items` in place: copy it if a firing may read it. */
+  private unshare(): void {
+    if (!this.shared) return;
+    this.items = this.items.slice();
+    this.shared = false;
+  }
+
+  private compact(): void {
+    const dead = this.head;
+    if (dead < COMPACT_MIN || dead * 4 < this.items.length - dead) return;
+    const n = this.items.length;
+    this.items = this.items.slice(dead);
+    this.times.copyWithin(0, dead, n);
+    this.delivered.copyWithin(0, dead, n);
+    this.firstUndelivered -= dead;
+    this.head = 0;
+    this.shared = false;
   }
 
   private nextRegularEnd(): number | undefined {
     const s = this.w.slide;
     let end = this.cursor === -Infinity ? -Infinity : Math.floor(this.cursor / s) * s + s;
     const i = this.lowerBound(end === -Infinity ? -Infinity : end - this.w.length, false);
-    if (i >= this.entries.length) return undefined;
-    end = Math.max(end, this.firstEnd(this.entries[i]!.ts));
+    if (i >= this.items.length) return undefined;
+    end = Math.max(end, this.firstEnd(this.times[i]!));
     return end <= this.clock ? end : undefined;
   }
 
-  /** First index whose ts is >= t (or > t when `after`). */
+  /** First live index whose ts is >= t (or > t when `after`). */
   private lowerBound(t: number, after: boolean): number {
-    let lo = 0;
-    let hi = this.entries.length;
+    let lo = this.head;
+    let hi = this.items.length;
+    const times = this.times;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const ts = this.entries[mid]!.ts;
+      const ts = times[mid]!;
       if (after ? ts <= t : ts < t) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 }
+
+const EMPTY: readonly never[] = Object.freeze([]);

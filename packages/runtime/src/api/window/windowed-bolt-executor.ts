@@ -14,6 +14,9 @@ import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
  * is acked once it has left every window it belongs to.
  */
 
+const NO_TUPLES: readonly Tuple[] = Object.freeze([]);
+
+/** Each list is built when the bolt first asks for it (firing.ts). */
 class Window implements TupleWindow {
   constructor(private readonly f: Firing<Tuple>, readonly startTimestamp: number | undefined, readonly endTimestamp: number | undefined) {}
   get(): readonly Tuple[] { return this.f.window; }
@@ -28,7 +31,10 @@ export class WindowedBoltExecutor implements Bolt {
   private collector!: OutputCollector;
   private component = '';
   private state!: State;
-  private current: readonly Tuple[] = [];
+  /** The window being executed: emits without `anchors` anchor to its tuples. */
+  private current: Firing<Tuple> | undefined;
+  /** Its tuples minus those failed during the execute; built on the first emit that needs it. */
+  private currentAnchors: readonly Tuple[] | undefined;
   /** Processing time: epoch ms at time 0 of this task's tick clock. */
   private origin = 0;
   private fullReported = false;
@@ -39,8 +45,8 @@ export class WindowedBoltExecutor implements Bolt {
 
   constructor(readonly inner: WindowedBolt, private readonly w: ResolvedWindow) {
     this.out = {
-      emit: (values: Values, anchors?: readonly Tuple[]) => this.collector.emit(values, anchors ?? this.current),
-      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => this.collector.emitStream(streamId, values, anchors ?? this.current),
+      emit: (values: Values, anchors?: readonly Tuple[]) => this.collector.emit(values, anchors ?? this.windowAnchors()),
+      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => this.collector.emitStream(streamId, values, anchors ?? this.windowAnchors()),
       fail: (tuple: Tuple) => this.failOne(tuple),
       reportError: (error: unknown) => this.collector.reportError(error),
     };
@@ -131,16 +137,17 @@ export class WindowedBoltExecutor implements Bolt {
   }
 
   /** Executes one window, then acks what left every window; a promise only if the bolt's execute returned one. */
-  private fire(f: Firing<Tuple>, start: number | undefined, end: number | undefined, evict: () => Tuple[]): void | Promise<void> {
+  private fire(f: Firing<Tuple>, start: number | undefined, end: number | undefined, evict: () => readonly Tuple[]): void | Promise<void> {
     const done = (err?: unknown): void => {
-      this.current = [];
+      this.current = undefined;
+      this.currentAnchors = undefined;
       if (err !== undefined) {
         this.collector.reportError(err);
         for (const t of f.window) this.failOne(t);
       }
       for (const t of evict()) this.collector.ack(t);
     };
-    this.current = f.window;
+    this.current = f;
     let r: void | Promise<void>;
     try {
       r = this.inner.execute(new Window(f, start, end), this.out);
@@ -155,7 +162,13 @@ export class WindowedBoltExecutor implements Bolt {
     if (!this.state.s.remove(tuple)) return;
     this.collector.fail(tuple);
     // Later emits of this execute must not anchor to a failed tuple (GALE_ERR_ANCHOR_DONE).
-    if (this.current.includes(tuple)) this.current = this.current.filter((t) => t !== tuple);
+    if (this.current === undefined) return;
+    const anchors = this.windowAnchors();
+    if (anchors.includes(tuple)) this.currentAnchors = anchors.filter((t) => t !== tuple);
+  }
+
+  private windowAnchors(): readonly Tuple[] {
+    return this.currentAnchors ?? this.current?.window ?? NO_TUPLES;
   }
 
   /** Event time of a tuple, or undefined after failing it with an error naming the field. */

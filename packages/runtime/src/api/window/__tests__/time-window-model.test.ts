@@ -29,7 +29,7 @@ describe('time window state: random model check', () => {
     let clock = -Infinity;
 
     const drain = (): void => {
-      const ack = (items: number[]): void => {
+      const ack = (items: readonly number[]): void => {
         for (const i of items) {
           expect(ackedAt.has(i)).toBe(false);
           ackedAt.set(i, clock);
