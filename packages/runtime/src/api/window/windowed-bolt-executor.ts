@@ -118,8 +118,9 @@ export class WindowedBoltExecutor implements Bolt {
       this.watermark.tick(elapsedMs);
       s.advance(this.watermark.current());
       this.idleMs += elapsedMs;
-      // An input that stopped: close every window holding a tuple (they all end by newest + length).
-      if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length);
+      // An input that stopped: close every window holding a tuple (they all end by newest + length)
+      // and end their lateness too, or their tuples would never be evicted and acked.
+      if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length + this.w.allowedLatenessMs);
     } else {
       // Ticks carry their period in seconds; processing time moves by whole ticks.
       s.advance(s.now + Math.round(Number(tick.values[0]) * 1000));

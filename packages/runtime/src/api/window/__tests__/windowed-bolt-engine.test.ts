@@ -355,6 +355,24 @@ describe('windowed bolts on the engine (manual clock)', () => {
       expect(spout.acks.map((x) => x.id).sort()).toEqual(['a', 'b', 'c']);
     });
 
+    it('idleFlushMs with allowed lateness: the flush also ends the lateness, so the last tuples are acked', async () => {
+      const clock = new ManualClock();
+      const spout = new SpoutProbe(clock);
+      const T = 1_700_000_000_000;
+      const plan = [
+        { id: 'a', at: 10, ts: T + 1000 },
+        { id: 'b', at: 20, ts: T + 12_000 },
+        { id: 'c', at: 30, ts: T + 15_000 },
+      ];
+      const probe = new WindowProbe(clock);
+      h = new ManualEngine(eventTopology({ idleFlushMs: 500, allowedLatenessMs: 8000 }, clock, spout, plan, probe, []), {}, clock);
+      await h.start();
+      // Flushing to newest + length left b and c inside their window's lateness: never evicted, never acked.
+      await h.runUntil(() => spout.acks.length === 3, 2000);
+      expect(probe.seen.map((x) => x.all)).toEqual([['a'], ['b', 'c']]);
+      expect(spout.acks.map((x) => x.id).sort()).toEqual(['a', 'b', 'c']);
+    });
+
     it('without idleFlushMs the last window waits for a newer timestamp', async () => {
       const clock = new ManualClock();
       const spout = new SpoutProbe(clock);
