@@ -5,6 +5,7 @@ import {
 } from '@gale/runtime';
 import { Outage } from './outage.js';
 import { parseRedisStreamSpoutOptions, type RedisStreamSpoutOptions, type RedisStreamSpoutSettings } from './redis-stream-spout-options.js';
+import { StreamAcks } from './stream-acks.js';
 import { StreamConsumer } from './stream-consumer.js';
 import type { StreamEntry } from './stream-reply.js';
 
@@ -26,11 +27,12 @@ interface ConsumeState {
   /** Failed ids to re-emit before anything new. */
   replay: string[];
   replayHead: number;
+  /** The read in flight (at most one: a blocking read never piles up behind another). */
+  reading: Promise<void> | undefined;
+  /** A read-ahead starts only while `inFlight + buffered + batchSize` stays within this (the topology's maxSpoutPending). */
+  readonly readAheadLimit: number;
   /** Acked by gale, not yet XACKed (Redis may be away). */
-  readonly acks: Set<string>;
-  flushing: Promise<void> | undefined;
-  flushSoon: boolean;
-  ackRetry: ReturnType<typeof setTimeout> | undefined;
+  readonly acks: StreamAcks;
   /** `own`: re-reading this consumer's pending entries (after open or an outage), from `ownCursor`; `new`: reading `>`. */
   phase: 'own' | 'new';
   ownCursor: string;
@@ -95,13 +97,19 @@ export class RedisStreamSpout extends BaseRichSpout {
       },
       o.startId,
     );
+    const commandOutage = new Outage(reconnect);
     const s: ConsumeState = {
       consumer,
       log: rootLog.child({ component: context.thisComponentId, task: context.thisTaskId, stream: o.stream, group: o.group }),
       buffer: [], head: 0, queued: new Set(), inFlight: new Map(), replay: [], replayHead: 0,
-      acks: new Set(), flushing: undefined, flushSoon: false, ackRetry: undefined,
+      reading: undefined, readAheadLimit: context.config.maxSpoutPending ?? Infinity,
+      acks: new StreamAcks(
+        (ids) => consumer.ack(ids),
+        (err) => this.commandFailed(s, 'XACK', err),
+        () => commandOutage.succeeded(),
+      ),
       phase: 'own', ownCursor: '0', lastReadEmpty: false, claimCursor: '0-0', claiming: undefined, claimTimer: undefined,
-      readOutage: new Outage(reconnect), commandOutage: new Outage(reconnect), stop: new AbortController(), closed: false,
+      readOutage: new Outage(reconnect), commandOutage, stop: new AbortController(), closed: false,
     };
     this.s = s;
     s.claimTimer = setInterval(() => {
@@ -134,11 +142,15 @@ export class RedisStreamSpout extends BaseRichSpout {
       const values = this.o.toValues(e.id, e.fields!);
       s.inFlight.set(e.id, { values, touchedAt: Date.now() });
       this.collector.emit(values, e.id);
+      // Read ahead while this batch is emitted, so the next one is here when it is done.
+      if (s.reading === undefined && this.mayReadAhead(s)) void this.startRead(s);
       return;
     }
+    // Nothing to emit: wait for the read in flight (the executor calls again once it settles).
+    if (s.reading !== undefined) return s.reading;
     // A finite stream read to its end: stop polling, so the executor can go idle.
     if (this.isExhausted()) return;
-    return this.read(s);
+    return this.startRead(s);
   }
 
   override ack(messageId: unknown): void {
@@ -146,7 +158,6 @@ export class RedisStreamSpout extends BaseRichSpout {
     if (s === undefined || typeof messageId !== 'string') return;
     s.inFlight.delete(messageId);
     s.acks.add(messageId);
-    this.scheduleFlush(s);
   }
 
   override fail(messageId: unknown): void {
@@ -158,35 +169,55 @@ export class RedisStreamSpout extends BaseRichSpout {
   isExhausted(): boolean {
     const s = this.s;
     return this.o.untilEmpty && s !== undefined && s.phase === 'new' && s.lastReadEmpty && s.head >= s.buffer.length
-      && s.replayHead >= s.replay.length && s.inFlight.size === 0 && s.acks.size === 0 && s.flushing === undefined
-      && s.claiming === undefined;
+      && s.reading === undefined && s.replayHead >= s.replay.length && s.inFlight.size === 0 && s.acks.size === 0
+      && !s.acks.busy && s.claiming === undefined;
   }
 
-  /** Stops reading, sends the acks it still holds (one attempt), then closes both connections. Idempotent. */
+  /**
+   * Stops reading, sends the acks it still holds (one attempt), then closes both connections; a
+   * blocked read in flight is cut off by dropping its connection (its entries stay pending in the
+   * group and are read again, by this consumer on restart or by another's claim). Idempotent.
+   */
   override async close(): Promise<void> {
     const s = this.s;
     if (s === undefined || s.closed) return;
     s.closed = true;
     s.stop.abort();
     clearInterval(s.claimTimer);
-    clearTimeout(s.ackRetry);
     await s.claiming;
-    await s.flushing;
-    if (s.acks.size > 0) await this.flushAcks(s);
+    await s.acks.close();
     await s.consumer.close();
+    await s.reading;
   }
 
-  /** One read: this consumer's own pending entries first (after open or an outage), then new ones. */
+  /**
+   * A read-ahead keeps at most two batches unemitted here (this one and the next) and never holds
+   * more entries than the topology's maxSpoutPending lets out.
+   */
+  private mayReadAhead(s: ConsumeState): boolean {
+    const buffered = s.buffer.length - s.head;
+    return buffered <= this.o.batchSize && s.inFlight.size + buffered + this.o.batchSize <= s.readAheadLimit;
+  }
+
+  private startRead(s: ConsumeState): Promise<void> {
+    s.reading ??= this.read(s).finally(() => (s.reading = undefined));
+    return s.reading;
+  }
+
+  /** One read: this consumer's own pending entries first (after open or an outage), then new ones. Never rejects. */
   private async read(s: ConsumeState): Promise<void> {
     const o = this.o;
     try {
       if (s.phase === 'own') {
         const entries = await s.consumer.readOwnPending(s.ownCursor, o.batchSize);
+        // Closed meanwhile: what was read stays in our PEL, for the next open to read again.
+        if (s.closed) return;
         if (entries.length === 0) s.phase = 'new';
         else s.ownCursor = entries[entries.length - 1]!.id;
         this.enqueue(s, entries);
       } else {
         const entries = await s.consumer.readNew(o.batchSize, o.blockMs);
+        if (s.closed) return;
         s.lastReadEmpty = entries.length === 0;
         this.enqueue(s, entries);
       }
@@ -203,7 +234,6 @@ export class RedisStreamSpout extends BaseRichSpout {
       if (s.queued.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
       if (e.fields === null) {
         s.acks.add(e.id);
-        this.scheduleFlush(s);
         continue;
       }
       s.queued.add(e.id);
@@ -241,43 +271,7 @@ export class RedisStreamSpout extends BaseRichSpout {
     s.phase = 'own';
     s.ownCursor = '0';
     s.log.info({}, 'redis reachable again; resuming');
-    this.scheduleFlush(s);
-  }
-
-  private scheduleFlush(s: ConsumeState): void {
-    if (s.flushSoon || s.flushing !== undefined || s.ackRetry !== undefined || s.closed) return;
-    s.flushSoon = true;
-    // One XACK for every ack of this turn of the event loop.
-    setImmediate(() => {
-      s.flushSoon = false;
-      if (s.flushing === undefined && !s.closed) void this.flushAcks(s);
-    });
-  }
-
-  /** XACKs what is held; on failure keeps it and tries again after the backoff. Never rejects. */
-  private flushAcks(s: ConsumeState): Promise<void> {
-    const ids = [...s.acks];
-    if (ids.length === 0) return Promise.resolve();
-    const p = (async () => {
-      try {
-        await s.consumer.ack(ids);
-        for (const id of ids) s.acks.delete(id);
-        s.commandOutage.succeeded();
-      } catch (err) {
-        if (s.closed) return;
-        this.commandFailed(s, 'XACK', err, (delayMs) => {
-          s.ackRetry = setTimeout(() => {
-            s.ackRetry = undefined;
-            this.scheduleFlush(s);
-          }, delayMs);
-        });
-      }
-    })().finally(() => {
-      s.flushing = undefined;
-      if (s.acks.size > 0 && !s.closed) this.scheduleFlush(s);
-    });
-    s.flushing = p;
-    return p;
+    s.acks.resume();
   }
 
   /**
@@ -309,17 +303,18 @@ export class RedisStreamSpout extends BaseRichSpout {
       } while (s.claimCursor !== '0-0' && s.buffer.length - s.head < o.batchSize);
       s.commandOutage.succeeded();
     } catch (err) {
-      if (!s.closed) this.commandFailed(s, 'XAUTOCLAIM', err, () => undefined);
+      if (!s.closed) this.commandFailed(s, 'XAUTOCLAIM', err);
     }
   }
 
-  private commandFailed(s: ConsumeState, command: string, err: unknown, retry: (delayMs: number) => void): void {
+  /** Reports a failed command (once per outage, or each time for a command error); returns the backoff delay. */
+  private commandFailed(s: ConsumeState, command: string, err: unknown): number {
     const e = redisCommandError(command, this.o.stream, err);
     const { delayMs, first } = s.commandOutage.failed(Date.now());
     if (first || e instanceof RedisCommandError) {
       this.collector.reportError(e);
       s.log.warn({ err: e.message, retryInMs: delayMs }, 'redis command failed; backing off');
     }
-    retry(delayMs);
+    return delayMs;
   }
 }
