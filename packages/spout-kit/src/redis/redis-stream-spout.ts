@@ -9,21 +9,15 @@ import { StreamAcks } from './stream-acks.js';
 import { StreamConsumer } from './stream-consumer.js';
 import type { StreamEntry } from './stream-reply.js';
 
-/** An entry emitted and not yet acked: what a replay re-emits, and when Redis last saw us hold it. */
-interface InFlight {
-  readonly values: Values;
-  touchedAt: number;
-}
-
 /** Per-task state, created in `open()` (instances are deep-copied per task before it). */
 interface ConsumeState {
   readonly consumer: StreamConsumer;
   readonly log: Logger;
-  /** Read (or claimed) and not emitted yet, from `head` on; `queued` holds their ids. */
+  /** Read (or claimed) and not emitted yet, from `head` on. */
   buffer: StreamEntry[];
   head: number;
-  readonly queued: Set<string>;
-  readonly inFlight: Map<string, InFlight>;
+  /** Emitted, not yet acked: the values a replay re-emits. */
+  readonly inFlight: Map<string, Values>;
   /** Failed ids to re-emit before anything new. */
   replay: string[];
   replayHead: number;
@@ -101,7 +95,7 @@ export class RedisStreamSpout extends BaseRichSpout {
     const s: ConsumeState = {
       consumer,
       log: rootLog.child({ component: context.thisComponentId, task: context.thisTaskId, stream: o.stream, group: o.group }),
-      buffer: [], head: 0, queued: new Set(), inFlight: new Map(), replay: [], replayHead: 0,
+      buffer: [], head: 0, inFlight: new Map(), replay: [], replayHead: 0,
       reading: undefined, readAheadLimit: context.config.maxSpoutPending ?? Infinity,
       acks: new StreamAcks(
         (ids) => consumer.ack(ids),
@@ -128,8 +122,8 @@ export class RedisStreamSpout extends BaseRichSpout {
         s.replay = [];
         s.replayHead = 0;
       }
-      const f = s.inFlight.get(id);
-      if (f !== undefined) this.collector.emit(f.values, id);
+      const values = s.inFlight.get(id);
+      if (values !== undefined) this.collector.emit(values, id);
       return;
     }
     if (s.head < s.buffer.length) {
@@ -138,9 +132,8 @@ export class RedisStreamSpout extends BaseRichSpout {
         s.buffer = [];
         s.head = 0;
       }
-      s.queued.delete(e.id);
       const values = this.o.toValues(e.id, e.fields!);
-      s.inFlight.set(e.id, { values, touchedAt: Date.now() });
+      s.inFlight.set(e.id, values);
       this.collector.emit(values, e.id);
       // Read ahead while this batch is emitted, so the next one is here when it is done.
       if (s.reading === undefined && this.mayReadAhead(s)) void this.startRead(s);
@@ -214,12 +207,12 @@ export class RedisStreamSpout extends BaseRichSpout {
         if (s.closed) return;
         if (entries.length === 0) s.phase = 'new';
         else s.ownCursor = entries[entries.length - 1]!.id;
-        this.enqueue(s, entries);
+        this.enqueue(s, entries, false);
       } else {
         const entries = await s.consumer.readNew(o.batchSize, o.blockMs);
         if (s.closed) return;
         s.lastReadEmpty = entries.length === 0;
-        this.enqueue(s, entries);
+        this.enqueue(s, entries, true);
       }
       if (s.readOutage.succeeded()) this.recovered(s);
     } catch (err) {
@@ -228,17 +221,31 @@ export class RedisStreamSpout extends BaseRichSpout {
     }
   }
 
-  /** Buffers entries not already held here; entries deleted while pending have nothing to emit and are acked. */
-  private enqueue(s: ConsumeState, entries: readonly StreamEntry[]): void {
+  /**
+   * Buffers entries not already held here; entries deleted while pending have nothing to emit and
+   * are acked. `fresh`: read with `>`, never delivered to this group before, so none can be held
+   * here (the common path skips the look-ups); a re-read of our PEL or a claim can overlap.
+   */
+  private enqueue(s: ConsumeState, entries: readonly StreamEntry[], fresh: boolean): void {
+    let buffered: Set<string> | undefined;
     for (const e of entries) {
-      if (s.queued.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
+      if (!fresh) {
+        buffered ??= new Set(this.bufferedIds(s));
+        if (buffered.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
+        buffered.add(e.id);
+      }
       if (e.fields === null) {
         s.acks.add(e.id);
         continue;
       }
-      s.queued.add(e.id);
       s.buffer.push(e);
     }
+  }
+
+  private bufferedIds(s: ConsumeState): string[] {
+    const ids: string[] = [];
+    for (let i = s.head; i < s.buffer.length; i++) ids.push(s.buffer[i]!.id);
+    return ids;
   }
 
   private async onReadError(s: ConsumeState, err: unknown): Promise<void> {
@@ -275,30 +282,23 @@ export class RedisStreamSpout extends BaseRichSpout {
   }
 
   /**
-   * Refreshes the idle time of this task's held entries (those not refreshed for a claim interval:
-   * none is idle for more than two intervals, under `claimMinIdleMs`) so no other consumer claims
-   * them, then claims entries idle for `claimMinIdleMs` anywhere in the group.
+   * Refreshes the idle time of every entry this task holds (emitted or buffered: none is idle for
+   * more than a claim interval, under `claimMinIdleMs`) so no other consumer claims them, then
+   * claims entries idle for `claimMinIdleMs` anywhere in the group. Refreshing all of them, not
+   * only those older than an interval, costs one XCLAIM id per held entry per interval and saves
+   * a timestamp per emitted entry.
    */
   private async claimRound(s: ConsumeState): Promise<void> {
     const o = this.o;
     try {
-      const now = Date.now();
-      const stale: string[] = [];
-      for (const [id, f] of s.inFlight) if (now - f.touchedAt >= o.claimIntervalMs) stale.push(id);
-      for (const id of s.queued) stale.push(id);
-      if (stale.length > 0) {
-        await s.consumer.touch(stale);
-        for (const id of stale) {
-          const f = s.inFlight.get(id);
-          if (f !== undefined) f.touchedAt = now;
-        }
-      }
+      const held = [...s.inFlight.keys(), ...this.bufferedIds(s)];
+      if (held.length > 0) await s.consumer.touch(held);
       // Page through the PEL, but buffer at most about a batch of claimed entries per round.
       do {
         const r = await s.consumer.autoClaim(o.claimMinIdleMs, s.claimCursor, o.batchSize);
         s.claimCursor = r.cursor;
         if (s.closed) return;
-        this.enqueue(s, [...r.entries, ...r.deleted.map((id) => ({ id, fields: null }))]);
+        this.enqueue(s, [...r.entries, ...r.deleted.map((id) => ({ id, fields: null }))], false);
         if (r.entries.length > 0) s.log.info({ claimed: r.entries.length }, 'claimed idle entries of other consumers');
       } while (s.claimCursor !== '0-0' && s.buffer.length - s.head < o.batchSize);
       s.commandOutage.succeeded();
