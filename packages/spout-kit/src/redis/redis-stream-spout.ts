@@ -227,12 +227,12 @@ export class RedisStreamSpout extends BaseRichSpout {
    * here (the common path skips the look-ups); a re-read of our PEL or a claim can overlap.
    */
   private enqueue(s: ConsumeState, entries: readonly StreamEntry[], fresh: boolean): void {
-    let buffered: Set<string> | undefined;
+    let held: Set<string> | undefined;
     for (const e of entries) {
       if (!fresh) {
-        buffered ??= new Set(this.bufferedIds(s));
-        if (buffered.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
-        buffered.add(e.id);
+        held ??= new Set([...this.bufferedIds(s), ...s.acks.heldIds()]);
+        if (held.has(e.id) || s.inFlight.has(e.id)) continue;
+        held.add(e.id);
       }
       if (e.fields === null) {
         s.acks.add(e.id);

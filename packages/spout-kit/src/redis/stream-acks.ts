@@ -7,12 +7,14 @@
  * timer for the whole outage, not one per failed command).
  */
 export class StreamAcks {
-  /** Acked by gale, not yet confirmed XACKed (unsent, in flight, or waiting for a retry). */
-  private readonly held = new Set<string>();
-  /** The part of `held` not sent yet. */
+  /**
+   * Acked, not sent yet (or sent and failed). Arrays, not a set: the spout acks each id once, and
+   * only its rare re-reads of entries it may hold look ids up (`heldIds`), so the hot path is a push.
+   */
   private unsent: string[] = [];
-  /** XACKs awaiting their reply. */
-  private readonly inFlight = new Set<Promise<void>>();
+  /** XACKs awaiting their reply, with their ids. */
+  private readonly inFlight = new Map<Promise<void>, readonly string[]>();
+  private inFlightIds = 0;
   private soon = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -28,9 +30,9 @@ export class StreamAcks {
     private readonly succeeded: () => void,
   ) {}
 
-  /** Ids held (unsent, in flight or waiting to be retried). */
+  /** Ids acked and not yet confirmed XACKed (unsent, in flight or waiting to be retried). */
   get size(): number {
-    return this.held.size;
+    return this.unsent.length + this.inFlightIds;
   }
 
   /** True while an XACK is awaiting its reply. */
@@ -38,14 +40,15 @@ export class StreamAcks {
     return this.inFlight.size > 0;
   }
 
-  has(id: string): boolean {
-    return this.held.has(id);
+  /** Every id acked and not yet confirmed XACKed (a copy: for look-ups on rare paths). */
+  heldIds(): string[] {
+    const ids = [...this.unsent];
+    for (const batch of this.inFlight.values()) ids.push(...batch);
+    return ids;
   }
 
-  /** Holds `id` and sends it with the other acks of this turn. */
+  /** Holds `id` (acked once: the caller never adds an id it holds) and sends it with the other acks of this turn. */
   add(id: string): void {
-    if (this.held.has(id)) return;
-    this.held.add(id);
     this.unsent.push(id);
     this.schedule();
   }
@@ -77,7 +80,7 @@ export class StreamAcks {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    await Promise.all(this.inFlight);
+    await Promise.all(this.inFlight.keys());
     await this.flush();
   }
 
@@ -87,10 +90,7 @@ export class StreamAcks {
     if (ids.length === 0) return Promise.resolve();
     this.unsent = [];
     const p = this.send(ids).then(
-      () => {
-        for (const id of ids) this.held.delete(id);
-        this.succeeded();
-      },
+      () => this.succeeded(),
       (err: unknown) => {
         for (const id of ids) this.unsent.push(id);
         if (this.closed) return;
@@ -104,8 +104,10 @@ export class StreamAcks {
       },
     ).finally(() => {
       this.inFlight.delete(p);
+      this.inFlightIds -= ids.length;
     });
-    this.inFlight.add(p);
+    this.inFlight.set(p, ids);
+    this.inFlightIds += ids.length;
     return p;
   }
 }
