@@ -48,8 +48,9 @@ interface ConsumeState {
  * - the group is created at open when missing (`XGROUP CREATE ... MKSTREAM`, from `startId`);
  * - each task is the consumer `<consumerPrefix>-<task index>`, a name stable across restarts, and
  *   first re-reads its own pending entries (what it held when it stopped), then new ones with
- *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`;
- * - an acked tuple is XACKed (batched); a failed one is re-emitted with the same id, after gale's
+ *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`, one batch ahead of what it
+ *   emits (one read in flight, at most two batches unemitted, within the topology's maxSpoutPending);
+ * - an acked tuple is XACKed (one pipelined XACK per event-loop turn); a failed one is re-emitted with the same id, after gale's
  *   replay backoff (`replayBackoffInitialMs`/`replayBackoffMaxMs`: the engine holds `fail()`);
  * - every `claimIntervalMs` the task claims entries idle for `claimMinIdleMs` in other consumers
  *   (`XAUTOCLAIM`: a crashed or removed task's entries) and refreshes the idle time of its own;
