@@ -173,11 +173,18 @@ async function metricsAb(words: number, rounds: number): Promise<Record<string, 
   };
 }
 
+/** User + system CPU seconds of this process since `c0`. */
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+}
+
 async function redisPlain(url: string, n: number): Promise<Record<string, unknown>> {
   const { Redis } = await import('ioredis');
   const r = new Redis(url);
   await r.xgroup('CREATE', 'bench', 'plain', '0');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let got = 0;
   const counts = new Map<string, number>();
   while (got < n) {
@@ -194,9 +201,10 @@ async function redisPlain(url: string, n: number): Promise<Record<string, unknow
     await r.xack('bench', 'plain', ...ids);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = cpuSince(c0);
   r.disconnect();
   if (got < n) throw new Error(`redis-plain read ${got} of ${n}`);
-  return { words: got, seconds, wordsPerSec: got / seconds };
+  return { words: got, seconds, wordsPerSec: got / seconds, cpuSeconds, wordsPerCpuSec: got / cpuSeconds };
 }
 
 async function redisSpout(url: string, n: number): Promise<Record<string, unknown>> {
@@ -207,22 +215,27 @@ async function redisSpout(url: string, n: number): Promise<Record<string, unknow
   const t = await cluster.submit(b.build({ name: 'bench-redis', config: { ackers: 1, maxSpoutPending: 5000 } }));
   // Timed from the first emit (connecting and creating the group are outside, as for the plain loop).
   let t0 = 0;
+  let c0 = process.cpuUsage();
   let previous = performance.now();
   let acked = 0;
   const deadline = Date.now() + 600_000;
   while (acked < n && Date.now() < deadline) {
     const s = t.stats().find((x) => x.component === 'lines')!;
     const now = performance.now();
-    if (t0 === 0 && s.emitted > 0) t0 = (previous + now) / 2;
+    if (t0 === 0 && s.emitted > 0) {
+      t0 = (previous + now) / 2;
+      c0 = process.cpuUsage();
+    }
     previous = now;
     acked = s.acked;
     if (acked < n) await new Promise((r) => setTimeout(r, 5));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = cpuSince(c0);
   const spout = t.stats().find((s) => s.component === 'lines')!;
   await cluster.shutdown(0);
   if (acked < n) throw new Error(`redis-spout acked ${acked} of ${n}`);
-  return { words: acked, seconds, wordsPerSec: acked / seconds, completeLatencyP50Ms: spout.completeLatencyMs.p50, completeLatencyP99Ms: spout.completeLatencyMs.p99 };
+  return { words: acked, seconds, wordsPerSec: acked / seconds, cpuSeconds, wordsPerCpuSec: acked / cpuSeconds, completeLatencyP50Ms: spout.completeLatencyMs.p50, completeLatencyP99Ms: spout.completeLatencyMs.p99 };
 }
 
 /** Emits trees that no bolt acks, up to `target` in flight, then measures heap and RSS. */

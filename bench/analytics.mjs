@@ -128,13 +128,26 @@ export async function runAnalytics(parts = selectedParts()) {
       for (let i = 0; i < runs; i++) {
         // A fresh stream per pair: both read the same entries, each through its own consumer group.
         await server.fill(n);
-        all.plain.push(scenario(['redis-plain', server.url, n]));
-        all.spout.push(scenario(['redis-spout', server.url, n]));
+        for (const id of ['plain', 'spout']) {
+          // The server's CPU during the run (setup included) next to the client's: on a loaded
+          // machine both sides compete for the same cores, so CPU per entry explains the wall ratio.
+          const before = server.cpuSeconds();
+          const r = scenario([`redis-${id}`, server.url, n]);
+          const after = server.cpuSeconds();
+          if (before !== null && after !== null) r.redisCpuSeconds = after - before;
+          all[id].push(r);
+        }
       }
       const plain = median(all.plain.map((x) => x.wordsPerSec));
       const spout = median(all.spout.map((x) => x.wordsPerSec));
-      results.redis = { entries: n, plain: { wordsPerSec: plain, runs: all.plain }, spout: { wordsPerSec: spout, runs: all.spout }, ratio: spout / plain };
+      const cpuUsPerEntry = (runs, key) => median(runs.map((x) => (x[key] ?? 0) / x.words)) * 1e6;
+      const side = (runs, wordsPerSec) => ({
+        wordsPerSec, clientCpuUsPerEntry: cpuUsPerEntry(runs, 'cpuSeconds'), redisCpuUsPerEntry: cpuUsPerEntry(runs, 'redisCpuSeconds'), runs,
+      });
+      results.redis = { entries: n, plain: side(all.plain, plain), spout: side(all.spout, spout), ratio: spout / plain };
       rows.push(['Redis Streams spout -> count (acked)', k(spout), `XREADGROUP+XACK loop ${k(plain)}`, (spout / plain).toFixed(2), '>= 0.7', spout / plain >= 0.7 ? 'yes' : 'NO']);
+      const us = (x) => `${(x.clientCpuUsPerEntry + x.redisCpuUsPerEntry).toFixed(1)} (${x.clientCpuUsPerEntry.toFixed(1)} + ${x.redisCpuUsPerEntry.toFixed(1)})`;
+      rows.push(['  CPU µs per entry (client + redis-server)', us(results.redis.spout), `loop ${us(results.redis.plain)}`, '-', '-', '-']);
     } finally {
       await server.stop();
     }

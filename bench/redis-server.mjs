@@ -1,7 +1,7 @@
 // A throwaway redis-server for the Redis Streams benchmark, as test/harness/redis.ts starts one:
 // free loopback port, temp dir, no persistence. Returns null when redis-server is not installed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,21 @@ const freePort = () => new Promise((resolve, reject) => {
   s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 
-/** Starts redis-server; `fill(n)` replaces stream "bench" with n entries `{ word }`; `stop()` kills it. */
+/** CPU seconds (user + system) a process has used, from /proc (Linux; null elsewhere). */
+function cpuSecondsOf(pid) {
+  try {
+    // Fields after the command name (which may hold spaces): state is 3rd, utime 14th, stime 15th.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts redis-server; `fill(n)` replaces stream "bench" with n entries `{ word }`; `cpuSeconds()`
+ * is the server's CPU time so far (null off Linux); `stop()` kills it.
+ */
 export async function startRedisServer() {
   if (!existsSync(BIN)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'gale-bench-redis-'));
@@ -39,6 +53,7 @@ export async function startRedisServer() {
   }
   return {
     url,
+    cpuSeconds: () => cpuSecondsOf(proc.pid),
     async fill(n) {
       await client.del('bench');
       for (let i = 0; i < n; i += 1000) {

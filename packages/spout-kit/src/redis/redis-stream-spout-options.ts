@@ -20,7 +20,7 @@ export interface RedisStreamSpoutOptions {
    * a restarted task reads its own pending entries first. Default `<topology>.<component>`.
    */
   consumerPrefix?: string;
-  /** Entries per XREADGROUP (its COUNT). Default 100. */
+  /** Entries per XREADGROUP (its COUNT); the spout reads one batch ahead, so it holds at most two unemitted. Default 100. */
   batchSize?: number;
   /** How long one XREADGROUP waits for new entries (its BLOCK). Default 1000. */
   blockMs?: number;
@@ -31,8 +31,8 @@ export interface RedisStreamSpoutOptions {
    */
   claimMinIdleMs?: number;
   /**
-   * How often to claim idle entries and refresh this task's own (those not refreshed for this
-   * long); at most `claimMinIdleMs / 3`, so a live task's entries never look idle. Default `claimMinIdleMs / 4`.
+   * How often to claim idle entries and refresh the idle time of every entry this task holds; at
+   * most `claimMinIdleMs / 3`, so a live task's entries never look idle. Default `claimMinIdleMs / 4`.
    */
   claimIntervalMs?: number;
   /**

@@ -5,32 +5,28 @@ import {
 } from '@gale/runtime';
 import { Outage } from './outage.js';
 import { parseRedisStreamSpoutOptions, type RedisStreamSpoutOptions, type RedisStreamSpoutSettings } from './redis-stream-spout-options.js';
+import { StreamAcks } from './stream-acks.js';
 import { StreamConsumer } from './stream-consumer.js';
 import type { StreamEntry } from './stream-reply.js';
-
-/** An entry emitted and not yet acked: what a replay re-emits, and when Redis last saw us hold it. */
-interface InFlight {
-  readonly values: Values;
-  touchedAt: number;
-}
 
 /** Per-task state, created in `open()` (instances are deep-copied per task before it). */
 interface ConsumeState {
   readonly consumer: StreamConsumer;
   readonly log: Logger;
-  /** Read (or claimed) and not emitted yet, from `head` on; `queued` holds their ids. */
+  /** Read (or claimed) and not emitted yet, from `head` on. */
   buffer: StreamEntry[];
   head: number;
-  readonly queued: Set<string>;
-  readonly inFlight: Map<string, InFlight>;
+  /** Emitted, not yet acked: the values a replay re-emits. */
+  readonly inFlight: Map<string, Values>;
   /** Failed ids to re-emit before anything new. */
   replay: string[];
   replayHead: number;
+  /** The read in flight (at most one: a blocking read never piles up behind another). */
+  reading: Promise<void> | undefined;
+  /** A read-ahead starts only while `inFlight + buffered + batchSize` stays within this (the topology's maxSpoutPending). */
+  readonly readAheadLimit: number;
   /** Acked by gale, not yet XACKed (Redis may be away). */
-  readonly acks: Set<string>;
-  flushing: Promise<void> | undefined;
-  flushSoon: boolean;
-  ackRetry: ReturnType<typeof setTimeout> | undefined;
+  readonly acks: StreamAcks;
   /** `own`: re-reading this consumer's pending entries (after open or an outage), from `ownCursor`; `new`: reading `>`. */
   phase: 'own' | 'new';
   ownCursor: string;
@@ -52,8 +48,9 @@ interface ConsumeState {
  * - the group is created at open when missing (`XGROUP CREATE ... MKSTREAM`, from `startId`);
  * - each task is the consumer `<consumerPrefix>-<task index>`, a name stable across restarts, and
  *   first re-reads its own pending entries (what it held when it stopped), then new ones with
- *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`;
- * - an acked tuple is XACKed (batched); a failed one is re-emitted with the same id, after gale's
+ *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`, one batch ahead of what it
+ *   emits (one read in flight, at most two batches unemitted, within the topology's maxSpoutPending);
+ * - an acked tuple is XACKed (one pipelined XACK per event-loop turn); a failed one is re-emitted with the same id, after gale's
  *   replay backoff (`replayBackoffInitialMs`/`replayBackoffMaxMs`: the engine holds `fail()`);
  * - every `claimIntervalMs` the task claims entries idle for `claimMinIdleMs` in other consumers
  *   (`XAUTOCLAIM`: a crashed or removed task's entries) and refreshes the idle time of its own;
@@ -95,13 +92,19 @@ export class RedisStreamSpout extends BaseRichSpout {
       },
       o.startId,
     );
+    const commandOutage = new Outage(reconnect);
     const s: ConsumeState = {
       consumer,
       log: rootLog.child({ component: context.thisComponentId, task: context.thisTaskId, stream: o.stream, group: o.group }),
-      buffer: [], head: 0, queued: new Set(), inFlight: new Map(), replay: [], replayHead: 0,
-      acks: new Set(), flushing: undefined, flushSoon: false, ackRetry: undefined,
+      buffer: [], head: 0, inFlight: new Map(), replay: [], replayHead: 0,
+      reading: undefined, readAheadLimit: context.config.maxSpoutPending ?? Infinity,
+      acks: new StreamAcks(
+        (ids) => consumer.ack(ids),
+        (err) => this.commandFailed(s, 'XACK', err),
+        () => commandOutage.succeeded(),
+      ),
       phase: 'own', ownCursor: '0', lastReadEmpty: false, claimCursor: '0-0', claiming: undefined, claimTimer: undefined,
-      readOutage: new Outage(reconnect), commandOutage: new Outage(reconnect), stop: new AbortController(), closed: false,
+      readOutage: new Outage(reconnect), commandOutage, stop: new AbortController(), closed: false,
     };
     this.s = s;
     s.claimTimer = setInterval(() => {
@@ -120,8 +123,8 @@ export class RedisStreamSpout extends BaseRichSpout {
         s.replay = [];
         s.replayHead = 0;
       }
-      const f = s.inFlight.get(id);
-      if (f !== undefined) this.collector.emit(f.values, id);
+      const values = s.inFlight.get(id);
+      if (values !== undefined) this.collector.emit(values, id);
       return;
     }
     if (s.head < s.buffer.length) {
@@ -130,15 +133,18 @@ export class RedisStreamSpout extends BaseRichSpout {
         s.buffer = [];
         s.head = 0;
       }
-      s.queued.delete(e.id);
       const values = this.o.toValues(e.id, e.fields!);
-      s.inFlight.set(e.id, { values, touchedAt: Date.now() });
+      s.inFlight.set(e.id, values);
       this.collector.emit(values, e.id);
+      // Read ahead while this batch is emitted, so the next one is here when it is done.
+      if (s.reading === undefined && this.mayReadAhead(s)) void this.startRead(s);
       return;
     }
+    // Nothing to emit: wait for the read in flight (the executor calls again once it settles).
+    if (s.reading !== undefined) return s.reading;
     // A finite stream read to its end: stop polling, so the executor can go idle.
     if (this.isExhausted()) return;
-    return this.read(s);
+    return this.startRead(s);
   }
 
   override ack(messageId: unknown): void {
@@ -146,7 +152,6 @@ export class RedisStreamSpout extends BaseRichSpout {
     if (s === undefined || typeof messageId !== 'string') return;
     s.inFlight.delete(messageId);
     s.acks.add(messageId);
-    this.scheduleFlush(s);
   }
 
   override fail(messageId: unknown): void {
@@ -158,37 +163,57 @@ export class RedisStreamSpout extends BaseRichSpout {
   isExhausted(): boolean {
     const s = this.s;
     return this.o.untilEmpty && s !== undefined && s.phase === 'new' && s.lastReadEmpty && s.head >= s.buffer.length
-      && s.replayHead >= s.replay.length && s.inFlight.size === 0 && s.acks.size === 0 && s.flushing === undefined
-      && s.claiming === undefined;
+      && s.reading === undefined && s.replayHead >= s.replay.length && s.inFlight.size === 0 && s.acks.size === 0
+      && !s.acks.busy && s.claiming === undefined;
   }
 
-  /** Stops reading, sends the acks it still holds (one attempt), then closes both connections. Idempotent. */
+  /**
+   * Stops reading, sends the acks it still holds (one attempt), then closes both connections; a
+   * blocked read in flight is cut off by dropping its connection (its entries stay pending in the
+   * group and are read again, by this consumer on restart or by another's claim). Idempotent.
+   */
   override async close(): Promise<void> {
     const s = this.s;
     if (s === undefined || s.closed) return;
     s.closed = true;
     s.stop.abort();
     clearInterval(s.claimTimer);
-    clearTimeout(s.ackRetry);
     await s.claiming;
-    await s.flushing;
-    if (s.acks.size > 0) await this.flushAcks(s);
+    await s.acks.close();
     await s.consumer.close();
+    await s.reading;
   }
 
-  /** One read: this consumer's own pending entries first (after open or an outage), then new ones. */
+  /**
+   * A read-ahead keeps at most two batches unemitted here (this one and the next) and never holds
+   * more entries than the topology's maxSpoutPending lets out.
+   */
+  private mayReadAhead(s: ConsumeState): boolean {
+    const buffered = s.buffer.length - s.head;
+    return buffered <= this.o.batchSize && s.inFlight.size + buffered + this.o.batchSize <= s.readAheadLimit;
+  }
+
+  private startRead(s: ConsumeState): Promise<void> {
+    s.reading ??= this.read(s).finally(() => (s.reading = undefined));
+    return s.reading;
+  }
+
+  /** One read: this consumer's own pending entries first (after open or an outage), then new ones. Never rejects. */
   private async read(s: ConsumeState): Promise<void> {
     const o = this.o;
     try {
       if (s.phase === 'own') {
         const entries = await s.consumer.readOwnPending(s.ownCursor, o.batchSize);
+        // Closed meanwhile: what was read stays in our PEL, for the next open to read again.
+        if (s.closed) return;
         if (entries.length === 0) s.phase = 'new';
         else s.ownCursor = entries[entries.length - 1]!.id;
-        this.enqueue(s, entries);
+        this.enqueue(s, entries, false);
       } else {
         const entries = await s.consumer.readNew(o.batchSize, o.blockMs);
+        if (s.closed) return;
         s.lastReadEmpty = entries.length === 0;
-        this.enqueue(s, entries);
+        this.enqueue(s, entries, true);
       }
       if (s.readOutage.succeeded()) this.recovered(s);
     } catch (err) {
@@ -197,18 +222,31 @@ export class RedisStreamSpout extends BaseRichSpout {
     }
   }
 
-  /** Buffers entries not already held here; entries deleted while pending have nothing to emit and are acked. */
-  private enqueue(s: ConsumeState, entries: readonly StreamEntry[]): void {
+  /**
+   * Buffers entries not already held here; entries deleted while pending have nothing to emit and
+   * are acked. `fresh`: read with `>`, never delivered to this group before, so none can be held
+   * here (the common path skips the look-ups); a re-read of our PEL or a claim can overlap.
+   */
+  private enqueue(s: ConsumeState, entries: readonly StreamEntry[], fresh: boolean): void {
+    let held: Set<string> | undefined;
     for (const e of entries) {
-      if (s.queued.has(e.id) || s.inFlight.has(e.id) || s.acks.has(e.id)) continue;
+      if (!fresh) {
+        held ??= new Set([...this.bufferedIds(s), ...s.acks.heldIds()]);
+        if (held.has(e.id) || s.inFlight.has(e.id)) continue;
+        held.add(e.id);
+      }
       if (e.fields === null) {
         s.acks.add(e.id);
-        this.scheduleFlush(s);
         continue;
       }
-      s.queued.add(e.id);
       s.buffer.push(e);
     }
+  }
+
+  private bufferedIds(s: ConsumeState): string[] {
+    const ids: string[] = [];
+    for (let i = s.head; i < s.buffer.length; i++) ids.push(s.buffer[i]!.id);
+    return ids;
   }
 
   private async onReadError(s: ConsumeState, err: unknown): Promise<void> {
@@ -241,85 +279,43 @@ export class RedisStreamSpout extends BaseRichSpout {
     s.phase = 'own';
     s.ownCursor = '0';
     s.log.info({}, 'redis reachable again; resuming');
-    this.scheduleFlush(s);
-  }
-
-  private scheduleFlush(s: ConsumeState): void {
-    if (s.flushSoon || s.flushing !== undefined || s.ackRetry !== undefined || s.closed) return;
-    s.flushSoon = true;
-    // One XACK for every ack of this turn of the event loop.
-    setImmediate(() => {
-      s.flushSoon = false;
-      if (s.flushing === undefined && !s.closed) void this.flushAcks(s);
-    });
-  }
-
-  /** XACKs what is held; on failure keeps it and tries again after the backoff. Never rejects. */
-  private flushAcks(s: ConsumeState): Promise<void> {
-    const ids = [...s.acks];
-    if (ids.length === 0) return Promise.resolve();
-    const p = (async () => {
-      try {
-        await s.consumer.ack(ids);
-        for (const id of ids) s.acks.delete(id);
-        s.commandOutage.succeeded();
-      } catch (err) {
-        if (s.closed) return;
-        this.commandFailed(s, 'XACK', err, (delayMs) => {
-          s.ackRetry = setTimeout(() => {
-            s.ackRetry = undefined;
-            this.scheduleFlush(s);
-          }, delayMs);
-        });
-      }
-    })().finally(() => {
-      s.flushing = undefined;
-      if (s.acks.size > 0 && !s.closed) this.scheduleFlush(s);
-    });
-    s.flushing = p;
-    return p;
+    s.acks.resume();
   }
 
   /**
-   * Refreshes the idle time of this task's held entries (those not refreshed for a claim interval:
-   * none is idle for more than two intervals, under `claimMinIdleMs`) so no other consumer claims
-   * them, then claims entries idle for `claimMinIdleMs` anywhere in the group.
+   * Refreshes the idle time of every entry this task holds (emitted or buffered: none is idle for
+   * more than a claim interval, under `claimMinIdleMs`) so no other consumer claims them, then
+   * claims entries idle for `claimMinIdleMs` anywhere in the group. Refreshing all of them, not
+   * only those older than an interval, costs one XCLAIM id per held entry per interval and saves
+   * a timestamp per emitted entry.
    */
   private async claimRound(s: ConsumeState): Promise<void> {
     const o = this.o;
     try {
-      const now = Date.now();
-      const stale: string[] = [];
-      for (const [id, f] of s.inFlight) if (now - f.touchedAt >= o.claimIntervalMs) stale.push(id);
-      for (const id of s.queued) stale.push(id);
-      if (stale.length > 0) {
-        await s.consumer.touch(stale);
-        for (const id of stale) {
-          const f = s.inFlight.get(id);
-          if (f !== undefined) f.touchedAt = now;
-        }
-      }
+      const held = [...s.inFlight.keys(), ...this.bufferedIds(s)];
+      if (held.length > 0) await s.consumer.touch(held);
       // Page through the PEL, but buffer at most about a batch of claimed entries per round.
       do {
         const r = await s.consumer.autoClaim(o.claimMinIdleMs, s.claimCursor, o.batchSize);
         s.claimCursor = r.cursor;
         if (s.closed) return;
-        this.enqueue(s, [...r.entries, ...r.deleted.map((id) => ({ id, fields: null }))]);
+        this.enqueue(s, [...r.entries, ...r.deleted.map((id) => ({ id, fields: null }))], false);
         if (r.entries.length > 0) s.log.info({ claimed: r.entries.length }, 'claimed idle entries of other consumers');
       } while (s.claimCursor !== '0-0' && s.buffer.length - s.head < o.batchSize);
       s.commandOutage.succeeded();
     } catch (err) {
-      if (!s.closed) this.commandFailed(s, 'XAUTOCLAIM', err, () => undefined);
+      if (!s.closed) this.commandFailed(s, 'XAUTOCLAIM', err);
     }
   }
 
-  private commandFailed(s: ConsumeState, command: string, err: unknown, retry: (delayMs: number) => void): void {
+  /** Reports a failed command (once per outage, or each time for a command error); returns the backoff delay. */
+  private commandFailed(s: ConsumeState, command: string, err: unknown): number {
     const e = redisCommandError(command, this.o.stream, err);
     const { delayMs, first } = s.commandOutage.failed(Date.now());
     if (first || e instanceof RedisCommandError) {
       this.collector.reportError(e);
       s.log.warn({ err: e.message, retryInMs: delayMs }, 'redis command failed; backing off');
     }
-    retry(delayMs);
+    return delayMs;
   }
 }

@@ -171,6 +171,31 @@ describe('RedisStreamSpout (real redis-server)', () => {
     expect(seenBy.get('b')?.size).toBe(40);
   });
 
+  it('reads one batch ahead, but not past maxSpoutPending: with every tuple held it stops at maxSpoutPending + one batch', async () => {
+    const ids = await add(0, 300);
+    hold = true;
+    const b = new TopologyBuilder();
+    b.setSpout('events', new RedisStreamSpout({ url: redis.url, stream: 'events', group: 'g', fields: ['id'], idField: 'id', batchSize: 20, blockMs: 100 }));
+    b.setBolt('record', new RecordBolt(), 2).shuffleGrouping('events');
+    await cluster.submit(b.build({ name: 'ahead', config: { ...FAST, maxSpoutPending: 50 } }));
+    // 20 read, then 20 ahead (40 + the next 20 would pass 50: no more read-ahead), then 20 more
+    // once those are emitted (the spout is not capped at 40): 60 read, 50 emitted, 10 buffered.
+    await waitFor(async () => seen.size === 50 && (await pendingCount()) === 60, { what: '50 emitted and 60 read' });
+    hold = false;
+    await cluster.kill('ahead', 0);
+    await cluster.submit(b.build({ name: 'ahead', config: { ...FAST, maxSpoutPending: 50 } }));
+    await allDone(ids, 'every entry acked after the restart');
+  });
+
+  it('a kill while a blocking read waits on an empty stream does not wait out blockMs', async () => {
+    await cluster.submit(topology({ blockMs: 20_000 }));
+    // The consumer exists once its first read reached the server; that read (own PEL) is followed at once by the blocking one.
+    await waitFor(async () => ((await client.call('XINFO', ['CONSUMERS', 'events', 'g'])) as unknown[]).length === 1, { what: 'the consumer reading' });
+    const t0 = Date.now();
+    await cluster.kill('redis-spout', 0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('survives a redis-server crash and restart mid-stream (appendonly): reports it, backs off, resumes, loses nothing', async () => {
     const t: LocalTopology = await cluster.submit(topology({ batchSize: 20, reconnectInitialMs: 20, reconnectMaxMs: 300, commandTimeoutMs: 1000 }));
     // A producer that keeps writing through the outage: its XADDs wait (offline queue) and land after the restart.
