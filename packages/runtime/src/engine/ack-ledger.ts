@@ -1,3 +1,4 @@
+import { EMPTY_ROOT, findRootSlot, rootHome } from './root-slots.js';
 /**
  * The acker's state, Storm's algorithm: per tuple tree (root id) the XOR of every edge id
  * seen so far. Each edge id is XORed in twice (once when the tuple is emitted, once when it
@@ -13,7 +14,7 @@ export const NOT_DONE = -1;
 
 const F_INIT = 1;
 const F_FAILED = 2;
-const EMPTY = -1;
+const EMPTY = EMPTY_ROOT;
 
 export interface LedgerOutcome {
   /** Owning spout task when the tree finished (acked or failed), else {@link NOT_DONE}. */
@@ -57,16 +58,11 @@ export class AckLedger {
   }
 
   private home(root: number): number {
-    return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & this.mask;
+    return rootHome(root, this.mask);
   }
 
   private find(root: number): number {
-    const keys = this.keys;
-    for (let i = this.home(root); ; i = (i + 1) & this.mask) {
-      const k = keys[i]!;
-      if (k === root) return i;
-      if (k === EMPTY) return -1;
-    }
+    return findRootSlot(this.keys, this.mask, root);
   }
 
   private slot(root: number): number {

@@ -1,3 +1,5 @@
+import { EMPTY_ROOT, findRootSlot, rootHome } from './root-slots.js';
+
 /**
  * A spout task's pending trees by root id: the subset of a Map the spout needs (get, set,
  * delete, size, iteration in insertion order), over an open-addressing table (linear probing,
@@ -24,7 +26,7 @@ export interface PendingTree {
   exposed?: true;
 }
 
-const EMPTY = -1;
+const EMPTY = EMPTY_ROOT;
 const MIN_CAPACITY = 64;
 
 export class PendingTrees {
@@ -52,16 +54,11 @@ export class PendingTrees {
   }
 
   private home(root: number): number {
-    return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & this.mask;
+    return rootHome(root, this.mask);
   }
 
   private find(root: number): number {
-    const keys = this.keys;
-    for (let i = this.home(root); ; i = (i + 1) & this.mask) {
-      const k = keys[i]!;
-      if (k === root) return i;
-      if (k === EMPTY) return -1;
-    }
+    return findRootSlot(this.keys, this.mask, root);
   }
 
   get(root: number): PendingTree | undefined {

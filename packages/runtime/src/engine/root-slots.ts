@@ -1,0 +1,22 @@
+/*
+ * Open addressing keyed by root id, shared by the tables that hold one entry per tuple tree (the
+ * acker's ledger, a spout task's pending trees): root ids are random 53-bit numbers, kept as
+ * doubles in a Float64Array, so a Map would box every key.
+ */
+
+/** The key of a free slot (root ids are never negative). */
+export const EMPTY_ROOT = -1;
+
+/** The slot a root hashes to in a table of `mask + 1` slots (a power of two). */
+export function rootHome(root: number, mask: number): number {
+  return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & mask;
+}
+
+/** The slot holding `root` (linear probing), or -1. */
+export function findRootSlot(keys: Float64Array, mask: number, root: number): number {
+  for (let i = rootHome(root, mask); ; i = (i + 1) & mask) {
+    const k = keys[i]!;
+    if (k === root) return i;
+    if (k === EMPTY_ROOT) return -1;
+  }
+}
