@@ -195,23 +195,43 @@ function errorsList(t) {
     e.stack ? el('pre', { class: 'stack' }, e.stack) : null)));
 }
 
+/**
+ * The action buttons of the topology shown, kept across refreshes: the page is rebuilt every
+ * REFRESH_MS, and a button replaced between its mousedown and mouseup never gets the click.
+ */
+let buttons = null;
+function actionButtons(t) {
+  const key = `${t.name}\u0000${t.mode}`;
+  if (buttons !== null && buttons.key === key) {
+    buttons.t = t;
+    return buttons.nodes;
+  }
+  const b = { key, t, nodes: [] };
+  b.nodes.push(
+    el('button', { id: 'activate', onclick: () => act(b.t.name, 'activate') }, 'Activate'),
+    el('button', { id: 'deactivate', onclick: () => act(b.t.name, 'deactivate') }, 'Deactivate'));
+  if (t.mode === 'local') {
+    b.nodes.push(el('button', { id: 'rebalance', disabled: true, title: LOCAL_REBALANCE }, 'Rebalance…'), el('span', { id: 'rebalance-note', class: 'muted' }, LOCAL_REBALANCE));
+  } else {
+    b.nodes.push(el('button', {
+      id: 'rebalance',
+      onclick: () => {
+        const workers = prompt(`Workers for "${b.t.name}"`, String(b.t.workers.wanted));
+        if (workers !== null && workers.trim() !== '') void act(b.t.name, 'rebalance', { workers: Number(workers) });
+      },
+    }, 'Rebalance…'));
+  }
+  b.nodes.push(el('button', { id: 'kill', class: 'danger', onclick: () => confirm(`Kill "${b.t.name}"?`) && act(b.t.name, 'kill') }, 'Kill'));
+  buttons = b;
+  return b.nodes;
+}
+
 async function topologyPage(name) {
   const t = await api(`/topologies/${encodeURIComponent(name)}`);
   showMode(t.mode);
   crumbs.replaceChildren(el('a', { href: '#/' }, t.mode === 'local' ? 'local' : 'cluster'), ' / ', el('span', {}, t.name));
   const actions = el('div', { class: 'actions' },
-    el('button', { id: 'activate', onclick: () => act(t.name, 'activate') }, 'Activate'),
-    el('button', { id: 'deactivate', onclick: () => act(t.name, 'deactivate') }, 'Deactivate'),
-    t.mode === 'local'
-      ? [el('button', { id: 'rebalance', disabled: true, title: LOCAL_REBALANCE }, 'Rebalance…'), el('span', { id: 'rebalance-note', class: 'muted' }, LOCAL_REBALANCE)]
-      : el('button', {
-        id: 'rebalance',
-        onclick: () => {
-          const workers = prompt(`Workers for "${t.name}"`, String(t.workers.wanted));
-          if (workers !== null && workers.trim() !== '') void act(t.name, 'rebalance', { workers: Number(workers) });
-        },
-      }, 'Rebalance…'),
-    el('button', { id: 'kill', class: 'danger', onclick: () => confirm(`Kill "${t.name}"?`) && act(t.name, 'kill') }, 'Kill'),
+    ...actionButtons(t),
     notice ? el('span', { id: 'notice', class: notice.ok ? 'notice-ok' : 'notice-error' }, notice.text) : null);
   main.replaceChildren(
     el('h2', {}, t.name, ' ', el('span', { id: 'status', class: `status-${t.status}` }, t.status),
