@@ -14,8 +14,9 @@
  * Idleness (Flink's withIdleness, without its watermark messages): gale sends no watermarks
  * downstream, so a task that has nothing to send (a fields grouping that routes it no key, a
  * windowed upstream between firings) would hold the watermark forever. A channel that is behind
- * the newest one and silent for `idleInputMs` of processing time, while the others moved event
- * time forward, is left out until it sends again. Processing time is the sum of the ticks.
+ * the newest one and silent for `idleInputMs` of processing time while the others move event time
+ * forward (a channel that never sent: `idleInputMs` after the first tuple anywhere) is left out
+ * until it sends again. Processing time is the sum of the ticks.
  */
 
 /** The upstream tasks that may send on one subscribed stream. */
@@ -63,7 +64,13 @@ export class WatermarkTracker {
       if (Number.isNaN(c.waitingSince)) {
         c.waitingSince = this.now;
         c.newestAtWait = newest;
-      } else if (this.now - c.waitingSince >= this.idleInputMs && newest > c.newestAtWait) {
+      } else if (c.max !== -Infinity && newest <= c.newestAtWait) {
+        // Nobody moved event time on: a pause of the whole input is not this channel's silence, or
+        // the first tuples after a long pause would find it idle and its older tuples late.
+        c.waitingSince = this.now;
+      } else if (this.now - c.waitingSince >= this.idleInputMs) {
+        // A channel that never sent turns idle without progress: it has no tuples to make late, and
+        // an input shorter than idleInputMs would otherwise never fire a window.
         c.idle = true;
       }
     }

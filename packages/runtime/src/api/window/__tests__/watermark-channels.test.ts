@@ -48,6 +48,32 @@ describe('watermark over the expected input channels (upstream task × stream)',
     expect(wm.current()).toBe(90);
   });
 
+  it('a pause longer than idleInputMs does not count as silence: when the input resumes, the task behind gets idleInputMs again', () => {
+    const wm = new WatermarkTracker(0, 1000, inputs);
+    wm.observe(5, 'default', 100);
+    wm.observe(6, 'default', 90);
+    for (let i = 0; i < 50; i++) wm.tick(100);
+    // Task 5 resumes first; task 6's next tuple (95) is behind task 5's but must not be late.
+    wm.observe(5, 'default', 200);
+    wm.tick(100);
+    expect(wm.idleCount()).toBe(0);
+    expect(wm.current()).toBe(90);
+    wm.observe(6, 'default', 95);
+    expect(wm.current()).toBe(95);
+  });
+
+  it('a task that never sends turns idle idleInputMs after the first tuple even if the input stopped (a short input still fires its windows)', () => {
+    const wm = new WatermarkTracker(0, 1000, inputs);
+    wm.observe(5, 'default', 100);
+    for (let i = 0; i < 10; i++) {
+      expect(wm.current()).toBe(-Infinity);
+      wm.tick(100);
+    }
+    wm.tick(100);
+    expect(wm.idleCount()).toBe(1);
+    expect(wm.current()).toBe(100);
+  });
+
   it('a slow task that keeps sending is never idle: it holds the watermark back', () => {
     const wm = new WatermarkTracker(0, 1000, inputs);
     for (let i = 1; i <= 50; i++) {
