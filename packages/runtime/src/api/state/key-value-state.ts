@@ -23,7 +23,7 @@ export interface KeyValueState<K, V> extends Iterable<[K, V]> {
 interface Entry<K, V> {
   readonly key: K;
   value: V;
-  /** The key's JSON, as snapshots store it: computed at the first snapshot that needs it. */
+  /** The key's JSON, as snapshots store it: taken at put for keys that are not their own Map key, else at the first snapshot. */
   json: string | undefined;
 }
 
@@ -45,7 +45,8 @@ export class InMemoryKeyValueState<K, V> implements KeyValueState<K, V> {
     if (value === undefined) throw new TypeError('KeyValueState.put: value must not be undefined (use delete)');
     const k = mapKey(key);
     const e = this.map.get(k);
-    if (e === undefined) this.map.set(k, { key, value, json: undefined });
+    // An object key's JSON is taken now (it is in its Map key): the caller may change the object later.
+    if (e === undefined) this.map.set(k, { key, value, json: typeof k === 'string' && k.charCodeAt(0) === 0 ? k.slice(1) : undefined });
     else e.value = value;
   }
   delete(key: K): boolean {

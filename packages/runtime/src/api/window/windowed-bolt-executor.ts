@@ -69,7 +69,7 @@ export class WindowedBoltExecutor implements Bolt {
     }
     this.origin = this.w.epochClock();
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
-    this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources());
+    this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []); // hand-built contexts of older tests may lack it
     // The config may have been overridden at submit time, after build() checked it.
     const need = requiredTimeoutMs(this.w);
     if (need !== undefined && context.config.messageTimeoutMs < need.total) {
