@@ -122,7 +122,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const out: { key: string; count: number }[] = [];
     for (const [id, n] of this.failures) {
       const key = messageKey(id);
-      if (key !== undefined) out.push({ key, count: Math.max(n, this.crashes.get(key) ?? 0) });
+      const count = key === undefined ? 0 : Math.max(n, this.crashes.get(key) ?? 0);
+      if (count > 0) out.push({ key: key!, count });
     }
     return out;
   }
@@ -131,6 +132,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   excuse(root: number, messageId: unknown): void {
     if (this.excused.size >= MAX_RETRY_COUNTS) this.excused.delete(this.excused.keys().next().value!);
     this.excused.set(root, messageId);
+    // Mark the message outstanding (count unchanged): an ack clears the mark, so a report that
+    // comes after the replay succeeded finds the message settled and charges nothing.
+    if (!this.failures.has(messageId) && this.failures.size < MAX_RETRY_COUNTS) this.failures.set(messageId, 0);
   }
 
   /**
@@ -142,6 +146,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     if (!this.excused.has(root)) return false;
     const messageId = this.excused.get(root);
     this.excused.delete(root);
+    // Acked (or dead-lettered) since its timeout: over, and a count now would outlive it.
+    if (!this.failures.has(messageId)) return true;
     const key = messageKey(messageId);
     const n = Math.max(this.failures.get(messageId) ?? 0, key === undefined ? 0 : (this.crashes.get(key) ?? 0)) + 1;
     this.failures.set(messageId, n);

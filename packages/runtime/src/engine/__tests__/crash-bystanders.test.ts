@@ -25,6 +25,19 @@ class CrashingBolt extends BaseRichBolt {
   }
 }
 
+/** Holds the first delivery of each id (a worker that crashed with it), acks every later one. */
+class HoldFirstBolt extends BaseRichBolt {
+  constructor(private readonly firstRoot: Map<unknown, number>) {
+    super();
+  }
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    const id = t.getValue(0);
+    if (this.firstRoot.has(id)) this.collector.ack(t);
+    else this.firstRoot.set(id, (t as TupleImpl).anchors![0]!);
+  }
+}
+
 function setup(clock: ManualClock, spout: SpoutProbe, roots: Map<unknown, number>, dead: { values: unknown[]; at: number }[]): ManualEngine {
   const b = new TopologyBuilder();
   b.setSpout('s', () => new ProbeSpout(spout), { maxRetries: 2 });
@@ -102,6 +115,32 @@ describe('crash bystanders (manual clock)', () => {
     await h.runUntil(() => dead.length > 0, 20_000);
     expect(dead.map((d) => d.values.slice(3))).toEqual([['timed-out', 3]]);
     expect(spout.fails.length).toBe(8);
+  });
+
+  it('a late crash report for a message whose replay was acked meanwhile charges nothing', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.replay = true;
+    const dead: { values: unknown[]; at: number }[] = [];
+    const firstRoot = new Map<unknown, number>();
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout), { maxRetries: 0 });
+    b.setBolt('once', () => new HoldFirstBolt(firstRoot)).shuffleGrouping('s');
+    b.setBolt('dlq', () => new RecordingBolt(dead, clock)).globalGrouping('s', DEAD_LETTER_STREAM);
+    h = new ManualEngine(b.build({ name: 'late-report', config: { ackers: 1, messageTimeoutMs: 1000, replayBackoffInitialMs: 0 } }), {}, clock);
+    spout.plan.push({ id: 'x', at: 0 });
+    await h.start();
+    await h.settle();
+    h.engine.peersDown(1);
+    h.engine.peersDown(0);
+    // Its first tree times out (excused), the replay is acked; only then does the report arrive.
+    await h.runUntil(() => spout.acks.length === 1, 5_000);
+    h.engine.reportCrashes([firstRoot.get('x')!]);
+    // The same id again (ids recur: a file's path and line): with a stale count and maxRetries 0 it
+    // was dead-lettered at emit without running.
+    spout.plan.push({ id: 'x', at: clock.now() });
+    await h.runUntil(() => spout.acks.length === 2, 5_000);
+    expect(dead).toEqual([]);
   });
 
   it('an unexposed timeout is still charged: a tree that times out on its own is dead-lettered after maxRetries', async () => {
