@@ -149,6 +149,25 @@ export class PendingTrees {
   }
 
   /** The entries in insertion order (a snapshot: changes while iterating do not show). */
+  /**
+   * The trees `pred` picks, in insertion order. Only the picked are sorted: timeouts run every
+   * rotation over tables of up to hundreds of thousands of trees (with no maxSpoutPending and a
+   * checkpoint holding acks), of which few are due.
+   */
+  select(pred: (tree: PendingTree) => boolean): [number, PendingTree][] {
+    const slots: number[] = [];
+    const { keys, seqs, vals } = this;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY && pred(vals[i]!)) slots.push(i);
+    if (slots.length > 1) slots.sort((a, b) => seqs[a]! - seqs[b]!);
+    return slots.map((i) => [keys[i]!, vals[i]!]);
+  }
+
+  /** Calls `fn` with every tree, in no particular order (no copy, no sort); `fn` must not add or delete. */
+  forEachTree(fn: (tree: PendingTree) => void): void {
+    const { keys, vals } = this;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(vals[i]!);
+  }
+
   *[Symbol.iterator](): IterableIterator<[number, PendingTree]> {
     const slots: number[] = [];
     const { keys, seqs, vals } = this;

@@ -107,18 +107,16 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
 
   /** The number of lost workers changed (Engine.peersDown). */
   setPeersDown(n: number): void {
-    if (n > this.peersDown) for (const t of this.tasks) for (const [, p] of t.pending) p.exposed = true;
+    if (n > this.peersDown) for (const t of this.tasks) t.pending.forEachTree((p) => { p.exposed = true; });
     this.peersDown = n;
   }
 
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */
   expire(epoch: number): void {
     for (const t of this.tasks) {
-      for (const [root, p] of t.pending) {
-        if (epoch - p.epoch > KEEP_EPOCHS) {
-          t.forgetTree(root);
-          this.notify(TreeOutcome.TIMED_OUT, t.taskId, root);
-        }
+      for (const [root] of t.pending.select((p) => epoch - p.epoch > KEEP_EPOCHS)) {
+        t.forgetTree(root);
+        this.notify(TreeOutcome.TIMED_OUT, t.taskId, root);
       }
       t.pending.trim();
     }
