@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, findRootSlot, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
 /**
  * The acker's state, Storm's algorithm: per tuple tree (root id) the XOR of every edge id
  * seen so far. Each edge id is XORed in twice (once when the tuple is emitted, once when it
@@ -107,27 +107,18 @@ export class AckLedger {
 
   /** Removes slot i, shifting later members of its probe run back so lookups stay correct. */
   private release(i: number): void {
-    const keys = this.keys;
-    const mask = this.mask;
     this.count--;
-    let hole = i;
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const k = keys[j]!;
-      if (k === EMPTY) break;
-      const h = this.home(k);
-      // Move j into the hole if its home is not cyclically within (hole, j].
-      if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
-        keys[hole] = k;
-        this.hi[hole] = this.hi[j]!;
-        this.lo[hole] = this.lo[j]!;
-        this.owner[hole] = this.owner[j]!;
-        this.flags[hole] = this.flags[j]!;
-        this.epoch[hole] = this.epoch[j]!;
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
+    releaseRootSlot(this.keys, this.mask, i, this.moveSlot);
   }
+
+  /** Copies slot `from`'s columns to `to` (one closure per ledger, not per release). */
+  private readonly moveSlot = (from: number, to: number): void => {
+    this.hi[to] = this.hi[from]!;
+    this.lo[to] = this.lo[from]!;
+    this.owner[to] = this.owner[from]!;
+    this.flags[to] = this.flags[from]!;
+    this.epoch[to] = this.epoch[from]!;
+  };
 
   private settle(s: number): LedgerOutcome {
     const o = this.outcome;

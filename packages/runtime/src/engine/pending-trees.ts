@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, findRootSlot, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
 
 /**
  * A spout task's pending trees by root id: the subset of a Map the spout needs (get, set,
@@ -97,25 +97,16 @@ export class PendingTrees {
   delete(root: number): boolean {
     const s = this.find(root);
     if (s < 0) return false;
-    const { keys, seqs, vals, mask } = this;
     this.count--;
-    let hole = s;
-    for (let j = (s + 1) & mask; ; j = (j + 1) & mask) {
-      const k = keys[j]!;
-      if (k === EMPTY) break;
-      const h = this.home(k);
-      // Move j into the hole if its home is not cyclically within (hole, j].
-      if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
-        keys[hole] = k;
-        seqs[hole] = seqs[j]!;
-        vals[hole] = vals[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
-    vals[hole] = undefined;
+    this.vals[releaseRootSlot(this.keys, this.mask, s, this.moveSlot)] = undefined;
     return true;
   }
+
+  /** Copies slot `from`'s sequence and tree to `to` (one closure per table, not per delete). */
+  private readonly moveSlot = (from: number, to: number): void => {
+    this.seqs[to] = this.seqs[from]!;
+    this.vals[to] = this.vals[from];
+  };
 
   /**
    * Gives memory back when the table is far larger than what it holds. Not done on delete:

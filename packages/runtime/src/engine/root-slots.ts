@@ -20,3 +20,25 @@ export function findRootSlot(keys: Float64Array, mask: number, root: number): nu
     if (k === EMPTY_ROOT) return -1;
   }
 }
+
+/**
+ * Empties `slot` by backward-shift deletion: later members of its probe run move back so lookups
+ * stay correct. Keys move here; `move(from, to)` copies the table's other columns. Returns the
+ * slot left empty at the end, whose values the caller may clear.
+ */
+export function releaseRootSlot(keys: Float64Array, mask: number, slot: number, move: (from: number, to: number) => void): number {
+  let hole = slot;
+  for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
+    const k = keys[j]!;
+    if (k === EMPTY_ROOT) break;
+    const h = rootHome(k, mask);
+    // Move j into the hole if its home is not cyclically within (hole, j].
+    if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
+      keys[hole] = k;
+      move(j, hole);
+      hole = j;
+    }
+  }
+  keys[hole] = EMPTY_ROOT;
+  return hole;
+}
