@@ -26,7 +26,8 @@ export interface OpenContext {
 export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: OpenContext): Promise<void> {
   for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
     const c = o.plan.components.get(task.component)!;
-    const ctx = new TaskContextImpl(o.topology, o.config, o.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), o.stateStores);
+    const config = c.kind === 'spout' ? spoutConfig(o.config, c.spec) : o.config;
+    const ctx = new TaskContextImpl(o.topology, config, o.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), o.stateStores);
     try {
       if (task instanceof SpoutTask && c.kind === 'spout') {
         task.instance = c.spec.create();
@@ -46,4 +47,18 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       );
     }
   }
+}
+
+/**
+ * The config a spout sees: the topology's with the spout's own `maxSpoutPending`/`maxRetries`
+ * options in place, as a Storm spout's conf holds its component config, so a spout that sizes
+ * its reads by `maxSpoutPending` (RedisStreamSpout) honours the limit the engine applies.
+ */
+function spoutConfig(config: TopologyConfig, spec: { readonly maxSpoutPending?: number; readonly maxRetries?: number | null }): TopologyConfig {
+  if (spec.maxSpoutPending === undefined && spec.maxRetries === undefined) return config;
+  return Object.freeze({
+    ...config,
+    ...(spec.maxSpoutPending !== undefined ? { maxSpoutPending: spec.maxSpoutPending } : {}),
+    ...(spec.maxRetries !== undefined ? { maxRetries: spec.maxRetries } : {}),
+  });
 }

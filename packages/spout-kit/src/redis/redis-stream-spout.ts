@@ -23,7 +23,7 @@ interface ConsumeState {
   replayHead: number;
   /** The read in flight (at most one: a blocking read never piles up behind another). */
   reading: Promise<void> | undefined;
-  /** A read-ahead starts only while `inFlight + buffered + batchSize` stays within this (the topology's maxSpoutPending). */
+  /** A read-ahead starts only while `inFlight + buffered + batchSize` stays within this (the spout's maxSpoutPending: its own option, else the topology's). */
   readonly readAheadLimit: number;
   /** Acked by gale, not yet XACKed (Redis may be away). */
   readonly acks: StreamAcks;
@@ -49,7 +49,7 @@ interface ConsumeState {
  * - each task is the consumer `<consumerPrefix>-<task index>`, a name stable across restarts, and
  *   first re-reads its own pending entries (what it held when it stopped), then new ones with
  *   `XREADGROUP ... COUNT batchSize BLOCK blockMs STREAMS key >`, one batch ahead of what it
- *   emits (one read in flight, at most two batches unemitted, within the topology's maxSpoutPending);
+ *   emits (one read in flight, at most two batches unemitted, within the spout's maxSpoutPending: its own option, else the topology's);
  * - an acked tuple is XACKed (one pipelined XACK per event-loop turn); a failed one is re-emitted with the same id, after gale's
  *   replay backoff (`replayBackoffInitialMs`/`replayBackoffMaxMs`: the engine holds `fail()`);
  * - every `claimIntervalMs` the task claims entries idle for `claimMinIdleMs` in other consumers
@@ -186,7 +186,7 @@ export class RedisStreamSpout extends BaseRichSpout {
 
   /**
    * A read-ahead keeps at most two batches unemitted here (this one and the next) and never holds
-   * more entries than the topology's maxSpoutPending lets out.
+   * more entries than the spout's maxSpoutPending: its own option, else the topology's lets out.
    */
   private mayReadAhead(s: ConsumeState): boolean {
     const buffered = s.buffer.length - s.head;
