@@ -41,6 +41,8 @@ export class CrashJournalFile implements ExecutionJournal {
   readonly previous: JournalState;
   private fd: number | undefined;
   private failed = false;
+  /** Reused for every write: most records are a few hundred bytes. */
+  private readonly buf = Buffer.allocUnsafe(4096);
 
   private constructor(private readonly file: string, private readonly log: Logger) {
     let text: string | undefined;
@@ -89,7 +91,9 @@ export class CrashJournalFile implements ExecutionJournal {
         mkdirSync(path.dirname(this.file), { recursive: true });
         this.fd = openSync(this.file, 'w');
       }
-      writeSync(this.fd, text, 0);
+      // A UTF-16 unit takes at most 3 bytes in UTF-8: such a record always fits the reused buffer.
+      if (text.length * 3 > this.buf.length) writeSync(this.fd, text, 0);
+      else writeSync(this.fd, this.buf, 0, this.buf.write(text, 0), 0);
     } catch (err) {
       // Best effort, like the crash counts: without it a SIGKILL-class crash is not charged.
       this.failed = true;

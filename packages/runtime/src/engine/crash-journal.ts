@@ -3,7 +3,7 @@ import { BoltTask } from './bolt-task.js';
 import type { CrashReport, CrashSuspect } from './crash-counts.js';
 import { SuspectList } from './crash-suspects.js';
 import type { Plan } from './plan.js';
-import type { Clock } from './ports.js';
+import type { Clock, Scheduler } from './ports.js';
 import type { SpoutTask } from './spout-task.js';
 import type { TupleImpl } from './tuple.js';
 
@@ -85,14 +85,14 @@ export function watchWindowMs(config: Pick<TopologyConfig, 'messageTimeoutMs' | 
 }
 
 /** Starts an {@link ExecutionWatch} over the user bolts among `tasks` (system bolts run no user code). */
-export function watchExecutions(tasks: readonly (SpoutTask | BoltTask)[], plan: Plan, clock: Clock, untilMs: number, journal: ExecutionJournal): ExecutionWatch {
+export function watchExecutions(tasks: readonly (SpoutTask | BoltTask)[], plan: Plan, time: { clock: Clock; scheduler: Scheduler }, untilMs: number, journal: ExecutionJournal): ExecutionWatch {
   const isUser = (component: string): boolean => {
     const c = plan.components.get(component);
     return c?.kind === 'bolt' && c.system === undefined;
   };
   const bolts = tasks.filter((t): t is BoltTask => t instanceof BoltTask && isUser(t.component));
   const spouts = tasks.filter((t): t is SpoutTask => !(t instanceof BoltTask));
-  const w = new ExecutionWatch(bolts, spouts, clock, untilMs, journal);
+  const w = new ExecutionWatch(bolts, spouts, time, untilMs, journal);
   w.start();
   return w;
 }
@@ -103,16 +103,23 @@ type ExecuteFn = (this: unknown, ...args: unknown[]) => unknown;
  * Records the trees of every tracked execute of the given bolt tasks until `untilMs` (clock
  * time). It replaces the bolt instances' `execute` with a recording wrapper (an own property,
  * removed when the watch ends), so a worker that is not watching pays nothing on its hot path.
+ * While watching, each tracked execute costs one write before it runs; that nothing executes any
+ * more is written once per engine turn (deferred), not after every execute: a death between an
+ * execute and that write charges the tuple that just ran, which a poison that kills after its
+ * execute returned (a timer, an allocation it left behind) needs anyway.
  */
 export class ExecutionWatch {
   private readonly running = new Map<TupleImpl, BoltTask>();
   private readonly restore: (() => void)[] = [];
   private on = false;
+  /** A write of the executing set (now idle, or smaller) is deferred to the end of the turn. */
+  private dirty = false;
+  private deferred = false;
 
   constructor(
     private readonly bolts: readonly BoltTask[],
     private readonly spouts: readonly SpoutTask[],
-    private readonly clock: Clock,
+    private readonly time: { clock: Clock; scheduler: Scheduler },
     private readonly untilMs: number,
     private readonly journal: ExecutionJournal,
   ) {}
@@ -173,7 +180,7 @@ export class ExecutionWatch {
   /** Before an execute: false when it is not recorded (untracked, or the window is over). */
   private begin(b: BoltTask, tuple: TupleImpl): boolean {
     if (!this.on) return false;
-    if (this.clock.now() >= this.untilMs) {
+    if (this.time.clock.now() >= this.untilMs) {
       this.stop();
       return false;
     }
@@ -185,10 +192,17 @@ export class ExecutionWatch {
 
   private end(tuple: TupleImpl): void {
     if (!this.running.delete(tuple) || !this.on) return;
-    this.write();
+    this.dirty = true;
+    if (this.deferred) return;
+    this.deferred = true;
+    this.time.scheduler.defer(() => {
+      this.deferred = false;
+      if (this.dirty && this.on) this.write();
+    });
   }
 
   private write(): void {
+    this.dirty = false;
     const list = new SuspectList(this.spouts);
     for (const [tuple, b] of this.running) list.add(b, tuple);
     this.journal.executing({ suspects: list.suspects, remoteRoots: list.remoteRoots });

@@ -375,7 +375,7 @@ export class Engine implements ExecutorHost {
   reportCrashes(roots: readonly number[]): number { return sendCrashReports(this.plan, this.transfer, roots); }
 
   /** After a crash that left no report: records tracked executes into `journal` until `untilMs` (crash-journal.ts). */
-  watchExecutions(journal: ExecutionJournal, untilMs: number): ExecutionWatch { return watchExecutions(this.localTaskList(), this.plan, this.clock, untilMs, journal); }
+  watchExecutions(journal: ExecutionJournal, untilMs: number): ExecutionWatch { return watchExecutions(this.localTaskList(), this.plan, this, untilMs, journal); }
 
   /** Workers of the topology lost and not back: timeouts of trees pending meanwhile are not charged (crash-reports.ts). */
   peersDown(n: number): void {
