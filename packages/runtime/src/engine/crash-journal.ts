@@ -104,9 +104,9 @@ type ExecuteFn = (this: unknown, ...args: unknown[]) => unknown;
  * time). It replaces the bolt instances' `execute` with a recording wrapper (an own property,
  * removed when the watch ends), so a worker that is not watching pays nothing on its hot path.
  * While watching, each tracked execute costs one write before it runs; that nothing executes any
- * more is written once per engine turn (deferred), not after every execute: a death between an
- * execute and that write charges the tuple that just ran, which a poison that kills after its
- * execute returned (a timer, an allocation it left behind) needs anyway.
+ * more is written once per engine turn (deferred), not after every execute, which would double
+ * the system calls: a death between an execute and that write (in the engine's own code during
+ * the same turn) charges the tuple that ran last.
  */
 export class ExecutionWatch {
   private readonly running = new Map<TupleImpl, BoltTask>();
