@@ -94,6 +94,10 @@ export class CrashStore implements CrashCounts {
     this.saveTimer.unref();
   }
 
+  charged(): void {
+    this.save();
+  }
+
   /**
    * From the process's 'exit' handler: synchronous. Counts the crash against each suspect, keeps
    * the other messages' failure counts, and the roots to report to spouts in other workers.

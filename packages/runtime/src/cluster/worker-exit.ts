@@ -18,7 +18,8 @@ export interface WorkerExit {
 
 export function exitMessage(e: WorkerExit): string {
   const how = e.signal !== null ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
-  const why = e.cause !== undefined ? ` (${e.cause.message})` : '';
+  // A signal death runs no 'exit' handler: nothing was charged for it (engine/crash-journal.ts).
+  const why = (e.cause !== undefined ? ` (${e.cause.message})` : '') + (e.signal !== null ? ` (no exit handler ran; its next launch records what it executes)` : '');
   const head = `worker ${e.supervisor}:${e.port} ${how}${why}; restarting in ${e.restartInMs} ms`;
   return e.stderr.length === 0 ? `${head}; it wrote nothing to stderr` : `${head}; last stderr lines:\n${e.stderr.join('\n')}`;
 }

@@ -17,6 +17,8 @@ import type { Assignment, TopologyRecord, WorkerAssignment, WorkerHeartbeat } fr
 import { executorKey } from './model.js';
 import { sameExecutors, workerKeepsRunning } from './assignment-diff.js';
 import { CrashStore } from './crash-store.js';
+import { CrashJournalFile } from './crash-journal-file.js';
+import { judgePreviousLaunch, watchWindowMs } from '../engine/crash-journal.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
 import { loadTls, type TlsFiles } from '../transport/index.js';
@@ -30,6 +32,8 @@ export { WorkerError } from './bundle-loader.js';
 /** Where the worker hands its crash recorder to the process's 'exit' handler (worker-main.ts). */
 export interface CrashHook {
   record?: (exitCode: number) => void;
+  /** Any exit the handler sees (code 0 too): the crash journal marks this launch's end as seen. */
+  exited?: () => void;
 }
 
 /** What a supervisor tells a worker process it launches (JSON in `GALE_WORKER`; the secret over IPC, secret-channel.ts). */
@@ -67,6 +71,8 @@ export class Worker {
   /** Stateful bolts' backend (file or Redis keep state across worker restarts and redeploys). */
   private stateStores: StateStoreProvider | undefined;
   private readonly crashes: CrashStore | undefined;
+  /** How the previous launch in this slot ended, and this one's executions after a report-less crash (engine/crash-journal.ts). */
+  private readonly journal: CrashJournalFile | undefined;
   private readonly link: WorkerLink;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -100,6 +106,7 @@ export class Worker {
     this.errors = new ErrorsStore(zk, this.paths);
     this.myExecutors = new Set(me.executors);
     this.crashes = launch.crashDir === undefined ? undefined : CrashStore.open(launch.crashDir, record.name, log);
+    this.journal = launch.crashDir === undefined ? undefined : CrashJournalFile.open(launch.crashDir, record.name, launch.port, log);
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,
       verifyEpoch: new PeerEpochs(zk, this.paths, record.name, log).verify,
@@ -132,6 +139,7 @@ export class Worker {
       const epoch = await new EpochStore(zk, paths).next(launch.topology);
       const w = new Worker(launch, zk, record, assignment, me, epoch, secret, log, peerRoutes);
       dying.record = (code) => w.recordCrash(code);
+      dying.exited = () => w.journal?.clean();
       await w.run();
       return w;
     } catch (err) {
@@ -145,6 +153,7 @@ export class Worker {
     // Component calls run in a scope, so their console output is logged with component and task.
     const topology = scopeTopology(await loadBundle(this.launch, this.record), inComponent);
     this.stateStores = createStateStores(this.record.config);
+    const watchMs = this.judgePreviousLaunch();
     this.engine = new Engine({
       topology: { ...topology, name: this.record.name },
       config: this.record.config,
@@ -169,6 +178,7 @@ export class Worker {
     await this.beat('starting', true);
     this.link.route(this.assignment);
     await this.engine.start();
+    if (watchMs > 0) this.engine.watchExecutions(this.journal!, nodeClock.now() + watchMs);
     // The trees the previous launch died executing, for spouts elsewhere (engine/crash-reports.ts).
     const reported = this.engine.reportCrashes(this.crashes?.rootsToReport() ?? []);
     if (reported > 0) this.log.info({ reports: reported }, 'crash of the previous launch reported to the spouts');
@@ -268,6 +278,27 @@ export class Worker {
       timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
       ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
     }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
+  }
+
+  /**
+   * Before the engine exists: a previous launch that died without its 'exit' handler (SIGKILL,
+   * OOM kill, abort) while this slot watched its executions is charged here, as that handler would
+   * have (crash-journal.ts); after any such death this launch watches. Returns the watch window
+   * in ms (0: not watching).
+   */
+  private judgePreviousLaunch(): number {
+    if (this.journal === undefined || this.crashes === undefined) return 0;
+    const { charge, watch } = judgePreviousLaunch(this.journal.previous);
+    if (charge !== undefined) {
+      this.crashes.recordCrash(charge);
+      this.log.warn({ suspects: charge.suspects.map((s) => `${s.spout}#${s.spoutTask} ${s.key.slice(2)} (crash ${s.crashes}) in ${s.bolt}#${s.boltTask}`), remoteRoots: charge.remoteRoots.length },
+        'the previous launch died without an exit handler (SIGKILL, OOM kill, abort) while executing these; charged to them');
+    }
+    this.journal.running();
+    if (!watch) return 0;
+    const ms = watchWindowMs(this.record.config);
+    this.log.warn({ watchMs: ms }, 'the previous launch died without an exit handler; recording executions to find the culprit if it happens again');
+    return ms;
   }
 
   /**

@@ -19,6 +19,12 @@ export interface CrashCounts {
   of(component: string, taskId: number): Map<string, number>;
   /** A key was removed from a task's map (acked, dead-lettered): persist that eventually. */
   settled(): void;
+  /**
+   * A crash reported by another worker was charged to a key of a task's map: persist it now (a
+   * rare event), so a later death of this worker without an 'exit' handler does not hand the
+   * message its retries back (crash-journal.ts).
+   */
+  charged(): void;
 }
 
 /** A spout message whose tuple was executing when the worker died. */

@@ -1,6 +1,7 @@
 import { BoltTask } from './bolt-task.js';
 import { messageKey, type CrashReport, type CrashSuspect } from './crash-counts.js';
 import { SpoutTask } from './spout-task.js';
+import type { TupleImpl } from './tuple.js';
 
 /**
  * What a worker dying at this moment was doing (crash-counts.ts): the spout messages (of spout
@@ -11,31 +12,45 @@ import { SpoutTask } from './spout-task.js';
  */
 export function findCrashReport(tasks: readonly (SpoutTask | BoltTask)[]): CrashReport {
   const spouts = tasks.filter((t): t is SpoutTask => t instanceof SpoutTask);
-  const suspects: CrashSuspect[] = [];
-  const remoteRoots: number[] = [];
-  const seen = new Set<string>();
+  const found = new SuspectList(spouts);
   for (const b of tasks) {
     if (!(b instanceof BoltTask)) continue;
-    for (const tuple of b.executing()) {
-      const a = tuple.anchors;
-      if (a === null) continue;
-      for (let i = 0; i < a.length; i += 3) {
-        const root = a[i]!;
-        const s = spouts.find((x) => x.pending.has(root));
-        if (s === undefined) {
-          if (!seen.has(`r${root}`)) remoteRoots.push(root);
-          seen.add(`r${root}`);
-          continue;
-        }
-        const p = s.pending.get(root)!;
-        const key = messageKey(p.messageId);
-        if (key === undefined || seen.has(`${s.taskId}\u0000${key}`)) continue;
-        seen.add(`${s.taskId}\u0000${key}`);
-        suspects.push({ spout: s.component, spoutTask: s.taskId, key, crashes: s.crashCountAfter(p.messageId), bolt: b.component, boltTask: b.taskId });
-      }
-    }
+    for (const tuple of b.executing()) found.add(b, tuple);
   }
   const counts = spouts.flatMap((s) => s.countsToKeep().map((c) => ({ spout: s.component, spoutTask: s.taskId, ...c })));
-  return { suspects, remoteRoots, counts };
+  return { suspects: found.suspects, remoteRoots: found.remoteRoots, counts };
 }
 
+/**
+ * The suspects and remote roots of executing tuples, each once: shared by the dying worker's
+ * report and the execution journal of a worker watching for a crash that leaves no report
+ * (crash-journal.ts), which resolves one tuple at a time.
+ */
+export class SuspectList {
+  readonly suspects: CrashSuspect[] = [];
+  readonly remoteRoots: number[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly spouts: readonly SpoutTask[]) {}
+
+  /** The trees of `tuple`, which bolt task `b` is executing. */
+  add(b: BoltTask, tuple: TupleImpl): void {
+    const a = tuple.anchors;
+    if (a === null) return;
+    const seen = this.seen;
+    for (let i = 0; i < a.length; i += 3) {
+      const root = a[i]!;
+      const s = this.spouts.find((x) => x.pending.has(root));
+      if (s === undefined) {
+        if (!seen.has(`r${root}`)) this.remoteRoots.push(root);
+        seen.add(`r${root}`);
+        continue;
+      }
+      const p = s.pending.get(root)!;
+      const key = messageKey(p.messageId);
+      if (key === undefined || seen.has(`${s.taskId}\u0000${key}`)) continue;
+      seen.add(`${s.taskId}\u0000${key}`);
+      this.suspects.push({ spout: s.component, spoutTask: s.taskId, key, crashes: s.crashCountAfter(p.messageId), bolt: b.component, boltTask: b.taskId });
+    }
+  }
+}

@@ -7,6 +7,7 @@ import { BoltTask } from './bolt-task.js';
 import type { CrashCounts, CrashReport } from './crash-counts.js';
 import { sendCrashReports } from './crash-reports.js';
 import { findCrashReport } from './crash-suspects.js';
+import { watchExecutions, type ExecutionJournal, type ExecutionWatch } from './crash-journal.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { EmitListener, ExecutorHost } from './host.js';
@@ -368,14 +369,13 @@ export class Engine implements ExecutorHost {
   }
 
   /** What local bolts are executing now, and the spouts' counts: for a worker that is dying (crash-counts.ts). */
-  crashReport(): CrashReport {
-    return findCrashReport(this.localTaskList());
-  }
+  crashReport(): CrashReport { return findCrashReport(this.localTaskList()); }
 
   /** Tells every spout task that these roots were executing when a worker died (crash-reports.ts). */
-  reportCrashes(roots: readonly number[]): number {
-    return sendCrashReports(this.plan, this.transfer, roots);
-  }
+  reportCrashes(roots: readonly number[]): number { return sendCrashReports(this.plan, this.transfer, roots); }
+
+  /** After a crash that left no report: records tracked executes into `journal` until `untilMs` (crash-journal.ts). */
+  watchExecutions(journal: ExecutionJournal, untilMs: number): ExecutionWatch { return watchExecutions(this.localTaskList(), this.plan, this, untilMs, journal); }
 
   /** Workers of the topology lost and not back: timeouts of trees pending meanwhile are not charged (crash-reports.ts). */
   peersDown(n: number): void {

@@ -180,6 +180,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
             task.deadLetter(p, outcome === TreeOutcome.CRASHED ? 'worker-crashed' : reason, attempts);
             task.instance.ack?.(p.messageId);
           } else {
+            if (outcome === TreeOutcome.CRASHED && task.countsFailures) task.keepCrashCount(p.messageId, attempts);
             const delay = this.isActive && !this.closed ? replayDelayMs(attempts, this.backoff, this.host.random) : 0;
             if (delay > 0) this.hold(task, p.messageId, reason, delay);
             else {

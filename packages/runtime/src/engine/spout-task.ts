@@ -152,7 +152,20 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const n = Math.max(this.failures.get(messageId) ?? 0, key === undefined ? 0 : (this.crashes.get(key) ?? 0)) + 1;
     this.failures.set(messageId, n);
     if (key !== undefined) this.crashes.set(key, n);
+    this.crashStore?.charged();
     return true;
+  }
+
+  /**
+   * A crash report charged `messageId`'s pending tree (its count is now `count`): keep the count
+   * with the crash counts on disk, which a death of this worker without an 'exit' handler would
+   * otherwise lose (crash-journal.ts).
+   */
+  keepCrashCount(messageId: unknown, count: number): void {
+    const key = messageKey(messageId);
+    if (key === undefined || this.crashStore === undefined) return;
+    this.crashes.set(key, count);
+    this.crashStore.charged();
   }
 
   /** Failures counted so far for `messageId` (not counting one). */

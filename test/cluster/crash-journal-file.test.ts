@@ -1,0 +1,64 @@
+// The crash journal of a worker slot (cluster/crash-journal-file.ts) across real process deaths:
+// what a process wrote before SIGKILL is what the next one reads (no exit handler ran, no fsync),
+// and a process whose 'exit' handler ran reads as `clean`. Needs `npm run build` first.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CrashJournalFile, parseJournal } from '../../packages/runtime/src/cluster/crash-journal-file.js';
+import { REPO_ROOT } from '../cli/gale-process.js';
+
+const BUILT = path.join(REPO_ROOT, 'packages', 'runtime', 'dist', 'cluster', 'crash-journal-file.js');
+const log = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {}, fatal: () => {}, child: () => log } as never;
+const suspect = { spout: 'ledger', spoutTask: 3, key: 'n:77', crashes: 2, bolt: 'work', boltTask: 5 };
+
+/** Runs a child that writes the journal of slot 6700 in `dir`, then ends as `how` says. */
+function child(dir: string, how: 'sigkill' | 'exit' | 'idle-sigkill'): { signal: NodeJS.Signals | null; status: number | null } {
+  const script = `
+    const { CrashJournalFile } = await import(${JSON.stringify(BUILT)});
+    const log = { error() {}, warn() {}, info() {}, debug() {} };
+    const j = CrashJournalFile.open(${JSON.stringify(dir)}, 'topo', 6700, log);
+    process.on('exit', () => j.clean());
+    j.running();
+    j.executing({ suspects: [{ spout: 'other', spoutTask: 1, key: 's:a-much-longer-key-than-the-next-record', crashes: 1, bolt: 'work', boltTask: 5 }], remoteRoots: [1, 2, 3] });
+    j.executing({ suspects: ${JSON.stringify([suspect])}, remoteRoots: [42] });
+    if (${JSON.stringify(how)} === 'idle-sigkill') j.executing({ suspects: [], remoteRoots: [] });
+    if (${JSON.stringify(how)} === 'exit') process.exit(3);
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  return { signal: r.signal, status: r.status };
+}
+
+describe('crash journal file across real process deaths', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gale-journal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a SIGKILLed process leaves its last record (the shorter last write wins over a longer earlier one)', () => {
+    expect(child(dir, 'sigkill').signal).toBe('SIGKILL');
+    expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'watching', executing: { suspects: [suspect], remoteRoots: [42] } });
+    expect(CrashJournalFile.open(dir, 'topo', 6701, log).previous).toEqual({ kind: 'none' }); // per slot
+  });
+
+  it('killed while executing nothing: watching, nothing to charge', () => {
+    expect(child(dir, 'idle-sigkill').signal).toBe('SIGKILL');
+    expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'watching', executing: { suspects: [], remoteRoots: [] } });
+  });
+
+  it('a process whose exit handler ran reads as clean', () => {
+    expect(child(dir, 'exit').status).toBe(3);
+    expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'clean' });
+  });
+
+  it('a launch that only marked itself running, or a malformed file, reads as a death without a record', () => {
+    const j = CrashJournalFile.open(dir, 'topo', 6700, log);
+    j.running();
+    expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'running' });
+    writeFileSync(path.join(dir, 'topo@6700.journal'), 'watching\n{not json');
+    expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'running' });
+    expect(parseJournal('watching\n{"suspects":[{"spout":1}],"remoteRoots":[1.5,7]}\n')).toEqual({ kind: 'watching', executing: { suspects: [], remoteRoots: [7] } });
+  });
+});
