@@ -1,5 +1,8 @@
 // Word count on a two-supervisor cluster: deploy, run to completion, kill, and the output file is
-// byte-equal to what `gale local` writes for the same input.
+// byte-equal to what `gale local` writes for the same input. The cluster runs the classic shape
+// (`linesPerTuple=1`: a tuple per line, one per word), whose per-line counts this test checks;
+// `gale local` runs the default batched shape (a batch of lines per tuple, combined per word),
+// so the byte comparison also checks that both shapes write the same file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gale } from '../cli/gale-process.js';
@@ -45,7 +48,7 @@ describe('gale deploy on a cluster', () => {
     writeFileSync(input, corpus(lineCount));
 
     const deployed = await cluster.gale(['deploy', 'topologies/word-count.ts', '--name', 'wc', '--workers', '2',
-      '--set', `input=${input}`, '--set', `output=${clusterOut}`, '--json']);
+      '--set', `input=${input}`, '--set', `output=${clusterOut}`, '--set', 'linesPerTuple=1', '--json']);
     expect(deployed.code).toBe(0);
     expect(deployed.stderr).toContain('gale: deployed "wc"');
     const report = JSON.parse(deployed.stdout) as DeployJson;
