@@ -9,6 +9,9 @@
 //   node bench/node-stream.mjs --pipeline <in> <out>   the stream pipeline alone (what is timed)
 //
 // run.mjs calls runNodeStreamScenario(); GALE_BENCH_SKIP_NODE_STREAM=1 skips it there.
+// gale runs word-count.ts's default shape (batches of lines, combined per word in `split`);
+// GALE_BENCH_NODE_STREAM_LINES_PER_TUPLE=1 times the classic shape (a tuple per line and per word)
+// instead — the value is passed as `--set linesPerTuple=<n>` and recorded as `linesPerTuple`.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,10 +148,12 @@ export async function runNodeStreamScenario(words = 2_000_000, runs = 3, log = (
     const gale = join(root, 'packages', 'runtime', 'bin', 'gale.js');
     const stream = [];
     const galeRuns = [];
+    const lpt = process.env.GALE_BENCH_NODE_STREAM_LINES_PER_TUPLE;
+    const shape = lpt === undefined || lpt === '' ? [] : ['--set', `linesPerTuple=${lpt}`];
     for (let i = 0; i < runs; i++) {
       stream.push(timed(process.execPath, [fileURLToPath(import.meta.url), '--pipeline', corpus, streamOut]));
       galeRuns.push(timed(process.execPath, [gale, 'local', 'topologies/word-count.ts', '--set', `input=${corpus}`,
-        '--set', `output=${galeOut}`, '--until-idle', '--stats-interval', '0']));
+        '--set', `output=${galeOut}`, ...shape, '--until-idle', '--stats-interval', '0']));
       log(`  node stream pipeline ${stream.at(-1).toFixed(2)} s, gale local word-count ${galeRuns.at(-1).toFixed(2)} s\n`);
     }
     const a = readFileSync(streamOut);
@@ -157,7 +162,7 @@ export async function runNodeStreamScenario(words = 2_000_000, runs = 3, log = (
     const distinct = a.toString('utf8').split('\n').length - 1;
     const streamS = median(stream);
     const galeS = median(galeRuns);
-    return { words, distinct, runs, streamSeconds: streamS, galeSeconds: galeS, ratio: galeS / streamS, stream, gale: galeRuns };
+    return { words, distinct, runs, linesPerTuple: lpt === undefined || lpt === '' ? 'default' : Number(lpt), streamSeconds: streamS, galeSeconds: galeS, ratio: galeS / streamS, stream, gale: galeRuns };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

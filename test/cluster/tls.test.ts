@@ -34,8 +34,10 @@ describe('a cluster with TLS between workers', () => {
     const localOut = path.join(cluster.tmp, 'local.tsv');
     const lineCount = 500;
     writeFileSync(input, Array.from({ length: lineCount }, (_, i) => `tls line ${i % 17} over wss ${i % 5}`).join('\n') + '\n');
+    // linesPerTuple=1: the classic shape, a spout tuple per line (what "every line acked" counts);
+    // the local run below uses the default batched shape and must write the same file.
     const deployed = await cluster.gale(['deploy', 'topologies/word-count.ts', '--name', 'wc-tls', '--workers', '2',
-      '--set', `input=${input}`, '--set', `output=${out}`, '--json']);
+      '--set', `input=${input}`, '--set', `output=${out}`, '--set', 'linesPerTuple=1', '--json']);
     expect(deployed.code).toBe(0);
     const report = JSON.parse(deployed.stdout) as DeployJson;
     expect(new Set(report.workers.map((w) => w.supervisor)).size).toBe(2);

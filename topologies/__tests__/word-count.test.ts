@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BaseBasicBolt, FailedException, LocalCluster, ParamSet, TopologyBuilder, type BasicOutputCollector,
+  BaseBasicBolt, FailedException, FixedTupleSpout, LocalCluster, ParamSet, TopologyBuilder, completeTopology, type BasicOutputCollector,
   type OutputFieldsDeclarer, type Tuple,
 } from '@gale/runtime';
 import { CountBolt, CountsFileSinkBolt } from '@gale/bolt-kit';
@@ -111,6 +111,43 @@ describe('word-count topology', () => {
     expect(got.get('newline')).toBe(1);
   });
 
+  it('writes the same counts in the classic shape (a tuple per line and per word) and with small batches', async () => {
+    const classic = join(dir, 'classic.tsv');
+    const small = join(dir, 'small.tsv');
+    const batched = join(dir, 'batched.tsv');
+    await runToCompletion(buildWordCount({ input: SAMPLE, output: classic, linesPerTuple: 1 }));
+    await runToCompletion(buildWordCount({ input: SAMPLE, output: small, linesPerTuple: 3 }));
+    await runToCompletion(buildWordCount({ input: SAMPLE, output: batched }));
+    const expected = readFileSync(batched);
+    expect(readFileSync(classic).equals(expected)).toBe(true);
+    expect(readFileSync(small).equals(expected)).toBe(true);
+    expect(sorted(readCounts(batched))).toEqual(sorted(shellCounts(SAMPLE)));
+  });
+
+  it('shapes the topology by linesPerTuple: a combiner split above 1, a per-word split at 1', () => {
+    const fieldsOf = (t: ReturnType<typeof buildWordCount>, id: string): readonly string[] =>
+      t.components.get(id)!.streams.get('default')!.fields.names;
+    const batched = buildWordCount({ input: SAMPLE, output: join(dir, 'x.tsv') });
+    expect(fieldsOf(batched, 'split')).toEqual(['word', 'n']);
+    expect(fieldsOf(batched, 'count')).toEqual(['word', 'count']);
+    const classic = buildWordCount({ input: SAMPLE, output: join(dir, 'x.tsv'), linesPerTuple: 1 });
+    expect(fieldsOf(classic, 'split')).toEqual(['word']);
+    for (const bad of [0, 1.5, -2, Number.NaN]) {
+      expect(() => buildWordCount({ input: SAMPLE, output: 'x', linesPerTuple: bad })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    }
+    const params = new ParamSet({ input: SAMPLE, output: join(dir, 'x.tsv'), linesPerTuple: '1' });
+    expect(fieldsOf(wordCount(params), 'split')).toEqual(['word']);
+    expect(params.unconsumed()).toEqual([]);
+  });
+
+  it('combines a batch: [word, n] once per distinct word, in first-seen order', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('lines', new FixedTupleSpout([[['The cat', 'the CAT sat.', '']], ['a line, a word']], ['line']));
+    b.setBolt('split', new SplitWordsBolt({ combine: true })).shuffleGrouping('lines');
+    const out = await completeTopology(b.build({ name: 'combine' }));
+    expect(out.emitted('split')).toEqual([['the', 2], ['cat', 2], ['sat', 1], ['a', 2], ['line', 1], ['word', 1]]);
+  });
+
   it('writes an empty file for empty input', async () => {
     const input = join(dir, 'empty.txt');
     writeFileSync(input, '');
@@ -204,6 +241,61 @@ describe('word-count topology', () => {
       expect([...acked].sort((a, b) => a - b)).toEqual(starts);
 
       // Replays re-count the words of a replayed line: at least the true count, never less.
+      const expected = shellCounts(SAMPLE);
+      const got = readCounts(output);
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [word, n] of expected) expect(got.get(word)).toBeGreaterThanOrEqual(n);
+      expect([...got.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan([...expected.values()].reduce((a, b) => a + b, 0));
+    });
+
+    /** Fails about one [word, n] tuple in ten, like FlakyBolt, passing the partial count on. */
+    class FlakyPairBolt extends BaseBasicBolt {
+      private state = 0x9e3779b9;
+      declareOutputFields(d: OutputFieldsDeclarer): void {
+        d.declare(['word', 'n']);
+      }
+      execute(t: Tuple, c: BasicOutputCollector): void {
+        let x = this.state;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        this.state = x >>> 0;
+        if (this.state % 10 === 0) throw new FailedException('flaky');
+        c.emit([t.getValue(0), t.getValue(1)]);
+      }
+    }
+
+    it('batched: replays a batch whose partial count failed until each batch is acked once; no word is lost', async () => {
+      acked.length = 0;
+      const output = join(dir, 'counts.tsv');
+      const b = new TopologyBuilder();
+      b.setSpout('lines', new RecordingLineSpout({ path: SAMPLE, linesPerTuple: 4, chunkBytes: 512 }));
+      b.setBolt('split', new SplitWordsBolt({ combine: true }), 2).shuffleGrouping('lines');
+      b.setBolt('flaky', new FlakyPairBolt(), 2).shuffleGrouping('split');
+      b.setBolt('count', new CountBolt({ amountField: 'n' }), 2).fieldsGrouping('flaky', ['word']);
+      b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
+      const cluster = new LocalCluster();
+      let failed: number;
+      try {
+        const config = { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 };
+        const t = await cluster.submit(b.build({ name: 'word-count-flaky-batched', config }));
+        expect(await t.waitUntilDone(30_000)).toBe(true);
+        failed = t.stats().find((s) => s.component === 'lines')!.failed;
+        await cluster.kill(t.name);
+      } finally {
+        await cluster.shutdown(0);
+      }
+      expect(failed).toBeGreaterThan(10);
+
+      // Each batch is acked once, under the offset of its first line: distinct line starts, the first included.
+      const bytes = readFileSync(SAMPLE);
+      const starts = new Set([0]);
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.add(i + 1);
+      expect(new Set(acked).size).toBe(acked.length);
+      expect(acked.every((o) => starts.has(o))).toBe(true);
+      expect(acked).toContain(0);
+      expect(acked.length).toBeGreaterThanOrEqual(starts.size / 4);
+
       const expected = shellCounts(SAMPLE);
       const got = readCounts(output);
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());

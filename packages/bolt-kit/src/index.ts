@@ -5,7 +5,7 @@ export { FlatMapBolt } from './map/flat-map-bolt.js';
 export type { FlatMapBoltOptions, FlatMapResult } from './map/flat-map-bolt.js';
 export { FilterBolt } from './filter/filter-bolt.js';
 export type { FilterBoltOptions } from './filter/filter-bolt.js';
-export { CountBolt } from './count/count-bolt.js';
+export { BadAmountError, CountBolt } from './count/count-bolt.js';
 export type { CountBoltOptions } from './count/count-bolt.js';
 export { FileSinkBolt, formatTabSeparated } from './sink/file-sink-bolt.js';
 export type { FileSinkBoltOptions } from './sink/file-sink-bolt.js';

@@ -1,5 +1,5 @@
 import {
-  BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseBasicBolt, ComponentError, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
@@ -12,6 +12,20 @@ export interface CountBoltOptions {
   emit?: boolean;
   /** Names of the two output fields (default `[keyField, 'count']`). */
   outputFields?: readonly [string, string];
+  /**
+   * Input field holding a number to add to the key's count, instead of 1 per input: the
+   * merge step after a combiner that emits `[key, n]` per distinct key of a batch. Each value
+   * must be a finite number; an input with anything else fails with `GALE_ERR_BAD_AMOUNT`
+   * (reported, and the tuple fails) and adds nothing. Default: none (count 1 per input).
+   */
+  amountField?: string;
+}
+
+/** A {@link CountBolt} input whose `amountField` is not a finite number. Code `GALE_ERR_BAD_AMOUNT`. */
+export class BadAmountError extends ComponentError {
+  constructor(message: string) {
+    super('GALE_ERR_BAD_AMOUNT', message);
+  }
 }
 
 /**
@@ -19,6 +33,8 @@ export interface CountBoltOptions {
  * anchored to the input on every update. Counts live in the task: subscribe with
  * `fieldsGrouping(source, [keyField])` so each key is counted by exactly one task. With
  * replays (at-least-once), a replayed input is counted again. Tick tuples are ignored.
+ * With `amountField`, each input adds that field's number instead of 1 (summing the partial
+ * counts of a combiner).
  *
  * ```ts
  * builder.setBolt('count', new CountBolt(), 2).fieldsGrouping('split', ['word']);
@@ -31,6 +47,8 @@ export class CountBolt extends BaseBasicBolt {
   /** Boxed counts: an existing key costs one hash lookup per input, not a get and a set. */
   private counts!: Map<unknown, { n: number }>;
   private key!: FieldReader;
+  private readonly amountField: string | undefined;
+  private amount: FieldReader | undefined;
 
   constructor(options: CountBoltOptions = {}) {
     super();
@@ -40,6 +58,10 @@ export class CountBolt extends BaseBasicBolt {
     this.outputFields = options.outputFields ?? [this.keyField, 'count'];
     if (!Array.isArray(this.outputFields) || this.outputFields.length !== 2) {
       throw badOption(`CountBolt outputFields must name exactly two fields (key, count), got ${JSON.stringify(this.outputFields)}`);
+    }
+    this.amountField = options.amountField;
+    if (this.amountField !== undefined && (typeof this.amountField !== 'string' || this.amountField === '')) {
+      throw badOption(`CountBolt amountField must be a non-empty string, got ${JSON.stringify(this.amountField)}`);
     }
   }
 
@@ -51,17 +73,26 @@ export class CountBolt extends BaseBasicBolt {
     super.prepare(context);
     this.counts = new Map();
     this.key = new FieldReader(this.keyField);
+    this.amount = this.amountField === undefined ? undefined : new FieldReader(this.amountField);
   }
 
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
     const key = this.key.read(tuple);
+    let add = 1;
+    if (this.amount !== undefined) {
+      const v = this.amount.read(tuple);
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new BadAmountError(`CountBolt "${this.context.thisComponentId}": field "${this.amount.name}" of the input for ${JSON.stringify(key)} is ${typeof v === 'number' ? v : JSON.stringify(v) ?? typeof v}, not a finite number; nothing added, tuple failed`);
+      }
+      add = v;
+    }
     let c = this.counts.get(key);
     if (c === undefined) {
       c = { n: 0 };
       this.counts.set(key, c);
     }
-    const n = ++c.n;
+    const n = (c.n += add);
     if (this.emits) collector.emit([key, n]);
   }
 }

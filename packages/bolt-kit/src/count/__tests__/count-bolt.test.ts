@@ -61,8 +61,37 @@ describe('CountBolt', () => {
     }
   });
 
+  it('adds the amountField number instead of 1 (merging a combiner\'s partial counts)', async () => {
+    const partials: Values[] = [['a', 3], ['b', 1], ['a', 2], ['c', 0], ['b', 4], ['a', 0.5]];
+    const out = await completeTopology(build(new CountBolt({ amountField: 'n' }), partials, ['word', 'n']));
+    const emitted = out.emitted('count');
+    expect(emitted).toHaveLength(partials.length);
+    expect(finals(emitted)).toEqual({ a: 5.5, b: 5, c: 0 });
+    expect(emitted.filter(([k]) => k === 'a').map(([, n]) => n)).toEqual([3, 5, 5.5]);
+  });
+
+  it('fails an input whose amount is not a finite number with GALE_ERR_BAD_AMOUNT, adding nothing', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('src', new FixedTupleSpout([['a', 2], ['a', '3'], ['a', Number.NaN], ['a', 1]], ['word', 'n']));
+    b.setBolt('count', new CountBolt({ amountField: 'n' })).shuffleGrouping('src');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(b.build({ name: 'c' }));
+      expect(await t.waitUntil(() => t.errors('count').length >= 2, 10_000)).toBe(true);
+      const errors = t.errors('count');
+      expect(errors[0]!.message).toMatch(/field "n" of the input for "a" is "3", not a finite number/);
+      expect(errors[1]!.message).toMatch(/is NaN, not a finite number/);
+      expect(await t.waitUntil(() => t.stats().find((s) => s.component === 'count')!.emitted >= 2, 10_000)).toBe(true);
+      expect(t.stats().find((s) => s.component === 'count')!.failed).toBeGreaterThanOrEqual(2);
+    } finally {
+      await cluster.shutdown(0);
+    }
+  });
+
   it('rejects bad options', () => {
     expect(() => new CountBolt({ keyField: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+    expect(() => new CountBolt({ amountField: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION', message: expect.stringMatching(/amountField/) }));
+    expect(() => new CountBolt({ amountField: 3 as unknown as string })).toThrow(/amountField must be a non-empty string/);
     expect(() => new CountBolt({ outputFields: ['a'] as unknown as [string, string] })).toThrow(/exactly two/);
   });
 });

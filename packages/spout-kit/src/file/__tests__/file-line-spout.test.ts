@@ -107,6 +107,66 @@ describe('FileLineSpout', () => {
     expect(got.every((v, i) => v[0] === all[i])).toBe(true);
   });
 
+  describe('with linesPerTuple', () => {
+    it('emits batches of consecutive lines as string[], each under its first line\'s offset', async () => {
+      const path = file('a.txt', content);
+      for (const [linesPerTuple, chunkBytes] of [[1, undefined], [2, undefined], [3, 4], [100, 7], [100, undefined]] as const) {
+        acked.length = 0;
+        const out = await completeTopology(topology({ path, linesPerTuple, ...(chunkBytes === undefined ? {} : { chunkBytes }) }));
+        const batches = out.emitted('lines').map((v) => v[0] as string[]);
+        expect(batches.every((b) => Array.isArray(b) && b.length >= 1 && b.length <= linesPerTuple)).toBe(true);
+        expect(batches.flat()).toEqual(lines);
+        // One ack per batch, under the offset of the batch's first line.
+        const starts = lineStarts(readFileSync(path));
+        const firsts: number[] = [];
+        let i = 0;
+        for (const b of batches) {
+          firsts.push(starts[i]!);
+          i += b.length;
+        }
+        expect([...acked].sort((a, b) => a - b)).toEqual(firsts);
+        expect(probe!.isExhausted()).toBe(true);
+      }
+    });
+
+    it('with one read of the whole file and a large linesPerTuple, emits the file as one batch', async () => {
+      // Newline-terminated: a last line without one is only known to be whole at end of file.
+      const out = await completeTopology(topology({ path: file('a.txt', `${content}\n`), linesPerTuple: 1000 }));
+      expect(out.emitted('lines')).toEqual([[lines]]);
+      expect(acked).toEqual([0]);
+    });
+
+    it('replays a failed batch whole, with the same offset, until it is acked', async () => {
+      const path = file('a.txt', content);
+      const seen = new Set<string>();
+      const executed: string[][] = [];
+      class FailFirst extends BaseBasicBolt {
+        declareOutputFields(): void {}
+        execute(t: Tuple): void {
+          const batch = t.getValue(0) as string[];
+          executed.push(batch);
+          const key = JSON.stringify(batch);
+          if (!seen.has(key)) {
+            seen.add(key);
+            throw new FailedException('first attempt');
+          }
+        }
+      }
+      const cluster = new LocalCluster();
+      try {
+        const t = await cluster.submit(topology({ path, chunkBytes: 8, linesPerTuple: 2 }, new FailFirst()));
+        expect(await t.waitUntilDone(10_000)).toBe(true);
+      } finally {
+        await cluster.shutdown(0);
+      }
+      // Every batch ran twice (failed, then replayed as the same lines) and was acked once.
+      expect(executed.length).toBe(2 * seen.size);
+      expect([...seen].flatMap((k) => JSON.parse(k) as string[])).toEqual(lines);
+      expect(new Set(acked).size).toBe(seen.size);
+      expect(acked.length).toBe(seen.size);
+    });
+  });
+
   it('emits nothing for an empty file and is exhausted', async () => {
     const out = await completeTopology(topology({ path: file('empty.txt', '') }));
     expect(out.emitted('lines')).toEqual([]);
@@ -218,6 +278,11 @@ describe('FileLineSpout', () => {
     expect(() => new FileLineSpout({ path: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
     expect(() => new FileLineSpout({ path: 'x', chunkBytes: 0 })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
     expect(() => new FileLineSpout({ path: 'x', encoding: 'utf16le' as 'utf8' })).toThrow(/encoding must be one of/);
+    for (const linesPerTuple of [0, -1, 2.5, Number.NaN, '10' as unknown as number]) {
+      expect(() => new FileLineSpout({ path: 'x', linesPerTuple })).toThrow(expect.objectContaining({
+        code: 'GALE_ERR_BAD_OPTION', message: expect.stringMatching(/linesPerTuple must be an integer >= 1/),
+      }));
+    }
   });
 
   it('closes idempotently', async () => {
