@@ -295,8 +295,8 @@ export class Worker {
         'the previous launch died without an exit handler (SIGKILL, OOM kill, abort) while executing these; charged to them');
     }
     this.journal.running();
-    if (!watch) return 0;
-    const ms = watchWindowMs(this.record.config);
+    const ms = watch ? watchWindowMs(this.record.config) : 0;
+    if (ms === 0) return 0;
     this.log.warn({ watchMs: ms }, 'the previous launch died without an exit handler; recording executions to find the culprit if it happens again');
     return ms;
   }

@@ -26,6 +26,13 @@ export interface TopologyConfig {
   readonly replayBackoffInitialMs: number;
   /** Longest replay backoff of one message id (after jitter); at least `replayBackoffInitialMs`. */
   readonly replayBackoffMaxMs: number;
+  /**
+   * After a worker died without its exit handler (SIGKILL, OOM kill, abort), how long its next
+   * launch records what it executes, to charge a poison tuple that kills it again (ms); null:
+   * max(60 s, 3 × messageTimeoutMs + replayBackoffMaxMs); 0: never (such a poison then replays
+   * forever, at the supervisor's restart backoff). Recording slows the worker while it lasts.
+   */
+  readonly crashWatchMs: number | null;
   /** Capacity of each executor's receive queue, in tuples. A full queue makes producers wait. */
   readonly queueCapacity: number;
   /** Most concurrent async `execute` calls per bolt executor; 1 keeps tuples in order. */
@@ -106,6 +113,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
   maxRetries: { type: 'int', nullable: true, min: 0, doc: 'replays of a failed spout message id before it is dead-lettered and acked; null = forever' },
   replayBackoffInitialMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'backoff before replaying a message id that failed twice or more in a row, doubling per failure; 0 = off' },
   replayBackoffMaxMs: { type: 'int', min: 0, max: MAX_TIMER_MS, doc: 'cap of the replay backoff of one message id; >= replayBackoffInitialMs' },
+  crashWatchMs: { type: 'int', nullable: true, min: 0, max: MAX_TIMER_MS, doc: 'after a worker death without exit handler, how long the next launch records its executions; null = max(60 s, 3 x messageTimeoutMs + replayBackoffMaxMs); 0 = never' },
   queueCapacity: { type: 'int', min: 1, max: 2 ** 24, doc: 'executor receive queue capacity (tuples)' },
   maxConcurrency: { type: 'int', min: 1, doc: 'concurrent async executes per bolt executor' },
   tickFrequencySecs: { type: 'number', nullable: true, min: 0.001, max: Math.floor(MAX_TIMER_MS / 1000), doc: 'tick tuple period for every bolt; null = none' },
@@ -131,6 +139,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   maxRetries: null,
   replayBackoffInitialMs: 100,
   replayBackoffMaxMs: 10_000,
+  crashWatchMs: null,
   queueCapacity: 4096,
   maxConcurrency: 1,
   tickFrequencySecs: null,

@@ -76,11 +76,12 @@ export function judgePreviousLaunch(prev: JournalState): JournalVerdict {
 export const MIN_WATCH_MS = 60_000;
 
 /**
- * How long a launch watches: long enough for the poison to come back — its crashed tree times out
+ * How long a launch watches (`crashWatchMs` when set; 0: not at all): by default long enough for the poison to come back — its crashed tree times out
  * (up to about twice `messageTimeoutMs` with the timeout rotation), waits its replay backoff, and
  * is emitted again — with room to spare.
  */
-export function watchWindowMs(config: Pick<TopologyConfig, 'messageTimeoutMs' | 'replayBackoffMaxMs'>): number {
+export function watchWindowMs(config: Pick<TopologyConfig, 'messageTimeoutMs' | 'replayBackoffMaxMs' | 'crashWatchMs'>): number {
+  if (config.crashWatchMs !== null && config.crashWatchMs !== undefined) return config.crashWatchMs;
   return Math.max(MIN_WATCH_MS, 3 * config.messageTimeoutMs + config.replayBackoffMaxMs);
 }
 
