@@ -22,14 +22,6 @@ const INBOUND_LOW = 1024;
  */
 const MAX_CONTROL_QUEUED = 262_144;
 
-/**
- * A frame leaves at the end of the event-loop turn that filled it (0: setImmediate), not on a 1 ms
- * timer: a tree crosses the link up to three times (spout -> bolt, bolt -> acker, acker -> spout),
- * and each 1 ms timer (late under load, it fires in the next timers phase) was paid on every hop,
- * while a busy worker fills frames to flushCount within one turn anyway (docs/benchmarks.md, latency).
- */
-const FLUSH_MS = 0;
-
 /** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
 type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
 
@@ -166,7 +158,6 @@ export class WorkerLink implements RemoteLink {
     const c = new PeerClient({
       address: this.o.peerRoutes?.get(`${address.host}:${address.port}`) ?? address,
       secret: this.o.secret, topology: this.o.topology, workerId: this.workerId, epoch: this.o.epoch, log: this.o.log,
-      flushMs: FLUSH_MS,
       ...(this.o.tls ? { tls: this.o.tls } : {}),
     });
     const ready = (): void => {
