@@ -1,12 +1,14 @@
 // Topologies deployed by bench/cluster.mjs.
 //   --set mode=count  : FileLineSpout(input) -> split (2) -> count (2, fields, no emit)
-//   --set mode=latency: GeneratorSpout of words at --set rate=<tuples/s> -> count (2, fields)
+//   --set mode=latency: a paced word spout (bench/latency-probe.ts) at --set rate=<tuples/s> -> count (2, fields);
+//     it times the trees of a window (--set warmupMs, windowMs) itself and writes them to --set out=<file>
 // --set acked=true|false chooses ackers (2) or none; --set workers=<n> (default 2) and
 // --set parallelism=<n> (split and count executors, default 2) are for bench/scaling.mjs.
 import { TopologyBuilder, type TopologyParams } from '@gale/runtime';
-import { FileLineSpout, GeneratorSpout } from '@gale/spout-kit';
+import { FileLineSpout } from '@gale/spout-kit';
 import { CountBolt } from '@gale/bolt-kit';
 import { SplitWordsBolt } from '../topologies/word-count.js';
+import { LatencyProbeSpout } from './latency-probe.js';
 
 const WORDS = ['the', 'and', 'alice', 'rabbit', 'queen', 'hatter', 'tea', 'cat', 'king', 'turtle', 'gryphon', 'dormouse'];
 
@@ -16,8 +18,9 @@ export default (params: TopologyParams) => {
   const par = params.number('parallelism', 2);
   const b = new TopologyBuilder();
   if (mode === 'latency') {
-    b.setSpout('lines', new GeneratorSpout({
-      fields: ['word'], generate: (seq) => [WORDS[seq % WORDS.length]], ratePerSec: params.number('rate', 1000),
+    b.setSpout('lines', new LatencyProbeSpout({
+      fields: ['word'], generate: (seq) => [WORDS[seq % WORDS.length]!], ratePerSec: params.number('rate', 1000),
+      warmupMs: params.number('warmupMs', 3000), windowMs: params.number('windowMs', 5000), out: params.string('out', ''),
     }));
     b.setBolt('count', new CountBolt({ keyField: 'word', emit: false }), 2).fieldsGrouping('lines', ['word']);
   } else {

@@ -6,9 +6,10 @@
 // Throughput is read from worker heartbeats (every 250 ms), so each figure is +-250 ms over the run.
 // Then the same acked and unacked runs on a second pair of supervisors whose workers talk wss
 // (TLS with mutual certificates from deploy/make-certs.sh), for TLS's cost in the same run;
-// GALE_BENCH_SKIP_TLS=1 skips those.
+// GALE_BENCH_SKIP_TLS=1 skips those. GALE_BENCH_LATENCY_RATE=<trees/s> runs only the latency part at
+// that rate (GALE_BENCH_LATENCY_MAX=1: and unpaced) (GALE_BENCH_LATENCY_WARMUP_MS, GALE_BENCH_LATENCY_WINDOW_MS: 3000, 5000).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -90,6 +91,36 @@ async function throughput(zk, zkRoot, corpus, words, label) {
   return results;
 }
 
+/**
+ * Complete latency at `rate` trees/s (0: unpaced, for the maximum) (one word each, spout -> count across the 2 workers, acked):
+ * bench/latency-probe.ts times every tree of a 5 s window after 3 s of warm-up from emit to ack()
+ * and writes exact percentiles, the achieved rate (acks in the window over its measured length)
+ * and the spout worker's GC pauses and event-loop delay in it. The engine's own figure (cumulative
+ * since deploy, bucket upper bounds) is kept beside it as `engineCompleteLatencyMs`.
+ */
+async function latencyAtRate(zk, dir, rate) {
+  const out = join(dir, `latency-${rate}.json`);
+  const warmupMs = Number(process.env.GALE_BENCH_LATENCY_WARMUP_MS ?? 3000);
+  const windowMs = Number(process.env.GALE_BENCH_LATENCY_WINDOW_MS ?? 5000);
+  galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`,
+    '--set', `pending=${process.env.GALE_BENCH_LATENCY_PENDING ?? 2000}`, '--set', `warmupMs=${warmupMs}`, '--set', `windowMs=${windowMs}`, '--set', `out=${out}`,
+    '--wait', '60', '--log-level', 'error']);
+  const deadline = Date.now() + warmupMs + windowMs + 60_000;
+  while (!existsSync(out)) {
+    if (Date.now() > deadline) throw new Error(`latency probe wrote no result to ${out}`);
+    await sleep(200);
+  }
+  await sleep(300); // the next heartbeat carries the window's end
+  const probe = JSON.parse(readFileSync(out, 'utf8'));
+  const engine = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
+  galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
+  process.stderr.write(`  latency at ${rate}/s: achieved ${probe.achievedRate}/s, complete p50/p99/p999 ${probe.p50}/${probe.p99}/${probe.p999} ms, gc ${JSON.stringify(probe.gc)}\n`);
+  return {
+    targetRate: rate, achievedRate: probe.achievedRate, completeLatencyMs: { p50: probe.p50, p99: probe.p99, p999: probe.p999, max: probe.max, mean: probe.mean },
+    gc: probe.gc, loopDelayMs: probe.loopDelay, windowMs: probe.windowMs, engineCompleteLatencyMs: engine.completeLatencyMs,
+  };
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gale-bench-cluster-'));
   const zkPort = await freePort();
@@ -101,17 +132,20 @@ async function main() {
     const z = spawnSync('bash', [join(root, 'deploy/zookeeper.sh'), 'start', '--port', String(zkPort), '--dir', join(dir, 'zk')], { encoding: 'utf8' });
     if (z.status !== 0) throw new Error(`zookeeper: ${z.stderr || z.stdout}`);
     await startSupervisors(zk, '/gale', dir, procs, []);
+    const fixedRate = Number(process.env.GALE_BENCH_LATENCY_RATE ?? 0);
+    if (fixedRate > 0) {
+      // Latency only, at a given rate (for comparing changes quickly): no throughput runs, no TLS, no raw pipe.
+      results = { latency: await latencyAtRate(zk, dir, fixedRate) };
+      if (process.env.GALE_BENCH_LATENCY_MAX === '1') results.latencyMax = await latencyAtRate(zk, dir, 0);
+      process.stdout.write(`${JSON.stringify(results)}\n`);
+      return;
+    }
     const corpus = await ensureCorpus(WORDS);
     results = await throughput(zk, '/gale', corpus, WORDS, 'ws');
-    // Complete latency at half the acked maximum: a rate-limited word spout.
-    const rate = Math.round(results.acked.tuplesPerSec / 2);
-    galeRun(['deploy', join(here, 'cluster-topology.ts'), '--zk', zk, '--name', 'bench', '--set', 'acked=true', '--set', 'mode=latency', '--set', `rate=${rate}`, '--set', `pending=${process.env.GALE_BENCH_LATENCY_PENDING ?? 2000}`, '--wait', '60', '--log-level', 'error']);
-    await sleep(3000); // warm up, then measure a window
-    const before = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
-    await sleep(5000);
-    const after = galeJson(['status', 'bench', '--zk', zk]).components.find((c) => c.component === 'lines');
-    results.latency = { targetRate: rate, achievedRate: (after.acked - before.acked) / 5, completeLatencyMs: after.completeLatencyMs };
-    galeRun(['kill', 'bench', '--zk', zk, '--wait', '0', '--log-level', 'error']);
+    // Complete latency at half the acked maximum of the same topology (one-word trees: a tree costs
+    // more than a word of the count topology, so half of the word rate is not half load here).
+    results.latencyMax = await latencyAtRate(zk, dir, 0);
+    results.latency = await latencyAtRate(zk, dir, Math.round(results.latencyMax.achievedRate / 2));
     await stopSupervisors(procs);
 
     if (process.env.GALE_BENCH_SKIP_TLS !== '1') {

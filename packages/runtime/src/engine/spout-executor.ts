@@ -9,6 +9,9 @@ import type { FailReason } from '../api/types.js';
 import { failReasonOf, isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import type { TupleImpl } from './tuple.js';
 
+/** Emits between two hand-backs of completed trees within a turn (see {@link SpoutExecutor.turn}). */
+const DRAIN_EVERY = 16;
+
 /** A failed message id whose `fail()` waits for its replay backoff. */
 interface HeldReplay {
   readonly task: SpoutTask;
@@ -252,7 +255,16 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     const n = this.tasks.length;
     let budget = TURN_BUDGET;
     let idleTasks = 0;
+    let sinceDrain = 0;
     while (budget > 0 && idleTasks < n && this.outbox.size === 0 && !this.busy) {
+      // Trees that completed during this turn (run inline to the acker) are handed back every few
+      // emits, not at the end of the turn: a tree's complete latency would otherwise include the
+      // rest of the turn's emits (up to TURN_BUDGET trees, milliseconds), and its pending slot
+      // would stay taken as long.
+      if (sinceDrain >= DRAIN_EVERY) {
+        sinceDrain = 0;
+        this.drainInbox();
+      }
       const task = this.tasks[this.next]!;
       this.next = this.next + 1 === n ? 0 : this.next + 1;
       if (task.pending.size >= task.maxPending) {
@@ -284,6 +296,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
         idleTasks = 0;
         progress = true;
         budget -= emitted;
+        sinceDrain += emitted;
       }
     }
     if (idleTasks >= n && !this.busy && this.outbox.size === 0) {
