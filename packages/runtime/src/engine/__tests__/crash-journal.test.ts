@@ -72,8 +72,11 @@ describe('crash journal (manual clock)', () => {
     expect(judgePreviousLaunch({ kind: 'watching', executing: { suspects: [], remoteRoots: [] } })).toEqual({ charge: undefined, watch: true });
     expect(judgePreviousLaunch({ kind: 'watching', executing: { suspects: [suspect], remoteRoots: [42] } }))
       .toEqual({ charge: { suspects: [suspect], remoteRoots: [42], counts: [] }, watch: true });
-    expect(watchWindowMs({ messageTimeoutMs: 1000, replayBackoffMaxMs: 0 })).toBe(MIN_WATCH_MS);
-    expect(watchWindowMs({ messageTimeoutMs: 30_000, replayBackoffMaxMs: 10_000 })).toBe(100_000);
+    expect(watchWindowMs({ messageTimeoutMs: 1000, replayBackoffMaxMs: 0, crashWatchMs: null })).toBe(MIN_WATCH_MS);
+    expect(watchWindowMs({ messageTimeoutMs: 30_000, replayBackoffMaxMs: 10_000, crashWatchMs: null })).toBe(100_000);
+    // crashWatchMs set: exactly that long, 0 = never.
+    expect(watchWindowMs({ messageTimeoutMs: 30_000, replayBackoffMaxMs: 10_000, crashWatchMs: 5000 })).toBe(5000);
+    expect(watchWindowMs({ messageTimeoutMs: 30_000, replayBackoffMaxMs: 10_000, crashWatchMs: 0 })).toBe(0);
   });
 
   it('a poison that kills its worker without an exit handler is dead-lettered after one uncharged and maxRetries + 1 charged deaths; bystanders are not charged', async () => {
