@@ -111,7 +111,9 @@ export class WorkerLink implements RemoteLink {
   sendTuple(task: number, tuple: TupleImpl): boolean {
     const c = this.clientOfTask[task];
     if (tuple.stream.control) {
-      this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null], tuple.stream.id === ACK_ACK_STREAM);
+      // The common case, an ack to an open peer with nothing queued for it, without building a record.
+      if (tuple.stream.id === ACK_ACK_STREAM && c !== undefined && c.state !== 'closed' && this.control.size === 0 && sendAck(c, task, tuple)) return true;
+      this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null]);
       return true;
     }
     if (c === undefined || c.state === 'closed') return false;
@@ -216,11 +218,8 @@ export class WorkerLink implements RemoteLink {
     }
   }
 
-  /**
-   * Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight).
-   * `ack`: an acker ack `[root, hi, lo]`, which the client may merge into one for the same tree.
-   */
-  private sendControl(c: PeerClient | undefined, rec: ControlRecord, ack = false): void {
+  /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
+  private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
     // No route (the task is not in the assignment this worker knows) or closed (stopping, or the
     // peer moved): the tree times out and replays.
     if (c === undefined || c.state === 'closed') {
@@ -229,7 +228,7 @@ export class WorkerLink implements RemoteLink {
     }
     const q = this.control.get(c);
     if (q === undefined || q.length === 0) {
-      if (!(ack ? sendAck(c, rec) : c.sendTuple(...rec))) this.control.set(c, [rec]);
+      if (!c.sendTuple(...rec)) this.control.set(c, [rec]);
       return;
     }
     // Full: drop the newest (O(1); which one goes does not matter, each tree replays).
@@ -293,14 +292,17 @@ export class WorkerLink implements RemoteLink {
   }
 }
 
-/** An engine-made ack `[root, hi, lo]` through PeerClient.sendAck; anything else shaped otherwise goes as a plain tuple. */
-function sendAck(c: PeerClient, rec: ControlRecord): boolean {
-  const v = rec[3];
+/**
+ * An engine-made ack `[root, hi, lo]` through PeerClient.sendAck (which may merge it into one for
+ * the same tree); false when it was not taken (full buffer, or not shaped like an ack).
+ */
+function sendAck(c: PeerClient, task: number, tuple: TupleImpl): boolean {
+  const v = tuple.values;
   const root = v[0];
   const hi = v[1];
   const lo = v[2];
-  if (v.length !== 3 || typeof root !== 'number' || typeof hi !== 'number' || typeof lo !== 'number') return c.sendTuple(...rec);
-  return c.sendAck(rec[0], rec[1], rec[2], root, hi, lo);
+  if (v.length !== 3 || typeof root !== 'number' || typeof hi !== 'number' || typeof lo !== 'number') return false;
+  return c.sendAck(task, tuple.sourceTask, tuple.stream.index, root, hi, lo);
 }
 
 /** `localhost` as an address: the IPv4 loopback, where gale listens. */
