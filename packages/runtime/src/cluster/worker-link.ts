@@ -23,14 +23,6 @@ const INBOUND_LOW = 1024;
  */
 const MAX_CONTROL_QUEUED = 262_144;
 
-/**
- * Records per frame to a peer. Each frame is one socket write, and on a busy worker the write (a
- * syscall that also wakes the peer) cost more than encoding its 100 records did: at 1024 an acked
- * cluster word count spends ~10x fewer writes (docs/benchmarks.md). A frame still leaves at most
- * 1 ms after its first record (flushMs), so light traffic waits no longer than before.
- */
-const FLUSH_COUNT = 1024;
-
 /** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
 type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
 
@@ -169,7 +161,6 @@ export class WorkerLink implements RemoteLink {
     const c = new PeerClient({
       address: this.o.peerRoutes?.get(`${address.host}:${address.port}`) ?? address,
       secret: this.o.secret, topology: this.o.topology, workerId: this.workerId, epoch: this.o.epoch, log: this.o.log,
-      flushCount: FLUSH_COUNT,
       ...(this.o.tls ? { tls: this.o.tls } : {}),
     });
     const ready = (): void => {
