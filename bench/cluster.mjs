@@ -8,6 +8,10 @@
 // (TLS with mutual certificates from deploy/make-certs.sh), for TLS's cost in the same run;
 // GALE_BENCH_SKIP_TLS=1 skips those. GALE_BENCH_LATENCY_RATE=<trees/s> runs only the latency part at
 // that rate (GALE_BENCH_LATENCY_MAX=1: and unpaced) (GALE_BENCH_LATENCY_WARMUP_MS, GALE_BENCH_LATENCY_WINDOW_MS: 3000, 5000).
+
+// For profiling: GALE_BENCH_CLUSTER_ONLY=acked|unacked runs one of the
+// two throughput runs and skips the latency run; GALE_BENCH_PROF_DIR=<dir> starts the supervisors (and so
+// their workers) with --cpu-prof into that directory (see docs/benchmarks.md for a summariser).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,12 +42,18 @@ function galeRun(args) {
   if (r.status !== 0) throw new Error(`gale ${args.join(' ')}: ${r.stderr.trim()}`);
 }
 
+/** Node flags for the supervisors; their workers inherit them (fork's default execArgv), so GALE_BENCH_PROF_DIR profiles every worker. */
+const PROF_DIR = process.env.GALE_BENCH_PROF_DIR;
+const supervisorArgv = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+
+const ONLY = process.env.GALE_BENCH_CLUSTER_ONLY;
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function startSupervisors(zk, zkRoot, dir, procs, extra) {
   for (let i = 0; i < 2; i++) {
     const ports = [await freePort(), await freePort()];
-    const p = spawn(process.execPath, [gale, 'supervisor', '--zk', zk, '--zk-root', zkRoot, '--id', `bench-s${i}`, '--host', '127.0.0.1',
+    const p = spawn(process.execPath, [...supervisorArgv, gale, 'supervisor', '--zk', zk, '--zk-root', zkRoot, '--id', `bench-s${i}`, '--host', '127.0.0.1',
       '--ports', ports.join(','), '--dir', join(dir, `s${i}${zkRoot.replace(/\//g, '-')}`), '--heartbeat', '250', '--log-level', 'error', '--http-port', '0', ...extra],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
     procs.push(p);
@@ -61,7 +71,7 @@ async function stopSupervisors(procs) {
 async function throughput(zk, zkRoot, corpus, words, label) {
   const results = {};
   const at = ['--zk', zk, '--zk-root', zkRoot];
-  for (const acked of [false, true]) {
+  for (const acked of [false, true].filter((a) => ONLY === undefined || ONLY === (a ? 'acked' : 'unacked'))) {
     const name = acked ? 'acked' : 'unacked';
     galeRun(['deploy', join(here, 'cluster-topology.ts'), ...at, '--name', 'bench', '--set', `input=${corpus}`, '--set', `acked=${acked}`, '--set', 'mode=count', '--wait', '60', '--log-level', 'error']);
     let start = 0;
@@ -142,13 +152,15 @@ async function main() {
     }
     const corpus = await ensureCorpus(WORDS);
     results = await throughput(zk, '/gale', corpus, WORDS, 'ws');
-    // Complete latency at half the acked maximum of the same topology (one-word trees: a tree costs
-    // more than a word of the count topology, so half of the word rate is not half load here).
-    results.latencyMax = await latencyAtRate(zk, dir, 0);
-    results.latency = await latencyAtRate(zk, dir, Math.round(results.latencyMax.achievedRate / 2));
+    if (ONLY === undefined) {
+      // Complete latency at half the acked maximum of the same topology (one-word trees: a tree costs
+      // more than a word of the count topology, so half of the word rate is not half load here).
+      results.latencyMax = await latencyAtRate(zk, dir, 0);
+      results.latency = await latencyAtRate(zk, dir, Math.round(results.latencyMax.achievedRate / 2));
+    }
     await stopSupervisors(procs);
 
-    if (process.env.GALE_BENCH_SKIP_TLS !== '1') {
+    if (process.env.GALE_BENCH_SKIP_TLS !== '1' && ONLY === undefined) {
       process.stderr.write('2 supervisors with mutual TLS between workers...\n');
       const certs = join(dir, 'certs');
       const made = spawnSync('bash', [join(root, 'deploy/make-certs.sh'), certs, '127.0.0.1'], { encoding: 'utf8' });

@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/engine.js';
+import { ACK_ACK_STREAM } from '../engine/acker.js';
 import { executorTaskRanges } from '../engine/engine.js';
 import type { RemoteLink } from '../engine/remote.js';
 import { unsendableOutcome } from '../engine/tree-outcome.js';
@@ -102,6 +103,8 @@ export class WorkerLink implements RemoteLink {
   sendTuple(task: number, tuple: TupleImpl): boolean {
     const c = this.clientOfTask[task];
     if (tuple.stream.control) {
+      // The common case, an ack to an open peer with nothing queued for it, without building a record.
+      if (tuple.stream.id === ACK_ACK_STREAM && c !== undefined && c.state !== 'closed' && this.control.size === 0 && sendAck(c, task, tuple)) return true;
       this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null]);
       return true;
     }
@@ -278,6 +281,19 @@ export class WorkerLink implements RemoteLink {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.server?.close();
   }
+}
+
+/**
+ * An engine-made ack `[root, hi, lo]` through PeerClient.sendAck (which may merge it into one for
+ * the same tree); false when it was not taken (full buffer, or not shaped like an ack).
+ */
+function sendAck(c: PeerClient, task: number, tuple: TupleImpl): boolean {
+  const v = tuple.values;
+  const root = v[0];
+  const hi = v[1];
+  const lo = v[2];
+  if (v.length !== 3 || typeof root !== 'number' || typeof hi !== 'number' || typeof lo !== 'number') return false;
+  return c.sendAck(task, tuple.sourceTask, tuple.stream.index, root, hi, lo);
 }
 
 /** `localhost` as an address: the IPv4 loopback, where gale listens. */

@@ -32,6 +32,11 @@ export class Batcher {
   private readonly lanes: (unknown[] | undefined)[] = [];
   private readonly schedule: Schedule;
   private cancelTimer: (() => void) | null = null;
+  /**
+   * Lane flushes so far: a record added while this stays unchanged is still in its open batch (not
+   * encoded yet), so its owner may still amend it (PeerClient.sendAck merges acks into it).
+   */
+  flushes = 0;
 
   constructor(private readonly opts: BatcherOptions) {
     for (const t of opts.types) this.lanes[t] = [];
@@ -65,6 +70,7 @@ export class Batcher {
   /** Drops every waiting record and the flush timer. */
   clear(): void {
     this.disarm();
+    this.flushes++;
     for (const type of this.opts.types) this.lanes[type] = [];
   }
 
@@ -85,6 +91,7 @@ export class Batcher {
   };
 
   private flushLane(type: number, lane: unknown[]): void {
+    this.flushes++;
     this.lanes[type] = [];
     this.encode(type, lane);
   }

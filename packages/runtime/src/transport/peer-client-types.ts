@@ -37,6 +37,8 @@ export interface PeerClientStats {
   failedAttempts: number;
   deadPeers: number;
   droppedRecords: number;
+  /** Acks XOR-merged into an ack for the same tree still in the open batch (`sendAck`): records saved. */
+  mergedAcks: number;
   rttMs: number;
   lastPongAgeMs: number;
 }

@@ -43,7 +43,13 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private reconnectNow = false;
   private openedAt = 0;
   private closing: Promise<void> | null = null;
-  private readonly counters = { framesOut: 0, bytesOut: 0, recordsOut: 0, connects: 0, failedAttempts: 0, deadPeers: 0, droppedRecords: 0 };
+  private readonly counters = { framesOut: 0, bytesOut: 0, recordsOut: 0, connects: 0, failedAttempts: 0, deadPeers: 0, droppedRecords: 0, mergedAcks: 0 };
+  /**
+   * Ack records of the open batch by tree root (see {@link sendAck}); valid while `ackBatch` equals
+   * the batcher's flush count, i.e. while those records are not encoded yet.
+   */
+  private readonly openAcks = new Map<number, TupleRecord>();
+  private ackBatch = -1;
 
   constructor(opts: PeerClientOptions) {
     const o = resolveClientOptions(opts);
@@ -124,6 +130,38 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     const rec: TupleRecord = [targetTask, sourceTask, stream, values as unknown[], anchors];
     if (this.o.validate) checkTupleRecord(rec, this.o.limits);
     this.batcher.add(FrameType.TUPLES, rec);
+    return true;
+  }
+
+  /**
+   * Queues an acker ack `[root, hi, lo]` for `targetTask`, or XOR-merges it into an ack for the same
+   * root, target, source and stream that is still in the open batch. The acker only XORs what it
+   * gets per tree, so one merged record has the same effect, in the same frame, as the two it
+   * replaces (an acked word count sends about one ack per word, several per tree in one batch).
+   * Returns false, like {@link sendTuple}, when the buffer is full and a new record was needed.
+   * The numbers are the engine's own, so the sender-side record check is skipped (the peer still
+   * checks every record it decodes).
+   */
+  sendAck(targetTask: number, sourceTask: number, stream: number, root: number, hi: number, lo: number): boolean {
+    const flushes = this.batcher.flushes;
+    if (this.ackBatch !== flushes) {
+      this.openAcks.clear();
+      this.ackBatch = flushes;
+    } else {
+      const open = this.openAcks.get(root);
+      if (open !== undefined && open[0] === targetTask && open[1] === sourceTask && open[2] === stream) {
+        const v = open[3] as number[];
+        v[1] = (v[1]! ^ hi) | 0;
+        v[2] = (v[2]! ^ lo) | 0;
+        this.counters.mergedAcks++;
+        return true;
+      }
+    }
+    if (!this.admit()) return false;
+    const rec: TupleRecord = [targetTask, sourceTask, stream, [root, hi | 0, lo | 0], null];
+    this.batcher.add(FrameType.TUPLES, rec);
+    // Not remembered when adding it filled the batch (already encoded).
+    if (this.batcher.flushes === flushes) this.openAcks.set(root, rec);
     return true;
   }
 
