@@ -8,7 +8,6 @@
 // (TLS with mutual certificates from deploy/make-certs.sh), for TLS's cost in the same run;
 // GALE_BENCH_SKIP_TLS=1 skips those. GALE_BENCH_LATENCY_RATE=<trees/s> runs only the latency part at
 // that rate (GALE_BENCH_LATENCY_MAX=1: and unpaced) (GALE_BENCH_LATENCY_WARMUP_MS, GALE_BENCH_LATENCY_WINDOW_MS: 3000, 5000).
-
 // For profiling: GALE_BENCH_CLUSTER_ONLY=acked|unacked runs one of the
 // two throughput runs and skips the latency run; GALE_BENCH_PROF_DIR=<dir> starts the supervisors (and so
 // their workers) with --cpu-prof into that directory (see docs/benchmarks.md for a summariser).
