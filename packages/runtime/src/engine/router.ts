@@ -1,7 +1,7 @@
 import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
-import { TupleImpl, type StreamRef } from './tuple.js';
+import { rootHigh, rootLow, tupleFromAnchors, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
@@ -85,13 +85,15 @@ export class SpoutEdges implements TupleMaker {
   lo = 0;
   private values!: readonly unknown[];
   private ref!: StreamRef;
-  private root = 0;
+  private rootHi = 0;
+  private rootLo = 0;
   constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
 
   begin(values: readonly unknown[], ref: StreamRef, root: number): this {
     this.values = values;
     this.ref = ref;
-    this.root = root;
+    this.rootHi = rootHigh(root);
+    this.rootLo = rootLow(root);
     this.hi = 0;
     this.lo = 0;
     return this;
@@ -102,15 +104,26 @@ export class SpoutEdges implements TupleMaker {
     const lo = this.ids.next32();
     this.hi ^= hi;
     this.lo ^= lo;
-    return new TupleImpl(this.values, this.ref, this.sourceTask, [this.root, hi, lo]);
+    return new TupleImpl(this.values, this.ref, this.sourceTask, this.rootHi, this.rootLo, hi, lo, null);
   }
 }
 
-/** A bolt's anchored emit: each delivery gets an edge id XORed into every anchor's ack value. */
+/** Above this many trees, merging an emit's anchors by root looks roots up in a map, not by a scan. */
+const MERGE_SCAN_MAX = 8;
+
+/**
+ * A bolt's anchored emit: each delivery gets a new edge id, XORed into the ack value of each
+ * anchor and recorded for each tree the anchors belong to (one entry per root: edges of anchors
+ * in the same tree XOR together).
+ */
 export class AnchoredEdges implements TupleMaker {
   private values!: readonly unknown[];
   private ref!: StreamRef;
   private anchors!: readonly TupleImpl[] | TupleImpl;
+  /** Flat `[root, edgeHi, edgeLo, ...]` of the tuple being made from several anchors; reused. */
+  private readonly merged: number[] = [];
+  /** root → its index in `merged`, when there are more than MERGE_SCAN_MAX trees. */
+  private readonly mergedAt = new Map<number, number>();
   constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
 
   begin(values: readonly unknown[], ref: StreamRef, anchors: readonly TupleImpl[] | TupleImpl): this {
@@ -121,43 +134,74 @@ export class AnchoredEdges implements TupleMaker {
   }
 
   make(): TupleImpl {
-    return new TupleImpl(this.values, this.ref, this.sourceTask, anchorIds(this.ids, this.anchors));
+    const a = this.anchors;
+    if (a instanceof TupleImpl) return this.makeFromOne(a);
+    if (a.length === 1) return this.makeFromOne(a[0]!);
+    return this.makeFromMany(a);
   }
-}
 
-/** New edge id for one outgoing tuple: XORed into each anchor's ack value and recorded per root. */
-function anchorIds(ids: IdSource, anchors: readonly TupleImpl[] | TupleImpl): number[] | null {
-  if (anchors instanceof TupleImpl) {
-    const a = anchors.anchors;
-    if (a === null) return null;
-    const hi = ids.next32();
-    const lo = ids.next32();
-    anchors.ackHi ^= hi;
-    anchors.ackLo ^= lo;
-    if (a.length === 3) return [a[0]!, hi, lo];
-    const out: number[] = [];
-    for (let i = 0; i < a.length; i += 3) out.push(a[i]!, hi, lo);
-    return out;
-  }
-  let out: number[] | null = null;
-  for (const anchor of anchors) {
-    const a = anchor.anchors;
-    if (a === null) continue;
-    const hi = ids.next32();
-    const lo = ids.next32();
+  /** The common case: the new tuple belongs to exactly the anchor's trees, with one new edge id. */
+  private makeFromOne(anchor: TupleImpl): TupleImpl {
+    if (anchor.rootHi < 0) return untrackedTuple(this.values, this.ref, this.sourceTask);
+    const hi = this.ids.next32();
+    const lo = this.ids.next32();
     anchor.ackHi ^= hi;
     anchor.ackLo ^= lo;
-    out ??= [];
-    for (let i = 0; i < a.length; i += 3) {
-      let j = 0;
-      while (j < out.length && out[j] !== a[i]) j += 3;
-      if (j < out.length) {
-        out[j + 1]! ^= hi;
-        out[j + 2]! ^= lo;
-      } else out.push(a[i]!, hi, lo);
+    const more = anchor.more;
+    let out: number[] | null = null;
+    if (more !== null) {
+      out = more.slice();
+      for (let i = 1; i < out.length; i += 3) {
+        out[i] = hi;
+        out[i + 1] = lo;
+      }
     }
+    return new TupleImpl(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, out);
   }
-  return out;
+
+  private makeFromMany(anchors: readonly TupleImpl[]): TupleImpl {
+    const m = this.merged;
+    m.length = 0;
+    this.mergedAt.clear();
+    for (let k = 0; k < anchors.length; k++) {
+      const anchor = anchors[k]!;
+      if (anchor.rootHi < 0) continue;
+      const hi = this.ids.next32();
+      const lo = this.ids.next32();
+      anchor.ackHi ^= hi;
+      anchor.ackLo ^= lo;
+      this.merge(anchor.root, hi, lo);
+      const more = anchor.more;
+      if (more !== null) for (let i = 0; i < more.length; i += 3) this.merge(more[i]!, hi, lo);
+    }
+    return tupleFromAnchors(this.values, this.ref, this.sourceTask, m);
+  }
+
+  /** XORs edge (hi, lo) into `root`'s entry of `merged`, adding the entry when new. */
+  private merge(root: number, hi: number, lo: number): void {
+    const m = this.merged;
+    const at = this.mergedAt;
+    let j = -1;
+    if (m.length <= MERGE_SCAN_MAX * 3) {
+      for (let i = 0; i < m.length; i += 3) {
+        if (m[i] === root) {
+          j = i;
+          break;
+        }
+      }
+      // Crossing the threshold: index what the scan covered so far, look up from now on.
+      if (j < 0 && m.length === MERGE_SCAN_MAX * 3) for (let i = 0; i < m.length; i += 3) at.set(m[i]!, i);
+    } else {
+      j = at.get(root) ?? -1;
+    }
+    if (j >= 0) {
+      m[j + 1]! ^= hi;
+      m[j + 2]! ^= lo;
+      return;
+    }
+    if (m.length >= MERGE_SCAN_MAX * 3) at.set(root, m.length);
+    m.push(root, hi, lo);
+  }
 }
 
 /** Who subscribes to each (component, stream): `component\u0000stream` → subscriptions. */
