@@ -105,11 +105,14 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     t.state = TUPLE_ACKED;
     this.metrics.acked++;
     if (t.rootHi < 0) return;
-    const hi = t.ackHi;
-    const lo = t.ackLo;
-    this.sendControl3(this.ackRoute!, t.root, t.edgeHi ^ hi, t.edgeLo ^ lo);
-    const m = t.more;
-    if (m !== null) for (let i = 0; i < m.length; i += 3) this.sendControl3(this.ackRoute!, m[i]!, m[i + 1]! ^ hi, m[i + 2]! ^ lo);
+    this.sendControl3(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    if (t.more !== null) this.ackMore(t);
+  }
+
+  /** The other trees of a tuple anchored to several (apart, so that `ack` stays small enough to inline its one send). */
+  private ackMore(t: TupleImpl): void {
+    const m = t.more!;
+    for (let i = 0; i < m.length; i += 3) this.sendControl3(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
   }
 
   fail(tuple: Tuple): void {
@@ -140,11 +143,9 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     t.state = TUPLE_ACKED;
     into.tuples++;
     if (t.rootHi < 0) return true;
-    const hi = t.ackHi;
-    const lo = t.ackLo;
-    into.add(t.root, t.edgeHi ^ hi, t.edgeLo ^ lo);
+    into.add(t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
     const m = t.more;
-    if (m !== null) for (let i = 0; i < m.length; i += 3) into.add(m[i]!, m[i + 1]! ^ hi, m[i + 2]! ^ lo);
+    if (m !== null) for (let i = 0; i < m.length; i += 3) into.add(m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
     return true;
   }
 

@@ -147,16 +147,7 @@ export class AnchoredEdges implements TupleMaker {
     const lo = this.ids.next32();
     anchor.ackHi ^= hi;
     anchor.ackLo ^= lo;
-    const more = anchor.more;
-    let out: number[] | null = null;
-    if (more !== null) {
-      out = more.slice();
-      for (let i = 1; i < out.length; i += 3) {
-        out[i] = hi;
-        out[i + 1] = lo;
-      }
-    }
-    return new TupleImpl(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, out);
+    return new TupleImpl(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, anchor.more === null ? null : withEdge(anchor.more, hi, lo));
   }
 
   private makeFromMany(anchors: readonly TupleImpl[]): TupleImpl {
@@ -202,6 +193,16 @@ export class AnchoredEdges implements TupleMaker {
     if (m.length >= MERGE_SCAN_MAX * 3) at.set(root, m.length);
     m.push(root, hi, lo);
   }
+}
+
+/** The other trees of a multi-root anchor, each with the new tuple's edge (hi, lo). */
+function withEdge(more: readonly number[], hi: number, lo: number): number[] {
+  const out = more.slice();
+  for (let i = 1; i < out.length; i += 3) {
+    out[i] = hi;
+    out[i + 1] = lo;
+  }
+  return out;
 }
 
 /** Who subscribes to each (component, stream): `component\u0000stream` → subscriptions. */
