@@ -1,7 +1,8 @@
 import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
-import { rootHigh, rootLow, tupleFromAnchors, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
+import { EMPTY_ROOT, rootHome } from './root-slots.js';
+import { rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
@@ -108,8 +109,8 @@ export class SpoutEdges implements TupleMaker {
   }
 }
 
-/** Above this many trees, merging an emit's anchors by root looks roots up in a map, not by a scan. */
-const MERGE_SCAN_MAX = 8;
+/** Above this many trees, merging an emit's anchors by root looks roots up in an index, not by a scan. */
+const MERGE_SCAN_MAX = 16;
 
 /**
  * A bolt's anchored emit: each delivery gets a new edge id, XORed into the ack value of each
@@ -120,10 +121,15 @@ export class AnchoredEdges implements TupleMaker {
   private values!: readonly unknown[];
   private ref!: StreamRef;
   private anchors!: readonly TupleImpl[] | TupleImpl;
-  /** Flat `[root, edgeHi, edgeLo, ...]` of the tuple being made from several anchors; reused. */
+  /** Flat `[root, edgeHi, edgeLo, ...]` of the tuple being made from several anchors (first `count` used); reused. */
   private readonly merged: number[] = [];
-  /** root → its index in `merged`, when there are more than MERGE_SCAN_MAX trees. */
-  private readonly mergedAt = new Map<number, number>();
+  private count = 0;
+  /** Open-addressing index root → entry of `merged`, used above MERGE_SCAN_MAX trees (see root-slots.ts). */
+  private keys = new Float64Array(0);
+  private entryAt = new Int32Array(0);
+  /** The slot of each entry, to empty the index after an emit in O(trees). */
+  private slots = new Int32Array(0);
+  private mask = 0;
   constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
 
   begin(values: readonly unknown[], ref: StreamRef, anchors: readonly TupleImpl[] | TupleImpl): this {
@@ -151,9 +157,15 @@ export class AnchoredEdges implements TupleMaker {
   }
 
   private makeFromMany(anchors: readonly TupleImpl[]): TupleImpl {
-    const m = this.merged;
-    m.length = 0;
-    this.mergedAt.clear();
+    let trees = 0;
+    for (let k = 0; k < anchors.length; k++) {
+      const a = anchors[k]!;
+      if (a.rootHi >= 0) trees += a.more === null ? 1 : 1 + a.more.length / 3;
+    }
+    if (trees === 0) return untrackedTuple(this.values, this.ref, this.sourceTask);
+    const indexed = trees > MERGE_SCAN_MAX;
+    if (indexed) this.ensureIndex(trees);
+    this.count = 0;
     for (let k = 0; k < anchors.length; k++) {
       const anchor = anchors[k]!;
       if (anchor.rootHi < 0) continue;
@@ -161,37 +173,68 @@ export class AnchoredEdges implements TupleMaker {
       const lo = this.ids.next32();
       anchor.ackHi ^= hi;
       anchor.ackLo ^= lo;
-      this.merge(anchor.root, hi, lo);
+      this.merge(anchor.root, hi, lo, indexed);
       const more = anchor.more;
-      if (more !== null) for (let i = 0; i < more.length; i += 3) this.merge(more[i]!, hi, lo);
+      if (more !== null) for (let i = 0; i < more.length; i += 3) this.merge(more[i]!, hi, lo, indexed);
     }
-    return tupleFromAnchors(this.values, this.ref, this.sourceTask, m);
+    const m = this.merged;
+    const n = this.count;
+    if (indexed) for (let e = 0; e < n / 3; e++) this.keys[this.slots[e]!] = EMPTY_ROOT;
+    const root = m[0]!;
+    return new TupleImpl(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
   }
 
   /** XORs edge (hi, lo) into `root`'s entry of `merged`, adding the entry when new. */
-  private merge(root: number, hi: number, lo: number): void {
+  private merge(root: number, hi: number, lo: number, indexed: boolean): void {
     const m = this.merged;
-    const at = this.mergedAt;
+    const c = this.count;
     let j = -1;
-    if (m.length <= MERGE_SCAN_MAX * 3) {
-      for (let i = 0; i < m.length; i += 3) {
+    if (indexed) {
+      const keys = this.keys;
+      const mask = this.mask;
+      let i = rootHome(root, mask);
+      for (; ; i = (i + 1) & mask) {
+        const k = keys[i]!;
+        if (k === root) {
+          j = this.entryAt[i]!;
+          break;
+        }
+        if (k === EMPTY_ROOT) break;
+      }
+      if (j < 0) {
+        keys[i] = root;
+        this.entryAt[i] = c;
+        this.slots[c / 3] = i;
+      }
+    } else {
+      for (let i = 0; i < c; i += 3) {
         if (m[i] === root) {
           j = i;
           break;
         }
       }
-      // Crossing the threshold: index what the scan covered so far, look up from now on.
-      if (j < 0 && m.length === MERGE_SCAN_MAX * 3) for (let i = 0; i < m.length; i += 3) at.set(m[i]!, i);
-    } else {
-      j = at.get(root) ?? -1;
     }
     if (j >= 0) {
       m[j + 1]! ^= hi;
       m[j + 2]! ^= lo;
       return;
     }
-    if (m.length >= MERGE_SCAN_MAX * 3) at.set(root, m.length);
-    m.push(root, hi, lo);
+    m[c] = root;
+    m[c + 1] = hi;
+    m[c + 2] = lo;
+    this.count = c + 3;
+  }
+
+  /** An empty index for `trees` roots, at most half full; a much larger one left by a big emit is given back. */
+  private ensureIndex(trees: number): void {
+    const size = this.keys.length;
+    if (size >= trees * 2 && size <= Math.max(1024, trees * 16)) return;
+    let want = 16;
+    while (want < trees * 2) want *= 2;
+    this.keys = new Float64Array(want).fill(EMPTY_ROOT);
+    this.entryAt = new Int32Array(want);
+    this.slots = new Int32Array(want >> 1);
+    this.mask = want - 1;
   }
 }
 

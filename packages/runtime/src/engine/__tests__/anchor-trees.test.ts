@@ -8,7 +8,8 @@ import { ProbeSpout, SpoutProbe } from './timing-fixtures.js';
  * in two (two tuples of the same tree), a joiner holds `batch` inputs and emits one tuple anchored
  * to all of them, then acks them; a relay passes it on anchored to it; the sink acks or fails that. The joined tuple belongs to each
  * input's tree once (edges of the same tree merged), whether the trees are few (merged by a scan)
- * or many (merged through a map), and every tree completes, or fails, with it.
+ * or many (merged through an index, emptied and reused by the next emit), and every tree
+ * completes, or fails, with it.
  */
 
 class TwinBolt extends BaseBasicBolt {
@@ -34,8 +35,10 @@ class JoinBolt extends BaseRichBolt {
     if (this.held.length < this.batch) return;
     const held = this.held;
     this.held = [];
-    // Anchored to one tuple twice as well: the same tree, the same anchor, still one entry.
+    // Anchored to one tuple twice as well: the same tree, the same anchor, still one entry. Twice,
+    // as a window emits anchored to the same tuples on every slide.
     this.collector.emit([held.map((h) => h.getValue(0))], [...held, held[0]!]);
+    this.collector.emit([held.map((h) => h.getValue(0))], held);
     for (const h of held) this.collector.ack(h);
   }
 }
@@ -82,23 +85,29 @@ describe('a tuple anchored to several trees', () => {
 
   for (const messages of [3, 40]) {
     for (const fail of [false, true]) {
-      it(`${messages} trees (${messages > 8 ? 'merged through a map' : 'merged by a scan'}) all ${fail ? 'fail' : 'complete'} with it`, async () => {
+      it(`${messages} trees (${messages > 16 ? 'merged through an index' : 'merged by a scan'}) all ${fail ? 'fail' : 'complete'} with it`, async () => {
         const clock = new ManualClock();
         const spout = new SpoutProbe(clock);
-        for (let i = 0; i < messages; i++) spout.plan.push({ id: `m${i}`, at: 0 });
+        // Two batches of two emits each: every emit reuses the previous one's (emptied) merge state.
+        for (let i = 0; i < 2 * messages; i++) spout.plan.push({ id: `m${i}`, at: 0 });
         const seen: string[] = [];
         h = setup(clock, spout, messages * 2, seen, fail);
         await h.start();
-        const done = (): boolean => spout.acks.length + spout.fails.length === messages;
+        const done = (): boolean => spout.acks.length + spout.fails.length === 2 * messages;
         expect(await h.runUntil(done, 10_000)).toBe(true);
-        expect(spout.acks.length).toBe(fail ? 0 : messages);
-        expect(spout.fails.length).toBe(fail ? messages : 0);
-        expect(seen).toHaveLength(1);
-        // One entry per tree: `{root:edge,...}`, `messages` distinct roots.
-        const entries = seen[0]!.slice(1, -1).split(',');
-        expect(entries).toHaveLength(messages);
-        expect(new Set(entries.map((e) => e.split(':')[0])).size).toBe(messages);
-        for (const e of entries) expect(e).toMatch(/^\d+:[0-9a-f]{16}$/);
+        expect(spout.acks.length).toBe(fail ? 0 : 2 * messages);
+        expect(spout.fails.length).toBe(fail ? 2 * messages : 0);
+        expect(seen).toHaveLength(4);
+        // One entry per tree: `{root:edge,...}`, distinct roots, every message's tree in one of them.
+        const roots = new Set<string>();
+        for (const id of seen) {
+          const entries = id.slice(1, -1).split(',');
+          for (const e of entries) expect(e).toMatch(/^\d+:[0-9a-f]{16}$/);
+          const mine = new Set(entries.map((e) => e.split(':')[0]!));
+          expect(mine.size).toBe(entries.length);
+          for (const r of mine) roots.add(r);
+        }
+        expect(roots.size).toBe(2 * messages);
       });
     }
   }
