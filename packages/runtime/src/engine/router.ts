@@ -181,7 +181,10 @@ export class AnchoredEdges implements TupleMaker {
     const n = this.count;
     if (indexed) for (let e = 0; e < n / 3; e++) this.keys[this.slots[e]!] = EMPTY_ROOT;
     const root = m[0]!;
-    return new TupleImpl(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
+    const t = new TupleImpl(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
+    // A huge emit (a window's) need not keep its scratch for every later small one.
+    if (m.length > Math.max(3072, n * 16)) m.length = n;
+    return t;
   }
 
   /** XORs edge (hi, lo) into `root`'s entry of `merged`, adding the entry when new. */
