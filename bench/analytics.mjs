@@ -216,7 +216,7 @@ export async function runAnalytics(parts = selectedParts()) {
     const r = scenario(['memory', trees], ['--expose-gc']);
     results.memory = r;
     rows.push([`${trees.toLocaleString()} trees in flight (local, acked)`, `${r.bytesPerTree.toFixed(0)} B/tree`, `RSS ${r.rssMb.toFixed(0)} MB (idle ${r.baselineRssMb.toFixed(0)} MB)`, '-', 'RSS < 200 MB', r.rssMb < 200 ? 'yes' : 'NO']);
-    rows.push(['  each tuple a bolt holds (as a window does)', `${r.bytesPerHeldTuple.toFixed(0)} B/tuple`, 'beyond its tree; values included', '-', '-', '-']);
+    rows.push(['  each tuple a bolt holds (as a window does)', `${r.bytesPerHeldTuple.toFixed(0)} B/tuple`, 'beyond its tree (its values count there)', '-', '-', '-']);
   });
 
   results.totalSeconds = (performance.now() - t0) / 1000;
