@@ -15,7 +15,8 @@
 //   exec-<n>:       the reference, unacked, with n executors for split and for count
 //   redis-plain <url> <n>: ioredis XREADGROUP COUNT 100 + XACK loop over stream "bench" (own group)
 //   redis-spout <url> <n>: RedisStreamSpout -> count (2, fields), acked, over the same stream (own group)
-//   memory <trees>: a spout keeps <trees> trees in flight (never acked) through one bolt; heap and RSS
+//   memory <trees>: a spout keeps <trees> trees in flight (never acked) through one bolt; heap and RSS;
+//                   then the bolt also keeps its inputs: bytes per held tuple (what a window holds per tuple)
 // Throughput is "words executed by the counting bolt / time from submit to the last one executed",
 // polled every 50 ms in every scenario alike (a stats snapshot costs ~0.1 ms): a window or checkpoint holds acks back by design, so
 // waiting for the trees to complete would time the window, not the work.
@@ -249,8 +250,14 @@ class HoldSpout extends BaseRichSpout {
 }
 
 class HoldBolt extends BaseRichBolt {
+  private readonly held: Tuple[] = [];
+  /** keep: the bolt also keeps each input (as a window does), so the tuple objects stay alive too. */
+  constructor(private readonly keep = false) { super(); }
   declareOutputFields(): void {}
-  execute(): void { /* never acks: the tree stays pending */ }
+  execute(t: Tuple): void {
+    // Never acks: the tree stays pending.
+    if (this.keep) this.held.push(t);
+  }
 }
 
 async function memory(trees: number): Promise<Record<string, unknown>> {
@@ -261,10 +268,10 @@ async function memory(trees: number): Promise<Record<string, unknown>> {
     const m = process.memoryUsage();
     return { heap: m.heapUsed + m.arrayBuffers + m.external, rss: m.rss };
   };
-  const run = async (n: number): Promise<{ heap: number; rss: number }> => {
+  const run = async (n: number, keep = false): Promise<{ heap: number; rss: number }> => {
     const b = new TopologyBuilder();
     b.setSpout('src', new HoldSpout(n));
-    b.setBolt('hold', new HoldBolt()).shuffleGrouping('src');
+    b.setBolt('hold', new HoldBolt(keep)).shuffleGrouping('src');
     const cluster = new LocalCluster();
     const t = await cluster.submit(b.build({ name: 'bench-memory', config: { ackers: 1, messageTimeoutMs: 600_000 } }));
     const deadline = Date.now() + 120_000;
@@ -275,7 +282,13 @@ async function memory(trees: number): Promise<Record<string, unknown>> {
   };
   const base = await run(1000);
   const full = await run(trees);
-  return { trees, bytesPerTree: (full.heap - base.heap) / (trees - 1000), heapMb: full.heap / 2 ** 20, rssMb: full.rss / 2 ** 20, baselineRssMb: base.rss / 2 ** 20 };
+  // The same with the bolt keeping its inputs: the difference is what one held (tracked) tuple
+  // costs beyond its tree, the per-tuple memory of a window (its values array included).
+  const keptBase = await run(1000, true);
+  const kept = await run(trees, true);
+  const bytesPerTree = (full.heap - base.heap) / (trees - 1000);
+  const bytesPerHeldTuple = (kept.heap - keptBase.heap) / (trees - 1000) - bytesPerTree;
+  return { trees, bytesPerTree, bytesPerHeldTuple, heapMb: full.heap / 2 ** 20, rssMb: full.rss / 2 ** 20, baselineRssMb: base.rss / 2 ** 20 };
 }
 
 const run = scenario === 'redis-plain' ? redisPlain(arg1, Number(arg2))

@@ -10,7 +10,7 @@
 //   redis:      RedisStreamSpout end to end vs a plain ioredis XREADGROUP+XACK loop (goal >= 0.7)
 //   metrics:    word count with metricsEnabled true vs false, and with a __metrics consumer (goal cost < 3%)
 //   scaling:    local word count (unacked) with 1, 2, 4, 8 executors per bolt; cluster 1, 2, 4 workers (bench/scaling.mjs)
-//   memory:     bytes per pending tree and RSS with 100k trees in flight
+//   memory:     bytes per pending tree and RSS with 100k trees in flight; bytes per tuple a bolt holds
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -216,6 +216,7 @@ export async function runAnalytics(parts = selectedParts()) {
     const r = scenario(['memory', trees], ['--expose-gc']);
     results.memory = r;
     rows.push([`${trees.toLocaleString()} trees in flight (local, acked)`, `${r.bytesPerTree.toFixed(0)} B/tree`, `RSS ${r.rssMb.toFixed(0)} MB (idle ${r.baselineRssMb.toFixed(0)} MB)`, '-', 'RSS < 200 MB', r.rssMb < 200 ? 'yes' : 'NO']);
+    rows.push(['  each tuple a bolt holds (as a window does)', `${r.bytesPerHeldTuple.toFixed(0)} B/tuple`, 'beyond its tree (its values count there)', '-', '-', '-']);
   });
 
   results.totalSeconds = (performance.now() - t0) / 1000;

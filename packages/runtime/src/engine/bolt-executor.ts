@@ -5,7 +5,7 @@ import type { ExecutorHost } from './host.js';
 import type { BoltTask } from './bolt-task.js';
 import { Outbox, TaskQueue } from './task-queue.js';
 import type { BoltTarget } from './transfer.js';
-import { TupleImpl, type StreamRef } from './tuple.js';
+import { untrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
 
 const TICK_REF: StreamRef = Object.freeze({ component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']), index: -1, control: false });
 
@@ -106,7 +106,7 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
     if (this.tickDue) {
       if (this.inflight > 0) return progress;
       this.tickDue = false;
-      for (const task of this.tasks) this.start(task, new TupleImpl([this.tickSecs], TICK_REF, -1, null));
+      for (const task of this.tasks) this.start(task, untrackedTuple([this.tickSecs], TICK_REF, -1));
       progress = true;
     }
     const q = this.queue;

@@ -104,9 +104,15 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (t.state !== TUPLE_PENDING) return;
     t.state = TUPLE_ACKED;
     this.metrics.acked++;
-    const a = t.anchors;
-    if (a === null) return;
-    for (let i = 0; i < a.length; i += 3) this.sendControl3(this.ackRoute!, a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo);
+    if (t.rootHi < 0) return;
+    this.sendControl3(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    if (t.more !== null) this.ackMore(t);
+  }
+
+  /** The other trees of a tuple anchored to several (apart, so that `ack` stays small enough to inline its one send). */
+  private ackMore(t: TupleImpl): void {
+    const m = t.more!;
+    for (let i = 0; i < m.length; i += 3) this.sendControl3(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
   }
 
   fail(tuple: Tuple): void {
@@ -114,7 +120,15 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (t.state !== TUPLE_PENDING) return;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
-    this.failRoots(t.anchors);
+    this.failTrees(t);
+  }
+
+  /** Fails every tree of `t` through the acker. */
+  private failTrees(t: TupleImpl, outcome: FailOutcome = TreeOutcome.FAILED): void {
+    if (t.rootHi < 0) return;
+    this.sendControl(this.failRoute!, [t.root, outcome]);
+    const m = t.more;
+    if (m !== null) for (let i = 0; i < m.length; i += 3) this.sendControl(this.failRoute!, [m[i]!, outcome]);
   }
 
   /** Fails every tree in a flat anchors list (also used when a tuple cannot be sent at all, with that reason). */
@@ -128,9 +142,10 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (t.state !== TUPLE_PENDING) return false;
     t.state = TUPLE_ACKED;
     into.tuples++;
-    const a = t.anchors;
-    if (a === null) return true;
-    for (let i = 0; i < a.length; i += 3) into.add(a[i]!, a[i + 1]! ^ t.ackHi, a[i + 2]! ^ t.ackLo);
+    if (t.rootHi < 0) return true;
+    into.add(t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    const m = t.more;
+    if (m !== null) for (let i = 0; i < m.length; i += 3) into.add(m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
     return true;
   }
 
@@ -140,10 +155,11 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     const wasHeld = t.state === TUPLE_ACKED;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
-    const a = t.anchors;
-    if (a !== null) {
-      for (let i = 0; i < a.length; i += 3) for (const h of held) h.kill(a[i]!);
-      this.failRoots(a);
+    if (t.rootHi >= 0) {
+      for (const h of held) h.kill(t.root);
+      const m = t.more;
+      if (m !== null) for (let i = 0; i < m.length; i += 3) for (const h of held) h.kill(m[i]!);
+      this.failTrees(t);
     }
     return wasHeld;
   }
@@ -165,9 +181,11 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   }
 
   resetTimeout(tuple: Tuple): void {
-    const a = asInput(tuple, this.component, 'resetTimeout').anchors;
-    if (a === null) return;
-    for (let i = 0; i < a.length; i += 3) this.sendControl(this.resetRoute!, [a[i]!]);
+    const t = asInput(tuple, this.component, 'resetTimeout');
+    if (t.rootHi < 0) return;
+    this.sendControl(this.resetRoute!, [t.root]);
+    const m = t.more;
+    if (m !== null) for (let i = 0; i < m.length; i += 3) this.sendControl(this.resetRoute!, [m[i]!]);
   }
 
   /**
@@ -260,7 +278,7 @@ function checkAnchor(a: TupleImpl, component: string): boolean {
   if (!(a instanceof TupleImpl)) {
     throw new ComponentError('GALE_ERR_BAD_ANCHOR', `component "${component}" anchored an emit to something that is not an input tuple`);
   }
-  if (a.anchors === null) return false;
+  if (a.rootHi < 0) return false;
   if (a.state !== TUPLE_PENDING) {
     throw new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${a.state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
   }

@@ -2,7 +2,7 @@ import { ACK_OUTCOME_STREAM, ACKER_COMPONENT } from './acker.js';
 import type { Plan } from './plan.js';
 import type { Transfer } from './transfer.js';
 import { TreeOutcome } from './tree-outcome.js';
-import { TupleImpl } from './tuple.js';
+import { untrackedTuple } from './tuple.js';
 
 /**
  * Crash reports: how a spout learns which of its trees killed a worker it does not run in.
@@ -29,7 +29,7 @@ export function sendCrashReports(plan: Plan, transfer: Transfer, roots: readonly
     if (c.kind !== 'spout') continue;
     for (const task of c.tasks) {
       for (const root of roots) {
-        transfer.deliverControl(task, new TupleImpl([root, TreeOutcome.CRASHED], ref, source, null));
+        transfer.deliverControl(task, untrackedTuple([root, TreeOutcome.CRASHED], ref, source));
         sent++;
       }
     }

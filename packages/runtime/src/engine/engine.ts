@@ -27,7 +27,7 @@ import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
 import { failUnsent } from './unsent.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { TupleImpl, type StreamRef } from './tuple.js';
+import { tupleFromAnchors, type StreamRef, type TupleImpl } from './tuple.js';
 import { Waiters } from './waiters.js';
 import type { EngineOptions } from './engine-options.js';
 import type { SystemEnv } from './system-component.js';
@@ -343,7 +343,7 @@ export class Engine implements ExecutorHost {
     const ref = this.plan.streamTable[streamIndex];
     // After close, components are cleaned up: nothing may run them again (the tree replays).
     if (this.stopped || ref === undefined || !this.receivers[streamIndex]!.has(targetTask)) return false;
-    return this.transfer.receive(targetTask, new TupleImpl(values, ref, sourceTask, anchors));
+    return this.transfer.receive(targetTask, tupleFromAnchors(values, ref, sourceTask, anchors));
   }
 
   /** Tuples from the network waiting for room in local queues. */

@@ -1,7 +1,8 @@
 import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
-import { TupleImpl, type StreamRef } from './tuple.js';
+import { EMPTY_ROOT, rootHome } from './root-slots.js';
+import { rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
@@ -85,13 +86,15 @@ export class SpoutEdges implements TupleMaker {
   lo = 0;
   private values!: readonly unknown[];
   private ref!: StreamRef;
-  private root = 0;
+  private rootHi = 0;
+  private rootLo = 0;
   constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
 
   begin(values: readonly unknown[], ref: StreamRef, root: number): this {
     this.values = values;
     this.ref = ref;
-    this.root = root;
+    this.rootHi = rootHigh(root);
+    this.rootLo = rootLow(root);
     this.hi = 0;
     this.lo = 0;
     return this;
@@ -102,15 +105,31 @@ export class SpoutEdges implements TupleMaker {
     const lo = this.ids.next32();
     this.hi ^= hi;
     this.lo ^= lo;
-    return new TupleImpl(this.values, this.ref, this.sourceTask, [this.root, hi, lo]);
+    return new TupleImpl(this.values, this.ref, this.sourceTask, this.rootHi, this.rootLo, hi, lo, null);
   }
 }
 
-/** A bolt's anchored emit: each delivery gets an edge id XORed into every anchor's ack value. */
+/** Above this many trees, merging an emit's anchors by root looks roots up in an index, not by a scan. */
+const MERGE_SCAN_MAX = 16;
+
+/**
+ * A bolt's anchored emit: each delivery gets a new edge id, XORed into the ack value of each
+ * anchor and recorded for each tree the anchors belong to (one entry per root: edges of anchors
+ * in the same tree XOR together).
+ */
 export class AnchoredEdges implements TupleMaker {
   private values!: readonly unknown[];
   private ref!: StreamRef;
   private anchors!: readonly TupleImpl[] | TupleImpl;
+  /** Flat `[root, edgeHi, edgeLo, ...]` of the tuple being made from several anchors (first `count` used); reused. */
+  private readonly merged: number[] = [];
+  private count = 0;
+  /** Open-addressing index root → entry of `merged`, used above MERGE_SCAN_MAX trees (see root-slots.ts). */
+  private keys = new Float64Array(0);
+  private entryAt = new Int32Array(0);
+  /** The slot of each entry, to empty the index after an emit in O(trees). */
+  private slots = new Int32Array(0);
+  private mask = 0;
   constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
 
   begin(values: readonly unknown[], ref: StreamRef, anchors: readonly TupleImpl[] | TupleImpl): this {
@@ -121,41 +140,113 @@ export class AnchoredEdges implements TupleMaker {
   }
 
   make(): TupleImpl {
-    return new TupleImpl(this.values, this.ref, this.sourceTask, anchorIds(this.ids, this.anchors));
+    const a = this.anchors;
+    if (a instanceof TupleImpl) return this.makeFromOne(a);
+    if (a.length === 1) return this.makeFromOne(a[0]!);
+    return this.makeFromMany(a);
+  }
+
+  /** The common case: the new tuple belongs to exactly the anchor's trees, with one new edge id. */
+  private makeFromOne(anchor: TupleImpl): TupleImpl {
+    if (anchor.rootHi < 0) return untrackedTuple(this.values, this.ref, this.sourceTask);
+    const hi = this.ids.next32();
+    const lo = this.ids.next32();
+    anchor.ackHi ^= hi;
+    anchor.ackLo ^= lo;
+    return new TupleImpl(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, anchor.more === null ? null : withEdge(anchor.more, hi, lo));
+  }
+
+  private makeFromMany(anchors: readonly TupleImpl[]): TupleImpl {
+    let trees = 0;
+    for (let k = 0; k < anchors.length; k++) {
+      const a = anchors[k]!;
+      if (a.rootHi >= 0) trees += a.more === null ? 1 : 1 + a.more.length / 3;
+    }
+    if (trees === 0) return untrackedTuple(this.values, this.ref, this.sourceTask);
+    const indexed = trees > MERGE_SCAN_MAX;
+    if (indexed) this.ensureIndex(trees);
+    this.count = 0;
+    for (let k = 0; k < anchors.length; k++) {
+      const anchor = anchors[k]!;
+      if (anchor.rootHi < 0) continue;
+      const hi = this.ids.next32();
+      const lo = this.ids.next32();
+      anchor.ackHi ^= hi;
+      anchor.ackLo ^= lo;
+      this.merge(anchor.root, hi, lo, indexed);
+      const more = anchor.more;
+      if (more !== null) for (let i = 0; i < more.length; i += 3) this.merge(more[i]!, hi, lo, indexed);
+    }
+    const m = this.merged;
+    const n = this.count;
+    if (indexed) for (let e = 0; e < n / 3; e++) this.keys[this.slots[e]!] = EMPTY_ROOT;
+    const root = m[0]!;
+    const t = new TupleImpl(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
+    // A huge emit (a window's) need not keep its scratch for every later small one.
+    if (m.length > Math.max(3072, n * 16)) m.length = n;
+    return t;
+  }
+
+  /** XORs edge (hi, lo) into `root`'s entry of `merged`, adding the entry when new. */
+  private merge(root: number, hi: number, lo: number, indexed: boolean): void {
+    const m = this.merged;
+    const c = this.count;
+    let j = -1;
+    if (indexed) {
+      const keys = this.keys;
+      const mask = this.mask;
+      let i = rootHome(root, mask);
+      for (; ; i = (i + 1) & mask) {
+        const k = keys[i]!;
+        if (k === root) {
+          j = this.entryAt[i]!;
+          break;
+        }
+        if (k === EMPTY_ROOT) break;
+      }
+      if (j < 0) {
+        keys[i] = root;
+        this.entryAt[i] = c;
+        this.slots[c / 3] = i;
+      }
+    } else {
+      for (let i = 0; i < c; i += 3) {
+        if (m[i] === root) {
+          j = i;
+          break;
+        }
+      }
+    }
+    if (j >= 0) {
+      m[j + 1]! ^= hi;
+      m[j + 2]! ^= lo;
+      return;
+    }
+    m[c] = root;
+    m[c + 1] = hi;
+    m[c + 2] = lo;
+    this.count = c + 3;
+  }
+
+  /** An empty index for `trees` roots, at most half full; a much larger one left by a big emit is given back. */
+  private ensureIndex(trees: number): void {
+    const size = this.keys.length;
+    if (size >= trees * 2 && size <= Math.max(1024, trees * 16)) return;
+    let want = 16;
+    while (want < trees * 2) want *= 2;
+    this.keys = new Float64Array(want).fill(EMPTY_ROOT);
+    this.entryAt = new Int32Array(want);
+    this.slots = new Int32Array(want >> 1);
+    this.mask = want - 1;
   }
 }
 
-/** New edge id for one outgoing tuple: XORed into each anchor's ack value and recorded per root. */
-function anchorIds(ids: IdSource, anchors: readonly TupleImpl[] | TupleImpl): number[] | null {
-  if (anchors instanceof TupleImpl) {
-    const a = anchors.anchors;
-    if (a === null) return null;
-    const hi = ids.next32();
-    const lo = ids.next32();
-    anchors.ackHi ^= hi;
-    anchors.ackLo ^= lo;
-    if (a.length === 3) return [a[0]!, hi, lo];
-    const out: number[] = [];
-    for (let i = 0; i < a.length; i += 3) out.push(a[i]!, hi, lo);
-    return out;
-  }
-  let out: number[] | null = null;
-  for (const anchor of anchors) {
-    const a = anchor.anchors;
-    if (a === null) continue;
-    const hi = ids.next32();
-    const lo = ids.next32();
-    anchor.ackHi ^= hi;
-    anchor.ackLo ^= lo;
-    out ??= [];
-    for (let i = 0; i < a.length; i += 3) {
-      let j = 0;
-      while (j < out.length && out[j] !== a[i]) j += 3;
-      if (j < out.length) {
-        out[j + 1]! ^= hi;
-        out[j + 2]! ^= lo;
-      } else out.push(a[i]!, hi, lo);
-    }
+/** The other trees of a multi-root anchor, each with the new tuple's edge (hi, lo). */
+function withEdge(more: readonly number[], hi: number, lo: number): number[] {
+  const out = more.slice();
+  for (let i = 1; i < out.length; i += 3) {
+    out[i] = hi;
+    out[i + 1] = lo;
   }
   return out;
 }

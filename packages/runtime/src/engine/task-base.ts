@@ -5,7 +5,7 @@ import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { TaskMetrics } from './metrics.js';
 import { fanOutShared, type OutRoute, type Sender } from './router.js';
-import { TupleImpl } from './tuple.js';
+import { untrackedTuple, type TupleImpl } from './tuple.js';
 
 /** What spout and bolt tasks share: their routes, the checks on every emit, control sends, errors. */
 export abstract class TaskBase {
@@ -109,7 +109,7 @@ export abstract class TaskBase {
 
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
-    const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    const tuple = untrackedTuple(values, route.ref, this.taskId);
     return fanOutShared(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, tuple);
   }
 
@@ -119,7 +119,7 @@ export abstract class TaskBase {
    * chooser, and nothing is counted in the task's metrics).
    */
   protected sendControl(route: OutRoute, values: readonly unknown[]): void {
-    const tuple = new TupleImpl(values, route.ref, this.taskId, null);
+    const tuple = untrackedTuple(values, route.ref, this.taskId);
     const transfer = this.host.transfer;
     for (const c of route.choosers) {
       if (c.single) transfer.deliverControl(c.chooseOne(values), tuple);
@@ -142,7 +142,7 @@ export abstract class TaskBase {
       const task = choosers[0]!.chooseOne(scratch);
       const transfer = this.host.transfer;
       if (!transfer.controlInline(task, route.ref.id, this.taskId, a, b, c)) {
-        transfer.deliverControl(task, new TupleImpl([a, b, c], route.ref, this.taskId, null));
+        transfer.deliverControl(task, untrackedTuple([a, b, c], route.ref, this.taskId));
       }
       return;
     }

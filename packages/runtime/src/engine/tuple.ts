@@ -17,6 +17,15 @@ export const TUPLE_PENDING = 0;
 export const TUPLE_ACKED = 1;
 export const TUPLE_FAILED = 2;
 
+const TWO_32 = 4294967296;
+
+/**
+ * A tuple as the engine carries it. Almost every tracked tuple belongs to exactly one tree, so
+ * that tree is stored inline (root split into two int32 halves, so every field stays a small
+ * integer and no number is boxed) and only a tuple anchored to several trees has an array, for
+ * the others. One class and one field layout for tracked and untracked tuples alike: every
+ * access on the hot path sees a single hidden class. `rootHi < 0` means untracked.
+ */
 export class TupleImpl implements Tuple {
   /** XOR of the edge ids of tuples emitted anchored to this one (Storm's "ack val"). */
   ackHi = 0;
@@ -28,10 +37,34 @@ export class TupleImpl implements Tuple {
     readonly values: readonly unknown[],
     readonly stream: StreamRef,
     readonly sourceTask: number,
-    /** Flat `[root, edgeHi, edgeLo, ...]` per tree this tuple belongs to; null when untracked. */
-    readonly anchors: number[] | null,
+    /** The first tree's root, high 21 bits; -1 when untracked. */
+    readonly rootHi: number,
+    /** The first tree's root, low 32 bits as an int32. */
+    readonly rootLo: number,
+    /** This tuple's edge id in the first tree. */
+    readonly edgeHi: number,
+    readonly edgeLo: number,
+    /** The other trees, flat `[root, edgeHi, edgeLo, ...]`; null for (almost) every tuple. */
+    readonly more: number[] | null,
   ) {}
 
+  /** Whether the tuple belongs to any tree. */
+  get tracked(): boolean {
+    return this.rootHi >= 0;
+  }
+  /** The first tree's root (meaningful when tracked). */
+  get root(): number {
+    return this.rootHi * TWO_32 + (this.rootLo >>> 0);
+  }
+  /**
+   * Flat `[root, edgeHi, edgeLo, ...]` per tree, as the wire carries it; null when untracked.
+   * Allocates: for cold paths (failing a tuple's trees, sending it to another worker).
+   */
+  get anchors(): number[] | null {
+    if (this.rootHi < 0) return null;
+    const first = [this.root, this.edgeHi, this.edgeLo];
+    return this.more === null ? first : first.concat(this.more);
+  }
   get fields(): Fields {
     return this.stream.fields;
   }
@@ -45,9 +78,7 @@ export class TupleImpl implements Tuple {
     const a = this.anchors;
     if (a === null) return '{}';
     const parts: string[] = [];
-    for (let i = 0; i < a.length; i += 3) {
-      parts.push(`${a[i]}:${(a[i + 1]! >>> 0).toString(16).padStart(8, '0')}${(a[i + 2]! >>> 0).toString(16).padStart(8, '0')}`);
-    }
+    for (let i = 0; i < a.length; i += 3) parts.push(`${a[i]}:${hex8(a[i + 1]!)}${hex8(a[i + 2]!)}`);
     return `{${parts.join(',')}}`;
   }
   getValue(i: number): unknown {
@@ -72,4 +103,30 @@ export class TupleImpl implements Tuple {
   toString(): string {
     return `source: ${this.stream.component}:${this.sourceTask}, stream: ${this.stream.id}, id: ${this.messageId}, ${JSON.stringify(this.values)}`;
   }
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** A tuple of no tree (control tuples, ticks, unanchored emits). */
+export function untrackedTuple(values: readonly unknown[], stream: StreamRef, sourceTask: number): TupleImpl {
+  return new TupleImpl(values, stream, sourceTask, -1, 0, 0, 0, null);
+}
+
+/** The high 21 bits of a root id (a non-negative safe integer), as TupleImpl.rootHi holds them. */
+export function rootHigh(root: number): number {
+  return (root / TWO_32) | 0;
+}
+
+/** The low 32 bits of a root id, as an int32 (TupleImpl.rootLo). */
+export function rootLow(root: number): number {
+  return root | 0;
+}
+
+/** A tuple from its wire form: flat `[root, edgeHi, edgeLo, ...]` per tree, or null (untracked). */
+export function tupleFromAnchors(values: readonly unknown[], stream: StreamRef, sourceTask: number, anchors: readonly number[] | null): TupleImpl {
+  if (anchors === null || anchors.length < 3) return untrackedTuple(values, stream, sourceTask);
+  const root = anchors[0]!;
+  return new TupleImpl(values, stream, sourceTask, rootHigh(root), rootLow(root), anchors[1]!, anchors[2]!, anchors.length > 3 ? anchors.slice(3) : null);
 }
