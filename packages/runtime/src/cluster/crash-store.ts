@@ -1,6 +1,6 @@
 /**
  * The worker side of crash-counted retries (engine/crash-counts.ts): a small JSON file per
- * topology in the supervisor's directory, `<dir>/<topology>.json`, mapping each spout task
+ * topology and worker slot in the supervisor's directory, `<dir>/<topology>@<slot>.json`, mapping each spout task
  * (`component#task`) to the crash counts of its message keys. It outlives the worker process
  * (a crash cannot erase it) and is written synchronously from the process's 'exit' handler, the
  * one moment a dying worker still runs code. The next launch on this machine reads it; counts
@@ -60,19 +60,29 @@ export class CrashStore implements CrashCounts {
   private readonly roots: Map<number, number>;
   private saveTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly file: string, private readonly log: Logger) {
+  private constructor(private readonly file: string, private readonly log: Logger, legacy?: string) {
     let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      // none yet
+    for (const f of legacy === undefined ? [file] : [file, legacy]) {
+      try {
+        text = readFileSync(f, 'utf8');
+        break;
+      } catch {
+        // none yet
+      }
     }
     ({ tasks: this.tasks, roots: this.roots } = parse(text));
   }
 
-  /** The store of `topology` under `dir` (created when first written). */
-  static open(dir: string, topology: string, log: Logger): CrashStore {
-    return new CrashStore(path.join(dir, `${topology}.json`), log);
+  /**
+   * The store of `topology` under `dir` (created when first written): one file per worker slot
+   * (`<topology>@<slot>.json`), so two workers of a topology on one supervisor never write over
+   * each other's counts and roots (each saves its whole copy). A slot without its file yet starts
+   * from the per-topology file of older versions, `<topology>.json`, which is also what `open`
+   * without a slot uses.
+   */
+  static open(dir: string, topology: string, log: Logger, slot?: number): CrashStore {
+    const legacy = path.join(dir, `${topology}.json`);
+    return slot === undefined ? new CrashStore(legacy, log) : new CrashStore(path.join(dir, `${topology}@${slot}.json`), log, legacy);
   }
 
   of(component: string, taskId: number): Map<string, number> {

@@ -105,7 +105,7 @@ export class Worker {
     this.repeated = new LimitedLog(log, nodeClock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     this.errors = new ErrorsStore(zk, this.paths);
     this.myExecutors = new Set(me.executors);
-    this.crashes = launch.crashDir === undefined ? undefined : CrashStore.open(launch.crashDir, record.name, log);
+    this.crashes = launch.crashDir === undefined ? undefined : CrashStore.open(launch.crashDir, record.name, log, launch.port);
     this.journal = launch.crashDir === undefined ? undefined : CrashJournalFile.open(launch.crashDir, record.name, launch.port, log);
     this.link = new WorkerLink({
       supervisor: launch.supervisor, host: launch.host, port: launch.port, topology: record.name, secret, epoch: this.epoch, log,

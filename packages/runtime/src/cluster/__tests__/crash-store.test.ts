@@ -39,4 +39,21 @@ describe('crash store', () => {
     CrashStore.open(dir, 'topo', log).recordCrash({ suspects: [], counts: [{ spout: 's', spoutTask: 1, key: 's:a', count: 2 }], remoteRoots: [] });
     expect(Object.fromEntries(CrashStore.open(dir, 'topo', log).of('s', 1))).toEqual({ 's:a': 2 });
   });
+
+  it('two workers of a topology on one supervisor keep their own files: a save of one never drops the other\'s charges or roots', () => {
+    const a = CrashStore.open(dir, 'topo', log, 6700);
+    const b = CrashStore.open(dir, 'topo', log, 6701); // opened before a's crash, as a running worker is
+    a.recordCrash({ suspects: [], counts: [{ spout: 's', spoutTask: 1, key: 's:poison', count: 2 }], remoteRoots: [42] });
+    b.of('s', 2).set('s:other', 1);
+    b.charged(); // b writes its whole copy
+    const a2 = CrashStore.open(dir, 'topo', log, 6700);
+    expect(Object.fromEntries(a2.of('s', 1))).toEqual({ 's:poison': 2 });
+    expect(a2.rootsToReport()).toEqual([42]);
+    expect(Object.fromEntries(CrashStore.open(dir, 'topo', log, 6701).of('s', 2))).toEqual({ 's:other': 1 });
+  });
+
+  it('a slot without its own file yet starts from the per-topology file of older versions', () => {
+    CrashStore.open(dir, 'topo', log).recordCrash({ suspects: [], counts: [{ spout: 's', spoutTask: 1, key: 's:a', count: 3 }], remoteRoots: [] });
+    expect(Object.fromEntries(CrashStore.open(dir, 'topo', log, 6700).of('s', 1))).toEqual({ 's:a': 3 });
+  });
 });
