@@ -83,7 +83,7 @@ export class CountBolt extends BaseBasicBolt {
     if (this.amount !== undefined) {
       const v = this.amount.read(tuple);
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new BadAmountError(`CountBolt "${this.context.thisComponentId}": field "${this.amount.name}" of the input for ${JSON.stringify(key)} is ${typeof v === 'number' ? v : JSON.stringify(v) ?? typeof v}, not a finite number; nothing added, tuple failed`);
+        throw new BadAmountError(`CountBolt "${this.context.thisComponentId}": field "${this.amount.name}" of the input for ${describe(key)} is ${describe(v)}, not a finite number; nothing added, tuple failed`);
       }
       add = v;
     }
@@ -94,5 +94,15 @@ export class CountBolt extends BaseBasicBolt {
     }
     const n = (c.n += add);
     if (this.emits) collector.emit([key, n]);
+  }
+}
+
+/** A value for an error message: JSON where it has one (a bigint or a cycle has none). */
+function describe(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? typeof v;
+  } catch {
+    return typeof v;
   }
 }

@@ -7,7 +7,7 @@
  * (no fsync: a machine crash loses the supervisor's other files too). A shorter record leaves
  * stale bytes after its last newline; the reader stops at line 2.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { CrashSuspect } from '../engine/crash-counts.js';
 import type { ExecutingTrees, ExecutionJournal, JournalState } from '../engine/crash-journal.js';
@@ -75,6 +75,7 @@ export class CrashJournalFile implements ExecutionJournal {
   /** From the process's 'exit' handler (synchronous): this launch's end was seen. */
   clean(): void {
     if (this.fd === undefined) return;
+    this.failed = false; // a write that failed earlier (a full disk) may succeed now: try once more
     this.write('clean\n');
     try {
       closeSync(this.fd);
@@ -98,6 +99,14 @@ export class CrashJournalFile implements ExecutionJournal {
       // Best effort, like the crash counts: without it a SIGKILL-class crash is not charged.
       this.failed = true;
       this.log.error({ file: this.file, err: (err as Error).message }, 'cannot write the crash journal; a tuple that kills its worker without an exit handler may replay for ever');
+      // What the file still says (e.g. `watching` a tree that finished long ago) must not be
+      // charged by the next launch: empty it, or remove it, so it reads as no record at all.
+      try {
+        if (this.fd !== undefined) ftruncateSync(this.fd, 0);
+        else rmSync(this.file, { force: true });
+      } catch {
+        // nothing more to do: the next launch may charge what the stale record names once
+      }
     }
   }
 }

@@ -59,6 +59,7 @@ export class CrashStore implements CrashCounts {
   /** Roots to report → launches that reported them already. */
   private readonly roots: Map<number, number>;
   private saveTimer: NodeJS.Timeout | undefined;
+  private chargeSave = false;
 
   private constructor(private readonly file: string, private readonly log: Logger, legacy?: string) {
     let text = '';
@@ -104,8 +105,17 @@ export class CrashStore implements CrashCounts {
     this.saveTimer.unref();
   }
 
+  /**
+   * Saved on the next turn, once for all the charges of this one: a relaunch reports up to
+   * MAX_ROOTS roots at once, and each save rewrites the whole file.
+   */
   charged(): void {
-    this.save();
+    if (this.chargeSave) return;
+    this.chargeSave = true;
+    setImmediate(() => {
+      this.chargeSave = false;
+      this.save();
+    });
   }
 
   /**

@@ -55,9 +55,12 @@ async function main(): Promise<number> {
   // Installed before the start: the spout may emit the poison while the worker starts.
   const dying: CrashHook = {};
   process.on('exit', (code) => {
-    if (code !== 0) dying.record?.(code);
-    // Seen to end: a launch whose journal still says `running` died without this handler (crash-journal.ts).
-    dying.exited?.();
+    try {
+      if (code !== 0) dying.record?.(code);
+    } finally {
+      // Seen to end: a launch whose journal still says `running` died without this handler (crash-journal.ts).
+      dying.exited?.();
+    }
   });
   // Node would print the stack and exit 1 without running 'exit' handlers: do it ourselves.
   process.on('uncaughtException', (err, origin) => {

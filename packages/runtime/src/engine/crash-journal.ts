@@ -185,7 +185,7 @@ export class ExecutionWatch {
       this.stop();
       return false;
     }
-    if (tuple === undefined || tuple === null || tuple.anchors === null) return false;
+    if (tuple === undefined || tuple === null || !tuple.tracked) return false;
     this.running.set(tuple, b);
     this.write();
     return true;

@@ -256,14 +256,16 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
     let budget = TURN_BUDGET;
     let idleTasks = 0;
     let sinceDrain = 0;
-    while (budget > 0 && idleTasks < n && this.outbox.size === 0 && !this.busy) {
+    while (budget > 0 && idleTasks < n && this.outbox.size === 0 && !this.busy && this.active && !this.closed) {
       // Trees that completed during this turn (run inline to the acker) are handed back every few
       // emits, not at the end of the turn: a tree's complete latency would otherwise include the
       // rest of the turn's emits (up to TURN_BUDGET trees, milliseconds), and its pending slot
       // would stay taken as long.
       if (sinceDrain >= DRAIN_EVERY) {
         sinceDrain = 0;
-        this.drainInbox();
+        // The spout's ack()/fail() may emit, and an emit that finds a queue full waits in the
+        // (unbounded) outbox: check the loop's conditions again before the next nextTuple().
+        if (this.drainInbox()) continue;
       }
       const task = this.tasks[this.next]!;
       this.next = this.next + 1 === n ? 0 : this.next + 1;

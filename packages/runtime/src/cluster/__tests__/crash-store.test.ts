@@ -40,12 +40,13 @@ describe('crash store', () => {
     expect(Object.fromEntries(CrashStore.open(dir, 'topo', log).of('s', 1))).toEqual({ 's:a': 2 });
   });
 
-  it('two workers of a topology on one supervisor keep their own files: a save of one never drops the other\'s charges or roots', () => {
+  it('two workers of a topology on one supervisor keep their own files: a save of one never drops the other\'s charges or roots', async () => {
     const a = CrashStore.open(dir, 'topo', log, 6700);
     const b = CrashStore.open(dir, 'topo', log, 6701); // opened before a's crash, as a running worker is
     a.recordCrash({ suspects: [], counts: [{ spout: 's', spoutTask: 1, key: 's:poison', count: 2 }], remoteRoots: [42] });
     b.of('s', 2).set('s:other', 1);
-    b.charged(); // b writes its whole copy
+    b.charged(); // b writes its whole copy (on the next turn: all the charges of a turn at once)
+    await new Promise((resolve) => setImmediate(resolve));
     const a2 = CrashStore.open(dir, 'topo', log, 6700);
     expect(Object.fromEntries(a2.of('s', 1))).toEqual({ 's:poison': 2 });
     expect(a2.rootsToReport()).toEqual([42]);
