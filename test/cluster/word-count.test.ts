@@ -93,7 +93,7 @@ describe('gale deploy on a cluster', () => {
   }, 120_000);
 
   it('runs the default batched shape over two workers (MiB-sized batches between workers) and writes the same file', async () => {
-    // ~3 MB: a few 1 MiB reads, so the lines → split batches are megabyte tuples on the wire.
+    // ~2.2 MB: a few 1 MiB reads, so the lines → split batches are megabyte tuples on the wire.
     const input = path.join(cluster.tmp, 'batched-input.txt');
     const clusterOut = path.join(cluster.tmp, 'batched-cluster.tsv');
     const localOut = path.join(cluster.tmp, 'batched-local.tsv');
@@ -105,16 +105,18 @@ describe('gale deploy on a cluster', () => {
     expect(new Set(report.workers.map((w) => w.supervisor)).size).toBe(2);
 
     // Batch boundaries depend on read timing, so the number of batches is not known in advance:
-    // wait until every emitted batch is acked and two polls a second apart see the same count
-    // (the ~2.2 MB file is read in a few milliseconds once the topology runs).
+    // wait until every emitted batch is acked and three polls a second apart see the same count
+    // (the ~2.2 MB file is read in a few milliseconds once the topology runs; three polls, not
+    // two, so one stalled heartbeat on a loaded machine cannot pass for the end of the input).
     let last = -1;
-    const done = await until('every batch acked, and no new batch between two polls', async () => {
+    let same = 0;
+    const done = await until('every batch acked, and no new batch over three polls', async () => {
       const s = await cluster.json<StatusJson>(['status', 'wcb']);
       const spout = component(s, 'lines');
       const settled = spout.emitted > 0 && spout.acked === spout.emitted && spout.pending === 0;
-      const stable = settled && spout.emitted === last;
+      same = settled && spout.emitted === last ? same + 1 : 0;
       last = settled ? spout.emitted : -1;
-      return stable ? s : undefined;
+      return same >= 2 ? s : undefined;
     }, 90_000, 1000);
     expect(component(done, 'lines')).toMatchObject({ failed: 0 });
     // Batches, not lines: far fewer spout tuples than the 60k lines.
