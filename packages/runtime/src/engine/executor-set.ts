@@ -4,6 +4,7 @@ import type { CrashCounts } from './crash-counts.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import type { PlannedExecutor } from './plan.js';
+import { spoutConfig } from './spout-config.js';
 import { SpoutExecutor } from './spout-executor.js';
 import { SpoutTask } from './spout-task.js';
 
@@ -19,9 +20,10 @@ export function createExecutors(host: ExecutorHost, list: readonly PlannedExecut
       ex.index = index;
       for (const id of tasks) {
         const t = new SpoutTask(host, ex, c.id, id);
-        t.maxPending = c.spec.maxSpoutPending ?? cfg.maxSpoutPending ?? Infinity;
-        // The spout's own option wins, including its null (retry forever).
-        t.maxRetries = c.spec.maxRetries !== undefined ? c.spec.maxRetries : cfg.maxRetries;
+        // The spout's own options win, including a maxRetries of null (retry forever).
+        const own = spoutConfig(cfg, c.spec);
+        t.maxPending = own.maxSpoutPending ?? Infinity;
+        t.maxRetries = own.maxRetries;
         if (crashCounts !== undefined) t.useCrashCounts(crashCounts);
         ex.tasks.push(t);
       }

@@ -8,6 +8,7 @@ import { errorMessage } from './error-message.js';
 import type { Plan } from './plan.js';
 import { SpoutTask } from './spout-task.js';
 import type { SystemEnv } from './system-component.js';
+import { spoutConfig } from './spout-config.js';
 import { TaskContextImpl } from './task-context.js';
 
 export interface OpenContext {
@@ -47,18 +48,4 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       );
     }
   }
-}
-
-/**
- * The config a spout sees: the topology's with the spout's own `maxSpoutPending`/`maxRetries`
- * options in place, as a Storm spout's conf holds its component config, so a spout that sizes
- * its reads by `maxSpoutPending` (RedisStreamSpout) honours the limit the engine applies.
- */
-function spoutConfig(config: TopologyConfig, spec: { readonly maxSpoutPending?: number; readonly maxRetries?: number | null }): TopologyConfig {
-  if (spec.maxSpoutPending === undefined && spec.maxRetries === undefined) return config;
-  return Object.freeze({
-    ...config,
-    ...(spec.maxSpoutPending !== undefined ? { maxSpoutPending: spec.maxSpoutPending } : {}),
-    ...(spec.maxRetries !== undefined ? { maxRetries: spec.maxRetries } : {}),
-  });
 }
