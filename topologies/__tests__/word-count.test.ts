@@ -192,21 +192,59 @@ describe('word-count topology', () => {
     }
 
     /** Fails about one word tuple in ten, from a seeded generator, so runs are reproducible. */
+    /** Fails about one tuple in ten (xorshift32, fixed seed), passing the others on unchanged. */
     class FlakyBolt extends BaseBasicBolt {
       private state = 0x9e3779b9;
+      constructor(private readonly fields: string[]) {
+        super();
+      }
       declareOutputFields(d: OutputFieldsDeclarer): void {
-        d.declare(['word']);
+        d.declare(this.fields);
       }
       execute(t: Tuple, c: BasicOutputCollector): void {
-        // xorshift32
         let x = this.state;
         x ^= x << 13;
         x ^= x >>> 17;
         x ^= x << 5;
         this.state = x >>> 0;
         if (this.state % 10 === 0) throw new FailedException('flaky');
-        c.emit([t.getValue(0)]);
+        c.emit(this.fields.map((_, i) => t.getValue(i)));
       }
+    }
+
+    /** Runs the topology until done with a short replay backoff; returns the spout's failures. */
+    async function runFlaky(b: TopologyBuilder, name: string): Promise<number> {
+      const cluster = new LocalCluster();
+      try {
+        // A 17-word line succeeds with p = 0.9^17 ≈ 0.17 per try, so under the default replay
+        // backoff (100 ms doubling to 10 s) its tail alone can outlast the wait below. This test is
+        // about replay correctness, not backoff (replay-backoff.test.ts covers that): keep it short.
+        const config = { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 };
+        const t = await cluster.submit(b.build({ name, config }));
+        expect(await t.waitUntilDone(30_000)).toBe(true);
+        const failed = t.stats().find((s) => s.component === 'lines')!.failed;
+        await cluster.kill(t.name);
+        return failed;
+      } finally {
+        await cluster.shutdown(0);
+      }
+    }
+
+    /** Every line start of the sample file, as byte offsets. */
+    function lineStarts(): number[] {
+      const bytes = readFileSync(SAMPLE);
+      const starts = [0];
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.push(i + 1);
+      return starts;
+    }
+
+    /** Replays re-count the words of a replayed line: at least the true count, never less, more in all. */
+    function expectRecounted(output: string): void {
+      const expected = shellCounts(SAMPLE);
+      const got = readCounts(output);
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [word, n] of expected) expect(got.get(word)).toBeGreaterThanOrEqual(n);
+      expect([...got.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan([...expected.values()].reduce((a, b) => a + b, 0));
     }
 
     it('replays failed lines until every line offset is acked exactly once; no word is lost', async () => {
@@ -215,55 +253,13 @@ describe('word-count topology', () => {
       const b = new TopologyBuilder();
       b.setSpout('lines', new RecordingLineSpout({ path: SAMPLE }));
       b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
-      b.setBolt('flaky', new FlakyBolt(), 2).shuffleGrouping('split');
+      b.setBolt('flaky', new FlakyBolt(['word']), 2).shuffleGrouping('split');
       b.setBolt('count', new CountBolt(), 2).fieldsGrouping('flaky', ['word']);
       b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
-      const cluster = new LocalCluster();
-      let failed: number;
-      try {
-        // A 17-word line succeeds with p = 0.9^17 ≈ 0.17 per try, so under the default replay
-        // backoff (100 ms doubling to 10 s) its tail alone can outlast the wait below. This test is
-        // about replay correctness, not backoff (replay-backoff.test.ts covers that): keep it short.
-        const config = { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 };
-        const t = await cluster.submit(b.build({ name: 'word-count-flaky', config }));
-        expect(await t.waitUntilDone(30_000)).toBe(true);
-        failed = t.stats().find((s) => s.component === 'lines')!.failed;
-        await cluster.kill(t.name);
-      } finally {
-        await cluster.shutdown(0);
-      }
-      expect(failed).toBeGreaterThan(10);
-
-      // Every line start of the file, as byte offsets.
-      const bytes = readFileSync(SAMPLE);
-      const starts = [0];
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.push(i + 1);
-      expect([...acked].sort((a, b) => a - b)).toEqual(starts);
-
-      // Replays re-count the words of a replayed line: at least the true count, never less.
-      const expected = shellCounts(SAMPLE);
-      const got = readCounts(output);
-      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
-      for (const [word, n] of expected) expect(got.get(word)).toBeGreaterThanOrEqual(n);
-      expect([...got.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan([...expected.values()].reduce((a, b) => a + b, 0));
+      expect(await runFlaky(b, 'word-count-flaky')).toBeGreaterThan(10);
+      expect([...acked].sort((a, b) => a - b)).toEqual(lineStarts());
+      expectRecounted(output);
     });
-
-    /** Fails about one [word, n] tuple in ten, like FlakyBolt, passing the partial count on. */
-    class FlakyPairBolt extends BaseBasicBolt {
-      private state = 0x9e3779b9;
-      declareOutputFields(d: OutputFieldsDeclarer): void {
-        d.declare(['word', 'n']);
-      }
-      execute(t: Tuple, c: BasicOutputCollector): void {
-        let x = this.state;
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        this.state = x >>> 0;
-        if (this.state % 10 === 0) throw new FailedException('flaky');
-        c.emit([t.getValue(0), t.getValue(1)]);
-      }
-    }
 
     it('batched: replays a batch whose partial count failed until each batch is acked once; no word is lost', async () => {
       acked.length = 0;
@@ -271,36 +267,18 @@ describe('word-count topology', () => {
       const b = new TopologyBuilder();
       b.setSpout('lines', new RecordingLineSpout({ path: SAMPLE, linesPerTuple: 4, chunkBytes: 512 }));
       b.setBolt('split', new SplitWordsBolt({ combine: true }), 2).shuffleGrouping('lines');
-      b.setBolt('flaky', new FlakyPairBolt(), 2).shuffleGrouping('split');
+      b.setBolt('flaky', new FlakyBolt(['word', 'n']), 2).shuffleGrouping('split');
       b.setBolt('count', new CountBolt({ amountField: 'n' }), 2).fieldsGrouping('flaky', ['word']);
       b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
-      const cluster = new LocalCluster();
-      let failed: number;
-      try {
-        const config = { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 };
-        const t = await cluster.submit(b.build({ name: 'word-count-flaky-batched', config }));
-        expect(await t.waitUntilDone(30_000)).toBe(true);
-        failed = t.stats().find((s) => s.component === 'lines')!.failed;
-        await cluster.kill(t.name);
-      } finally {
-        await cluster.shutdown(0);
-      }
-      expect(failed).toBeGreaterThan(10);
+      expect(await runFlaky(b, 'word-count-flaky-batched')).toBeGreaterThan(10);
 
       // Each batch is acked once, under the offset of its first line: distinct line starts, the first included.
-      const bytes = readFileSync(SAMPLE);
-      const starts = new Set([0]);
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.add(i + 1);
+      const starts = new Set(lineStarts());
       expect(new Set(acked).size).toBe(acked.length);
       expect(acked.every((o) => starts.has(o))).toBe(true);
       expect(acked).toContain(0);
       expect(acked.length).toBeGreaterThanOrEqual(starts.size / 4);
-
-      const expected = shellCounts(SAMPLE);
-      const got = readCounts(output);
-      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
-      for (const [word, n] of expected) expect(got.get(word)).toBeGreaterThanOrEqual(n);
-      expect([...got.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan([...expected.values()].reduce((a, b) => a + b, 0));
+      expectRecounted(output);
     });
   });
 });
