@@ -3,7 +3,7 @@
 // that cleanup takes its worker processes down too. Each supervisor forwards its typed events
 // (cluster/events.ts) over an IPC channel; tests await those, not log text. Needs `npm run build` first.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ForwardedEvent, SupervisorEventName, SupervisorEvents } from '../../packages/runtime/src/cluster/events.js';
@@ -295,6 +295,15 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `; last error: ${String((lastError as Error).message ?? lastError)}`}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The non-empty lines of a file a topology writes, none while it does not exist yet. */
+export function readFileLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  } catch {
+    return [];
   }
 }
 

@@ -4,22 +4,14 @@
 // against the message its bolt was executing (engine/crash-counts.ts, cluster/crash-store.ts):
 // after maxRetries + 1 crashes the id is dead-lettered (reason `worker-crashed`), every other id is
 // acked, and each crash is in ZooKeeper with its exit code and last stderr lines.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestCluster, until, type StatusJson } from './cluster-harness.js';
+import { TestCluster, readFileLines, until, type StatusJson } from './cluster-harness.js';
 
 const COUNT = 300;
 const POISON = 77;
 const MAX_RETRIES = 2;
-
-function readLines(file: string): string[] {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
 
 describe.each(['exit', 'throw'])('a poison tuple that kills its worker (%s)', (mode) => {
   let cluster: TestCluster;
@@ -44,12 +36,12 @@ describe.each(['exit', 'throw'])('a poison tuple that kills its worker (%s)', (m
     ]);
     expect(d.code).toBe(0);
     const dead = await until('the poison id dead-lettered', async () => {
-      const l = readLines(path.join(dir, 'dead.txt'));
+      const l = readFileLines(path.join(dir, 'dead.txt'));
       return l.length > 0 ? l : undefined;
     }, 90_000, 250);
     expect(dead.map((l) => JSON.parse(l) as unknown)).toEqual([{ messageId: POISON, reason: 'worker-crashed', attempts: MAX_RETRIES + 1 }]);
     const acked = await until(`all ${COUNT} ids acked`, async () => {
-      const ids = new Set(readLines(path.join(dir, 'acked.txt')).map(Number));
+      const ids = new Set(readFileLines(path.join(dir, 'acked.txt')).map(Number));
       return ids.size === COUNT ? ids : undefined;
     }, 60_000, 250);
     expect(acked.size).toBe(COUNT); // the poison id's dead letter is acked at the spout too

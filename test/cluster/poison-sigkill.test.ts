@@ -4,22 +4,14 @@
 // `running`, watches its executions, and the next death's launch charges exactly what was
 // executing (engine/crash-journal.ts, cluster/crash-journal-file.ts): one uncharged crash per
 // worker the poison kills first, then maxRetries + 1 charged ones; no other id is charged.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestCluster, until, type StatusJson } from './cluster-harness.js';
+import { TestCluster, readFileLines, until, type StatusJson } from './cluster-harness.js';
 
 const COUNT = 300;
 const POISON = 77;
 const MAX_RETRIES = 2;
-
-function readLines(file: string): string[] {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
 
 describe.each([
   // The spout's own worker dies: the journal charges the local message (its crash count on disk).
@@ -50,16 +42,16 @@ describe.each([
     ]);
     expect(d.code).toBe(0);
     const dead = await until('the poison id dead-lettered', async () => {
-      const l = readLines(path.join(dir, 'dead.txt'));
+      const l = readFileLines(path.join(dir, 'dead.txt'));
       return l.length > 0 ? l : undefined;
     }, 150_000, 250);
     const acked = await until(`all ${COUNT} ids acked`, async () => {
-      const ids = new Set(readLines(path.join(dir, 'acked.txt')).map(Number));
+      const ids = new Set(readFileLines(path.join(dir, 'acked.txt')).map(Number));
       return ids.size === COUNT ? ids : undefined;
     }, 90_000, 250);
     expect(acked.size).toBe(COUNT); // the poison's dead letter is acked at the spout too: nothing lost
     // Only the poison, once: no bystander dead letters.
-    expect(readLines(path.join(dir, 'dead.txt')).map((l) => JSON.parse(l) as unknown)).toEqual([{ messageId: POISON, reason: 'worker-crashed', attempts: MAX_RETRIES + 1 }]);
+    expect(readFileLines(path.join(dir, 'dead.txt')).map((l) => JSON.parse(l) as unknown)).toEqual([{ messageId: POISON, reason: 'worker-crashed', attempts: MAX_RETRIES + 1 }]);
     expect(dead).toHaveLength(1);
     const crashes = cluster.supervisors.flatMap((s) => s.eventsOf('worker.crashed', (e) => e.topology === name && e.signal === 'SIGKILL'));
     // eslint-disable-next-line no-console
