@@ -9,6 +9,9 @@
 //   ckpt-off:       the reference with a counting bolt like the stateful one below, but a Map: no state, no checkpoints
 //   ckpt-1s:        StatefulBolt (memory backend) counting in its KeyValueState, checkpointIntervalMs 1000
 //                   (a stateful bolt always checkpoints: there is no stateful run without them)
+//   ckpt-off-batched / ckpt-1s-batched: the same pair in word-count.ts's default shape (a tree per
+//                   batch of lines, split combining [word, n] per batch, the count adding n): what a
+//                   checkpoint costs when trees are batches rather than lines
 //   metrics-on / metrics-off / metrics-consumer: the reference with metricsEnabled true / false /
 //                   true plus a metrics consumer bolt at metricsIntervalMs 1000
 //   metrics-ab <corpus> <rounds>: those three in one process, rotating, <rounds> times each
@@ -28,7 +31,7 @@ import {
 } from '@gale/runtime';
 import { FileLineSpout, RedisStreamSpout } from '@gale/spout-kit';
 import { CountBolt, WindowedCountBolt } from '@gale/bolt-kit';
-import { SplitWordsBolt, forEachAsciiWord } from '../topologies/word-count.js';
+import { SplitWordsBolt, WORD_COUNT_CHUNK_BYTES, WORD_COUNT_LINES_PER_TUPLE, forEachAsciiWord } from '../topologies/word-count.js';
 
 const [scenario, arg1, arg2] = process.argv.slice(2) as [string, string, string | undefined];
 
@@ -68,6 +71,34 @@ class StatefulCount extends BaseStatefulBolt<KeyValueState<string, number>> {
   }
 }
 
+/** Words counted by the batched counting bolts below (the sum of their `n`s): their progress. */
+let wordsCounted = 0;
+
+/** {@link MapCount} for `[word, n]` tuples. */
+class MapCountN extends BaseRichBolt {
+  private readonly counts = new Map<string, number>();
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    const w = t.values[0] as string;
+    const n = t.values[1] as number;
+    this.counts.set(w, (this.counts.get(w) ?? 0) + n);
+    wordsCounted += n;
+    this.collector.ack(t);
+  }
+}
+
+/** {@link StatefulCount} for `[word, n]` tuples. */
+class StatefulCountN extends BaseStatefulBolt<KeyValueState<string, number>> {
+  declareOutputFields(): void {}
+  execute(t: Tuple): void {
+    const w = t.values[0] as string;
+    const n = t.values[1] as number;
+    this.state.put(w, this.state.get(w, 0) + n);
+    wordsCounted += n;
+    this.collector.ack(t);
+  }
+}
+
 class NullConsumer extends BaseBasicBolt {
   seen = 0;
   declareOutputFields(): void {}
@@ -85,6 +116,11 @@ async function countWords(path: string): Promise<number> {
 
 /** Submits, polls until `component` executed `words` tuples, and returns words/s and the time. */
 async function runUntilExecuted(top: Topology, component: string, words: number): Promise<Record<string, number | null>> {
+  return runUntil(top, (t) => t.stats().find((s) => s.component === component)!.executed, words, component);
+}
+
+/** Submits, polls `progress` until it reaches `words`, and returns words/s and the time. */
+async function runUntil(top: Topology, progress: (t: LocalTopology) => number, words: number, what: string): Promise<Record<string, number | null>> {
   const cluster = new LocalCluster();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -92,14 +128,14 @@ async function runUntilExecuted(top: Topology, component: string, words: number)
   let executed = 0;
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline) {
-    executed = t.stats().find((s) => s.component === component)!.executed;
+    executed = progress(t);
     if (executed >= words) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const cpuSeconds = (c.user + c.system) / 1e6;
-  if (executed < words) throw new Error(`${scenario}: ${component} executed ${executed} of ${words}`);
+  if (executed < words) throw new Error(`${scenario}: ${what} reached ${executed} of ${words}`);
   const spout = t.stats().find((s) => s.component === 'lines')!;
   const out = { words: executed, seconds, wordsPerSec: executed / seconds, cpuSeconds, wordsPerCpuSec: executed / cpuSeconds, completeLatencyP50Ms: spout.completeLatencyMs.p50, completeLatencyP99Ms: spout.completeLatencyMs.p99 };
   await cluster.shutdown(0);
@@ -121,6 +157,16 @@ function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'hold' | 'st
   return b.build({ name: `bench-${scenario}`, config: { ackers: 1, ...config } });
 }
 
+/** word-count.ts's default shape with a Map count or a stateful count (checkpoint every 1 s). */
+function batchedCount(stateful: boolean): Topology {
+  const b = new TopologyBuilder();
+  b.setSpout('lines', new FileLineSpout({ path: arg1, linesPerTuple: WORD_COUNT_LINES_PER_TUPLE, chunkBytes: WORD_COUNT_CHUNK_BYTES }));
+  b.setBolt('split', new SplitWordsBolt({ combine: true }), 2).shuffleGrouping('lines');
+  b.setBolt('count', stateful ? new StatefulCountN() : new MapCountN(), 2).fieldsGrouping('split', ['word']);
+  const config = stateful ? { checkpointIntervalMs: 1000, stateBackend: 'memory' } : {};
+  return b.build({ name: `bench-${scenario}`, config: { ackers: 1, ...config } });
+}
+
 async function local(): Promise<Record<string, unknown>> {
   const words = await countWords(arg1);
   switch (scenario) {
@@ -131,6 +177,8 @@ async function local(): Promise<Record<string, unknown>> {
     case 'hold': return runUntilExecuted(wordCount(scenario, { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
     case 'ckpt-off': return runUntilExecuted(wordCount('map', {}), 'count', words);
     case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
+    case 'ckpt-off-batched': return runUntil(batchedCount(false), () => wordsCounted, words, 'words counted');
+    case 'ckpt-1s-batched': return runUntil(batchedCount(true), () => wordsCounted, words, 'words counted');
     case 'metrics-ab': return metricsAb(words, Number(arg2 ?? 6));
     case 'metrics-on': return runUntilExecuted(wordCount('kit', { metricsEnabled: true }), 'count', words);
     case 'metrics-off': return runUntilExecuted(wordCount('kit', { metricsEnabled: false }), 'count', words);
