@@ -32,6 +32,17 @@ class BasicCollector implements BasicOutputCollector {
   }
 }
 
+/**
+ * Told about every tracked input around its execute (engine/crash-journal.ts ExecutionWatch: the
+ * trees a worker executes, written down while a launch watches after an unexplained death).
+ */
+export interface ExecuteWatch {
+  /** Before the execute of `tuple`; false: not recorded (untracked, or the watch is over), no {@link end} follows. */
+  begin(task: BoltTask, tuple: TupleImpl): boolean;
+  /** `tuple`'s execute returned, threw, or (async) settled. */
+  end(tuple: TupleImpl): void;
+}
+
 /** The collector of one bolt task: anchored emits, and ack/fail/resetTimeout sent to the acker. */
 export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   instance!: Bolt | BasicBolt;
@@ -50,6 +61,8 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   private controlHandler: Required<Pick<SystemBolt, 'controlInline'>> | undefined;
   /** Inputs whose async execute has not settled. */
   private readonly awaiting = new Set<TupleImpl>();
+  /** Set only while a crash watch lasts (engine/crash-journal.ts): otherwise one field check per execute. */
+  watch: ExecuteWatch | undefined;
 
   constructor(host: ExecutorHost, exec: ExecutorBase, component: string, taskId: number, private readonly maxConcurrency: number) {
     super(host, exec, component, taskId);
@@ -212,6 +225,8 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   run(tuple: TupleImpl): Promise<void> | undefined {
     const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0 && this.timing;
     const t0 = timed ? this.host.clock.now() : 0;
+    let watch = this.watch;
+    if (watch !== undefined && !watch.begin(this, tuple)) watch = undefined;
     let r: void | Promise<void>;
     this.current = tuple;
     try {
@@ -224,6 +239,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
       }
     } catch (err) {
       this.current = undefined;
+      watch?.end(tuple);
       this.onExecuteError(tuple, err);
       return undefined;
     }
@@ -235,15 +251,18 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
       return (r as Promise<void>).then(
         () => {
           this.awaiting.delete(tuple);
+          watch?.end(tuple);
           if (this.timing) this.metrics.executeLatency.record((this.host.clock.now() - start) * 1000);
           if (this.basic) this.ack(tuple);
         },
         (err: unknown) => {
           this.awaiting.delete(tuple);
+          watch?.end(tuple);
           this.onExecuteError(tuple, err);
         },
       );
     }
+    watch?.end(tuple);
     if (timed) this.metrics.executeLatency.record((this.host.clock.now() - t0) * 1000);
     if (this.basic) this.ack(tuple);
     return undefined;
