@@ -16,6 +16,7 @@ import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { withDeadline } from './deadline.js';
 import { checkHeartbeats } from './hung-workers.js';
+import { removeCrashFiles } from './crash-files.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
@@ -253,7 +254,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       // deploy waited 30 s for it before).
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        void slot.moveTo(this.identityFor(slot, want?.a), want?.a);
+        const was = slot.topology;
+        void slot.moveTo(this.identityFor(slot, want?.a), want?.a).then(() => this.forgetKilled(was));
       }
       for (const slot of this.slots.values()) {
         const a = desired.get(slot.port)?.a;
@@ -349,6 +351,13 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     if (e.code === null && e.signal === null) return;
     void this.configOf(e.topology).then((c) => this.exits.message({ ...e, ...(c !== undefined ? { watchMs: watchWindowMs(c) } : {}) }))
       .then((message) => this.recordError(e.topology, message, { code: 'GALE_ERR_WORKER_EXITED', message }, '__worker', e.port, false));
+  }
+
+  /** A killed (or removed) topology's crash files go once no slot here runs it: a later deploy of the name starts clean. */
+  private async forgetKilled(topology: string | undefined): Promise<void> {
+    if (topology === undefined || [...this.slots.values()].some((s) => s.topology === topology)) return;
+    const r = await this.c!.topologies.get(topology).catch(() => null); // null: unknown (ZooKeeper unreachable), keep them
+    if (r === undefined || r?.value.status === 'killed') await removeCrashFiles(path.join(this.opts.dir, 'crash-counts'), topology);
   }
 
   /** The topology's config; undefined when its record cannot be read. */
