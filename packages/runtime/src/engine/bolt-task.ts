@@ -166,15 +166,25 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     const t = asInput(tuple, this.component, 'fail');
     if (t.state === TUPLE_FAILED) return false;
     const wasHeld = t.state === TUPLE_ACKED;
+    // Acked, and no tree of it held any more: its ack went to the acker at a COMMIT (or its trees
+    // failed at a ROLLBACK). A fail now would reach the acker after the tree ended (an orphan entry).
+    if (wasHeld && t.rootHi >= 0 && !anyHeld(t, held)) return false;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
     if (t.rootHi >= 0) {
-      for (const h of held) h.kill(t.root);
+      this.killHeld(t.root, held);
       const m = t.more;
-      if (m !== null) for (let i = 0; i < m.length; i += 3) for (const h of held) h.kill(m[i]!);
-      this.failTrees(t);
+      if (m !== null) for (let i = 0; i < m.length; i += 3) this.killHeld(m[i]!, held);
     }
     return wasHeld;
+  }
+
+  /** Fails tree `root` unless a table holds it killed (failed already), and kills it in every table. */
+  private killHeld(root: number, held: readonly HeldAcks[]): void {
+    let dead = false;
+    for (const h of held) if (h.holds(root) === 2) dead = true;
+    for (const h of held) h.kill(root);
+    if (!dead) this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]);
   }
 
   applyHeld(held: HeldAcks): void {
@@ -279,6 +289,16 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (!(err instanceof FailedException)) this.reportError(err);
     this.fail(tuple);
   }
+}
+
+/** Some tree of `t` is in one of the held-ack tables (killed or not). */
+function anyHeld(t: TupleImpl, held: readonly HeldAcks[]): boolean {
+  for (const h of held) {
+    if (h.holds(t.root) !== 0) return true;
+    const m = t.more;
+    if (m !== null) for (let i = 0; i < m.length; i += 3) if (h.holds(m[i]!) !== 0) return true;
+  }
+  return false;
 }
 
 function asInput(tuple: Tuple, component: string, call: string): TupleImpl {
