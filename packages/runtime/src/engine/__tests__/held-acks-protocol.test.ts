@@ -95,8 +95,9 @@ describe('held acks (one record per tree, applied at COMMIT)', () => {
     const stores: StateStoreProvider = {
       open: (k) => {
         const s = inner.open(k);
-        return { load: () => s.load(), prepare: (x) => s.prepare(x), commit: async (txid) => { await s.commit(txid); commits++; } };
+        return { load: () => s.load(), prepare: (x) => s.prepare(x), commit: async (txid) => { await s.commit(txid); commits++; }, close: () => s.close() };
       },
+      close: () => inner.close(),
     };
     let late: Tuple | undefined;
     let lateCommits = -1;
