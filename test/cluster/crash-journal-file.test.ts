@@ -2,10 +2,11 @@
 // what a process wrote before SIGKILL is what the next one reads (no exit handler ran, no fsync),
 // and a process whose 'exit' handler ran reads as `clean`. Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CrashJournalFile, parseJournal } from '../../packages/runtime/src/cluster/crash-journal-file.js';
+import { judgePreviousLaunch } from '../../packages/runtime/src/engine/crash-journal.js';
 import { REPO_ROOT } from '../cli/gale-process.js';
 
 const BUILT = path.join(REPO_ROOT, 'packages', 'runtime', 'dist', 'cluster', 'crash-journal-file.js');
@@ -60,5 +61,42 @@ describe('crash journal file across real process deaths', () => {
     writeFileSync(path.join(dir, 'topo@6700.journal'), 'watching\n{not json');
     expect(CrashJournalFile.open(dir, 'topo', 6700, log).previous).toEqual({ kind: 'running' });
     expect(parseJournal('watching\n{"suspects":[{"spout":1}],"remoteRoots":[1.5,7]}\n')).toEqual({ kind: 'watching', executing: { suspects: [], remoteRoots: [7] } });
+  });
+
+  // A write that fails (here EFBIG: the process's file size limit drops to 0 between two records,
+  // set on itself with prlimit(1); Node ignores SIGXFSZ) must not leave the record before it: the
+  // tree it names finished long ago and would be charged by the next launch.
+  it.each([
+    ['SIGKILLed', 'sigkill', { kind: 'running' }, ''],
+    ['exiting through its handler', 'exit', { kind: 'clean' }, 'clean\n'],
+  ] as const)('after a failed write the journal is emptied, and stays so (%s)', (_what, how, previous, text) => {
+    const script = `
+      const { spawnSync } = await import('node:child_process');
+      const { CrashJournalFile } = await import(${JSON.stringify(BUILT)});
+      const log = { error(o, m) { process.stdout.write(m + ' ' + o.err + '\\n'); }, warn() {}, info() {}, debug() {} };
+      const j = CrashJournalFile.open(${JSON.stringify(dir)}, 'topo', 6700, log);
+      process.on('exit', () => j.clean());
+      j.running();
+      j.executing({ suspects: ${JSON.stringify([suspect])}, remoteRoots: [42] });
+      const p = spawnSync('prlimit', ['--pid', String(process.pid), '--fsize=0:unlimited'], { encoding: 'utf8' });
+      if (p.status !== 0) { process.stdout.write('prlimit failed: ' + p.stderr); process.exit(9); }
+      j.executing({ suspects: [], remoteRoots: [] }); // fails: the file is emptied
+      j.executing({ suspects: [], remoteRoots: [7] }); // not tried again
+      if (${JSON.stringify(how)} === 'exit') {
+        // The handler's last try succeeds once the limit is lifted (a disk that has room again).
+        spawnSync('prlimit', ['--pid', String(process.pid), '--fsize=unlimited']);
+        process.exit(3);
+      }
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^cannot write the crash journal; .* EFBIG/);
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1); // one failure logged
+    if (how === 'exit') expect(r.status).toBe(3);
+    else expect(r.signal).toBe('SIGKILL');
+    expect(readFileSync(path.join(dir, 'topo@6700.journal'), 'utf8')).toBe(text);
+    const prev = CrashJournalFile.open(dir, 'topo', 6700, log).previous;
+    expect(prev).toEqual(previous);
+    expect(judgePreviousLaunch(prev).charge).toBeUndefined(); // the suspect of the last good record is not charged
   });
 });

@@ -100,7 +100,9 @@ export class CrashJournalFile implements ExecutionJournal {
       this.failed = true;
       this.log.error({ file: this.file, err: (err as Error).message }, 'cannot write the crash journal; a tuple that kills its worker without an exit handler may replay for ever');
       // What the file still says (e.g. `watching` a tree that finished long ago) must not be
-      // charged by the next launch: empty it, or remove it, so it reads as no record at all.
+      // charged by the next launch: empty it (read as a death without a record, `running`: nothing
+      // charged, the next launch watches), or remove it (read as no journal). No more writes
+      // but the exit handler's `clean` (test/cluster/crash-journal-file.test.ts).
       try {
         if (this.fd !== undefined) ftruncateSync(this.fd, 0);
         else rmSync(this.file, { force: true });

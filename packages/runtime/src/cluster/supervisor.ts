@@ -2,7 +2,8 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CLUSTER_CONFIG_DEFAULTS, type ClusterConfig } from '../config/cluster-config.js';
-import { TOPOLOGY_CONFIG_DEFAULTS } from '../config/topology-config.js';
+import { TOPOLOGY_CONFIG_DEFAULTS, type TopologyConfig } from '../config/topology-config.js';
+import { watchWindowMs } from '../engine/crash-journal.js';
 import {
   AssignmentStore, CodeStore, ErrorsStore, LeaderElection, SupervisorStore, TopologyStore, WorkerHeartbeatStore, ZkClient,
   ensureLayout, zkPaths, type ZkPaths,
@@ -14,6 +15,8 @@ import { TypedEmitter } from '../transport/events.js';
 import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { withDeadline } from './deadline.js';
+import { checkHeartbeats } from './hung-workers.js';
+import { removeCrashFiles } from './crash-files.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
@@ -192,7 +195,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     }));
     this.watchTimer = setInterval(() => {
       void this.reconcile();
-      void this.checkHeartbeats();
+      void checkHeartbeats(this.slots.values(), this.c!.heartbeats, this.opts.id, this.clock.now());
     }, this.cfg.supervisorPeriodMs);
     this.poke();
     this.opts.log.info({ id, host: this.opts.host, ports: this.opts.ports, leader: election.isLeader }, 'supervisor started');
@@ -251,7 +254,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       // deploy waited 30 s for it before).
       for (const slot of changed) {
         const want = desired.get(slot.port);
-        void slot.moveTo(this.identityFor(slot, want?.a), want?.a);
+        const was = slot.topology;
+        void slot.moveTo(this.identityFor(slot, want?.a), want?.a).then(() => this.forgetKilled(was));
       }
       for (const slot of this.slots.values()) {
         const a = desired.get(slot.port)?.a;
@@ -317,7 +321,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       await this.recordError(a.topology, `supervisor ${this.opts.id} cannot get the code of "${a.topology}": ${(err as Error).message}`, err);
       throw err;
     }
-    return { bundlePath, drainTimeoutMs: await this.drainTimeoutOf(a.topology) };
+    return { bundlePath, drainTimeoutMs: (await this.configOf(a.topology))?.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs };
   }
 
   private forkWorker(a: Assignment, port: number, bundlePath: string): WorkerChild {
@@ -345,13 +349,20 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   /** A worker that died (not a launch that failed before the fork) leaves how, and its stderr tail, in `errors/<topology>/__worker`. */
   private recordExit(e: SupervisorEvents['worker.crashed']): void {
     if (e.code === null && e.signal === null) return;
-    void this.exits.message(e).then((message) => this.recordError(e.topology, message, { code: 'GALE_ERR_WORKER_EXITED', message }, '__worker', e.port, false));
+    void this.configOf(e.topology).then((c) => this.exits.message({ ...e, ...(c !== undefined ? { watchMs: watchWindowMs(c) } : {}) }))
+      .then((message) => this.recordError(e.topology, message, { code: 'GALE_ERR_WORKER_EXITED', message }, '__worker', e.port, false));
   }
 
-  /** The topology's own drain timeout; the default when its record cannot be read. */
-  private async drainTimeoutOf(topology: string): Promise<number> {
-    const r = await this.c!.topologies.get(topology).catch(() => undefined);
-    return r?.value.config.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs;
+  /** A killed (or removed) topology's crash files go once no slot here runs it: a later deploy of the name starts clean. */
+  private async forgetKilled(topology: string | undefined): Promise<void> {
+    if (topology === undefined || [...this.slots.values()].some((s) => s.topology === topology)) return;
+    const r = await this.c!.topologies.get(topology).catch(() => null); // null: unknown (ZooKeeper unreachable), keep them
+    if (r === undefined || r?.value.status === 'killed') await removeCrashFiles(path.join(this.opts.dir, 'crash-counts'), topology);
+  }
+
+  /** The topology's config; undefined when its record cannot be read. */
+  private async configOf(topology: string): Promise<TopologyConfig | undefined> {
+    return (await this.c!.topologies.get(topology).catch(() => undefined))?.value.config;
   }
 
   private async recordError(topology: string, message: string, err: unknown, component = '__supervisor', port?: number, log = true): Promise<void> {
@@ -360,23 +371,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     await new ErrorsStore(this.c.zk, this.paths).append(topology, component, {
       timeMs: Date.now(), message, code: (err as GaleError).code, host: this.opts.host, ...(port !== undefined ? { port } : {}),
     }).catch(() => {});
-  }
-
-  /** A worker whose heartbeat znode is gone while its process lives is hung (e.g. SIGSTOP): its slot kills it. */
-  private async checkHeartbeats(): Promise<void> {
-    const now = this.clock.now();
-    for (const slot of this.slots.values()) {
-      const target = slot.heartbeatTarget();
-      if (target === undefined) continue;
-      let present = false;
-      try {
-        // The heartbeat must be this child's: a killed predecessor's node lingers until its session expires.
-        present = (await this.c!.heartbeats.get(target.topology, this.opts.id, slot.port))?.value.pid === target.pid;
-      } catch (err) {
-        if ((err as GaleError).code !== 'GALE_ERR_ZK_BAD_DATA') continue; // ZooKeeper unreachable: judge nothing
-      }
-      slot.observeHeartbeat(target.pid, present, now);
-    }
   }
 
   /** Drains and stops every worker, leaves the election, unregisters. Idempotent. */

@@ -14,12 +14,25 @@ export interface WorkerExit {
   cause?: { message: string };
   restartInMs: number;
   stderr: readonly string[];
+  /**
+   * How long its next launch records what it executes after a death without an exit handler
+   * (engine/crash-journal.ts watchWindowMs of its topology's config; 0: crashWatchMs is 0, it
+   * records nothing); undefined when the topology's record could not be read.
+   */
+  watchMs?: number;
+}
+
+/** What a death without an exit handler (a signal) means for a poison tuple that caused it. */
+function signalNote(watchMs: number | undefined): string {
+  if (watchMs === undefined) return ' (no exit handler ran)';
+  if (watchMs === 0) return ' (no exit handler ran; crashWatchMs is 0, so its next launch records nothing: a tuple that killed it this way is not charged)';
+  return ` (no exit handler ran; its next launch records what it executes for ${watchMs} ms)`;
 }
 
 export function exitMessage(e: WorkerExit): string {
   const how = e.signal !== null ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
   // A signal death runs no 'exit' handler: nothing was charged for it (engine/crash-journal.ts).
-  const why = (e.cause !== undefined ? ` (${e.cause.message})` : '') + (e.signal !== null ? ` (no exit handler ran; its next launch records what it executes)` : '');
+  const why = (e.cause !== undefined ? ` (${e.cause.message})` : '') + (e.signal !== null ? signalNote(e.watchMs) : '');
   const head = `worker ${e.supervisor}:${e.port} ${how}${why}; restarting in ${e.restartInMs} ms`;
   return e.stderr.length === 0 ? `${head}; it wrote nothing to stderr` : `${head}; last stderr lines:\n${e.stderr.join('\n')}`;
 }

@@ -32,6 +32,17 @@ class BasicCollector implements BasicOutputCollector {
   }
 }
 
+/**
+ * Told about every tracked input around its execute (engine/crash-journal.ts ExecutionWatch: the
+ * trees a worker executes, written down while a launch watches after an unexplained death).
+ */
+export interface ExecuteWatch {
+  /** Before the execute of `tuple`; false: not recorded (untracked, or the watch is over), no {@link end} follows. */
+  begin(task: BoltTask, tuple: TupleImpl): boolean;
+  /** `tuple`'s execute returned, threw, or (async) settled. */
+  end(tuple: TupleImpl): void;
+}
+
 /** The collector of one bolt task: anchored emits, and ack/fail/resetTimeout sent to the acker. */
 export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   instance!: Bolt | BasicBolt;
@@ -50,6 +61,8 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   private controlHandler: Required<Pick<SystemBolt, 'controlInline'>> | undefined;
   /** Inputs whose async execute has not settled. */
   private readonly awaiting = new Set<TupleImpl>();
+  /** Set only while a crash watch lasts (engine/crash-journal.ts): otherwise one field check per execute. */
+  watch: ExecuteWatch | undefined;
 
   constructor(host: ExecutorHost, exec: ExecutorBase, component: string, taskId: number, private readonly maxConcurrency: number) {
     super(host, exec, component, taskId);
@@ -153,15 +166,25 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     const t = asInput(tuple, this.component, 'fail');
     if (t.state === TUPLE_FAILED) return false;
     const wasHeld = t.state === TUPLE_ACKED;
+    // Acked, and no tree of it held any more: its ack went to the acker at a COMMIT (or its trees
+    // failed at a ROLLBACK). A fail now would reach the acker after the tree ended (an orphan entry).
+    if (wasHeld && t.rootHi >= 0 && !anyHeld(t, held)) return false;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
     if (t.rootHi >= 0) {
-      for (const h of held) h.kill(t.root);
+      this.killHeld(t.root, held);
       const m = t.more;
-      if (m !== null) for (let i = 0; i < m.length; i += 3) for (const h of held) h.kill(m[i]!);
-      this.failTrees(t);
+      if (m !== null) for (let i = 0; i < m.length; i += 3) this.killHeld(m[i]!, held);
     }
     return wasHeld;
+  }
+
+  /** Fails tree `root` unless a table holds it killed (failed already), and kills it in every table. */
+  private killHeld(root: number, held: readonly HeldAcks[]): void {
+    let dead = false;
+    for (const h of held) if (h.holds(root) === 2) dead = true;
+    for (const h of held) h.kill(root);
+    if (!dead) this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]);
   }
 
   applyHeld(held: HeldAcks): void {
@@ -212,6 +235,8 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
   run(tuple: TupleImpl): Promise<void> | undefined {
     const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0 && this.timing;
     const t0 = timed ? this.host.clock.now() : 0;
+    let watch = this.watch;
+    if (watch !== undefined && !watch.begin(this, tuple)) watch = undefined;
     let r: void | Promise<void>;
     this.current = tuple;
     try {
@@ -224,6 +249,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
       }
     } catch (err) {
       this.current = undefined;
+      watch?.end(tuple);
       this.onExecuteError(tuple, err);
       return undefined;
     }
@@ -235,15 +261,18 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
       return (r as Promise<void>).then(
         () => {
           this.awaiting.delete(tuple);
+          watch?.end(tuple);
           if (this.timing) this.metrics.executeLatency.record((this.host.clock.now() - start) * 1000);
           if (this.basic) this.ack(tuple);
         },
         (err: unknown) => {
           this.awaiting.delete(tuple);
+          watch?.end(tuple);
           this.onExecuteError(tuple, err);
         },
       );
     }
+    watch?.end(tuple);
     if (timed) this.metrics.executeLatency.record((this.host.clock.now() - t0) * 1000);
     if (this.basic) this.ack(tuple);
     return undefined;
@@ -260,6 +289,16 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (!(err instanceof FailedException)) this.reportError(err);
     this.fail(tuple);
   }
+}
+
+/** Some tree of `t` is in one of the held-ack tables (killed or not). */
+function anyHeld(t: TupleImpl, held: readonly HeldAcks[]): boolean {
+  for (const h of held) {
+    if (h.holds(t.root) !== 0) return true;
+    const m = t.more;
+    if (m !== null) for (let i = 0; i < m.length; i += 3) if (h.holds(m[i]!) !== 0) return true;
+  }
+  return false;
 }
 
 function asInput(tuple: Tuple, component: string, call: string): TupleImpl {

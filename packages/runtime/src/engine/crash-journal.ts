@@ -1,5 +1,5 @@
 import type { TopologyConfig } from '../config/topology-config.js';
-import { BoltTask } from './bolt-task.js';
+import { BoltTask, type ExecuteWatch } from './bolt-task.js';
 import type { CrashReport, CrashSuspect } from './crash-counts.js';
 import { SuspectList } from './crash-suspects.js';
 import type { Plan } from './plan.js';
@@ -98,20 +98,19 @@ export function watchExecutions(tasks: readonly (SpoutTask | BoltTask)[], plan: 
   return w;
 }
 
-type ExecuteFn = (this: unknown, ...args: unknown[]) => unknown;
-
 /**
  * Records the trees of every tracked execute of the given bolt tasks until `untilMs` (clock
- * time). It replaces the bolt instances' `execute` with a recording wrapper (an own property,
- * removed when the watch ends), so a worker that is not watching pays nothing on its hot path.
- * While watching, each tracked execute costs one write before it runs; that nothing executes any
- * more is written once per engine turn (deferred), not after every execute, which would double
- * the system calls: a death between an execute and that write (in the engine's own code during
- * the same turn) charges the tuple that ran last.
+ * time). It hooks the engine's own execution point (BoltTask.run, through the task's `watch`
+ * field, set only while the watch lasts), so every input a bolt task executes is seen, whatever
+ * the bolt instance is (a frozen or proxied one too), and the user's objects are never touched; a
+ * worker that is not watching pays one field check per execute. While watching, each tracked
+ * execute costs one write before it runs; that nothing executes any more is written once per
+ * engine turn (deferred), not after every execute, which would double the system calls: a death
+ * between an execute and that write (in the engine's own code during the same turn) charges the
+ * tuple that ran last.
  */
-export class ExecutionWatch {
+export class ExecutionWatch implements ExecuteWatch {
   private readonly running = new Map<TupleImpl, BoltTask>();
-  private readonly restore: (() => void)[] = [];
   private on = false;
   /** A write of the executing set (now idle, or smaller) is deferred to the end of the turn. */
   private dirty = false;
@@ -132,66 +131,33 @@ export class ExecutionWatch {
   start(): void {
     if (this.on) return;
     this.on = true;
-    for (const b of this.bolts) this.wrap(b);
+    for (const b of this.bolts) b.watch = this;
     this.journal.executing({ suspects: [], remoteRoots: [] });
   }
 
-  /** Puts the bolts' own `execute` back; the journal says `running`. Idempotent. */
+  /** Unhooks the bolt tasks; the journal says `running`. Idempotent. */
   stop(): void {
     if (!this.on) return;
     this.on = false;
-    for (const r of this.restore.splice(0)) r();
+    for (const b of this.bolts) if (b.watch === this) b.watch = undefined;
     this.running.clear();
     this.journal.stopped();
   }
 
-  private wrap(b: BoltTask): void {
-    const inst = b.instance as unknown as { execute: ExecuteFn };
-    const orig = inst.execute;
-    if (typeof orig !== 'function') return;
-    const own = Object.prototype.hasOwnProperty.call(inst, 'execute');
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const watch = this;
-    const wrapped: ExecuteFn = function (this: unknown, ...args: unknown[]): unknown {
-      const tuple = args[0] as TupleImpl;
-      if (!watch.begin(b, tuple)) return orig.apply(this, args);
-      let r: unknown;
-      try {
-        r = orig.apply(this, args);
-      } catch (err) {
-        watch.end(tuple);
-        throw err;
-      }
-      if (r !== undefined && r !== null && typeof (r as Promise<unknown>).then === 'function') {
-        (r as Promise<unknown>).then(() => watch.end(tuple), () => watch.end(tuple));
-      } else watch.end(tuple);
-      return r;
-    };
-    try {
-      inst.execute = wrapped;
-    } catch {
-      return; // a frozen instance is not watched
-    }
-    this.restore.push(() => {
-      if (own) inst.execute = orig;
-      else delete (inst as { execute?: ExecuteFn }).execute;
-    });
-  }
-
   /** Before an execute: false when it is not recorded (untracked, or the window is over). */
-  private begin(b: BoltTask, tuple: TupleImpl): boolean {
+  begin(b: BoltTask, tuple: TupleImpl): boolean {
     if (!this.on) return false;
     if (this.time.clock.now() >= this.untilMs) {
       this.stop();
       return false;
     }
-    if (tuple === undefined || tuple === null || !tuple.tracked) return false;
+    if (!tuple.tracked) return false;
     this.running.set(tuple, b);
     this.write();
     return true;
   }
 
-  private end(tuple: TupleImpl): void {
+  end(tuple: TupleImpl): void {
     if (!this.running.delete(tuple) || !this.on) return;
     this.dirty = true;
     if (this.deferred) return;

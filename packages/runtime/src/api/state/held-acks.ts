@@ -110,6 +110,16 @@ export class HeldAcks {
     this.words[s + 3]! ^= lo;
   }
 
+  /** 0: tree `root` is not held here; 1: held (acks to apply); 2: held but killed (failed while held). Inserts nothing. */
+  holds(root: number): 0 | 1 | 2 {
+    const keys = this.keys;
+    for (let i = this.home(root); ; i = (i + 1) & this.mask) {
+      const k = keys[i * 2]!;
+      if (k === EMPTY) return 0;
+      if (k === root) return this.flags[i] === 0 ? 1 : 2;
+    }
+  }
+
   /** The tree failed: its entry stays (so later acks of it are dropped too) but is skipped by {@link forEach}. */
   kill(root: number): void {
     this.flags[this.slot(root)] = DEAD;
@@ -168,9 +178,11 @@ export interface AckHolder {
    */
   holdAck(tuple: Tuple, into: HeldAcks): boolean;
   /**
-   * The bolt failed `tuple`, pending or acked (held): fail its trees now (once), and kill them in
-   * `held` so that no held ack of them reaches the acker after the failure. True when the tuple
-   * was held (acked before): the caller takes it off a table's `tuples` count.
+   * The bolt failed `tuple`, pending or acked (held): fail its trees now (once: not a tree already
+   * killed in `held`), and kill them in `held` so that no held ack of them reaches the acker after
+   * the failure. True when the tuple was held (acked before): the caller takes it off a table's
+   * `tuples` count. An acked tuple none of whose trees is in `held` any more had its ack applied
+   * at a COMMIT (or its trees failed at a ROLLBACK): like a fail after a plain ack, a no-op (false).
    */
   failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean;
   /** Tells the acker every held ack (one message per tree) and counts the inputs acked. */

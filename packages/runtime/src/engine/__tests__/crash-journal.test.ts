@@ -1,4 +1,4 @@
-import { BaseRichBolt, DEAD_LETTER_STREAM, TopologyBuilder, type Tuple } from '@gale/runtime';
+import { BaseRichBolt, DEAD_LETTER_STREAM, TopologyBuilder, type BasicBolt, type Tuple } from '@gale/runtime';
 import type { CrashCounts, CrashReport } from '../crash-counts.js';
 import { judgePreviousLaunch, MIN_WATCH_MS, watchWindowMs, type ExecutingTrees, type ExecutionJournal, type JournalState } from '../crash-journal.js';
 import { ManualClock } from '../testing/manual-time.js';
@@ -122,7 +122,7 @@ describe('crash journal (manual clock)', () => {
     expect([...acked].sort()).toEqual([...IDS].sort()); // the dead letter is acked at the spout too
   });
 
-  it('watches only within its window, then gives every bolt its own execute back; an async execute is recorded until it settles', async () => {
+  it('watches only within its window, never touching the bolt instance; an async execute is recorded until it settles', async () => {
     const clock = new ManualClock();
     const journal = new MemoryJournal();
     const spout = new SpoutProbe(clock);
@@ -145,10 +145,16 @@ describe('crash journal (manual clock)', () => {
     const h = new ManualEngine(b.build({ name: 'window', config: { ackers: 1, messageTimeoutMs: 1000 } }), {}, clock);
     try {
       await h.engine.start();
+      const executeOf = (o: object): unknown => (o as Record<string, unknown>).execute;
+      const untouched = (): void => {
+        expect(Object.prototype.hasOwnProperty.call(inst, 'execute')).toBe(false);
+        expect(executeOf(inst!)).toBe(executeOf(AsyncBolt.prototype));
+      };
       const w = h.engine.watchExecutions(journal, clock.now() + 5000);
-      expect(Object.prototype.hasOwnProperty.call(inst, 'execute')).toBe(true);
+      untouched();
       spout.plan.push({ id: 'slow', at: 0 }, { id: 'x', at: 0 });
       await h.settle();
+      untouched();
       // While 'x' executes, the unsettled 'slow' is executing too.
       expect(seen.map((s) => s.suspects.map((x) => x.key))).toEqual([['s:slow'], ['s:slow', 's:x']]);
       expect(journal.state).toMatchObject({ kind: 'watching', executing: { suspects: [{ key: 's:slow' }] } });
@@ -156,7 +162,7 @@ describe('crash journal (manual clock)', () => {
       await h.settle();
       expect(journal.state).toEqual({ kind: 'watching', executing: { suspects: [], remoteRoots: [] } });
       expect(spout.acks.map((a) => a.id).sort()).toEqual(['slow', 'x']);
-      // Past the window: the next execute ends the watch, is not recorded, and the bolt is as it was.
+      // Past the window: the next execute ends the watch and is not recorded.
       h.advance(5000);
       const writes = journal.writes;
       spout.plan.push({ id: 'y', at: clock.now() }, { id: 'z', at: clock.now() });
@@ -164,7 +170,55 @@ describe('crash journal (manual clock)', () => {
       expect(journal.writes).toBe(writes);
       expect(journal.state).toEqual({ kind: 'running' });
       expect(w.watching).toBe(false);
-      expect(Object.prototype.hasOwnProperty.call(inst, 'execute')).toBe(false);
+      untouched();
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('records the executes of a frozen bolt instance and of a basic bolt (the engine\'s execution point, not the instance)', async () => {
+    const clock = new ManualClock();
+    const journal = new MemoryJournal();
+    const spout = new SpoutProbe(clock);
+    const seen: string[][] = [];
+    const look = (): void => {
+      if (journal.state.kind === 'watching') seen.push(journal.state.executing.suspects.map((x) => `${x.bolt}:${x.key}`));
+    };
+    class FrozenBolt extends BaseRichBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        look();
+        this.collector.ack(t);
+      }
+    }
+    const basic: BasicBolt = {
+      basic: true,
+      declareOutputFields(): void {},
+      execute(): void {
+        look();
+      },
+    };
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    // Frozen after prepare (where BaseRichBolt keeps its collector): nothing can be put on it.
+    b.setBolt('frozen', () => {
+      const bolt = new FrozenBolt();
+      const prepare = bolt.prepare.bind(bolt);
+      bolt.prepare = (...args: Parameters<FrozenBolt['prepare']>) => {
+        prepare(...args);
+        Object.freeze(bolt);
+      };
+      return bolt;
+    }).shuffleGrouping('s');
+    b.setBolt('basic', () => Object.freeze(basic)).shuffleGrouping('s');
+    const h = new ManualEngine(b.build({ name: 'frozen', config: { ackers: 1, messageTimeoutMs: 1000 } }), {}, clock);
+    try {
+      await h.engine.start();
+      h.engine.watchExecutions(journal, clock.now() + 5000);
+      spout.plan.push({ id: 'f', at: 0 });
+      expect(await h.runUntil(() => spout.acks.length === 1, 1000)).toBe(true);
+      expect(seen.sort()).toEqual([['basic:s:f'], ['frozen:s:f']]);
+      expect(journal.state).toEqual({ kind: 'watching', executing: { suspects: [], remoteRoots: [] } });
     } finally {
       await h.close();
     }

@@ -86,4 +86,51 @@ describe('held acks (one record per tree, applied at COMMIT)', () => {
     expect(m.stats('src').acked).toBe(data.length);
     expect(await committed(stores, 2)).toEqual(batchTotals(data));
   });
+
+  it('a fail of an input whose held ack was already applied at COMMIT is a no-op, as after a plain ack', async () => {
+    const data = dataset(200);
+    const spout = new ReplaySpout(data);
+    const inner = new MemoryStateStores();
+    let commits = 0;
+    const stores: StateStoreProvider = {
+      open: (k) => {
+        const s = inner.open(k);
+        return { load: () => s.load(), prepare: (x) => s.prepare(x), commit: async (txid) => { await s.commit(txid); commits++; }, close: () => s.close() };
+      },
+      close: () => inner.close(),
+    };
+    let late: Tuple | undefined;
+    let lateCommits = -1;
+    let failedLate = false;
+    class LateRegret extends BaseStatefulBolt<KeyValueState<string, number>> {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        if (t.isTick()) return;
+        if (late !== undefined && !failedLate && commits > lateCommits + 1) {
+          failedLate = true;
+          this.collector.fail(late); // its ack went to the acker at a COMMIT since
+        }
+        const k = t.getStringByField('key');
+        this.state.put(k, this.state.get(k, 0) + t.getNumberByField('n'));
+        this.collector.ack(t);
+        if (late === undefined) {
+          late = t;
+          lateCommits = commits;
+        }
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('src', () => spout);
+    b.setBolt('totals', () => new LateRegret(), 1).shuffleGrouping('src');
+    m = new ManualEngine(b.build({ name: 't', config: { checkpointIntervalMs: 100, messageTimeoutMs: 5000, maxSpoutPending: 20 } }), {}, undefined, { stateStores: stores });
+    await m.start();
+    expect(await m.runUntil(() => spout.isExhausted(), 20_000)).toBe(true);
+    await m.runUntil(() => false, 300);
+    expect(failedLate).toBe(true);
+    expect(spout.fails).toBe(0);
+    expect(await committed(stores, 1)).toEqual(batchTotals(data)); // applied once, never replayed
+    expect(m.stats('__acker').pending).toBe(0);
+    expect(m.stats('totals').failed).toBe(0);
+    expect(m.stats('totals').acked).toBe(data.length);
+  });
 });

@@ -36,6 +36,9 @@ describe('held acks (one XOR record per tree)', () => {
     h.kill(3); // killed before any ack of it
     h.add(3, 3, 3);
     expect(entries(h)).toEqual([[2, 2, 2]]);
+    // holds: 1 held, 2 held killed, 0 not held (and asking inserts nothing).
+    expect([h.holds(2), h.holds(1), h.holds(3), h.holds(99)]).toEqual([1, 2, 2, 0]);
+    expect(h.size).toBe(3);
   });
 
   it('moveInto XORs into the other table, carries kills and counts, and clears', () => {

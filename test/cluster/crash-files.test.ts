@@ -1,0 +1,57 @@
+// What a supervisor keeps under <dir>/crash-counts/ for a topology (crash counts, crash journals:
+// cluster/crash-store.ts, cluster/crash-journal-file.ts) goes when the topology is killed, so a
+// later deploy of the same name starts clean; the files of other topologies stay. The topology
+// SIGKILLs its worker on one id with the crash watch off (crashWatchMs 0): its `__worker` error
+// must not claim that the next launch records what it executes.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestCluster, until, type StatusJson } from './cluster-harness.js';
+
+const NAME = 'crash-files';
+
+describe('crash files of a killed topology', () => {
+  let cluster: TestCluster;
+  let dir: string;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ supervisors: 1, slotsPerSupervisor: 1 });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gale-crash-files-'));
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with crashWatchMs 0 a signal death says nothing is recorded; gale kill removes the topology\'s crash files, and only those', async () => {
+    const sup = cluster.supervisors[0]!;
+    const crashDir = path.join(cluster.tmp, sup.id, 'crash-counts');
+    // Another topology's files, and the per-topology file of older versions of this one.
+    mkdirSync(crashDir, { recursive: true });
+    writeFileSync(path.join(crashDir, 'other@6700.journal'), 'clean\n');
+    writeFileSync(path.join(crashDir, 'other.json'), '{}');
+    writeFileSync(path.join(crashDir, `${NAME}.json`), '{}');
+    writeFileSync(path.join(crashDir, `${NAME}@1.json.4242.tmp`), '{'); // a save cut short
+    const d = await cluster.gale([
+      'deploy', 'test/cluster/fixtures/poison-exit.ts', '--name', NAME, '--wait', '0', '--set', `dir=${dir}`, '--set', 'count=20',
+      '--set', 'poison=7', '--set', 'mode=sigkill', '-c', 'crashWatchMs=0',
+    ]);
+    expect(d.code).toBe(0);
+    const journal = path.join(crashDir, `${NAME}@${sup.ports[0]!}.journal`);
+    const killed = await until('a __worker error of a SIGKILL', async () => {
+      const st = await cluster.json<StatusJson>(['status', NAME]);
+      return (st.errors.__worker ?? []).find((e) => /was killed by SIGKILL/.test(e.message));
+    }, 60_000, 250);
+    expect(killed.message).toMatch(/no exit handler ran; crashWatchMs is 0, so its next launch records nothing/);
+    expect(killed.message).not.toMatch(/records what it executes/);
+    await until('the slot\'s journal written', async () => existsSync(journal), 30_000, 100);
+
+    expect((await cluster.gale(['kill', NAME, '--wait', '0'])).code).toBe(0);
+    const left = await until('the killed topology\'s crash files removed', async () => {
+      const names = readdirSync(crashDir);
+      return names.some((n) => n.startsWith(NAME)) ? undefined : names;
+    }, 30_000, 100);
+    expect(left.sort()).toEqual(['other.json', 'other@6700.journal']);
+  }, 120_000);
+});
