@@ -26,8 +26,13 @@ export const ACK_OUTCOME_STREAM = '__ack_outcome';
 /** Every message about a tree goes to the same acker task: `root mod ackers` (Storm's fields grouping on the root). */
 class ByRoot implements TaskChooser {
   readonly single = true;
-  constructor(private readonly tasks: readonly number[]) {}
+  /** The only acker task, or -1: a root is a double, and `%` of a double is a C call on every ack. */
+  private readonly only: number;
+  constructor(private readonly tasks: readonly number[]) {
+    this.only = tasks.length === 1 ? tasks[0]! : -1;
+  }
   chooseOne(values: readonly unknown[]): number {
+    if (this.only >= 0) return this.only;
     return this.tasks[(values[0] as number) % this.tasks.length]!;
   }
   chooseMany(values: readonly unknown[]): readonly number[] {

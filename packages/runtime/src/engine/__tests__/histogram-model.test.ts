@@ -67,6 +67,25 @@ describe('Histogram', () => {
     }
   });
 
+  it('puts every value in the bucket of the documented layout (octave floor(log2 v), 8 linear sub-buckets), the integer fast path included', () => {
+    // The layout other processes' histograms merge into: record's integer exponent (below 2^30 µs)
+    // must pick the same bucket as the log2 definition, at octave edges too.
+    const bucketOf = (us: number): number => {
+      const v = us < 1 ? 1 : us;
+      const exp = Math.floor(Math.log2(v));
+      return Math.min(319, exp * 8 + Math.floor((v / 2 ** exp - 1) * 8));
+    };
+    const r = rng(5);
+    const values: number[] = [0, 0.5, 1, 1.0001, 3.999, 4, 1e6, 2 ** 30 - 1, 2 ** 30 - 0.5, 2 ** 30, 2 ** 30 + 1, 3e9, 2 ** 45];
+    for (let k = 0; k <= 34; k++) values.push(2 ** k, 2 ** k * 1.124, 2 ** k * 1.125, 2 ** k * 1.999, 2 ** k + 0.5);
+    for (let i = 0; i < 5000; i++) values.push(Math.exp(r() * Math.log(1e10)));
+    for (const v of values) {
+      const h = new Histogram();
+      h.record(v);
+      expect([v, h.toSparse()[2]]).toEqual([v, bucketOf(v)]);
+    }
+  });
+
   it('mergeSparse skips what another process got wrong; reset empties', () => {
     const h = new Histogram();
     h.mergeSparse([10, 5, -1, 3, 99999, 1, 4, Number.NaN, 2.5, 1, 8, 2]);
