@@ -93,11 +93,9 @@ export class CountBolt extends BaseBasicBolt {
 
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
-    if (this.flushOn !== undefined) {
-      if (tuple.sourceStreamId === this.flushOn) {
-        for (const [key, c] of this.counts) collector.emit([key, c.n]);
-        return;
-      }
+    if (this.flushOn !== undefined && tuple.sourceStreamId === this.flushOn) {
+      for (const [key, c] of this.counts) collector.emit([key, c.n]);
+      return;
     }
     const key = this.key.read(tuple);
     let add = 1;
