@@ -19,6 +19,15 @@ export interface CountBoltOptions {
    * (reported, and the tuple fails) and adds nothing. Default: none (count 1 per input).
    */
   amountField?: string;
+  /**
+   * A stream id: instead of emitting on every update, emit the whole table — `[key, count]`
+   * for every key this task counted — each time a tuple arrives on this stream (e.g. the
+   * end-of-input marker of a FileLineSpout's `endStream`, subscribed with `allGrouping`),
+   * anchored to that tuple. Such tuples add nothing. Sending the whole table, not the keys
+   * changed since the last one, makes a replayed marker idempotent for a sink that keeps the
+   * latest count per key. Default: none (with `emit`, one emit per update).
+   */
+  flushOn?: string;
 }
 
 /** A {@link CountBolt} input whose `amountField` is not a finite number. Code `GALE_ERR_BAD_AMOUNT`. */
@@ -34,7 +43,8 @@ export class BadAmountError extends ComponentError {
  * `fieldsGrouping(source, [keyField])` so each key is counted by exactly one task. With
  * replays (at-least-once), a replayed input is counted again. Tick tuples are ignored.
  * With `amountField`, each input adds that field's number instead of 1 (summing the partial
- * counts of a combiner).
+ * counts of a combiner). With `flushOn`, the counts are emitted as a whole table when a tuple
+ * arrives on that stream (an end-of-input marker) instead of on every update.
  *
  * ```ts
  * builder.setBolt('count', new CountBolt(), 2).fieldsGrouping('split', ['word']);
@@ -49,6 +59,7 @@ export class CountBolt extends BaseBasicBolt {
   private key!: FieldReader;
   private readonly amountField: string | undefined;
   private amount: FieldReader | undefined;
+  private readonly flushOn: string | undefined;
 
   constructor(options: CountBoltOptions = {}) {
     super();
@@ -62,6 +73,10 @@ export class CountBolt extends BaseBasicBolt {
     this.amountField = options.amountField;
     if (this.amountField !== undefined && (typeof this.amountField !== 'string' || this.amountField === '')) {
       throw badOption(`CountBolt amountField must be a non-empty string, got ${JSON.stringify(this.amountField)}`);
+    }
+    this.flushOn = options.flushOn;
+    if (this.flushOn !== undefined && (typeof this.flushOn !== 'string' || this.flushOn === '')) {
+      throw badOption(`CountBolt flushOn must be a non-empty stream id, got ${JSON.stringify(this.flushOn)}`);
     }
   }
 
@@ -78,6 +93,10 @@ export class CountBolt extends BaseBasicBolt {
 
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
+    if (this.flushOn !== undefined && tuple.sourceStreamId === this.flushOn) {
+      for (const [key, c] of this.counts) collector.emit([key, c.n]);
+      return;
+    }
     const key = this.key.read(tuple);
     let add = 1;
     if (this.amount !== undefined) {
@@ -93,7 +112,7 @@ export class CountBolt extends BaseBasicBolt {
       this.counts.set(key, c);
     }
     const n = (c.n += add);
-    if (this.emits) collector.emit([key, n]);
+    if (this.emits && this.flushOn === undefined) collector.emit([key, n]);
   }
 }
 

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Message, type Plugin } from 'esbuild';
+import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import type { Logger } from '../log.js';
+import { compileCacheKey, readCompileCache, writeCompileCache } from './compile-cache.js';
 import { CliUsageError } from './usage-error.js';
 import { YAML_EXTENSIONS, yamlResolveError, type YamlEntry } from './yaml-entry.js';
 
@@ -31,6 +32,11 @@ export interface LoadTopologyOptions {
   readonly log: Logger;
   /** For a YAML topology: the generated entry module compiled in place of the file (./yaml-entry.ts). */
   readonly entry?: YamlEntry;
+  /**
+   * Directory of the compiled-bundle cache (./compile-cache.ts), or undefined: compile every
+   * time. Not used for YAML entries or `gale deploy` bundles.
+   */
+  readonly cacheDir?: string;
 }
 
 export interface LoadedModule {
@@ -50,17 +56,67 @@ const RESOLVING = Symbol('gale.resolving');
 /** Bare specifiers (`pkg`, `@scope/pkg/sub`), not relative or absolute paths. */
 const BARE = /^[^./]|^\.[^./]|^\.\.[^/]/;
 
+/** Loads of the process so far: each import of a cached bundle gets a fresh module instance. */
+let loads = 0;
+
 export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<LoadedModule> {
   const abs = checkTopologyFile(opts);
+  if (opts.cacheDir !== undefined && opts.entry === undefined) return loadCached(abs, opts.cacheDir, opts);
   const base = path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_');
   const out = path.join(tmpdir(), `gale-${base}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
   try {
-    await compile(abs, out, opts);
+    await compile(abs, out, opts, { write: true });
     const exports = (await import(pathToFileURL(out).href)) as Record<string, unknown>;
     return { path: abs, exports };
   } finally {
     await rm(out, { force: true });
   }
+}
+
+/**
+ * {@link loadTopologyModule} through the compile cache: a valid entry is imported without
+ * loading esbuild; otherwise the file is compiled in memory, stored, and the stored bundle
+ * imported (a temporary file if the cache cannot be written).
+ */
+async function loadCached(abs: string, cacheDir: string, opts: LoadTopologyOptions): Promise<LoadedModule> {
+  const key = compileCacheKey({ entry: abs, cwd: path.resolve(opts.cwd), runtimeDir: path.resolve(opts.runtimeDir), node: process.version, versions: toolVersions(opts.runtimeDir) });
+  const hit = readCompileCache(cacheDir, key);
+  if (hit !== undefined) {
+    opts.log.debug({ path: abs, bundle: hit.bundlePath }, 'topology compile cache hit');
+    for (const w of hit.warnings) opts.log.warn(w, 'topology compile warning');
+    return { path: abs, exports: await importFresh(hit.bundlePath) };
+  }
+  const externals: string[] = [];
+  const result = await compile(abs, path.join(cacheDir, `${key}.mjs`), opts, { write: false, externals });
+  const warnings = result.warnings.map((w) => ({ where: where(w), text: w.text }));
+  const code = result.outputFiles![0]!.contents;
+  writeCompileCache(cacheDir, key, code, sourcesOf(result.metafile!, opts.cwd), externals, warnings);
+  const stored = readCompileCache(cacheDir, key);
+  opts.log.debug({ path: abs, stored: stored !== undefined }, 'topology compiled');
+  if (stored !== undefined) return { path: abs, exports: await importFresh(stored.bundlePath) };
+  const out = path.join(tmpdir(), `gale-${path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
+  try {
+    await writeFile(out, code);
+    return { path: abs, exports: (await import(pathToFileURL(out).href)) as Record<string, unknown> };
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
+async function importFresh(file: string): Promise<Record<string, unknown>> {
+  return (await import(`${pathToFileURL(file).href}?load=${++loads}`)) as Record<string, unknown>;
+}
+
+/** The bundled source files of a compile, absolute. */
+function sourcesOf(metafile: Metafile, cwd: string): string[] {
+  return Object.keys(metafile.inputs).map((f) => path.resolve(cwd, f));
+}
+
+/** gale's and esbuild's versions: a new one of either compiles again. */
+function toolVersions(runtimeDir: string): { gale: string; esbuild: string } {
+  const version = (pkgJson: string): string => (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version;
+  const req = createRequire(path.join(runtimeDir, 'package.json'));
+  return { gale: version(path.join(runtimeDir, 'package.json')), esbuild: version(req.resolve('esbuild/package.json')) };
 }
 
 /**
@@ -73,8 +129,8 @@ export async function bundleForDeploy(opts: LoadTopologyOptions): Promise<{ path
   // Not written: the out path only anchors the source map's relative paths, and the sourceRoot
   // makes them absolute again wherever the worker keeps the bundle, so its stack traces name
   // the topology file as deployed (docs/logging.md).
-  const result = await compile(abs, path.join(path.dirname(abs), 'gale-deploy.mjs'), opts, false);
-  return { path: abs, code: Buffer.from(result!) };
+  const result = await compile(abs, path.join(path.dirname(abs), 'gale-deploy.mjs'), opts, { write: false, deploy: true });
+  return { path: abs, code: Buffer.from(result.outputFiles![0]!.contents) };
 }
 
 /** The absolute path of the topology file; a usage error if it is missing, not a file or of an unknown type. */
@@ -96,21 +152,36 @@ const galeBare: Plugin = {
   },
 };
 
-async function compile(entry: string, outfile: string, opts: LoadTopologyOptions, write = true): Promise<Uint8Array | undefined> {
+interface CompileMode {
+  /** Write `outfile` (else the output is in `outputFiles`). */
+  readonly write: boolean;
+  /** A `gale deploy` bundle: everything but `@gale/*` bundled, source paths made absolute. */
+  readonly deploy?: boolean;
+  /** Collects the package files the bundle imports (local mode). */
+  readonly externals?: string[];
+}
+
+type CompileResult = { warnings: Message[]; outputFiles?: { contents: Uint8Array }[]; metafile?: Metafile };
+
+async function compile(entry: string, outfile: string, opts: LoadTopologyOptions, mode: CompileMode): Promise<CompileResult> {
+  // Loaded only when a compile is needed: a cached bundle's run never loads esbuild.
+  const { build } = await import('esbuild');
+  const deploy = mode.deploy === true;
   try {
     const source = opts.entry === undefined
       ? { entryPoints: [entry] }
       : { stdin: { contents: opts.entry.contents, resolveDir: path.dirname(entry), sourcefile: `${entry} (generated entry)`, loader: 'js' as const } };
-    const result = await build({
+    const options: BuildOptions = {
       ...source,
       outfile,
-      write,
+      write: mode.write,
+      metafile: !deploy,
       bundle: true,
       format: 'esm',
       platform: 'node',
       target: 'node20',
       sourcemap: 'inline',
-      ...(write ? {} : { sourceRoot: `${pathToFileURL(path.dirname(entry)).href}/` }),
+      ...(deploy ? { sourceRoot: `${pathToFileURL(path.dirname(entry)).href}/` } : {}),
       logLevel: 'silent',
       absWorkingDir: opts.cwd,
       // The bundle lives in the temp dir; make the entry's import.meta point at the original file.
@@ -119,10 +190,11 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
         'import.meta.filename': JSON.stringify(entry),
         'import.meta.dirname': JSON.stringify(path.dirname(entry)),
       },
-      plugins: [write ? externalPackages(opts) : galeBare],
-    });
+      plugins: [deploy ? galeBare : externalPackages(opts, mode.externals)],
+    };
+    const result = await build(options);
     for (const w of result.warnings) opts.log.warn({ where: where(w), text: w.text }, 'topology compile warning');
-    return result.outputFiles?.[0]?.contents;
+    return result;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0) throw err;
@@ -140,7 +212,7 @@ function where(m: Message): string | undefined {
   return m.location === null ? undefined : `${m.location.file}:${m.location.line}:${m.location.column + 1}`;
 }
 
-function externalPackages(opts: LoadTopologyOptions): Plugin {
+function externalPackages(opts: LoadTopologyOptions, externals: string[] | undefined): Plugin {
   return {
     name: 'gale-external-packages',
     setup(b) {
@@ -167,11 +239,13 @@ function externalPackages(opts: LoadTopologyOptions): Plugin {
               'the topology resolves another copy of @gale/runtime than the gale CLI runs; classes will not match');
           }
           opts.log.debug({ specifier: args.path, path: target }, 'gale package import');
+          externals?.push(target);
           return { path: pathToFileURL(target).href, external: true };
         }
         // Packages built to JS load from where they are installed; TS sources get bundled.
         if (found !== undefined) {
           opts.log.debug({ specifier: args.path, path: found }, 'package import');
+          externals?.push(found);
           return { path: pathToFileURL(found).href, external: true };
         }
         return undefined;

@@ -2,6 +2,7 @@ import type { Topology } from '../api/builder.js';
 import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
 import { isGaleError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { compileCacheDir } from './compile-cache.js';
 import { checkTopologyFile, loadTopologyModule } from './load-topology.js';
 import { CliParamSet, SET_ORIGIN, checkUnusedParams, type SetFlags } from './set-flags.js';
 import { topologyFromExports } from './topology-export.js';
@@ -42,7 +43,7 @@ export async function loadTopologyFile(file: string, set: SetFlags, opts: Topolo
     const { topology } = await topologyFromExports(loaded.exports, file, params);
     return { topology, entry };
   }
-  const loaded = await loadTopologyModule(base);
+  const loaded = await loadTopologyModule({ ...base, cacheDir: compileCacheDir(opts.env) });
   opts.log.debug({ path: loaded.path }, 'topology module loaded');
   let resolved: Awaited<ReturnType<typeof topologyFromExports>>;
   try {

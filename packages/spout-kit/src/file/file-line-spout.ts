@@ -24,7 +24,20 @@ export interface FileLineSpoutOptions {
    * bolt that pre-aggregates it (a combiner) cuts the per-line tuple overhead.
    */
   linesPerTuple?: number;
+  /**
+   * Declares a stream of this name (one field, `path`) on which the spout emits one tuple
+   * `[path]`, a tree of its own, once the whole file was read and every line's tree was acked:
+   * an end-of-input marker (Flink's `finish()`), e.g. for a bolt that emits its results once
+   * at the end instead of on every update (CountBolt's `flushOn`). A failed marker tree is
+   * re-emitted; `isExhausted()` is true only once the marker was acked. Needs tuple tracking:
+   * with `ackers: 0` the marker could overtake the lines, so `open()` throws (`GALE_ERR_BAD_OPTION`).
+   * Default: none.
+   */
+  endStream?: string;
 }
+
+/** Message id of the end-of-input marker (line offsets are >= 0). */
+const END_MESSAGE_ID = -1;
 
 /** Default bytes per read. */
 export const FILE_LINE_CHUNK_BYTES = 256 * 1024;
@@ -52,6 +65,8 @@ interface ReadState {
   replay: number[];
   replayHead: number;
   closed: boolean;
+  /** End-of-input marker (with `endStream`): not sent, in flight, or acked. */
+  end: 'unsent' | 'sent' | 'acked';
 }
 
 /**
@@ -90,6 +105,7 @@ export class FileLineSpout extends BaseRichSpout {
   private readonly chunkBytes: number;
   /** Lines per batch tuple, or 0: one line per tuple, as a string. */
   private readonly linesPerTuple: number;
+  private readonly endStream: string | undefined;
   private state: ReadState | undefined;
 
   constructor(options: FileLineSpoutOptions) {
@@ -110,6 +126,11 @@ export class FileLineSpout extends BaseRichSpout {
       throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout linesPerTuple must be an integer >= 1, got ${JSON.stringify(linesPerTuple)}`);
     }
     this.linesPerTuple = linesPerTuple ?? 0;
+    const endStream = options.endStream;
+    if (endStream !== undefined && (typeof endStream !== 'string' || endStream === '' || endStream === 'default')) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout endStream must be a non-empty stream id other than "default", got ${JSON.stringify(endStream)}`);
+    }
+    this.endStream = endStream;
     this.path = options.path;
     this.field = options.field ?? 'line';
     this.encoding = encoding;
@@ -118,11 +139,15 @@ export class FileLineSpout extends BaseRichSpout {
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     declarer.declare([this.field]);
+    if (this.endStream !== undefined) declarer.declareStream(this.endStream, ['path']);
   }
 
   override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     await super.open(context, collector);
     assertSingleTask(context, 'FileLineSpout');
+    if (this.endStream !== undefined && context.config.ackers === 0) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout endStream "${this.endStream}" needs tuple tracking (ackers > 0): without it the end marker could overtake the lines' tuples`);
+    }
     let handle: FileHandle;
     try {
       handle = await openFile(this.path, 'r');
@@ -153,6 +178,7 @@ export class FileLineSpout extends BaseRichSpout {
       replay: [],
       replayHead: 0,
       closed: false,
+      end: 'unsent',
     };
     void this.startRead(this.state);
   }
@@ -186,24 +212,41 @@ export class FileLineSpout extends BaseRichSpout {
       if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
       return;
     }
-    if (s.eof) return;
+    if (s.eof) {
+      if (this.endStream !== undefined && s.end === 'unsent' && this.linesDone(s)) {
+        s.end = 'sent';
+        this.collector.emitStream(this.endStream, [this.path], END_MESSAGE_ID);
+      }
+      return;
+    }
     return s.reading ?? this.startRead(s);
   }
 
   override ack(messageId: unknown): void {
-    this.state?.unacked.delete(messageId as number);
+    const s = this.state;
+    if (s === undefined) return;
+    if (messageId === END_MESSAGE_ID) s.end = 'acked';
+    else s.unacked.delete(messageId as number);
   }
 
   override fail(messageId: unknown): void {
     const s = this.state;
-    if (s !== undefined && s.unacked.has(messageId as number)) s.replay.push(messageId as number);
+    if (s === undefined) return;
+    if (messageId === END_MESSAGE_ID) s.end = 'unsent';
+    else if (s.unacked.has(messageId as number)) s.replay.push(messageId as number);
   }
 
-  /** True once the file was read to its end and every line emitted was acked. */
+  /**
+   * True once the file was read to its end and every line emitted was acked (with `endStream`,
+   * and the end marker too).
+   */
   isExhausted(): boolean {
     const s = this.state;
-    return s !== undefined && s.eof && s.reading === undefined && s.head >= s.lines.length
-      && s.replayHead >= s.replay.length && s.unacked.size === 0;
+    return s !== undefined && this.linesDone(s) && (this.endStream === undefined || s.end === 'acked');
+  }
+
+  private linesDone(s: ReadState): boolean {
+    return s.eof && s.reading === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
   }
 
   /** Closes the file after any read in flight. Idempotent. */

@@ -1,4 +1,6 @@
-import { FixedTupleSpout, LocalCluster, TopologyBuilder, completeTopology, type Values } from '@gale/runtime';
+import {
+  BaseRichSpout, FixedTupleSpout, LocalCluster, TopologyBuilder, completeTopology, type OutputFieldsDeclarer, type Values,
+} from '@gale/runtime';
 import { CountBolt } from '@gale/bolt-kit';
 
 const words = 'a b a c b a d a b c e'.split(' ');
@@ -86,6 +88,55 @@ describe('CountBolt', () => {
     } finally {
       await cluster.shutdown(0);
     }
+  });
+
+  describe('flushOn', () => {
+    /** Emits `tuples` (message ids), then once all are acked `[flushes left]` on stream `flush`, `flushes` times. */
+    class WordsThenFlush extends BaseRichSpout {
+      private next = 0;
+      private unacked = 0;
+      private flushed = 0;
+      constructor(private readonly tuples: readonly Values[], private readonly flushes: number) {
+        super();
+      }
+      declareOutputFields(d: OutputFieldsDeclarer): void {
+        d.declare(['word', 'n']);
+        d.declareStream('flush', ['at']);
+      }
+      nextTuple(): void {
+        if (this.next < this.tuples.length) {
+          this.unacked++;
+          this.collector.emit(this.tuples[this.next]!, this.next++);
+        } else if (this.unacked === 0 && this.flushed < this.flushes) {
+          this.collector.emitStream('flush', [this.flushed], `flush-${this.flushed++}`);
+        }
+      }
+      override ack(id: unknown): void {
+        if (typeof id === 'number') this.unacked--;
+      }
+      isExhausted(): boolean {
+        return this.next === this.tuples.length && this.unacked === 0 && this.flushed === this.flushes;
+      }
+    }
+
+    function flushTopology(flushes: number) {
+      const b = new TopologyBuilder();
+      b.setSpout('src', new WordsThenFlush([['a', 3], ['b', 1], ['a', 2], ['c', 1], ['b', 4]], flushes));
+      b.setBolt('count', new CountBolt({ amountField: 'n', flushOn: 'flush' }), 2).fieldsGrouping('src', ['word']).allGrouping('src', 'flush');
+      return b.build({ name: 'flush' });
+    }
+
+    it('emits nothing per update and the whole table, [key, count] per key, on each flush tuple', async () => {
+      const once = await completeTopology(flushTopology(1));
+      expect([...once.emitted('count')].sort()).toEqual([['a', 5], ['b', 5], ['c', 1]]);
+      // A second flush (a replayed marker) sends the whole table again, not only what changed.
+      const twice = await completeTopology(flushTopology(2));
+      expect([...twice.emitted('count')].sort()).toEqual([['a', 5], ['a', 5], ['b', 5], ['b', 5], ['c', 1], ['c', 1]]);
+    });
+
+    it('rejects an empty stream id', () => {
+      expect(() => new CountBolt({ flushOn: '' })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION', message: expect.stringMatching(/flushOn/) }));
+    });
   });
 
   it('rejects bad options', () => {

@@ -167,6 +167,92 @@ describe('FileLineSpout', () => {
     });
   });
 
+  describe('endStream', () => {
+    /** What the bolt saw: the lines, and at each end marker the spout's acks so far. */
+    let seenLines: string[];
+    let atEnd: number[][];
+    let failEnds: number;
+    class EndWatcher extends BaseBasicBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        if (t.sourceStreamId === 'default') {
+          seenLines.push(t.getValue(0) as string);
+          return;
+        }
+        expect(t.sourceStreamId).toBe('eof');
+        expect(t.values).toEqual([t.getValue(0)]);
+        atEnd.push([...acked]);
+        if (failEnds > 0) {
+          failEnds--;
+          throw new FailedException('fail the marker');
+        }
+      }
+    }
+    function endTopology(options: FileLineSpoutOptions): Topology {
+      const b = new TopologyBuilder();
+      b.setSpout('lines', new RecordingSpout({ ...options, endStream: 'eof' }));
+      b.setBolt('watch', new EndWatcher(), 2).shuffleGrouping('lines').allGrouping('lines', 'eof');
+      return b.build({ name: 'file-lines-end', config: { replayBackoffInitialMs: 1, replayBackoffMaxMs: 5 } });
+    }
+    async function runUntilDone(t: Topology, config = {}): Promise<void> {
+      const cluster = new LocalCluster();
+      try {
+        const running = await cluster.submit(t, { config });
+        expect(await running.waitUntilDone(10_000)).toBe(true);
+        expect(running.errors()).toEqual([]);
+      } finally {
+        await cluster.shutdown(0);
+      }
+    }
+    beforeEach(() => {
+      seenLines = [];
+      atEnd = [];
+      failEnds = 0;
+    });
+
+    it('emits [path] on the end stream to every task once every line was acked; exhausted once it is acked', async () => {
+      const path = file('a.txt', content);
+      await runUntilDone(endTopology({ path, chunkBytes: 8 }));
+      expect(seenLines).toEqual(lines);
+      // Both tasks (allGrouping) got the marker, and each time every line had been acked already.
+      expect(atEnd).toHaveLength(2);
+      for (const snapshot of atEnd) expect([...snapshot].sort((a, b) => a - b)).toEqual(lineStarts(readFileSync(path)));
+      expect(acked.filter((id) => id === -1)).toHaveLength(1);
+      expect(probe!.isExhausted()).toBe(true);
+    });
+
+    it('re-emits a failed marker until it is acked, and not before', async () => {
+      failEnds = 1;
+      await runUntilDone(endTopology({ path: file('a.txt', 'x\ny\n'), linesPerTuple: 5 }));
+      // First try: 2 tasks, one failed the tree; the replay reaches both tasks again.
+      expect(atEnd).toHaveLength(4);
+      expect(acked.filter((id) => id === -1)).toHaveLength(1);
+      expect(probe!.isExhausted()).toBe(true);
+    });
+
+    it('sends the marker for an empty file too', async () => {
+      await runUntilDone(endTopology({ path: file('empty.txt', '') }));
+      expect(seenLines).toEqual([]);
+      expect(atEnd).toEqual([[], []]);
+    });
+
+    it('refuses to run without ackers, where the marker could overtake the lines', async () => {
+      const cluster = new LocalCluster();
+      try {
+        await expect(cluster.submit(endTopology({ path: file('a.txt', 'x\n') }), { config: { ackers: 0 } }))
+          .rejects.toMatchObject({ cause: { code: 'GALE_ERR_BAD_OPTION', message: expect.stringMatching(/needs tuple tracking/) } });
+      } finally {
+        await cluster.shutdown(0);
+      }
+    });
+
+    it('rejects an empty or "default" stream id', () => {
+      for (const endStream of ['', 'default']) {
+        expect(() => new FileLineSpout({ path: 'x', endStream })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+      }
+    });
+  });
+
   it('emits nothing for an empty file and is exhausted', async () => {
     const out = await completeTopology(topology({ path: file('empty.txt', '') }));
     expect(out.emitted('lines')).toEqual([]);
