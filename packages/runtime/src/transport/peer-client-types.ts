@@ -27,6 +27,8 @@ export interface PeerClientEvents {
 export interface PeerClientStats {
   state: PeerClientState;
   framesOut: number;
+  /** Socket writes the frames went out in: one per event-loop turn that sent any (transport/turn-cork.ts). */
+  socketWrites: number;
   bytesOut: number;
   recordsOut: number;
   /** sendTuple() calls refused because the buffer was full. */

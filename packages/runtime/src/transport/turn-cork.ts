@@ -1,0 +1,49 @@
+/**
+ * One socket write per event-loop turn instead of one per frame. Every `ws.send` of a client frame
+ * is its own `write` on the TCP socket, so its own system call; on loopback that call also runs the
+ * peer's receive path and wakes the peer process, which on a busy machine costs more than encoding
+ * the frame did. Corking the socket at the first frame of a turn and uncorking it at the end of the
+ * turn (`setImmediate`, after the I/O callbacks of this loop iteration) makes every frame of the turn
+ * one `writev`. A frame waits at most for the rest of the turn it was written in: nothing is held
+ * across turns, so no timer is added to any tuple's latency.
+ *
+ * Frame boundaries are ws's (each `send` stays one ws message); `bufferedAmount` counts corked bytes,
+ * so the send buffer's bound still holds; ws's own cork/uncork pair around a header and its payload
+ * nests inside ours (corks are counted).
+ */
+import type { Socket } from 'node:net';
+import type WebSocket from 'ws';
+
+/** What corking needs of a socket (net.Socket and tls.TLSSocket both have it). */
+type Corkable = Pick<Socket, 'cork' | 'uncork' | 'destroyed'>;
+
+/** The TCP (or TLS) socket under a ws connection; undefined when ws does not expose one. */
+function socketOf(ws: WebSocket): Corkable | undefined {
+  const s = (ws as unknown as { _socket?: unknown })._socket;
+  return typeof s === 'object' && s !== null && typeof (s as Corkable).cork === 'function' ? (s as Corkable) : undefined;
+}
+
+export class TurnCork {
+  private corked: Corkable | null = null;
+  /** Turns in which frames were written while corked (each ended in one uncork: one write). */
+  turns = 0;
+
+  /** Call before each `ws.send` of a frame: the first one of a turn corks the socket until the turn ends. */
+  before(ws: WebSocket): void {
+    if (this.corked !== null) return;
+    const s = socketOf(ws);
+    if (s === undefined || s.destroyed) return;
+    s.cork();
+    this.corked = s;
+    this.turns++;
+    setImmediate(this.uncork);
+  }
+
+  /** Writes what this turn corked now (also called at the end of the turn). */
+  readonly uncork = (): void => {
+    const s = this.corked;
+    if (s === null) return;
+    this.corked = null;
+    if (!s.destroyed) s.uncork();
+  };
+}
