@@ -1,11 +1,11 @@
 /**
- * One socket write per event-loop turn instead of one per frame. Every `ws.send` of a client frame
- * is its own `write` on the TCP socket, so its own system call; on loopback that call also runs the
- * peer's receive path and wakes the peer process, which on a busy machine costs more than encoding
- * the frame did. Corking the socket at the first frame of a turn and uncorking it at the end of the
- * turn (`setImmediate`, after the I/O callbacks of this loop iteration) makes every frame of the turn
- * one `writev`. A frame waits at most for the rest of the turn it was written in: nothing is held
- * across turns, so no timer is added to any tuple's latency.
+ * One socket write per turn instead of one per frame. Every `ws.send` of a client frame is its own
+ * `write` on the TCP socket, so its own system call; on loopback that call also runs the peer's
+ * receive path and wakes the peer process, which on a busy machine costs more than encoding the frame
+ * did. Corking the socket at the first frame of a turn (one callback of the event loop: an engine
+ * slice, the handling of one received frame, a flush timer) and uncorking it when that callback
+ * returns (`process.nextTick`) makes every frame of the turn one `writev`. A frame waits for nothing
+ * but the rest of the code already running when it was written: no timer, no later loop phase.
  *
  * Frame boundaries are ws's (each `send` stays one ws message); `bufferedAmount` counts corked bytes,
  * so the send buffer's bound still holds; ws's own cork/uncork pair around a header and its payload
@@ -25,7 +25,7 @@ function socketOf(ws: WebSocket): Corkable | undefined {
 
 export class TurnCork {
   private corked: Corkable | null = null;
-  /** Turns in which frames were written while corked (each ended in one uncork: one write). */
+  /** Turns that wrote frames (each ended in one uncork: one write). */
   turns = 0;
 
   /** Call before each `ws.send` of a frame: the first one of a turn corks the socket until the turn ends. */
@@ -36,7 +36,7 @@ export class TurnCork {
     s.cork();
     this.corked = s;
     this.turns++;
-    setImmediate(this.uncork);
+    process.nextTick(this.uncork);
   }
 
   /** Writes what this turn corked now (also called at the end of the turn). */

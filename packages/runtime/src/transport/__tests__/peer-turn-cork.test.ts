@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 describe('PeerClient socket writes (turn-cork.ts)', () => {
-  it('writes every frame of one event-loop turn in one socket write, and holds none across turns', async () => {
+  it('writes every frame of one turn (one event-loop callback) in one socket write, and holds none across turns', async () => {
     const { server, frames } = await recordingServer();
     closers.push(() => server.close());
     const c = new PeerClient({ address: { host: '127.0.0.1', port: server.port }, secret: SECRET, topology: TOPOLOGY, workerId: 'client-w', epoch: 1 });
