@@ -27,7 +27,7 @@ export interface PeerClientEvents {
 export interface PeerClientStats {
   state: PeerClientState;
   framesOut: number;
-  /** Socket writes the frames went out in: one per event-loop turn that sent any (transport/turn-cork.ts). */
+  /** Socket writes the frames went out in: one per turn that sent any, up to 8 frames each (transport/turn-cork.ts). */
   socketWrites: number;
   bytesOut: number;
   recordsOut: number;

@@ -116,7 +116,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   stats(): PeerClientStats {
     return {
-      ...this.counters, socketWrites: this.cork.turns, refusedSends: this.buffer.refused, state: this.st, pendingFrames: this.buffer.pendingFrames,
+      ...this.counters, socketWrites: this.cork.writes, refusedSends: this.buffer.refused, state: this.st, pendingFrames: this.buffer.pendingFrames,
       bufferedBytes: this.bufferedBytes, rttMs: this.liveness.rttMs, lastPongAgeMs: this.lastPongAgeMs,
     };
   }

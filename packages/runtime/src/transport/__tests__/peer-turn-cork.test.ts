@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { FrameType } from '../frame-codec.js';
 import { PeerClient } from '../peer-client.js';
+import { MAX_CORKED_FRAMES } from '../turn-cork.js';
 import { nextEvent, recordingServer, SECRET, TOPOLOGY, waitFor } from './helpers.js';
 
 const closers: Array<() => Promise<unknown>> = [];
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('PeerClient socket writes (turn-cork.ts)', () => {
-  it('writes every frame of one turn (one event-loop callback) in one socket write, and holds none across turns', async () => {
+  it('writes the frames of one turn (one event-loop callback) in few socket writes, and holds none across turns', async () => {
     const { server, frames } = await recordingServer();
     closers.push(() => server.close());
     const c = new PeerClient({ address: { host: '127.0.0.1', port: server.port }, secret: SECRET, topology: TOPOLOGY, workerId: 'client-w', epoch: 1 });
@@ -28,19 +29,20 @@ describe('PeerClient socket writes (turn-cork.ts)', () => {
     }
     const records = () => frames.flatMap(({ frame }) => (frame[0] === FrameType.TUPLES ? frame[1] : []));
 
-    // one turn: 1000 records, flushCount 100 -> ten frames, one write
+    // one turn: 1000 records, flushCount 100 -> ten frames in two writes (at most 8 frames a write)
     for (let i = 0; i < 1000; i++) c.sendTuple(i % 7, 0, 0, [`w${i}`], null);
     expect(c.stats().framesOut).toBe(10);
+    expect(MAX_CORKED_FRAMES).toBe(8);
     await waitFor(() => records().length === 1000, '1000 records');
-    expect(c.stats().socketWrites).toBe(1);
-    expect(calls).toEqual(['_writev']);
+    expect(c.stats().socketWrites).toBe(2);
+    expect(calls).toEqual(['_writev', '_writev']);
 
     // the next turn's frames are written at the end of that turn, not held for a later one
     for (let i = 1000; i < 1250; i++) c.sendTuple(i % 7, 0, 0, [`w${i}`], null);
     c.flush();
     await waitFor(() => records().length === 1250, '1250 records');
-    expect(c.stats()).toMatchObject({ framesOut: 13, socketWrites: 2 });
-    expect(calls).toEqual(['_writev', '_writev']);
+    expect(c.stats()).toMatchObject({ framesOut: 13, socketWrites: 3 });
+    expect(calls).toEqual(['_writev', '_writev', '_writev']);
     // in order across frames and turns
     expect(records().map((r) => r[3][0])).toEqual(Array.from({ length: 1250 }, (_, i) => `w${i}`));
   });
