@@ -88,8 +88,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       this.initRoute = route;
       const c = route.choosers.length === 1 ? route.choosers[0] : undefined;
       this.ackerChooser = c instanceof ByRoot ? c : undefined;
+    } else if (streamId === ACK_FORGET_STREAM) {
+      this.forgetRoute = route;
     }
-    else if (streamId === ACK_FORGET_STREAM) this.forgetRoute = route;
   }
 
   /**
