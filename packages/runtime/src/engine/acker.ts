@@ -24,7 +24,7 @@ export const ACK_OUTCOME_STREAM = '__ack_outcome';
 
 
 /** Every message about a tree goes to the same acker task: `root mod ackers` (Storm's fields grouping on the root). */
-class ByRoot implements TaskChooser {
+export class ByRoot implements TaskChooser {
   readonly single = true;
   /** The only acker task, or -1: a root is a double, and `%` of a double is a C call on every ack. */
   private readonly only: number;
@@ -37,6 +37,28 @@ class ByRoot implements TaskChooser {
   }
   chooseMany(values: readonly unknown[]): readonly number[] {
     return [this.chooseOne(values)];
+  }
+
+  /**
+   * A root id, close to the random `root`, whose acker task runs in this worker (`isLocal`), so a
+   * spout's init and its trees' outcomes do not cross the wire (cluster mode: one acker per worker by
+   * default). Only `root mod ackers` changes, so the id keeps its other 50-odd random bits; which acker
+   * a tree has is still a function of its root alone, the same in every worker, so every ack of the
+   * tree reaches that acker as before. `root` itself when its acker is local or none is.
+   */
+  localRoot(root: number, isLocal: (task: number) => boolean): number {
+    const tasks = this.tasks;
+    const n = tasks.length;
+    const at = root % n;
+    if (isLocal(tasks[at]!)) return root;
+    for (let k = 1; k < n; k++) {
+      const j = (at + k) % n;
+      if (!isLocal(tasks[j]!)) continue;
+      const base = root - at;
+      // stay a non-negative safe integer: base is a multiple of n, and so is base - n
+      return base + j <= Number.MAX_SAFE_INTEGER ? base + j : base - n + j;
+    }
+    return root;
   }
 }
 

@@ -7,9 +7,15 @@
 /** The key of a free slot (root ids are never negative). */
 export const EMPTY_ROOT = -1;
 
-/** The slot a root hashes to in a table of `mask + 1` slots (a power of two). */
+/**
+ * The slot a root hashes to in a table of `mask + 1` slots (a power of two). The product's high
+ * half is folded in because the low bits of a product depend only on the low bits of the root, and
+ * a spout in a cluster fixes `root mod ackers` (acker.ts ByRoot.localRoot): with 2 ackers every
+ * root of that spout has the same low bit, which would leave half the slots never a home.
+ */
 export function rootHome(root: number, mask: number): number {
-  return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & mask;
+  const h = Math.imul(root >>> 0, 0x9e3779b1);
+  return (h ^ (h >>> 16)) & mask;
 }
 
 /** The slot holding `root` (linear probing), or -1. */

@@ -1,6 +1,6 @@
 import type { DeadLetterReason, Spout, SpoutOutputCollector, Values } from '../api/types.js';
 import { DEAD_LETTER_STREAM, DEFAULT_STREAM } from '../api/types.js';
-import { ACK_FORGET_STREAM, ACK_INIT_STREAM } from './acker.js';
+import { ACK_FORGET_STREAM, ACK_INIT_STREAM, ByRoot } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { nextRootId } from './ids.js';
@@ -37,6 +37,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   /** The reserved `__dead_letter` stream; kept out of `routes` so user code cannot emit on it. */
   deadLetterRoute: OutRoute | undefined;
   private initRoute: OutRoute | undefined;
+  /** The acker grouping of `initRoute`, to pick roots whose acker runs in this worker (ByRoot.localRoot). */
+  private ackerChooser: ByRoot | undefined;
   private forgetRoute: OutRoute | undefined;
   private readonly edges: SpoutEdges;
   private readonly inbox: OutcomeInbox;
@@ -82,8 +84,13 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   }
 
   protected controlRoute(streamId: string, route: OutRoute): void {
-    if (streamId === ACK_INIT_STREAM) this.initRoute = route;
-    else if (streamId === ACK_FORGET_STREAM) this.forgetRoute = route;
+    if (streamId === ACK_INIT_STREAM) {
+      this.initRoute = route;
+      const c = route.choosers.length === 1 ? route.choosers[0] : undefined;
+      this.ackerChooser = c instanceof ByRoot ? c : undefined;
+    } else if (streamId === ACK_FORGET_STREAM) {
+      this.forgetRoute = route;
+    }
   }
 
   /**
@@ -231,7 +238,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       return;
     }
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
-    const root = nextRootId(host.ids);
+    const ackers = this.ackerChooser;
+    const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
     const tree: PendingTree = { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values };
     if (this.inbox.peersDown > 0) tree.exposed = true; // rare: no second shape on the hot path
     this.pending.set(root, tree);

@@ -27,6 +27,8 @@ export interface PeerClientEvents {
 export interface PeerClientStats {
   state: PeerClientState;
   framesOut: number;
+  /** Socket writes the frames went out in: one per turn that sent any, up to 8 frames each (transport/turn-cork.ts). */
+  socketWrites: number;
   bytesOut: number;
   recordsOut: number;
   /** sendTuple() calls refused because the buffer was full. */

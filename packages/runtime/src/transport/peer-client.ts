@@ -22,6 +22,7 @@ import { ReconnectSchedule } from './reconnect.js';
 import { closeSocket, dialPeer, type PeerSocket } from './peer-socket.js';
 import type { PeerClientEvents, PeerClientState, PeerClientStats } from './peer-client-types.js';
 import { SendBuffer } from './send-buffer.js';
+import { TurnCork } from './turn-cork.js';
 
 export type { PeerAddress, PeerClientOptions } from './peer-client-options.js';
 export type { PeerClientEvents, PeerClientState, PeerClientStats } from './peer-client-types.js';
@@ -35,6 +36,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
   private readonly reconnect: ReconnectSchedule;
   private readonly liveness: LivenessMonitor;
   private readonly keepalive: Keepalive;
+  /** One socket write per event-loop turn for every frame of the turn (turn-cork.ts). */
+  private readonly cork = new TurnCork();
 
   private url: string;
   private st: PeerClientState = 'idle';
@@ -113,7 +116,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
 
   stats(): PeerClientStats {
     return {
-      ...this.counters, refusedSends: this.buffer.refused, state: this.st, pendingFrames: this.buffer.pendingFrames,
+      ...this.counters, socketWrites: this.cork.writes, refusedSends: this.buffer.refused, state: this.st, pendingFrames: this.buffer.pendingFrames,
       bufferedBytes: this.bufferedBytes, rttMs: this.liveness.rttMs, lastPongAgeMs: this.lastPongAgeMs,
     };
   }
@@ -244,6 +247,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.counters.framesOut++;
     this.counters.bytesOut += buf.length;
     this.liveness.handed(buf.length);
+    this.cork.before(ws);
     ws.send(buf, this.onSent);
   }
 

@@ -56,7 +56,9 @@ export class HeldAcks {
   }
 
   private home(root: number): number {
-    return Math.imul(root >>> 0, 0x9e3779b1) >>> 0 & this.mask;
+    // the high half folded in, as rootHome (engine/root-slots.ts) does: roots may share their low bits
+    const h = Math.imul(root >>> 0, 0x9e3779b1);
+    return (h ^ (h >>> 16)) & this.mask;
   }
 
   private slot(root: number): number {
