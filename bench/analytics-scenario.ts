@@ -163,7 +163,7 @@ function batchedCount(stateful: boolean): Topology {
   b.setSpout('lines', new FileLineSpout({ path: arg1, linesPerTuple: WORD_COUNT_LINES_PER_TUPLE, chunkBytes: WORD_COUNT_CHUNK_BYTES }));
   b.setBolt('split', new SplitWordsBolt({ combine: true }), 2).shuffleGrouping('lines');
   b.setBolt('count', stateful ? new StatefulCountN() : new MapCountN(), 2).fieldsGrouping('split', ['word']);
-  const config = stateful ? { checkpointIntervalMs: 1000, stateBackend: 'memory' } : {};
+  const config = stateful ? { checkpointIntervalMs: 1000, stateBackend: 'memory' as const } : {};
   return b.build({ name: `bench-${scenario}`, config: { ackers: 1, ...config } });
 }
 
