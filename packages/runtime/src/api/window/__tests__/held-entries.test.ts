@@ -24,7 +24,7 @@ class EntriesBolt extends BaseWindowedBolt {
   declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declare(['ids']);
   }
-  execute(w: TupleWindow, c: WindowedOutputCollector): void {
+  execute(w: TupleWindow, _c: WindowedOutputCollector): void {
     const e = w.entries!;
     const ids = (hs: readonly number[]): unknown[] => hs.map((h) => e.values(h)[0]);
     const fresh = ids(e.fresh());
