@@ -1,5 +1,3 @@
-import type { Tuple } from '@gale/runtime';
-
 /*
  * Per-key counts of a sliding window kept up to date from one evaluation to the next: add the
  * new tuples, subtract the expired ones, O(1) per tuple and window instead of regrouping the
@@ -10,29 +8,34 @@ import type { Tuple } from '@gale/runtime';
  * regroups in the first case and rebuilds from `get()` after the second.
  */
 
-const NO_TUPLES: readonly Tuple[] = Object.freeze([]);
+/*
+ * T is what the window hands out: entry numbers (the window's `entries`, no Tuple objects kept)
+ * or Tuples (a window without them).
+ */
+
+const NO_TUPLES: readonly never[] = Object.freeze([]);
 
 /** One key in the window. */
-export interface KeyRun {
+export interface KeyRun<T> {
   count: number;
   /** The key's tuples in the window, oldest first (kept only to anchor to them). */
-  tuples: Tuple[] | undefined;
+  tuples: T[] | undefined;
   /** How many of `tuples` have expired but are not yet cut off (cut once per evaluation). */
   dead: number;
   /** The key's tuples new in evaluation `stamp`. */
-  fresh: Tuple[];
+  fresh: T[];
   stamp: number;
 }
 
-export class RunningCounts {
+export class RunningCounts<T> {
   /** Keys in the window with their count (> 0), in the order they entered it. */
-  readonly runs = new Map<unknown, KeyRun>();
+  readonly runs = new Map<unknown, KeyRun<T>>();
   private evaluation = 0;
 
-  constructor(private readonly keepTuples: boolean, private readonly keyOf: (t: Tuple) => unknown) {}
+  constructor(private readonly keepTuples: boolean, private readonly keyOf: (t: T) => unknown) {}
 
   /** Applies one evaluation's expired (first, so a key that empties and comes back moves to the end) and new tuples. */
-  update(expired: readonly Tuple[], fresh: readonly Tuple[]): void {
+  update(expired: readonly T[], fresh: readonly T[]): void {
     this.evaluation++;
     for (const t of expired) this.expire(t);
     for (const t of fresh) this.add(t);
@@ -40,7 +43,7 @@ export class RunningCounts {
   }
 
   /** Starts over from a whole window (after tuples were failed out of it). */
-  rebuild(window: readonly Tuple[], fresh: readonly Tuple[]): void {
+  rebuild(window: readonly T[], fresh: readonly T[]): void {
     this.runs.clear();
     this.evaluation++;
     for (const t of window) this.add(t);
@@ -54,11 +57,11 @@ export class RunningCounts {
   }
 
   /** The key's tuples new in the latest evaluation (empty when none; always empty when keeping all tuples). */
-  freshOf(run: KeyRun): readonly Tuple[] {
+  freshOf(run: KeyRun<T>): readonly T[] {
     return run.stamp === this.evaluation ? run.fresh : NO_TUPLES;
   }
 
-  private add(t: Tuple): void {
+  private add(t: T): void {
     const k = this.keyOf(t);
     let run = this.runs.get(k);
     if (run === undefined) {
@@ -71,14 +74,14 @@ export class RunningCounts {
     else this.markFresh(run, t);
   }
 
-  private markFresh(run: KeyRun, t: Tuple): void {
+  private markFresh(run: KeyRun<T>, t: T): void {
     if (run.stamp !== this.evaluation) {
       run.stamp = this.evaluation;
       run.fresh = [t];
     } else run.fresh.push(t);
   }
 
-  private expire(t: Tuple): void {
+  private expire(t: T): void {
     const k = this.keyOf(t);
     const run = this.runs.get(k);
     if (run === undefined) return;

@@ -1,5 +1,6 @@
 import {
-  BaseWindowedBolt, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
+  BaseWindowedBolt, ComponentError, type Fields, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowEntries, type WindowSpec,
+  type WindowedOutputCollector,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
@@ -67,7 +68,11 @@ export class WindowedCountBolt extends BaseWindowedBolt {
   /** Whether every window is the previous one plus its new minus its expired tuples. */
   private readonly incremental: boolean;
   private key: FieldReader | undefined;
-  private counts: RunningCounts | undefined;
+  /** Over the window's entry numbers (no Tuple objects kept), or over Tuples for a window without entries. */
+  private counts: RunningCounts<number> | undefined;
+  private tupleCounts: RunningCounts<Tuple> | undefined;
+  /** Field position of `keyField` per input stream's Fields, for reading entries. */
+  private readonly keyIndex = new Map<Fields, number>();
   /** The counts may not match the window (an execute threw): rebuild them from `get()`. */
   private stale = false;
 
@@ -91,20 +96,42 @@ export class WindowedCountBolt extends BaseWindowedBolt {
   execute(window: TupleWindow, collector: WindowedOutputCollector): void {
     const key = (this.key ??= new FieldReader(this.keyField));
     if (!this.incremental) return this.regroup(window, collector, key);
-    const counts = (this.counts ??= new RunningCounts(this.anchor === 'key-tuples', (t) => key.read(t)));
     const start = window.startTimestamp ?? null;
     const end = window.endTimestamp ?? null;
+    const byKey = this.anchor === 'key-tuples';
+    const e = window.entries;
     try {
-      if (this.stale) counts.rebuild(window.get(), window.getNew());
-      else counts.update(window.getExpired(), window.getNew());
-      this.stale = false;
-      const byKey = this.anchor === 'key-tuples';
-      for (const [k, run] of counts.runs) collector.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+      if (e !== undefined) {
+        const counts = (this.counts ??= new RunningCounts<number>(byKey, (h) => this.keyOfEntry(e, h)));
+        if (this.stale) counts.rebuild(e.all(), e.fresh());
+        else counts.update(e.expired(), e.fresh());
+        this.stale = false;
+        for (const [k, run] of counts.runs) e.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+      } else {
+        const counts = (this.tupleCounts ??= new RunningCounts<Tuple>(byKey, (t) => key.read(t)));
+        if (this.stale) counts.rebuild(window.get(), window.getNew());
+        else counts.update(window.getExpired(), window.getNew());
+        this.stale = false;
+        for (const [k, run] of counts.runs) collector.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+      }
     } catch (err) {
       // The window fails this evaluation's tuples out of every window: start over from get().
       this.stale = true;
       throw err;
     }
+  }
+
+  /** The key of an entry: its `keyField` value, the field's position resolved once per input stream. */
+  private keyOfEntry(e: WindowEntries, h: number): unknown {
+    const fields = e.fields(h);
+    let i = this.keyIndex.get(fields);
+    if (i === undefined) {
+      i = fields.fieldIndex(this.keyField);
+      // As the runtime's getValueByField on such a tuple.
+      if (i < 0) throw new ComponentError('GALE_ERR_UNKNOWN_FIELD', `WindowedCountBolt: an input tuple has no field "${this.keyField}"; fields are ${fields}`);
+      this.keyIndex.set(fields, i);
+    }
+    return e.values(h)[i];
   }
 
   /** Counts by regrouping the whole window (windows that fire again, with allowed lateness). */

@@ -1,4 +1,8 @@
 import type { AckHolder, HeldAcks } from '../api/state/held-acks.js';
+import {
+  HELD_ACK_HI, HELD_ACK_LO, HELD_EDGE_HI, HELD_EDGE_LO, HELD_ROOT_HI, HELD_ROOT_LO, HELD_SOURCE_TASK, HELD_STATE, HELD_STRIDE,
+  type HeldTuples, type TupleHolder,
+} from '../api/window/held-tuples.js';
 import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { ComponentError, FailedException } from '../errors.js';
@@ -9,7 +13,9 @@ import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
+import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
+
+const TWO_32 = 4294967296;
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
@@ -44,7 +50,7 @@ export interface ExecuteWatch {
 }
 
 /** The collector of one bolt task: anchored emits, and ack/fail/resetTimeout sent to the acker. */
-export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
+export class BoltTask extends TaskBase implements OutputCollector, AckHolder, TupleHolder {
   instance!: Bolt | BasicBolt;
   basic = false;
   private basicCollector!: BasicCollector;
@@ -203,6 +209,97 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder {
     if (held.size > 0) held.forEach((root) => this.sendControl(this.resetRoute!, [root]));
   }
 
+  holdTuple(tuple: Tuple, store: HeldTuples): number {
+    const t = asInput(tuple, this.component, 'hold');
+    const h = store.alloc();
+    const r = store.ints;
+    const i = h * HELD_STRIDE;
+    r[i + HELD_ROOT_HI] = t.rootHi;
+    r[i + HELD_ROOT_LO] = t.rootLo;
+    r[i + HELD_EDGE_HI] = t.edgeHi;
+    r[i + HELD_EDGE_LO] = t.edgeLo;
+    r[i + HELD_ACK_HI] = t.ackHi;
+    r[i + HELD_ACK_LO] = t.ackLo;
+    r[i + HELD_SOURCE_TASK] = t.sourceTask;
+    r[i + HELD_STATE] = t.state;
+    store.values[h] = t.values;
+    store.streams[h] = t.stream;
+    if (t.more !== null) store.more.set(h, t.more);
+    return h;
+  }
+
+  viewOf(store: HeldTuples, h: number): TupleImpl {
+    const r = store.ints;
+    const i = h * HELD_STRIDE;
+    const more = store.more.size > 0 ? (store.more.get(h) as number[] | undefined) ?? null : null;
+    const t = new TupleImpl(store.values[h]!, store.streams[h] as StreamRef, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
+    t.ackHi = r[i + HELD_ACK_HI]!;
+    t.ackLo = r[i + HELD_ACK_LO]!;
+    t.state = r[i + HELD_STATE]!;
+    return t;
+  }
+
+  ackEntry(store: HeldTuples, h: number): void {
+    const view = store.views[h];
+    if (view !== undefined) return this.ack(view);
+    const r = store.ints;
+    const i = h * HELD_STRIDE;
+    if (r[i + HELD_STATE] !== TUPLE_PENDING) return;
+    r[i + HELD_STATE] = TUPLE_ACKED;
+    this.metrics.acked++;
+    if (r[i + HELD_ROOT_HI]! < 0) return;
+    const ackHi = r[i + HELD_ACK_HI]!;
+    const ackLo = r[i + HELD_ACK_LO]!;
+    this.sendControl3(this.ackRoute!, r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
+    const m = store.more.size > 0 ? store.more.get(h) : undefined;
+    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl3(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
+  }
+
+  failEntry(store: HeldTuples, h: number): void {
+    const view = store.views[h];
+    if (view !== undefined) return this.fail(view);
+    const r = store.ints;
+    const i = h * HELD_STRIDE;
+    if (r[i + HELD_STATE] !== TUPLE_PENDING) return;
+    r[i + HELD_STATE] = TUPLE_FAILED;
+    this.metrics.failed++;
+    if (r[i + HELD_ROOT_HI]! < 0) return;
+    this.sendControl(this.failRoute!, [r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0), TreeOutcome.FAILED]);
+    const m = store.more.size > 0 ? store.more.get(h) : undefined;
+    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl(this.failRoute!, [m[j]!, TreeOutcome.FAILED]);
+  }
+
+  emitEntries(streamId: string, values: Values, store: HeldTuples, hs: readonly number[]): void {
+    const route = this.route(streamId);
+    this.checkValues(route, values, false);
+    if (!this.checkEntries(store, hs)) {
+      this.metrics.transferred += this.sendUntracked(route, values, -1);
+    } else {
+      this.metrics.transferred += fanOut(this.dataSender, route, values, -1, this.anchored.beginHeld(values, route.ref, store, hs));
+    }
+    this.host.wake();
+  }
+
+  /** As isTrackedAnchor for window entries: throws for one already acked or failed; whether any is tracked. */
+  private checkEntries(store: HeldTuples, hs: readonly number[]): boolean {
+    const views = store.views as readonly (TupleImpl | undefined)[];
+    const r = store.ints;
+    let any = false;
+    for (let k = 0; k < hs.length; k++) {
+      const h = hs[k]!;
+      const v = views[h];
+      if (v !== undefined) {
+        if (checkAnchor(v, this.component)) any = true;
+        continue;
+      }
+      const i = h * HELD_STRIDE;
+      if (r[i + HELD_ROOT_HI]! < 0) continue;
+      if (r[i + HELD_STATE] !== TUPLE_PENDING) throw anchorDone(this.component, r[i + HELD_STATE]!);
+      any = true;
+    }
+    return any;
+  }
+
   resetTimeout(tuple: Tuple): void {
     const t = asInput(tuple, this.component, 'resetTimeout');
     if (t.rootHi < 0) return;
@@ -318,8 +415,10 @@ function checkAnchor(a: TupleImpl, component: string): boolean {
     throw new ComponentError('GALE_ERR_BAD_ANCHOR', `component "${component}" anchored an emit to something that is not an input tuple`);
   }
   if (a.rootHi < 0) return false;
-  if (a.state !== TUPLE_PENDING) {
-    throw new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${a.state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
-  }
+  if (a.state !== TUPLE_PENDING) throw anchorDone(component, a.state);
   return true;
+}
+
+function anchorDone(component: string, state: number): ComponentError {
+  return new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
 }

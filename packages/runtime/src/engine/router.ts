@@ -1,3 +1,6 @@
+import {
+  HELD_ACK_HI, HELD_ACK_LO, HELD_ROOT_HI, HELD_ROOT_LO, HELD_STRIDE, type HeldTuples,
+} from '../api/window/held-tuples.js';
 import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
@@ -109,6 +112,8 @@ export class SpoutEdges implements TupleMaker {
   }
 }
 
+const TWO_32 = 4294967296;
+
 /** Above this many trees, merging an emit's anchors by root looks roots up in an index, not by a scan. */
 const MERGE_SCAN_MAX = 16;
 
@@ -121,6 +126,9 @@ export class AnchoredEdges implements TupleMaker {
   private values!: readonly unknown[];
   private ref!: StreamRef;
   private anchors!: readonly TupleImpl[] | TupleImpl;
+  /** Anchored to a window's held entries instead (windowed-bolt-executor.ts): `entries` of `held`. */
+  private held: HeldTuples | null = null;
+  private entries: readonly number[] = [];
   /** Flat `[root, edgeHi, edgeLo, ...]` of the tuple being made from several anchors (first `count` used); reused. */
   private readonly merged: number[] = [];
   private count = 0;
@@ -136,10 +144,21 @@ export class AnchoredEdges implements TupleMaker {
     this.values = values;
     this.ref = ref;
     this.anchors = anchors;
+    this.held = null;
+    return this;
+  }
+
+  /** An emit anchored to held window entries (each as its view, when it has one, else its record). */
+  beginHeld(values: readonly unknown[], ref: StreamRef, held: HeldTuples, entries: readonly number[]): this {
+    this.values = values;
+    this.ref = ref;
+    this.held = held;
+    this.entries = entries;
     return this;
   }
 
   make(): TupleImpl {
+    if (this.held !== null) return this.makeFromHeld(this.held, this.entries);
     const a = this.anchors;
     if (a instanceof TupleImpl) return this.makeFromOne(a);
     if (a.length === 1) return this.makeFromOne(a[0]!);
@@ -177,6 +196,11 @@ export class AnchoredEdges implements TupleMaker {
       const more = anchor.more;
       if (more !== null) for (let i = 0; i < more.length; i += 3) this.merge(more[i]!, hi, lo, indexed);
     }
+    return this.finishMerged(indexed);
+  }
+
+  /** The tuple of the merged trees (empties the index). */
+  private finishMerged(indexed: boolean): TupleImpl {
     const m = this.merged;
     const n = this.count;
     if (indexed) for (let e = 0; e < n / 3; e++) this.keys[this.slots[e]!] = EMPTY_ROOT;
@@ -185,6 +209,53 @@ export class AnchoredEdges implements TupleMaker {
     // A huge emit (a window's) need not keep its scratch for every later small one.
     if (m.length > Math.max(3072, n * 16)) m.length = n;
     return t;
+  }
+
+  /** As {@link makeFromMany}, the anchors being window entries: the ack value XORs into the record of one without a view. */
+  private makeFromHeld(held: HeldTuples, entries: readonly number[]): TupleImpl {
+    const views = held.views as readonly (TupleImpl | undefined)[];
+    const r = held.ints;
+    const more = held.more.size > 0 ? held.more : null;
+    let trees = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const h = entries[k]!;
+      const v = views[h];
+      if (v !== undefined) {
+        if (v.rootHi >= 0) trees += v.more === null ? 1 : 1 + v.more.length / 3;
+      } else if (r[h * HELD_STRIDE + HELD_ROOT_HI]! >= 0) trees += 1 + (more?.get(h)?.length ?? 0) / 3;
+    }
+    if (trees === 0) return untrackedTuple(this.values, this.ref, this.sourceTask);
+    const indexed = trees > MERGE_SCAN_MAX;
+    if (indexed) this.ensureIndex(trees);
+    this.count = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const h = entries[k]!;
+      const v = views[h];
+      let root: number;
+      let m: readonly number[] | null | undefined;
+      if (v !== undefined) {
+        if (v.rootHi < 0) continue;
+        root = v.root;
+        m = v.more;
+      } else {
+        const i = h * HELD_STRIDE;
+        if (r[i + HELD_ROOT_HI]! < 0) continue;
+        root = r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0);
+        m = more?.get(h);
+      }
+      const hi = this.ids.next32();
+      const lo = this.ids.next32();
+      if (v !== undefined) {
+        v.ackHi ^= hi;
+        v.ackLo ^= lo;
+      } else {
+        r[h * HELD_STRIDE + HELD_ACK_HI]! ^= hi;
+        r[h * HELD_STRIDE + HELD_ACK_LO]! ^= lo;
+      }
+      this.merge(root, hi, lo, indexed);
+      if (m !== null && m !== undefined) for (let i = 0; i < m.length; i += 3) this.merge(m[i]!, hi, lo, indexed);
+    }
+    return this.finishMerged(indexed);
   }
 
   /** XORs edge (hi, lo) into `root`'s entry of `merged`, adding the entry when new. */

@@ -1,10 +1,12 @@
 import { ComponentError, TopologyError } from '../../errors.js';
-import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import type { Fields } from '../fields.js';
+import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
+import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
 import { requiredTimeoutMs } from './window-limits.js';
-import type { TupleWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
+import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
 
 /*
@@ -12,29 +14,50 @@ import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
  * engine runs it like any other bolt and knows nothing of windows. Inputs are buffered, not
  * acked; tick tuples move processing time or the watermark and fire the due windows; a tuple
  * is acked once it has left every window it belongs to.
+ *
+ * The buffers hold entry numbers of a HeldTuples store (held-tuples.ts), not Tuple objects: a
+ * tuple's values and ack record are copied into it on arrival, and a Tuple object is built for an
+ * entry only when the bolt asks for one. An acked (expired) entry is kept until the next firing
+ * has executed, which reports it in getExpired(); then its number is reused.
  */
 
-const NO_TUPLES: readonly Tuple[] = Object.freeze([]);
+const NO_ENTRIES: readonly number[] = Object.freeze([]);
 
-/** Each list is built when the bolt first asks for it (firing.ts). */
-class Window implements TupleWindow {
-  constructor(private readonly f: Firing<Tuple>, readonly startTimestamp: number | undefined, readonly endTimestamp: number | undefined) {}
-  get(): readonly Tuple[] { return this.f.window; }
-  getNew(): readonly Tuple[] { return this.f.fresh; }
-  getExpired(): readonly Tuple[] { return this.f.expired; }
+/** Each list is built when the bolt first asks for it (firing.ts); Tuple objects only for get/getNew/getExpired. */
+class Window implements TupleWindow, WindowEntries {
+  private w: readonly Tuple[] | undefined;
+  private f: readonly Tuple[] | undefined;
+  private x: readonly Tuple[] | undefined;
+  constructor(private readonly ex: WindowedBoltExecutor, private readonly firing: Firing<number>, readonly startTimestamp: number | undefined, readonly endTimestamp: number | undefined) {}
+  get entries(): WindowEntries { return this; }
+  get(): readonly Tuple[] { return (this.w ??= this.ex.tuplesOf(this.firing.window)); }
+  getNew(): readonly Tuple[] { return (this.f ??= this.ex.tuplesOf(this.firing.fresh)); }
+  getExpired(): readonly Tuple[] { return (this.x ??= this.ex.tuplesOf(this.firing.expired)); }
+  all(): readonly number[] { return this.firing.window; }
+  fresh(): readonly number[] { return this.firing.fresh; }
+  expired(): readonly number[] { return this.firing.expired; }
+  values(entry: number): readonly unknown[] { return this.ex.store.values[entry]!; }
+  fields(entry: number): Fields { return this.ex.store.streams[entry]!.fields; }
+  emit(values: Values, anchors: readonly number[], streamId: string = DEFAULT_STREAM): void { this.ex.emitEntries(streamId, values, anchors); }
 }
 
 /** The state machine the executor drives: time or count. */
-type State = { kind: 'time'; s: TimeWindowState<Tuple> } | { kind: 'count'; s: CountWindowState<Tuple> };
+type State = { kind: 'time'; s: TimeWindowState<number> } | { kind: 'count'; s: CountWindowState<number> };
 
 export class WindowedBoltExecutor implements Bolt {
   private collector!: OutputCollector;
+  private holder!: TupleHolder;
+  readonly store = new HeldTuples();
   private component = '';
   private state!: State;
-  /** The window being executed: emits without `anchors` anchor to its tuples. */
-  private current: Firing<Tuple> | undefined;
-  /** Its tuples minus those failed during the execute; built on the first emit that needs it. */
-  private currentAnchors: readonly Tuple[] | undefined;
+  /** The window being executed: emits without `anchors` anchor to its entries. */
+  private current: Firing<number> | undefined;
+  /** Its entries minus those failed during the execute; built on the first emit that needs it. */
+  private currentAnchors: readonly number[] | undefined;
+  /** Entries failed during the execute: released once it is over (its lists may still show them). */
+  private failedNow: number[] = [];
+  /** Entries acked after leaving every window: released after the next firing (its getExpired()). */
+  private retired: number[] = [];
   /** Processing time: epoch ms at time 0 of this task's tick clock. */
   private origin = 0;
   private fullReported = false;
@@ -45,8 +68,14 @@ export class WindowedBoltExecutor implements Bolt {
 
   constructor(readonly inner: WindowedBolt, private readonly w: ResolvedWindow) {
     this.out = {
-      emit: (values: Values, anchors?: readonly Tuple[]) => this.collector.emit(values, anchors ?? this.windowAnchors()),
-      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => this.collector.emitStream(streamId, values, anchors ?? this.windowAnchors()),
+      emit: (values: Values, anchors?: readonly Tuple[]) => {
+        if (anchors !== undefined) this.collector.emit(values, anchors);
+        else this.emitEntries(DEFAULT_STREAM, values, this.windowAnchors());
+      },
+      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => {
+        if (anchors !== undefined) this.collector.emitStream(streamId, values, anchors);
+        else this.emitEntries(streamId, values, this.windowAnchors());
+      },
       fail: (tuple: Tuple) => this.failOne(tuple),
       reportError: (error: unknown) => this.collector.reportError(error),
     };
@@ -59,11 +88,12 @@ export class WindowedBoltExecutor implements Bolt {
 
   async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.collector = collector;
+    this.holder = 'holdTuple' in collector ? (collector as unknown as TupleHolder) : new ObjectHolder(collector);
     this.component = context.thisComponentId;
     if (this.w.by === 'count') {
-      this.state = { kind: 'count', s: new CountWindowState(this.w.length, this.w.slide) };
+      this.state = { kind: 'count', s: new CountWindowState<number>(this.w.length, this.w.slide) };
     } else {
-      const s = new TimeWindowState<Tuple>(this.w);
+      const s = new TimeWindowState<number>(this.w);
       if (!this.w.eventTime) s.advance(0);
       this.state = { kind: 'time', s };
     }
@@ -84,12 +114,15 @@ export class WindowedBoltExecutor implements Bolt {
     this.idleMs = 0;
     const st = this.state;
     if (st.kind === 'count') {
-      const firing = st.s.add(tuple);
+      const firing = st.s.add(this.holder.holdTuple(tuple, this.store));
       return firing === undefined ? undefined : this.fire(firing, undefined, undefined, () => st.s.evict());
     }
     const ts = this.w.eventTime ? this.timestampOf(tuple) : st.s.now;
     if (ts === undefined) return;
-    const r = st.s.add(tuple, ts);
+    const h = this.holder.holdTuple(tuple, this.store);
+    const r = st.s.add(h, ts);
+    // Not buffered: the tuple object itself is acked or failed below.
+    if (r !== 'added') this.store.release(h);
     if (this.w.eventTime && r !== 'full') this.watermark.observe(tuple.sourceTask, tuple.sourceStreamId, ts);
     if (r === 'late') {
       this.collector.emitStream(this.w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, st.s.now], tuple);
@@ -131,27 +164,33 @@ export class WindowedBoltExecutor implements Bolt {
         const p = this.fire(f, origin + f.start, origin + f.end, () => s.evict());
         if (p !== undefined) return p.then(loop);
       }
-      for (const t of s.evict()) this.collector.ack(t);
+      this.retire(s.evict());
       return undefined;
     };
     return loop();
   }
 
   /** Executes one window, then acks what left every window; a promise only if the bolt's execute returned one. */
-  private fire(f: Firing<Tuple>, start: number | undefined, end: number | undefined, evict: () => readonly Tuple[]): void | Promise<void> {
+  private fire(f: Firing<number>, start: number | undefined, end: number | undefined, evict: () => readonly number[]): void | Promise<void> {
+    // What this firing reports as expired was retired before it: released once it has executed.
+    const expired = this.retired;
+    this.retired = [];
     const done = (err?: unknown): void => {
       this.current = undefined;
       this.currentAnchors = undefined;
       if (err !== undefined) {
         this.collector.reportError(err);
-        for (const t of f.window) this.failOne(t);
+        for (const h of f.window) this.failEntry(h);
       }
-      for (const t of evict()) this.collector.ack(t);
+      for (const h of expired) this.store.release(h);
+      for (const h of this.failedNow) this.store.release(h);
+      this.failedNow = [];
+      this.retire(evict());
     };
     this.current = f;
     let r: void | Promise<void>;
     try {
-      r = this.inner.execute(new Window(f, start, end), this.out);
+      r = this.inner.execute(new Window(this, f, start, end), this.out);
     } catch (err) {
       return done(err ?? new Error('windowed execute threw'));
     }
@@ -159,17 +198,51 @@ export class WindowedBoltExecutor implements Bolt {
     return r.then(() => done(), (err: unknown) => done(err ?? new Error('windowed execute rejected')));
   }
 
-  private failOne(tuple: Tuple): void {
-    if (!this.state.s.remove(tuple)) return;
-    this.collector.fail(tuple);
-    // Later emits of this execute must not anchor to a failed tuple (GALE_ERR_ANCHOR_DONE).
-    if (this.current === undefined) return;
-    const anchors = this.windowAnchors();
-    if (anchors.includes(tuple)) this.currentAnchors = anchors.filter((t) => t !== tuple);
+  /** Acks entries that left every window; their values stay readable until the next firing executed. */
+  private retire(gone: readonly number[]): void {
+    for (const h of gone) {
+      this.holder.ackEntry(this.store, h);
+      this.retired.push(h);
+    }
   }
 
-  private windowAnchors(): readonly Tuple[] {
-    return this.currentAnchors ?? this.current?.window ?? NO_TUPLES;
+  /** The Tuple objects of entries: each entry's view, built on first use and kept as the entry. */
+  tuplesOf(hs: readonly number[]): readonly Tuple[] {
+    const views = this.store.views;
+    const out = new Array<Tuple>(hs.length);
+    for (let k = 0; k < hs.length; k++) {
+      const h = hs[k]!;
+      out[k] = views[h] ??= this.holder.viewOf(this.store, h);
+    }
+    return out;
+  }
+
+  emitEntries(streamId: string, values: Values, hs: readonly number[]): void {
+    this.holder.emitEntries(streamId, values, this.store, hs);
+  }
+
+  private failOne(tuple: Tuple): void {
+    const h = this.store.views.indexOf(tuple);
+    if (h >= 0) this.failEntry(h);
+  }
+
+  /** Fails a buffered entry now and drops it from every window (no-op when it is not buffered). */
+  private failEntry(h: number): void {
+    if (!this.state.s.remove(h)) return;
+    this.holder.failEntry(this.store, h);
+    if (this.current === undefined) {
+      this.store.release(h);
+      return;
+    }
+    // The lists of the running execute may still show it: released when the execute is over.
+    this.failedNow.push(h);
+    // Later emits of this execute must not anchor to a failed entry (GALE_ERR_ANCHOR_DONE).
+    const anchors = this.windowAnchors();
+    if (anchors.includes(h)) this.currentAnchors = anchors.filter((x) => x !== h);
+  }
+
+  private windowAnchors(): readonly number[] {
+    return this.currentAnchors ?? this.current?.window ?? NO_ENTRIES;
   }
 
   /** Event time of a tuple, or undefined after failing it with an error naming the field. */

@@ -17,6 +17,35 @@ export interface TupleWindow {
   readonly startTimestamp: number | undefined;
   /** End of the window, exclusive (same clock as {@link startTimestamp}). */
   readonly endTimestamp: number | undefined;
+  /**
+   * gale extension: the same tuples as entry numbers, for a bolt that aggregates values and never
+   * needs the Tuple objects (see {@link WindowEntries}). Always set by gale's window; optional so
+   * that a hand-built TupleWindow (a unit test's) need not provide it.
+   */
+  readonly entries?: WindowEntries;
+}
+
+/**
+ * A window's tuples as entry numbers (gale extension of Storm's TupleWindow). A window keeps its
+ * tuples as compact entries (values plus an ack record in a typed array) and builds a Tuple
+ * object for one only when `get()`, `getNew()` or `getExpired()` hands it out; a bolt that reads
+ * only values (an incremental count) and anchors by entry keeps the window free of objects the
+ * garbage collector has to copy for the window's whole length (docs/windowing.md). An entry
+ * number is valid during the execute it was handed to; one of `expired()` only for its values.
+ */
+export interface WindowEntries {
+  /** Entries of `get()`, same order. */
+  all(): readonly number[];
+  /** Entries of `getNew()`, same order. */
+  fresh(): readonly number[];
+  /** Entries of `getExpired()`, same order (already acked: read their values, do not anchor to them). */
+  expired(): readonly number[];
+  /** The entry's values (as its tuple's `values`). */
+  values(entry: number): readonly unknown[];
+  /** The entry's fields (as its tuple's `fields`). */
+  fields(entry: number): Fields;
+  /** Emits on `streamId` (default stream when omitted) anchored to these entries, as an emit anchored to their tuples. */
+  emit(values: Values, anchors: readonly number[], streamId?: string): void;
 }
 
 /**
