@@ -16,6 +16,7 @@ function ctrlC(cmd: string, args: readonly string[], timeoutMs = 30_000): Promis
   const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
   delete env.GALE_LOG_LEVEL;
   delete env.JEST_WORKER_ID;
+  env.GALE_TOPOLOGY_CACHE = 'off'; // not about the cache: keep the user's ~/.cache clean
   const child = spawn(cmd, args, { cwd: REPO_ROOT, env, detached: true });
   let stdout = '';
   let stderr = '';

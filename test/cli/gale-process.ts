@@ -33,6 +33,8 @@ export class GaleProcess {
     // Hermetic: the child must not inherit jest's or the developer's log settings.
     delete base.GALE_LOG_LEVEL;
     delete base.JEST_WORKER_ID;
+    // Tests do not fill the user's ~/.cache: tests of the compile cache pass their own directory.
+    base.GALE_TOPOLOGY_CACHE = 'off';
     this.child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...base, ...env } });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));

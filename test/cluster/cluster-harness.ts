@@ -61,6 +61,7 @@ export class SupervisorProcess {
     delete env.JEST_WORKER_ID;
     delete env.GALE_ZK;
     delete env.GALE_CLUSTER_SECRET;
+    env.GALE_TOPOLOGY_CACHE = 'off'; // not about the cache: keep the user's ~/.cache clean
     Object.assign(env, extraEnv);
     // Many supervisors run at once in tests: the HTTP server (default port 8080) only where a test asks for it.
     const http = args.includes('--http-port') ? [] : ['--http-port', '0'];

@@ -28,6 +28,7 @@ function run(cmd: string, args: readonly string[], cwd: string, timeoutMs = 120_
     delete env.JEST_WORKER_ID;
     delete env.GALE_ZK;
     delete env.NODE_OPTIONS;
+    env.GALE_TOPOLOGY_CACHE = 'off'; // not about the cache: keep the user's ~/.cache clean
     const child = spawn(cmd, args, { cwd, env });
     let stdout = '';
     let stderr = '';

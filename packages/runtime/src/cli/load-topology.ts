@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import type { Logger } from '../log.js';
-import { compileCacheKey, readCompileCache, writeCompileCache } from './compile-cache.js';
+import { compileCacheKey, readCompileCache, unsafeCacheDir, writeCompileCache, type CachedWarning } from './compile-cache.js';
 import { CliUsageError } from './usage-error.js';
 import { YAML_EXTENSIONS, yamlResolveError, type YamlEntry } from './yaml-entry.js';
 
@@ -62,12 +62,26 @@ let loads = 0;
 export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<LoadedModule> {
   const abs = checkTopologyFile(opts);
   if (opts.cacheDir !== undefined && opts.entry === undefined) return loadCached(abs, opts.cacheDir, opts);
+  return loadUncached(abs, opts);
+}
+
+/** Compiles in memory and imports the bundle from a temporary file. */
+async function loadUncached(abs: string, opts: LoadTopologyOptions): Promise<LoadedModule> {
+  const out = tempBundlePath(abs);
+  const result = await compile(abs, out, opts, {});
+  return { path: abs, exports: await importTemporary(out, result.outputFiles![0]!.contents) };
+}
+
+function tempBundlePath(abs: string): string {
   const base = path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_');
-  const out = path.join(tmpdir(), `gale-${base}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
+  return path.join(tmpdir(), `gale-${base}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
+}
+
+/** Imports `code` from the temporary file `out`, deleted after the import. */
+async function importTemporary(out: string, code: Uint8Array): Promise<Record<string, unknown>> {
   try {
-    await compile(abs, out, opts, { write: true });
-    const exports = (await import(pathToFileURL(out).href)) as Record<string, unknown>;
-    return { path: abs, exports };
+    await writeFile(out, code);
+    return (await import(pathToFileURL(out).href)) as Record<string, unknown>;
   } finally {
     await rm(out, { force: true });
   }
@@ -76,35 +90,57 @@ export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<Loa
 /**
  * {@link loadTopologyModule} through the compile cache: a valid entry is imported without
  * loading esbuild; otherwise the file is compiled in memory, stored, and the stored bundle
- * imported (a temporary file if the cache cannot be written).
+ * imported (a temporary file if the cache cannot be used or written).
  */
 async function loadCached(abs: string, cacheDir: string, opts: LoadTopologyOptions): Promise<LoadedModule> {
-  const key = compileCacheKey({ entry: abs, cwd: path.resolve(opts.cwd), runtimeDir: path.resolve(opts.runtimeDir), node: process.version, versions: toolVersions(opts.runtimeDir) });
+  const uncached = (): Promise<LoadedModule> => loadUncached(abs, opts);
+  const unsafe = unsafeCacheDir(cacheDir);
+  if (unsafe !== undefined) {
+    opts.log.warn({ dir: cacheDir, reason: unsafe }, 'topology compile cache not used');
+    return uncached();
+  }
+  let key: string;
+  try {
+    key = compileCacheKey({ entry: abs, real: realpathSync(abs), cwd: path.resolve(opts.cwd), runtimeDir: path.resolve(opts.runtimeDir), node: process.version, versions: toolVersions(opts.runtimeDir) });
+  } catch (err) {
+    opts.log.debug({ err: (err as Error).message }, 'topology compile cache not used: no key');
+    return uncached();
+  }
   const hit = readCompileCache(cacheDir, key);
   if (hit !== undefined) {
     opts.log.debug({ path: abs, bundle: hit.bundlePath }, 'topology compile cache hit');
-    for (const w of hit.warnings) opts.log.warn(w, 'topology compile warning');
-    return { path: abs, exports: await importFresh(hit.bundlePath) };
+    const exports = await importCachedBundle(hit.bundlePath);
+    if (exports !== undefined) {
+      for (const w of hit.warnings) opts.log.warn(w.fields, w.msg);
+      return { path: abs, exports };
+    }
+    opts.log.debug({ bundle: hit.bundlePath }, 'cached topology bundle vanished; compiling');
+    return uncached();
   }
   const externals: string[] = [];
-  const result = await compile(abs, path.join(cacheDir, `${key}.mjs`), opts, { write: false, externals });
-  const warnings = result.warnings.map((w) => ({ where: where(w), text: w.text }));
+  const warnings: CachedWarning[] = [];
+  const result = await compile(abs, path.join(cacheDir, `${key}.mjs`), opts, { externals, warnings });
   const code = result.outputFiles![0]!.contents;
-  writeCompileCache(cacheDir, key, code, sourcesOf(result.metafile!, opts.cwd), externals, warnings);
-  const stored = readCompileCache(cacheDir, key);
-  opts.log.debug({ path: abs, stored: stored !== undefined }, 'topology compiled');
-  if (stored !== undefined) return { path: abs, exports: await importFresh(stored.bundlePath) };
-  const out = path.join(tmpdir(), `gale-${path.basename(abs, path.extname(abs)).replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
-  try {
-    await writeFile(out, code);
-    return { path: abs, exports: (await import(pathToFileURL(out).href)) as Record<string, unknown> };
-  } finally {
-    await rm(out, { force: true });
-  }
+  const notStored = writeCompileCache(cacheDir, key, code, sourcesOf(result.metafile!, opts.cwd), externals, warnings);
+  const stored = notStored === undefined ? readCompileCache(cacheDir, key) : undefined;
+  opts.log.debug({ path: abs, stored: stored !== undefined, ...(notStored === undefined ? {} : { reason: notStored }) }, 'topology compiled');
+  const exports = stored === undefined ? undefined : await importCachedBundle(stored.bundlePath);
+  return { path: abs, exports: exports ?? await importTemporary(tempBundlePath(abs), code) };
 }
 
-async function importFresh(file: string): Promise<Record<string, unknown>> {
-  return (await import(`${pathToFileURL(file).href}?load=${++loads}`)) as Record<string, unknown>;
+/**
+ * Imports a cached bundle (a fresh module instance per load), or undefined when the bundle is
+ * gone (a concurrent run replaced the entry between the check and the import): the caller
+ * compiles instead. Any other failure, the topology's own included, is thrown.
+ */
+export async function importCachedBundle(file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(`${pathToFileURL(file).href}?load=${++loads}`)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ENOENT') && !existsSync(file)) return undefined;
+    throw err;
+  }
 }
 
 /** The bundled source files of a compile, absolute. */
@@ -129,7 +165,7 @@ export async function bundleForDeploy(opts: LoadTopologyOptions): Promise<{ path
   // Not written: the out path only anchors the source map's relative paths, and the sourceRoot
   // makes them absolute again wherever the worker keeps the bundle, so its stack traces name
   // the topology file as deployed (docs/logging.md).
-  const result = await compile(abs, path.join(path.dirname(abs), 'gale-deploy.mjs'), opts, { write: false, deploy: true });
+  const result = await compile(abs, path.join(path.dirname(abs), 'gale-deploy.mjs'), opts, { deploy: true });
   return { path: abs, code: Buffer.from(result.outputFiles![0]!.contents) };
 }
 
@@ -153,12 +189,12 @@ const galeBare: Plugin = {
 };
 
 interface CompileMode {
-  /** Write `outfile` (else the output is in `outputFiles`). */
-  readonly write: boolean;
   /** A `gale deploy` bundle: everything but `@gale/*` bundled, source paths made absolute. */
   readonly deploy?: boolean;
   /** Collects the package files the bundle imports (local mode). */
   readonly externals?: string[];
+  /** Collects the warnings logged (to repeat them on a cache hit). */
+  readonly warnings?: CachedWarning[];
 }
 
 type CompileResult = { warnings: Message[]; outputFiles?: { contents: Uint8Array }[]; metafile?: Metafile };
@@ -174,7 +210,7 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
     const options: BuildOptions = {
       ...source,
       outfile,
-      write: mode.write,
+      write: false,
       metafile: !deploy,
       bundle: true,
       format: 'esm',
@@ -190,10 +226,10 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
         'import.meta.filename': JSON.stringify(entry),
         'import.meta.dirname': JSON.stringify(path.dirname(entry)),
       },
-      plugins: [deploy ? galeBare : externalPackages(opts, mode.externals)],
+      plugins: [deploy ? galeBare : externalPackages(opts, mode)],
     };
     const result = await build(options);
-    for (const w of result.warnings) opts.log.warn({ where: where(w), text: w.text }, 'topology compile warning');
+    for (const w of result.warnings) warn(opts, mode, { where: where(w), text: w.text }, 'topology compile warning');
     return result;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
@@ -212,7 +248,14 @@ function where(m: Message): string | undefined {
   return m.location === null ? undefined : `${m.location.file}:${m.location.line}:${m.location.column + 1}`;
 }
 
-function externalPackages(opts: LoadTopologyOptions, externals: string[] | undefined): Plugin {
+/** Logs a warning of the compile and keeps it for the cache entry. */
+function warn(opts: LoadTopologyOptions, mode: CompileMode, fields: Record<string, string | undefined>, msg: string): void {
+  opts.log.warn(fields, msg);
+  mode.warnings?.push({ fields, msg });
+}
+
+function externalPackages(opts: LoadTopologyOptions, mode: CompileMode): Plugin {
+  const externals = mode.externals;
   return {
     name: 'gale-external-packages',
     setup(b) {
@@ -235,7 +278,7 @@ function externalPackages(opts: LoadTopologyOptions, externals: string[] | undef
           }
           if (gale === 'runtime' && !warned && path.resolve(target) !== path.resolve(opts.runtimeDir, 'dist', 'index.js')) {
             warned = true;
-            opts.log.warn({ topologyRuntime: target, cliRuntime: opts.runtimeDir },
+            warn(opts, mode, { topologyRuntime: target, cliRuntime: opts.runtimeDir },
               'the topology resolves another copy of @gale/runtime than the gale CLI runs; classes will not match');
           }
           opts.log.debug({ specifier: args.path, path: target }, 'gale package import');
