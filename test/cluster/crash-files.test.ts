@@ -1,11 +1,13 @@
 // What a supervisor keeps under <dir>/crash-counts/ for a topology (crash counts, crash journals:
 // cluster/crash-store.ts, cluster/crash-journal-file.ts) goes when the topology is killed, so a
-// later deploy of the same name starts clean; the files of other topologies stay. The topology
+// later deploy of the same name starts clean; the files of other topologies stay, those of topologies
+// with no record go (the supervisor's sweep, cluster/crash-files.ts). The topology
 // SIGKILLs its worker on one id with the crash watch off (crashWatchMs 0): its `__worker` error
 // must not claim that the next launch records what it executes.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crashFileTopology } from '../../packages/runtime/src/cluster/crash-files.js';
 import { TestCluster, until, type StatusJson } from './cluster-harness.js';
 
 const NAME = 'crash-files';
@@ -24,10 +26,10 @@ describe('crash files of a killed topology', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('with crashWatchMs 0 a signal death says nothing is recorded; gale kill removes the topology\'s crash files, and only those', async () => {
+  it('with crashWatchMs 0 a signal death says nothing is recorded; gale kill removes the topology\'s crash files, not those of live ones', async () => {
     const sup = cluster.supervisors[0]!;
     const crashDir = path.join(cluster.tmp, sup.id, 'crash-counts');
-    // Another topology's files, and the per-topology file of older versions of this one.
+    // The files of a topology with no record (swept), and the per-topology file of older versions of this one.
     mkdirSync(crashDir, { recursive: true });
     writeFileSync(path.join(crashDir, 'other@6700.journal'), 'clean\n');
     writeFileSync(path.join(crashDir, 'other.json'), '{}');
@@ -47,11 +49,22 @@ describe('crash files of a killed topology', () => {
     expect(killed.message).not.toMatch(/records what it executes/);
     await until('the slot\'s journal written', async () => existsSync(journal), 30_000, 100);
 
+    // Two live topologies with names like this one's (deployed while the one slot is taken, so they
+    // wait; one runs once it is free), and their files: they stay.
+    for (const live of [`${NAME}2`, `${NAME}.x`]) {
+      const r = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', live, '--workers', '1', '--wait', '0', '--set', 'rate=5']);
+      expect(r.code).toBe(0);
+    }
+    writeFileSync(path.join(crashDir, `${NAME}2@6700.json`), '{}');
+    writeFileSync(path.join(crashDir, `${NAME}.x.json`), '{}');
+
     expect((await cluster.gale(['kill', NAME, '--wait', '0'])).code).toBe(0);
     const left = await until('the killed topology\'s crash files removed', async () => {
       const names = readdirSync(crashDir);
-      return names.some((n) => n.startsWith(NAME)) ? undefined : names;
+      return names.some((n) => crashFileTopology(n) === NAME || crashFileTopology(n) === 'other') ? undefined : names;
     }, 30_000, 100);
-    expect(left.sort()).toEqual(['other.json', 'other@6700.journal']);
+    expect(left).toEqual(expect.arrayContaining([`${NAME}2@6700.json`, `${NAME}.x.json`]));
+    // Besides, only what a worker of a live one wrote since.
+    expect(left.filter((n) => ![`${NAME}2`, `${NAME}.x`].includes(crashFileTopology(n) ?? ''))).toEqual([]);
   }, 120_000);
 });

@@ -25,7 +25,8 @@ export interface CountBoltOptions {
    * end-of-input marker of a FileLineSpout's `endStream`, subscribed with `allGrouping`),
    * anchored to that tuple. Such tuples add nothing. Sending the whole table, not the keys
    * changed since the last one, makes a replayed marker idempotent for a sink that keeps the
-   * latest count per key. Default: none (with `emit`, one emit per update).
+   * latest count per key. The flush happens whatever `emit` says (`emit: false` stops only the
+   * per-update emits). Default: none (with `emit`, one emit per update).
    */
   flushOn?: string;
 }

@@ -16,7 +16,7 @@ import { CodeCache } from './code-cache.js';
 import type { SupervisorEvents } from './events.js';
 import { withDeadline } from './deadline.js';
 import { checkHeartbeats } from './hung-workers.js';
-import { removeCrashFiles } from './crash-files.js';
+import { CrashSweep } from './crash-files.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
@@ -77,6 +77,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   /** The stderr tails of the workers, for the record of their deaths. */
   private readonly exits: WorkerExits;
   private readonly reports = new WorkerReports();
+  /** Deletes the crash files of killed topologies (crash-files.ts); set once connected. */
+  private crashSweep: CrashSweep | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
     super(opts.log);
@@ -171,6 +173,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       heartbeats: new WorkerHeartbeatStore(zk, this.paths),
       codes: new CodeCache(this.opts.dir, (sha) => codeStore.download(sha)), // download verifies the sha256
     };
+    const crashDir = path.join(this.opts.dir, 'crash-counts');
+    this.crashSweep = new CrashSweep({ dir: crashDir, clock: this.clock, log: this.opts.log, records: (w) => this.c!.topologies.list(w), running: () => this.runningTopologies() });
     const id = this.opts.id;
     this.offs.push(leader.on('assignment.written', (e) => this.emit('assignment.written', e)));
     this.offs.push(leader.on('worker.moved', (e) => this.emit('worker.moved', e)));
@@ -255,13 +259,16 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       for (const slot of changed) {
         const want = desired.get(slot.port);
         const was = slot.topology;
-        void slot.moveTo(this.identityFor(slot, want?.a), want?.a).then(() => this.forgetKilled(was));
+        void slot.moveTo(this.identityFor(slot, want?.a), want?.a)
+          .then(() => this.crashSweep?.poke(was !== undefined))
+          .catch((err: unknown) => this.opts.log.warn({ port: slot.port, topology: was, err: (err as Error).message }, 'supervisor: slot move failed'));
       }
       for (const slot of this.slots.values()) {
         const a = desired.get(slot.port)?.a;
         if (a === undefined) this.following.delete(slot.port);
         else this.following.set(slot.port, a);
       }
+      this.crashSweep?.poke(); // the first reconcile sweeps at start; then every CRASH_SWEEP_INTERVAL_MS
     } catch (err) {
       this.rearm = true;
       this.repeated.warn({ err: (err as Error).message }, 'supervisor: cannot read assignments; will retry');
@@ -353,11 +360,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       .then((message) => this.recordError(e.topology, message, { code: 'GALE_ERR_WORKER_EXITED', message }, '__worker', e.port, false));
   }
 
-  /** A killed (or removed) topology's crash files go once no slot here runs it: a later deploy of the name starts clean. */
-  private async forgetKilled(topology: string | undefined): Promise<void> {
-    if (topology === undefined || [...this.slots.values()].some((s) => s.topology === topology)) return;
-    const r = await this.c!.topologies.get(topology).catch(() => null); // null: unknown (ZooKeeper unreachable), keep them
-    if (r === undefined || r?.value.status === 'killed') await removeCrashFiles(path.join(this.opts.dir, 'crash-counts'), topology);
+  /** The topologies a slot here runs, drains, or is assigned (their crash files stay). */
+  private runningTopologies(): Set<string> {
+    return new Set([...[...this.slots.values()].flatMap((s) => s.topology ?? []), ...[...this.following.values()].map((a) => a.topology)]);
   }
 
   /** The topology's config; undefined when its record cannot be read. */
@@ -377,9 +382,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchTimer);
+      this.crashSweep?.stop();
       const c = this.c;
       c?.leader.stop();
       await Promise.all([...this.slots.values()].map((s) => s.close()));
+      await this.crashSweep?.idle(); // before ZooKeeper closes under it
       await this.logs?.close();
       if (c === undefined) return; // never started
       // A courtesy (our ephemerals expire with the session anyway): all at once, under one deadline.

@@ -5,10 +5,11 @@ import {
 } from '../api/window/held-tuples.js';
 import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
-import { ComponentError, FailedException } from '../errors.js';
+import { FailedException } from '../errors.js';
 import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
+import { anchorDone, asInput, checkAnchor, heldIn, isTrackedAnchor } from './input-checks.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
@@ -160,6 +161,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     const t = asInput(tuple, this.component, 'ack');
     if (t.state !== TUPLE_PENDING) return false;
     t.state = TUPLE_ACKED;
+    t.heldGen = into.gen;
     into.tuples++;
     if (t.rootHi < 0) return true;
     into.add(t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
@@ -171,10 +173,14 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean {
     const t = asInput(tuple, this.component, 'fail');
     if (t.state === TUPLE_FAILED) return false;
-    const wasHeld = t.state === TUPLE_ACKED;
-    // Acked, and no tree of it held any more: its ack went to the acker at a COMMIT (or its trees
-    // failed at a ROLLBACK). A fail now would reach the acker after the tree ended (an orphan entry).
-    if (wasHeld && t.rootHi >= 0 && !anyHeld(t, held)) return false;
+    if (t.state === TUPLE_ACKED) {
+      // Its own ack, not just some ack of its trees: another input of a tree may still be held
+      // while this one's ack went to the acker at a COMMIT (or its trees failed at a ROLLBACK).
+      // A fail now would fail a tree whose ack it already gave, as a fail after a plain ack.
+      const table = heldIn(t.heldGen, held);
+      if (table === undefined) return false;
+      table.tuples--;
+    }
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
     if (t.rootHi >= 0) {
@@ -182,7 +188,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
       const m = t.more;
       if (m !== null) for (let i = 0; i < m.length; i += 3) this.killHeld(m[i]!, held);
     }
-    return wasHeld;
+    return true;
   }
 
   /** Fails tree `root` unless a table holds it killed (failed already), and kills it in every table. */
@@ -386,39 +392,4 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (!(err instanceof FailedException)) this.reportError(err);
     this.fail(tuple);
   }
-}
-
-/** Some tree of `t` is in one of the held-ack tables (killed or not). */
-function anyHeld(t: TupleImpl, held: readonly HeldAcks[]): boolean {
-  for (const h of held) {
-    if (h.holds(t.root) !== 0) return true;
-    const m = t.more;
-    if (m !== null) for (let i = 0; i < m.length; i += 3) if (h.holds(m[i]!) !== 0) return true;
-  }
-  return false;
-}
-
-function asInput(tuple: Tuple, component: string, call: string): TupleImpl {
-  if (tuple instanceof TupleImpl) return tuple;
-  throw new ComponentError('GALE_ERR_BAD_TUPLE', `component "${component}" called ${call}() with ${tuple === null ? 'null' : typeof tuple}, not an input tuple it received`);
-}
-
-function isTrackedAnchor(list: readonly TupleImpl[] | TupleImpl, component: string): boolean {
-  if (list instanceof TupleImpl) return checkAnchor(list, component);
-  let any = false;
-  for (const a of list) if (checkAnchor(a, component)) any = true;
-  return any;
-}
-
-function checkAnchor(a: TupleImpl, component: string): boolean {
-  if (!(a instanceof TupleImpl)) {
-    throw new ComponentError('GALE_ERR_BAD_ANCHOR', `component "${component}" anchored an emit to something that is not an input tuple`);
-  }
-  if (a.rootHi < 0) return false;
-  if (a.state !== TUPLE_PENDING) throw anchorDone(component, a.state);
-  return true;
-}
-
-function anchorDone(component: string, state: number): ComponentError {
-  return new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
 }

@@ -32,6 +32,8 @@ export class TupleImpl implements Tuple {
   ackLo = 0;
   /** TUPLE_PENDING until acked or failed once; later calls are ignored. */
   state = TUPLE_PENDING;
+  /** The generation of the held-ack table its ack went into (a stateful bolt's: HeldAcks.gen); 0 when none did. */
+  heldGen = 0;
 
   constructor(
     readonly values: readonly unknown[],

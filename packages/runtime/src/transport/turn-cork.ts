@@ -5,8 +5,10 @@
  * did. Corking the socket at the first frame of a turn (one callback of the event loop: an engine
  * slice, the handling of one received frame, a flush timer) and uncorking it when that callback
  * returns (`process.nextTick`) makes the frames of the turn one `writev` (up to MAX_CORKED_FRAMES a
- * write, so a frame never waits for more than the next few frames of a long engine slice). A frame
- * waits for nothing but code already running when it was written: no timer, no later loop phase.
+ * write: the eighth frame of a turn sends the write at once). A frame waits for nothing but code
+ * already running when it was written: no timer, no later loop phase. That bounds frames, not time:
+ * a turn that sends one to seven frames and then runs a long synchronous execute holds them for that
+ * execute (until the turn returns, or until an eighth frame of the same turn).
  *
  * Frame boundaries are ws's (each `send` stays one ws message); `bufferedAmount` counts corked bytes,
  * so the send buffer's bound still holds; ws's own cork/uncork pair around a header and its payload
@@ -24,7 +26,7 @@ function socketOf(ws: WebSocket): Corkable | undefined {
   return typeof s === 'object' && s !== null && typeof (s as Corkable).cork === 'function' ? (s as Corkable) : undefined;
 }
 
-/** Most frames one write holds: bounds how long a full frame waits for the rest of a long turn. */
+/** Most frames one write holds: a write goes out at the eighth frame of a turn (a bound on frames, not on time). */
 export const MAX_CORKED_FRAMES = 8;
 
 export class TurnCork {

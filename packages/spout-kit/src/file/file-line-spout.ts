@@ -28,7 +28,9 @@ export interface FileLineSpoutOptions {
    * Declares a stream of this name (one field, `path`) on which the spout emits one tuple
    * `[path]`, a tree of its own, once the whole file was read and every line's tree was acked:
    * an end-of-input marker (Flink's `finish()`), e.g. for a bolt that emits its results once
-   * at the end instead of on every update (CountBolt's `flushOn`). A failed marker tree is
+   * at the end instead of on every update (CountBolt's `flushOn`). It also goes out when the
+   * spout gives up after 3 failed reads at one position (reported, `GALE_ERR_FILE_READ`): then
+   * it ends a partial input. A failed marker tree is
    * re-emitted; `isExhausted()` is true only once the marker was acked. Needs tuple tracking:
    * with `ackers: 0` the marker could overtake the lines, so `open()` throws (`GALE_ERR_BAD_OPTION`).
    * Default: none.

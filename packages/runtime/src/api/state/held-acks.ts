@@ -12,6 +12,9 @@ const EMPTY = -1;
 /** Entry flag: the tree was failed while held; it is neither acked nor failed again. */
 const DEAD = 1;
 
+/** The last generation handed out (see {@link HeldAcks.gen}); never 0, which marks a tuple no table held. */
+let generations = 0;
+
 export class HeldAcks {
   /**
    * 16 bytes per slot, key and value side by side (one cache line per lookup in a table of
@@ -31,11 +34,32 @@ export class HeldAcks {
   private lastSlot = 0;
   /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
   tuples = 0;
+  /**
+   * Which inputs' acks are in this table, by generation: the bolt task stamps each input it records
+   * with `gen` (AckHolder.holdAck), and the table holds the acks of the inputs stamped
+   * `firstGen..gen`. A fresh or {@link renew}ed table holds one generation, its own, new in the
+   * process; {@link moveInto} adds the range of the table moved in; {@link clear} (the acks were
+   * applied or their trees failed) makes it hold none. So an input acked into a table whose acks
+   * went out since is told apart from one whose ack is still held (AckHolder.failTuple), whatever
+   * other inputs of its trees are held. The owner must renew a cleared table before recording into it.
+   */
+  gen = ++generations;
+  private firstGen = this.gen;
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
     this.allocate(cap);
+  }
+
+  /** Whether the ack of an input stamped `gen` (AckHolder.holdAck) is in this table. */
+  holdsGeneration(gen: number): boolean {
+    return gen >= this.firstGen && gen <= this.gen;
+  }
+
+  /** Takes a new generation (newer than every one before): inputs recorded from now on are told apart from those of before. Only when empty. */
+  renew(): void {
+    this.gen = this.firstGen = ++generations;
   }
 
   private allocate(cap: number): void {
@@ -137,7 +161,12 @@ export class HeldAcks {
     }
   }
 
-  /** Moves every entry into `other` (XORed into its entries; killed stays killed) and clears this. */
+  /**
+   * Moves every entry into `other` (XORed into its entries; killed stays killed), and the
+   * generations with them, and clears this. `other` must hold older generations than this (or
+   * none): its range grows to this one's end, and no generation in between was recorded
+   * anywhere else (StatefulBoltExecutor renews the table it records into at every PREPARE).
+   */
   moveInto(other: HeldAcks): void {
     const { keys, words, flags, cap } = this;
     for (let i = 0; i < cap; i++) {
@@ -147,6 +176,10 @@ export class HeldAcks {
       else other.add(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
     }
     other.tuples += this.tuples;
+    if (this.firstGen <= this.gen) {
+      if (other.firstGen > other.gen) other.firstGen = this.firstGen;
+      other.gen = this.gen;
+    }
     this.clear();
   }
 
@@ -165,6 +198,7 @@ export class HeldAcks {
     this.killed = 0;
     this.tuples = 0;
     this.lastRoot = EMPTY;
+    this.firstGen = this.gen + 1; // holds no generation
   }
 }
 
@@ -174,17 +208,19 @@ export class HeldAcks {
  */
 export interface AckHolder {
   /**
-   * The bolt acked `tuple`: mark it acked (so it can no longer be acked, failed or anchored to)
-   * and record its ack value per tree in `into`, without telling the acker. False when the tuple
-   * was already acked or failed.
+   * The bolt acked `tuple`: mark it acked (so it can no longer be acked, failed or anchored to),
+   * stamp it with `into.gen`, and record its ack value per tree in `into`, without telling the
+   * acker. False when the tuple was already acked or failed.
    */
   holdAck(tuple: Tuple, into: HeldAcks): boolean;
   /**
-   * The bolt failed `tuple`, pending or acked (held): fail its trees now (once: not a tree already
-   * killed in `held`), and kill them in `held` so that no held ack of them reaches the acker after
-   * the failure. True when the tuple was held (acked before): the caller takes it off a table's
-   * `tuples` count. An acked tuple none of whose trees is in `held` any more had its ack applied
-   * at a COMMIT (or its trees failed at a ROLLBACK): like a fail after a plain ack, a no-op (false).
+   * The bolt failed `tuple`. Pending, or acked with its own ack still in one of `held` (its
+   * generation: HeldAcks.holdsGeneration): fail its trees now (once: not a tree already killed in
+   * `held`), and kill them in every table so that no held ack of them reaches the acker after the
+   * failure; a held tuple is taken off its table's `tuples` count. Acked with its ack no longer held
+   * (applied at a COMMIT, or its trees failed at a ROLLBACK): like a fail after a plain ack, a
+   * no-op, even while acks of other inputs of its trees are still held. True when the tuple was
+   * failed.
    */
   failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean;
   /** Tells the acker every held ack (one message per tree) and counts the inputs acked. */

@@ -133,6 +133,7 @@ export class StatefulBoltExecutor implements Bolt {
         const taken = this.acked;
         if (this.prepared.size === 0 && this.prepared.tuples === 0) {
           this.acked = this.prepared;
+          this.acked.renew();
           this.prepared = taken;
         } else {
           this.acked = new HeldAcks();
@@ -154,6 +155,7 @@ export class StatefulBoltExecutor implements Bolt {
         this.holder.failHeld(this.acked);
         this.prepared.clear();
         this.acked.clear();
+        this.acked.renew();
         return true;
       }
       case 'INITSTATE':
@@ -198,13 +200,6 @@ export class StatefulBoltExecutor implements Bolt {
   }
 
   private failNow(t: Tuple): void {
-    // A failed input is counted failed, not acked. Which table counted its ack is not recorded
-    // (entries are per tree): the newer one unless it is empty, which is right but for a tuple
-    // acked before a PREPARE and failed after it while newer acks exist (the counts only shift
-    // between two commits).
-    if (this.holder.failTuple(t, [this.acked, this.prepared])) {
-      if (this.acked.tuples > 0) this.acked.tuples--;
-      else if (this.prepared.tuples > 0) this.prepared.tuples--;
-    }
+    this.holder.failTuple(t, [this.acked, this.prepared]);
   }
 }

@@ -13,7 +13,9 @@ describe('PeerClient socket writes (turn-cork.ts)', () => {
   it('writes the frames of one turn (one event-loop callback) in few socket writes, and holds none across turns', async () => {
     const { server, frames } = await recordingServer();
     closers.push(() => server.close());
-    const c = new PeerClient({ address: { host: '127.0.0.1', port: server.port }, secret: SECRET, topology: TOPOLOGY, workerId: 'client-w', epoch: 1 });
+    // No keepalive PING in the test's lifetime: it is a plain ws.send outside the cork, an extra
+    // _write that a slow machine (a turn spread past the 1 s default period) would count.
+    const c = new PeerClient({ address: { host: '127.0.0.1', port: server.port }, secret: SECRET, topology: TOPOLOGY, workerId: 'client-w', epoch: 1, pingIntervalMs: 60_000 });
     closers.push(() => c.close());
     await nextEvent(c, 'open');
     // what reaches the socket's stream implementation (one _write or _writev each: one system call)

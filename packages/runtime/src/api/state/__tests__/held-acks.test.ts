@@ -69,4 +69,26 @@ describe('held acks (one XOR record per tree)', () => {
     h.add(9, 2, 3);
     expect(entries(h)).toEqual([[9, 2, 3]]);
   });
+
+  it('tells by generation whose acks a table holds: renew, moveInto and clear', () => {
+    const prepared = new HeldAcks();
+    const acked = new HeldAcks();
+    const g1 = acked.gen;
+    expect(acked.holdsGeneration(g1)).toBe(true);
+    expect(prepared.holdsGeneration(g1)).toBe(false);
+    expect(acked.holdsGeneration(0)).toBe(false); // 0: a tuple no table held
+    acked.moveInto(prepared); // a PREPARE while the prepared table still holds acks
+    expect(prepared.holdsGeneration(g1)).toBe(true);
+    expect(acked.holdsGeneration(g1)).toBe(false);
+    acked.renew();
+    const g2 = acked.gen;
+    expect(g2).toBeGreaterThan(g1);
+    acked.moveInto(prepared);
+    expect([prepared.holdsGeneration(g1), prepared.holdsGeneration(g2)]).toEqual([true, true]);
+    prepared.clear(); // COMMIT: applied
+    expect([prepared.holdsGeneration(g1), prepared.holdsGeneration(g2)]).toEqual([false, false]);
+    prepared.renew();
+    expect(prepared.holdsGeneration(g2)).toBe(false);
+    expect(prepared.gen).toBeGreaterThan(g2);
+  });
 });
