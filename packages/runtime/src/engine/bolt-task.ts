@@ -14,9 +14,7 @@ import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
-
-const TWO_32 = 4294967296;
+import { joinRoot, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
@@ -256,7 +254,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (r[i + HELD_ROOT_HI]! < 0) return;
     const ackHi = r[i + HELD_ACK_HI]!;
     const ackLo = r[i + HELD_ACK_LO]!;
-    this.sendControl3(this.ackRoute!, r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
+    this.sendControl3(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
     const m = store.more.size > 0 ? store.more.get(h) : undefined;
     if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl3(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
   }
@@ -270,7 +268,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     r[i + HELD_STATE] = TUPLE_FAILED;
     this.metrics.failed++;
     if (r[i + HELD_ROOT_HI]! < 0) return;
-    this.sendControl(this.failRoute!, [r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0), TreeOutcome.FAILED]);
+    this.sendControl(this.failRoute!, [joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), TreeOutcome.FAILED]);
     const m = store.more.size > 0 ? store.more.get(h) : undefined;
     if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl(this.failRoute!, [m[j]!, TreeOutcome.FAILED]);
   }

@@ -5,7 +5,7 @@ import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
 import { EMPTY_ROOT, rootHome } from './root-slots.js';
-import { rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
+import { joinRoot, rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
@@ -111,8 +111,6 @@ export class SpoutEdges implements TupleMaker {
     return new TupleImpl(this.values, this.ref, this.sourceTask, this.rootHi, this.rootLo, hi, lo, null);
   }
 }
-
-const TWO_32 = 4294967296;
 
 /** Above this many trees, merging an emit's anchors by root looks roots up in an index, not by a scan. */
 const MERGE_SCAN_MAX = 16;
@@ -240,7 +238,7 @@ export class AnchoredEdges implements TupleMaker {
       } else {
         const i = h * HELD_STRIDE;
         if (r[i + HELD_ROOT_HI]! < 0) continue;
-        root = r[i + HELD_ROOT_HI]! * TWO_32 + (r[i + HELD_ROOT_LO]! >>> 0);
+        root = joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!);
         m = more?.get(h);
       }
       const hi = this.ids.next32();

@@ -56,7 +56,7 @@ export class TupleImpl implements Tuple {
   }
   /** The first tree's root (meaningful when tracked). */
   get root(): number {
-    return this.rootHi * TWO_32 + (this.rootLo >>> 0);
+    return joinRoot(this.rootHi, this.rootLo);
   }
   /**
    * Flat `[root, edgeHi, edgeLo, ...]` per tree, as the wire carries it; null when untracked.
@@ -119,6 +119,11 @@ export function untrackedTuple(values: readonly unknown[], stream: StreamRef, so
 /** The high 21 bits of a root id (a non-negative safe integer), as TupleImpl.rootHi holds them. */
 export function rootHigh(root: number): number {
   return (root / TWO_32) | 0;
+}
+
+/** The root id of its two halves ({@link rootHigh}, {@link rootLow}): TupleImpl.root, and a held window entry's record. */
+export function joinRoot(hi: number, lo: number): number {
+  return hi * TWO_32 + (lo >>> 0);
 }
 
 /** The low 32 bits of a root id, as an int32 (TupleImpl.rootLo). */
