@@ -51,13 +51,6 @@ export function recordStatuses(all: ReadAll<TopologyRecord>): Map<string, Topolo
   return out;
 }
 
-/** Removes every crash file of `topology` under `dir`. Returns the names removed; a missing directory removes nothing. */
-export async function removeCrashFiles(dir: string, topology: string): Promise<string[]> {
-  const mine = (await list(dir)).filter((n) => crashFileTopology(n) === topology);
-  await Promise.all(mine.map((n) => rm(path.join(dir, n), { force: true })));
-  return mine;
-}
-
 async function list(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
