@@ -93,8 +93,14 @@ export class CrashJournalFile implements ExecutionJournal {
         this.fd = openSync(this.file, 'w');
       }
       // A UTF-16 unit takes at most 3 bytes in UTF-8: such a record always fits the reused buffer.
-      if (text.length * 3 > this.buf.length) writeSync(this.fd, text, 0);
-      else writeSync(this.fd, this.buf, 0, this.buf.write(text, 0), 0);
+      const bytes = text.length * 3 > this.buf.length ? Buffer.from(text) : this.buf.subarray(0, this.buf.write(text, 0));
+      // write(2) may write less than asked (a file size limit, a nearly full disk): a record cut
+      // short must not stand as the journal, so finish it or fail (and empty the file) below.
+      for (let off = 0; off < bytes.length;) {
+        const n = writeSync(this.fd, bytes, off, bytes.length - off, off);
+        if (n <= 0) throw new Error(`short write: ${off} of ${bytes.length} bytes`);
+        off += n;
+      }
     } catch (err) {
       // Best effort, like the crash counts: without it a SIGKILL-class crash is not charged.
       this.failed = true;
