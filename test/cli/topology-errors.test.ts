@@ -23,7 +23,10 @@ describe('gale local with a broken topology file', () => {
   });
 
   it('blames a misspelt key rather than the missing parameter it was meant to be', async () => {
-    expectUsageError(await gale(['local', fixture('needs-param.ts'), '--set', 'inptu=abc']), 'unknown --set key "inptu" (did you mean "input"?)');
+    const r = await gale(['local', fixture('needs-param.ts'), '--set', 'inptu=abc']);
+    expectUsageError(r, 'unknown --set key "inptu" (did you mean "input"?)');
+    // The list of parameters ends at the missing one: the hint says so rather than pass it off as all of them.
+    expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')} before it stopped at the missing "input": input (set "input" to see the rest)`);
   });
 
   it('rejects parameters for a file that exports a ready topology', async () => {

@@ -16,6 +16,8 @@ export interface TopologyParams {
 
 export class ParamSet implements TopologyParams {
   private readonly consumed = new Set<string>();
+  /** The required key that was missing, if reading stopped there (the function threw). */
+  private missingKey: string | undefined;
 
   constructor(private readonly entries: Readonly<Record<string, string>>) {}
 
@@ -27,6 +29,7 @@ export class ParamSet implements TopologyParams {
   private raw(key: string, kind: string, hasFallback: boolean): string | undefined {
     if (this.has(key)) return this.entries[key];
     if (!hasFallback) {
+      this.missingKey ??= key;
       throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
     }
     return undefined;
@@ -57,6 +60,11 @@ export class ParamSet implements TopologyParams {
   /** Keys the topology asked for (given or not), for "did you mean" on unknown keys. */
   requested(): string[] {
     return [...this.consumed];
+  }
+
+  /** The first required key that was read but not given (the topology function stopped there). */
+  missing(): string | undefined {
+    return this.missingKey;
   }
 
   /** Keys given but never read by the topology. */

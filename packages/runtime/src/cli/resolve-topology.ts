@@ -50,7 +50,7 @@ export async function loadTopologyFile(file: string, set: SetFlags, opts: Topolo
     resolved = await topologyFromExports(loaded.exports, file, params);
   } catch (err) {
     // `--set inptu=x` makes the function fail on the missing "input": the typo is the news.
-    if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, file, true);
+    if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, file, true, params.missing());
     throw err;
   }
   checkUnusedParams(params, file, resolved.fromFunction);

@@ -92,8 +92,9 @@ export class CliParamSet extends ParamSet {}
 /**
  * Fails on the first `--set` parameter the topology never read.
  * @param exportsFunction false when the file's default export is a ready topology (it reads no parameters)
+ * @param stoppedAt the required parameter the topology function threw on, when it did
  */
-export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean): void {
+export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean, stoppedAt?: string): void {
   const unused = params.unconsumed();
   if (unused.length === 0) return;
   const key = unused[0]!;
@@ -103,9 +104,19 @@ export function checkUnusedParams(params: CliParamSet, file: string, exportsFunc
     'GALE_ERR_UNKNOWN_SET_KEY',
     `unknown --set key "${key}"${didYouMean(key, candidates)}${others}`,
     exportsFunction
-      ? `parameters read by ${file}: ${params.requested().join(', ') || 'none'}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
+      ? `${readList(params, file, stoppedAt)}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
       : `${file} exports a topology, not a function of params, so only config keys can be set: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
   );
+}
+
+/**
+ * The parameters the topology function read. When it stopped at a missing required one, the
+ * list ends there: say so, or the user takes it for every parameter the file has.
+ */
+function readList(params: CliParamSet, file: string, missing: string | undefined): string {
+  const read = params.requested().join(', ') || 'none';
+  if (missing === undefined) return `parameters read by ${file}: ${read}`;
+  return `parameters read by ${file} before it stopped at the missing "${missing}": ${read} (set "${missing}" to see the rest)`;
 }
 
 /** `coerceConfigString` with the message naming `-c` and the key as typed. */
