@@ -68,3 +68,43 @@ describe('crash files of a killed topology', () => {
     expect(left.filter((n) => ![`${NAME}2`, `${NAME}.x`].includes(crashFileTopology(n) ?? ''))).toEqual([]);
   }, 120_000);
 });
+
+// A topology whose worker moved to another supervisor leaves its crash files behind on the first:
+// the slot that left kept them (the topology was still active). When it is killed no slot of the
+// first supervisor leaves it, so the sweep there runs on the records watch (the record goes).
+describe('crash files left on a supervisor the topology moved away from', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('stay while the topology is active elsewhere and go when it is killed', async () => {
+    const name = 'moved-away';
+    const d = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', name, '--workers', '1', '--wait', '0', '--set', 'rate=5']);
+    expect(d.code).toBe(0);
+    const st = await until('the worker running', async () => {
+      const s = await cluster.json<StatusJson>(['status', name]);
+      return s.workerProcesses.length === 1 ? s : undefined;
+    }, 60_000, 250);
+    const away = cluster.supervisors.find((s) => s.id !== st.workerProcesses[0]!.supervisor)!;
+    const crashDir = path.join(cluster.tmp, away.id, 'crash-counts');
+    mkdirSync(crashDir, { recursive: true });
+    // What the slot here left when the topology moved, and the files of a topology with no record:
+    // their going shows a sweep ran (a deploy changes the set of records, which the sweep watches).
+    const left = [`${name}@${away.ports[0]!}.json`, `${name}@${away.ports[0]!}.journal`];
+    for (const f of left) writeFileSync(path.join(crashDir, f), f.endsWith('.json') ? '{}' : 'clean\n');
+    writeFileSync(path.join(crashDir, 'ghost@1.json'), '{}');
+    const other = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'bystander', '--workers', '1', '--wait', '0', '--set', 'rate=5']);
+    expect(other.code).toBe(0);
+    await until('the no-record topology\'s file swept', async () => !existsSync(path.join(crashDir, 'ghost@1.json')), 60_000, 100);
+    expect(readdirSync(crashDir)).toEqual(expect.arrayContaining(left)); // still active: kept
+
+    expect((await cluster.gale(['kill', name, '--wait', '0'])).code).toBe(0);
+    await until('the moved topology\'s files swept once it is killed', async () => readdirSync(crashDir).every((n) => crashFileTopology(n) !== name), 60_000, 100);
+  }, 150_000);
+});
