@@ -1,0 +1,210 @@
+import {
+  BaseRichBolt, BaseWindowedBolt, Count, Duration, TopologyBuilder, slidingWindow,
+  type OutputFieldsDeclarer, type PaneAggregator, type PaneWindow, type Topology, type Tuple, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
+} from '@gale/runtime';
+import { ManualClock } from '../../../engine/testing/manual-time.js';
+import { ManualEngine } from '../../../engine/__tests__/manual-engine.js';
+import { ProbeSpout, RecordingBolt, SpoutProbe } from '../../../engine/__tests__/timing-fixtures.js';
+
+/*
+ * Windows in panes (WindowedBolt.panes, docs/windowing.md "Panes"): a window is the panes of its
+ * length, each pane an aggregate of one slide's inputs plus their held acks merged per tree. The
+ * evaluations and ack times must be those of the tuple-buffering window; failures fail exactly the
+ * inputs of the panes they name.
+ */
+
+interface Seen { at: number; start: number; end: number; all: string[]; fresh: string[]; expired: string[] }
+
+class PaneProbe {
+  readonly seen: Seen[] = [];
+  /** Window end whose evaluation throws. */
+  throwAtEnd: number | undefined;
+  /** Tuple-buffering evaluations (the bolt's own execute): when panes do not apply. */
+  tupleWindows = 0;
+  constructor(readonly clock: ManualClock) {}
+}
+
+/** Each pane is the ids of its inputs (a test may keep ids: they are strings, not tuples). */
+class IdPanes implements PaneAggregator<string[]> {
+  constructor(private readonly probe: PaneProbe) {}
+  createPane(): string[] {
+    return [];
+  }
+  add(pane: string[], t: Tuple): void {
+    const id = String(t.getValue(0));
+    if (id.startsWith('bad')) throw new Error(`cannot add ${id}`);
+    pane.push(id);
+  }
+  execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void {
+    const flat = (ps: readonly string[][]): string[] => ps.flat();
+    this.probe.seen.push({ at: this.probe.clock.now(), start: w.startTimestamp, end: w.endTimestamp, all: flat(w.all()), fresh: flat(w.fresh()), expired: flat(w.expired()) });
+    if (w.endTimestamp === this.probe.throwAtEnd) throw new Error('boom');
+    c.emit([flat(w.all()).length]);
+  }
+}
+
+class PaneBolt extends BaseWindowedBolt {
+  constructor(window: WindowSpec, private readonly probe: PaneProbe) {
+    super(window);
+  }
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['count']);
+  }
+  panes(): PaneAggregator<unknown> {
+    return new IdPanes(this.probe) as PaneAggregator<unknown>;
+  }
+  execute(w: TupleWindow, c: WindowedOutputCollector): void {
+    this.probe.tupleWindows++;
+    c.emit([w.get().length]);
+  }
+}
+
+/**
+ * Emits `<id>/1` for each input, anchored to it; an input whose id ends in `+` keeps its second
+ * child `<id>/2` for the next input, so its tree reaches the window in two panes.
+ */
+class TwoChildren extends BaseRichBolt {
+  private waiting: Tuple | undefined;
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['id']);
+  }
+  execute(t: Tuple): void {
+    const id = String(t.getValue(0));
+    const w = this.waiting;
+    if (w !== undefined) {
+      this.collector.emit([`${String(w.getValue(0))}/2`], w);
+      this.collector.ack(w);
+      this.waiting = undefined;
+    }
+    this.collector.emit([`${id}/1`], t);
+    if (id.endsWith('+')) this.waiting = t;
+    else {
+      this.collector.emit([`${id}/2`], t);
+      this.collector.ack(t);
+    }
+  }
+}
+
+describe('windows in panes (manual clock)', () => {
+  let h: ManualEngine | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  function topology(window: WindowSpec, spout: SpoutProbe, probe: PaneProbe, opts: { split?: boolean; out?: { values: unknown[]; at: number }[] } = {}): Topology {
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new ProbeSpout(spout));
+    if (opts.split === true) b.setBolt('split', () => new TwoChildren()).globalGrouping('s');
+    b.setBolt('w', () => new PaneBolt({ ...window, epochClock: () => 0 }, probe)).globalGrouping(opts.split === true ? 'split' : 's');
+    if (opts.out) b.setBolt('out', () => new RecordingBolt(opts.out!, spout.clock)).globalGrouping('w');
+    return b.build({ name: 'panes', config: { maxSpoutPending: 1000, messageTimeoutMs: 60_000 } });
+  }
+
+  it('evaluates the windows the tuple window evaluates, and acks each input after its last window', async () => {
+    // The same plan and expectations as the tuple window's "sliding processing time" test.
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 700 });
+    const probe = new PaneProbe(clock);
+    const out: { values: unknown[]; at: number }[] = [];
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500)), spout, probe, { out }), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length === 2, 3000);
+    expect(probe.seen.map((s) => [s.at, s.start, s.end, s.all, s.fresh, s.expired])).toEqual([
+      [500, -500, 500, ['a'], ['a'], []],
+      [1000, 0, 1000, ['a', 'b'], ['b'], []],
+      [1500, 500, 1500, ['b'], [], ['a']],
+    ]);
+    expect(spout.acks.map((x) => [x.id, x.at])).toEqual([['a', 1000], ['b', 1500]]);
+    expect(out.map((o) => o.values)).toEqual([[1], [2], [1]]);
+    expect(probe.tupleWindows).toBe(0);
+  });
+
+  it('acks a pane exactly when its last window has run, its trees merged per root (a tree in two panes waits for both)', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    // x and y in pane 0 (two children each, one merged entry per tree); z+ sends its second child
+    // with w's arrival at 1500 (pane 1), so z+'s tree is in panes 0 and 1.
+    spout.plan.push({ id: 'x', at: 100 }, { id: 'y', at: 400 }, { id: 'z+', at: 900 }, { id: 'w', at: 1500 });
+    const probe = new PaneProbe(clock);
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(3), Duration.ofSeconds(1)), spout, probe, { split: true }), {}, clock);
+    await h.start();
+    // Pane 0 ([0, 1000)) is in the windows ending 1000, 2000 and 3000.
+    expect(await h.runUntil(() => spout.acks.length > 0, 2999 - clock.now(), 1)).toBe(false);
+    h.advanceTo(3000);
+    await h.settle();
+    // One ack message per tree, in the table's order (not arrival order).
+    expect(spout.acks.map((x) => [x.id, x.at]).sort()).toEqual([['x', 3000], ['y', 3000]]);
+    expect(await h.runUntil(() => spout.acks.length > 2, 3999 - clock.now(), 1)).toBe(false);
+    h.advanceTo(4000);
+    await h.settle();
+    expect(spout.acks.map((x) => [x.id, x.at]).slice(2).sort()).toEqual([['w', 4000], ['z+', 4000]]);
+    expect(spout.fails).toEqual([]);
+    expect(probe.seen.map((s) => [s.end, s.all.length])).toEqual([[1000, 5], [2000, 8], [3000, 8], [4000, 3]]);
+    expect(h.stats('w').acked).toBe(8);
+  });
+
+  it('an evaluation that throws fails the inputs of its panes, which leave every window; the next panes go on', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 1100 }, { id: 'c', at: 2100 });
+    const probe = new PaneProbe(clock);
+    probe.throwAtEnd = 2000;
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1)), spout, probe), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length === 1, 5000);
+    expect(probe.seen.map((s) => [s.end, s.all, s.fresh, s.expired])).toEqual([
+      [1000, ['a'], ['a'], []],
+      [2000, ['a', 'b'], ['b'], []],
+      // a and b were dropped with their panes: not shown, not expired.
+      [3000, ['c'], ['c'], []],
+      [4000, ['c'], [], []],
+    ]);
+    expect(spout.fails.map((x) => [x.id, x.at]).sort()).toEqual([['a', 2000], ['b', 2000]]);
+    expect(spout.acks.map((x) => [x.id, x.at])).toEqual([['c', 4000]]);
+    expect(h.engine.errors().map((e) => e.message)).toEqual(['boom']);
+  });
+
+  it('an input the aggregate refuses is failed at once and reported; its pane counts the others', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'bad1', at: 200 }, { id: 'b', at: 300 });
+    const probe = new PaneProbe(clock);
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500)), spout, probe), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length === 2, 3000);
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['bad1', 200]]);
+    expect(probe.seen.map((s) => s.all)).toEqual([['a', 'b'], ['a', 'b']]);
+    expect(spout.acks.map((x) => [x.id, x.at]).sort()).toEqual([['a', 1000], ['b', 1000]]);
+    expect(h.engine.errors().map((e) => e.message)).toEqual(['cannot add bad1']);
+  });
+
+  it('builds with more pending trees than maxTuples (panes keep no tuples); the tuple window refuses them', () => {
+    const probe = new PaneProbe(new ManualClock());
+    const build = (window: WindowSpec): Topology => {
+      const b = new TopologyBuilder();
+      b.setSpout('s', () => new ProbeSpout(new SpoutProbe(probe.clock)));
+      b.setBolt('w', () => new PaneBolt(window, probe)).globalGrouping('s');
+      return b.build({ name: 'limits', config: { maxSpoutPending: 1000, messageTimeoutMs: 60_000 } });
+    };
+    expect(() => build(slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1), { maxTuples: 10 }))).not.toThrow();
+    expect(() => build(slidingWindow(Duration.ofSeconds(2), Duration.ofMillis(300), { maxTuples: 10 }))).toThrow(/may have 1000 tuples pending .* above the window's maxTuples \(10\)/);
+  });
+
+  it.each([
+    ['a count window', slidingWindow(Count.of(2), Count.of(1))],
+    ['a slide that does not divide the length', slidingWindow(Duration.ofMillis(1000), Duration.ofMillis(300))],
+    ['event time', slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500), { timestamp: (t: Tuple) => Number(t.getValue(0) === 'a' ? 100 : 200), idleFlushMs: 1000 })],
+  ])('%s buffers tuples and calls the bolt\'s execute instead', async (_what, window) => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 200 });
+    const probe = new PaneProbe(clock);
+    h = new ManualEngine(topology(window, spout, probe), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length === 2, 5000);
+    expect(probe.tupleWindows).toBeGreaterThan(0);
+    expect(probe.seen).toEqual([]);
+  });
+});
