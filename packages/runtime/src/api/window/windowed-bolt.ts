@@ -145,7 +145,9 @@ export interface PaneAggregator<P> {
   /**
    * One window evaluation (at most one at a time, synchronous). Emits through `collector` are
    * unanchored unless given `anchors`. Throwing reports the error, fails the inputs of every pane
-   * of `window.all()` and drops those panes from every window (later evaluations no longer show them).
+   * of `window.all()` and drops those panes from every window (later evaluations no longer show
+   * them, in `all()` or `expired()`): an aggregator keeping running totals across evaluations must
+   * rebuild them from `all()` at the next one.
    */
   execute(window: PaneWindow<P>, collector: WindowedOutputCollector): void;
 }
