@@ -47,7 +47,7 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'no
  * slide. Event-time windows with `allowedLatenessMs > 0` fire windows again and regroup `get()`
  * each time instead (their windows are not "previous + new - expired"). The rows are the same.
  *
- * Anchoring, and what a row failing (or timing out) downstream does; in both modes an input is
+ * Anchoring, and what a row failing (or timing out) downstream does; in every mode an input is
  * acked by the window only once it has left every window it belongs to:
  * - `'key-tuples'` (default): a row is anchored to all its key's tuples in that window. An input's
  *   spout sees `ack` only once every row that counted it was fully processed downstream; a row
@@ -59,7 +59,7 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'no
  *   downstream (if that row fails, the input's tree fails and the spout may replay it). Rows of
  *   the later windows counting it guarantee nothing: if one fails or times out downstream,
  *   nothing is failed or replayed. One anchor per tuple. For tumbling windows every tuple is new
- *   in its only window, so both modes give the same guarantee.
+ *   in its only window, so these two modes give the same guarantee.
  * - `'none'`: rows are unanchored. An input is acked once it has left every window, whatever
  *   becomes of the rows downstream: a row failing downstream fails and replays nothing (an input
  *   lost before it left its windows, in a crash, still times out and is replayed). For a
