@@ -6,6 +6,9 @@ import { ManualClock } from '../../../engine/testing/manual-time.js';
 import { ManualEngine } from '../../../engine/__tests__/manual-engine.js';
 import { ProbeSpout, RecordingBolt, SpoutProbe } from '../../../engine/__tests__/timing-fixtures.js';
 import { seededRandom } from '../../../engine/testing/counter-ids.js';
+import type { OutputCollector, TopologyContext } from '../../types.js';
+import { PaneWindowExecutor } from '../pane-window-executor.js';
+import { resolveWindow } from '../window-spec.js';
 
 /*
  * Windows in panes (WindowedBolt.panes, docs/windowing.md "Panes"): a window is the panes of its
@@ -246,5 +249,37 @@ describe('windows in panes (manual clock)', () => {
     await h.runUntil(() => spout.acks.length === 2, 5000);
     expect(probe.tupleWindows).toBeGreaterThan(0);
     expect(probe.tupleWindows).toBe(probe.seen.length);
+  });
+});
+
+describe('windows in panes without an ack-holding collector', () => {
+  // The engine's collectors hold acks (AckHolder); any other keeps each pane's tuples and acks them one by one.
+  it('acks each tuple when its pane leaves its last window, and fails those of a window that throws', async () => {
+    const acked: string[] = [];
+    const failed: string[] = [];
+    const emitted: unknown[][] = [];
+    const collector = {
+      emit: (values: unknown[]) => emitted.push(values),
+      emitStream: () => {},
+      ack: (t: Tuple) => acked.push(String(t.values[0])),
+      fail: (t: Tuple) => failed.push(String(t.values[0])),
+      reportError: () => {},
+    } as unknown as OutputCollector;
+    const tuple = (id: string, tick = false): Tuple => ({ values: tick ? [1] : [id], isTick: () => tick, getValue: () => id }) as unknown as Tuple;
+    const probe = new PaneProbe(new ManualClock());
+    const window = resolveWindow('w', slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1), { epochClock: () => 0 }));
+    const ex = new PaneWindowExecutor(new PaneBolt(slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1)), probe), new IdPanes(probe) as PaneAggregator<unknown>, window);
+    await ex.prepare({ thisComponentId: 'w', config: { messageTimeoutMs: 60_000 } } as unknown as TopologyContext, collector);
+    ex.execute(tuple('a'));
+    ex.execute(tuple('tick', true)); // 1000: window ending 1000 holds a
+    ex.execute(tuple('b'));
+    expect(acked).toEqual([]);
+    ex.execute(tuple('tick', true)); // 2000: a's pane leaves its last window
+    expect(acked).toEqual(['a']);
+    probe.throwAtEnd = 3000;
+    ex.execute(tuple('c'));
+    ex.execute(tuple('tick', true)); // 3000: throws: b and c fail
+    expect(failed.sort()).toEqual(['b', 'c']);
+    expect(emitted).toEqual([[1], [2]]);
   });
 });
