@@ -4,6 +4,9 @@
 //   window:         the same with a WindowedCountBolt (sliding 10 s / 1 s, processing time) as count,
 //                   rows anchored to their key's tuples in the window (the default)
 //   window-new:     the same, rows anchored only to their key's new tuples (anchor: 'new-tuples')
+//   window-panes:   the same, rows unanchored (anchor: 'none'): the window runs in panes (per-key
+//                   counts and held acks merged per tree, per 1 s pane; no tuple kept), with a
+//                   maxSpoutPending that does not throttle it (GALE_BENCH_WINDOW_PANES_PENDING, default 2M lines)
 //   hold:           the reference's count in a Map, keeping every tuple un-acked (no window logic):
 //                   what holding the tuples alone costs, the floor of any 10 s window in this run
 //   ckpt-off:       the reference with a counting bolt like the stateful one below, but a Map: no state, no checkpoints
@@ -142,7 +145,7 @@ async function runUntil(top: Topology, progress: (t: LocalTopology) => number, w
   return out;
 }
 
-function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'hold' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
+function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'window-panes' | 'hold' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
   const b = new TopologyBuilder();
   b.setSpout('lines', new FileLineSpout({ path: arg1 }));
   b.setBolt('split', new SplitWordsBolt(), executors).shuffleGrouping('lines');
@@ -150,7 +153,7 @@ function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'hold' | 'st
     : count === 'kit' ? new CountBolt({ keyField: 'word', emit: false })
     : new WindowedCountBolt({
       window: slidingWindow(Duration.ofSeconds(10), Duration.ofSeconds(1), { maxTuples: 1_000_000 }), keyField: 'word',
-      anchor: count === 'window-new' ? 'new-tuples' : 'key-tuples',
+      anchor: count === 'window-new' ? 'new-tuples' : count === 'window-panes' ? 'none' : 'key-tuples',
     });
   b.setBolt('count', bolt, executors).fieldsGrouping('split', ['word']);
   if (consumer) b.setMetricsConsumer('metrics-sink', new NullConsumer());
@@ -175,6 +178,9 @@ async function local(): Promise<Record<string, unknown>> {
     case 'window':
     case 'window-new':
     case 'hold': return runUntilExecuted(wordCount(scenario, { maxSpoutPending: 200_000, messageTimeoutMs: 60_000 }), 'count', words);
+    // Panes hold no tuples, so maxTuples does not cap the pending trees. Every line stays pending
+    // ~11 s: 2M lines (~20M words) in flight keep the spout from stalling below ~1.9M words/s.
+    case 'window-panes': return runUntilExecuted(wordCount(scenario, { maxSpoutPending: Number(process.env.GALE_BENCH_WINDOW_PANES_PENDING ?? 2_000_000), messageTimeoutMs: 60_000 }), 'count', words);
     case 'ckpt-off': return runUntilExecuted(wordCount('map', {}), 'count', words);
     case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
     case 'ckpt-off-batched': return runUntil(batchedCount(false), () => wordsCounted, words, 'words counted');

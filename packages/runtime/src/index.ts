@@ -1,7 +1,7 @@
 // Public API of @gale/runtime. Only what is exported here is supported.
 export { TopologyBuilder, BoltDeclarer, cloneComponent } from './api/builder.js';
 export { BaseWindowedBolt, isWindowedBolt } from './api/window/windowed-bolt.js';
-export type { WindowedBolt, TupleWindow, WindowEntries, WindowedOutputCollector, WindowedBoltInput, WindowedBoltWiring } from './api/window/windowed-bolt.js';
+export type { WindowedBolt, TupleWindow, WindowEntries, WindowedOutputCollector, WindowedBoltInput, WindowedBoltWiring, PaneAggregator, PaneWindow } from './api/window/windowed-bolt.js';
 export {
   Count, Duration, slidingWindow, tumblingWindow, WINDOW_LATE_STREAM, WINDOW_LATE_FIELDS, DEFAULT_WINDOW_MAX_TUPLES, MAX_WINDOW_TUPLES,
   MIN_WINDOW_TICK_MS, DEFAULT_WINDOW_IDLE_INPUT_MS,

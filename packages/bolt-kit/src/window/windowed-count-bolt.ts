@@ -1,16 +1,17 @@
 import {
-  BaseWindowedBolt, ComponentError, type Fields, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowEntries, type WindowSpec,
+  BaseWindowedBolt, ComponentError, type Fields, type OutputFieldsDeclarer, type PaneAggregator, type Tuple, type TupleWindow, type WindowEntries, type WindowSpec,
   type WindowedOutputCollector,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { PaneCounts } from './pane-counts.js';
 import { RunningCounts } from './running-counts.js';
 
 /**
  * What each output row of a {@link WindowedCountBolt} is anchored to (see the class comment for
  * the replay guarantee of each).
  */
-export type WindowedCountAnchor = 'key-tuples' | 'new-tuples';
+export type WindowedCountAnchor = 'key-tuples' | 'new-tuples' | 'none';
 
 /** Options of {@link WindowedCountBolt}. */
 export interface WindowedCountBoltOptions {
@@ -24,11 +25,15 @@ export interface WindowedCountBoltOptions {
    * `'key-tuples'` (default): each row is anchored to every tuple of its key in the window.
    * `'new-tuples'`: only to its key's tuples new in this window; cheaper for sliding windows,
    * with a weaker replay guarantee (see {@link WindowedCountBolt}).
+   * `'none'`: rows are unanchored; a processing-time window whose length is a multiple of its
+   * slide then counts in panes and keeps no tuple (the cheapest; see {@link WindowedCountBolt}).
    */
   anchor?: WindowedCountAnchor;
 }
 
-const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples'];
+const NO_ANCHORS: readonly never[] = Object.freeze([]);
+
+const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'none'];
 
 /**
  * Counts each value of `keyField` over every window and emits `[key, count, windowStart,
@@ -42,7 +47,7 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples'];
  * slide. Event-time windows with `allowedLatenessMs > 0` fire windows again and regroup `get()`
  * each time instead (their windows are not "previous + new - expired"). The rows are the same.
  *
- * Anchoring, and what a row failing (or timing out) downstream does; in both modes an input is
+ * Anchoring, and what a row failing (or timing out) downstream does; in every mode an input is
  * acked by the window only once it has left every window it belongs to:
  * - `'key-tuples'` (default): a row is anchored to all its key's tuples in that window. An input's
  *   spout sees `ack` only once every row that counted it was fully processed downstream; a row
@@ -54,7 +59,15 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples'];
  *   downstream (if that row fails, the input's tree fails and the spout may replay it). Rows of
  *   the later windows counting it guarantee nothing: if one fails or times out downstream,
  *   nothing is failed or replayed. One anchor per tuple. For tumbling windows every tuple is new
- *   in its only window, so both modes give the same guarantee.
+ *   in its only window, so these two modes give the same guarantee.
+ * - `'none'`: rows are unanchored. An input is acked once it has left every window, whatever
+ *   becomes of the rows downstream: a row failing downstream fails and replays nothing (an input
+ *   lost before it left its windows, in a crash, still times out and is replayed). For a
+ *   processing-time window whose length is a multiple of its slide the window then runs in
+ *   **panes** ({@link WindowedBolt.panes}): each slide's inputs are counted per key and their
+ *   acks held merged per tree, no tuple is kept, and a window's counts are the sum of its panes.
+ *   Other windows (event time, count, a slide that does not divide the length) buffer their
+ *   tuples as in the other modes, and only the anchoring changes.
  *
  * ```ts
  * builder.setBolt('per-minute', new WindowedCountBolt({ window: tumblingWindow(Duration.ofMinutes(1), { timestamp: 'ts' }), keyField: 'status' }), 2)
@@ -93,6 +106,12 @@ export class WindowedCountBolt extends BaseWindowedBolt {
     declarer.declare(this.outputFields);
   }
 
+  /** With `anchor: 'none'`, counts per pane where the window allows it (the runtime decides). */
+  panes(): PaneAggregator<unknown> | undefined {
+    if (this.anchor !== 'none' || !this.incremental) return undefined;
+    return new PaneCounts(new FieldReader(this.keyField)) as PaneAggregator<unknown>;
+  }
+
   execute(window: TupleWindow, collector: WindowedOutputCollector): void {
     const key = (this.key ??= new FieldReader(this.keyField));
     if (!this.incremental) return this.regroup(window, collector, key);
@@ -106,13 +125,13 @@ export class WindowedCountBolt extends BaseWindowedBolt {
         if (this.stale) counts.rebuild(e.all(), e.fresh());
         else counts.update(e.expired(), e.fresh());
         this.stale = false;
-        for (const [k, run] of counts.runs) e.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+        for (const [k, run] of counts.runs) e.emit([k, run.count, start, end], byKey ? run.tuples! : this.anchor === 'none' ? NO_ANCHORS : counts.freshOf(run));
       } else {
         const counts = (this.tupleCounts ??= new RunningCounts<Tuple>(byKey, (t) => key.read(t)));
         if (this.stale) counts.rebuild(window.get(), window.getNew());
         else counts.update(window.getExpired(), window.getNew());
         this.stale = false;
-        for (const [k, run] of counts.runs) collector.emit([k, run.count, start, end], byKey ? run.tuples! : counts.freshOf(run));
+        for (const [k, run] of counts.runs) collector.emit([k, run.count, start, end], byKey ? run.tuples! : this.anchor === 'none' ? NO_ANCHORS : counts.freshOf(run));
       }
     } catch (err) {
       // The window fails this evaluation's tuples out of every window: start over from get().
@@ -144,7 +163,7 @@ export class WindowedCountBolt extends BaseWindowedBolt {
       else list.push(t);
     }
     let fresh: Map<unknown, Tuple[]> | undefined;
-    if (this.anchor === 'new-tuples') {
+    if (this.anchor !== 'key-tuples') {
       fresh = new Map();
       for (const t of window.getNew()) {
         const k = key.read(t);
@@ -155,6 +174,6 @@ export class WindowedCountBolt extends BaseWindowedBolt {
     }
     const start = window.startTimestamp ?? null;
     const end = window.endTimestamp ?? null;
-    for (const [k, tuples] of byKey) collector.emit([k, tuples.length, start, end], fresh === undefined ? tuples : (fresh.get(k) ?? []));
+    for (const [k, tuples] of byKey) collector.emit([k, tuples.length, start, end], fresh === undefined ? tuples : this.anchor === 'none' ? NO_ANCHORS : (fresh.get(k) ?? []));
   }
 }

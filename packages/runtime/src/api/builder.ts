@@ -14,6 +14,7 @@ import { factoryOf, type ComponentSource } from './component-source.js';
 import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
 import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
 import { WindowedBoltExecutor } from './window/windowed-bolt-executor.js';
+import { PaneWindowExecutor, panesFit } from './window/pane-window-executor.js';
 import { checkTimestampField, checkWindowLimits, type UpstreamSpout } from './window/window-limits.js';
 import { isStatefulBolt, type StatefulBolt } from './state/stateful-bolt.js';
 import { StatefulBoltExecutor } from './state/stateful-bolt-executor.js';
@@ -76,6 +77,7 @@ interface Windowed {
   readonly bolt: WindowedBolt;
   readonly create: () => Bolt;
   readonly template: Bolt;
+  readonly panes: boolean; // runs in panes: keeps no tuples
 }
 
 // Wrapping happens here, at the API level: the engine runs the wrapper as an ordinary bolt.
@@ -88,12 +90,10 @@ function wrapWindowed(d: Draft, template: WindowedBolt): Windowed {
     throw new TopologyError('GALE_ERR_BAD_OPTION', `windowed bolt "${d.id}" evaluates one window at a time; maxConcurrency must be 1, got ${d.maxConcurrency}`);
   }
   const create = d.create;
-  return {
-    window,
-    bolt: template,
-    create: () => new WindowedBoltExecutor(create() as WindowedBolt, window),
-    template: new WindowedBoltExecutor(template, window),
-  };
+  // A bolt that aggregates per pane, on a window that can be cut into panes, keeps no tuples.
+  const wrap = (b: WindowedBolt, agg = panesFit(window) ? b.panes?.() : undefined): Bolt => (agg === undefined ? new WindowedBoltExecutor(b, window) : new PaneWindowExecutor(b, agg, window));
+  const wrapped = wrap(template);
+  return { window, bolt: template, create: () => wrap(create() as WindowedBolt), template: wrapped, panes: wrapped instanceof PaneWindowExecutor };
 }
 
 // A stateful bolt runs inside the executor that speaks the checkpoint protocol (docs/state.md).
@@ -294,7 +294,7 @@ export class TopologyBuilder {
       const inputs = d.inputs.map((i) => ({ component: i.component, stream: streams.get(i.component)!.get(i.stream)!, grouping: i.grouping }));
       checkTimestampField(id, w.window, inputs);
       w.bolt.checkInputs?.({ id, numTasks: d.numTasks, inputs: inputs.map((i) => ({ component: i.component, stream: i.stream.id, fields: i.stream.fields, grouping: i.grouping })) });
-      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending));
+      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending), w.panes);
     }
     const order = this.topologicalOrder();
     const components = new Map<string, ComponentSpec>();

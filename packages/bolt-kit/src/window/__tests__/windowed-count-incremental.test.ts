@@ -128,15 +128,19 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     const b = new TopologyBuilder();
     b.setSpout('s', () => new PlanSpout([...plan], probe));
     if (badAt !== undefined) b.setSpout('bad', () => new BadSpout(badAt, probe));
-    for (const [id, bolt] of [
+    // anchor 'none' (panes for processing time) fails only the bad tuple, not its windows: compared without one.
+    const bolts = [
       ['ref', () => new RegroupCount(window)],
       ['keys', () => new WindowedCountBolt({ window })],
       ['new', () => new WindowedCountBolt({ window, anchor: 'new-tuples' })],
-    ] as const) {
+      ...(badAt === undefined ? [['none', () => new WindowedCountBolt({ window, anchor: 'none' })] as const] : []),
+    ] as const;
+    const sink = b.setBolt('sink', () => new Sink(probe));
+    for (const [id, bolt] of bolts) {
       const d = b.setBolt(id, bolt).globalGrouping('s');
       if (badAt !== undefined) d.globalGrouping('bad');
+      sink.globalGrouping(id);
     }
-    b.setBolt('sink', () => new Sink(probe)).globalGrouping('ref').globalGrouping('keys').globalGrouping('new');
     h = new ManualEngine(b.build({ name: 'wcount', config: { maxSpoutPending: 10_000, messageTimeoutMs: 120_000 } }), {}, clock);
     await h.start();
     // Manual time: run the whole plan and its last windows (count windows keep their last tuples).
@@ -148,6 +152,7 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     expect(ref.length).toBeGreaterThan(20);
     expect(perWindow(probe.rows.get('keys'))).toEqual(ref);
     expect(perWindow(probe.rows.get('new'))).toEqual(ref);
+    if (badAt === undefined) expect(perWindow(probe.rows.get('none'))).toEqual(ref);
     return probe;
   }
 
@@ -209,7 +214,28 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     expect(await failOneRow('new-tuples')).toEqual(['x2']);
   });
 
+  it("anchor 'none' (panes): a failed row fails nothing; every input is acked after its last window", async () => {
+    expect(await failOneRow('none')).toEqual([]);
+  });
+
+  it("anchor 'none' (panes): a tuple without the key field is failed alone; its windows count the others", async () => {
+    const clock = new ManualClock();
+    const probe = new Probe(clock);
+    const window = slidingWindow(Duration.ofMillis(2000), Duration.ofMillis(1000), { epochClock: () => 0 });
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new PlanSpout([{ at: 100, id: 'x1', word: 'x', ts: 0 }, { at: 1100, id: 'x2', word: 'x', ts: 0 }], probe));
+    b.setSpout('bad', () => new BadSpout(500, probe));
+    b.setBolt('count', () => new WindowedCountBolt({ window, anchor: 'none' })).globalGrouping('s').globalGrouping('bad');
+    b.setBolt('sink', () => new Sink(probe)).globalGrouping('count');
+    h = new ManualEngine(b.build({ name: 'wbad', config: { maxSpoutPending: 100, messageTimeoutMs: 60_000 } }), {}, clock);
+    await h.start();
+    expect(await h.runUntil(() => probe.acks.length === 2, 6000)).toBe(true);
+    expect(probe.fails).toEqual(['bad']);
+    expect(h.engine.errors().map((e) => e.message)).toEqual([expect.stringMatching(/word/)]);
+    expect(perWindow(probe.rows.get('count'))).toEqual(['1000 ["x",1,-1000,1000]', '2000 ["x",2,0,2000]', '3000 ["x",1,1000,3000]']);
+  });
+
   it('refuses an unknown anchor mode', () => {
-    expect(() => new WindowedCountBolt({ window: tumblingWindow(Count.of(2)), anchor: 'all' as WindowedCountAnchor })).toThrow(/anchor must be one of 'key-tuples', 'new-tuples'/);
+    expect(() => new WindowedCountBolt({ window: tumblingWindow(Count.of(2)), anchor: 'all' as WindowedCountAnchor })).toThrow(/anchor must be one of 'key-tuples', 'new-tuples', 'none'/);
   });
 });

@@ -28,8 +28,13 @@ export interface UpstreamSpout {
   readonly maxSpoutPending: number | null;
 }
 
-/** Throws a TopologyError naming the numbers and the fix when the window cannot be honoured. */
-export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[]): void {
+/**
+ * Throws a TopologyError naming the numbers and the fix when the window cannot be honoured.
+ * `panes`: the window runs in panes (pane-window-executor.ts) and buffers no tuples: its memory is
+ * a held-ack slot per pending tree per pane, bounded by the pending limits alone, so `maxTuples`
+ * does not apply.
+ */
+export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[], panes = false): void {
   const need = requiredTimeoutMs(w);
   if (need === undefined) return;
   if (config.messageTimeoutMs < need.total) {
@@ -44,7 +49,7 @@ export function checkWindowLimits(component: string, w: ResolvedWindow, config: 
     }
     bound += s.numTasks * s.maxSpoutPending;
   }
-  if (bound > w.maxTuples) {
+  if (!panes && bound > w.maxTuples) {
     throw new TopologyError('GALE_ERR_WINDOW_MEMORY', `windowed bolt "${component}": its spouts may have ${bound} tuples pending (maxSpoutPending × spout tasks), above the window's maxTuples (${w.maxTuples}); lower maxSpoutPending or raise maxTuples (at most 1000000)`);
   }
 }

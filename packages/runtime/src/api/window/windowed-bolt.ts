@@ -101,6 +101,55 @@ export interface WindowedBolt {
    */
   execute(window: TupleWindow, collector: WindowedOutputCollector): MaybePromise<void>;
   cleanup?(): MaybePromise<void>;
+  /**
+   * gale extension, optional: the bolt's result per window is a sum of per-pane aggregates
+   * ({@link PaneAggregator}). When this returns one and the window is a processing-time duration
+   * window whose length is a multiple of its slide, the window keeps per pane (a slide-long
+   * bucket) only the aggregate and the held acks of its inputs, merged per tree, and calls the
+   * aggregator instead of {@link execute}: no tuple is kept, and emits are unanchored
+   * (docs/windowing.md "Panes"). Otherwise the window buffers tuples and calls `execute`.
+   */
+  panes?(): PaneAggregator<unknown> | undefined;
+}
+
+/**
+ * The panes of one window evaluation (gale extension, see {@link WindowedBolt.panes}), oldest
+ * first; each list is empty when there is none. Panes without input are never handed out.
+ */
+export interface PaneWindow<P> {
+  /** The window's panes. */
+  all(): readonly P[];
+  /** Its panes that no earlier evaluation delivered. */
+  fresh(): readonly P[];
+  /** Panes that left every window since the previous evaluation (their inputs are acked already). */
+  expired(): readonly P[];
+  /** Start of the window, inclusive (processing-time epoch ms). */
+  readonly startTimestamp: number;
+  /** End of the window, exclusive. */
+  readonly endTimestamp: number;
+}
+
+/**
+ * An incremental aggregate over panes (Flink's incremental window aggregation), for
+ * {@link WindowedBolt.panes}. A pane is the aggregate of the inputs of one slide of processing
+ * time; a window is the panes of its length.
+ */
+export interface PaneAggregator<P> {
+  /** A new, empty pane. */
+  createPane(): P;
+  /**
+   * Adds one input to its pane. Throwing fails that input (its spout may replay it) and reports
+   * the error; it must then leave the pane unchanged. The input itself must not be kept.
+   */
+  add(pane: P, tuple: Tuple): void;
+  /**
+   * One window evaluation (at most one at a time, synchronous). Emits through `collector` are
+   * unanchored unless given `anchors`. Throwing reports the error, fails the inputs of every pane
+   * of `window.all()` and drops those panes from every window (later evaluations no longer show
+   * them, in `all()` or `expired()`): an aggregator keeping running totals across evaluations must
+   * rebuild them from `all()` at the next one.
+   */
+  execute(window: PaneWindow<P>, collector: WindowedOutputCollector): void;
 }
 
 /**

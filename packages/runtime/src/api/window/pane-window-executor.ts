@@ -1,0 +1,207 @@
+import { TopologyError } from '../../errors.js';
+import { HeldAcks, type AckHolder } from '../state/held-acks.js';
+import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import { requiredTimeoutMs } from './window-limits.js';
+import type { PaneAggregator, PaneWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
+import type { ResolvedWindow } from './window-spec.js';
+
+/*
+ * The bolt the builder puts around a windowed bolt that aggregates per pane (WindowedBolt.panes,
+ * docs/windowing.md "Panes"), for a processing-time window whose length is a multiple of its
+ * slide. Flink's incremental aggregation: every window is the panes (slide-long buckets) of its
+ * length, so an input is added to the aggregate of its pane on arrival and never kept. What the
+ * window must still keep is the input's ack: the tree stays pending until the input has left every
+ * window. Those acks are held per pane in a HeldAcks table, XOR-merged per tree as a stateful bolt
+ * holds its acks until a checkpoint (state/held-acks.ts): a line's words in one pane are one
+ * 16-byte slot, with no object per input for the GC to copy for the window's length. When a pane
+ * leaves its last window, right after that window's evaluation, its acks go to the acker.
+ *
+ * The price: the inputs are gone, so a result cannot be anchored to them. Emits are unanchored;
+ * an input is acked once it left every window, whatever becomes of the results downstream.
+ */
+
+/** Whether this window can be cut into panes: processing time, length a multiple of the slide. */
+export function panesFit(w: ResolvedWindow): boolean {
+  return w.by === 'duration' && !w.eventTime && w.length % w.slide === 0;
+}
+
+interface Pane<P> {
+  /** Processing time of its start / slide. */
+  readonly index: number;
+  readonly agg: P;
+  /** The held acks of its inputs; undefined without an AckHolder (then `tuples`). */
+  acks: HeldAcks | undefined;
+  tuples: Tuple[] | undefined;
+  /** Inputs added (an input whose add threw is not one). */
+  inputs: number;
+  /** Handed to an evaluation already (not fresh any more). */
+  delivered: boolean;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+class Panes<P> implements PaneWindow<P> {
+  constructor(
+    private readonly a: readonly P[], private readonly f: readonly P[], private readonly x: readonly P[],
+    readonly startTimestamp: number, readonly endTimestamp: number,
+  ) {}
+  all(): readonly P[] { return this.a; }
+  fresh(): readonly P[] { return this.f; }
+  expired(): readonly P[] { return this.x; }
+}
+
+export class PaneWindowExecutor implements Bolt {
+  private collector!: OutputCollector;
+  /** The task's collector's ack holding (always in the engine); without it panes keep their tuples. */
+  private holder: AckHolder | undefined;
+  private component = '';
+  private readonly panes = new Map<number, Pane<unknown>>();
+  /** The pane inputs go to now (the hot path looks it up once per slide, not per input). */
+  private current: Pane<unknown> | undefined;
+  /** Processing time (ms since the task's time 0), in ticks. */
+  private now = 0;
+  /** End of the next window to evaluate. */
+  private nextEnd: number;
+  /** Panes per window. */
+  private readonly span: number;
+  /** Aggregates of the panes that left every window since the previous evaluation (its expired()). */
+  private retired: unknown[] = [];
+  /** Emptied tables, reused by new panes (a table keeps the size it grew to). */
+  private readonly spare: HeldAcks[] = [];
+  private origin = 0;
+  private readonly out: WindowedOutputCollector;
+
+  constructor(readonly inner: WindowedBolt, private readonly agg: PaneAggregator<unknown>, private readonly w: ResolvedWindow) {
+    this.span = w.length / w.slide;
+    this.nextEnd = w.slide;
+    this.out = {
+      emit: (values: Values, anchors?: readonly Tuple[]) => {
+        if (anchors === undefined) this.collector.emit(values);
+        else this.collector.emit(values, anchors);
+      },
+      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => {
+        if (anchors === undefined) this.collector.emitStream(streamId, values);
+        else this.collector.emitStream(streamId, values, anchors);
+      },
+      // Panes keep no tuple a bolt could name: nothing to fail.
+      fail: () => {},
+      reportError: (error: unknown) => this.collector.reportError(error),
+    };
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    this.inner.declareOutputFields(declarer);
+  }
+
+  async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
+    this.collector = collector;
+    this.holder = 'holdAck' in collector ? (collector as unknown as AckHolder) : undefined;
+    this.component = context.thisComponentId;
+    this.origin = this.w.epochClock();
+    const need = requiredTimeoutMs(this.w);
+    if (need !== undefined && context.config.messageTimeoutMs < need.total) {
+      collector.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${this.component}": messageTimeoutMs (${context.config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
+    }
+    await this.inner.prepare?.(context, this.out);
+  }
+
+  execute(tuple: Tuple): void {
+    if (tuple.isTick()) return this.onTick(tuple);
+    const index = Math.floor(this.now / this.w.slide);
+    let p = this.current;
+    if (p === undefined || p.index !== index) p = this.current = this.paneAt(index);
+    try {
+      this.agg.add(p.agg, tuple);
+    } catch (err) {
+      this.collector.reportError(err);
+      this.collector.fail(tuple);
+      return;
+    }
+    p.inputs++;
+    if (p.acks !== undefined) this.holder!.holdAck(tuple, p.acks);
+    else p.tuples!.push(tuple);
+  }
+
+  async cleanup(): Promise<void> {
+    await this.inner.cleanup?.();
+  }
+
+  private paneAt(index: number): Pane<unknown> {
+    let p = this.panes.get(index);
+    if (p === undefined) {
+      let acks: HeldAcks | undefined;
+      if (this.holder !== undefined) {
+        acks = this.spare.pop();
+        // A reused table must stamp its inputs with a generation of its own (HeldAcks.renew).
+        if (acks === undefined) acks = new HeldAcks();
+        else acks.renew();
+      }
+      p = { index, agg: this.agg.createPane(), acks, tuples: acks === undefined ? [] : undefined, inputs: 0, delivered: false };
+      this.panes.set(index, p);
+    }
+    return p;
+  }
+
+  private onTick(tick: Tuple): void {
+    // Ticks carry their period in seconds; processing time moves by whole ticks.
+    this.now += Math.round(Number(tick.values[0]) * 1000);
+    while (this.nextEnd <= this.now) {
+      this.evaluate(this.nextEnd);
+      this.nextEnd += this.w.slide;
+    }
+  }
+
+  /** Evaluates the window ending at `end` (skipped when all its panes are empty), then retires its oldest pane. */
+  private evaluate(end: number): void {
+    const last = end / this.w.slide - 1;
+    const first = last - this.span + 1;
+    const all: unknown[] = [];
+    const fresh: unknown[] = [];
+    for (let i = first; i <= last; i++) {
+      const p = this.panes.get(i);
+      if (p === undefined || p.inputs === 0) continue;
+      all.push(p.agg);
+      if (!p.delivered) {
+        p.delivered = true;
+        fresh.push(p.agg);
+      }
+    }
+    if (all.length > 0) {
+      const expired = this.retired.length === 0 ? NONE : this.retired;
+      this.retired = [];
+      try {
+        this.agg.execute(new Panes(all, fresh, expired, this.origin + end - this.w.length, this.origin + end), this.out);
+      } catch (err) {
+        this.collector.reportError(err ?? new Error('windowed execute threw'));
+        for (let i = first; i <= last; i++) this.drop(i);
+      }
+    }
+    // Pane `first` was in the windows ending (first + 1) × slide … end: this was its last.
+    const gone = this.panes.get(first);
+    if (gone === undefined) return;
+    this.panes.delete(first);
+    if (gone.acks !== undefined) {
+      this.holder!.applyHeld(gone.acks);
+      this.recycle(gone.acks);
+    } else for (const t of gone.tuples!) this.collector.ack(t);
+    if (gone.inputs > 0) this.retired.push(gone.agg);
+  }
+
+  /** Fails pane `index`'s inputs and drops it from every window. */
+  private drop(index: number): void {
+    const p = this.panes.get(index);
+    if (p === undefined) return;
+    this.panes.delete(index);
+    if (this.current === p) this.current = undefined;
+    if (p.acks !== undefined) {
+      this.holder!.failHeld(p.acks);
+      this.recycle(p.acks);
+    } else for (const t of p.tuples!) this.collector.fail(t);
+  }
+
+  private recycle(acks: HeldAcks): void {
+    acks.clear();
+    // Enough for the panes of one window and the one filling; more would be memory never used again.
+    if (this.spare.length <= this.span) this.spare.push(acks);
+  }
+}
