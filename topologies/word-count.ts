@@ -30,6 +30,7 @@ import {
 } from '@gale/runtime';
 import { CountBolt, CountsFileSinkBolt } from '@gale/bolt-kit';
 import { FileLineSpout } from '@gale/spout-kit';
+import { WordTable } from './word-table.js';
 
 /**
  * Calls `onWord` with each word of `line`, lower-cased: a word is a maximal run of
@@ -67,12 +68,6 @@ export interface SplitWordsOptions {
   combine?: boolean;
 }
 
-/** A word's running count within the current input tuple (combine mode). */
-interface WordBox {
-  readonly word: string;
-  n: number;
-}
-
 /**
  * Splits field 0 — a line (`string`) or a batch of lines (`string[]`, from a FileLineSpout
  * with `linesPerTuple`) — into words, anchored to the input. Emits `[word]` per word, or with
@@ -82,10 +77,8 @@ export class SplitWordsBolt extends BaseBasicBolt {
   private readonly combine: boolean;
   private out: BasicOutputCollector | undefined;
   private onWord!: (word: string) => void;
-  /** Combine mode: one box per word this task has seen, so a repeated word costs one lookup. */
-  private boxes!: Map<string, WordBox>;
-  /** Combine mode: the boxes counted in the current input, in first-seen order. */
-  private touched!: WordBox[];
+  /** Combine mode: this task's words, counted per input from the lines' characters. */
+  private table!: WordTable;
 
   constructor(options: SplitWordsOptions = {}) {
     super();
@@ -98,42 +91,48 @@ export class SplitWordsBolt extends BaseBasicBolt {
 
   override prepare(context: TopologyContext): void {
     super.prepare(context);
-    this.boxes = new Map();
-    this.touched = [];
+    this.table = new WordTable();
     // Bound once, not per tuple (this is the hot path), and here rather than in a field
     // initialiser: per-task copies share function values, so an arrow created in the
     // constructor would keep pointing at the template instance.
-    this.onWord = this.combine
-      ? (word) => {
-        let box = this.boxes.get(word);
-        if (box === undefined) {
-          box = { word, n: 0 };
-          this.boxes.set(word, box);
-        }
-        if (box.n++ === 0) this.touched.push(box);
-      }
-      : (word) => this.out!.emit([word]);
+    this.onWord = (word) => this.out!.emit([word]);
   }
 
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
     const value = tuple.values[0];
+    if (this.combine) {
+      this.combineInto(value, collector);
+      return;
+    }
     this.out = collector;
     if (typeof value === 'string') {
       forEachAsciiWord(value, this.onWord);
     } else if (Array.isArray(value)) {
       for (const line of value) if (typeof line === 'string') forEachAsciiWord(line, this.onWord);
+    }
+  }
+
+  /** Emits `[word, n]` once per distinct word of `value` (a line or a batch of lines). */
+  private combineInto(value: unknown, collector: BasicOutputCollector): void {
+    const table = this.table;
+    if (typeof value === 'string') {
+      table.addLine(value);
+    } else if (Array.isArray(value)) {
+      for (const line of value) if (typeof line === 'string') table.addLine(line);
     } else {
       return;
     }
-    if (!this.combine) return;
-    const touched = this.touched;
-    for (let i = 0; i < touched.length; i++) {
-      const box = touched[i]!;
-      collector.emit([box.word, box.n]);
-      box.n = 0;
+    const { words, counts, touched } = table;
+    try {
+      for (let i = 0; i < touched.length; i++) {
+        const k = touched[i]!;
+        collector.emit([words[k]!, counts[k]!]);
+      }
+    } finally {
+      // Also when an emit threw (the input fails and replays): the next input starts from zero.
+      table.reset();
     }
-    touched.length = 0;
   }
 }
 

@@ -13,12 +13,6 @@ export interface CountsFileSinkBoltOptions {
   countField?: string;
 }
 
-/** Orders by count, highest first, then by key in code-unit order (byte order for ASCII). */
-function byCountThenKey(a: readonly [string, number], b: readonly [string, number]): number {
-  if (a[1] !== b[1]) return b[1] - a[1];
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
-}
-
 /**
  * Keeps the latest count received for each key (e.g. the running counts of a
  * {@link CountBolt}) and, when the topology shuts down, writes one line `key<TAB>count` per key
@@ -66,13 +60,26 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
     const latest = this.latest;
     if (latest === undefined) return;
     this.latest = undefined;
-    const rows: [string, number][] = [];
-    for (const [k, n] of latest) rows.push([String(k), n]);
-    rows.sort(byCountThenKey);
-    await writeLinesAtomic(this.path, rowsToLines(rows));
+    await writeLinesAtomic(this.path, sortedLines(latest));
   }
 }
 
-function* rowsToLines(rows: readonly (readonly [string, number])[]): Iterable<string> {
-  for (const [k, n] of rows) yield `${k}\t${n}`;
+/**
+ * `key<TAB>count` lines by count, highest first, then by key in code-unit order (byte order for
+ * ASCII). The keys are grouped by count and each group sorted with the default sort, which
+ * compares strings by code units without calling back into JS: half the CPU of one sort of
+ * `[key, count]` rows with a comparator (a word count's counts repeat a lot: 49.7k keys had
+ * 736 distinct counts in the benchmark).
+ */
+function* sortedLines(latest: ReadonlyMap<unknown, number>): Iterable<string> {
+  const byCount = new Map<number, string[]>();
+  for (const [k, n] of latest) {
+    const keys = byCount.get(n);
+    if (keys === undefined) byCount.set(n, [String(k)]);
+    else keys.push(String(k));
+  }
+  const counts = [...byCount.keys()].sort((a, b) => b - a);
+  for (const n of counts) {
+    for (const k of byCount.get(n)!.sort()) yield `${k}\t${n}`;
+  }
 }

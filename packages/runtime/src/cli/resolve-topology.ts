@@ -37,7 +37,7 @@ export async function loadTopologyFile(file: string, set: SetFlags, opts: Topolo
   const base = { file, cwd: opts.cwd, runtimeDir: opts.runtimeDir, log: opts.log };
   if (isYamlFile(file)) {
     const abs = checkTopologyFile(base);
-    const entry = yamlEntry(file, abs, params, opts.env);
+    const entry = await yamlEntry(file, abs, params, opts.env);
     checkUnusedParams(params, file, true);
     const loaded = await loadTopologyModule({ ...base, entry });
     const { topology } = await topologyFromExports(loaded.exports, file, params);

@@ -32,8 +32,6 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   const envLevel = env.GALE_LOG_LEVEL !== undefined && isLogLevel(env.GALE_LOG_LEVEL) ? env.GALE_LOG_LEVEL : undefined;
   let level: LogLevel = envLevel ?? DEFAULT_CLI_LOG_LEVEL;
   setLogLevel(level);
-  // Topology files are compiled with inline source maps: make their stack traces point at the .ts.
-  process.setSourceMapsEnabled(true);
   try {
     const version = readVersion(options.runtimeDir);
     const args = parseArgs(argv, env, { version, width: stdout.columns ?? 100 });

@@ -209,9 +209,11 @@ export class FileLineSpout extends BaseRichSpout {
         s.head = end;
       }
       s.unacked.set(offset, value);
-      this.collector.emit([value], offset);
-      // Read ahead while less than a chunk is buffered, so the next call rarely waits.
+      // Read ahead while less than a chunk is buffered, so the next call rarely waits; before
+      // the emit, which may run the downstream bolts inline on this tuple (a whole batch): the
+      // read then overlaps that work instead of starting after it.
       if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
+      this.collector.emit([value], offset);
       return;
     }
     if (s.eof) {

@@ -98,6 +98,21 @@ describe('CountsFileSinkBolt', () => {
     expect(readFileSync(path, 'utf8')).toBe('B\t2\na\t2\naa\t2\nb\t2\nd\t2\nz\t2\nC\t1\nc\t1\n');
   });
 
+  it('orders keys of equal count by UTF-16 code units, as strings, over many counts', async () => {
+    const path = join(dir, 'counts.tsv');
+    // U+FF21 sorts after the emoji's surrogates (0xD83D) by code units, before it by code points.
+    const odd: Values[] = [['\uff21', 3], ['\u{1f600}', 3], ['é', 3], ['z', 3], [10, 3], [9, 3]];
+    const many: Values[] = Array.from({ length: 300 }, (_, i) => [`w${i}`, (i * 7) % 13]);
+    await runSink(new CountsFileSinkBolt({ path }), [...many, ...odd], ['word', 'count']);
+    const expected = [...many, ...odd]
+      .map(([k, n]) => [String(k), n as number] as const)
+      .sort((a, b) => (a[1] !== b[1] ? b[1] - a[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([k, n]) => `${k}\t${n}\n`).join('');
+    expect(readFileSync(path, 'utf8')).toBe(expected);
+    const threes = readFileSync(path, 'utf8').split('\n').filter((l) => l.endsWith('\t3') && !l.startsWith('w'));
+    expect(threes).toEqual(['10\t3', '9\t3', 'z\t3', 'é\t3', '\u{1f600}\t3', '\uff21\t3']);
+  });
+
   it('reads custom key and count fields', async () => {
     const path = join(dir, 'counts.tsv');
     await runSink(new CountsFileSinkBolt({ path, keyField: 'user', countField: 'n' }), [[3, 'x', 'ann'], [7, 'y', 'bob']], ['n', 'other', 'user']);
