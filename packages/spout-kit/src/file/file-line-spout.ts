@@ -4,6 +4,7 @@ import {
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
+import { UnackedLines } from './unacked-lines.js';
 
 /** Options of {@link FileLineSpout}. */
 export interface FileLineSpoutOptions {
@@ -62,7 +63,7 @@ interface ReadState {
   eof: boolean;
   readFailures: number;
   /** Emitted but not yet acked: offset → line, or batch of lines (what a replay re-emits). */
-  readonly unacked: Map<number, string | string[]>;
+  readonly unacked: UnackedLines<string | string[]>;
   /** Offsets of failed lines, served before new lines. */
   replay: number[];
   replayHead: number;
@@ -79,8 +80,9 @@ interface ReadState {
  *   newline is emitted (also without a trailing `\r`); empty lines are emitted as `''`.
  * - The file is read asynchronously in chunks of `chunkBytes`, ahead of demand, holding at
  *   most about two chunks of lines; `nextTuple()` emits exactly one line per call and costs
- *   an array read and a map insert when lines are buffered. When it has nothing buffered it
- *   returns the pending read, so the executor resumes the moment data arrives.
+ *   an array read and an append to the unacked lines when lines are buffered. When it has
+ *   nothing buffered it returns the pending read, so the executor resumes the moment data
+ *   arrives.
  * - Emitted lines are kept until acked; a failed line is re-emitted, with the same message
  *   id, before any new line.
  * - `isExhausted()` is true once the whole file was read and every line was acked.
@@ -176,7 +178,7 @@ export class FileLineSpout extends BaseRichSpout {
       reading: undefined,
       eof: false,
       readFailures: 0,
-      unacked: new Map(),
+      unacked: new UnackedLines(),
       replay: [],
       replayHead: 0,
       closed: false,
@@ -208,7 +210,7 @@ export class FileLineSpout extends BaseRichSpout {
         value = s.lines.slice(s.head, end);
         s.head = end;
       }
-      s.unacked.set(offset, value);
+      s.unacked.push(offset, value);
       this.collector.emit([value], offset);
       // Read ahead while less than a chunk is buffered, so the next call rarely waits.
       if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
