@@ -62,8 +62,12 @@ interface ReadState {
   reading: Promise<void> | undefined;
   eof: boolean;
   readFailures: number;
-  /** Emitted but not yet acked: offset → line, or batch of lines (what a replay re-emits). */
-  readonly unacked: UnackedLines<string | string[]>;
+  /** Emitted but not yet acked: the byte range of each line or batch (a replay reads it again). */
+  readonly unacked: UnackedLines;
+  /** The replay read in flight, if any; it never rejects. */
+  replaying: Promise<void> | undefined;
+  /** Failed replay reads so far per offset (a read error; cleared by a successful read). */
+  readonly replayFailures: Map<number, number>;
   /** Offsets of failed lines, served before new lines. */
   replay: number[];
   replayHead: number;
@@ -83,8 +87,10 @@ interface ReadState {
  *   an array read and an append to the unacked lines when lines are buffered. When it has
  *   nothing buffered it returns the pending read, so the executor resumes the moment data
  *   arrives.
- * - Emitted lines are kept until acked; a failed line is re-emitted, with the same message
- *   id, before any new line.
+ * - Emitted lines are tracked until acked, by byte range (their text is not kept); a failed
+ *   line is read again from the file and re-emitted, with the same message id, before any new
+ *   line. So replays need the file unchanged up to that line (appending is fine): a line that a
+ *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped.
  * - `isExhausted()` is true once the whole file was read and every line was acked.
  *
  * With `linesPerTuple`, each tuple carries a `string[]` batch of up to that many consecutive
@@ -179,6 +185,8 @@ export class FileLineSpout extends BaseRichSpout {
       eof: false,
       readFailures: 0,
       unacked: new UnackedLines(),
+      replaying: undefined,
+      replayFailures: new Map(),
       replay: [],
       replayHead: 0,
       closed: false,
@@ -196,9 +204,13 @@ export class FileLineSpout extends BaseRichSpout {
         s.replay = [];
         s.replayHead = 0;
       }
-      const value = s.unacked.get(offset);
-      if (value !== undefined) this.collector.emit([value], offset);
-      return;
+      const end = s.unacked.endOf(offset);
+      if (end < 0) return;
+      const p = this.replayRange(s, offset, end).finally(() => {
+        s.replaying = undefined;
+      });
+      s.replaying = p;
+      return p;
     }
     if (s.head < s.lines.length) {
       const offset = s.offsets[s.head]!;
@@ -210,7 +222,8 @@ export class FileLineSpout extends BaseRichSpout {
         value = s.lines.slice(s.head, end);
         s.head = end;
       }
-      s.unacked.push(offset, value);
+      // The range ends where the next buffered line starts, or past the last line decoded.
+      s.unacked.push(offset, s.head < s.offsets.length ? s.offsets[s.head]! : s.decoder.offset);
       this.collector.emit([value], offset);
       // Read ahead while less than a chunk is buffered, so the next call rarely waits.
       if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
@@ -250,7 +263,7 @@ export class FileLineSpout extends BaseRichSpout {
   }
 
   private linesDone(s: ReadState): boolean {
-    return s.eof && s.reading === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
+    return s.eof && s.reading === undefined && s.replaying === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
   }
 
   /** Closes the file after any read in flight. Idempotent. */
@@ -259,7 +272,55 @@ export class FileLineSpout extends BaseRichSpout {
     if (s === undefined || s.closed) return;
     s.closed = true;
     await s.reading;
+    await s.replaying;
     await s.handle.close();
+  }
+
+  /**
+   * Re-emits the line or batch at `[offset, end)`, read again from the file: the spout keeps no
+   * line text while it is unacked (unacked-lines.ts). A read error is reported and the replay
+   * retried, up to 3 times; a range the file no longer holds (it was truncated) cannot be
+   * replayed: reported, and the line dropped.
+   */
+  private async replayRange(s: ReadState, offset: number, end: number): Promise<void> {
+    const length = end - offset;
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    try {
+      while (got < length) {
+        const { bytesRead } = await s.handle.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (err) {
+      if (s.closed) return;
+      const n = (s.replayFailures.get(offset) ?? 0) + 1;
+      const at = `reading ${this.path} at byte ${offset} to replay it`;
+      if (n < MAX_READ_ATTEMPTS) {
+        s.replayFailures.set(offset, n);
+        s.replay.push(offset);
+        this.collector.reportError(new FileReadError(this.path, `${at} failed: ${(err as Error).message}`, { cause: err, retriable: true }));
+      } else {
+        s.replayFailures.delete(offset);
+        s.unacked.delete(offset);
+        this.collector.reportError(new FileReadError(this.path, `${at} failed ${MAX_READ_ATTEMPTS} times; giving up, the line is not replayed`, { cause: err }));
+      }
+      return;
+    }
+    if (s.closed) return;
+    s.replayFailures.delete(offset);
+    if (got < length) {
+      s.unacked.delete(offset);
+      this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${offset + got} now (truncated?); the line is dropped`));
+      return;
+    }
+    const lines: string[] = [];
+    const offsets: number[] = [];
+    const decoder = new LineDecoder(this.encoding, offset);
+    decoder.push(buf, lines, offsets);
+    decoder.end(lines, offsets);
+    if (s.unacked.endOf(offset) < 0) return;
+    this.collector.emit([this.linesPerTuple === 0 ? lines[0]! : lines], offset);
   }
 
   /** Bytes of file covered by buffered, not yet emitted lines. */

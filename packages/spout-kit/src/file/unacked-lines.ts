@@ -1,6 +1,8 @@
 /**
- * A file spout's emitted, not yet acked lines (or batches), by byte offset: the subset of a Map
- * the spout needs (set, get, has, delete, size), over a ring of offsets in emit order. New
+ * A file spout's emitted, not yet acked lines (or batches) by byte offset, each with the offset
+ * just past it (its end): the subset of a Map the spout needs, over a ring of typed arrays in emit
+ * order. No line text is kept: a replay reads the range again from the file, so a line held for a
+ * checkpoint interval is not a string the GC copies twice and promotes. New
  * emits come in file order, so the offsets in the ring ascend and a lookup is a search instead
  * of a hash. A stateful bolt holds every line's ack until its checkpoint commits (a second of
  * input, hundreds of thousands of lines): a Map of that size, keyed by numbers, grew by rehashing
@@ -14,11 +16,11 @@
 
 const MIN_CAPACITY = 64;
 
-export class UnackedLines<V> {
+export class UnackedLines {
   /** Ring of offsets, ascending from `head` for `length` slots (holes included). */
   private offsets: Float64Array;
-  /** The entry per slot; undefined: a hole (acked). */
-  private values: (V | undefined)[];
+  /** The end offset per slot; -1: a hole (acked). */
+  private ends: Float64Array;
   private head = 0;
   private length = 0;
   private mask: number;
@@ -26,7 +28,7 @@ export class UnackedLines<V> {
 
   constructor() {
     this.offsets = new Float64Array(MIN_CAPACITY);
-    this.values = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
+    this.ends = new Float64Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
   }
 
@@ -35,33 +37,33 @@ export class UnackedLines<V> {
     return this.live;
   }
 
-  /** Adds an entry; `offset` must be above every offset added before (file order). */
-  push(offset: number, value: V): void {
+  /** Adds the entry `[offset, end)`; `offset` must be above every offset added before (file order). */
+  push(offset: number, end: number): void {
     if (this.length > 0 && !(offset > this.offsets[(this.head + this.length - 1) & this.mask]!)) {
       throw new RangeError(`UnackedLines.push: offset ${offset} is not above the last one`);
     }
     if (this.length === this.offsets.length) this.resize(this.live * 2 >= this.length ? this.length * 2 : this.length);
     const i = (this.head + this.length) & this.mask;
     this.offsets[i] = offset;
-    this.values[i] = value;
+    this.ends[i] = end;
     this.length++;
     this.live++;
   }
 
-  get(offset: number): V | undefined {
+  /** The end of the entry at `offset`, or -1 when there is none (acked, or never emitted). */
+  endOf(offset: number): number {
     const i = this.find(offset);
-    return i < 0 ? undefined : this.values[i];
+    return i < 0 ? -1 : this.ends[i]!;
   }
 
   has(offset: number): boolean {
-    const i = this.find(offset);
-    return i >= 0 && this.values[i] !== undefined;
+    return this.endOf(offset) >= 0;
   }
 
   delete(offset: number): boolean {
     const i = this.find(offset);
-    if (i < 0 || this.values[i] === undefined) return false;
-    this.values[i] = undefined;
+    if (i < 0 || this.ends[i]! < 0) return false;
+    this.ends[i] = -1;
     this.live--;
     if (i === this.head) this.skipHoles();
     else if (this.length > 4 * MIN_CAPACITY && this.live * 4 < this.length) this.resize(this.capacityFor(this.live));
@@ -70,8 +72,8 @@ export class UnackedLines<V> {
 
   /** Drops the holes at the head (the oldest entries are acked). */
   private skipHoles(): void {
-    const { values, mask } = this;
-    while (this.length > 0 && values[this.head] === undefined) {
+    const { ends, mask } = this;
+    while (this.length > 0 && ends[this.head]! < 0) {
       this.head = (this.head + 1) & mask;
       this.length--;
     }
@@ -112,19 +114,19 @@ export class UnackedLines<V> {
 
   /** Copies the live entries, in order and without holes, into a ring of `cap` slots. */
   private resize(cap: number): void {
-    const { offsets, values, head, mask, length } = this;
+    const { offsets, ends, head, mask, length } = this;
     const no = new Float64Array(cap);
-    const nv = new Array<V | undefined>(cap).fill(undefined);
+    const ne = new Float64Array(cap);
     let n = 0;
     for (let k = 0; k < length; k++) {
       const i = (head + k) & mask;
-      const v = values[i];
-      if (v === undefined) continue;
+      const e = ends[i]!;
+      if (e < 0) continue;
       no[n] = offsets[i]!;
-      nv[n++] = v;
+      ne[n++] = e;
     }
     this.offsets = no;
-    this.values = nv;
+    this.ends = ne;
     this.mask = cap - 1;
     this.head = 0;
     this.length = n;
