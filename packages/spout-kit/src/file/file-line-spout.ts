@@ -4,6 +4,7 @@ import {
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
+import { ReplayReader } from './replay-reader.js';
 import { UnackedLines } from './unacked-lines.js';
 
 /** Options of {@link FileLineSpout}. */
@@ -64,6 +65,7 @@ interface ReadState {
   readFailures: number;
   /** Emitted but not yet acked: the byte range of each line or batch (a replay reads it again). */
   readonly unacked: UnackedLines;
+  readonly replayer: ReplayReader;
   /** The replay read in flight, if any; it never rejects. */
   replaying: Promise<void> | undefined;
   /** Failed replay reads so far per offset (a read error; cleared by a successful read). */
@@ -185,6 +187,7 @@ export class FileLineSpout extends BaseRichSpout {
       eof: false,
       readFailures: 0,
       unacked: new UnackedLines(),
+      replayer: new ReplayReader(handle, this.encoding, this.chunkBytes),
       replaying: undefined,
       replayFailures: new Map(),
       replay: [],
@@ -199,6 +202,9 @@ export class FileLineSpout extends BaseRichSpout {
     const s = this.state;
     if (s === undefined || s.closed) return;
     if (s.replayHead < s.replay.length) {
+      // A batch of failures (a checkpoint rollback fails an interval of lines) is served in file
+      // order, so the replay reader's window covers many of them per read.
+      if (s.replayHead === 0 && s.replay.length > 1) s.replay.sort((a, b) => a - b);
       const offset = s.replay[s.replayHead++]!;
       if (s.replayHead === s.replay.length) {
         s.replay = [];
@@ -206,6 +212,11 @@ export class FileLineSpout extends BaseRichSpout {
       }
       const end = s.unacked.endOf(offset);
       if (end < 0) return;
+      const cached = s.replayer.cached(offset, end);
+      if (cached !== undefined) {
+        this.emitLines(offset, cached);
+        return;
+      }
       const p = this.replayRange(s, offset, end).finally(() => {
         s.replaying = undefined;
       });
@@ -283,15 +294,9 @@ export class FileLineSpout extends BaseRichSpout {
    * replayed: reported, and the line dropped.
    */
   private async replayRange(s: ReadState, offset: number, end: number): Promise<void> {
-    const length = end - offset;
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
+    let lines: string[] | number;
     try {
-      while (got < length) {
-        const { bytesRead } = await s.handle.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      lines = await s.replayer.read(offset, end);
     } catch (err) {
       if (s.closed) return;
       const n = (s.replayFailures.get(offset) ?? 0) + 1;
@@ -309,17 +314,16 @@ export class FileLineSpout extends BaseRichSpout {
     }
     if (s.closed) return;
     s.replayFailures.delete(offset);
-    if (got < length) {
+    if (typeof lines === 'number') {
       s.unacked.delete(offset);
-      this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${offset + got} now (truncated?); the line is dropped`));
+      this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
       return;
     }
-    const lines: string[] = [];
-    const offsets: number[] = [];
-    const decoder = new LineDecoder(this.encoding, offset);
-    decoder.push(buf, lines, offsets);
-    decoder.end(lines, offsets);
-    if (s.unacked.endOf(offset) < 0) return;
+    if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);
+  }
+
+  /** Emits the lines of one message id as its tuple: a line, or a batch. */
+  private emitLines(offset: number, lines: string[]): void {
     this.collector.emit([this.linesPerTuple === 0 ? lines[0]! : lines], offset);
   }
 
