@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, rootHome } from './root-slots.js';
 
 /**
  * A spout task's pending trees by root id: the subset of a Map the spout needs (get, set,
@@ -7,13 +7,22 @@ import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slot
  * each key in a heap number, and with trees pending for a second (a stateful bolt holds acks until
  * its checkpoint commits) those boxes and the Map's backing stores live long enough to be copied
  * by the GC; a profile of the checkpoint benchmark had the Map's set alone at ~9% of CPU.
+ *
+ * The trees themselves are columns too (no object per tree): a tree held for a checkpoint
+ * interval outlives two scavenges, so an object per tree was copied twice and promoted, and every
+ * one of them pointed to from an old-space table cost the scavenger a remembered-set entry.
+ * {@link PendingTrees.get} builds a {@link PendingTree} for the rare paths (failures, dead
+ * letters, crash reports); acks read the columns. A slot's numbers sit side by side in one
+ * Float64Array and its references in one array, so an emit or an ack touches two cache lines of a
+ * table of hundreds of thousands of trees, not one per column.
  */
 
+/** A pending tree as {@link PendingTrees.get} returns it: a copy, read-only. */
 export interface PendingTree {
   readonly messageId: unknown;
   readonly startedAt: number;
-  epoch: number;
-  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies). */
+  readonly epoch: number;
+  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies; no values when the spout has no maxRetries). */
   readonly stream: string;
   readonly values: readonly unknown[];
   /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
@@ -23,17 +32,31 @@ export interface PendingTree {
    * emitted (SpoutExecutor.setPeersDown): if it times out, the timeout is not charged to maxRetries
    * (crash-reports.ts).
    */
-  exposed?: true;
+  readonly exposed?: true;
 }
 
 const EMPTY = EMPTY_ROOT;
 const MIN_CAPACITY = 64;
+/** Numbers per slot in `nums`: root, order, start time, epoch. */
+const N = 4;
+const N_ORDER = 1;
+const N_STARTED = 2;
+const N_EPOCH = 3;
+/** References per slot in `refs`: message id, stream, values. */
+const R = 3;
+/** The values of a tree that will never be dead-lettered (its spout has no maxRetries). */
+export const NO_VALUES: readonly unknown[] = Object.freeze([]);
 
 export class PendingTrees {
-  private keys!: Float64Array;
-  /** Insertion sequence per slot: iteration follows it, as a Map's does. */
-  private seqs!: Float64Array;
-  private vals!: (PendingTree | undefined)[];
+  /**
+   * Per slot: the root (EMPTY: free), the order (insertion sequence × 2, +1 when exposed:
+   * iteration follows the sequence, as a Map's does), the start time and the epoch.
+   */
+  private nums!: Float64Array;
+  private refs!: unknown[];
+  /** Crash counts of the rare trees that carry one (dead-lettered at emit), by root. */
+  private readonly crashes = new Map<number, number>();
+  private cap = 0;
   private mask = 0;
   private count = 0;
   private nextSeq = 0;
@@ -43,70 +66,149 @@ export class PendingTrees {
   }
 
   private allocate(cap: number): void {
+    this.cap = cap;
     this.mask = cap - 1;
-    this.keys = new Float64Array(cap).fill(EMPTY);
-    this.seqs = new Float64Array(cap);
-    this.vals = new Array<PendingTree | undefined>(cap).fill(undefined);
+    const nums = new Float64Array(cap * N);
+    for (let i = 0; i < cap; i++) nums[i * N] = EMPTY;
+    this.nums = nums;
+    this.refs = new Array<unknown>(cap * R).fill(undefined);
   }
 
   get size(): number {
     return this.count;
   }
 
-  private home(root: number): number {
-    return rootHome(root, this.mask);
+  /** The slot of `root`, or -1: for the column reads below. Valid until the next add or delete. */
+  slotOf(root: number): number {
+    const nums = this.nums;
+    for (let i = rootHome(root, this.mask); ; i = (i + 1) & this.mask) {
+      const k = nums[i * N]!;
+      if (k === root) return i;
+      if (k === EMPTY) return -1;
+    }
   }
 
-  private find(root: number): number {
-    return findRootSlot(this.keys, this.mask, root);
+  messageIdAt(slot: number): unknown {
+    return this.refs[slot * R];
   }
 
+  startedAtAt(slot: number): number {
+    return this.nums[slot * N + N_STARTED]!;
+  }
+
+  /** A copy of the tree of `root` (changing it changes nothing here). */
   get(root: number): PendingTree | undefined {
-    const i = this.find(root);
-    return i < 0 ? undefined : this.vals[i];
+    const i = this.slotOf(root);
+    if (i < 0) return undefined;
+    const { nums, refs } = this;
+    const tree: { -readonly [K in keyof PendingTree]: PendingTree[K] } = {
+      messageId: refs[i * R], startedAt: nums[i * N + N_STARTED]!, epoch: nums[i * N + N_EPOCH]!,
+      stream: refs[i * R + 1] as string, values: refs[i * R + 2] as readonly unknown[],
+    };
+    if (nums[i * N + N_ORDER]! % 2 === 1) tree.exposed = true;
+    const crashes = this.crashes.size === 0 ? undefined : this.crashes.get(root);
+    if (crashes !== undefined) tree.crashes = crashes;
+    return tree;
   }
 
   has(root: number): boolean {
-    return this.find(root) >= 0;
+    return this.slotOf(root) >= 0;
   }
 
-  /** Adds or replaces; a replaced tree keeps its place in the iteration order. */
+  /** Adds a tree, or replaces the one of `root` (which keeps its place in the iteration order). */
   set(root: number, tree: PendingTree): this {
-    const keys = this.keys;
-    let i = this.home(root);
+    return this.add(root, tree.messageId, tree.startedAt, tree.epoch, tree.stream, tree.values, tree.exposed === true, tree.crashes);
+  }
+
+  /** {@link set} without a tree object: what a spout emit calls. */
+  add(root: number, messageId: unknown, startedAt: number, epoch: number, stream: string, values: readonly unknown[], exposed: boolean, crashes?: number): this {
+    const nums = this.nums;
+    let i = rootHome(root, this.mask);
+    let order: number;
     for (;;) {
-      const k = keys[i]!;
+      const k = nums[i * N]!;
       if (k === root) {
-        this.vals[i] = tree;
-        return this;
+        order = nums[i * N + N_ORDER]! - (nums[i * N + N_ORDER]! % 2);
+        break;
       }
-      if (k === EMPTY) break;
+      if (k === EMPTY) {
+        if ((this.count + 1) * 2 > this.cap) {
+          this.resize(this.cap * 2);
+          return this.add(root, messageId, startedAt, epoch, stream, values, exposed, crashes);
+        }
+        nums[i * N] = root;
+        order = this.nextSeq++ * 2;
+        this.count++;
+        break;
+      }
       i = (i + 1) & this.mask;
     }
-    if ((this.count + 1) * 2 > keys.length) {
-      this.resize(keys.length * 2);
-      return this.set(root, tree);
-    }
-    keys[i] = root;
-    this.seqs[i] = this.nextSeq++;
-    this.vals[i] = tree;
-    this.count++;
+    nums[i * N + N_ORDER] = exposed ? order + 1 : order;
+    nums[i * N + N_STARTED] = startedAt;
+    nums[i * N + N_EPOCH] = epoch;
+    const refs = this.refs;
+    refs[i * R] = messageId;
+    refs[i * R + 1] = stream;
+    refs[i * R + 2] = values;
+    if (crashes !== undefined) this.crashes.set(root, crashes);
+    else if (this.crashes.size > 0) this.crashes.delete(root);
     return this;
   }
 
-  delete(root: number): boolean {
-    const s = this.find(root);
-    if (s < 0) return false;
-    this.count--;
-    this.vals[releaseRootSlot(this.keys, this.mask, s, this.moveSlot)] = undefined;
+  /** Restarts the timeout clock of `root`'s tree; false when it is not pending. */
+  touch(root: number, epoch: number): boolean {
+    const i = this.slotOf(root);
+    if (i < 0) return false;
+    this.nums[i * N + N_EPOCH] = epoch;
     return true;
   }
 
-  /** Copies slot `from`'s sequence and tree to `to` (one closure per table, not per delete). */
-  private readonly moveSlot = (from: number, to: number): void => {
-    this.seqs[to] = this.seqs[from]!;
-    this.vals[to] = this.vals[from];
-  };
+  /** Marks every pending tree exposed to a lost worker (crash-reports.ts). */
+  exposeAll(): void {
+    const nums = this.nums;
+    for (let i = 0; i < this.cap; i++) {
+      const o = i * N + N_ORDER;
+      if (nums[i * N] !== EMPTY && nums[o]! % 2 === 0) nums[o]! += 1;
+    }
+  }
+
+  delete(root: number): boolean {
+    const s = this.slotOf(root);
+    if (s < 0) return false;
+    this.deleteSlot(s, root);
+    return true;
+  }
+
+  /**
+   * Deletes the tree at `slot` (from {@link slotOf}), whose root is `root`, by backward-shift
+   * deletion (as root-slots.ts releaseRootSlot, over this table's stride): later members of its
+   * probe run move back so lookups stay correct.
+   */
+  deleteSlot(slot: number, root: number): void {
+    this.count--;
+    if (this.crashes.size > 0) this.crashes.delete(root);
+    const { nums, refs, mask } = this;
+    let hole = slot;
+    for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
+      const k = nums[j * N]!;
+      if (k === EMPTY) break;
+      const h = rootHome(k, mask);
+      // Move j into the hole if its home is not cyclically within (hole, j].
+      if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
+        nums[hole * N] = k;
+        nums[hole * N + N_ORDER] = nums[j * N + N_ORDER]!;
+        nums[hole * N + N_STARTED] = nums[j * N + N_STARTED]!;
+        nums[hole * N + N_EPOCH] = nums[j * N + N_EPOCH]!;
+        refs[hole * R] = refs[j * R];
+        refs[hole * R + 1] = refs[j * R + 1];
+        refs[hole * R + 2] = refs[j * R + 2];
+        hole = j;
+      }
+    }
+    nums[hole * N] = EMPTY;
+    refs[hole * R] = undefined;
+    refs[hole * R + 2] = undefined;
+  }
 
   /**
    * Gives memory back when the table is far larger than what it holds. Not done on delete:
@@ -114,7 +216,7 @@ export class PendingTrees {
    * grow again during the next interval; the spout calls this at each timeout rotation.
    */
   trim(): void {
-    const cap = this.keys.length;
+    const cap = this.cap;
     if (cap <= MIN_CAPACITY || this.count * 8 >= cap) return;
     let next = MIN_CAPACITY;
     while (next < this.count * 4) next <<= 1;
@@ -122,49 +224,36 @@ export class PendingTrees {
   }
 
   private resize(cap: number): void {
-    const { keys, seqs, vals } = this;
+    const { nums, refs, cap: old } = this;
     this.allocate(cap);
-    const nk = this.keys;
-    const ns = this.seqs;
-    const nv = this.vals;
+    const nn = this.nums;
+    const nr = this.refs;
     const mask = this.mask;
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[j]!;
+    for (let j = 0; j < old; j++) {
+      const k = nums[j * N]!;
       if (k === EMPTY) continue;
-      let i = this.home(k);
-      while (nk[i] !== EMPTY) i = (i + 1) & mask;
-      nk[i] = k;
-      ns[i] = seqs[j]!;
-      nv[i] = vals[j];
+      let i = rootHome(k, mask);
+      while (nn[i * N] !== EMPTY) i = (i + 1) & mask;
+      nn[i * N] = k;
+      nn[i * N + N_ORDER] = nums[j * N + N_ORDER]!;
+      nn[i * N + N_STARTED] = nums[j * N + N_STARTED]!;
+      nn[i * N + N_EPOCH] = nums[j * N + N_EPOCH]!;
+      nr[i * R] = refs[j * R];
+      nr[i * R + 1] = refs[j * R + 1];
+      nr[i * R + 2] = refs[j * R + 2];
     }
   }
 
-  /** The entries in insertion order (a snapshot: changes while iterating do not show). */
   /**
-   * The trees `pred` picks, in insertion order. Only the picked are sorted: timeouts run every
-   * rotation over tables of up to hundreds of thousands of trees (with no maxSpoutPending and a
-   * checkpoint holding acks), of which few are due.
+   * The roots of the trees last touched before `epoch` - `keep`, in insertion order. Only those
+   * are sorted: timeouts run every rotation over tables of up to hundreds of thousands of trees
+   * (with no maxSpoutPending and a checkpoint holding acks), of which few are due.
    */
-  select(pred: (tree: PendingTree) => boolean): [number, PendingTree][] {
+  expired(epoch: number, keep: number): number[] {
     const slots: number[] = [];
-    const { keys, seqs, vals } = this;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY && pred(vals[i]!)) slots.push(i);
-    if (slots.length > 1) slots.sort((a, b) => seqs[a]! - seqs[b]!);
-    return slots.map((i) => [keys[i]!, vals[i]!]);
-  }
-
-  /** Calls `fn` with every tree, in no particular order (no copy, no sort); `fn` must not add or delete. */
-  forEachTree(fn: (tree: PendingTree) => void): void {
-    const { keys, vals } = this;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(vals[i]!);
-  }
-
-  *[Symbol.iterator](): IterableIterator<[number, PendingTree]> {
-    const slots: number[] = [];
-    const { keys, seqs, vals } = this;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) slots.push(i);
-    slots.sort((a, b) => seqs[a]! - seqs[b]!);
-    const out: [number, PendingTree][] = slots.map((i) => [keys[i]!, vals[i]!]);
-    yield* out;
+    const nums = this.nums;
+    for (let i = 0; i < this.cap; i++) if (nums[i * N] !== EMPTY && epoch - nums[i * N + N_EPOCH]! > keep) slots.push(i);
+    if (slots.length > 1) slots.sort((a, b) => nums[a * N + N_ORDER]! - nums[b * N + N_ORDER]!);
+    return slots.map((i) => nums[i * N]!);
   }
 }

@@ -93,9 +93,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   /** Restarts the timeout of a pending tree (`resetTimeout`). */
   touch(taskId: number, root: number): void {
     const task = this.taskOf(taskId);
-    const p = task.pending.get(root);
-    if (p === undefined) return;
-    p.epoch = this.host.epoch;
+    if (!task.pending.touch(root, this.host.epoch)) return;
     // A bolt that keeps a long tree alive is working on it: the tree is not stalled.
     task.lastCompletionAt = this.host.clock.now();
   }
@@ -110,14 +108,14 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
 
   /** The number of lost workers changed (Engine.peersDown). */
   setPeersDown(n: number): void {
-    if (n > this.peersDown) for (const t of this.tasks) t.pending.forEachTree((p) => { p.exposed = true; });
+    if (n > this.peersDown) for (const t of this.tasks) t.pending.exposeAll();
     this.peersDown = n;
   }
 
   /** Times out the trees not touched for KEEP_EPOCHS rotations (called after each rotation). */
   expire(epoch: number): void {
     for (const t of this.tasks) {
-      for (const [root] of t.pending.select((p) => epoch - p.epoch > KEEP_EPOCHS)) {
+      for (const root of t.pending.expired(epoch, KEEP_EPOCHS)) {
         t.forgetTree(root);
         this.notify(TreeOutcome.TIMED_OUT, t.taskId, root);
       }
@@ -148,22 +146,35 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       const task = this.taskOf(box[this.inboxHead + 1]!);
       const root = box[this.inboxHead + 2]!;
       this.inboxHead += 3;
-      const p = task.pending.get(root);
-      if (p === undefined) {
+      const pending = task.pending;
+      const slot = pending.slotOf(root);
+      if (slot < 0) {
         // Already timed out (excused: charge its message now), or a late duplicate.
         if (outcome === TreeOutcome.CRASHED) task.chargeLate(root);
         continue;
       }
-      task.pending.delete(root);
+      if (outcome === TreeOutcome.ACKED) {
+        // The common outcome reads the columns: no tree object (pending-trees.ts).
+        const messageId = pending.messageIdAt(slot);
+        const startedAt = pending.startedAtAt(slot);
+        pending.deleteSlot(slot, root);
+        task.lastCompletionAt = now;
+        try {
+          task.metrics.acked++;
+          if (this.timing) task.metrics.completeLatency.record((now - startedAt) * 1000);
+          task.clearFailures(messageId);
+          task.instance.ack?.(messageId);
+        } catch (err) {
+          task.reportError(err);
+        }
+        continue;
+      }
+      const p = pending.get(root)!;
+      pending.deleteSlot(slot, root);
       if (outcome === TreeOutcome.CRASHED) task.forgetTree(root); // the acker may still track it
       else if (outcome !== TreeOutcome.TIMED_OUT) task.lastCompletionAt = now;
       try {
-        if (outcome === TreeOutcome.ACKED) {
-          task.metrics.acked++;
-          if (this.timing) task.metrics.completeLatency.record((now - p.startedAt) * 1000);
-          task.clearFailures(p.messageId);
-          task.instance.ack?.(p.messageId);
-        } else if (outcome === TreeOutcome.WORKER_CRASHED) {
+        if (outcome === TreeOutcome.WORKER_CRASHED) {
           // Its earlier attempts crashed their worker past maxRetries (spout-task.ts crashedOut).
           task.metrics.failed++;
           task.clearFailures(p.messageId);

@@ -7,7 +7,7 @@ import { nextRootId } from './ids.js';
 import { fanOut, SpoutEdges, type OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
 import { messageKey, type CrashCounts } from './crash-counts.js';
-import { PendingTrees, type PendingTree } from './pending-trees.js';
+import { NO_VALUES, PendingTrees, type PendingTree } from './pending-trees.js';
 import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 
 /**
@@ -199,7 +199,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     if (crashes > (this.failures.get(messageId) ?? 0)) this.failures.set(messageId, crashes);
     if (this.maxRetries === null || crashes <= this.maxRetries) return false;
     const root = this.host.nextLocalRoot();
-    this.pending.set(root, { messageId, startedAt: this.host.clock.now(), epoch: this.host.epoch, stream, values, crashes });
+    this.pending.add(root, messageId, this.host.clock.now(), this.host.epoch, stream, values, false, crashes);
     this.inbox.notify(TreeOutcome.WORKER_CRASHED, this.taskId, root);
     this.host.wake();
     return true;
@@ -231,7 +231,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       if (tracked) {
         // Without ackers a tracked emit is complete at once (Storm's behaviour).
         const root = host.nextLocalRoot();
-        this.pending.set(root, { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values });
+        this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, values, false);
         this.inbox.notify(TreeOutcome.ACKED, this.taskId, root);
       }
       host.wake();
@@ -240,9 +240,9 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
     const ackers = this.ackerChooser;
     const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
-    const tree: PendingTree = { messageId, startedAt: host.clock.now(), epoch: host.epoch, stream: route.ref.id, values };
-    if (this.inbox.peersDown > 0) tree.exposed = true; // rare: no second shape on the hot path
-    this.pending.set(root, tree);
+    // The values are kept only to dead-letter them, and only a spout with maxRetries dead-letters:
+    // without, the pending tree does not keep them alive for as long as it is held.
+    this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : values, this.inbox.peersDown > 0);
     const edges = this.edges.begin(values, route.ref, root);
     this.emittingRoot = root;
     this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);

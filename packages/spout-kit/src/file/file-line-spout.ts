@@ -4,6 +4,8 @@ import {
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
+import { ReplayReader } from './replay-reader.js';
+import { UnackedLines } from './unacked-lines.js';
 
 /** Options of {@link FileLineSpout}. */
 export interface FileLineSpoutOptions {
@@ -61,8 +63,13 @@ interface ReadState {
   reading: Promise<void> | undefined;
   eof: boolean;
   readFailures: number;
-  /** Emitted but not yet acked: offset → line, or batch of lines (what a replay re-emits). */
-  readonly unacked: Map<number, string | string[]>;
+  /** Emitted but not yet acked: the byte range of each line or batch (a replay reads it again). */
+  readonly unacked: UnackedLines;
+  readonly replayer: ReplayReader;
+  /** The replay read in flight, if any; it never rejects. */
+  replaying: Promise<void> | undefined;
+  /** Failed replay reads so far per offset (a read error; cleared by a successful read). */
+  readonly replayFailures: Map<number, number>;
   /** Offsets of failed lines, served before new lines. */
   replay: number[];
   replayHead: number;
@@ -79,10 +86,13 @@ interface ReadState {
  *   newline is emitted (also without a trailing `\r`); empty lines are emitted as `''`.
  * - The file is read asynchronously in chunks of `chunkBytes`, ahead of demand, holding at
  *   most about two chunks of lines; `nextTuple()` emits exactly one line per call and costs
- *   an array read and a map insert when lines are buffered. When it has nothing buffered it
- *   returns the pending read, so the executor resumes the moment data arrives.
- * - Emitted lines are kept until acked; a failed line is re-emitted, with the same message
- *   id, before any new line.
+ *   an array read and an append to the unacked lines when lines are buffered. When it has
+ *   nothing buffered it returns the pending read, so the executor resumes the moment data
+ *   arrives.
+ * - Emitted lines are tracked until acked, by byte range (their text is not kept); a failed
+ *   line is read again from the file and re-emitted, with the same message id, before any new
+ *   line. So replays need the file unchanged up to that line (appending is fine): a line that a
+ *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped.
  * - `isExhausted()` is true once the whole file was read and every line was acked.
  *
  * With `linesPerTuple`, each tuple carries a `string[]` batch of up to that many consecutive
@@ -176,7 +186,10 @@ export class FileLineSpout extends BaseRichSpout {
       reading: undefined,
       eof: false,
       readFailures: 0,
-      unacked: new Map(),
+      unacked: new UnackedLines(),
+      replayer: new ReplayReader(handle, this.encoding, this.chunkBytes),
+      replaying: undefined,
+      replayFailures: new Map(),
       replay: [],
       replayHead: 0,
       closed: false,
@@ -189,14 +202,26 @@ export class FileLineSpout extends BaseRichSpout {
     const s = this.state;
     if (s === undefined || s.closed) return;
     if (s.replayHead < s.replay.length) {
+      // A batch of failures (a checkpoint rollback fails an interval of lines) is served in file
+      // order, so the replay reader's window covers many of them per read.
+      if (s.replayHead === 0 && s.replay.length > 1) s.replay.sort((a, b) => a - b);
       const offset = s.replay[s.replayHead++]!;
       if (s.replayHead === s.replay.length) {
         s.replay = [];
         s.replayHead = 0;
       }
-      const value = s.unacked.get(offset);
-      if (value !== undefined) this.collector.emit([value], offset);
-      return;
+      const end = s.unacked.endOf(offset);
+      if (end < 0) return;
+      const cached = s.replayer.cached(offset, end);
+      if (cached !== undefined) {
+        this.emitLines(offset, cached);
+        return;
+      }
+      const p = this.replayRange(s, offset, end).finally(() => {
+        s.replaying = undefined;
+      });
+      s.replaying = p;
+      return p;
     }
     if (s.head < s.lines.length) {
       const offset = s.offsets[s.head]!;
@@ -208,7 +233,8 @@ export class FileLineSpout extends BaseRichSpout {
         value = s.lines.slice(s.head, end);
         s.head = end;
       }
-      s.unacked.set(offset, value);
+      // The range ends where the next buffered line starts, or past the last line decoded.
+      s.unacked.push(offset, s.head < s.offsets.length ? s.offsets[s.head]! : s.decoder.offset);
       // Read ahead while less than a chunk is buffered, so the next call rarely waits; before
       // the emit, which may run the downstream bolts inline on this tuple (a whole batch): the
       // read then overlaps that work instead of starting after it.
@@ -250,7 +276,7 @@ export class FileLineSpout extends BaseRichSpout {
   }
 
   private linesDone(s: ReadState): boolean {
-    return s.eof && s.reading === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
+    return s.eof && s.reading === undefined && s.replaying === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
   }
 
   /** Closes the file after any read in flight. Idempotent. */
@@ -259,7 +285,48 @@ export class FileLineSpout extends BaseRichSpout {
     if (s === undefined || s.closed) return;
     s.closed = true;
     await s.reading;
+    await s.replaying;
     await s.handle.close();
+  }
+
+  /**
+   * Re-emits the line or batch at `[offset, end)`, read again from the file: the spout keeps no
+   * line text while it is unacked (unacked-lines.ts). A read error is reported and the replay
+   * retried, up to 3 times; a range the file no longer holds (it was truncated) cannot be
+   * replayed: reported, and the line dropped.
+   */
+  private async replayRange(s: ReadState, offset: number, end: number): Promise<void> {
+    let lines: string[] | number;
+    try {
+      lines = await s.replayer.read(offset, end);
+    } catch (err) {
+      if (s.closed) return;
+      const n = (s.replayFailures.get(offset) ?? 0) + 1;
+      const at = `reading ${this.path} at byte ${offset} to replay it`;
+      if (n < MAX_READ_ATTEMPTS) {
+        s.replayFailures.set(offset, n);
+        s.replay.push(offset);
+        this.collector.reportError(new FileReadError(this.path, `${at} failed: ${(err as Error).message}`, { cause: err, retriable: true }));
+      } else {
+        s.replayFailures.delete(offset);
+        s.unacked.delete(offset);
+        this.collector.reportError(new FileReadError(this.path, `${at} failed ${MAX_READ_ATTEMPTS} times; giving up, the line is not replayed`, { cause: err }));
+      }
+      return;
+    }
+    if (s.closed) return;
+    s.replayFailures.delete(offset);
+    if (typeof lines === 'number') {
+      s.unacked.delete(offset);
+      this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
+      return;
+    }
+    if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);
+  }
+
+  /** Emits the lines of one message id as its tuple: a line, or a batch. */
+  private emitLines(offset: number, lines: string[]): void {
+    this.collector.emit([this.linesPerTuple === 0 ? lines[0]! : lines], offset);
   }
 
   /** Bytes of file covered by buffered, not yet emitted lines. */

@@ -74,6 +74,18 @@ export class HeldAcks {
     this.lastRoot = EMPTY;
   }
 
+  /**
+   * Makes room for `trees` entries without growing: an empty table about to record an interval's
+   * acks is sized for as many trees as the last interval held, so it does not grow through every
+   * doubling (rehashing each time) while a second of input arrives.
+   */
+  reserve(trees: number): void {
+    if (this.count > 0 || this.cap >= trees * 2) return;
+    let cap = this.cap;
+    while (cap < trees * 2) cap <<= 1;
+    this.allocate(cap);
+  }
+
   /** Trees held (failed ones included). */
   get size(): number {
     return this.count;

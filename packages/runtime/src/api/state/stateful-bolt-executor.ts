@@ -131,6 +131,7 @@ export class StatefulBoltExecutor implements Bolt {
         // What was acked up to this snapshot joins the prepared acks (the tables swap when those
         // are empty, as they are after a COMMIT); acks during the store's write belong to the next.
         const taken = this.acked;
+        const trees = taken.size;
         if (this.prepared.size === 0 && this.prepared.tuples === 0) {
           this.acked = this.prepared;
           this.acked.renew();
@@ -139,6 +140,7 @@ export class StatefulBoltExecutor implements Bolt {
           this.acked = new HeldAcks();
           taken.moveInto(this.prepared);
         }
+        this.acked.reserve(trees);
         await this.store.prepare({ txid, entries: this.state.snapshotEntries() });
         return true;
       }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -297,6 +297,91 @@ describe('FileLineSpout', () => {
     }
     expect(executed.filter((l) => l === 'line 7')).toEqual(['line 7', 'line 7']);
     expect([...acked].sort((a, b) => a - b)).toEqual(lineStarts(readFileSync(path)));
+  });
+
+  it('replays a line read again from the file: CRLF, empty lines, multi-byte text and a last line without newline come back the same', async () => {
+    const emits: [number, unknown][] = [];
+    class EmitRecordingSpout extends FileLineSpout {
+      override open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
+        return super.open(context, {
+          emit: (values, id) => {
+            emits.push([id as number, values[0]]);
+            collector.emit(values, id);
+          },
+          emitStream: (stream, values, id) => collector.emitStream(stream, values, id),
+          emitDirect: (task, values, id, stream) => collector.emitDirect(task, values, id, stream),
+          reportError: (e) => collector.reportError(e),
+        });
+      }
+    }
+    let executions = 0;
+    /** Fails every other tuple it runs: replays of every kind of line. */
+    class FailHalf extends BaseRichBolt {
+      declareOutputFields(): void {}
+      execute(t: Tuple): void {
+        if (executions++ % 2 === 0) this.collector.fail(t);
+        else this.collector.ack(t);
+      }
+    }
+    const path = file('c.txt', content);
+    for (const linesPerTuple of [undefined, 2]) {
+      emits.length = 0;
+      executions = 0;
+      const b = new TopologyBuilder();
+      b.setSpout('lines', new EmitRecordingSpout({ path, chunkBytes: 5, ...(linesPerTuple === undefined ? {} : { linesPerTuple }) }));
+      b.setBolt('sink', new FailHalf()).shuffleGrouping('lines');
+      const cluster = new LocalCluster();
+      try {
+        const t = await cluster.submit(b.build({ name: 'file-replay' }));
+        expect(await t.waitUntilDone(10_000)).toBe(true);
+        expect(t.errors()).toEqual([]);
+      } finally {
+        await cluster.shutdown(0);
+      }
+      // Every emit of an id (the first, read from the buffer, and its replays, read again from the
+      // file) carries the same value; the first emits, in offset order, are the file's lines.
+      const first = new Map<number, unknown>();
+      for (const [id, value] of emits) {
+        if (first.has(id)) expect(value).toEqual(first.get(id));
+        else first.set(id, value);
+      }
+      expect(emits.length).toBeGreaterThan(first.size); // some were replays
+      const ids = [...first.keys()].sort((x, y) => x - y);
+      const starts = lineStarts(readFileSync(path));
+      if (linesPerTuple === undefined) expect(ids).toEqual(starts);
+      expect(ids.flatMap((id) => first.get(id) as string | string[])).toEqual(lines);
+    }
+  });
+
+  it('reports a line the truncated file no longer holds and drops it instead of replaying it', async () => {
+    const held: Tuple[] = [];
+    let collector: OutputCollector | undefined;
+    class Hold extends BaseRichBolt {
+      declareOutputFields(): void {}
+      override prepare(context: TopologyContext, c: OutputCollector): void {
+        super.prepare(context, c);
+        collector = c;
+      }
+      execute(t: Tuple): void {
+        held.push(t);
+      }
+    }
+    const path = file('t.txt', 'one\ntwo\nthree\n');
+    const cluster = new LocalCluster();
+    try {
+      const t = await cluster.submit(topology({ path }, new Hold()));
+      expect(await t.waitUntil(() => held.length === 3, 10_000)).toBe(true);
+      truncateSync(path, 4); // only "one\n" is left
+      for (const tuple of held) collector!.fail(tuple);
+      expect(await t.waitUntil(() => held.length === 4 && t.errors().length === 2, 10_000)).toBe(true);
+      expect(held.map((x) => x.getStringByField('line'))).toEqual(['one', 'two', 'three', 'one']);
+      for (const e of t.errors()) expect(e.message).toMatch(/cannot replay the line at byte (4|8) of .*truncated/);
+      collector!.ack(held[3]!);
+      expect(await t.waitUntilDone(10_000)).toBe(true);
+      expect(probe!.isExhausted()).toBe(true);
+    } finally {
+      await cluster.shutdown(0);
+    }
   });
 
   it('is not exhausted while emitted lines are unacked', async () => {

@@ -27,6 +27,16 @@ describe('held acks (one XOR record per tree)', () => {
     expect(seen[123]).toEqual([123 * 1_000_003 + 2 ** 40, 123, -123]);
   });
 
+  it('reserve sizes an empty table for an interval of trees, and leaves a table holding entries alone', () => {
+    const h = new HeldAcks(4);
+    h.reserve(5000);
+    for (let i = 0; i < 5000; i++) h.add(i * 7 + 2 ** 45, i, 1);
+    expect(h.size).toBe(5000);
+    h.reserve(1_000_000); // holds entries: no-op, nothing lost
+    expect(entries(h)).toHaveLength(5000);
+    expect(entries(h)[42]).toEqual([42 * 7 + 2 ** 45, 42, 1]);
+  });
+
   it('a killed tree is skipped, and stays killed when acks of it come later', () => {
     const h = new HeldAcks();
     h.add(1, 1, 1);

@@ -1,0 +1,80 @@
+import { PendingTrees, type PendingTree } from '../pending-trees.js';
+
+/** mulberry32: a seeded sequence, so every run checks the same operations. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const tree = (n: number, epoch: number, extra: Partial<PendingTree> = {}): PendingTree =>
+  ({ messageId: `m${n}`, startedAt: n * 10, epoch, stream: 'default', values: [n], ...extra });
+
+describe('PendingTrees', () => {
+  it('keeps what a Map would under random adds, replaces and deletes, through growth and trims', () => {
+    const rand = rng(3);
+    const p = new PendingTrees();
+    const ref = new Map<number, PendingTree>();
+    const roots: number[] = [];
+    for (let step = 0; step < 40_000; step++) {
+      const r = rand();
+      if (r < 0.55 || roots.length === 0) {
+        // 53-bit roots whose low bits collide (as ByRoot.localRoot makes them with 2 ackers)
+        const root = Math.floor(rand() * 2 ** 20) * 2 ** 32 + (step % 2) * 2;
+        const t = tree(step, step % 7, rand() < 0.05 ? { exposed: true } : {});
+        if (!ref.has(root)) roots.push(root);
+        p.set(root, t);
+        ref.set(root, t);
+      } else {
+        const j = Math.floor(rand() * roots.length);
+        const root = roots[j]!;
+        roots[j] = roots[roots.length - 1]!;
+        roots.pop();
+        expect(p.delete(root)).toBe(ref.delete(root));
+        expect(p.delete(root)).toBe(false);
+      }
+      if (step % 5000 === 0) p.trim();
+      if (step % 3999 === 0) {
+        expect(p.size).toBe(ref.size);
+        for (const [root, t] of ref) {
+          const s = p.slotOf(root);
+          expect(s).toBeGreaterThanOrEqual(0);
+          expect(p.messageIdAt(s)).toBe(t.messageId);
+          expect(p.startedAtAt(s)).toBe(t.startedAt);
+          expect(p.get(root)).toEqual(t);
+        }
+      }
+    }
+    // Deleting down to a few trees and trimming keeps them.
+    for (const root of roots.slice(10)) p.delete(root);
+    p.trim();
+    expect(p.size).toBe(10);
+    for (const root of roots.slice(0, 10)) expect(p.get(root)).toEqual(ref.get(root));
+  });
+
+  it('lists the expired trees in insertion order; a replace keeps its place; touch and exposeAll change the columns', () => {
+    const p = new PendingTrees();
+    const roots = [9 * 2 ** 32, 5, 2 ** 40 + 1, 77, 3 * 2 ** 32];
+    roots.forEach((r, i) => p.set(r, tree(i, 0)));
+    p.set(roots[1]!, tree(100, 0)); // replaced: still second
+    expect(p.touch(roots[3]!, 5)).toBe(true);
+    expect(p.touch(12345, 5)).toBe(false);
+    expect(p.expired(5, 2)).toEqual([roots[0], roots[1], roots[2], roots[4]]);
+    expect(p.get(roots[1]!)!.messageId).toBe('m100');
+    expect(p.get(roots[3]!)!.epoch).toBe(5);
+    expect(p.get(roots[0]!)!.exposed).toBeUndefined();
+    p.exposeAll();
+    p.exposeAll(); // idempotent: the order stays
+    for (const r of roots) expect(p.get(r)!.exposed).toBe(true);
+    expect(p.expired(5, 2)).toEqual([roots[0], roots[1], roots[2], roots[4]]);
+    p.set(roots[2]!, tree(2, 0, { crashes: 3 }));
+    expect(p.get(roots[2]!)!.crashes).toBe(3);
+    p.delete(roots[2]!);
+    expect(p.get(roots[2]!)).toBeUndefined();
+  });
+});
