@@ -78,7 +78,9 @@ function* sortedLines(latest: ReadonlyMap<unknown, number>): Iterable<string> {
     if (keys === undefined) byCount.set(n, [String(k)]);
     else keys.push(String(k));
   }
-  const counts = [...byCount.keys()].sort((a, b) => b - a);
+  // NaN (a count field that is not a number) compares as nothing: its rows go last, not anywhere.
+  const counts = [...byCount.keys()].filter((n) => !Number.isNaN(n)).sort((a, b) => b - a);
+  if (byCount.has(NaN)) counts.push(NaN);
   for (const n of counts) {
     for (const k of byCount.get(n)!.sort()) yield `${k}\t${n}`;
   }

@@ -29,7 +29,7 @@ export class ParamSet implements TopologyParams {
   private raw(key: string, kind: string, hasFallback: boolean): string | undefined {
     if (this.has(key)) return this.entries[key];
     if (!hasFallback) {
-      this.missingKey ??= key;
+      this.missingKey = key;
       throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
     }
     return undefined;
@@ -62,7 +62,7 @@ export class ParamSet implements TopologyParams {
     return [...this.consumed];
   }
 
-  /** The first required key that was read but not given (the topology function stopped there). */
+  /** The last required key that was read but not given (where the topology function stopped, when it threw). */
   missing(): string | undefined {
     return this.missingKey;
   }

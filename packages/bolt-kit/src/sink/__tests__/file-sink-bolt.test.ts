@@ -113,6 +113,14 @@ describe('CountsFileSinkBolt', () => {
     expect(threes).toEqual(['10\t3', '9\t3', 'z\t3', 'é\t3', '\u{1f600}\t3', '\uff21\t3']);
   });
 
+  it('writes the rows of a count that is not a number last, whatever the order they came in', async () => {
+    const path = join(dir, 'counts.tsv');
+    for (const tuples of [[['x', 'n/a'], ['a', 2], ['b', 1], ['y', 'n/a']], [['a', 2], ['y', 'n/a'], ['b', 1], ['x', 'n/a']]] as Values[][]) {
+      await runSink(new CountsFileSinkBolt({ path }), tuples, ['word', 'count']);
+      expect(readFileSync(path, 'utf8')).toBe('a\t2\nb\t1\nx\tNaN\ny\tNaN\n');
+    }
+  });
+
   it('reads custom key and count fields', async () => {
     const path = join(dir, 'counts.tsv');
     await runSink(new CountsFileSinkBolt({ path, keyField: 'user', countField: 'n' }), [[3, 'x', 'ann'], [7, 'y', 'bob']], ['n', 'other', 'user']);

@@ -105,21 +105,30 @@ export class PaneWindowExecutor implements Bolt {
     await this.inner.prepare?.(context, this.out);
   }
 
-  execute(tuple: Tuple): void {
+  execute(tuple: Tuple): void | Promise<void> {
     if (tuple.isTick()) return this.onTick(tuple);
     const index = Math.floor(this.now / this.w.slide);
     let p = this.current;
     if (p === undefined || p.index !== index) p = this.current = this.paneAt(index);
+    let r: unknown;
     try {
-      this.agg.add(p.agg, tuple);
+      r = this.agg.add(p.agg, tuple);
     } catch (err) {
       this.collector.reportError(err);
       this.collector.fail(tuple);
       return;
     }
+    if (r !== undefined) return this.asyncAdd(r, tuple);
     p.inputs++;
     if (p.acks !== undefined) this.holder!.holdAck(tuple, p.acks);
     else p.tuples!.push(tuple);
+  }
+
+  /** `add` returned something (an `async add`): the pane may change after this input counted as added. */
+  private asyncAdd(r: unknown, tuple: Tuple): void {
+    if (typeof (r as Partial<Promise<unknown>>).then === 'function') (r as Promise<unknown>).then(undefined, () => {});
+    this.collector.reportError(new TopologyError('GALE_ERR_BAD_OPTION', `windowed bolt "${this.component}": its pane aggregator's add() returned ${typeof (r as Partial<Promise<unknown>>).then === 'function' ? 'a promise' : 'a value'}; add must be synchronous and return nothing (do async work in execute(), which may be async)`));
+    this.collector.fail(tuple);
   }
 
   async cleanup(): Promise<void> {
@@ -142,17 +151,27 @@ export class PaneWindowExecutor implements Bolt {
     return p;
   }
 
-  private onTick(tick: Tuple): void {
+  private onTick(tick: Tuple): void | Promise<void> {
     // Ticks carry their period in seconds; processing time moves by whole ticks.
     this.now += Math.round(Number(tick.values[0]) * 1000);
+    return this.catchUp();
+  }
+
+  /** Evaluates every window that ended by now, one after another (an async execute is awaited first). */
+  private catchUp(): void | Promise<void> {
     while (this.nextEnd <= this.now) {
-      this.evaluate(this.nextEnd);
+      const end = this.nextEnd;
       this.nextEnd += this.w.slide;
+      const r = this.evaluate(end);
+      if (r !== undefined) return r.then(() => this.catchUp());
     }
   }
 
-  /** Evaluates the window ending at `end` (skipped when all its panes are empty), then retires its oldest pane. */
-  private evaluate(end: number): void {
+  /**
+   * Evaluates the window ending at `end` (skipped when all its panes are empty), then retires its
+   * oldest pane: once an async execute settled, so no ack goes out before the window's work is done.
+   */
+  private evaluate(end: number): Promise<void> | undefined {
     const last = end / this.w.slide - 1;
     const first = last - this.span + 1;
     const all: unknown[] = [];
@@ -169,17 +188,34 @@ export class PaneWindowExecutor implements Bolt {
     if (all.length > 0) {
       const expired = this.retired.length === 0 ? NONE : this.retired;
       this.retired = [];
-      try {
-        this.agg.execute(new Panes(all, fresh, expired, this.origin + end - this.w.length, this.origin + end), this.out);
-      } catch (err) {
+      const failed = (err: unknown): void => {
         this.collector.reportError(err ?? new Error('windowed execute threw'));
         for (let i = first; i <= last; i++) this.drop(i);
+      };
+      let r: void | Promise<void> = undefined;
+      try {
+        r = this.agg.execute(new Panes(all, fresh, expired, this.origin + end - this.w.length, this.origin + end), this.out);
+      } catch (err) {
+        failed(err);
+      }
+      if (r !== undefined && typeof (r as Partial<Promise<void>>).then === 'function') {
+        return r.then(() => this.retire(first), (err: unknown) => {
+          failed(err ?? new Error('windowed execute rejected'));
+          this.retire(first);
+        });
       }
     }
-    // Pane `first` was in the windows ending (first + 1) × slide … end: this was its last.
+    this.retire(first);
+    return undefined;
+  }
+
+  /** Pane `first` was in the windows ending (first + 1) × slide … the one just evaluated: that was its last. */
+  private retire(first: number): void {
     const gone = this.panes.get(first);
     if (gone === undefined) return;
     this.panes.delete(first);
+    // Inputs go to a newer pane from now on; do not keep this one's map alive until they do.
+    if (this.current === gone) this.current = undefined;
     if (gone.acks !== undefined) {
       this.holder!.applyHeld(gone.acks);
       this.recycle(gone.acks);

@@ -143,13 +143,14 @@ export interface PaneAggregator<P> {
    */
   add(pane: P, tuple: Tuple): void;
   /**
-   * One window evaluation (at most one at a time, synchronous). Emits through `collector` are
-   * unanchored unless given `anchors`. Throwing reports the error, fails the inputs of every pane
-   * of `window.all()` and drops those panes from every window (later evaluations no longer show
-   * them, in `all()` or `expired()`): an aggregator keeping running totals across evaluations must
-   * rebuild them from `all()` at the next one.
+   * One window evaluation (at most one at a time). Emits through `collector` are unanchored unless
+   * given `anchors`. It may be async: the next evaluation, and the acks of the pane that leaves
+   * with this window, wait for the promise. Throwing (or rejecting) reports the error, fails the
+   * inputs of every pane of `window.all()` and drops those panes from every window (later
+   * evaluations no longer show them, in `all()` or `expired()`): an aggregator keeping running
+   * totals across evaluations must rebuild them from `all()` at the next one.
    */
-  execute(window: PaneWindow<P>, collector: WindowedOutputCollector): void;
+  execute(window: PaneWindow<P>, collector: WindowedOutputCollector): void | Promise<void>;
 }
 
 /**

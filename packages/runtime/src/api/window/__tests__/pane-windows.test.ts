@@ -25,6 +25,8 @@ class PaneProbe {
   throwAtEnd: number | undefined;
   /** Tuple-buffering evaluations (the bolt's own execute): when panes do not apply. */
   tupleWindows = 0;
+  /** When set, each pane evaluation is async and settles with the promise this returns. */
+  gate: (() => Promise<void>) | undefined;
   constructor(readonly clock: ManualClock) {}
 }
 
@@ -37,13 +39,16 @@ class IdPanes implements PaneAggregator<string[]> {
   add(pane: string[], t: Tuple): void {
     const id = String(t.getValue(0));
     if (id.startsWith('bad')) throw new Error(`cannot add ${id}`);
+    // An `async add` (a mistake the types let through: a promise is assignable to void).
+    if (id.startsWith('async')) return Promise.resolve() as unknown as void;
     pane.push(id);
   }
-  execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void {
+  execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void | Promise<void> {
     const flat = (ps: readonly string[][]): string[] => ps.flat();
     this.probe.seen.push({ at: this.probe.clock.now(), start: w.startTimestamp, end: w.endTimestamp, all: flat(w.all()), fresh: flat(w.fresh()), expired: flat(w.expired()) });
     if (w.endTimestamp === this.probe.throwAtEnd) throw new Error('boom');
     c.emit([flat(w.all()).length]);
+    return this.probe.gate?.();
   }
 }
 
@@ -223,6 +228,51 @@ describe('windows in panes (manual clock)', () => {
     expect(h.engine.errors().map((e) => e.message)).toEqual(['cannot add bad1']);
   });
 
+  it('an async execute is awaited: the pane leaving with its window is acked once it settles; a rejection fails its panes', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 1100 });
+    const probe = new PaneProbe(clock);
+    let release: (() => void) | undefined;
+    let reject: ((err: Error) => void) | undefined;
+    probe.gate = () => new Promise<void>((resolve, rej) => {
+      release = resolve;
+      reject = rej;
+    });
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(1), Duration.ofSeconds(1)), spout, probe), {}, clock);
+    await h.start();
+    h.advanceTo(1500);
+    await h.settle();
+    expect(probe.seen.map((x) => [x.end, x.all])).toEqual([[1000, ['a']]]);
+    expect(spout.acks).toEqual([]); // its window ended at 1000, but the evaluation has not settled
+    release!();
+    await h.settle();
+    expect(spout.acks.map((x) => [x.id, x.at])).toEqual([['a', 1500]]);
+    h.advanceTo(2500);
+    await h.settle();
+    expect(probe.seen.map((x) => [x.end, x.all])).toEqual([[1000, ['a']], [2000, ['b']]]);
+    reject!(new Error('sink down'));
+    await h.settle();
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['b', 2500]]);
+    expect(spout.acks).toHaveLength(1);
+    expect(h.engine.errors().map((e) => e.message)).toEqual(['sink down']);
+  });
+
+  it('an add that returns a promise fails its input with an error saying add must be synchronous', async () => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'async1', at: 200 });
+    const probe = new PaneProbe(clock);
+    h = new ManualEngine(topology(slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500)), spout, probe), {}, clock);
+    await h.start();
+    await h.runUntil(() => spout.acks.length === 1 && spout.fails.length === 1, 3000);
+    expect(spout.fails.map((x) => [x.id, x.at])).toEqual([['async1', 200]]);
+    expect(probe.seen.map((x) => x.all)).toEqual([['a'], ['a']]);
+    expect(h.engine.errors().map((e) => e.message)).toEqual([
+      'windowed bolt "w": its pane aggregator\'s add() returned a promise; add must be synchronous and return nothing (do async work in execute(), which may be async)',
+    ]);
+  });
+
   it('builds with more pending trees than maxTuples (panes keep no tuples); the tuple window refuses them', () => {
     const probe = new PaneProbe(new ManualClock());
     const build = (window: WindowSpec): Topology => {
@@ -270,15 +320,15 @@ describe('windows in panes without an ack-holding collector', () => {
     const window = resolveWindow('w', slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1), { epochClock: () => 0 }));
     const ex = new PaneWindowExecutor(new PaneBolt(slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1)), probe), new IdPanes(probe) as PaneAggregator<unknown>, window);
     await ex.prepare({ thisComponentId: 'w', config: { messageTimeoutMs: 60_000 } } as unknown as TopologyContext, collector);
-    ex.execute(tuple('a'));
-    ex.execute(tuple('tick', true)); // 1000: window ending 1000 holds a
-    ex.execute(tuple('b'));
+    void ex.execute(tuple('a'));
+    void ex.execute(tuple('tick', true)); // 1000: window ending 1000 holds a
+    void ex.execute(tuple('b'));
     expect(acked).toEqual([]);
-    ex.execute(tuple('tick', true)); // 2000: a's pane leaves its last window
+    void ex.execute(tuple('tick', true)); // 2000: a's pane leaves its last window
     expect(acked).toEqual(['a']);
     probe.throwAtEnd = 3000;
-    ex.execute(tuple('c'));
-    ex.execute(tuple('tick', true)); // 3000: throws: b and c fail
+    void ex.execute(tuple('c'));
+    void ex.execute(tuple('tick', true)); // 3000: throws: b and c fail
     expect(failed.sort()).toEqual(['b', 'c']);
     expect(emitted).toEqual([[1], [2]]);
   });
