@@ -10,6 +10,7 @@ import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { anchorDone, asInput, checkAnchor, heldIn, isTrackedAnchor } from './input-checks.js';
+import { fanOutOneTree } from './edge-fan-out.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
@@ -109,7 +110,12 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   private emitOn(route: OutRoute, values: Values, anchors: Tuple | readonly Tuple[] | undefined, directTask: number): void {
     this.checkValues(route, values, directTask >= 0);
     const list = anchors as readonly TupleImpl[] | TupleImpl | undefined;
-    if (list === undefined || !isTrackedAnchor(list, this.component)) {
+    if (list instanceof TupleImpl && list.more === null) {
+      // The common anchored emit (a basic bolt's): one input of one tree.
+      this.metrics.transferred += checkAnchor(list, this.component)
+        ? fanOutOneTree(this.dataSender, route, values, directTask, list, this.host.ids, this.taskId)
+        : this.sendUntracked(route, values, directTask);
+    } else if (list === undefined || !isTrackedAnchor(list, this.component)) {
       this.metrics.transferred += this.sendUntracked(route, values, directTask);
     } else {
       this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
@@ -123,14 +129,14 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     t.state = TUPLE_ACKED;
     this.metrics.acked++;
     if (t.rootHi < 0) return;
-    this.sendControl3(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    this.sendAck(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
     if (t.more !== null) this.ackMore(t);
   }
 
   /** The other trees of a tuple anchored to several (apart, so that `ack` stays small enough to inline its one send). */
   private ackMore(t: TupleImpl): void {
     const m = t.more!;
-    for (let i = 0; i < m.length; i += 3) this.sendControl3(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
+    for (let i = 0; i < m.length; i += 3) this.sendAck(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
   }
 
   fail(tuple: Tuple): void {
@@ -202,7 +208,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (held.size > 0) held.forEach(this.sendHeldAck);
   }
 
-  private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendControl3(this.ackRoute!, root, hi, lo);
+  private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendAck(this.ackRoute!, root, hi, lo);
 
   failHeld(held: HeldAcks): void {
     this.metrics.failed += held.tuples;
@@ -254,9 +260,9 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (r[i + HELD_ROOT_HI]! < 0) return;
     const ackHi = r[i + HELD_ACK_HI]!;
     const ackLo = r[i + HELD_ACK_LO]!;
-    this.sendControl3(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
+    this.sendAck(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
     const m = store.more.size > 0 ? store.more.get(h) : undefined;
-    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl3(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
+    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendAck(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
   }
 
   failEntry(store: HeldTuples, h: number): void {
