@@ -49,6 +49,7 @@ export class ByRoot implements TaskChooser {
   localRoot(root: number, isLocal: (task: number) => boolean): number {
     const tasks = this.tasks;
     const n = tasks.length;
+    if (n === 1) return root; // no other choice (and `%` of a double is a C call)
     const at = root % n;
     if (isLocal(tasks[at]!)) return root;
     for (let k = 1; k < n; k++) {

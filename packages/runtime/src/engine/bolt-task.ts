@@ -3,9 +3,10 @@ import {
   HELD_ACK_HI, HELD_ACK_LO, HELD_EDGE_HI, HELD_EDGE_LO, HELD_ROOT_HI, HELD_ROOT_LO, HELD_SOURCE_TASK, HELD_STATE, HELD_STRIDE,
   type HeldTuples, type TupleHolder,
 } from '../api/window/held-tuples.js';
-import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
+import type { BasicBolt, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { FailedException } from '../errors.js';
+import { BasicCollector } from './basic-collector.js';
 import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
@@ -19,24 +20,6 @@ import { joinRoot, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type Str
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
-
-/** Collector of a basic bolt for one input: anchors every emit to it. */
-class BasicCollector implements BasicOutputCollector {
-  input: TupleImpl | undefined;
-  constructor(private readonly task: BoltTask) {}
-  emit(values: Values): void {
-    this.task.emit(values, this.input);
-  }
-  emitStream(streamId: string, values: Values): void {
-    this.task.emitStream(streamId, values, this.input);
-  }
-  emitDirect(taskId: number, values: Values, streamId?: string): void {
-    this.task.emitDirect(taskId, values, this.input, streamId);
-  }
-  reportError(error: unknown): void {
-    this.task.reportError(error);
-  }
-}
 
 /**
  * Told about every tracked input around its execute (engine/crash-journal.ts ExecutionWatch: the
@@ -110,17 +93,20 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   private emitOn(route: OutRoute, values: Values, anchors: Tuple | readonly Tuple[] | undefined, directTask: number): void {
     this.checkValues(route, values, directTask >= 0);
     const list = anchors as readonly TupleImpl[] | TupleImpl | undefined;
-    if (list instanceof TupleImpl && list.more === null) {
-      // The common anchored emit (a basic bolt's): one input of one tree.
-      this.metrics.transferred += checkAnchor(list, this.component)
-        ? fanOutOneTree(this.dataSender, route, values, directTask, list, this.host.ids, this.taskId)
-        : this.sendUntracked(route, values, directTask);
-    } else if (list === undefined || !isTrackedAnchor(list, this.component)) {
-      this.metrics.transferred += this.sendUntracked(route, values, directTask);
-    } else {
-      this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
-    }
+    // Small, tracked cases apart: inlined in every emit, its size decides what else V8 inlines there.
+    this.metrics.transferred += list === undefined || (list instanceof TupleImpl && list.rootHi < 0)
+      ? this.sendUntracked(route, values, directTask)
+      : this.emitAnchored(route, values, list, directTask);
     this.host.wake();
+  }
+
+  private emitAnchored(route: OutRoute, values: Values, list: readonly TupleImpl[] | TupleImpl, directTask: number): number {
+    if (list instanceof TupleImpl && list.more === null) {
+      checkAnchor(list, this.component); // tracked (see emitOn), of one tree: a basic bolt's emit
+      return fanOutOneTree(this.dataSender, route, values, directTask, list, this.host.ids, this.taskId);
+    }
+    if (!isTrackedAnchor(list, this.component)) return this.sendUntracked(route, values, directTask);
+    return fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
   }
 
   ack(tuple: Tuple): void {

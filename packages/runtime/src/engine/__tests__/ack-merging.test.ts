@@ -1,6 +1,6 @@
 import {
   BaseBasicBolt, BaseRichBolt, BaseRichSpout, FailedException, TopologyBuilder,
-  type BasicOutputCollector, type OutputCollector, type OutputFieldsDeclarer, type Tuple,
+  type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple,
 } from '@gale/runtime';
 import { ManualEngine } from './manual-engine.js';
 
@@ -55,10 +55,6 @@ class Count extends BaseBasicBolt {
 
 /** Acks each input on a later turn of the event loop, outside any inline chain. */
 class LateAcker extends BaseRichBolt {
-  private collector!: OutputCollector;
-  override prepare(_ctx: unknown, collector: OutputCollector): void {
-    this.collector = collector;
-  }
   declareOutputFields(): void {}
   execute(t: Tuple): void {
     setImmediate(() => this.collector.ack(t));
