@@ -139,6 +139,14 @@ export class AckLedger {
 
   /** The spout emitted a tree: `hi/lo` is the XOR of the edge ids it sent out. */
   init(root: number, hi: number, lo: number, spoutTask: number): LedgerOutcome {
+    if ((hi | lo) === 0 && this.find(root) < 0) {
+      // Complete on arrival (its acks were merged into it, Transfer.mergeInit, or it has no
+      // edges): the entry slot() would add is released at once; skip both.
+      const o = this.outcome;
+      o.spoutTask = spoutTask;
+      o.failed = false;
+      return o;
+    }
     const s = this.slot(root);
     this.hi[s]! ^= hi;
     this.lo[s]! ^= lo;

@@ -3,7 +3,7 @@ import type { Bolt, OutputCollector, Tuple } from '../api/types.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { AckLedger, NOT_DONE, type LedgerOutcome } from './ack-ledger.js';
 import type { ChooserContext, TaskChooser } from './groupings.js';
-import type { SystemBolt, SystemComponent } from './system-component.js';
+import type { ControlDirectEmitter, SystemBolt, SystemComponent } from './system-component.js';
 import { KEEP_EPOCHS, rotationMs } from './timeouts.js';
 import { isFailOutcome, TreeOutcome, type FailOutcome } from './tree-outcome.js';
 
@@ -49,6 +49,7 @@ export class ByRoot implements TaskChooser {
   localRoot(root: number, isLocal: (task: number) => boolean): number {
     const tasks = this.tasks;
     const n = tasks.length;
+    if (n === 1) return root; // no other choice (and `%` of a double is a C call)
     const at = root % n;
     if (isLocal(tasks[at]!)) return root;
     for (let k = 1; k < n; k++) {
@@ -75,6 +76,8 @@ const ROOT_EDGE = new Fields(['root', 'hi', 'lo']);
 export class AckerBolt implements Bolt, SystemBolt {
   private readonly ledger = new AckLedger();
   private collector!: OutputCollector;
+  /** The collector's tuple-less emit of an outcome, when it has one (the engine's always does). */
+  private outcomes: ControlDirectEmitter | undefined;
   private treesAcked = 0;
   private treesFailed = 0;
   /**
@@ -90,6 +93,7 @@ export class AckerBolt implements Bolt, SystemBolt {
 
   prepare(_ctx: unknown, collector: OutputCollector): void {
     this.collector = collector;
+    this.outcomes = 'emitDirect2' in collector ? (collector as OutputCollector & ControlDirectEmitter) : undefined;
   }
 
   execute(t: Tuple): void {
@@ -139,7 +143,8 @@ export class AckerBolt implements Bolt, SystemBolt {
     }
     if (this.reasons.size > 0) this.reasons.delete(root);
     if (this.olderReasons.size > 0) this.olderReasons.delete(root);
-    this.collector.emitDirect(o.spoutTask, [root, outcome], undefined, ACK_OUTCOME_STREAM);
+    if (this.outcomes !== undefined) this.outcomes.emitDirect2(o.spoutTask, ACK_OUTCOME_STREAM, root, outcome);
+    else this.collector.emitDirect(o.spoutTask, [root, outcome], undefined, ACK_OUTCOME_STREAM);
   }
 
   systemStats(): { acked: number; failed: number; pending: number } {

@@ -3,13 +3,15 @@ import {
   HELD_ACK_HI, HELD_ACK_LO, HELD_EDGE_HI, HELD_EDGE_LO, HELD_ROOT_HI, HELD_ROOT_LO, HELD_SOURCE_TASK, HELD_STATE, HELD_STRIDE,
   type HeldTuples, type TupleHolder,
 } from '../api/window/held-tuples.js';
-import type { BasicBolt, BasicOutputCollector, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
+import type { BasicBolt, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { FailedException } from '../errors.js';
+import { BasicCollector } from './basic-collector.js';
 import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { anchorDone, asInput, checkAnchor, heldIn, isTrackedAnchor } from './input-checks.js';
+import { fanOutOneTree } from './edge-fan-out.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
@@ -18,24 +20,6 @@ import { joinRoot, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type Str
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
-
-/** Collector of a basic bolt for one input: anchors every emit to it. */
-class BasicCollector implements BasicOutputCollector {
-  input: TupleImpl | undefined;
-  constructor(private readonly task: BoltTask) {}
-  emit(values: Values): void {
-    this.task.emit(values, this.input);
-  }
-  emitStream(streamId: string, values: Values): void {
-    this.task.emitStream(streamId, values, this.input);
-  }
-  emitDirect(taskId: number, values: Values, streamId?: string): void {
-    this.task.emitDirect(taskId, values, this.input, streamId);
-  }
-  reportError(error: unknown): void {
-    this.task.reportError(error);
-  }
-}
 
 /**
  * Told about every tracked input around its execute (engine/crash-journal.ts ExecutionWatch: the
@@ -109,12 +93,20 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   private emitOn(route: OutRoute, values: Values, anchors: Tuple | readonly Tuple[] | undefined, directTask: number): void {
     this.checkValues(route, values, directTask >= 0);
     const list = anchors as readonly TupleImpl[] | TupleImpl | undefined;
-    if (list === undefined || !isTrackedAnchor(list, this.component)) {
-      this.metrics.transferred += this.sendUntracked(route, values, directTask);
-    } else {
-      this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
-    }
+    // Small, tracked cases apart: inlined in every emit, its size decides what else V8 inlines there.
+    this.metrics.transferred += list === undefined || (list instanceof TupleImpl && list.rootHi < 0)
+      ? this.sendUntracked(route, values, directTask)
+      : this.emitAnchored(route, values, list, directTask);
     this.host.wake();
+  }
+
+  private emitAnchored(route: OutRoute, values: Values, list: readonly TupleImpl[] | TupleImpl, directTask: number): number {
+    if (list instanceof TupleImpl && list.more === null) {
+      checkAnchor(list, this.component); // tracked (see emitOn), of one tree: a basic bolt's emit
+      return fanOutOneTree(this.dataSender, route, values, directTask, list, this.host.ids, this.taskId);
+    }
+    if (!isTrackedAnchor(list, this.component)) return this.sendUntracked(route, values, directTask);
+    return fanOut(this.dataSender, route, values, directTask, this.anchored.begin(values, route.ref, list));
   }
 
   ack(tuple: Tuple): void {
@@ -123,14 +115,14 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     t.state = TUPLE_ACKED;
     this.metrics.acked++;
     if (t.rootHi < 0) return;
-    this.sendControl3(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    this.sendAck(this.ackRoute!, t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
     if (t.more !== null) this.ackMore(t);
   }
 
   /** The other trees of a tuple anchored to several (apart, so that `ack` stays small enough to inline its one send). */
   private ackMore(t: TupleImpl): void {
     const m = t.more!;
-    for (let i = 0; i < m.length; i += 3) this.sendControl3(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
+    for (let i = 0; i < m.length; i += 3) this.sendAck(this.ackRoute!, m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
   }
 
   fail(tuple: Tuple): void {
@@ -202,7 +194,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (held.size > 0) held.forEach(this.sendHeldAck);
   }
 
-  private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendControl3(this.ackRoute!, root, hi, lo);
+  private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendAck(this.ackRoute!, root, hi, lo);
 
   failHeld(held: HeldAcks): void {
     this.metrics.failed += held.tuples;
@@ -254,9 +246,9 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (r[i + HELD_ROOT_HI]! < 0) return;
     const ackHi = r[i + HELD_ACK_HI]!;
     const ackLo = r[i + HELD_ACK_LO]!;
-    this.sendControl3(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
+    this.sendAck(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
     const m = store.more.size > 0 ? store.more.get(h) : undefined;
-    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl3(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
+    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendAck(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
   }
 
   failEntry(store: HeldTuples, h: number): void {

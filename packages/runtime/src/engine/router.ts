@@ -10,8 +10,9 @@ import { joinRoot, rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
  * emit uses. What differs between emits is only the tuple each target gets: one shared untracked
- * tuple ({@link fanOutShared}), or what a {@link TupleMaker} makes: a fresh edge id per delivery
- * (a spout's tracked emit), or edge ids XORed into the anchors (a bolt's anchored emit).
+ * tuple ({@link fanOutShared}), or what a {@link TupleMaker} makes: edge ids XORed into the
+ * anchors (a bolt's anchored emit). The two commonest tracked emits, a spout's and a bolt's anchored
+ * to one input of one tree, have loops of their own (edge-fan-out.ts).
  */
 
 export interface OutRoute {
@@ -77,39 +78,6 @@ export function fanOutShared(to: Sender, route: OutRoute, values: readonly unkno
     }
   }
   return n;
-}
-
-/**
- * A spout's tracked emit: each delivery is a new edge of tree `root` with its own random id; the
- * XOR of them all (`hi`/`lo`) is what the acker is told at init. One per spout task, reused:
- * a task's emit never runs inside another emit of the same task.
- */
-export class SpoutEdges implements TupleMaker {
-  hi = 0;
-  lo = 0;
-  private values!: readonly unknown[];
-  private ref!: StreamRef;
-  private rootHi = 0;
-  private rootLo = 0;
-  constructor(private readonly ids: IdSource, private readonly sourceTask: number) {}
-
-  begin(values: readonly unknown[], ref: StreamRef, root: number): this {
-    this.values = values;
-    this.ref = ref;
-    this.rootHi = rootHigh(root);
-    this.rootLo = rootLow(root);
-    this.hi = 0;
-    this.lo = 0;
-    return this;
-  }
-
-  make(): TupleImpl {
-    const hi = this.ids.next32();
-    const lo = this.ids.next32();
-    this.hi ^= hi;
-    this.lo ^= lo;
-    return new TupleImpl(this.values, this.ref, this.sourceTask, this.rootHi, this.rootLo, hi, lo, null);
-  }
 }
 
 /** Above this many trees, merging an emit's anchors by root looks roots up in an index, not by a scan. */

@@ -84,8 +84,18 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   receive(taskId: number, tuple: TupleImpl): void {
     if (tuple.stream.id !== ACK_OUTCOME_STREAM) return;
     const root = tuple.values[0];
-    const outcome = tuple.values[1];
-    if (typeof root !== 'number' || !isTreeOutcome(outcome)) return; // malformed: the tree times out
+    if (typeof root === 'number') this.outcome(taskId, root, tuple.values[1]); // else malformed: the tree times out
+  }
+
+  /** `[root, outcome]` from an acker task of this engine without a tuple (ControlDirectEmitter). */
+  receiveControl(taskId: number, stream: string, root: number, outcome: number): boolean {
+    if (stream !== ACK_OUTCOME_STREAM) return false;
+    this.outcome(taskId, root, outcome);
+    return true;
+  }
+
+  private outcome(taskId: number, root: number, outcome: unknown): void {
+    if (!isTreeOutcome(outcome)) return; // malformed: the tree times out
     if (outcome === TreeOutcome.RESET) this.touch(taskId, root);
     else this.notify(outcome, taskId, root);
   }

@@ -4,11 +4,13 @@ import { ACK_FORGET_STREAM, ACK_INIT_STREAM, ByRoot } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import { nextRootId } from './ids.js';
-import { fanOut, SpoutEdges, type OutRoute } from './router.js';
+import { EdgeXor, fanOutNewTree } from './edge-fan-out.js';
+import type { OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
 import { messageKey, type CrashCounts } from './crash-counts.js';
 import { NO_VALUES, PendingTrees, type PendingTree } from './pending-trees.js';
 import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
+import { rootHigh, rootLow } from './tuple.js';
 
 /**
  * Most message ids whose failures a spout task counts at once (maxRetries set, or a replay
@@ -40,7 +42,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   /** The acker grouping of `initRoute`, to pick roots whose acker runs in this worker (ByRoot.localRoot). */
   private ackerChooser: ByRoot | undefined;
   private forgetRoute: OutRoute | undefined;
-  private readonly edges: SpoutEdges;
+  /** The XOR of the edge ids of the emit in progress. */
+  private readonly edges = new EdgeXor();
   private readonly inbox: OutcomeInbox;
   /**
    * Consecutive failures so far per message id (when `countsFailures`), keyed by the id value:
@@ -72,7 +75,6 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   constructor(host: ExecutorHost, exec: ExecutorBase & OutcomeInbox, component: string, taskId: number) {
     super(host, exec, component, taskId);
     this.lastCompletionAt = host.clock.now();
-    this.edges = new SpoutEdges(host.ids, taskId);
     this.inbox = exec;
   }
 
@@ -243,11 +245,18 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     // The values are kept only to dead-letter them, and only a spout with maxRetries dead-letters:
     // without, the pending tree does not keep them alive for as long as it is held.
     this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : values, this.inbox.peersDown > 0);
-    const edges = this.edges.begin(values, route.ref, root);
+    const edges = this.edges;
+    const transfer = host.transfer;
     this.emittingRoot = root;
-    this.metrics.transferred += fanOut(this.dataSender, route, values, directTask, edges);
-    this.sendControl3(this.initRoute, root, edges.hi, edges.lo);
-    this.emittingRoot = -1;
+    transfer.beginEmit();
+    try {
+      this.metrics.transferred += fanOutNewTree(this.dataSender, route, values, directTask, rootHigh(root), rootLow(root), host.ids, this.taskId, edges);
+      const init = this.initRoute;
+      if (!transfer.mergeInit(init.ref, this.taskId, root, edges.hi, edges.lo)) this.sendControl3(init, root, edges.hi, edges.lo);
+    } finally {
+      this.emittingRoot = -1;
+      transfer.endEmit();
+    }
     if (this.forgetAfterInit) {
       this.forgetAfterInit = false;
       this.forgetTree(root);

@@ -115,3 +115,13 @@ export interface ControlEmitter {
   emitControl(streamId: string, values: readonly unknown[]): void;
 }
 
+
+/**
+ * What a system task's collector offers for a direct emit of two numbers on one of its control
+ * streams (the acker's `[root, outcome]`, once per tree): a spout task in this engine takes them
+ * without a values array or tuple object; any other target gets the tuple `emitDirect` sends.
+ * A system bolt reaches it by checking `'emitDirect2' in collector`.
+ */
+export interface ControlDirectEmitter {
+  emitDirect2(taskId: number, streamId: string, a: number, b: number): void;
+}

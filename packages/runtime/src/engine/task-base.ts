@@ -19,6 +19,8 @@ export abstract class TaskBase {
   private recorder: RecordingSender | null = null;
   /** Values handed to a control chooser on the tuple-less path (choosers never keep them). */
   private readonly controlScratch: number[] = [0, 0, 0];
+  /** The route of the last {@link emitDirect2} (a system task emits it on one stream). */
+  private direct2Route: OutRoute | undefined;
 
   constructor(
     readonly host: ExecutorHost,
@@ -107,6 +109,26 @@ export abstract class TaskBase {
     }
   }
 
+  /**
+   * {@link ControlDirectEmitter}: emitDirect of `[a, b]` on control stream `streamId` of this
+   * (system) task, tuple-less when the target is a local spout task (Transfer.controlToSpout);
+   * otherwise the tuple emitDirect would send. Checked and counted as that emitDirect.
+   */
+  emitDirect2(taskId: number, streamId: string, a: number, b: number): void {
+    let route = this.direct2Route;
+    if (route === undefined || route.ref.id !== streamId) route = this.direct2Route = this.route(streamId);
+    this.checkDirect(route, taskId);
+    if (route.ref.control && this.host.transfer.controlToSpout(taskId, streamId, a, b)) {
+      this.metrics.emitted++;
+      this.metrics.transferred++;
+    } else {
+      const values = [a, b];
+      this.checkValues(route, values, true);
+      this.metrics.transferred += this.sendUntracked(route, values, taskId);
+    }
+    this.host.wake();
+  }
+
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
     const tuple = untrackedTuple(values, route.ref, this.taskId);
@@ -147,6 +169,30 @@ export abstract class TaskBase {
       return;
     }
     this.sendControl(route, [a, b, c]);
+  }
+
+  /**
+   * An ack `[root, hi, lo]` on `route` (the acker's `__ack_ack`, one single-target chooser by
+   * root): XORed into the ack the transfer holds for the same tree, else held by it while a chain
+   * of inline runs is on the stack (Transfer.holdAck), else sent as {@link sendControl3} does.
+   */
+  protected sendAck(route: OutRoute, root: number, hi: number, lo: number): void {
+    const transfer = this.host.transfer;
+    if (transfer.mergeAck(root, hi, lo)) return;
+    const choosers = route.choosers;
+    if (choosers.length === 1 && choosers[0]!.single) {
+      const scratch = this.controlScratch;
+      scratch[0] = root;
+      scratch[1] = hi;
+      scratch[2] = lo;
+      const task = choosers[0]!.chooseOne(scratch);
+      if (transfer.holdAck(task, route.ref, this.taskId, root, hi, lo)) return;
+      if (!transfer.controlInline(task, route.ref.id, this.taskId, root, hi, lo)) {
+        transfer.deliverControl(task, untrackedTuple([root, hi, lo], route.ref, this.taskId));
+      }
+      return;
+    }
+    this.sendControl(route, [root, hi, lo]);
   }
 
   reportError(err: unknown): void {

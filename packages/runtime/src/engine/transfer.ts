@@ -1,7 +1,7 @@
 import type { RemoteLink } from './remote.js';
 import type { Sender } from './router.js';
 import type { TaskQueue } from './task-queue.js';
-import type { TupleImpl } from './tuple.js';
+import { untrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
 
 /** Deepest chain of bolts run on one stack before falling back to queues. */
 const MAX_INLINE_DEPTH = 32;
@@ -22,6 +22,8 @@ export interface BoltTarget {
 /** A spout executor as the transfer sees it: it only receives control tuples (tree outcomes). */
 export interface SpoutTarget {
   receive(task: number, tuple: TupleImpl): void;
+  /** A control message `[a, b]` on `stream` without a tuple (see ControlDirectEmitter); false: not taken. */
+  receiveControl(task: number, stream: string, a: number, b: number): boolean;
 }
 
 /**
@@ -39,6 +41,19 @@ export class Transfer {
   /** Sender for control streams. */
   readonly control: Sender = { send: (task, tuple) => this.deliverControl(task, tuple) };
   readonly enqueueBound = (task: number, tuple: TupleImpl): boolean => this.enqueue(task, tuple);
+  /**
+   * One ack `[root, hi, lo]` for a local system bolt (the acker), held while tuples run inline
+   * (see {@link holdAck}): the acks of one tree from one chain of inline executions (a spout's
+   * emit, a split's words counted inline) are XORed into it, and it reaches the acker once, when
+   * the chain returns (inline depth 0) or before any other control message. 0: none held.
+   */
+  private heldAcks = 0;
+  private heldTask = 0;
+  private heldRef: StreamRef | undefined;
+  private heldSource = 0;
+  private heldRoot = 0;
+  private heldHi = 0;
+  private heldLo = 0;
 
   constructor(private readonly link: RemoteLink | undefined, private readonly wake: () => void) {}
 
@@ -74,9 +89,78 @@ export class Transfer {
     try {
       ex.runInline(task, tuple);
     } finally {
-      this.inlineDepth--;
+      if (--this.inlineDepth === 0 && this.heldAcks > 0) this.flushAcks();
     }
     return true;
+  }
+
+  /**
+   * XORs an ack into the held one when it is of the same tree (so for the same acker task: the
+   * acker is a function of the root); false: not merged, the caller picks the task and calls
+   * {@link holdAck}. Merging is what the acker itself would do (its entry is the XOR of every
+   * edge seen), minus a ledger update and the call chain per ack.
+   */
+  mergeAck(root: number, hi: number, lo: number): boolean {
+    if (this.heldAcks === 0 || this.heldRoot !== root) return false;
+    this.heldHi ^= hi;
+    this.heldLo ^= lo;
+    this.heldAcks++;
+    return true;
+  }
+
+  /**
+   * A spout's init of tree `root` while the ack of that tree is held (every tuple of the tree ran
+   * inline, so the ack is the XOR of all their edges): merged, the two reach the acker as one init,
+   * and a tree complete by then never takes a slot in its ledger (AckLedger.init). False: nothing
+   * of that tree is held; the caller sends the init.
+   */
+  mergeInit(ref: StreamRef, sourceTask: number, root: number, hi: number, lo: number): boolean {
+    if (!this.mergeAck(root, hi, lo)) return false;
+    this.heldRef = ref;
+    this.heldSource = sourceTask;
+    return true;
+  }
+
+  /**
+   * A spout's tracked emit starts: acks of its tree are held (as during an inline run) until
+   * {@link endEmit}, so that its init can merge with them ({@link mergeInit}).
+   */
+  beginEmit(): void {
+    this.inlineDepth++;
+  }
+
+  endEmit(): void {
+    if (--this.inlineDepth === 0 && this.heldAcks > 0) this.flushAcks();
+  }
+
+  /**
+   * Holds an ack for local task `task` while a chain of inline runs is on the stack, after
+   * sending the one held before (another tree's); false when none is (no chain, or the task runs
+   * elsewhere): the caller sends it now. A held ack never outlives the outermost inline run, so a
+   * tree still completes in the same call as before, only after the chain's last execute.
+   */
+  holdAck(task: number, ref: StreamRef, sourceTask: number, root: number, hi: number, lo: number): boolean {
+    if (this.inlineDepth === 0 || this.bolts[task] === undefined) return false;
+    if (this.heldAcks > 0) this.flushAcks();
+    this.heldAcks = 1;
+    this.heldTask = task;
+    this.heldRef = ref;
+    this.heldSource = sourceTask;
+    this.heldRoot = root;
+    this.heldHi = hi;
+    this.heldLo = lo;
+    return true;
+  }
+
+  /** Sends the held ack: tuple-less when the acker is free, else as a control tuple. */
+  private flushAcks(): void {
+    this.heldAcks = 0;
+    const task = this.heldTask;
+    const ref = this.heldRef!;
+    const root = this.heldRoot;
+    const hi = this.heldHi;
+    const lo = this.heldLo;
+    if (!this.controlInline(task, ref.id, this.heldSource, root, hi, lo)) this.deliverControl(task, untrackedTuple([root, hi, lo], ref, this.heldSource));
   }
 
   /**
@@ -84,14 +168,23 @@ export class Transfer {
    * executor is free and its bolt takes it (the acker's ack and init); false: send a tuple.
    */
   controlInline(task: number, stream: string, sourceTask: number, a: number, b: number, c: number): boolean {
+    if (this.heldAcks > 0) this.flushAcks();
     const ex = this.bolts[task];
     if (ex === undefined || !this.opened || this.inlineDepth >= MAX_INLINE_DEPTH || !ex.canRunInline) return false;
     this.inlineDepth++;
     try {
       return ex.runControlInline(task, stream, sourceTask, a, b, c);
     } finally {
-      this.inlineDepth--;
+      if (--this.inlineDepth === 0 && this.heldAcks > 0) this.flushAcks();
     }
+  }
+
+  /** A two-number control message for a local spout task, without a tuple; false: not local, or not taken. */
+  controlToSpout(task: number, stream: string, a: number, b: number): boolean {
+    const sp = this.spouts[task];
+    if (sp === undefined) return false;
+    if (this.heldAcks > 0) this.flushAcks();
+    return sp.receiveControl(task, stream, a, b);
   }
 
   /** Queues a data tuple for a local task, or sends it to the worker that runs the task; false: full. */
@@ -103,6 +196,8 @@ export class Transfer {
 
   /** A control tuple: never refused, never behind data in an outbox. */
   deliverControl(task: number, tuple: TupleImpl): void {
+    // Control messages keep their order: a held ack goes first (a fail after it must stay after it).
+    if (this.heldAcks > 0) this.flushAcks();
     const ex = this.bolts[task];
     if (ex !== undefined) {
       if (!this.runInline(task, tuple)) {
