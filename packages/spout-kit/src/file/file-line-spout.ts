@@ -211,9 +211,13 @@ export class FileLineSpout extends BaseRichSpout {
         s.replayHead = 0;
       }
       const end = s.unacked.endOf(offset);
-      if (end < 0) return;
+      if (end < 0) {
+        this.replayDone(s);
+        return;
+      }
       const cached = s.replayer.cached(offset, end);
       if (cached !== undefined) {
+        this.replayDone(s);
         this.emitLines(offset, cached);
         return;
       }
@@ -316,12 +320,18 @@ export class FileLineSpout extends BaseRichSpout {
     }
     if (s.closed) return;
     s.replayFailures.delete(offset);
+    this.replayDone(s);
     if (typeof lines === 'number') {
       s.unacked.delete(offset);
       this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
       return;
     }
     if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);
+  }
+
+  /** Drops the replay reader's window once no replay is queued (it is a chunk of memory). */
+  private replayDone(s: ReadState): void {
+    if (s.replayHead >= s.replay.length) s.replayer.release();
   }
 
   /** Emits the lines of one message id as its tuple: a line, or a batch. */
