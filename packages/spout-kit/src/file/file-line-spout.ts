@@ -93,8 +93,11 @@ interface ReadState {
  * - Emitted lines are tracked until acked, by byte range (their text is not kept); a failed
  *   line is read again from the file and re-emitted, with the same message id, before any new
  *   line. So replays need the file unchanged up to that line (appending is fine): a line that a
- *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped.
- * - `isExhausted()` is true once the whole file was read and every line was acked.
+ *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped. A replay read
+ *   that fails is reported (`GALE_ERR_FILE_READ`) and retried after a backoff (100 ms doubling to
+ *   5 s, jittered); after 8 failed reads of one line (about 11 s) the line is reported and dropped.
+ * - `isExhausted()` is true once the whole file was read and every line was acked or dropped
+ *   (see above: the reported errors tell which).
  *
  * With `linesPerTuple`, each tuple carries a `string[]` batch of up to that many consecutive
  * lines instead, with the offset of its first line as message id; acks, failures and replays
@@ -103,8 +106,8 @@ interface ReadState {
  * It must run as a single task (parallelism 1, numTasks 1): every task would read the
  * whole file. `open()` throws a `TopologyError` with code `GALE_ERR_SINGLE_TASK_ONLY`
  * otherwise, a {@link FileNotFoundError} (`GALE_ERR_FILE_NOT_FOUND`) when the file does not
- * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A read
- * that fails later is reported through the collector and retried on the next call; after 3
+ * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A chunk
+ * read that fails later is reported through the collector and retried on the next call; after 3
  * consecutive failures the spout reports that it gives up and ends the input early.
  *
  * ```ts
@@ -273,8 +276,9 @@ export class FileLineSpout extends BaseRichSpout {
   }
 
   /**
-   * True once the file was read to its end and every line emitted was acked (with `endStream`,
-   * and the end marker too).
+   * True once the file was read to its end and every line emitted was acked or dropped (a line
+   * the truncated file no longer holds, or whose replay read gave up; both reported as
+   * `GALE_ERR_FILE_READ`); with `endStream`, and the end marker acked too.
    */
   isExhausted(): boolean {
     const s = this.state;
