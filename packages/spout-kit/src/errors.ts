@@ -12,7 +12,11 @@ export class FileNotFoundError extends GaleError {
 
 /**
  * The input file exists but could not be opened or read (permissions, a directory, I/O error).
- * Code `GALE_ERR_FILE_READ`.
+ * Code `GALE_ERR_FILE_READ`. Thrown by `open()`; reported while running when a read fails
+ * (`retriable`; after 3 in a row at one position the spout gives up on the rest of the file),
+ * when a failed line cannot be replayed because the file was truncated under it (the line is
+ * dropped), and when a replay read fails (`retriable`, retried after a backoff; after 8 failed
+ * reads of one line the spout gives up and drops the line). A give-up is reported non-retriable.
  */
 export class FileReadError extends GaleError {
   /** The path as given to the spout. */

@@ -5,6 +5,7 @@ import {
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
 import { ReplayReader } from './replay-reader.js';
+import { REPLAY_READ_ATTEMPTS, ReplayRetries } from './replay-retries.js';
 import { UnackedLines } from './unacked-lines.js';
 
 /** Options of {@link FileLineSpout}. */
@@ -68,8 +69,8 @@ interface ReadState {
   readonly replayer: ReplayReader;
   /** The replay read in flight, if any; it never rejects. */
   replaying: Promise<void> | undefined;
-  /** Failed replay reads so far per offset (a read error; cleared by a successful read). */
-  readonly replayFailures: Map<number, number>;
+  /** Replays whose read failed, waiting out their backoff before the next read. */
+  readonly replayRetries: ReplayRetries;
   /** Offsets of failed lines, served before new lines. */
   replay: number[];
   replayHead: number;
@@ -92,8 +93,11 @@ interface ReadState {
  * - Emitted lines are tracked until acked, by byte range (their text is not kept); a failed
  *   line is read again from the file and re-emitted, with the same message id, before any new
  *   line. So replays need the file unchanged up to that line (appending is fine): a line that a
- *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped.
- * - `isExhausted()` is true once the whole file was read and every line was acked.
+ *   truncated file no longer holds is reported (`GALE_ERR_FILE_READ`) and dropped. A replay read
+ *   that fails is reported (`GALE_ERR_FILE_READ`) and retried after a backoff (100 ms doubling to
+ *   5 s, jittered); after 8 failed reads of one line (about 11 s) the line is reported and dropped.
+ * - `isExhausted()` is true once the whole file was read and every line was acked or dropped
+ *   (see above: the reported errors tell which).
  *
  * With `linesPerTuple`, each tuple carries a `string[]` batch of up to that many consecutive
  * lines instead, with the offset of its first line as message id; acks, failures and replays
@@ -102,8 +106,8 @@ interface ReadState {
  * It must run as a single task (parallelism 1, numTasks 1): every task would read the
  * whole file. `open()` throws a `TopologyError` with code `GALE_ERR_SINGLE_TASK_ONLY`
  * otherwise, a {@link FileNotFoundError} (`GALE_ERR_FILE_NOT_FOUND`) when the file does not
- * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A read
- * that fails later is reported through the collector and retried on the next call; after 3
+ * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A chunk
+ * read that fails later is reported through the collector and retried on the next call; after 3
  * consecutive failures the spout reports that it gives up and ends the input early.
  *
  * ```ts
@@ -189,7 +193,7 @@ export class FileLineSpout extends BaseRichSpout {
       unacked: new UnackedLines(),
       replayer: new ReplayReader(handle, this.encoding, this.chunkBytes),
       replaying: undefined,
-      replayFailures: new Map(),
+      replayRetries: new ReplayRetries(),
       replay: [],
       replayHead: 0,
       closed: false,
@@ -201,6 +205,7 @@ export class FileLineSpout extends BaseRichSpout {
   nextTuple(): void | Promise<void> {
     const s = this.state;
     if (s === undefined || s.closed) return;
+    if (s.replayRetries.size > 0) s.replayRetries.takeDue(Date.now(), s.replay);
     if (s.replayHead < s.replay.length) {
       // A batch of failures (a checkpoint rollback fails an interval of lines) is served in file
       // order, so the replay reader's window covers many of them per read.
@@ -211,9 +216,13 @@ export class FileLineSpout extends BaseRichSpout {
         s.replayHead = 0;
       }
       const end = s.unacked.endOf(offset);
-      if (end < 0) return;
+      if (end < 0) {
+        this.replayDone(s, offset);
+        return;
+      }
       const cached = s.replayer.cached(offset, end);
       if (cached !== undefined) {
+        this.replayDone(s, offset);
         this.emitLines(offset, cached);
         return;
       }
@@ -267,8 +276,9 @@ export class FileLineSpout extends BaseRichSpout {
   }
 
   /**
-   * True once the file was read to its end and every line emitted was acked (with `endStream`,
-   * and the end marker too).
+   * True once the file was read to its end and every line emitted was acked or dropped (a line
+   * the truncated file no longer holds, or whose replay read gave up; both reported as
+   * `GALE_ERR_FILE_READ`); with `endStream`, and the end marker acked too.
    */
   isExhausted(): boolean {
     const s = this.state;
@@ -276,7 +286,7 @@ export class FileLineSpout extends BaseRichSpout {
   }
 
   private linesDone(s: ReadState): boolean {
-    return s.eof && s.reading === undefined && s.replaying === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.unacked.size === 0;
+    return s.eof && s.reading === undefined && s.replaying === undefined && s.head >= s.lines.length && s.replayHead >= s.replay.length && s.replayRetries.size === 0 && s.unacked.size === 0;
   }
 
   /** Closes the file after any read in flight. Idempotent. */
@@ -291,9 +301,10 @@ export class FileLineSpout extends BaseRichSpout {
 
   /**
    * Re-emits the line or batch at `[offset, end)`, read again from the file: the spout keeps no
-   * line text while it is unacked (unacked-lines.ts). A read error is reported and the replay
-   * retried, up to 3 times; a range the file no longer holds (it was truncated) cannot be
-   * replayed: reported, and the line dropped.
+   * line text while it is unacked (unacked-lines.ts). A read error is reported and the read
+   * retried after a backoff (replay-retries.ts: 100 ms doubling to 5 s, jittered), new lines
+   * flowing meanwhile; after 8 failed reads (about 11 s) the line is reported and dropped. A range
+   * the file no longer holds (it was truncated) cannot be replayed: reported, and the line dropped.
    */
   private async replayRange(s: ReadState, offset: number, end: number): Promise<void> {
     let lines: string[] | number;
@@ -301,27 +312,34 @@ export class FileLineSpout extends BaseRichSpout {
       lines = await s.replayer.read(offset, end);
     } catch (err) {
       if (s.closed) return;
-      const n = (s.replayFailures.get(offset) ?? 0) + 1;
       const at = `reading ${this.path} at byte ${offset} to replay it`;
-      if (n < MAX_READ_ATTEMPTS) {
-        s.replayFailures.set(offset, n);
-        s.replay.push(offset);
-        this.collector.reportError(new FileReadError(this.path, `${at} failed: ${(err as Error).message}`, { cause: err, retriable: true }));
+      const retry = s.replayRetries.failed(offset, Date.now());
+      if (retry !== undefined) {
+        this.collector.reportError(new FileReadError(this.path, `${at} failed (attempt ${retry.attempt} of ${REPLAY_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
       } else {
-        s.replayFailures.delete(offset);
         s.unacked.delete(offset);
-        this.collector.reportError(new FileReadError(this.path, `${at} failed ${MAX_READ_ATTEMPTS} times; giving up, the line is not replayed`, { cause: err }));
+        this.collector.reportError(new FileReadError(this.path, `${at} failed ${REPLAY_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
       }
       return;
     }
     if (s.closed) return;
-    s.replayFailures.delete(offset);
+    this.replayDone(s, offset);
     if (typeof lines === 'number') {
       s.unacked.delete(offset);
       this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
       return;
     }
     if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);
+  }
+
+  /**
+   * The line at `offset` was replayed (or no longer needs to be): its read failures are
+   * forgotten, and the replay reader's window dropped once no replay is queued (it is a chunk of
+   * memory).
+   */
+  private replayDone(s: ReadState, offset: number): void {
+    if (s.replayRetries.size > 0) s.replayRetries.forget(offset);
+    if (s.replayHead >= s.replay.length) s.replayer.release();
   }
 
   /** Emits the lines of one message id as its tuple: a line, or a batch. */

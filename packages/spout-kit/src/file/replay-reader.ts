@@ -5,7 +5,8 @@ import { LineDecoder, type FileLineEncoding } from './line-decoder.js';
  * Reads replayed lines back from the file (FileLineSpout keeps only their byte ranges). A read
  * takes a window of at least `windowBytes` from the range's start and keeps it, so replays served
  * in offset order — after a checkpoint rollback fails a whole interval of lines at once — cost one
- * read per window, not one per line.
+ * read per window, not one per line. The window is dropped ({@link release}) once the spout's
+ * replay queue is empty, so a spout that replayed once does not hold a chunk for the rest of its run.
  */
 export class ReplayReader {
   private start = 0;
@@ -37,6 +38,16 @@ export class ReplayReader {
     this.start = offset;
     this.bytes = buf.subarray(0, got);
     return this.decode(buf.subarray(0, end - offset), offset);
+  }
+
+  /** Whether a window is held (for tests of its memory). */
+  get holding(): boolean {
+    return this.bytes !== undefined;
+  }
+
+  /** Drops the window: no replay is queued, so it would only hold memory. */
+  release(): void {
+    this.bytes = undefined;
   }
 
   private decode(range: Buffer, offset: number): string[] {

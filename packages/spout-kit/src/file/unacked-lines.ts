@@ -10,8 +10,12 @@
  *
  * An acked entry leaves a hole that the head skips once everything before it is acked. A line
  * that stays unacked (replayed again and again) would pin the head while the holes behind it
- * pile up, so the ring is compacted when it is mostly holes: memory stays proportional to the
- * lines actually unacked.
+ * pile up, so the ring is compacted when it is mostly holes. And a ring that grew for a burst
+ * (a checkpoint interval of a million lines) shrinks again as its lines are acked: once fewer than
+ * an eighth of its slots are live it is copied into one 2-4 times the live count, so growing (when
+ * full) and shrinking are a factor 2 apart and a steady number in flight never thrashes; each copy
+ * is paid for by the pushes or acks since the last one (O(1) amortised). So memory stays
+ * proportional to the lines actually unacked.
  */
 
 const MIN_CAPACITY = 64;
@@ -30,6 +34,11 @@ export class UnackedLines {
     this.offsets = new Float64Array(MIN_CAPACITY);
     this.ends = new Float64Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
+  }
+
+  /** Slots of the ring (for tests of its memory). */
+  get capacity(): number {
+    return this.offsets.length;
   }
 
   /** Entries not acked. */
@@ -66,7 +75,10 @@ export class UnackedLines {
     this.ends[i] = -1;
     this.live--;
     if (i === this.head) this.skipHoles();
-    else if (this.length > 4 * MIN_CAPACITY && this.live * 4 < this.length) this.resize(this.capacityFor(this.live));
+    const cap = this.offsets.length;
+    if ((cap > MIN_CAPACITY && this.live * 8 < cap) || (this.length > 4 * MIN_CAPACITY && this.live * 4 < this.length)) {
+      this.resize(this.capacityFor(this.live));
+    }
     return true;
   }
 

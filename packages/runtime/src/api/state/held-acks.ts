@@ -86,6 +86,11 @@ export class HeldAcks {
     this.allocate(cap);
   }
 
+  /** Slots of the table (for tests of its memory). */
+  get capacity(): number {
+    return this.cap;
+  }
+
   /** Trees held (failed ones included). */
   get size(): number {
     return this.count;
@@ -196,15 +201,16 @@ export class HeldAcks {
   }
 
   clear(): void {
-    if (this.count > 0) {
-      // Kept at its size: the next interval holds about as many trees (no regrowth every
-      // interval); a table far larger than what it held (after a burst) gives memory back.
-      if (this.cap > 65_536 && this.count * 32 < this.cap) this.allocate(this.cap >>> 2);
-      else {
-        const keys = this.keys;
-        for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY;
-        if (this.killed > 0) this.flags.fill(0);
-      }
+    // Kept at its size: the next interval holds about as many trees (no regrowth every interval,
+    // and reserve() sizes the other table from this one's count). A table far larger than what it
+    // held gives memory back, a quarter per clear: also when it held nothing, or the two tables a
+    // burst grew would stay at the burst's size through every idle interval after it (each is
+    // cleared every other interval: the executor swaps them at PREPARE).
+    if (this.cap > 65_536 && this.count * 32 < this.cap) this.allocate(this.cap >>> 2);
+    else if (this.count > 0) {
+      const keys = this.keys;
+      for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY;
+      if (this.killed > 0) this.flags.fill(0);
     }
     this.count = 0;
     this.killed = 0;

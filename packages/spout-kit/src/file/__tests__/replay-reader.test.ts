@@ -27,6 +27,10 @@ describe('ReplayReader', () => {
       expect(r.cached(7, 19)).toEqual(['beta', '', 'gamma']);
       expect(r.cached(19, text.length)).toEqual(['last']); // the last line, without newline
       expect(r.cached(19, text.length + 1)).toBeUndefined(); // past what the window holds
+      expect(r.holding).toBe(true);
+      r.release();
+      expect(r.holding).toBe(false);
+      expect(r.cached(7, 12)).toBeUndefined(); // the window is gone
     } finally {
       await h.close();
     }

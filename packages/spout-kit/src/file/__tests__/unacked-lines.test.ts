@@ -82,4 +82,30 @@ describe('UnackedLines', () => {
     expect(() => u.push(10, 12)).toThrow(RangeError);
     expect(() => u.push(5, 7)).toThrow(RangeError);
   });
+
+  it('gives back the memory of a burst once its lines are acked in order, without thrashing at a steady rate', () => {
+    const u = new UnackedLines();
+    const n = 50_000;
+    for (let i = 0; i < n; i++) u.push(i * 10, i * 10 + 10);
+    expect(u.capacity).toBeGreaterThanOrEqual(n);
+    for (let i = 0; i < n - 1000; i++) u.delete(i * 10);
+    // 1000 left unacked: at most 8 slots per live entry (the shrink threshold)
+    expect(u.capacity).toBeLessThanOrEqual(8 * 1000);
+    for (let i = n - 1000; i < n; i++) u.delete(i * 10);
+    expect(u.size).toBe(0);
+    expect(u.capacity).toBe(64);
+    // a steady 500 in flight: one push and one ack per line, the ring keeps one size
+    let next = n;
+    for (let i = 0; i < 500; i++) u.push(next++ * 10, next * 10);
+    const steady = u.capacity;
+    let changed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      u.push(next * 10, next * 10 + 10);
+      if (!u.delete((next - 500) * 10) || u.capacity !== steady) changed++;
+      next++;
+    }
+    expect(changed).toBe(0);
+    expect(u.size).toBe(500);
+    for (let k = next - 500; k < next; k++) expect(u.endOf(k * 10)).toBe(k * 10 + 10);
+  });
 });

@@ -80,6 +80,35 @@ describe('held acks (one XOR record per tree)', () => {
     expect(entries(h)).toEqual([[9, 2, 3]]);
   });
 
+  it('gives a burst\'s memory back through idle intervals, and keeps its size at a steady rate', () => {
+    // StatefulBoltExecutor's PREPARE (swap the tables, reserve for the last interval's trees) and COMMIT
+    let acked = new HeldAcks();
+    let prepared = new HeldAcks();
+    const interval = (trees: number, base: number): void => {
+      for (let i = 0; i < trees; i++) acked.add(base + i * 3, i, 1);
+      const taken = acked;
+      const n = taken.size;
+      acked = prepared;
+      acked.renew();
+      prepared = taken;
+      acked.reserve(n);
+      prepared.clear();
+    };
+    interval(200_000, 2 ** 40); // a burst
+    expect(acked.capacity + prepared.capacity).toBeGreaterThanOrEqual(800_000);
+    for (let k = 0; k < 6; k++) interval(0, 0); // the input stopped
+    expect(acked.capacity).toBeLessThanOrEqual(65_536);
+    expect(prepared.capacity).toBeLessThanOrEqual(65_536);
+    interval(100_000, 2 ** 41);
+    interval(100_000, 2 ** 42);
+    const caps = [acked.capacity, prepared.capacity];
+    for (let k = 0; k < 4; k++) {
+      interval(100_000, 2 ** 43 + k * 2 ** 20); // a steady rate: reserved, never regrown nor shrunk
+      expect([acked.capacity, prepared.capacity].sort()).toEqual([...caps].sort());
+      expect(Math.min(...caps)).toBeGreaterThanOrEqual(200_000);
+    }
+  });
+
   it('tells by generation whose acks a table holds: renew, moveInto and clear', () => {
     const prepared = new HeldAcks();
     const acked = new HeldAcks();
