@@ -1,16 +1,5 @@
 import { PendingTrees, type PendingTree } from '../pending-trees.js';
-
-/** mulberry32: a seeded sequence, so every run checks the same operations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../testing/counter-ids.js';
 
 const tree = (n: number, epoch: number, extra: Partial<PendingTree> = {}): PendingTree =>
   ({ messageId: `m${n}`, startedAt: n * 10, epoch, stream: 'default', values: [n], ...extra });
