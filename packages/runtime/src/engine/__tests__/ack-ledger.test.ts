@@ -37,6 +37,21 @@ describe('AckLedger (Storm XOR acking)', () => {
     expect(l.init(2, 1, 1, 5)).toEqual({ spoutTask: 5, failed: true });
   });
 
+  // A tree that ran wholly inline reaches the ledger as one init of value 0 (the spout's init with
+  // every ack of the tree merged into it, transfer.ts mergeInit), completed without a slot. Only when
+  // nothing is known of the root: a fail or an ack that came first must still count.
+  it('completes a zero init at once, but not over a fail or an ack that came first', () => {
+    const l = new AckLedger();
+    expect(l.init(1, 0, 0, 4)).toEqual({ spoutTask: 4, failed: false });
+    expect(l.size).toBe(0);
+    expect(l.fail(2).spoutTask).toBe(NOT_DONE);
+    expect(l.init(2, 0, 0, 5)).toEqual({ spoutTask: 5, failed: true });
+    expect(l.ack(3, 7, 8).spoutTask).toBe(NOT_DONE);
+    expect(l.init(3, 0, 0, 6).spoutTask).toBe(NOT_DONE); // an edge acked here is still owed by the init's side
+    expect(l.ack(3, 7, 8)).toEqual({ spoutTask: 6, failed: false });
+    expect(l.size).toBe(0);
+  });
+
   it('drops untouched entries after the keep window and grows past its initial slots', () => {
     const l = new AckLedger(1);
     for (let r = 0; r < 100; r++) l.init(r, 1, 1, 0);

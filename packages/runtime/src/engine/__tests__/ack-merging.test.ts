@@ -61,6 +61,31 @@ class LateAcker extends BaseRichBolt {
   }
 }
 
+/** Counts a word a turn later (async execute): the words after the first wait in the task's queue. */
+class AsyncCount extends BaseBasicBolt {
+  static counted = new Set<string>();
+  declareOutputFields(): void {}
+  execute(t: Tuple): Promise<void> {
+    return new Promise((resolve) => setImmediate(() => {
+      AsyncCount.counted.add(t.getValue(0) as string);
+      resolve();
+    }));
+  }
+}
+
+/** A LineSpout whose ack checks that every word of the line was counted first. */
+class CheckedLineSpout extends LineSpout {
+  static premature: number[] = [];
+  constructor(limit: number, private readonly n: number) {
+    super(limit, n);
+  }
+  override ack(id: unknown): void {
+    const line = id as number;
+    for (let i = 0; i < this.n; i++) if (!AsyncCount.counted.has(`w${line}-${i}`)) CheckedLineSpout.premature.push(line);
+    super.ack(id);
+  }
+}
+
 describe('acks merged while a tree runs inline', () => {
   let h: ManualEngine | undefined;
   afterEach(async () => {
@@ -99,6 +124,24 @@ describe('acks merged while a tree runs inline', () => {
     expect(LineSpout.acked).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 3 && i !== 11));
     expect(h.stats('__acker')).toMatchObject({ acked: 18, failed: 2, pending: 0 });
     expect(h.stats('lines')).toMatchObject({ pending: 0 });
+  });
+
+  // Part of the tree runs inline (the split, the first word), part waits in a queue (the other
+  // words, behind an async execute): the merged init must not be zero, and no tree completes early.
+  it('a tree partly queued is acked only once its last tuple was processed (2 ackers)', async () => {
+    AsyncCount.counted = new Set();
+    CheckedLineSpout.premature = [];
+    const b = new TopologyBuilder();
+    b.setSpout('lines', new CheckedLineSpout(20, 4));
+    b.setBolt('split', new Split(), 2).shuffleGrouping('lines');
+    b.setBolt('count', new AsyncCount(), 2).fieldsGrouping('split', ['word']);
+    h = new ManualEngine(b.build({ name: 'merge-queued', config: { ackers: 2, maxSpoutPending: 1000 } }));
+    await h.start();
+    expect(await h.runUntil(() => LineSpout.acked.length === 20, 10_000)).toBe(true);
+    expect(CheckedLineSpout.premature).toEqual([]);
+    expect(LineSpout.failed).toEqual([]);
+    expect(AsyncCount.counted.size).toBe(80);
+    expect(h.stats('lines')).toMatchObject({ acked: 20, pending: 0 });
   });
 
   it('acks given outside any inline chain go to the acker at once and complete their trees', async () => {
