@@ -46,6 +46,9 @@ export class Transfer {
    * (see {@link holdAck}): the acks of one tree from one chain of inline executions (a spout's
    * emit, a split's words counted inline) are XORed into it, and it reaches the acker once, when
    * the chain returns (inline depth 0) or before any other control message. 0: none held.
+   * Invariant the order of fails, resets and forgets rests on: every path to an acker goes
+   * through this class and flushes the held ack first; a new path that reaches the acker some
+   * other way (e.g. straight to the remote link) must call flushAcks() before it sends.
    */
   private heldAcks = 0;
   private heldTask = 0;
