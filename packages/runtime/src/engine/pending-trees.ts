@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
 
 /**
  * A spout task's pending trees by root id: the subset of a Map the spout needs (get, set,
@@ -80,12 +80,7 @@ export class PendingTrees {
 
   /** The slot of `root`, or -1: for the column reads below. Valid until the next add or delete. */
   slotOf(root: number): number {
-    const nums = this.nums;
-    for (let i = rootHome(root, this.mask); ; i = (i + 1) & this.mask) {
-      const k = nums[i * N]!;
-      if (k === root) return i;
-      if (k === EMPTY) return -1;
-    }
+    return findRootSlot(this.nums, this.mask, root, N);
   }
 
   messageIdAt(slot: number): unknown {
@@ -181,34 +176,22 @@ export class PendingTrees {
 
   /**
    * Deletes the tree at `slot` (from {@link slotOf}), whose root is `root`, by backward-shift
-   * deletion (as root-slots.ts releaseRootSlot, over this table's stride): later members of its
+   * deletion (root-slots.ts releaseRootSlot, with this table's stride): later members of its
    * probe run move back so lookups stay correct.
    */
   deleteSlot(slot: number, root: number): void {
     this.count--;
     if (this.crashes.size > 0) this.crashes.delete(root);
-    const { nums, refs, mask } = this;
-    let hole = slot;
-    for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
-      const k = nums[j * N]!;
-      if (k === EMPTY) break;
-      const h = rootHome(k, mask);
-      // Move j into the hole if its home is not cyclically within (hole, j].
-      if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
-        nums[hole * N] = k;
-        nums[hole * N + N_ORDER] = nums[j * N + N_ORDER]!;
-        nums[hole * N + N_STARTED] = nums[j * N + N_STARTED]!;
-        nums[hole * N + N_EPOCH] = nums[j * N + N_EPOCH]!;
-        refs[hole * R] = refs[j * R];
-        refs[hole * R + 1] = refs[j * R + 1];
-        refs[hole * R + 2] = refs[j * R + 2];
-        hole = j;
-      }
-    }
-    nums[hole * N] = EMPTY;
+    const hole = releaseRootSlot(this.nums, this.mask, slot, this.moveSlot, N);
+    const refs = this.refs;
     refs[hole * R] = undefined;
     refs[hole * R + 2] = undefined;
   }
+
+  /** Copies slot `from`'s columns but the root to `to` (one closure per table, not per delete). */
+  private readonly moveSlot = (from: number, to: number): void => {
+    copySlot(this.nums, this.refs, from, this.nums, this.refs, to);
+  };
 
   /**
    * Gives memory back when the table is far larger than what it holds. Not done on delete:
@@ -235,12 +218,7 @@ export class PendingTrees {
       let i = rootHome(k, mask);
       while (nn[i * N] !== EMPTY) i = (i + 1) & mask;
       nn[i * N] = k;
-      nn[i * N + N_ORDER] = nums[j * N + N_ORDER]!;
-      nn[i * N + N_STARTED] = nums[j * N + N_STARTED]!;
-      nn[i * N + N_EPOCH] = nums[j * N + N_EPOCH]!;
-      nr[i * R] = refs[j * R];
-      nr[i * R + 1] = refs[j * R + 1];
-      nr[i * R + 2] = refs[j * R + 2];
+      copySlot(nums, refs, j, nn, nr, i);
     }
   }
 
@@ -256,4 +234,14 @@ export class PendingTrees {
     if (slots.length > 1) slots.sort((a, b) => nums[a * N + N_ORDER]! - nums[b * N + N_ORDER]!);
     return slots.map((i) => nums[i * N]!);
   }
+}
+
+/** Copies a slot's columns but its root from slot `j` of one pair of arrays to slot `i` of another (or the same). */
+function copySlot(nums: Float64Array, refs: unknown[], j: number, toNums: Float64Array, toRefs: unknown[], i: number): void {
+  toNums[i * N + N_ORDER] = nums[j * N + N_ORDER]!;
+  toNums[i * N + N_STARTED] = nums[j * N + N_STARTED]!;
+  toNums[i * N + N_EPOCH] = nums[j * N + N_EPOCH]!;
+  toRefs[i * R] = refs[j * R];
+  toRefs[i * R + 1] = refs[j * R + 1];
+  toRefs[i * R + 2] = refs[j * R + 2];
 }

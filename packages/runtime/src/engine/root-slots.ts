@@ -19,9 +19,9 @@ export function rootHome(root: number, mask: number): number {
 }
 
 /** The slot holding `root` (linear probing), or -1. */
-export function findRootSlot(keys: Float64Array, mask: number, root: number): number {
+export function findRootSlot(keys: Float64Array, mask: number, root: number, stride = 1): number {
   for (let i = rootHome(root, mask); ; i = (i + 1) & mask) {
-    const k = keys[i]!;
+    const k = keys[i * stride]!;
     if (k === root) return i;
     if (k === EMPTY_ROOT) return -1;
   }
@@ -30,21 +30,22 @@ export function findRootSlot(keys: Float64Array, mask: number, root: number): nu
 /**
  * Empties `slot` by backward-shift deletion: later members of its probe run move back so lookups
  * stay correct. Keys move here; `move(from, to)` copies the table's other columns. Returns the
- * slot left empty at the end, whose values the caller may clear.
+ * slot left empty at the end, whose values the caller may clear. `stride`: a slot's key is
+ * `keys[slot * stride]` (a table keeping a slot's numbers side by side in one array).
  */
-export function releaseRootSlot(keys: Float64Array, mask: number, slot: number, move: (from: number, to: number) => void): number {
+export function releaseRootSlot(keys: Float64Array, mask: number, slot: number, move: (from: number, to: number) => void, stride = 1): number {
   let hole = slot;
   for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
-    const k = keys[j]!;
+    const k = keys[j * stride]!;
     if (k === EMPTY_ROOT) break;
     const h = rootHome(k, mask);
     // Move j into the hole if its home is not cyclically within (hole, j].
     if (hole <= j ? h <= hole || h > j : h <= hole && h > j) {
-      keys[hole] = k;
+      keys[hole * stride] = k;
       move(j, hole);
       hole = j;
     }
   }
-  keys[hole] = EMPTY_ROOT;
+  keys[hole * stride] = EMPTY_ROOT;
   return hole;
 }
