@@ -1,17 +1,6 @@
+import { prng as rng } from '../gen-data.js';
 import { forEachAsciiWord } from '../word-count.js';
 import { WordTable } from '../word-table.js';
-
-/** Deterministic PRNG (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters a line is made of: word characters of both cases, separators, non-ASCII (the Kelvin sign, é, an astral emoji). */
 const ALPHABET = ['a', 'b', 'c', 'z', 'A', 'B', 'Z', '0', '9', ' ', ',', '.', '-', '\t', '\u212a', 'é', '\u{1f600}', '[', '`', '@', '/', ':'];
