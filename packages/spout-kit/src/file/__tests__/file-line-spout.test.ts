@@ -354,29 +354,18 @@ describe('FileLineSpout', () => {
   });
 
   it('reports a line the truncated file no longer holds and drops it instead of replaying it', async () => {
-    const held: Tuple[] = [];
-    let collector: OutputCollector | undefined;
-    class Hold extends BaseRichBolt {
-      declareOutputFields(): void {}
-      override prepare(context: TopologyContext, c: OutputCollector): void {
-        super.prepare(context, c);
-        collector = c;
-      }
-      execute(t: Tuple): void {
-        held.push(t);
-      }
-    }
+    const { held, bolt, collector } = holdingBolt();
     const path = file('t.txt', 'one\ntwo\nthree\n');
     const cluster = new LocalCluster();
     try {
-      const t = await cluster.submit(topology({ path }, new Hold()));
+      const t = await cluster.submit(topology({ path }, bolt));
       expect(await t.waitUntil(() => held.length === 3, 10_000)).toBe(true);
       truncateSync(path, 4); // only "one\n" is left
-      for (const tuple of held) collector!.fail(tuple);
+      for (const tuple of held) collector().fail(tuple);
       expect(await t.waitUntil(() => held.length === 4 && t.errors().length === 2, 10_000)).toBe(true);
       expect(held.map((x) => x.getStringByField('line'))).toEqual(['one', 'two', 'three', 'one']);
       for (const e of t.errors()) expect(e.message).toMatch(/cannot replay the line at byte (4|8) of .*truncated/);
-      collector!.ack(held[3]!);
+      collector().ack(held[3]!);
       expect(await t.waitUntilDone(10_000)).toBe(true);
       expect(probe!.isExhausted()).toBe(true);
     } finally {
@@ -385,24 +374,13 @@ describe('FileLineSpout', () => {
   });
 
   it('is not exhausted while emitted lines are unacked', async () => {
-    const held: Tuple[] = [];
-    let collector: OutputCollector | undefined;
-    class Hold extends BaseRichBolt {
-      declareOutputFields(): void {}
-      override prepare(context: TopologyContext, c: OutputCollector): void {
-        super.prepare(context, c);
-        collector = c;
-      }
-      execute(t: Tuple): void {
-        held.push(t);
-      }
-    }
+    const { held, bolt, collector } = holdingBolt();
     const cluster = new LocalCluster();
     try {
-      const t = await cluster.submit(topology({ path: file('h.txt', 'a\nb\nc\n') }, new Hold()));
+      const t = await cluster.submit(topology({ path: file('h.txt', 'a\nb\nc\n') }, bolt));
       expect(await t.waitUntil(() => held.length === 3, 10_000)).toBe(true);
       expect(probe!.isExhausted()).toBe(false);
-      for (const tuple of held) collector!.ack(tuple);
+      for (const tuple of held) collector().ack(tuple);
       expect(await t.waitUntilDone(10_000)).toBe(true);
       expect(probe!.isExhausted()).toBe(true);
     } finally {
@@ -470,3 +448,20 @@ describe('FileLineSpout', () => {
     await probe!.close();
   });
 });
+
+/** A bolt that keeps every input un-acked, for the test to ack or fail through `collector()`. */
+function holdingBolt(): { held: Tuple[]; bolt: BaseRichBolt; collector: () => OutputCollector } {
+  const held: Tuple[] = [];
+  let out: OutputCollector | undefined;
+  class Hold extends BaseRichBolt {
+    declareOutputFields(): void {}
+    override prepare(context: TopologyContext, c: OutputCollector): void {
+      super.prepare(context, c);
+      out = c;
+    }
+    execute(t: Tuple): void {
+      held.push(t);
+    }
+  }
+  return { held, bolt: new Hold(), collector: () => out! };
+}
