@@ -3,6 +3,7 @@ import {
   BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
+import { readAheadDue, startRead, type ForwardReadState } from './forward-reads.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
 import { ReplayReader } from './replay-reader.js';
 import { REPLAY_READ_ATTEMPTS, ReplayRetries } from './replay-retries.js';
@@ -47,23 +48,8 @@ const END_MESSAGE_ID = -1;
 /** Default bytes per read. */
 export const FILE_LINE_CHUNK_BYTES = 256 * 1024;
 
-/** Consecutive failed reads after which the spout gives up on the rest of the file. */
-const MAX_READ_ATTEMPTS = 3;
-
 /** Per-task state, created in `open()` (instances are deep-copied per task before it). */
-interface ReadState {
-  readonly handle: FileHandle;
-  readonly decoder: LineDecoder;
-  /** Buffered lines not yet emitted, from `head` on, with their byte offsets. */
-  lines: string[];
-  offsets: number[];
-  head: number;
-  /** Next file position to read. */
-  readPos: number;
-  /** The read in flight, if any; it never rejects. */
-  reading: Promise<void> | undefined;
-  eof: boolean;
-  readFailures: number;
+interface ReadState extends ForwardReadState {
   /** Emitted but not yet acked: the byte range of each line or batch (a replay reads it again). */
   readonly unacked: UnackedLines;
   readonly replayer: ReplayReader;
@@ -74,7 +60,6 @@ interface ReadState {
   /** Offsets of failed lines, served before new lines. */
   replay: number[];
   replayHead: number;
-  closed: boolean;
   /** End-of-input marker (with `endStream`): not sent, in flight, or acked. */
   end: 'unsent' | 'sent' | 'acked';
 }
@@ -181,6 +166,9 @@ export class FileLineSpout extends BaseRichSpout {
       throw err;
     }
     this.state = {
+      path: this.path,
+      chunkBytes: this.chunkBytes,
+      collector: this.collector,
       handle,
       decoder: new LineDecoder(this.encoding),
       lines: [],
@@ -199,7 +187,7 @@ export class FileLineSpout extends BaseRichSpout {
       closed: false,
       end: 'unsent',
     };
-    void this.startRead(this.state);
+    void startRead(this.state);
   }
 
   nextTuple(): void | Promise<void> {
@@ -247,7 +235,7 @@ export class FileLineSpout extends BaseRichSpout {
       // Read ahead while less than a chunk is buffered, so the next call rarely waits; before
       // the emit, which may run the downstream bolts inline on this tuple (a whole batch): the
       // read then overlaps that work instead of starting after it.
-      if (s.reading === undefined && !s.eof && this.bufferedBytes(s) < this.chunkBytes) void this.startRead(s);
+      if (readAheadDue(s)) void startRead(s);
       this.collector.emit([value], offset);
       return;
     }
@@ -258,7 +246,7 @@ export class FileLineSpout extends BaseRichSpout {
       }
       return;
     }
-    return s.reading ?? this.startRead(s);
+    return s.reading ?? startRead(s);
   }
 
   override ack(messageId: unknown): void {
@@ -345,56 +333,5 @@ export class FileLineSpout extends BaseRichSpout {
   /** Emits the lines of one message id as its tuple: a line, or a batch. */
   private emitLines(offset: number, lines: string[]): void {
     this.collector.emit([this.linesPerTuple === 0 ? lines[0]! : lines], offset);
-  }
-
-  /** Bytes of file covered by buffered, not yet emitted lines. */
-  private bufferedBytes(s: ReadState): number {
-    return s.head < s.offsets.length ? s.decoder.offset - s.offsets[s.head]! : 0;
-  }
-
-  /**
-   * Starts the next chunk read and keeps it in `s.reading`, which `nextTuple` and `close` await.
-   * Callers that read ahead may leave the promise floating (`void`): `readChunk` reports read
-   * errors through the collector instead of rejecting.
-   */
-  private startRead(s: ReadState): Promise<void> {
-    const p = this.readChunk(s).finally(() => {
-      s.reading = undefined;
-    });
-    s.reading = p;
-    return p;
-  }
-
-  private async readChunk(s: ReadState): Promise<void> {
-    const buf = Buffer.allocUnsafe(this.chunkBytes);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await s.handle.read(buf, 0, buf.length, s.readPos));
-    } catch (err) {
-      if (s.closed) return;
-      s.readFailures++;
-      const at = `reading ${this.path} at byte ${s.readPos}`;
-      this.collector.reportError(new FileReadError(this.path, `${at} failed: ${(err as Error).message}`, { cause: err, retriable: true }));
-      if (s.readFailures >= MAX_READ_ATTEMPTS) {
-        this.collector.reportError(new FileReadError(this.path, `${at} failed ${MAX_READ_ATTEMPTS} times; giving up, the rest of the file is not emitted`, { cause: err }));
-        s.eof = true;
-      }
-      return;
-    }
-    if (s.closed) return;
-    s.readFailures = 0;
-    if (s.head > 0) {
-      // Drop emitted lines so the buffer stays bounded even when reads land before it drains.
-      s.lines = s.lines.slice(s.head);
-      s.offsets = s.offsets.slice(s.head);
-      s.head = 0;
-    }
-    if (bytesRead === 0) {
-      s.decoder.end(s.lines, s.offsets);
-      s.eof = true;
-      return;
-    }
-    s.readPos += bytesRead;
-    s.decoder.push(buf.subarray(0, bytesRead), s.lines, s.offsets);
   }
 }
