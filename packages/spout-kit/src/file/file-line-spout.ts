@@ -3,10 +3,10 @@ import {
   BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
-import { readAheadDue, startRead, type ForwardReadState } from './forward-reads.js';
+import { readAheadDue, readIfDue, startRead, type ForwardReadState } from './forward-reads.js';
 import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
 import { ReplayReader } from './replay-reader.js';
-import { REPLAY_READ_ATTEMPTS, ReplayRetries } from './replay-retries.js';
+import { FILE_READ_ATTEMPTS, ReplayRetries } from './read-backoff.js';
 import { UnackedLines } from './unacked-lines.js';
 
 /** Options of {@link FileLineSpout}. */
@@ -33,7 +33,7 @@ export interface FileLineSpoutOptions {
    * `[path]`, a tree of its own, once the whole file was read and every line's tree was acked:
    * an end-of-input marker (Flink's `finish()`), e.g. for a bolt that emits its results once
    * at the end instead of on every update (CountBolt's `flushOn`). It also goes out when the
-   * spout gives up after 3 failed reads at one position (reported, `GALE_ERR_FILE_READ`): then
+   * spout gives up after 8 failed reads at one position (reported, `GALE_ERR_FILE_READ`): then
    * it ends a partial input. A failed marker tree is
    * re-emitted; `isExhausted()` is true only once the marker was acked. Needs tuple tracking:
    * with `ackers: 0` the marker could overtake the lines, so `open()` throws (`GALE_ERR_BAD_OPTION`).
@@ -92,8 +92,9 @@ interface ReadState extends ForwardReadState {
  * whole file. `open()` throws a `TopologyError` with code `GALE_ERR_SINGLE_TASK_ONLY`
  * otherwise, a {@link FileNotFoundError} (`GALE_ERR_FILE_NOT_FOUND`) when the file does not
  * exist, and a {@link FileReadError} (`GALE_ERR_FILE_READ`) when it cannot be opened. A chunk
- * read that fails later is reported through the collector and retried on the next call; after 3
- * consecutive failures the spout reports that it gives up and ends the input early.
+ * read that fails later is reported through the collector and retried after the same backoff as
+ * a replay read; after 8 failed reads at one position the spout reports that it gives up and ends
+ * the input early.
  *
  * ```ts
  * builder.setSpout('lines', new FileLineSpout({ path: 'input.txt' }));
@@ -177,7 +178,7 @@ export class FileLineSpout extends BaseRichSpout {
       readPos: 0,
       reading: undefined,
       eof: false,
-      readFailures: 0,
+      readRetry: undefined,
       unacked: new UnackedLines(),
       replayer: new ReplayReader(handle, this.encoding, this.chunkBytes),
       replaying: undefined,
@@ -246,7 +247,7 @@ export class FileLineSpout extends BaseRichSpout {
       }
       return;
     }
-    return s.reading ?? startRead(s);
+    return readIfDue(s);
   }
 
   override ack(messageId: unknown): void {
@@ -290,7 +291,7 @@ export class FileLineSpout extends BaseRichSpout {
   /**
    * Re-emits the line or batch at `[offset, end)`, read again from the file: the spout keeps no
    * line text while it is unacked (unacked-lines.ts). A read error is reported and the read
-   * retried after a backoff (replay-retries.ts: 100 ms doubling to 5 s, jittered), new lines
+   * retried after a backoff (read-backoff.ts: 100 ms doubling to 5 s, jittered), new lines
    * flowing meanwhile; after 8 failed reads (about 11 s) the line is reported and dropped. A range
    * the file no longer holds (it was truncated) cannot be replayed: reported, and the line dropped.
    */
@@ -303,10 +304,10 @@ export class FileLineSpout extends BaseRichSpout {
       const at = `reading ${this.path} at byte ${offset} to replay it`;
       const retry = s.replayRetries.failed(offset, Date.now());
       if (retry !== undefined) {
-        this.collector.reportError(new FileReadError(this.path, `${at} failed (attempt ${retry.attempt} of ${REPLAY_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
+        this.collector.reportError(new FileReadError(this.path, `${at} failed (attempt ${retry.attempt} of ${FILE_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
       } else {
         s.unacked.delete(offset);
-        this.collector.reportError(new FileReadError(this.path, `${at} failed ${REPLAY_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
+        this.collector.reportError(new FileReadError(this.path, `${at} failed ${FILE_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
       }
       return;
     }

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { SpoutOutputCollector, TopologyContext } from '@gale/runtime';
 import { FileLineSpout, type FileLineSpoutOptions } from '@gale/spout-kit';
 import type { ReplayReader } from '../replay-reader.js';
-import { REPLAY_READ_ATTEMPTS } from '../replay-retries.js';
+import { FILE_READ_ATTEMPTS } from '../read-backoff.js';
 
-// The spout driven by hand (no cluster): what its replay reads do between nextTuple calls.
+// The spout driven by hand (no cluster): what its reads, forward and replay, do between nextTuple calls.
 
 let dir: string;
 beforeEach(() => {
@@ -133,7 +133,7 @@ describe('FileLineSpout replay reads', () => {
     }
   });
 
-  it(`gives up on a line after ${REPLAY_READ_ATTEMPTS} failed reads spaced by the backoff, reporting each, and drops it`, async () => {
+  it(`gives up on a line after ${FILE_READ_ATTEMPTS} failed reads spaced by the backoff, reporting each, and drops it`, async () => {
     const path = join(dir, 'c.txt');
     writeFileSync(path, lines(10));
     const h = await harness({ path, chunkBytes: 1024 });
@@ -145,19 +145,101 @@ describe('FileLineSpout replay reads', () => {
       });
       const start = now;
       h.spout.fail(h.emits[2]!.id);
-      for (let i = 0; i < 1000 && h.errors.length < REPLAY_READ_ATTEMPTS; i++) {
+      for (let i = 0; i < 1000 && h.errors.length < FILE_READ_ATTEMPTS; i++) {
         await h.step();
         now += 50;
       }
-      expect(reads).toBe(REPLAY_READ_ATTEMPTS);
+      expect(reads).toBe(FILE_READ_ATTEMPTS);
       expect(now - start).toBeGreaterThan(8_000); // 100 ms doubling to 5 s, jittered: about 11 s
-      expect(h.errors.map((e) => (e as Error & { code: string }).code)).toEqual(Array(REPLAY_READ_ATTEMPTS).fill('GALE_ERR_FILE_READ'));
+      expect(h.errors.map((e) => (e as Error & { code: string }).code)).toEqual(Array(FILE_READ_ATTEMPTS).fill('GALE_ERR_FILE_READ'));
       expect(h.errors.slice(0, -1).every((e) => (e as Error & { retriable: boolean }).retriable)).toBe(true);
       expect(h.errors.at(-1)).toMatchObject({ retriable: false });
       expect(h.errors.at(-1)!.message).toMatch(/giving up, the line is dropped/);
       expect(h.emits).toHaveLength(10); // never replayed
       for (const e of h.emits) h.spout.ack(e.id);
       expect(h.spout.isExhausted()).toBe(true); // the dropped line counts as done
+    } finally {
+      await h.spout.close();
+    }
+  });
+});
+
+describe('FileLineSpout forward reads', () => {
+  /** Opens the spout on 20 lines with 32-byte chunks and emits until some lines are out and no read is in flight. */
+  async function midFile(name: string) {
+    const path = join(dir, name);
+    writeFileSync(path, lines(20));
+    const h = await harness({ path, chunkBytes: 32 });
+    while (h.emits.length < 3 || h.inside.reading !== undefined) await h.step();
+    expect(h.inside.eof).toBe(false);
+    return h;
+  }
+
+  it('retries a failed chunk read after a backoff, not at the next call, and goes on where it failed', async () => {
+    const h = await midFile('d.txt');
+    try {
+      let reads = 0;
+      let failing = 2;
+      const handle = h.inside.handle;
+      const orig = handle.read.bind(handle);
+      handle.read = (...a: unknown[]) => {
+        reads++;
+        return failing-- > 0 ? eio() : orig(...a);
+      };
+      for (let i = 0; i < 10 && h.errors.length === 0; i++) await h.step(); // emits what is buffered, reads ahead
+      expect(reads).toBe(1);
+      expect(h.errors[0]).toMatchObject({ code: 'GALE_ERR_FILE_READ', retriable: true });
+      expect(h.errors[0]!.message).toMatch(/attempt 1 of 8; next in \d+ ms/);
+      for (let i = 0; i < 10; i++) await h.step(); // same instant: the buffered lines go out, no read
+      expect(reads).toBe(1);
+      const emitted = h.emits.length;
+      await h.step();
+      expect(h.emits).toHaveLength(emitted); // nothing buffered left: the spout waits for the retry
+      now += 79; // the first delay is 100 ms ± 20%
+      await h.step();
+      expect(reads).toBe(1);
+      now += 41;
+      await h.step();
+      expect(reads).toBe(2); // failed again: the delay doubles (200 ms ± 20%)
+      expect(h.errors).toHaveLength(2);
+      now += 159;
+      await h.step();
+      expect(reads).toBe(2);
+      now += 81;
+      while (!h.inside.eof || h.inside.reading !== undefined || h.emits.length < 20) await h.step();
+      expect(reads).toBeGreaterThan(2);
+      expect(h.errors).toHaveLength(2);
+      // Every line once, in order: the retried read went on at the position that failed.
+      expect(h.emits.map((e) => e.value)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}`));
+      for (const e of h.emits) h.spout.ack(e.id);
+      expect(h.spout.isExhausted()).toBe(true);
+    } finally {
+      await h.spout.close();
+    }
+  });
+
+  it(`gives up on the rest of the file after ${FILE_READ_ATTEMPTS} failed reads spaced by the backoff, reporting each`, async () => {
+    const h = await midFile('e.txt');
+    try {
+      let reads = 0;
+      h.inside.handle.read = () => {
+        reads++;
+        return eio();
+      };
+      const start = now;
+      for (let i = 0; i < 1000 && h.errors.length < FILE_READ_ATTEMPTS; i++) {
+        await h.step();
+        now += 50;
+      }
+      expect(reads).toBe(FILE_READ_ATTEMPTS);
+      expect(now - start).toBeGreaterThan(8_000); // 100 ms doubling to 5 s, jittered: about 11 s
+      expect(h.errors.slice(0, -1).every((e) => (e as Error & { retriable: boolean }).retriable)).toBe(true);
+      expect(h.errors.at(-1)).toMatchObject({ code: 'GALE_ERR_FILE_READ', retriable: false });
+      expect(h.errors.at(-1)!.message).toMatch(/failed 8 times; giving up, the rest of the file is not emitted/);
+      expect(h.inside.eof).toBe(true);
+      expect(h.emits.length).toBeLessThan(20);
+      for (const e of h.emits) h.spout.ack(e.id);
+      expect(h.spout.isExhausted()).toBe(true);
     } finally {
       await h.spout.close();
     }
