@@ -1,8 +1,5 @@
 import type { AckHolder, HeldAcks } from '../api/state/held-acks.js';
-import {
-  HELD_ACK_HI, HELD_ACK_LO, HELD_EDGE_HI, HELD_EDGE_LO, HELD_ROOT_HI, HELD_ROOT_LO, HELD_SOURCE_TASK, HELD_STATE, HELD_STRIDE,
-  type HeldTuples, type TupleHolder,
-} from '../api/window/held-tuples.js';
+import type { HeldTuples, TupleHolder } from '../api/window/held-tuples.js';
 import type { BasicBolt, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { FailedException } from '../errors.js';
@@ -10,13 +7,14 @@ import { BasicCollector } from './basic-collector.js';
 import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
-import { anchorDone, asInput, checkAnchor, heldIn, isTrackedAnchor } from './input-checks.js';
+import { checkRecords, forEachRecordTree, holdRecord, recordView, settleRecord } from './held-records.js';
+import { asInput, checkAnchor, heldIn, isTrackedAnchor } from './input-checks.js';
 import { fanOutOneTree } from './edge-fan-out.js';
 import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { joinRoot, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
+import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
@@ -195,10 +193,11 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   }
 
   private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendAck(this.ackRoute!, root, hi, lo);
+  private readonly sendFail = (root: number): void => this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]);
 
   failHeld(held: HeldAcks): void {
     this.metrics.failed += held.tuples;
-    if (held.size > 0) held.forEach((root) => this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]));
+    if (held.size > 0) held.forEach(this.sendFail);
   }
 
   resetHeld(held: HeldAcks): void {
@@ -206,94 +205,38 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   }
 
   holdTuple(tuple: Tuple, store: HeldTuples): number {
-    const t = asInput(tuple, this.component, 'hold');
-    const h = store.alloc();
-    const r = store.ints;
-    const i = h * HELD_STRIDE;
-    r[i + HELD_ROOT_HI] = t.rootHi;
-    r[i + HELD_ROOT_LO] = t.rootLo;
-    r[i + HELD_EDGE_HI] = t.edgeHi;
-    r[i + HELD_EDGE_LO] = t.edgeLo;
-    r[i + HELD_ACK_HI] = t.ackHi;
-    r[i + HELD_ACK_LO] = t.ackLo;
-    r[i + HELD_SOURCE_TASK] = t.sourceTask;
-    r[i + HELD_STATE] = t.state;
-    store.values[h] = t.values;
-    store.streams[h] = t.stream;
-    if (t.more !== null) store.more.set(h, t.more);
-    return h;
+    return holdRecord(asInput(tuple, this.component, 'hold'), store);
   }
 
   viewOf(store: HeldTuples, h: number): TupleImpl {
-    const r = store.ints;
-    const i = h * HELD_STRIDE;
-    const more = store.more.size > 0 ? (store.more.get(h) as number[] | undefined) ?? null : null;
-    const t = new TupleImpl(store.values[h]!, store.streams[h] as StreamRef, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
-    t.ackHi = r[i + HELD_ACK_HI]!;
-    t.ackLo = r[i + HELD_ACK_LO]!;
-    t.state = r[i + HELD_STATE]!;
-    return t;
+    return recordView(store, h);
   }
 
   ackEntry(store: HeldTuples, h: number): void {
     const view = store.views[h];
     if (view !== undefined) return this.ack(view);
-    const r = store.ints;
-    const i = h * HELD_STRIDE;
-    if (r[i + HELD_STATE] !== TUPLE_PENDING) return;
-    r[i + HELD_STATE] = TUPLE_ACKED;
+    if (!settleRecord(store, h, TUPLE_ACKED)) return;
     this.metrics.acked++;
-    if (r[i + HELD_ROOT_HI]! < 0) return;
-    const ackHi = r[i + HELD_ACK_HI]!;
-    const ackLo = r[i + HELD_ACK_LO]!;
-    this.sendAck(this.ackRoute!, joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), r[i + HELD_EDGE_HI]! ^ ackHi, r[i + HELD_EDGE_LO]! ^ ackLo);
-    const m = store.more.size > 0 ? store.more.get(h) : undefined;
-    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendAck(this.ackRoute!, m[j]!, m[j + 1]! ^ ackHi, m[j + 2]! ^ ackLo);
+    forEachRecordTree(store, h, this.sendHeldAck);
   }
 
   failEntry(store: HeldTuples, h: number): void {
     const view = store.views[h];
     if (view !== undefined) return this.fail(view);
-    const r = store.ints;
-    const i = h * HELD_STRIDE;
-    if (r[i + HELD_STATE] !== TUPLE_PENDING) return;
-    r[i + HELD_STATE] = TUPLE_FAILED;
+    if (!settleRecord(store, h, TUPLE_FAILED)) return;
     this.metrics.failed++;
-    if (r[i + HELD_ROOT_HI]! < 0) return;
-    this.sendControl(this.failRoute!, [joinRoot(r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!), TreeOutcome.FAILED]);
-    const m = store.more.size > 0 ? store.more.get(h) : undefined;
-    if (m !== undefined) for (let j = 0; j < m.length; j += 3) this.sendControl(this.failRoute!, [m[j]!, TreeOutcome.FAILED]);
+    forEachRecordTree(store, h, this.sendFail);
   }
 
   emitEntries(streamId: string, values: Values, store: HeldTuples, hs: readonly number[]): void {
     const route = this.route(streamId);
     this.checkValues(route, values, false);
-    if (!this.checkEntries(store, hs)) {
+    if (!checkRecords(store, hs, this.component)) {
       this.metrics.transferred += this.sendUntracked(route, values, -1);
     } else {
       this.metrics.transferred += fanOut(this.dataSender, route, values, -1, this.anchored.beginHeld(values, route.ref, store, hs));
     }
     this.host.wake();
-  }
-
-  /** As isTrackedAnchor for window entries: throws for one already acked or failed; whether any is tracked. */
-  private checkEntries(store: HeldTuples, hs: readonly number[]): boolean {
-    const views = store.views as readonly (TupleImpl | undefined)[];
-    const r = store.ints;
-    let any = false;
-    for (let k = 0; k < hs.length; k++) {
-      const h = hs[k]!;
-      const v = views[h];
-      if (v !== undefined) {
-        if (checkAnchor(v, this.component)) any = true;
-        continue;
-      }
-      const i = h * HELD_STRIDE;
-      if (r[i + HELD_ROOT_HI]! < 0) continue;
-      if (r[i + HELD_STATE] !== TUPLE_PENDING) throw anchorDone(this.component, r[i + HELD_STATE]!);
-      any = true;
-    }
-    return any;
   }
 
   resetTimeout(tuple: Tuple): void {
