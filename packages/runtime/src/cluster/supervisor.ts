@@ -17,19 +17,18 @@ import type { SupervisorEvents } from './events.js';
 import { withDeadline } from './deadline.js';
 import { checkHeartbeats } from './hung-workers.js';
 import { CrashSweep } from './crash-files.js';
-import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { LogServer } from './log-server.js';
 import { Leader } from './leader.js';
-import type { Assignment, SupervisorInfo, WorkerAssignment, WorkerHeartbeat } from './model.js';
+import type { Assignment, SupervisorInfo, WorkerHeartbeat } from './model.js';
 import { WorkerReports } from './metrics-channel.js';
 import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { workerLogFile } from './rotating-log-file.js';
 import { checkPortFree, SupervisorError } from './supervisor-error.js';
 import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
+import { SlotReconciler } from './slot-reconciler.js';
 import { WorkerExits } from './worker-exit.js';
 import type { WorkerLaunch } from './worker.js';
-import { appliesInPlace, workerIdentity } from './assignment-diff.js';
 import type { SupervisorOptions } from './supervisor-options.js';
 
 export { SupervisorError } from './supervisor-error.js';
@@ -57,23 +56,17 @@ interface Connected {
 export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly paths: ZkPaths;
   private readonly slots = new Map<number, SlotProcess>();
-  /** Per slot, the assignment its worker last followed: a change it applies in place keeps its identity. */
-  private readonly following = new Map<number, Assignment>();
   private c: Connected | undefined;
   private starting: Promise<this> | undefined;
   private secret = '';
   private logs: LogServer | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
-  private reconciling = false;
-  private again = false;
+  /** Moves the slots to their assignments; set once connected. */
+  private reconciler: SlotReconciler | undefined;
   private closing: Promise<void> | undefined;
   private readonly offs: (() => void)[] = [];
-  /** Re-arm the assignment watches on the next reconcile (see Leader.rearm). */
-  private rearm = true;
   private readonly cfg: ClusterConfig;
   private readonly clock: Clock;
-  /** Warnings of the reconcile loop, repeated every period while their cause lasts. */
-  private readonly repeated: LimitedLog;
   /** The stderr tails of the workers, for the record of their deaths. */
   private readonly exits: WorkerExits;
   private readonly reports = new WorkerReports();
@@ -85,7 +78,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.paths = zkPaths(opts.zkRoot);
     this.cfg = opts.cluster ?? CLUSTER_CONFIG_DEFAULTS;
     this.clock = opts.clock ?? nodeClock;
-    this.repeated = new LimitedLog(opts.log, this.clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
     this.exits = new WorkerExits(opts.id, (d) => process.stderr.write(d));
     for (const port of opts.ports) {
       this.slots.set(port, new SlotProcess({
@@ -176,6 +168,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const crashDir = path.join(this.opts.dir, 'crash-counts');
     this.crashSweep = new CrashSweep({ dir: crashDir, clock: this.clock, log: this.opts.log, records: (w) => this.c!.topologies.list(w), running: () => this.runningTopologies() });
     const id = this.opts.id;
+    const reconciler = new SlotReconciler({
+      id, slots: this.slots, assignments: this.c.assignments, log: this.opts.log, clock: this.clock, sweep: this.crashSweep,
+      emit: (event, data) => this.emit(event, data),
+    });
+    this.reconciler = reconciler;
     this.offs.push(leader.on('assignment.written', (e) => this.emit('assignment.written', e)));
     this.offs.push(leader.on('worker.moved', (e) => this.emit('worker.moved', e)));
     this.offs.push(election.on('elected', () => {
@@ -194,14 +191,14 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       if (e.state === 'reconnected-new-session') {
         // Ephemerals and watches died with the old session.
         void this.register(supervisors).catch((err: unknown) => this.opts.log.error({ err: (err as Error).message }, 'cannot re-register'));
-        this.poke();
+        reconciler.poke();
       }
     }));
     this.watchTimer = setInterval(() => {
-      void this.reconcile();
+      void reconciler.reconcile();
       void checkHeartbeats(this.slots.values(), this.c!.heartbeats, this.opts.id, this.clock.now());
     }, this.cfg.supervisorPeriodMs);
-    this.poke();
+    reconciler.poke();
     this.opts.log.info({ id, host: this.opts.host, ports: this.opts.ports, leader: election.isLeader }, 'supervisor started');
     this.emit('ready', { id, host: this.opts.host, ports: [...this.opts.ports] });
   }
@@ -228,95 +225,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       if ((err as GaleError).code !== 'GALE_ERR_ZK_NODE_EXISTS') throw err;
       throw new SupervisorError('GALE_ERR_DUPLICATE_SUPERVISOR', `another supervisor with id "${this.opts.id}" is registered (ZooKeeper ${this.paths.supervisor(this.opts.id)}); give this one another --id`);
     }
-  }
-
-  /** A watch fired: reconcile and re-arm watches. */
-  private readonly poke = (): void => {
-    this.rearm = true;
-    void this.reconcile();
-  };
-
-  private async reconcile(): Promise<void> {
-    if (this.closing !== undefined) return;
-    if (this.reconciling) {
-      this.again = true;
-      return;
-    }
-    this.reconciling = true;
-    try {
-      const desired = await this.desiredSlots();
-      const changed: SlotProcess[] = [];
-      for (const slot of this.slots.values()) {
-        const want = desired.get(slot.port);
-        const wantId = this.identityFor(slot, want?.a);
-        if (wantId !== slot.targetIdentity) changed.push(slot);
-        else if (want !== undefined && slot.idle && wantId === slot.identity) void slot.launch(want.a);
-      }
-      this.announce(changed, desired);
-      // Each changed slot drains its worker and then launches the new one on its own: a worker
-      // draining for its topology's drainTimeoutMs must not hold up the other slots (an unrelated
-      // deploy waited 30 s for it before).
-      for (const slot of changed) {
-        const want = desired.get(slot.port);
-        const was = slot.topology;
-        void slot.moveTo(this.identityFor(slot, want?.a), want?.a)
-          .then(() => this.crashSweep?.poke(was !== undefined))
-          .catch((err: unknown) => this.opts.log.warn({ port: slot.port, topology: was, err: (err as Error).message }, 'supervisor: slot move failed'));
-      }
-      for (const slot of this.slots.values()) {
-        const a = desired.get(slot.port)?.a;
-        if (a === undefined) this.following.delete(slot.port);
-        else this.following.set(slot.port, a);
-      }
-      this.crashSweep?.poke(); // the first reconcile sweeps at start; then every CRASH_SWEEP_INTERVAL_MS
-    } catch (err) {
-      this.rearm = true;
-      this.repeated.warn({ err: (err as Error).message }, 'supervisor: cannot read assignments; will retry');
-    } finally {
-      this.reconciling = false;
-      if (this.again) {
-        this.again = false;
-        void this.reconcile();
-      }
-    }
-  }
-
-  /**
-   * The identity the slot must run for `a`: the one it runs (or heads for) when its worker applies
-   * `a` in place (a rebalance of parallelism over the same slots: assignment-diff.ts), so the
-   * worker is not restarted; else `a`'s own.
-   */
-  private identityFor(slot: SlotProcess, a: Assignment | undefined): string | undefined {
-    if (a === undefined) return undefined;
-    const w = a.workers.find((x) => x.supervisor === this.opts.id && x.port === slot.port)!;
-    const prev = this.following.get(slot.port);
-    const keep = prev !== undefined && slot.targetIdentity !== undefined && a.version >= prev.version && appliesInPlace(prev, a);
-    return keep ? slot.targetIdentity : workerIdentity(a, w);
-  }
-
-  /** One `assignment.changed` per topology whose workers here change. */
-  private announce(changed: readonly SlotProcess[], desired: Map<number, { a: Assignment }>): void {
-    const versions = new Map<string, number | null>();
-    for (const slot of changed) {
-      const a = desired.get(slot.port)?.a;
-      if (slot.topology !== undefined && !versions.has(slot.topology)) versions.set(slot.topology, null);
-      if (a !== undefined) versions.set(a.topology, a.version);
-    }
-    for (const [topology, version] of versions) this.emit('assignment.changed', { topology, version });
-  }
-
-  private async desiredSlots(): Promise<Map<number, { a: Assignment; w: WorkerAssignment }>> {
-    const out = new Map<number, { a: Assignment; w: WorkerAssignment }>();
-    const watcher = this.rearm ? this.poke : undefined;
-    this.rearm = false;
-    // A vanished or unreadable assignment means "not wanted"; a ZooKeeper hiccup must not stop
-    // healthy workers: it aborts this reconcile instead (the caller retries).
-    const { entries, bad } = await this.c!.assignments.list(watcher);
-    for (const err of bad) this.repeated.warn({ path: err.path, err: err.message }, 'supervisor: unreadable assignment skipped', err.path);
-    for (const { value: a } of entries.values()) {
-      for (const w of a.workers) if (w.supervisor === this.opts.id && this.slots.has(w.port)) out.set(w.port, { a, w });
-    }
-    return out;
   }
 
   /** The bundle on disk (errors are recorded for `gale status`) and the topology's drain timeout. */
@@ -362,7 +270,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   /** The topologies a slot here runs, drains, or is assigned (their crash files stay). */
   private runningTopologies(): Set<string> {
-    return new Set([...[...this.slots.values()].flatMap((s) => s.topology ?? []), ...[...this.following.values()].map((a) => a.topology)]);
+    return new Set([...[...this.slots.values()].flatMap((s) => s.topology ?? []), ...(this.reconciler?.followed() ?? [])]);
   }
 
   /** The topology's config; undefined when its record cannot be read. */
@@ -382,6 +290,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchTimer);
+      this.reconciler?.stop();
       this.crashSweep?.stop();
       const c = this.c;
       c?.leader.stop();
