@@ -14,16 +14,18 @@ const SRC = 'packages/runtime/src';
 /**
  * What each part of packages/runtime/src may import from the rest of src (its own folder is
  * always allowed). Anything not listed is forbidden, type-only imports included. Entries ending
- * in `.ts` are files. Bottom to top: errors/retry/log, api+config, engine, transport/coord,
+ * in `.ts` are files. Bottom to top: errors/retry/log/root-slots, api+config, engine, transport/coord,
  * local, cluster, cli. docs/architecture.md ("Layers") has the same table with the reasons.
  */
 const LAYERS = {
   'errors.ts': [],
   'retry.ts': ['errors.ts'],
   'log.ts': ['errors.ts'],
-  api: ['config', 'errors.ts', 'retry.ts'],
+  // Open addressing keyed by tree root: the engine's tables and api/state's held acks share it.
+  'root-slots.ts': [],
+  api: ['config', 'errors.ts', 'retry.ts', 'root-slots.ts'],
   config: ['api', 'errors.ts', 'retry.ts'],
-  engine: ['api', 'config', 'errors.ts'],
+  engine: ['api', 'config', 'errors.ts', 'root-slots.ts'],
   transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // Redis connections shared by the state backend and the kits' connectors (ioredis loaded on first open).

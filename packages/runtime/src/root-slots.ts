@@ -1,7 +1,9 @@
 /*
  * Open addressing keyed by root id, shared by the tables that hold one entry per tuple tree (the
- * acker's ledger, a spout task's pending trees): root ids are random 53-bit numbers, kept as
- * doubles in a Float64Array, so a Map would box every key.
+ * acker's ledger, a spout task's pending trees, the router's anchored edges, a stateful bolt's
+ * held acks): root ids are random 53-bit numbers, kept as doubles in a Float64Array, so a Map
+ * would box every key. Below both engine/ and api/ in the layer table (eslint.config.js): the
+ * held acks live in api/state.
  */
 
 /** The key of a free slot (root ids are never negative). */

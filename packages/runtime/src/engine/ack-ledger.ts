@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from '../root-slots.js';
 /**
  * The acker's state, Storm's algorithm: per tuple tree (root id) the XOR of every edge id
  * seen so far. Each edge id is XORed in twice (once when the tuple is emitted, once when it

@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, findRootSlot, releaseRootSlot, rootHome } from '../root-slots.js';
 
 /**
  * A spout task's pending trees by root id: the subset of a Map the spout needs (get, set,

@@ -4,7 +4,7 @@ import {
 import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
-import { EMPTY_ROOT, rootHome } from './root-slots.js';
+import { EMPTY_ROOT, rootHome } from '../root-slots.js';
 import { joinRoot, rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**

@@ -1,3 +1,4 @@
+import { EMPTY_ROOT, findRootSlot, rootHome } from '../../root-slots.js';
 import type { Tuple } from '../types.js';
 
 /*
@@ -8,7 +9,6 @@ import type { Tuple } from '../types.js';
  * typed arrays, as the acker's ledger (ack-ledger.ts): no object per tree, no boxed 53-bit keys.
  */
 
-const EMPTY = -1;
 /** Entry flag: the tree was failed while held; it is neither acked nor failed again. */
 const DEAD = 1;
 
@@ -30,7 +30,7 @@ export class HeldAcks {
   private count = 0;
   private killed = 0;
   /** The last tree added to, and its slot: a line's words tend to come one after another. */
-  private lastRoot = EMPTY;
+  private lastRoot = EMPTY_ROOT;
   private lastSlot = 0;
   /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
   tuples = 0;
@@ -67,11 +67,11 @@ export class HeldAcks {
     this.mask = cap - 1;
     const buf = new ArrayBuffer(cap * 16);
     const keys = new Float64Array(buf);
-    for (let i = 0; i < cap; i++) keys[i * 2] = EMPTY;
+    for (let i = 0; i < cap; i++) keys[i * 2] = EMPTY_ROOT;
     this.keys = keys;
     this.words = new Int32Array(buf);
     this.flags = new Uint8Array(cap);
-    this.lastRoot = EMPTY;
+    this.lastRoot = EMPTY_ROOT;
   }
 
   /**
@@ -96,20 +96,14 @@ export class HeldAcks {
     return this.count;
   }
 
-  private home(root: number): number {
-    // the high half folded in, as rootHome (engine/root-slots.ts) does: roots may share their low bits
-    const h = Math.imul(root >>> 0, 0x9e3779b1);
-    return (h ^ (h >>> 16)) & this.mask;
-  }
-
   private slot(root: number): number {
     if (root === this.lastRoot) return this.lastSlot;
     const keys = this.keys;
-    let i = this.home(root);
+    let i = rootHome(root, this.mask);
     for (;;) {
       const k = keys[i * 2]!;
       if (k === root) break;
-      if (k === EMPTY) {
+      if (k === EMPTY_ROOT) {
         if ((this.count + 1) * 2 > this.cap) {
           this.grow();
           return this.slot(root);
@@ -136,9 +130,9 @@ export class HeldAcks {
     const mask = this.mask;
     for (let j = 0; j < cap; j++) {
       const k = keys[j * 2]!;
-      if (k === EMPTY) continue;
-      let i = this.home(k);
-      while (nk[i * 2] !== EMPTY) i = (i + 1) & mask;
+      if (k === EMPTY_ROOT) continue;
+      let i = rootHome(k, mask);
+      while (nk[i * 2] !== EMPTY_ROOT) i = (i + 1) & mask;
       nk[i * 2] = k;
       nw[i * 4 + 2] = words[j * 4 + 2]!;
       nw[i * 4 + 3] = words[j * 4 + 3]!;
@@ -155,12 +149,9 @@ export class HeldAcks {
 
   /** 0: tree `root` is not held here; 1: held (acks to apply); 2: held but killed (failed while held). Inserts nothing. */
   holds(root: number): 0 | 1 | 2 {
-    const keys = this.keys;
-    for (let i = this.home(root); ; i = (i + 1) & this.mask) {
-      const k = keys[i * 2]!;
-      if (k === EMPTY) return 0;
-      if (k === root) return this.flags[i] === 0 ? 1 : 2;
-    }
+    const i = findRootSlot(this.keys, this.mask, root, 2);
+    if (i < 0) return 0;
+    return this.flags[i] === 0 ? 1 : 2;
   }
 
   /** The tree failed: its entry stays (so later acks of it are dropped too) but is skipped by {@link forEach}. */
@@ -174,7 +165,7 @@ export class HeldAcks {
     const { keys, words, flags, cap } = this;
     for (let i = 0; i < cap; i++) {
       const k = keys[i * 2]!;
-      if (k !== EMPTY && flags[i] === 0) fn(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
+      if (k !== EMPTY_ROOT && flags[i] === 0) fn(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
     }
   }
 
@@ -188,7 +179,7 @@ export class HeldAcks {
     const { keys, words, flags, cap } = this;
     for (let i = 0; i < cap; i++) {
       const k = keys[i * 2]!;
-      if (k === EMPTY) continue;
+      if (k === EMPTY_ROOT) continue;
       if (flags[i] !== 0) other.kill(k);
       else other.add(k, words[i * 4 + 2]!, words[i * 4 + 3]!);
     }
@@ -209,13 +200,13 @@ export class HeldAcks {
     if (this.cap > 65_536 && this.count * 32 < this.cap) this.allocate(this.cap >>> 2);
     else if (this.count > 0) {
       const keys = this.keys;
-      for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY;
+      for (let i = 0; i < this.cap; i++) keys[i * 2] = EMPTY_ROOT;
       if (this.killed > 0) this.flags.fill(0);
     }
     this.count = 0;
     this.killed = 0;
     this.tuples = 0;
-    this.lastRoot = EMPTY;
+    this.lastRoot = EMPTY_ROOT;
     this.firstGen = this.gen + 1; // holds no generation
   }
 }

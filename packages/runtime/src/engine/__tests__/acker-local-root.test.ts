@@ -1,6 +1,6 @@
 import { ByRoot } from '../acker.js';
 import { nextRootId, SeededIds } from '../ids.js';
-import { rootHome } from '../root-slots.js';
+import { rootHome } from '../../root-slots.js';
 
 describe('ByRoot.localRoot (a spout picks roots whose acker runs in its worker)', () => {
   const ackers = [7, 8, 9];
