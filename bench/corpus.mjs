@@ -3,7 +3,11 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** mulberry32: the same seed always gives the same sequence (shared by the bench corpora). */
+/**
+ * mulberry32: the same seed always gives the same sequence (shared by the bench corpora). The
+ * TypeScript side's copy is topologies/gen-data.ts `prng` (tests use that one): this plain-Node
+ * script cannot import a .ts file (Node 20, no loader), nor can jest's CommonJS transform load an .mjs.
+ */
 export function rng(seed) {
   let a = seed >>> 0;
   return () => {

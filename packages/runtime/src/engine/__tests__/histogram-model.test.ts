@@ -2,17 +2,8 @@
 // bucket's width, merges (in-process and through the sparse JSON form) equal to recording
 // everything in one histogram, whatever the split.
 import { Histogram } from '../histogram.js';
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (mulberry32), so a failure reproduces.
+import { seededRandom as rng } from '../testing/counter-ids.js';
 
 function exact(sorted: readonly number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;

@@ -1,16 +1,6 @@
+// gen-data's seeded PRNG: every run checks the same operations.
+import { prng as rng } from '../../../../../topologies/gen-data.js';
 import { UnackedLines } from '../unacked-lines.js';
-
-/** mulberry32: a seeded sequence, so every run checks the same operations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('UnackedLines', () => {
   it('behaves as a Map under random pushes, deletes, lookups and a line that is never acked', () => {
