@@ -7,7 +7,7 @@ import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
 import { requiredTimeoutMs } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
-import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
+import { MAX_WINDOW_TUPLES, WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
 
 /*
  * The ordinary bolt the builder puts around a WindowedBolt (Storm's WindowedBoltExecutor): the
@@ -61,6 +61,8 @@ export class WindowedBoltExecutor implements Bolt {
   /** Processing time: epoch ms at time 0 of this task's tick clock. */
   private origin = 0;
   private fullReported = false;
+  /** The topology's maxSpoutPending, for the message of a full buffer. */
+  private maxSpoutPending: number | null = null;
   private watermark!: WatermarkTracker;
   /** Event time: processing time (ms, in ticks) since the last input tuple, for `idleFlushMs`. */
   private idleMs = 0;
@@ -90,6 +92,7 @@ export class WindowedBoltExecutor implements Bolt {
     this.collector = collector;
     this.holder = 'holdTuple' in collector ? (collector as unknown as TupleHolder) : new ObjectHolder(collector);
     this.component = context.thisComponentId;
+    this.maxSpoutPending = context.config.maxSpoutPending;
     if (this.w.by === 'count') {
       this.state = { kind: 'count', s: new CountWindowState<number>(this.w.length, this.w.slide) };
     } else {
@@ -130,12 +133,25 @@ export class WindowedBoltExecutor implements Bolt {
     } else if (r === 'full') {
       if (!this.fullReported) {
         this.fullReported = true;
-        this.collector.reportError(new ComponentError('GALE_ERR_WINDOW_FULL', `windowed bolt "${this.component}" holds maxTuples (${this.w.maxTuples}) tuples; failing new input until windows expire (lower maxSpoutPending or raise maxTuples)`));
+        this.collector.reportError(new ComponentError('GALE_ERR_WINDOW_FULL', this.fullMessage()));
       }
       this.collector.fail(tuple);
     } else {
       this.fullReported = false;
     }
+  }
+
+  /**
+   * The build bounded the spouts' pending trees by maxTuples (window-limits.ts), which holds when
+   * each tree brings one tuple here; a bolt in between that emits several per input (words per
+   * line) multiplies it, which only shows now: say so, with the numbers.
+   */
+  private fullMessage(): string {
+    const p = this.maxSpoutPending === null ? 'set per spout' : `${this.maxSpoutPending} trees per spout task`;
+    return `windowed bolt "${this.component}" holds maxTuples (${this.w.maxTuples}) tuples; failing new input until windows expire. `
+      + `The build checked the spouts' pending trees (maxSpoutPending: ${p}) against maxTuples, but a tree can bring this task several tuples `
+      + `(bolts before it emit several per input, e.g. words per line): lower maxSpoutPending to at most maxTuples / (tuples per spout tuple here), `
+      + `or raise maxTuples (at most ${MAX_WINDOW_TUPLES})`;
   }
 
   async cleanup(): Promise<void> {
