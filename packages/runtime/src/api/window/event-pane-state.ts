@@ -58,6 +58,8 @@ export class EventPaneState<P, H> {
   private readonly refire = new Set<number>();
   /** Delivered segments of panes that left since the previous evaluation. */
   private pendingExpired: P[] = [];
+  /** The pane the previous input went to (inputs mostly come in runs per pane: one lookup per run). */
+  private last: EventPane<P, H> | undefined;
   private clock = -Infinity;
   /** Regular windows ending at or before the cursor have fired (or were empty when due). */
   private cursor = -Infinity;
@@ -88,13 +90,14 @@ export class EventPaneState<P, H> {
   /** The pane and segment an input at `ts` goes to (created if needed): commit with {@link added} or undo with {@link abandon}. */
   slot(ts: number): { pane: EventPane<P, H>; seg: Segment<P> } {
     const index = Math.floor(ts / this.w.slide);
-    let pane = this.panes.get(index);
+    let pane = this.last !== undefined && this.last.index === index ? this.last : this.panes.get(index);
     if (pane === undefined) {
       const { agg, hold } = this.create();
       pane = { index, segments: [{ agg, inputs: 0, delivered: false }], hold, inputs: 0 };
       this.panes.set(index, pane);
       this.insert(index);
     }
+    this.last = pane;
     let seg = pane.segments[pane.segments.length - 1]!;
     if (seg.delivered) pane.segments.push((seg = { agg: this.createAgg(), inputs: 0, delivered: false }));
     return { pane, seg };
@@ -170,6 +173,7 @@ export class EventPaneState<P, H> {
       if (last > this.cursor || last >= minRefire || last + lateness > this.clock) break;
       const p = this.panes.get(this.order.shift()!)!;
       this.panes.delete(p.index);
+      if (this.last === p) this.last = undefined;
       for (const s of p.segments) if (s.delivered && s.inputs > 0) this.pendingExpired.push(s.agg);
       gone.push(p);
     }
@@ -189,6 +193,7 @@ export class EventPaneState<P, H> {
   }
 
   private remove(index: number): void {
+    if (this.last?.index === index) this.last = undefined;
     this.panes.delete(index);
     const k = this.order.indexOf(index);
     if (k >= 0) this.order.splice(k, 1);

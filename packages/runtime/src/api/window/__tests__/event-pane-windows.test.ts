@@ -27,6 +27,8 @@ class Probe {
   readonly late: { values: unknown[]; at: number }[] = [];
   tupleWindows = 0;
   throwAtEnd: number | undefined;
+  /** When set, each pane evaluation is async and settles with the promise this returns. */
+  gate: (() => Promise<void>) | undefined;
   constructor(readonly clock: ManualClock) {}
 }
 
@@ -79,10 +81,11 @@ class IdPanes implements PaneAggregator<string[]> {
     if (id.startsWith('bad')) throw new Error(`cannot add ${id}`);
     pane.push(id);
   }
-  execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void {
+  execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void | Promise<void> {
     this.probe.seen.push({ at: this.probe.clock.now(), start: w.startTimestamp, end: w.endTimestamp, all: w.all().flat(), fresh: w.fresh().flat(), expired: w.expired().flat() });
     if (w.endTimestamp === this.probe.throwAtEnd) throw new Error('boom');
     c.emit([w.all().flat().length]);
+    return this.probe.gate?.();
   }
 }
 
@@ -240,5 +243,45 @@ describe('event-time windows in panes (manual clock)', () => {
       expect.stringMatching(/windowed bolt "w": field "ts" gave null, not a finite number of epoch ms; tuple failed/),
       'cannot add bad2',
     ]);
+  });
+
+  it('an async execute is awaited: the pane leaving with its window is acked once it settles; a rejection fails its panes', async () => {
+    const clock = new ManualClock();
+    const probe = new Probe(clock);
+    let release: (() => void) | undefined;
+    let reject: ((err: Error) => void) | undefined;
+    probe.gate = () => new Promise<void>((resolve, rej) => {
+      release = resolve;
+      reject = rej;
+    });
+    const plan = [
+      { id: 'a', at: 10, ts: T + 100 },
+      { id: 'b', at: 20, ts: T + 1100 }, // watermark T + 1100 at 100: [T, T+1000) fires
+      { id: 'c', at: 200, ts: T + 2100 }, // watermark T + 2100 at 300: [T+1000, T+2000) fires
+    ];
+    h = new ManualEngine(topology(tumblingWindow(Duration.ofSeconds(1), { timestamp: 'ts', watermarkIntervalMs: 100 }), [plan], probe, true), {}, clock);
+    await h.start();
+    h.advanceTo(150);
+    await h.settle();
+    expect(probe.seen.map((x) => [x.end, x.all])).toEqual([[T + 1000, ['a']]]);
+    expect(probe.acks).toEqual([]); // its window fired at 100, but the evaluation has not settled
+    release!();
+    await h.settle();
+    expect(probe.acks.map((x) => [x.id, x.at])).toEqual([['a', 150]]);
+    h.advanceTo(350);
+    await h.settle();
+    expect(probe.seen.map((x) => [x.end, x.all])).toEqual([[T + 1000, ['a']], [T + 2000, ['b']]]);
+    reject!(new Error('sink down'));
+    await h.settle();
+    expect(probe.fails.map((x) => [x.id, x.at])).toEqual([['b', 350]]);
+    expect(probe.acks).toHaveLength(1);
+    expect(h.engine.errors().map((e) => e.message)).toEqual(['sink down']);
+  });
+
+  it('builds with more pending trees than maxTuples (panes keep no tuples); the tuple window refuses them', () => {
+    const probe = new Probe(new ManualClock());
+    const window = slidingWindow(Duration.ofSeconds(2), Duration.ofSeconds(1), { timestamp: 'ts', maxTuples: 10 });
+    expect(() => topology(window, [[]], probe, true)).not.toThrow();
+    expect(() => topology(window, [[]], probe, false)).toThrow(/may have 10000 tuples pending .* above the window's maxTuples \(10\)/);
   });
 });
