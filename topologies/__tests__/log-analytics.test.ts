@@ -54,7 +54,7 @@ describe('log-analytics', () => {
     expect(parseLogLine('{"ts":1,"status":200,"path":"/","method":"GET","level":"info","userId":"u","latencyMs":3}', 'path')).toEqual({ value: '/', ts: 1 });
   });
 
-  it.each(['key-tuples', 'none'] as const)('file to file (anchor %s; none: panes of event time): counts per status per minute equal the batch counts; invalid lines are dead-lettered', async (anchor) => {
+  it.each(['key-tuples', 'none'] as const)('file to file (anchor %s; "none" counts in panes of event time): counts per status per minute equal the batch counts; invalid lines are dead-lettered', async (anchor) => {
     expect(invalid.length).toBeGreaterThan(20);
     const input = path.join(dir, `logs-${anchor}.jsonl`);
     const output = path.join(dir, `counts-${anchor}.jsonl`);
