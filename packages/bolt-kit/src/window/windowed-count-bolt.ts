@@ -45,7 +45,8 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'no
  * Counts are kept incrementally: each evaluation adds `getNew()` and subtracts `getExpired()`,
  * so a tuple costs O(1) per window it is in rather than a regrouping of the whole window every
  * slide. Event-time windows with `allowedLatenessMs > 0` fire windows again and regroup `get()`
- * each time instead (their windows are not "previous + new - expired"). The rows are the same.
+ * (in panes: sum `all()`) each time instead (their windows are not "previous + new - expired").
+ * The rows are the same.
  *
  * Anchoring, and what a row failing (or timing out) downstream does; in every mode an input is
  * acked by the window only once it has left every window it belongs to:
