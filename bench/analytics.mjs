@@ -98,12 +98,13 @@ export async function runAnalytics(parts = selectedParts()) {
     // window: rows anchored to their key's tuples (the default); window-new: anchor 'new-tuples';
     // hold: no window at all, every tuple kept un-acked (the floor of any tuple-holding 10 s window).
     const tupleWords = env('GALE_BENCH_WINDOW_TUPLE_WORDS', 500_000);
-    const p = compare(['wc', 'window-panes'], [await ensureCorpus(words)], runs);
+    // window-panes-event: the same panes in event time (timestamps from the wall clock at the window).
+    const p = compare(['wc', 'window-panes', 'window-panes-event'], [await ensureCorpus(words)], runs);
     const r = compare(['wc', 'window', 'window-new', 'hold'], [await ensureCorpus(tupleWords)], runs);
     const ratios = (x, id) => ({ ratio: x[id].wordsPerSec / x.wc.wordsPerSec, cpuRatio: x[id].wordsPerCpuSec / x.wc.wordsPerCpuSec });
     const { ratio, cpuRatio } = ratios(p, 'window-panes');
     results.window = {
-      words, tupleWords, panes: { ...p, ratio, cpuRatio }, ratio, cpuRatio,
+      words, tupleWords, panes: { ...p, ratio, cpuRatio }, ratio, cpuRatio, eventPanes: ratios(p, 'window-panes-event'),
       tuples: { ...r, keyTuples: ratios(r, 'window'), newTuples: ratios(r, 'window-new'), hold: ratios(r, 'hold') },
     };
     const mb = (x) => `${x.toFixed(0)} MB`;
@@ -114,6 +115,7 @@ export async function runAnalytics(parts = selectedParts()) {
       rows.push(['  peak RSS', mb(x[id].peakRssMb), `word count ${mb(x.wc.peakRssMb)}`, '-', '-', '-']);
     };
     row(`windowed count, sliding 10 s / 1 s (acked), anchor 'none': panes, ${k(words)} words`, p, 'window-panes', true);
+    row('  the same panes in event time (watermark, panes by timestamp)', p, 'window-panes-event', false);
     row(`  tuple window, anchor 'key-tuples' (default), ${k(tupleWords)} words`, r, 'window', false);
     row("  the same, anchor 'new-tuples'", r, 'window-new', false);
     row('  floor of a tuple window: holding every tuple, no window', r, 'hold', false);

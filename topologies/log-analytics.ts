@@ -12,6 +12,10 @@
  *   gale local topologies/log-analytics.ts --set input=logs.jsonl --set output=counts.jsonl --until-idle
  *   gale local topologies/log-analytics.ts --set source=tail --set input=/var/log/app.jsonl --set output=counts.jsonl
  *   gale local topologies/log-analytics.ts --set source=redis --set stream=logs --set sink=redis --set field=path
+ *
+ * `--set anchor=none` counts in panes of event time (WindowedCountBolt anchor 'none'): the same
+ * counts, no record kept by the window, but a record is acked once its window closed, before the
+ * sink wrote its row (a sink failure replays nothing). The default anchors each row to its records.
  */
 import {
   BaseBasicBolt, Duration, TopologyBuilder, UsageError, tumblingWindow,
@@ -83,6 +87,8 @@ export interface LogAnalyticsOptions {
   /** The record field counted. */
   field: string;
   windowSec: number;
+  /** `key-tuples` (default): rows anchored to their records; `none`: unanchored, counted in panes. */
+  anchor?: 'key-tuples' | 'none';
   /** Max out-of-orderness of the records' timestamps. */
   lagMs: number;
   idleFlushMs: number;
@@ -119,7 +125,7 @@ export function buildLogAnalytics(o: LogAnalyticsOptions): Topology {
   b.setBolt('dead-letter', new AppendFileSinkBolt({ path: o.deadLetter ?? (o.output !== undefined ? `${o.output}.invalid` : 'log-analytics.invalid') }))
     .globalGrouping('parse', 'invalid');
   const window = tumblingWindow(Duration.ofSeconds(o.windowSec), { timestamp: 'ts', maxLagMs: o.lagMs, watermarkIntervalMs: 500, idleFlushMs: o.idleFlushMs });
-  b.setBolt('count', new WindowedCountBolt({ window, keyField: 'value', outputFields: ['value', 'count', 'windowStart', 'windowEnd'] }), 2)
+  b.setBolt('count', new WindowedCountBolt({ window, keyField: 'value', outputFields: ['value', 'count', 'windowStart', 'windowEnd'], anchor: o.anchor ?? 'key-tuples' }), 2)
     .fieldsGrouping('parse', ['value']);
   if (o.sink === 'redis') {
     const prefix = o.hashPrefix ?? `log-counts:${o.field}:`;
@@ -143,12 +149,14 @@ export default function logAnalytics(p: TopologyParams): Topology {
   const sink = p.string('sink', 'file');
   if (source !== 'file' && source !== 'tail' && source !== 'redis') throw new UsageError('GALE_ERR_BAD_PARAM', `--set source must be file, tail or redis, got "${source}"`);
   if (sink !== 'file' && sink !== 'redis') throw new UsageError('GALE_ERR_BAD_PARAM', `--set sink must be file or redis, got "${sink}"`);
+  const anchor = p.string('anchor', 'key-tuples');
+  if (anchor !== 'key-tuples' && anchor !== 'none') throw new UsageError('GALE_ERR_BAD_PARAM', `--set anchor must be key-tuples or none, got "${anchor}"`);
   const opt = (k: string): string | undefined => {
     const v = p.string(k, '');
     return v === '' ? undefined : v;
   };
   return buildLogAnalytics({
-    source, sink,
+    source, sink, anchor,
     input: opt('input'), offsets: opt('offsets'), redisUrl: opt('redisUrl'), stream: opt('stream'), group: opt('group'),
     untilEmpty: p.boolean('untilEmpty', false), output: opt('output'), hashPrefix: opt('hashPrefix'), deadLetter: opt('deadLetter'),
     field: p.string('field', 'status'), windowSec: p.number('windowSec', 60), lagMs: p.number('lagMs', 5000), idleFlushMs: p.number('idleFlushMs', 2000),

@@ -54,12 +54,12 @@ describe('log-analytics', () => {
     expect(parseLogLine('{"ts":1,"status":200,"path":"/","method":"GET","level":"info","userId":"u","latencyMs":3}', 'path')).toEqual({ value: '/', ts: 1 });
   });
 
-  it('file to file: counts per status per minute equal the batch counts; invalid lines are dead-lettered', async () => {
+  it.each(['key-tuples', 'none'] as const)('file to file (anchor %s; "none" counts in panes of event time): counts per status per minute equal the batch counts; invalid lines are dead-lettered', async (anchor) => {
     expect(invalid.length).toBeGreaterThan(20);
-    const input = path.join(dir, 'logs.jsonl');
-    const output = path.join(dir, 'counts.jsonl');
+    const input = path.join(dir, `logs-${anchor}.jsonl`);
+    const output = path.join(dir, `counts-${anchor}.jsonl`);
     writeFileSync(input, `${lines.join('\n')}\n`);
-    await runToEnd(buildLogAnalytics({ source: 'file', input, sink: 'file', output, field: 'status', windowSec: 60, lagMs: 5000, idleFlushMs: 1000 }));
+    await runToEnd(buildLogAnalytics({ source: 'file', input, sink: 'file', output, field: 'status', windowSec: 60, lagMs: 5000, idleFlushMs: 1000, anchor }));
     const got = new Map<string, number>();
     for (const l of readFileSync(output, 'utf8').trim().split('\n')) {
       const r = JSON.parse(l) as { field: string; value: string; count: number; windowStart: number; windowEnd: number };

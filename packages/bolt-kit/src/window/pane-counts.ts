@@ -9,6 +9,9 @@ export type PaneCount = Map<unknown, { n: number }>;
  * "Panes"): a pane counts its inputs per key; the window's counts are kept running across
  * evaluations (add the panes that entered, subtract those that left), so an evaluation costs the
  * keys of two panes, not the window's inputs. The rows are those of the tuple-buffering modes.
+ * `regroup`: an event-time window with allowed lateness fires windows again (an older one after a
+ * newer), which are not "previous + entered - left": each evaluation sums all its panes instead
+ * (the keys of length / slide panes, still no input kept).
  */
 export class PaneCounts implements PaneAggregator<PaneCount> {
   /** Per key present in the window, its count (> 0), in the order keys entered it. */
@@ -16,7 +19,7 @@ export class PaneCounts implements PaneAggregator<PaneCount> {
   /** An evaluation threw: its panes were dropped, so start over from all(). */
   private stale = false;
 
-  constructor(private readonly key: FieldReader) {}
+  constructor(private readonly key: FieldReader, private readonly regroup = false) {}
 
   createPane(): PaneCount {
     return new Map();
@@ -33,7 +36,7 @@ export class PaneCounts implements PaneAggregator<PaneCount> {
   execute(w: PaneWindow<PaneCount>, collector: WindowedOutputCollector): void {
     const totals = this.totals;
     try {
-      if (this.stale) {
+      if (this.stale || this.regroup) {
         totals.clear();
         for (const p of w.all()) this.addPane(p);
       } else {

@@ -25,8 +25,8 @@ export interface WindowedCountBoltOptions {
    * `'key-tuples'` (default): each row is anchored to every tuple of its key in the window.
    * `'new-tuples'`: only to its key's tuples new in this window; cheaper for sliding windows,
    * with a weaker replay guarantee (see {@link WindowedCountBolt}).
-   * `'none'`: rows are unanchored; a processing-time window whose length is a multiple of its
-   * slide then counts in panes and keeps no tuple (the cheapest; see {@link WindowedCountBolt}).
+   * `'none'`: rows are unanchored; a duration window (processing or event time) whose length is a
+   * multiple of its slide then counts in panes and keeps no tuple (the cheapest; see {@link WindowedCountBolt}).
    */
   anchor?: WindowedCountAnchor;
 }
@@ -45,7 +45,8 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'no
  * Counts are kept incrementally: each evaluation adds `getNew()` and subtracts `getExpired()`,
  * so a tuple costs O(1) per window it is in rather than a regrouping of the whole window every
  * slide. Event-time windows with `allowedLatenessMs > 0` fire windows again and regroup `get()`
- * each time instead (their windows are not "previous + new - expired"). The rows are the same.
+ * (in panes: sum `all()`) each time instead (their windows are not "previous + new - expired").
+ * The rows are the same.
  *
  * Anchoring, and what a row failing (or timing out) downstream does; in every mode an input is
  * acked by the window only once it has left every window it belongs to:
@@ -63,11 +64,11 @@ const ANCHORS: readonly WindowedCountAnchor[] = ['key-tuples', 'new-tuples', 'no
  * - `'none'`: rows are unanchored. An input is acked once it has left every window, whatever
  *   becomes of the rows downstream: a row failing downstream fails and replays nothing (an input
  *   lost before it left its windows, in a crash, still times out and is replayed). For a
- *   processing-time window whose length is a multiple of its slide the window then runs in
- *   **panes** ({@link WindowedBolt.panes}): each slide's inputs are counted per key and their
- *   acks held merged per tree, no tuple is kept, and a window's counts are the sum of its panes.
- *   Other windows (event time, count, a slide that does not divide the length) buffer their
- *   tuples as in the other modes, and only the anchoring changes.
+ *   duration window (processing or event time) whose length is a multiple of its slide the
+ *   window then runs in **panes** ({@link WindowedBolt.panes}): each slide's inputs are counted
+ *   per key and their acks held merged per tree, no tuple is kept, and a window's counts are the
+ *   sum of its panes. Other windows (count, a slide that does not divide the length) buffer
+ *   their tuples as in the other modes, and only the anchoring changes.
  *
  * ```ts
  * builder.setBolt('per-minute', new WindowedCountBolt({ window: tumblingWindow(Duration.ofMinutes(1), { timestamp: 'ts' }), keyField: 'status' }), 2)
@@ -108,8 +109,8 @@ export class WindowedCountBolt extends BaseWindowedBolt {
 
   /** With `anchor: 'none'`, counts per pane where the window allows it (the runtime decides). */
   panes(): PaneAggregator<unknown> | undefined {
-    if (this.anchor !== 'none' || !this.incremental) return undefined;
-    return new PaneCounts(new FieldReader(this.keyField)) as PaneAggregator<unknown>;
+    if (this.anchor !== 'none') return undefined;
+    return new PaneCounts(new FieldReader(this.keyField), !this.incremental) as PaneAggregator<unknown>;
   }
 
   execute(window: TupleWindow, collector: WindowedOutputCollector): void {

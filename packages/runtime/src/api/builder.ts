@@ -13,8 +13,7 @@ import type {
 import { factoryOf, type ComponentSource } from './component-source.js';
 import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
 import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
-import { WindowedBoltExecutor } from './window/windowed-bolt-executor.js';
-import { PaneWindowExecutor, panesFit } from './window/pane-window-executor.js';
+import { windowExecutor } from './window/window-executor.js';
 import { checkTimestampField, checkWindowLimits, type UpstreamSpout } from './window/window-limits.js';
 import { isStatefulBolt, type StatefulBolt } from './state/stateful-bolt.js';
 import { StatefulBoltExecutor } from './state/stateful-bolt-executor.js';
@@ -91,9 +90,8 @@ function wrapWindowed(d: Draft, template: WindowedBolt): Windowed {
   }
   const create = d.create;
   // A bolt that aggregates per pane, on a window that can be cut into panes, keeps no tuples.
-  const wrap = (b: WindowedBolt, agg = panesFit(window) ? b.panes?.() : undefined): Bolt => (agg === undefined ? new WindowedBoltExecutor(b, window) : new PaneWindowExecutor(b, agg, window));
-  const wrapped = wrap(template);
-  return { window, bolt: template, create: () => wrap(create() as WindowedBolt), template: wrapped, panes: wrapped instanceof PaneWindowExecutor };
+  const wrapped = windowExecutor(template, window);
+  return { window, bolt: template, create: () => windowExecutor(create() as WindowedBolt, window).bolt, template: wrapped.bolt, panes: wrapped.panes };
 }
 
 // A stateful bolt runs inside the executor that speaks the checkpoint protocol (docs/state.md).

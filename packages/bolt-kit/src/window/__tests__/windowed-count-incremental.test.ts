@@ -128,7 +128,7 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     const b = new TopologyBuilder();
     b.setSpout('s', () => new PlanSpout([...plan], probe));
     if (badAt !== undefined) b.setSpout('bad', () => new BadSpout(badAt, probe));
-    // anchor 'none' (panes for processing time) fails only the bad tuple, not its windows: compared without one.
+    // anchor 'none' (panes for duration windows, event time included) fails only the bad tuple, not its windows: compared without one.
     const bolts = [
       ['ref', () => new RegroupCount(window)],
       ['keys', () => new WindowedCountBolt({ window })],

@@ -20,9 +20,12 @@ import type { ResolvedWindow } from './window-spec.js';
  * an input is acked once it left every window, whatever becomes of the results downstream.
  */
 
-/** Whether this window can be cut into panes: processing time, length a multiple of the slide. */
+/**
+ * Whether this window can be cut into panes: a duration window whose length is a multiple of the
+ * slide. Event-time windows run in EventPaneWindowExecutor (event-pane-window-executor.ts).
+ */
 export function panesFit(w: ResolvedWindow): boolean {
-  return w.by === 'duration' && !w.eventTime && w.length % w.slide === 0;
+  return w.by === 'duration' && w.length % w.slide === 0;
 }
 
 interface Pane<P> {
@@ -40,7 +43,8 @@ interface Pane<P> {
 
 const NONE: readonly never[] = Object.freeze([]);
 
-class Panes<P> implements PaneWindow<P> {
+/** A window as its panes' aggregates (the event-time panes use it too). */
+export class PaneList<P> implements PaneWindow<P> {
   constructor(
     private readonly a: readonly P[], private readonly f: readonly P[], private readonly x: readonly P[],
     readonly startTimestamp: number, readonly endTimestamp: number,
@@ -48,6 +52,23 @@ class Panes<P> implements PaneWindow<P> {
   all(): readonly P[] { return this.a; }
   fresh(): readonly P[] { return this.f; }
   expired(): readonly P[] { return this.x; }
+}
+
+/** The collector a pane aggregator's execute gets: emits unanchored unless given anchors; nothing to fail. */
+export function paneCollector(collector: () => OutputCollector): WindowedOutputCollector {
+  return {
+    emit: (values: Values, anchors?: readonly Tuple[]) => {
+      if (anchors === undefined) collector().emit(values);
+      else collector().emit(values, anchors);
+    },
+    emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => {
+      if (anchors === undefined) collector().emitStream(streamId, values);
+      else collector().emitStream(streamId, values, anchors);
+    },
+    // Panes keep no tuple a bolt could name: nothing to fail.
+    fail: () => {},
+    reportError: (error: unknown) => collector().reportError(error),
+  };
 }
 
 export class PaneWindowExecutor implements Bolt {
@@ -74,19 +95,7 @@ export class PaneWindowExecutor implements Bolt {
   constructor(readonly inner: WindowedBolt, private readonly agg: PaneAggregator<unknown>, private readonly w: ResolvedWindow) {
     this.span = w.length / w.slide;
     this.nextEnd = w.slide;
-    this.out = {
-      emit: (values: Values, anchors?: readonly Tuple[]) => {
-        if (anchors === undefined) this.collector.emit(values);
-        else this.collector.emit(values, anchors);
-      },
-      emitStream: (streamId: string, values: Values, anchors?: readonly Tuple[]) => {
-        if (anchors === undefined) this.collector.emitStream(streamId, values);
-        else this.collector.emitStream(streamId, values, anchors);
-      },
-      // Panes keep no tuple a bolt could name: nothing to fail.
-      fail: () => {},
-      reportError: (error: unknown) => this.collector.reportError(error),
-    };
+    this.out = paneCollector(() => this.collector);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
@@ -194,7 +203,7 @@ export class PaneWindowExecutor implements Bolt {
       };
       let r: void | Promise<void> = undefined;
       try {
-        r = this.agg.execute(new Panes(all, fresh, expired, this.origin + end - this.w.length, this.origin + end), this.out);
+        r = this.agg.execute(new PaneList(all, fresh, expired, this.origin + end - this.w.length, this.origin + end), this.out);
       } catch (err) {
         failed(err);
       }

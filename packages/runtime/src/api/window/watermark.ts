@@ -41,6 +41,10 @@ export class WatermarkTracker {
   private readonly channels: Channel[] = [];
   /** Processing time (ms): the sum of the ticks seen. */
   private now = 0;
+  /** The channel of the previous tuple: runs of tuples from one task skip the two map lookups. */
+  private lastTask = -1;
+  private lastStream = '';
+  private lastChannel: Channel | undefined;
 
   constructor(private readonly maxLagMs: number, private readonly idleInputMs: number, inputs: readonly WatermarkInput[]) {
     for (const i of inputs) for (const t of i.tasks) this.channel(t, i.stream);
@@ -48,7 +52,13 @@ export class WatermarkTracker {
 
   /** A tuple with event time `ts` from upstream task `task` on `stream`. */
   observe(task: number, stream: string, ts: number): void {
-    const c = this.byTask.get(task)?.get(stream) ?? this.channel(task, stream);
+    let c = this.lastChannel;
+    if (c === undefined || task !== this.lastTask || stream !== this.lastStream) {
+      c = this.byTask.get(task)?.get(stream) ?? this.channel(task, stream);
+      this.lastTask = task;
+      this.lastStream = stream;
+      this.lastChannel = c;
+    }
     if (ts > c.max) c.max = ts;
     c.waitingSince = NaN;
     c.idle = false;

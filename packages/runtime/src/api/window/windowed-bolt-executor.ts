@@ -2,6 +2,7 @@ import { ComponentError, TopologyError } from '../../errors.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
+import { emitLate, eventTimeOf } from './event-time.js';
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
@@ -120,7 +121,7 @@ export class WindowedBoltExecutor implements Bolt {
       const firing = st.s.add(this.holder.holdTuple(tuple, this.store));
       return firing === undefined ? undefined : this.fire(firing, undefined, undefined, () => st.s.evict());
     }
-    const ts = this.w.eventTime ? this.timestampOf(tuple) : st.s.now;
+    const ts = this.w.eventTime ? eventTimeOf(this.w, this.component, tuple, this.collector) : st.s.now;
     if (ts === undefined) return;
     const h = this.holder.holdTuple(tuple, this.store);
     const r = st.s.add(h, ts);
@@ -128,8 +129,7 @@ export class WindowedBoltExecutor implements Bolt {
     if (r !== 'added') this.store.release(h);
     if (this.w.eventTime && r !== 'full') this.watermark.observe(tuple.sourceTask, tuple.sourceStreamId, ts);
     if (r === 'late') {
-      this.collector.emitStream(this.w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, st.s.now], tuple);
-      this.collector.ack(tuple);
+      emitLate(this.w, tuple, ts, st.s.now, this.collector);
     } else if (r === 'full') {
       if (!this.fullReported) {
         this.fullReported = true;
@@ -259,32 +259,5 @@ export class WindowedBoltExecutor implements Bolt {
 
   private windowAnchors(): readonly number[] {
     return this.currentAnchors ?? this.current?.window ?? NO_ENTRIES;
-  }
-
-  /** Event time of a tuple, or undefined after failing it with an error naming the field. */
-  private timestampOf(tuple: Tuple): number | undefined {
-    let ts: unknown;
-    let what: string;
-    if (this.w.timestampField !== undefined) {
-      what = `field "${this.w.timestampField}"`;
-      const i = tuple.fields.fieldIndex(this.w.timestampField);
-      ts = i < 0 ? undefined : tuple.values[i];
-      if (i < 0) return this.reject(tuple, `${what} is missing from tuples of "${tuple.sourceComponent}"/"${tuple.sourceStreamId}" (fields ${tuple.fields})`);
-    } else {
-      what = 'the timestamp extractor';
-      try {
-        ts = this.w.timestampOf!(tuple);
-      } catch (err) {
-        return this.reject(tuple, `${what} threw: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (typeof ts !== 'number' || !Number.isFinite(ts)) return this.reject(tuple, `${what} gave ${JSON.stringify(ts)}, not a finite number of epoch ms`);
-    return ts;
-  }
-
-  private reject(tuple: Tuple, why: string): undefined {
-    this.collector.reportError(new ComponentError('GALE_ERR_WINDOW_TIMESTAMP', `windowed bolt "${this.component}": ${why}; tuple failed`));
-    this.collector.fail(tuple);
-    return undefined;
   }
 }

@@ -103,10 +103,10 @@ export interface WindowedBolt {
   cleanup?(): MaybePromise<void>;
   /**
    * gale extension, optional: the bolt's result per window is a sum of per-pane aggregates
-   * ({@link PaneAggregator}). When this returns one and the window is a processing-time duration
-   * window whose length is a multiple of its slide, the window keeps per pane (a slide-long
-   * bucket) only the aggregate and the held acks of its inputs, merged per tree, and calls the
-   * aggregator instead of {@link execute}: no tuple is kept, and emits are unanchored
+   * ({@link PaneAggregator}). When this returns one and the window is a duration window
+   * (processing or event time) whose length is a multiple of its slide, the window keeps per pane
+   * (a slide-long bucket) only the aggregate and the held acks of its inputs, merged per tree, and
+   * calls the aggregator instead of {@link execute}: no tuple is kept, and emits are unanchored
    * (docs/windowing.md "Panes"). Otherwise the window buffers tuples and calls `execute`.
    */
   panes?(): PaneAggregator<unknown> | undefined;
@@ -114,7 +114,11 @@ export interface WindowedBolt {
 
 /**
  * The panes of one window evaluation (gale extension, see {@link WindowedBolt.panes}), oldest
- * first; each list is empty when there is none. Panes without input are never handed out.
+ * first; each list is empty when there is none. Panes without input are never handed out. With
+ * event time a pane that gained inputs after an evaluation delivered it is handed out as several
+ * aggregates (one per run of inputs between evaluations), so that `fresh()` holds only what is new;
+ * and with `allowedLatenessMs` an older window can be evaluated again after a newer one, so an
+ * evaluation is not always the previous one plus `fresh()` minus `expired()`.
  */
 export interface PaneWindow<P> {
   /** The window's panes. */
@@ -123,7 +127,7 @@ export interface PaneWindow<P> {
   fresh(): readonly P[];
   /** Panes that left every window since the previous evaluation (their inputs are acked already). */
   expired(): readonly P[];
-  /** Start of the window, inclusive (processing-time epoch ms). */
+  /** Start of the window, inclusive (epoch ms of processing or event time). */
   readonly startTimestamp: number;
   /** End of the window, exclusive. */
   readonly endTimestamp: number;
@@ -132,7 +136,7 @@ export interface PaneWindow<P> {
 /**
  * An incremental aggregate over panes (Flink's incremental window aggregation), for
  * {@link WindowedBolt.panes}. A pane is the aggregate of the inputs of one slide of processing
- * time; a window is the panes of its length.
+ * time (of arrival) or event time (of timestamps); a window is the panes of its length.
  */
 export interface PaneAggregator<P> {
   /** A new, empty pane. */

@@ -288,7 +288,7 @@ describe('windows in panes (manual clock)', () => {
   it.each([
     ['a count window', slidingWindow(Count.of(2), Count.of(1))],
     ['a slide that does not divide the length', slidingWindow(Duration.ofMillis(1000), Duration.ofMillis(300))],
-    ['event time', slidingWindow(Duration.ofSeconds(1), Duration.ofMillis(500), { timestamp: (t: Tuple) => Number(t.getValue(0) === 'a' ? 100 : 200), idleFlushMs: 1000 })],
+    ['an event-time slide that does not divide the length', slidingWindow(Duration.ofMillis(1000), Duration.ofMillis(300), { timestamp: (t: Tuple) => Number(t.getValue(0) === 'a' ? 100 : 200), idleFlushMs: 1000 })],
   ])('%s buffers tuples and calls the bolt\'s execute instead', async (_what, window) => {
     const clock = new ManualClock();
     const spout = new SpoutProbe(clock);

@@ -1,0 +1,41 @@
+import { ComponentError } from '../../errors.js';
+import type { OutputCollector, Tuple } from '../types.js';
+import type { ResolvedWindow } from './window-spec.js';
+
+/*
+ * Reading a tuple's event time, shared by the tuple window (windowed-bolt-executor.ts) and the
+ * event-time panes (event-pane-window-executor.ts), so that both fail the same tuples with the
+ * same error.
+ */
+
+/** Event time of a tuple, or undefined after failing it with an error naming the bolt and the field. */
+export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, collector: OutputCollector): number | undefined {
+  const reject = (why: string): undefined => {
+    collector.reportError(new ComponentError('GALE_ERR_WINDOW_TIMESTAMP', `windowed bolt "${component}": ${why}; tuple failed`));
+    collector.fail(tuple);
+    return undefined;
+  };
+  let ts: unknown;
+  let what: string;
+  if (w.timestampField !== undefined) {
+    what = `field "${w.timestampField}"`;
+    const i = tuple.fields.fieldIndex(w.timestampField);
+    if (i < 0) return reject(`${what} is missing from tuples of "${tuple.sourceComponent}"/"${tuple.sourceStreamId}" (fields ${tuple.fields})`);
+    ts = tuple.values[i];
+  } else {
+    what = 'the timestamp extractor';
+    try {
+      ts = w.timestampOf!(tuple);
+    } catch (err) {
+      return reject(`${what} threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return reject(`${what} gave ${JSON.stringify(ts)}, not a finite number of epoch ms`);
+  return ts;
+}
+
+/** The row a too-late tuple is emitted with on the late stream (fields WINDOW_LATE_FIELDS), anchored to it; then it is acked. */
+export function emitLate(w: ResolvedWindow, tuple: Tuple, ts: number, watermark: number, collector: OutputCollector): void {
+  collector.emitStream(w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, watermark], tuple);
+  collector.ack(tuple);
+}
