@@ -12,7 +12,7 @@
 // two throughput runs and skips the latency run; GALE_BENCH_PROF_DIR=<dir> starts the supervisors (and so
 // their workers) with --cpu-prof into that directory (see docs/benchmarks.md for a summariser).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -43,7 +43,10 @@ function galeRun(args) {
 
 /** Node flags for the supervisors; their workers inherit them (fork's default execArgv), so GALE_BENCH_PROF_DIR profiles every worker. */
 const PROF_DIR = process.env.GALE_BENCH_PROF_DIR;
-const supervisorArgv = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+// GALE_BENCH_NODE_FLAGS="--trace-gc-nvp ..." adds Node/V8 flags to the supervisors (so to their workers);
+// GALE_BENCH_SUPERVISOR_OUT=<prefix> sends each supervisor's stdout, and so its workers' (--trace-gc output), to <prefix>.s<i>.
+const supervisorArgv = [...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []), ...(process.env.GALE_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+const SUPERVISOR_OUT = process.env.GALE_BENCH_SUPERVISOR_OUT;
 
 const ONLY = process.env.GALE_BENCH_CLUSTER_ONLY;
 
@@ -54,7 +57,7 @@ async function startSupervisors(zk, zkRoot, dir, procs, extra) {
     const ports = [await freePort(), await freePort()];
     const p = spawn(process.execPath, [...supervisorArgv, gale, 'supervisor', '--zk', zk, '--zk-root', zkRoot, '--id', `bench-s${i}`, '--host', '127.0.0.1',
       '--ports', ports.join(','), '--dir', join(dir, `s${i}${zkRoot.replace(/\//g, '-')}`), '--heartbeat', '250', '--log-level', 'error', '--http-port', '0', ...extra],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    { cwd: root, stdio: ['ignore', SUPERVISOR_OUT ? openSync(`${SUPERVISOR_OUT}.s${i}`, 'w') : 'ignore', 'inherit'], detached: true });
     procs.push(p);
   }
 }
@@ -66,8 +69,36 @@ async function stopSupervisors(procs) {
   procs.length = 0;
 }
 
-/** Deploys the word count acked and unacked and measures words/s from the heartbeats. */
-async function throughput(zk, zkRoot, corpus, words, label) {
+/** The supervisors' child processes (their workers; a supervisor forks nothing else). */
+function workerPids(procs) {
+  const pids = [];
+  for (const p of procs) {
+    try {
+      for (const t of readdirSync(`/proc/${p.pid}/task`)) pids.push(...readFileSync(`/proc/${p.pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch { /* not Linux, or the supervisor is gone */ }
+  }
+  return pids;
+}
+
+/** User+system CPU seconds of each pid so far (utime and stime of /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuSeconds(pids) {
+  const cpu = new Map();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on: the name may hold spaces
+      cpu.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch { /* exited */ }
+  }
+  return cpu;
+}
+
+/**
+ * Deploys the word count acked and unacked and measures words/s from the heartbeats, and the
+ * workers' CPU seconds between the first emitted and the last counted word (workerCpuSeconds,
+ * workerCpuUsPerWord: steadier than words/s on a shared machine).
+ */
+async function throughput(zk, zkRoot, corpus, words, label, procs) {
   const results = {};
   const at = ['--zk', zk, '--zk-root', zkRoot];
   for (const acked of [false, true].filter((a) => ONLY === undefined || ONLY === (a ? 'acked' : 'unacked'))) {
@@ -77,6 +108,7 @@ async function throughput(zk, zkRoot, corpus, words, label) {
     let end = 0;
     let counted = 0;
     let status;
+    let cpuAtStart = new Map();
     // Emission started between the previous poll (or the deploy's return) and the first poll that sees it.
     let previous = performance.now();
     const deadline = Date.now() + 600_000;
@@ -85,16 +117,21 @@ async function throughput(zk, zkRoot, corpus, words, label) {
       const count = status.components.find((c) => c.component === 'count');
       const spout = status.components.find((c) => c.component === 'lines');
       const now = performance.now();
-      if (start === 0 && spout.emitted > 0) start = (previous + now) / 2;
+      if (start === 0 && spout.emitted > 0) { start = (previous + now) / 2; cpuAtStart = cpuSeconds(workerPids(procs)); }
       previous = now;
       counted = count.executed;
       if (counted >= words) { end = now; break; }
       await sleep(100);
     }
     if (end === 0) throw new Error(`${label} ${name}: counted only ${counted} of ${words} words`);
+    let workerCpuSeconds = 0;
+    for (const [pid, cpu] of cpuSeconds([...cpuAtStart.keys()])) workerCpuSeconds += cpu - cpuAtStart.get(pid);
     const spout = status.components.find((c) => c.component === 'lines');
-    results[name] = { words: counted, seconds: (end - start) / 1000, tuplesPerSec: counted / ((end - start) / 1000), completeLatencyMs: spout.completeLatencyMs };
-    process.stderr.write(`  ${label} ${name}: ${(results[name].tuplesPerSec / 1e6).toFixed(2)}M words/s\n`);
+    results[name] = {
+      words: counted, seconds: (end - start) / 1000, tuplesPerSec: counted / ((end - start) / 1000), completeLatencyMs: spout.completeLatencyMs,
+      workerCpuSeconds: Math.round(workerCpuSeconds * 100) / 100, workerCpuUsPerWord: Math.round((workerCpuSeconds / counted) * 1e8) / 100,
+    };
+    process.stderr.write(`  ${label} ${name}: ${(results[name].tuplesPerSec / 1e6).toFixed(2)}M words/s, worker CPU ${results[name].workerCpuSeconds} s (${results[name].workerCpuUsPerWord} us/word)\n`);
     galeRun(['kill', 'bench', ...at, '--wait', '0', '--log-level', 'error']);
   }
   return results;
@@ -150,7 +187,7 @@ async function main() {
       return;
     }
     const corpus = await ensureCorpus(WORDS);
-    results = await throughput(zk, '/gale', corpus, WORDS, 'ws');
+    results = await throughput(zk, '/gale', corpus, WORDS, 'ws', procs);
     if (ONLY === undefined) {
       // Complete latency at half the acked maximum of the same topology (one-word trees: a tree costs
       // more than a word of the count topology, so half of the word rate is not half load here).
@@ -165,7 +202,7 @@ async function main() {
       const made = spawnSync('bash', [join(root, 'deploy/make-certs.sh'), certs, '127.0.0.1'], { encoding: 'utf8' });
       if (made.status !== 0) throw new Error(`make-certs.sh: ${made.stderr}`);
       await startSupervisors(zk, '/gale-tls', dir, procs, ['--tls-cert', join(certs, '127.0.0.1.pem'), '--tls-key', join(certs, '127.0.0.1-key.pem'), '--tls-ca', join(certs, 'ca.pem'), '--tls-mutual']);
-      results.tls = await throughput(zk, '/gale-tls', corpus, WORDS, 'wss');
+      results.tls = await throughput(zk, '/gale-tls', corpus, WORDS, 'wss', procs);
     }
   } finally {
     await stopSupervisors(procs);

@@ -71,6 +71,9 @@ describe('gale deploy on a cluster', () => {
     expect(acker).toMatchObject({ pending: 0, failed: 0 });
     expect(component(done, 'split').where).toHaveLength(2);
     expect(done.errors).toEqual({});
+    // Workers start with the topology's Node flags: --no-parallel-scavenge (workerParallelScavenge: false, the default).
+    expect(done.workerProcesses).toHaveLength(2);
+    for (const w of done.workerProcesses) expect(readFileSync(`/proc/${w.pid}/cmdline`, 'utf8').split('\0')).toContain('--no-parallel-scavenge');
 
     const text = await cluster.gale(['status', 'wc']);
     expect(text.code).toBe(0);

@@ -1,4 +1,5 @@
 import { killAfterMs, type ClusterConfig } from '../config/cluster-config.js';
+import type { TopologyConfig } from '../config/topology-config.js';
 import type { Clock, Scheduler } from '../engine/ports.js';
 import type { GaleError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -15,11 +16,18 @@ export interface WorkerChild {
   once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
 }
 
-/** What a launch needs that the slot does not know: the bundle on disk and the drain time. */
+/** What a launch needs that the slot does not know: the bundle on disk, the drain time, Node flags. */
 export interface PreparedLaunch {
   bundlePath: string;
   /** The topology's drainTimeoutMs: how long a stop may take before SIGKILL (plus drainGraceMs). */
   drainTimeoutMs: number;
+  /** Node/V8 flags for the worker after the supervisor's own (see {@link workerNodeFlags}). */
+  nodeFlags: readonly string[];
+}
+
+/** The Node flags a topology's config asks its workers to start with (the later of two V8 flags wins). */
+export function workerNodeFlags(cfg: Pick<TopologyConfig, 'workerParallelScavenge'>): string[] {
+  return cfg.workerParallelScavenge ? [] : ['--no-parallel-scavenge'];
 }
 
 export interface SlotProcessOptions {
@@ -37,7 +45,7 @@ export interface SlotProcessOptions {
   /** Gets the bundle onto disk (and reads the drain timeout); rejects when the code cannot be had. */
   prepare(a: Assignment): Promise<PreparedLaunch>;
   /** Starts the worker process for `a` on this slot. */
-  fork(a: Assignment, port: number, bundlePath: string): WorkerChild;
+  fork(a: Assignment, port: number, launch: PreparedLaunch): WorkerChild;
   emit<K extends keyof SlotEvents>(event: K, data: SlotEvents[K]): void;
 }
 
@@ -156,7 +164,7 @@ export class SlotProcess {
     }
     this.drainTimeoutMs = prepared.drainTimeoutMs;
     if (this.ident !== identity || this.closed || this.child !== undefined) return;
-    const child = this.o.fork(a, this.o.port, prepared.bundlePath);
+    const child = this.o.fork(a, this.o.port, prepared);
     this.child = child;
     this.launchedAt = this.o.clock.now();
     this.seenAt = 0;

@@ -25,7 +25,7 @@ import { claimedPort } from './port-claims.js';
 import { offerSecret } from './secret-channel.js';
 import { workerLogFile } from './rotating-log-file.js';
 import { checkPortFree, SupervisorError } from './supervisor-error.js';
-import { SlotProcess, type PreparedLaunch, type WorkerChild } from './slot-process.js';
+import { SlotProcess, workerNodeFlags, type PreparedLaunch, type WorkerChild } from './slot-process.js';
 import { SlotReconciler } from './slot-reconciler.js';
 import { WorkerExits } from './worker-exit.js';
 import type { WorkerLaunch } from './worker.js';
@@ -84,7 +84,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         port, cfg: this.cfg, workerTimeoutMs: opts.workerTimeoutMs, defaultDrainTimeoutMs: TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs,
         log: opts.log, clock: this.clock, scheduler: opts.scheduler ?? nodeScheduler,
         prepare: (a) => this.prepare(a),
-        fork: (a, p, bundlePath) => this.forkWorker(a, p, bundlePath),
+        fork: (a, p, launch) => this.forkWorker(a, p, launch),
         emit: (event, data) => {
           if (event === 'worker.crashed') this.recordExit(data as SupervisorEvents['worker.crashed']);
           // SupervisorEvents extends SlotEvents, so SlotEvents[K] is SupervisorEvents[K]; TS cannot see it through K.
@@ -236,17 +236,17 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       await this.recordError(a.topology, `supervisor ${this.opts.id} cannot get the code of "${a.topology}": ${(err as Error).message}`, err);
       throw err;
     }
-    return { bundlePath, drainTimeoutMs: (await this.configOf(a.topology))?.drainTimeoutMs ?? TOPOLOGY_CONFIG_DEFAULTS.drainTimeoutMs };
+    const cfg = (await this.configOf(a.topology)) ?? TOPOLOGY_CONFIG_DEFAULTS;
+    return { bundlePath, drainTimeoutMs: cfg.drainTimeoutMs, nodeFlags: workerNodeFlags(cfg) };
   }
 
-  private forkWorker(a: Assignment, port: number, bundlePath: string): WorkerChild {
+  private forkWorker(a: Assignment, port: number, { bundlePath, nodeFlags }: PreparedLaunch): WorkerChild {
     const launch: WorkerLaunch = {
       zk: this.opts.zk, zkRoot: this.opts.zkRoot, zkSessionTimeoutMs: this.opts.sessionTimeoutMs, topology: a.topology,
       supervisor: this.opts.id, host: this.opts.host, port, assignmentVersion: a.version, bundlePath,
       galeScopeDir: this.opts.galeScopeDir, heartbeatMs: this.opts.heartbeatMs, zkAuth: this.opts.secret !== undefined,
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
-      logFile: workerLogFile(this.opts.dir, a.topology, port),
-      crashDir: path.join(this.opts.dir, 'crash-counts'),
+      logFile: workerLogFile(this.opts.dir, a.topology, port), crashDir: path.join(this.opts.dir, 'crash-counts'),
     };
     // The secret goes over IPC, never in the environment (readable in /proc/<pid>/environ); the
     // supervisor's own may have come from $GALE_CLUSTER_SECRET, which the child must not inherit.
@@ -254,7 +254,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     delete env.GALE_CLUSTER_SECRET;
     // stderr goes through us (to our own stderr) so that its last lines can be recorded when the
     // worker dies; worker logging survives our death (pino stops on EPIPE, see worker-main.ts).
-    const child = fork(this.opts.workerMain, [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = fork(this.opts.workerMain, [], { env, execArgv: [...process.execArgv, ...nodeFlags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.exits.attach(port, child);
     offerSecret(child, this.secret);
     this.reports.track(child, { topology: a.topology, supervisor: this.opts.id, port });

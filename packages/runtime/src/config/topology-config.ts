@@ -78,6 +78,14 @@ export interface TopologyConfig {
    * and restarted. The handshake's pid reply gets at least 10 s.
    */
   readonly shellHeartbeatTimeoutMs: number;
+  /**
+   * Cluster workers: `true` lets V8 spread each young-generation collection (scavenge) over helper
+   * threads, Node's default; `false` (gale's default) starts workers with `--no-parallel-scavenge`,
+   * so the worker's own thread does it alone. A worker's scavenges copy little (the trees in flight),
+   * and a parallel one waits for every helper thread, so on a machine with more busy threads than
+   * cores a descheduled helper stretched the pause from ~0.5 ms to 5–80 ms (docs/benchmarks.md).
+   */
+  readonly workerParallelScavenge: boolean;
 }
 
 /** The typed keys of the table below (every key but the free-form `componentConfig`). */
@@ -129,6 +137,7 @@ export const TOPOLOGY_CONFIG_KEYS: { readonly [K in TopologyConfigKey]: KeySpec 
   metricsIntervalMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'period of the __metrics stream to metrics consumer bolts' },
   metricsEnabled: { type: 'boolean', min: 0, doc: 'false: no execute/complete latency histograms, rates or capacity (counters stay); for measuring their cost' },
   shellHeartbeatTimeoutMs: { type: 'int', min: 100, max: MAX_TIMER_MS, doc: 'a shell component subprocess that owes a sync and is silent this long is killed and restarted' },
+  workerParallelScavenge: { type: 'boolean', min: 0, doc: 'cluster workers: true = V8 parallel scavenge (Node default); false = --no-parallel-scavenge, young-gen GC on the worker thread alone' },
 });
 
 export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
@@ -153,6 +162,7 @@ export const TOPOLOGY_CONFIG_DEFAULTS: TopologyConfig = Object.freeze({
   metricsIntervalMs: 10_000,
   metricsEnabled: true,
   shellHeartbeatTimeoutMs: 30_000,
+  workerParallelScavenge: false,
 });
 
 export function isTopologyConfigKey(key: string): key is TopologyConfigKey {

@@ -30,7 +30,7 @@ const A = { topology: 'wc', version: 3 } as Assignment;
 /** Lets the slot's awaited prepare() settle (no time passes). */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function slot(prepare: (a: Assignment) => Promise<PreparedLaunch> = () => Promise.resolve({ bundlePath: '/b.mjs', drainTimeoutMs: 1000 })) {
+function slot(prepare: (a: Assignment) => Promise<PreparedLaunch> = () => Promise.resolve({ bundlePath: '/b.mjs', drainTimeoutMs: 1000, nodeFlags: [] })) {
   const clock = new ManualClock();
   const scheduler = new ManualScheduler(clock);
   const time = {
