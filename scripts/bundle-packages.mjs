@@ -17,6 +17,26 @@ import { build } from 'esbuild';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Packages bundled into the runtime's chunks instead of loaded from node_modules: what every
+ * `gale` process loads at start (the CLI's argument parser, the logger) and no user code imports
+ * — ~60 files. The rest stays external: loaded only by the commands that need it, or shared
+ * with user code.
+ */
+const INLINED = new Set(['yargs', 'pino']);
+
+/** Marks bare imports of gale's own sources external, except {@link INLINED} packages. */
+const externals = (srcDir) => ({
+  name: 'gale-externals',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (!args.importer.startsWith(srcDir)) return undefined; // inside an inlined package: bundle
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return INLINED.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+});
+
 /** Entry points per package, relative to its src/; each is written to the same path in dist/. */
 const PACKAGES = {
   runtime: ['index.ts', 'cli/run.ts', 'cluster/worker-main.ts'],
@@ -40,7 +60,9 @@ for (const [name, entries] of Object.entries(PACKAGES)) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    plugins: [externals(path.join(dir, 'src') + path.sep)],
+    // The inlined packages are CommonJS; their require() of Node's modules needs a real require.
+    banner: { js: "import { createRequire as __galeRequire } from 'node:module'; const require = __galeRequire(import.meta.url);" },
     // Stack traces (with `gale`'s source maps on) still name src/*.ts; the sources are not embedded.
     sourcemap: 'linked',
     sourcesContent: false,
