@@ -9,7 +9,7 @@
 //   node bench/node-stream.mjs --pipeline <in> <out>   the stream pipeline alone (what is timed)
 //
 // run.mjs calls runNodeStreamScenario(); GALE_BENCH_SKIP_NODE_STREAM=1 skips it there.
-// gale runs word-count.ts's default shape (batches of lines, combined per word in `split`);
+// gale runs word-count.ts's default shape (batches of lines counted into running totals per `split` task);
 // GALE_BENCH_NODE_STREAM_LINES_PER_TUPLE=1 times the classic shape (a tuple per line and per word)
 // instead — the value is passed as `--set linesPerTuple=<n>` and recorded as `linesPerTuple`.
 import { spawnSync } from 'node:child_process';

@@ -4,23 +4,27 @@
  * character (punctuation, whitespace, any non-ASCII character) separates words. The result
  * equals `tr 'A-Z' 'a-z' < in | tr -cs 'a-z0-9' '\n' | grep -v '^$' | sort | uniq -c`.
  *
- *   lines (FileLineSpout, 1) --shuffle--> split (2) --fields(word)--> count (CountBolt, 2)
+ *   lines (FileLineSpout, 1) --shuffle--> split (2) --fields(word)--> count (2)
  *     --global--> sink (CountsFileSinkBolt, 1, writes the file on shutdown)
- *   lines --end (all)--> count   (batched shape only: the end-of-input marker)
+ *   lines --end (all)--> split --end (all)--> count   (batched shape only: the end-of-input marker)
  *
  * By default the spout emits batches of lines (`linesPerTuple`, one tuple tree per batch) and
- * `split` is a combiner: it counts the words of a batch and emits `[word, n]` once per distinct
- * word, anchored to the batch; `count` adds the n's (Trident's partitionAggregate, Flink's
- * combiner). `count` does not send every update to `sink`: once the whole file was read and
- * every batch's tree completed, the spout emits an end-of-input marker on its `end` stream (all
- * grouping to `count`), and each `count` task then emits its whole table, anchored to the
- * marker (Flink's `finish()` at end of input) — ~50k tuples into `sink` instead of one per
- * update. A failure in split or count replays its batch (at-least-once: its words may be
- * counted twice); a failure on the way to `sink` replays the marker, and the tables are sent
- * again, which the sink (latest count per word) absorbs. The output is the same file as with one
- * tuple per line and per word — which `--set linesPerTuple=1` gives (the classic Storm shape,
- * every count update sent to `sink`). Stopped before the end of input (Ctrl-C, `--duration`),
- * the batched shape writes no counts; the classic one writes the counts so far.
+ * each `split` task counts their words into running totals of its own (a combiner that never
+ * resets, counting in a WordTable): a batch's tree completes as soon as its words are in the
+ * table, and nothing crosses `split → count` while the file is read. Once the whole file was
+ * read and every batch's tree completed, the spout emits an end-of-input marker on its `end`
+ * stream (all grouping to `split`); each `split` task answers it with `[word, total]` for every
+ * word it counted, then the marker on its own `end` stream (all grouping to `count`), all
+ * anchored to the marker. `count` (TaskTotalsBolt) keeps the latest total per (word, split
+ * task) and, once every split task's marker arrived, emits `[word, sum]` to `sink` — ~95k
+ * tuples into `count` and ~50k into `sink` on the benchmark's 2M-word corpus, against 2M per
+ * edge for the classic shape. At-least-once: a failed batch is replayed (its words may be
+ * counted twice); a failure anywhere after the marker replays the marker, and the totals are
+ * sent again whole, which `count` (latest per task, replaced) and the sink (latest count per
+ * word) absorb. The output is the same file as with one tuple per line and per word — which
+ * `--set linesPerTuple=1` gives (the classic Storm shape, every count update sent to `sink`).
+ * Stopped before the end of input (Ctrl-C, `--duration`), the batched shape writes no counts;
+ * the classic one writes the counts so far.
  *
  * Run: `gale local topologies/word-count.ts --set input=in.txt --set output=out.tsv --until-idle`.
  */
@@ -30,6 +34,7 @@ import {
 } from '@gale/runtime';
 import { CountBolt, CountsFileSinkBolt } from '@gale/bolt-kit';
 import { FileLineSpout } from '@gale/spout-kit';
+import { TaskTotalsBolt } from './task-totals-bolt.js';
 import { WordTable } from './word-table.js';
 
 /**
@@ -66,6 +71,16 @@ export interface SplitWordsOptions {
    * Default false.
    */
   combine?: boolean;
+  /**
+   * With `combine`: a stream id (an end-of-input marker, e.g. a FileLineSpout's `endStream`
+   * subscribed with `allGrouping`). The task then keeps running totals instead of emitting per
+   * input — an input is acked once its words are in the table — and, when a tuple arrives on
+   * this stream, emits `[word, total]` for every word it counted so far followed by `[]` on
+   * this same stream id, all anchored to the marker. The totals are this task's only: the next
+   * stage sums the tasks' totals ({@link TaskTotalsBolt}). Re-sending whole totals, not what
+   * changed, makes a replayed marker idempotent downstream. Default: none.
+   */
+  flushOn?: string;
 }
 
 /**
@@ -75,6 +90,7 @@ export interface SplitWordsOptions {
  */
 export class SplitWordsBolt extends BaseBasicBolt {
   private readonly combine: boolean;
+  private readonly flushOn: string | undefined;
   private out: BasicOutputCollector | undefined;
   private onWord!: (word: string) => void;
   /** Combine mode: this task's words, counted per input from the lines' characters. */
@@ -83,10 +99,15 @@ export class SplitWordsBolt extends BaseBasicBolt {
   constructor(options: SplitWordsOptions = {}) {
     super();
     this.combine = options.combine ?? false;
+    this.flushOn = options.flushOn;
+    if (this.flushOn !== undefined && (!this.combine || typeof this.flushOn !== 'string' || this.flushOn === '')) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `SplitWordsBolt flushOn must be a non-empty stream id and needs combine, got ${JSON.stringify(this.flushOn)}`);
+    }
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     declarer.declare(this.combine ? ['word', 'n'] : ['word']);
+    if (this.flushOn !== undefined) declarer.declareStream(this.flushOn, []);
   }
 
   override prepare(context: TopologyContext): void {
@@ -101,6 +122,11 @@ export class SplitWordsBolt extends BaseBasicBolt {
   execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
     const value = tuple.values[0];
+    if (this.flushOn !== undefined) {
+      if (tuple.sourceStreamId === this.flushOn) this.flushTotals(collector, this.flushOn);
+      else this.addAll(value);
+      return;
+    }
     if (this.combine) {
       this.combineInto(value, collector);
       return;
@@ -113,16 +139,33 @@ export class SplitWordsBolt extends BaseBasicBolt {
     }
   }
 
-  /** Emits `[word, n]` once per distinct word of `value` (a line or a batch of lines). */
-  private combineInto(value: unknown, collector: BasicOutputCollector): void {
+  /** Counts the words of `value` (a line or a batch of lines); false when it is neither. */
+  private addAll(value: unknown): boolean {
     const table = this.table;
     if (typeof value === 'string') {
       table.addLine(value);
     } else if (Array.isArray(value)) {
       for (const line of value) if (typeof line === 'string') table.addLine(line);
     } else {
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** `flushOn`: every word's running total, then the marker on `stream`; anchored to the marker. */
+  private flushTotals(collector: BasicOutputCollector, stream: string): void {
+    const { words, counts, touched } = this.table;
+    for (let i = 0; i < touched.length; i++) {
+      const k = touched[i]!;
+      collector.emit([words[k]!, counts[k]!]);
+    }
+    collector.emitStream(stream, []);
+  }
+
+  /** Emits `[word, n]` once per distinct word of `value` (a line or a batch of lines). */
+  private combineInto(value: unknown, collector: BasicOutputCollector): void {
+    const table = this.table;
+    if (!this.addAll(value)) return;
     const { words, counts, touched } = table;
     try {
       for (let i = 0; i < touched.length; i++) {
@@ -151,10 +194,9 @@ export interface WordCountOptions {
 
 /**
  * Default lines per spout tuple: more than a read of {@link WORD_COUNT_CHUNK_BYTES} holds (~80
- * bytes a line of prose), so a batch is in practice everything buffered — one or two reads — and
- * the tuples between stages number about the distinct words per MiB of text, not the words: on
- * the benchmark's 2M-word Zipf corpus (13.5 MB, 49.7k distinct words) 326k per edge instead of
- * 2M (256 KiB reads: 552k; 4 MiB: 155k).
+ * bytes a line of prose), so a batch is in practice everything buffered — one or two reads: one
+ * tuple tree per ~1 MiB of text (14 on the benchmark's 13.5 MB corpus), each done once `split`
+ * has its words in its running totals.
  */
 export const WORD_COUNT_LINES_PER_TUPLE = 65_536;
 
@@ -166,8 +208,9 @@ export const WORD_COUNT_LINES_PER_TUPLE = 65_536;
 export const WORD_COUNT_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * The spout's end-of-input stream in the batched shape: `count` emits its table to `sink` once,
- * when the marker arrives (after every batch's tree completed), instead of on every update.
+ * The spout's end-of-input stream in the batched shape: each `split` task answers the marker
+ * with its running totals and passes it on (same stream id) to `count`, which sums the tasks'
+ * totals into `sink` once every split task's marker arrived.
  */
 export const WORD_COUNT_END_STREAM = 'end';
 
@@ -181,12 +224,15 @@ export function buildWordCount({ input, output, linesPerTuple = WORD_COUNT_LINES
   b.setSpout('lines', new FileLineSpout(batched
     ? { path: input, linesPerTuple, chunkBytes: WORD_COUNT_CHUNK_BYTES, endStream: WORD_COUNT_END_STREAM }
     : { path: input }));
-  b.setBolt('split', new SplitWordsBolt({ combine: batched }), 2).shuffleGrouping('lines');
   if (batched) {
-    b.setBolt('count', new CountBolt({ keyField: 'word', amountField: 'n', flushOn: WORD_COUNT_END_STREAM }), 2)
-      .fieldsGrouping('split', ['word'])
+    b.setBolt('split', new SplitWordsBolt({ combine: true, flushOn: WORD_COUNT_END_STREAM }), 2)
+      .shuffleGrouping('lines')
       .allGrouping('lines', WORD_COUNT_END_STREAM);
+    b.setBolt('count', new TaskTotalsBolt({ flushOn: WORD_COUNT_END_STREAM }), 2)
+      .fieldsGrouping('split', ['word'])
+      .allGrouping('split', WORD_COUNT_END_STREAM);
   } else {
+    b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
     b.setBolt('count', new CountBolt({ keyField: 'word' }), 2).fieldsGrouping('split', ['word']);
   }
   b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');

@@ -1,0 +1,56 @@
+// `npm run build` rewrites the packages' entry modules as esbuild bundles (scripts/bundle-packages.mjs).
+// These check the built output: every entry reaches the runtime through the same chunk files (one
+// copy of each class), and the bundled `gale` runs --help and a topology whose classes must be the CLI's.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ComponentStats } from '@gale/runtime';
+import { REPO_ROOT, fixture, gale } from './gale-process.js';
+
+const ENTRIES = [
+  'runtime/dist/index.js',
+  'runtime/dist/cli/run.js',
+  'runtime/dist/cluster/worker-main.js',
+  'spout-kit/dist/index.js',
+  'bolt-kit/dist/index.js',
+];
+
+/** The relative module specifiers a built file imports, statically or dynamically. */
+function relativeImports(file: string): string[] {
+  const code = readFileSync(file, 'utf8');
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
+}
+
+describe('the bundled packages', () => {
+  it.each(ENTRIES)('%s imports only chunks of its own build, not the per-module files tsc leaves in dist/', (entry) => {
+    const file = path.join(REPO_ROOT, 'packages', entry);
+    const imports = relativeImports(file);
+    const chunks = path.join(REPO_ROOT, 'packages', entry.split('/')[0]!, 'dist', 'chunks') + path.sep;
+    for (const spec of imports) expect(path.resolve(path.dirname(file), spec).startsWith(chunks)).toBe(true);
+    // The runtime entries share code, so each imports at least one chunk; a kit is one file.
+    if (entry.startsWith('runtime/')) expect(imports.length).toBeGreaterThan(0);
+  });
+
+  it('the kits import the runtime by its package name (its bundle), never by path', () => {
+    for (const kit of ['spout-kit', 'bolt-kit']) {
+      const code = readFileSync(path.join(REPO_ROOT, 'packages', kit, 'dist', 'index.js'), 'utf8');
+      expect(code).toMatch(/from\s*["']@gale\/runtime["']/);
+      expect(code).not.toMatch(/["'][^"']*runtime\/(dist|src)\//);
+    }
+  });
+
+  it('gale --help runs from the bundle', async () => {
+    const r = await gale(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('gale local <file>');
+  });
+
+  it('a topology\'s FailedException is the CLI\'s: the tree fails and replays, no error is reported', async () => {
+    const r = await gale(['local', fixture('refuses-once.ts'), '--until-idle', '--json', '--stats-interval', '0']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { components: ComponentStats[]; errors: unknown[] };
+    const refuse = report.components.find((c) => c.component === 'refuse');
+    expect(refuse).toMatchObject({ failed: 1, errors: 0 });
+    expect(report.components.find((c) => c.component === 'numbers')).toMatchObject({ acked: 10, failed: 1 });
+    expect(report.errors).toEqual([]);
+  });
+});
