@@ -246,7 +246,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       return;
     }
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, kept)) return;
-    const root = this.newRoot();
+    const ackers = this.ackerChooser;
+    const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
     this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : kept, this.inbox.peersDown > 0);
     const edges = this.edges;
     const transfer = host.transfer;
@@ -266,34 +267,17 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
         hi ^= edges.hi;
         lo ^= edges.lo;
       }
-      this.sendInit(root, hi, lo);
+      const init = this.initRoute;
+      if (!transfer.mergeInit(init.ref, this.taskId, root, hi, lo)) this.sendControl3(init, root, hi, lo);
     } finally {
       this.emittingRoot = -1;
       transfer.endEmit();
     }
-    this.afterInit(root);
-  }
-
-  /** A new root, its acker in this worker when one is (ByRoot.localRoot). */
-  private newRoot(): number {
-    const host = this.host;
-    const ackers = this.ackerChooser;
-    return ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
-  }
-
-  /** The acker init of tree `root`: merged with the held ack of its inline runs, or sent. */
-  private sendInit(root: number, hi: number, lo: number): void {
-    const init = this.initRoute!;
-    if (!this.host.transfer.mergeInit(init.ref, this.taskId, root, hi, lo)) this.sendControl3(init, root, hi, lo);
-  }
-
-  /** After the init: drop the tree at the acker if a delivery failed outright ({@link failTree}). */
-  private afterInit(root: number): void {
     if (this.forgetAfterInit) {
       this.forgetAfterInit = false;
       this.forgetTree(root);
     }
-    this.host.wake();
+    host.wake();
   }
 
   private emitOn(route: OutRoute, values: Values, messageId: unknown, directTask: number): void {
@@ -312,7 +296,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       return;
     }
     if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, values)) return;
-    const root = this.newRoot();
+    const ackers = this.ackerChooser;
+    const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
     // The values are kept only to dead-letter them, and only a spout with maxRetries dead-letters:
     // without, the pending tree does not keep them alive for as long as it is held.
     this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : values, this.inbox.peersDown > 0);
@@ -322,12 +307,17 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     transfer.beginEmit();
     try {
       this.metrics.transferred += fanOutNewTree(this.dataSender, route, values, directTask, rootHigh(root), rootLow(root), host.ids, this.taskId, edges);
-      this.sendInit(root, edges.hi, edges.lo);
+      const init = this.initRoute;
+      if (!transfer.mergeInit(init.ref, this.taskId, root, edges.hi, edges.lo)) this.sendControl3(init, root, edges.hi, edges.lo);
     } finally {
       this.emittingRoot = -1;
       transfer.endEmit();
     }
-    this.afterInit(root);
+    if (this.forgetAfterInit) {
+      this.forgetAfterInit = false;
+      this.forgetTree(root);
+    }
+    host.wake();
   }
 
   /** Failures are counted per message id: maxRetries is set, or the replay backoff grows with them. */

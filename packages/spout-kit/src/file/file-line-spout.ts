@@ -83,11 +83,14 @@ interface ReadState {
  */
 export class FileLineSpout extends BaseRichSpout {
   private readonly o: FileLineConfig;
+  /** Lines per message id, or 0: one line per tuple and tree (the hot path reads this field alone). */
+  private readonly perMessage: number;
   private state: ReadState | undefined;
 
   constructor(options: FileLineSpoutOptions) {
     super();
     this.o = parseFileLineOptions(options);
+    this.perMessage = this.o.shape === 'line' ? 0 : this.o.linesPerMessage;
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
@@ -174,9 +177,9 @@ export class FileLineSpout extends BaseRichSpout {
       // A line per tree is the hot path: no array of lines for it.
       let line: string | undefined;
       let lines: string[] | undefined;
-      if (this.o.shape === 'line') line = s.lines[s.head++]!;
+      if (this.perMessage === 0) line = s.lines[s.head++]!;
       else {
-        const end = Math.min(s.lines.length, s.head + this.o.linesPerMessage);
+        const end = Math.min(s.lines.length, s.head + this.perMessage);
         lines = s.lines.slice(s.head, end);
         s.head = end;
       }
