@@ -18,6 +18,9 @@
 //   ckpt-off-batched / ckpt-1s-batched: the same pair in word-count.ts's default shape (a tree per
 //                   batch of lines, split combining [word, n] per batch, the count adding n): what a
 //                   checkpoint costs when trees are batches rather than lines
+//   ckpt-off-trees / ckpt-1s-trees: the ckpt-off / ckpt-1s pair (a tuple per line, split per line,
+//                   a tuple per word) with FileLineSpout linesPerTree (GALE_BENCH_CHECKPOINT_LINES_PER_TREE,
+//                   default 1000): lines grouped in trees of that many (emitTree), tracking paid per tree
 //   metrics-on / metrics-off / metrics-consumer: the reference with metricsEnabled true / false /
 //                   true plus a metrics consumer bolt at metricsIntervalMs 1000
 //   metrics-ab <corpus> <rounds>: those three in one process, rotating, <rounds> times each
@@ -40,6 +43,7 @@ import { CountBolt, WindowedCountBolt } from '@gale/bolt-kit';
 import { SplitWordsBolt, WORD_COUNT_CHUNK_BYTES, WORD_COUNT_LINES_PER_TUPLE, forEachAsciiWord } from '../topologies/word-count.js';
 
 const [scenario, arg1, arg2] = process.argv.slice(2) as [string, string, string | undefined];
+const LINES_PER_TREE = Number(process.env.GALE_BENCH_CHECKPOINT_LINES_PER_TREE ?? 1000);
 
 /** Counts words in a Map and acks: the plain counting bolt, shaped like {@link StatefulCount}. */
 class MapCount extends BaseRichBolt {
@@ -177,9 +181,9 @@ let coarseNow = Date.now();
 let stamped = 0;
 const coarseClock = (): number => ((++stamped & 255) === 0 ? (coarseNow = Date.now()) : coarseNow);
 
-function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'window-panes' | 'window-panes-event' | 'hold' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false): Topology {
+function wordCount(count: 'map' | 'kit' | 'window' | 'window-new' | 'window-panes' | 'window-panes-event' | 'hold' | 'stateful', config: Record<string, unknown>, executors = 2, consumer = false, linesPerTree?: number): Topology {
   const b = new TopologyBuilder();
-  b.setSpout('lines', new FileLineSpout({ path: arg1 }));
+  b.setSpout('lines', new FileLineSpout({ path: arg1, ...(linesPerTree === undefined ? {} : { linesPerTree }) }));
   b.setBolt('split', new SplitWordsBolt(), executors).shuffleGrouping('lines');
   const bolt = count === 'map' ? new MapCount() : count === 'hold' ? new HoldCount() : count === 'stateful' ? new StatefulCount()
     : count === 'kit' ? new CountBolt({ keyField: 'word', emit: false })
@@ -220,6 +224,8 @@ async function local(): Promise<Record<string, unknown>> {
     // most ~p lines per interval (docs/state.md, Throughput) and time that bound, not the engine; so it
     // holds every line of ~1-2 intervals instead (peak RSS ~130 MB at 1M words, ~300 MB at 10M).
     case 'ckpt-1s': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }), 'count', words);
+    case 'ckpt-off-trees': return runUntilExecuted(wordCount('map', {}, 2, false, LINES_PER_TREE), 'count', words);
+    case 'ckpt-1s-trees': return runUntilExecuted(wordCount('stateful', { checkpointIntervalMs: 1000, stateBackend: 'memory' }, 2, false, LINES_PER_TREE), 'count', words);
     case 'ckpt-off-batched': return runUntil(batchedCount(false), () => wordsCounted, words, 'words counted');
     case 'ckpt-1s-batched': return runUntil(batchedCount(true), () => wordsCounted, words, 'words counted');
     case 'metrics-ab': return metricsAb(words, Number(arg2 ?? 6));

@@ -126,21 +126,36 @@ export async function runAnalytics(parts = selectedParts()) {
     // The batched shape counts ~5M words/s: 20M words keep a run several checkpoint intervals
     // long (at 2M words it would end before the first checkpoint).
     const batchedWords = env('GALE_BENCH_CHECKPOINT_BATCHED_WORDS', 20_000_000);
+    // GALE_BENCH_CHECKPOINT_SHAPES picks the pairs (default all): line, batched, trees.
+    const shapes = (process.env.GALE_BENCH_CHECKPOINT_SHAPES ?? 'line,batched,trees').split(',').map((x) => x.trim());
+    for (const x of shapes) if (!['line', 'batched', 'trees'].includes(x)) throw new Error(`GALE_BENCH_CHECKPOINT_SHAPES: unknown shape "${x}" (line, batched, trees)`);
+    const linesPerTree = env('GALE_BENCH_CHECKPOINT_LINES_PER_TREE', 1000);
     const r = {
-      ...compare(['ckpt-off', 'ckpt-1s'], [await ensureCorpus(words)], runs),
-      ...compare(['ckpt-off-batched', 'ckpt-1s-batched'], [await ensureCorpus(batchedWords)], runs),
+      ...(shapes.includes('line') ? compare(['ckpt-off', 'ckpt-1s'], [await ensureCorpus(words)], runs) : {}),
+      ...(shapes.includes('batched') ? compare(['ckpt-off-batched', 'ckpt-1s-batched'], [await ensureCorpus(batchedWords)], runs) : {}),
+      // A tuple per line, as ckpt-off/ckpt-1s, but linesPerTree lines per tree (emitTree).
+      ...(shapes.includes('trees') ? compare(['ckpt-off-trees', 'ckpt-1s-trees'], [await ensureCorpus(words)], runs) : {}),
     };
-    const costs = (off, on) => ({ cost: 1 - r[on].wordsPerSec / r[off].wordsPerSec, cpuCost: 1 - r[on].wordsPerCpuSec / r[off].wordsPerCpuSec });
-    const { cost, cpuCost } = costs('ckpt-off', 'ckpt-1s');
+    const costs = (off, on) => (r[on] === undefined ? undefined : { cost: 1 - r[on].wordsPerSec / r[off].wordsPerSec, cpuCost: 1 - r[on].wordsPerCpuSec / r[off].wordsPerCpuSec });
+    const line = costs('ckpt-off', 'ckpt-1s');
     // The same pair in word-count.ts's default shape: a tree per batch of lines, not per line.
     const batched = costs('ckpt-off-batched', 'ckpt-1s-batched');
-    results.checkpoint = { words, batchedWords, ...r, cost, cpuCost, batched };
+    const trees = costs('ckpt-off-trees', 'ckpt-1s-trees');
+    results.checkpoint = { words, batchedWords, linesPerTree, ...r, cost: line?.cost, cpuCost: line?.cpuCost, batched, trees };
     const pct = (x) => `cost ${(x * 100).toFixed(1)}%`;
     const row = (label, on, off, x, perCpu) => rows.push([label, k(perCpu ? r[on].wordsPerCpuSec : r[on].wordsPerSec), `Map count ${k(perCpu ? r[off].wordsPerCpuSec : r[off].wordsPerSec)}`, pct(x), '< 10%', x < 0.1 ? 'yes' : 'NO']);
-    row('stateful count (memory), checkpoint every 1 s, a tree per line', 'ckpt-1s', 'ckpt-off', cost, false);
-    row('  the same, words per CPU second', 'ckpt-1s', 'ckpt-off', cpuCost, true);
-    row("  word-count's batched shape (a tree per batch of lines)", 'ckpt-1s-batched', 'ckpt-off-batched', batched.cost, false);
-    row('  the same, words per CPU second', 'ckpt-1s-batched', 'ckpt-off-batched', batched.cpuCost, true);
+    if (line) {
+      row('stateful count (memory), checkpoint every 1 s, a tree per line', 'ckpt-1s', 'ckpt-off', line.cost, false);
+      row('  the same, words per CPU second', 'ckpt-1s', 'ckpt-off', line.cpuCost, true);
+    }
+    if (batched) {
+      row("  word-count's batched shape (a tree per batch of lines)", 'ckpt-1s-batched', 'ckpt-off-batched', batched.cost, false);
+      row('  the same, words per CPU second', 'ckpt-1s-batched', 'ckpt-off-batched', batched.cpuCost, true);
+    }
+    if (trees) {
+      row(`  a tuple per line, ${linesPerTree} lines per tree (linesPerTree)`, 'ckpt-1s-trees', 'ckpt-off-trees', trees.cost, false);
+      row('  the same, words per CPU second', 'ckpt-1s-trees', 'ckpt-off-trees', trees.cpuCost, true);
+    }
   });
 
   if (parts.includes('redis')) await timed('redis', async () => {

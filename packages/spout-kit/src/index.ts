@@ -1,6 +1,7 @@
 // Public API of @gale/spout-kit: ready-made spouts for gale topologies.
-export { FileLineSpout, FILE_LINE_CHUNK_BYTES } from './file/file-line-spout.js';
-export type { FileLineSpoutOptions } from './file/file-line-spout.js';
+export { FileLineSpout } from './file/file-line-spout.js';
+export { FILE_LINE_CHUNK_BYTES } from './file/file-line-options.js';
+export type { FileLineSpoutOptions } from './file/file-line-options.js';
 export type { FileLineEncoding } from './file/line-decoder.js';
 export { GeneratorSpout } from './generator/generator-spout.js';
 export type { GeneratorSpoutOptions } from './generator/generator-spout.js';

@@ -124,6 +124,19 @@ export interface SpoutOutputCollector {
   emit(values: Values, messageId?: unknown): void;
   emitStream(streamId: string, values: Values, messageId?: unknown): void;
   emitDirect(taskId: number, values: Values, messageId?: unknown, streamId?: string): void;
+  /**
+   * gale extension: emits every tuple of `tuples` on `streamId` (default stream by default) as
+   * ONE tuple tree with one `messageId`: one root, each tuple its own edge (grouped on its own
+   * values, as if emitted alone), one acker init for all of them. `ack(messageId)` is called once
+   * every tuple's tree part completed; `fail(messageId)` when any of them failed or the tree timed
+   * out, and the spout replays the whole group (all its tuples; typically with `emitTree` again).
+   * The tree counts once against `maxSpoutPending`. Tracking costs per tree (acker ledger, pending
+   * trees, a stateful bolt's held acks): grouping N tuples in a tree pays it once per N. Every
+   * tuple is checked before any is sent, so a bad one throws with nothing of the group sent.
+   * No tuples with a `messageId`: the tree is complete at once (`ack`). Without a `messageId`
+   * it is N untracked emits.
+   */
+  emitTree(tuples: readonly Values[], messageId?: unknown, streamId?: string): void;
   reportError(error: unknown): void;
 }
 

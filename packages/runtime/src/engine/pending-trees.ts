@@ -22,9 +22,12 @@ export interface PendingTree {
   readonly messageId: unknown;
   readonly startedAt: number;
   readonly epoch: number;
-  /** Stream and values of the spout emit, kept to dead-letter them (references, not copies; no values when the spout has no maxRetries). */
+  /**
+   * Stream and values of the spout emit (the tuples of an `emitTree`), kept to dead-letter them
+   * (references, not copies; no values when the spout has no maxRetries).
+   */
   readonly stream: string;
-  readonly values: readonly unknown[];
+  readonly values: readonly unknown[] | TreeTuples;
   /** Set when the message is dead-lettered at emit for its crashes (crash-counts.ts). */
   readonly crashes?: number;
   /**
@@ -33,6 +36,11 @@ export interface PendingTree {
    * (crash-reports.ts).
    */
   readonly exposed?: true;
+}
+
+/** The tuples of a tree a spout emitted with `emitTree` (SpoutTask), in the values column. */
+export class TreeTuples {
+  constructor(readonly tuples: readonly (readonly unknown[])[]) {}
 }
 
 const EMPTY = EMPTY_ROOT;
@@ -98,7 +106,7 @@ export class PendingTrees {
     const { nums, refs } = this;
     const tree: { -readonly [K in keyof PendingTree]: PendingTree[K] } = {
       messageId: refs[i * R], startedAt: nums[i * N + N_STARTED]!, epoch: nums[i * N + N_EPOCH]!,
-      stream: refs[i * R + 1] as string, values: refs[i * R + 2] as readonly unknown[],
+      stream: refs[i * R + 1] as string, values: refs[i * R + 2] as readonly unknown[] | TreeTuples,
     };
     if (nums[i * N + N_ORDER]! % 2 === 1) tree.exposed = true;
     const crashes = this.crashes.size === 0 ? undefined : this.crashes.get(root);
@@ -116,7 +124,7 @@ export class PendingTrees {
   }
 
   /** {@link set} without a tree object: what a spout emit calls. */
-  add(root: number, messageId: unknown, startedAt: number, epoch: number, stream: string, values: readonly unknown[], exposed: boolean, crashes?: number): this {
+  add(root: number, messageId: unknown, startedAt: number, epoch: number, stream: string, values: readonly unknown[] | TreeTuples, exposed: boolean, crashes?: number): this {
     const nums = this.nums;
     let i = rootHome(root, this.mask);
     let order: number;

@@ -1,5 +1,6 @@
 import type { DeadLetterReason, Spout, SpoutOutputCollector, Values } from '../api/types.js';
 import { DEAD_LETTER_STREAM, DEFAULT_STREAM } from '../api/types.js';
+import { ComponentError } from '../errors.js';
 import { ACK_FORGET_STREAM, ACK_INIT_STREAM, ByRoot } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
@@ -8,7 +9,7 @@ import { EdgeXor, fanOutNewTree } from './edge-fan-out.js';
 import type { OutRoute } from './router.js';
 import { TaskBase } from './task-base.js';
 import { messageKey, type CrashCounts } from './crash-counts.js';
-import { NO_VALUES, PendingTrees, type PendingTree } from './pending-trees.js';
+import { NO_VALUES, PendingTrees, TreeTuples, type PendingTree } from './pending-trees.js';
 import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import { rootHigh, rootLow } from './tuple.js';
 
@@ -65,8 +66,8 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
   private emittingRoot = -1;
   /**
    * Clock time of the last tree outcome from the acker (acked, or failed by a bolt), of the last
-   * `resetTimeout` of one of its trees, or of the task's creation: a timeout is no completion. Stats report its age, so `gale status` can flag
-   * a topology whose trees stall (cluster/admin/stalled.ts).
+   * `resetTimeout` of one of its trees, or of the task's creation: a timeout is no completion.
+   * Stats report its age: `gale status` flags a topology whose trees stall (cluster/admin/stalled.ts).
    */
   lastCompletionAt: number;
   /** A delivery of the emit in progress failed outright: drop the tree at the acker once its init is out. */
@@ -194,7 +195,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
    * Before a tracked emit: a message whose earlier attempts crashed their worker continues its
    * count from there; past maxRetries it is not emitted again but dead-lettered (returns true).
    */
-  private crashedOut(messageId: unknown, stream: string, values: readonly unknown[]): boolean {
+  private crashedOut(messageId: unknown, stream: string, values: readonly unknown[] | TreeTuples): boolean {
     const key = messageKey(messageId);
     const crashes = key === undefined ? 0 : (this.crashes.get(key) ?? 0);
     if (crashes === 0) return false;
@@ -222,6 +223,61 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const route = this.route(streamId);
     this.checkDirect(route, taskId);
     this.emitOn(route, values, messageId, taskId);
+  }
+
+  emitTree(tuples: readonly Values[], messageId?: unknown, streamId: string = DEFAULT_STREAM): void {
+    const route = this.route(streamId);
+    if (!Array.isArray(tuples as unknown)) {
+      throw new ComponentError('GALE_ERR_BAD_VALUES', `component "${this.component}" called emitTree with ${typeof tuples} on stream "${route.ref.id}"; pass an array of value arrays`);
+    }
+    // All checked first: a bad tuple must not leave part of the group sent in a tree never inited.
+    for (let i = 0; i < tuples.length; i++) this.checkShape(route, tuples[i]!, false);
+    const host = this.host;
+    const tracked = messageId !== undefined && messageId !== null;
+    const kept = new TreeTuples(tuples);
+    if (!tracked || this.initRoute === undefined) {
+      for (let i = 0; i < tuples.length; i++) this.emitOn(route, tuples[i]!, undefined, -1);
+      if (tracked) {
+        // Without ackers a tracked emit is complete at once (Storm's behaviour).
+        const root = host.nextLocalRoot();
+        this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, kept, false);
+        this.inbox.notify(TreeOutcome.ACKED, this.taskId, root);
+      }
+      return;
+    }
+    if (this.crashes.size > 0 && this.crashedOut(messageId, route.ref.id, kept)) return;
+    const ackers = this.ackerChooser;
+    const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
+    this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : kept, this.inbox.peersDown > 0);
+    const edges = this.edges;
+    const transfer = host.transfer;
+    this.emittingRoot = root;
+    // One emit for the transfer: acks of tuples that run inline merge into one held ack, and
+    // with the init when every tuple completed inline (Transfer.mergeInit).
+    transfer.beginEmit();
+    try {
+      const rootHi = rootHigh(root);
+      const rootLo = rootLow(root);
+      let hi = 0;
+      let lo = 0;
+      for (let i = 0; i < tuples.length; i++) {
+        const values = tuples[i]!;
+        this.countEmit(route, values);
+        this.metrics.transferred += fanOutNewTree(this.dataSender, route, values, -1, rootHi, rootLo, host.ids, this.taskId, edges);
+        hi ^= edges.hi;
+        lo ^= edges.lo;
+      }
+      const init = this.initRoute;
+      if (!transfer.mergeInit(init.ref, this.taskId, root, hi, lo)) this.sendControl3(init, root, hi, lo);
+    } finally {
+      this.emittingRoot = -1;
+      transfer.endEmit();
+    }
+    if (this.forgetAfterInit) {
+      this.forgetAfterInit = false;
+      this.forgetTree(root);
+    }
+    host.wake();
   }
 
   private emitOn(route: OutRoute, values: Values, messageId: unknown, directTask: number): void {
@@ -318,9 +374,14 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     }
     this.host.log.info(info, 'tuple dead-lettered');
     try {
-      const values = [p.messageId, p.stream, p.values, reason, attempts];
-      this.checkValues(route, values, false);
-      this.metrics.transferred += this.sendUntracked(route, values, -1);
+      // A tree of several tuples (emitTree) is dead-lettered as one dead letter per tuple: each
+      // has the shape of a single emit's, so a subscriber need not know how the tree was emitted.
+      const all = p.values instanceof TreeTuples ? p.values.tuples : [p.values];
+      for (const tupleValues of all) {
+        const values = [p.messageId, p.stream, tupleValues, reason, attempts];
+        this.checkValues(route, values, false);
+        this.metrics.transferred += this.sendUntracked(route, values, -1);
+      }
       this.host.wake();
     } catch (err) {
       this.reportError(err);

@@ -87,7 +87,21 @@ export abstract class TaskBase {
     return r;
   }
 
+  /** Checks one emit's values (throws) and counts it as emitted (the hot path: {@link checkShape}'s checks inline). */
   checkValues(route: OutRoute, values: Values, direct: boolean): void {
+    if (!Array.isArray(values) || values.length !== route.ref.fields.size || route.direct !== direct) this.checkShape(route, values, direct);
+    this.metrics.emitted++;
+    if (this.host.onEmit !== undefined && !route.ref.control) this.host.onEmit(this.component, route.ref.id, values, this.taskId);
+  }
+
+  /** Counts one checked emit (and shows it to the `onEmit` hook). */
+  protected countEmit(route: OutRoute, values: Values): void {
+    this.metrics.emitted++;
+    if (this.host.onEmit !== undefined && !route.ref.control) this.host.onEmit(this.component, route.ref.id, values, this.taskId);
+  }
+
+  /** {@link checkValues} without counting: a group of emits is checked whole before any of it goes. */
+  protected checkShape(route: OutRoute, values: Values, direct: boolean): void {
     if (!Array.isArray(values)) {
       throw new ComponentError('GALE_ERR_BAD_VALUES', `component "${this.component}" emitted ${typeof values} on stream "${route.ref.id}"; emit an array of values`);
     }
@@ -99,8 +113,6 @@ export abstract class TaskBase {
         ? `component "${this.component}" used emitDirect on stream "${route.ref.id}", which is not declared direct`
         : `component "${this.component}" used emit on direct stream "${route.ref.id}"; use emitDirect`);
     }
-    this.metrics.emitted++;
-    if (this.host.onEmit !== undefined && !route.ref.control) this.host.onEmit(this.component, route.ref.id, values, this.taskId);
   }
 
   checkDirect(route: OutRoute, taskId: number): void {

@@ -3,50 +3,15 @@ import {
   BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
+import { parseFileLineOptions, type FileLineConfig, type FileLineSpoutOptions } from './file-line-options.js';
 import { readAheadDue, readIfDue, startRead, type ForwardReadState } from './forward-reads.js';
-import { FILE_LINE_ENCODINGS, LineDecoder, type FileLineEncoding } from './line-decoder.js';
+import { LineDecoder } from './line-decoder.js';
 import { ReplayReader } from './replay-reader.js';
 import { FILE_READ_ATTEMPTS, ReplayRetries } from './read-backoff.js';
 import { UnackedLines } from './unacked-lines.js';
 
-/** Options of {@link FileLineSpout}. */
-export interface FileLineSpoutOptions {
-  /** The text file to read. Resolved against the process's working directory. */
-  path: string;
-  /** Name of the single output field (default `line`). */
-  field?: string;
-  /** How line bytes are decoded (default `utf8`). Only ASCII-compatible encodings are accepted. */
-  encoding?: FileLineEncoding;
-  /** Bytes per read (default 256 KiB). At most about two reads' worth of lines are buffered. */
-  chunkBytes?: number;
-  /**
-   * Emit consecutive lines in batches: each tuple's field holds a `string[]` of 1 to
-   * `linesPerTuple` lines (as many as are buffered, up to this many), one tuple tree and one
-   * message id (the first line's byte offset) per batch, replayed as a whole. An integer >= 1;
-   * when set, even to 1, the field is always an array. Left out (the default), the field holds
-   * one line as a `string`. A batch costs one tracked tuple however many lines it has, so a
-   * bolt that pre-aggregates it (a combiner) cuts the per-line tuple overhead.
-   */
-  linesPerTuple?: number;
-  /**
-   * Declares a stream of this name (one field, `path`) on which the spout emits one tuple
-   * `[path]`, a tree of its own, once the whole file was read and every line's tree was acked:
-   * an end-of-input marker (Flink's `finish()`), e.g. for a bolt that emits its results once
-   * at the end instead of on every update (CountBolt's `flushOn`). It also goes out when the
-   * spout gives up after 8 failed reads at one position (reported, `GALE_ERR_FILE_READ`): then
-   * it ends a partial input. A failed marker tree is
-   * re-emitted; `isExhausted()` is true only once the marker was acked. Needs tuple tracking:
-   * with `ackers: 0` the marker could overtake the lines, so `open()` throws (`GALE_ERR_BAD_OPTION`).
-   * Default: none.
-   */
-  endStream?: string;
-}
-
 /** Message id of the end-of-input marker (line offsets are >= 0). */
 const END_MESSAGE_ID = -1;
-
-/** Default bytes per read. */
-export const FILE_LINE_CHUNK_BYTES = 256 * 1024;
 
 /** Per-task state, created in `open()` (instances are deep-copied per task before it). */
 interface ReadState extends ForwardReadState {
@@ -86,7 +51,9 @@ interface ReadState extends ForwardReadState {
  *
  * With `linesPerTuple`, each tuple carries a `string[]` batch of up to that many consecutive
  * lines instead, with the offset of its first line as message id; acks, failures and replays
- * are per batch.
+ * are per batch. With `linesPerTree`, each line is its own tuple `[line]` but up to that many
+ * consecutive lines go out as one tuple tree (`emitTree`) under the first line's offset: acks,
+ * failures and replays (of all the group's lines) are per tree.
  *
  * It must run as a single task (parallelism 1, numTasks 1): every task would read the
  * whole file. `open()` throws a `TopologyError` with code `GALE_ERR_SINGLE_TASK_ONLY`
@@ -101,77 +68,50 @@ interface ReadState extends ForwardReadState {
  * ```
  */
 export class FileLineSpout extends BaseRichSpout {
-  private readonly path: string;
-  private readonly field: string;
-  private readonly encoding: FileLineEncoding;
-  private readonly chunkBytes: number;
-  /** Lines per batch tuple, or 0: one line per tuple, as a string. */
-  private readonly linesPerTuple: number;
-  private readonly endStream: string | undefined;
+  private readonly o: FileLineConfig;
+  /** Lines per message id, or 0: one line per tuple and tree (the hot path reads this field alone). */
+  private readonly perMessage: number;
   private state: ReadState | undefined;
 
   constructor(options: FileLineSpoutOptions) {
     super();
-    if (typeof options?.path !== 'string' || options.path.length === 0) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout needs { path: string }, got path ${JSON.stringify(options?.path)}`);
-    }
-    const encoding = options.encoding ?? 'utf8';
-    if (!FILE_LINE_ENCODINGS.includes(encoding)) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout encoding must be one of ${FILE_LINE_ENCODINGS.join(', ')}, got ${JSON.stringify(encoding)}`);
-    }
-    const chunkBytes = options.chunkBytes ?? FILE_LINE_CHUNK_BYTES;
-    if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout chunkBytes must be an integer >= 1, got ${JSON.stringify(chunkBytes)}`);
-    }
-    const linesPerTuple = options.linesPerTuple;
-    if (linesPerTuple !== undefined && (!Number.isInteger(linesPerTuple) || linesPerTuple < 1)) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout linesPerTuple must be an integer >= 1, got ${JSON.stringify(linesPerTuple)}`);
-    }
-    this.linesPerTuple = linesPerTuple ?? 0;
-    const endStream = options.endStream;
-    if (endStream !== undefined && (typeof endStream !== 'string' || endStream === '' || endStream === 'default')) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout endStream must be a non-empty stream id other than "default", got ${JSON.stringify(endStream)}`);
-    }
-    this.endStream = endStream;
-    this.path = options.path;
-    this.field = options.field ?? 'line';
-    this.encoding = encoding;
-    this.chunkBytes = chunkBytes;
+    this.o = parseFileLineOptions(options);
+    this.perMessage = this.o.shape === 'line' ? 0 : this.o.linesPerMessage;
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    declarer.declare([this.field]);
-    if (this.endStream !== undefined) declarer.declareStream(this.endStream, ['path']);
+    declarer.declare([this.o.field]);
+    if (this.o.endStream !== undefined) declarer.declareStream(this.o.endStream, ['path']);
   }
 
   override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     await super.open(context, collector);
     assertSingleTask(context, 'FileLineSpout');
-    if (this.endStream !== undefined && context.config.ackers === 0) {
-      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout endStream "${this.endStream}" needs tuple tracking (ackers > 0): without it the end marker could overtake the lines' tuples`);
+    if (this.o.endStream !== undefined && context.config.ackers === 0) {
+      throw new TopologyError('GALE_ERR_BAD_OPTION', `FileLineSpout endStream "${this.o.endStream}" needs tuple tracking (ackers > 0): without it the end marker could overtake the lines' tuples`);
     }
     let handle: FileHandle;
     try {
-      handle = await openFile(this.path, 'r');
+      handle = await openFile(this.o.path, 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileNotFoundError(this.path, { cause: err });
-      throw new FileReadError(this.path, `cannot open input file ${this.path}: ${(err as Error).message}`, { cause: err });
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileNotFoundError(this.o.path, { cause: err });
+      throw new FileReadError(this.o.path, `cannot open input file ${this.o.path}: ${(err as Error).message}`, { cause: err });
     }
     try {
       if ((await handle.stat()).isDirectory()) {
-        throw new FileReadError(this.path, `input path ${this.path} is a directory, not a file`);
+        throw new FileReadError(this.o.path, `input path ${this.o.path} is a directory, not a file`);
       }
     } catch (err) {
       await handle.close();
       throw err;
     }
     this.state = {
-      path: this.path,
-      chunkBytes: this.chunkBytes,
+      path: this.o.path,
+      chunkBytes: this.o.chunkBytes,
       collector: this.collector,
       handle,
-      decoder: new LineDecoder(this.encoding),
+      decoder: new LineDecoder(this.o.encoding),
       lines: [],
       offsets: [],
       head: 0,
@@ -180,7 +120,7 @@ export class FileLineSpout extends BaseRichSpout {
       eof: false,
       readRetry: undefined,
       unacked: new UnackedLines(),
-      replayer: new ReplayReader(handle, this.encoding, this.chunkBytes),
+      replayer: new ReplayReader(handle, this.o.encoding, this.o.chunkBytes),
       replaying: undefined,
       replayRetries: new ReplayRetries(),
       replay: [],
@@ -223,12 +163,13 @@ export class FileLineSpout extends BaseRichSpout {
     }
     if (s.head < s.lines.length) {
       const offset = s.offsets[s.head]!;
-      let value: string | string[];
-      if (this.linesPerTuple === 0) {
-        value = s.lines[s.head++]!;
-      } else {
-        const end = Math.min(s.lines.length, s.head + this.linesPerTuple);
-        value = s.lines.slice(s.head, end);
+      // A line per tree is the hot path: no array of lines for it.
+      let line: string | undefined;
+      let lines: string[] | undefined;
+      if (this.perMessage === 0) line = s.lines[s.head++]!;
+      else {
+        const end = Math.min(s.lines.length, s.head + this.perMessage);
+        lines = s.lines.slice(s.head, end);
         s.head = end;
       }
       // The range ends where the next buffered line starts, or past the last line decoded.
@@ -237,13 +178,14 @@ export class FileLineSpout extends BaseRichSpout {
       // the emit, which may run the downstream bolts inline on this tuple (a whole batch): the
       // read then overlaps that work instead of starting after it.
       if (readAheadDue(s)) void startRead(s);
-      this.collector.emit([value], offset);
+      if (lines === undefined) this.collector.emit([line], offset);
+      else this.emitLines(offset, lines);
       return;
     }
     if (s.eof) {
-      if (this.endStream !== undefined && s.end === 'unsent' && this.linesDone(s)) {
+      if (this.o.endStream !== undefined && s.end === 'unsent' && this.linesDone(s)) {
         s.end = 'sent';
-        this.collector.emitStream(this.endStream, [this.path], END_MESSAGE_ID);
+        this.collector.emitStream(this.o.endStream, [this.o.path], END_MESSAGE_ID);
       }
       return;
     }
@@ -271,7 +213,7 @@ export class FileLineSpout extends BaseRichSpout {
    */
   isExhausted(): boolean {
     const s = this.state;
-    return s !== undefined && this.linesDone(s) && (this.endStream === undefined || s.end === 'acked');
+    return s !== undefined && this.linesDone(s) && (this.o.endStream === undefined || s.end === 'acked');
   }
 
   private linesDone(s: ReadState): boolean {
@@ -301,13 +243,13 @@ export class FileLineSpout extends BaseRichSpout {
       lines = await s.replayer.read(offset, end);
     } catch (err) {
       if (s.closed) return;
-      const at = `reading ${this.path} at byte ${offset} to replay it`;
+      const at = `reading ${this.o.path} at byte ${offset} to replay it`;
       const retry = s.replayRetries.failed(offset, Date.now());
       if (retry !== undefined) {
-        this.collector.reportError(new FileReadError(this.path, `${at} failed (attempt ${retry.attempt} of ${FILE_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
+        this.collector.reportError(new FileReadError(this.o.path, `${at} failed (attempt ${retry.attempt} of ${FILE_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
       } else {
         s.unacked.delete(offset);
-        this.collector.reportError(new FileReadError(this.path, `${at} failed ${FILE_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
+        this.collector.reportError(new FileReadError(this.o.path, `${at} failed ${FILE_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
       }
       return;
     }
@@ -315,7 +257,7 @@ export class FileLineSpout extends BaseRichSpout {
     this.replayDone(s, offset);
     if (typeof lines === 'number') {
       s.unacked.delete(offset);
-      this.collector.reportError(new FileReadError(this.path, `cannot replay the line at byte ${offset} of ${this.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
+      this.collector.reportError(new FileReadError(this.o.path, `cannot replay the line at byte ${offset} of ${this.o.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
       return;
     }
     if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);
@@ -331,8 +273,10 @@ export class FileLineSpout extends BaseRichSpout {
     if (s.replayHead >= s.replay.length) s.replayer.release();
   }
 
-  /** Emits the lines of one message id as its tuple: a line, or a batch. */
+  /** Emits the lines of one message id: as a line's tuple, a batch tuple, or a tree of line tuples. */
   private emitLines(offset: number, lines: string[]): void {
-    this.collector.emit([this.linesPerTuple === 0 ? lines[0]! : lines], offset);
+    const shape = this.o.shape;
+    if (shape === 'tree') this.collector.emitTree(lines.map((l) => [l]), offset);
+    else this.collector.emit([shape === 'line' ? lines[0]! : lines], offset);
   }
 }

@@ -1,7 +1,7 @@
 import { MemoryStateStores, StateError, type StateSnapshot, type StateStore, type StateStoreProvider, type StateNamespace, type StoredState } from '@gale/runtime';
 import { nextStep } from '../checkpoint-steps.js';
 import { ManualEngine } from './manual-engine.js';
-import { batchTotals, dataset, ReplaySpout, totalsTopology } from './stateful-fixtures.js';
+import { batchTotals, dataset, ReplaySpout, ReplayTreeSpout, totalsTopology } from './stateful-fixtures.js';
 
 /** Memory stores whose operations can be made to fail, and which record what was committed. */
 class FlakyStores implements StateStoreProvider {
@@ -89,6 +89,24 @@ describe('checkpoint protocol (manual clock)', () => {
     expect(spout.fails).toBeGreaterThan(0);
     expect(await stores.committed('totals', 2)).toEqual(batchTotals(data));
     expect(m.engine.errors('totals').some((e) => /disk on fire/.test(e.message))).toBe(true);
+  });
+
+  it('records in trees of many (emitTree): a failed PREPARE replays whole trees, and the totals are the batch totals exactly', async () => {
+    const data = dataset(1000);
+    const spout = new ReplayTreeSpout(data, 40);
+    const stores = new FlakyStores();
+    m = new ManualEngine(totalsTopology('t', spout, { maxSpoutPending: 4 }), {}, undefined, { stateStores: stores });
+    await m.start();
+    await m.runUntil(() => m!.stats('__checkpoint').acked >= 2, 5000);
+    stores.failPrepare = 1;
+    expect(await m.runUntil(() => m!.stats('__checkpoint').failed >= 1, 5000)).toBe(true);
+    expect(await m.runUntil(() => spout.isExhausted(), 30_000)).toBe(true);
+    await m.runUntil(() => false, 300);
+    expect(spout.fails).toBeGreaterThan(0);
+    // Each record is its own tuple (and so executed by the task of its key); trees are what is tracked.
+    expect(m.stats('totals').executed).toBeGreaterThan(1000);
+    expect(m.stats('src').acked).toBe(25);
+    expect(await stores.committed('totals', 2)).toEqual(batchTotals(data));
   });
 
   it('a state that cannot be loaded: a clear error, held tuples go back to the spout, nothing is lost once it loads', async () => {

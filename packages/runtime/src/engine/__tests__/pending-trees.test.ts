@@ -5,8 +5,10 @@ const tree = (n: number, epoch: number, extra: Partial<PendingTree> = {}): Pendi
   ({ messageId: `m${n}`, startedAt: n * 10, epoch, stream: 'default', values: [n], ...extra });
 
 function sameTree(a: PendingTree | undefined, b: PendingTree): boolean {
+  const av = a?.values as readonly unknown[];
+  const bv = b.values as readonly unknown[];
   return a !== undefined && a.messageId === b.messageId && a.startedAt === b.startedAt && a.epoch === b.epoch
-    && a.stream === b.stream && a.values.length === b.values.length && a.values.every((v, i) => v === b.values[i])
+    && a.stream === b.stream && av.length === bv.length && av.every((v, i) => v === bv[i])
     && a.exposed === b.exposed && a.crashes === b.crashes;
 }
 

@@ -34,6 +34,38 @@ export class ReplaySpout extends BaseRichSpout {
   }
 }
 
+/**
+ * {@link ReplaySpout} with `perTree` records per tuple tree: each record its own tuple (grouped
+ * by its key), one `emitTree` and one message id (the group index) per group, replayed whole.
+ */
+export class ReplayTreeSpout extends BaseRichSpout {
+  private next = 0;
+  private readonly replay: number[] = [];
+  private readonly acked = new Set<number>();
+  fails = 0;
+  constructor(private readonly data: readonly (readonly [string, number])[], private readonly perTree: number) {
+    super();
+  }
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['key', 'n']);
+  }
+  nextTuple(): void {
+    const g = this.replay.length > 0 ? this.replay.shift()! : this.next * this.perTree < this.data.length ? this.next++ : undefined;
+    if (g === undefined) return;
+    this.collector.emitTree(this.data.slice(g * this.perTree, (g + 1) * this.perTree).map((r) => [...r]), g);
+  }
+  override ack(id: unknown): void {
+    this.acked.add(id as number);
+  }
+  override fail(id: unknown): void {
+    this.fails++;
+    this.replay.push(id as number);
+  }
+  isExhausted(): boolean {
+    return this.acked.size === Math.ceil(this.data.length / this.perTree);
+  }
+}
+
 /** Per-key totals in checkpointed state. */
 export class Totals extends BaseStatefulBolt<KeyValueState<string, number>> {
   static inits = 0;
@@ -60,7 +92,7 @@ export function batchTotals(data: readonly (readonly [string, number])[]): Recor
   return out;
 }
 
-export function totalsTopology(name: string, spout: ReplaySpout, config: Partial<TopologyConfig> = {}, tasks = 2): Topology {
+export function totalsTopology(name: string, spout: ReplaySpout | ReplayTreeSpout, config: Partial<TopologyConfig> = {}, tasks = 2): Topology {
   const b = new TopologyBuilder();
   b.setSpout('src', () => spout);
   b.setBolt('totals', () => new Totals(), tasks).fieldsGrouping('src', ['key']);

@@ -310,6 +310,7 @@ describe('FileLineSpout', () => {
           },
           emitStream: (stream, values, id) => collector.emitStream(stream, values, id),
           emitDirect: (task, values, id, stream) => collector.emitDirect(task, values, id, stream),
+          emitTree: (tuples, id, stream) => collector.emitTree(tuples, id, stream),
           reportError: (e) => collector.reportError(e),
         });
       }
