@@ -30,18 +30,9 @@ export class ParamSet implements TopologyParams {
     if (this.has(key)) return this.entries[key];
     if (!hasFallback) {
       this.missingKey = key;
-      return this.whenMissing(key, kind);
+      throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
     }
     return undefined;
-  }
-
-  /**
-   * A required `key` (of `kind`: `string`, `number` or `true|false`) was not given: throws a
-   * UsageError (`GALE_ERR_MISSING_PARAM`) naming the flag. A subclass may return a stand-in value
-   * (as text) instead, e.g. to see which keys the rest of the function reads.
-   */
-  protected whenMissing(key: string, kind: string): string {
-    throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
   }
 
   string(key: string, fallback?: string): string {

@@ -4,7 +4,7 @@ import { isGaleError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { compileCacheDir } from './compile-cache.js';
 import { checkTopologyFile, loadTopologyModule } from './load-topology.js';
-import { CliParamSet, ProbeParamSet, SET_ORIGIN, checkUnusedParams, type ParamsProbe, type SetFlags } from './set-flags.js';
+import { CliParamSet, SET_ORIGIN, checkUnusedParams, type SetFlags } from './set-flags.js';
 import { topologyFromExports } from './topology-export.js';
 import { isYamlFile, yamlEntry, type YamlEntry } from './yaml-entry.js';
 
@@ -50,28 +50,11 @@ export async function loadTopologyFile(file: string, set: SetFlags, opts: Topolo
     resolved = await topologyFromExports(loaded.exports, file, params);
   } catch (err) {
     // `--set inptu=x` makes the function fail on the missing "input": the typo is the news.
-    if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM' && params.unconsumed().length > 0) {
-      checkUnusedParams(params, file, true, params.missing(), await probeParams(loaded.exports, file, set.params));
-    }
+    if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, file, true, params.missing());
     throw err;
   }
   checkUnusedParams(params, file, resolved.fromFunction);
   return { topology: resolved.topology, entry: undefined };
-}
-
-/**
- * Every parameter the topology function reads: it is run again with stand-ins for the missing
- * required ones (only to name them in an unknown-key error; building a topology is expected to
- * be free of I/O). Undefined when that run fails too (a stand-in it rejects).
- */
-async function probeParams(exports: Readonly<Record<string, unknown>>, file: string, given: Readonly<Record<string, string>>): Promise<ParamsProbe | undefined> {
-  const probe = new ProbeParamSet(given);
-  try {
-    await topologyFromExports(exports, file, probe);
-  } catch {
-    return undefined;
-  }
-  return { read: probe.requested(), absent: probe.absent };
 }
 
 /** {@link loadTopologyFile}, then the config with the overrides resolved (what `gale deploy` records). */

@@ -90,55 +90,30 @@ export function parseConfFlags(entries: readonly string[], command = 'local'): P
 export class CliParamSet extends ParamSet {}
 
 /**
- * A ParamSet that answers a missing required parameter with a stand-in instead of throwing: a
- * topology function that stopped at one is run again with it, to list every parameter it reads.
- */
-export class ProbeParamSet extends ParamSet {
-  /** The required parameters read and not given, in order. */
-  readonly absent: string[] = [];
-
-  protected override whenMissing(key: string, kind: string): string {
-    this.absent.push(key);
-    return kind === 'number' ? '1' : kind === 'true|false' ? 'false' : `<${key}>`;
-  }
-}
-
-/** Every parameter a function reads (a probe run of it), and the required ones not given. */
-export interface ParamsProbe {
-  readonly read: readonly string[];
-  readonly absent: readonly string[];
-}
-
-/**
  * Fails on the first `--set` parameter the topology never read.
  * @param exportsFunction false when the file's default export is a ready topology (it reads no parameters)
  * @param stoppedAt the required parameter the topology function threw on, when it did
- * @param probe then, what a second run of it with stand-ins read (undefined: that run failed too)
  */
-export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean, stoppedAt?: string, probe?: ParamsProbe): void {
+export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean, stoppedAt?: string): void {
   const unused = params.unconsumed();
   if (unused.length === 0) return;
   const key = unused[0]!;
-  const candidates = [...Object.keys(TOPOLOGY_CONFIG_KEYS), ...(probe?.read ?? params.requested())];
+  const candidates = [...Object.keys(TOPOLOGY_CONFIG_KEYS), ...params.requested()];
   const others = unused.length > 1 ? ` (also unknown: ${unused.slice(1).map((k) => `"${k}"`).join(', ')})` : '';
   throw new CliUsageError(
     'GALE_ERR_UNKNOWN_SET_KEY',
     `unknown --set key "${key}"${didYouMean(key, candidates)}${others}`,
     exportsFunction
-      ? `${readList(params, file, stoppedAt, probe)}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
+      ? `${readList(params, file, stoppedAt)}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
       : `${file} exports a topology, not a function of params, so only config keys can be set: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
   );
 }
 
 /**
  * The parameters the topology function read. When it stopped at a missing required one, the
- * list is the probe run's (all of them), or, if that failed too, ends there: say so, or the user
- * takes it for every parameter the file has.
+ * list ends there: say so, or the user takes it for every parameter the file has.
  */
-function readList(params: CliParamSet, file: string, missing: string | undefined, probe: ParamsProbe | undefined): string {
-  if (missing !== undefined && probe !== undefined) {
-    return `parameters read by ${file}: ${probe.read.join(', ')} (required and not set: ${probe.absent.join(', ')})`;
-  }
+function readList(params: CliParamSet, file: string, missing: string | undefined): string {
   const read = params.requested().join(', ') || 'none';
   if (missing === undefined) return `parameters read by ${file}: ${read}`;
   return `parameters read by ${file} before it stopped at the missing "${missing}": ${read} (set "${missing}" to see the rest)`;
