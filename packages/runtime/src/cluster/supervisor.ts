@@ -173,6 +173,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       emit: (event, data) => this.emit(event, data),
     });
     this.reconciler = reconciler;
+    // close() during init() found no reconciler to stop: stop it now, as the old reconcile() returned once closing.
+    if (this.closing !== undefined) reconciler.stop();
     this.offs.push(leader.on('assignment.written', (e) => this.emit('assignment.written', e)));
     this.offs.push(leader.on('worker.moved', (e) => this.emit('worker.moved', e)));
     this.offs.push(election.on('elected', () => {

@@ -223,7 +223,7 @@ describe('windowed bolts on the engine (manual clock)', () => {
     expect(probe.seen[0]!.all).toEqual(['a1', 'a2', 'b1']);
     expect(h.engine.errors().map((e) => e.message)).toEqual([expect.stringMatching(/windowed bolt "w" holds maxTuples \(3\) tuples/)]);
     // The numbers behind it and the fix: the build counted trees, this bolt gets two tuples per tree.
-    expect(h.engine.errors()[0]!.message).toMatch(/maxSpoutPending: 2 trees per spout task\) against maxTuples, but a tree can bring this task several tuples .*lower maxSpoutPending to at most maxTuples \/ \(tuples per spout tuple here\), or raise maxTuples \(at most 1000000\)/);
+    expect(h.engine.errors()[0]!.message).toMatch(/maxSpoutPending: 2 trees per spout task, unless a spout sets its own\) against maxTuples, but a tree can bring this task several tuples .*lower maxSpoutPending so that spout tasks × maxSpoutPending × \(tuples per spout tuple here\) ≤ maxTuples, or raise maxTuples \(at most 1000000\)/);
   });
 
   it('a messageTimeoutMs lowered at submit time is reported at prepare', async () => {
