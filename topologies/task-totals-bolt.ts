@@ -1,5 +1,5 @@
 import {
-  BaseBasicBolt, TopologyError, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseRichBolt, TopologyError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { BadAmountError } from '@gale/bolt-kit';
 
@@ -18,11 +18,15 @@ export interface TaskTotalsOptions {
  * total per (key, upstream task) — a replaced value, not an added one, so totals sent again
  * (a replayed end-of-input marker) change nothing. Once the marker on `flushOn` has arrived
  * from every task of that stream's source component, it emits `[key, sum of the tasks' totals]`
- * for every key, anchored to the last marker, and waits for a full set of markers again.
+ * for every key, anchored to every marker it holds, then acks them and waits for a full set again.
+ * Markers are held, not acked on arrival, because a set may mix attempts of the end-of-input tree
+ * (split task 1's marker of a timed-out first attempt, task 2's of the replay): anchoring the sums
+ * to all of them keeps each attempt's tree open until they are done, so a sum lost downstream
+ * always fails a tree that is still pending, and the spout replays the marker.
  * Subscribe with `fieldsGrouping(source, [key])`, so each key is summed by one task: a
  * per-source-task FIFO (docs/guarantees.md) puts a task's totals before its marker.
  */
-export class TaskTotalsBolt extends BaseBasicBolt {
+export class TaskTotalsBolt extends BaseRichBolt {
   private readonly flushOn: string;
   /** Key → latest total from each upstream task, by the task's index in {@link sourceTasks}. */
   private totals!: Map<unknown, number[]>;
@@ -30,6 +34,8 @@ export class TaskTotalsBolt extends BaseBasicBolt {
   private sourceTasks!: Map<number, number>;
   /** Upstream tasks whose marker arrived since the last flush. */
   private ended!: Set<number>;
+  /** The markers received since the last flush, held un-acked until the sums are emitted. */
+  private markers!: Tuple[];
 
   constructor(options: TaskTotalsOptions) {
     super();
@@ -43,8 +49,8 @@ export class TaskTotalsBolt extends BaseBasicBolt {
     declarer.declare(['word', 'count']);
   }
 
-  override prepare(context: TopologyContext): void {
-    super.prepare(context);
+  override prepare(context: TopologyContext, collector: OutputCollector): void {
+    super.prepare(context, collector);
     // Every input must come from the tasks that send the markers: a total is kept per sending task.
     const sources = context.thisSources();
     const markers = sources.filter((s) => s.stream === this.flushOn);
@@ -54,20 +60,27 @@ export class TaskTotalsBolt extends BaseBasicBolt {
     this.sourceTasks = new Map(markers[0]!.tasks.map((task, i) => [task, i]));
     this.totals = new Map();
     this.ended = new Set();
+    this.markers = [];
   }
 
-  execute(tuple: Tuple, collector: BasicOutputCollector): void {
-    if (tuple.isTick()) return;
+  execute(tuple: Tuple): void {
+    if (tuple.isTick()) {
+      this.collector.ack(tuple);
+      return;
+    }
     const slot = this.sourceTasks.get(tuple.sourceTask)!;
     if (tuple.sourceStreamId === this.flushOn) {
       this.ended.add(slot);
-      if (this.ended.size === this.sourceTasks.size) this.flush(collector);
+      this.markers.push(tuple);
+      if (this.ended.size === this.sourceTasks.size) this.flush();
       return;
     }
     const key = tuple.values[0];
     const total = tuple.values[1];
     if (typeof total !== 'number' || !Number.isFinite(total)) {
-      throw new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": the total for ${JSON.stringify(key)} is not a finite number; tuple failed`);
+      this.collector.reportError(new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": the total for ${JSON.stringify(key)} is not a finite number; tuple failed`));
+      this.collector.fail(tuple);
+      return;
     }
     let byTask = this.totals.get(key);
     if (byTask === undefined) {
@@ -75,14 +88,18 @@ export class TaskTotalsBolt extends BaseBasicBolt {
       this.totals.set(key, byTask);
     }
     byTask[slot] = total;
+    this.collector.ack(tuple);
   }
 
-  private flush(collector: BasicOutputCollector): void {
+  private flush(): void {
+    const markers = this.markers;
+    this.markers = [];
     this.ended.clear();
     for (const [key, byTask] of this.totals) {
       let sum = 0;
       for (let i = 0; i < byTask.length; i++) sum += byTask[i]!;
-      collector.emit([key, sum]);
+      this.collector.emit([key, sum], markers);
     }
+    for (const m of markers) this.collector.ack(m);
   }
 }

@@ -1,0 +1,73 @@
+// TaskTotalsBolt on its own, driven by hand: a set of end markers may mix attempts of the
+// end-of-input tree, and the sums must keep every attempt's tree open (anchored to every marker
+// held) so that a sum lost downstream fails a tree still pending.
+import type { OutputCollector, TopologyContext, Tuple } from '@gale/runtime';
+import { TaskTotalsBolt } from '../task-totals-bolt.js';
+
+interface Emitted { values: unknown[]; anchors: Tuple[] }
+
+function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; acked: Tuple[]; failed: Tuple[]; errors: unknown[] } {
+  const emitted: Emitted[] = [];
+  const acked: Tuple[] = [];
+  const failed: Tuple[] = [];
+  const errors: unknown[] = [];
+  const collector = {
+    emit: (values: unknown[], anchors?: Tuple | readonly Tuple[]) => {
+      emitted.push({ values, anchors: anchors === undefined ? [] : Array.isArray(anchors) ? [...anchors] : [anchors as Tuple] });
+    },
+    ack: (t: Tuple) => acked.push(t),
+    fail: (t: Tuple) => failed.push(t),
+    reportError: (e: unknown) => errors.push(e),
+  } as unknown as OutputCollector;
+  const context = {
+    thisComponentId: 'count',
+    thisSources: () => [
+      { component: 'split', stream: 'default', grouping: { type: 'fields', fields: ['word'] }, tasks: [3, 4] },
+      { component: 'split', stream: 'end', grouping: { type: 'all' }, tasks: [3, 4] },
+    ],
+  } as unknown as TopologyContext;
+  const bolt = new TaskTotalsBolt({ flushOn: 'end' });
+  bolt.prepare(context, collector);
+  return { bolt, emitted, acked, failed, errors };
+}
+
+let seq = 0;
+function tuple(sourceTask: number, stream: string, values: unknown[]): Tuple {
+  return { id: ++seq, sourceTask, sourceStreamId: stream, values, isTick: () => false } as unknown as Tuple;
+}
+
+describe('TaskTotalsBolt', () => {
+  it('sums the latest total per task, anchored to every held marker, across attempts of the end tree', () => {
+    const h = harness();
+    h.bolt.execute(tuple(3, 'default', ['a', 2]));
+    h.bolt.execute(tuple(4, 'default', ['a', 5]));
+    const m1a1 = tuple(3, 'end', []); // split 3's marker, first attempt
+    const m1a2 = tuple(3, 'end', []); // split 3's marker again, the replay (split 4's first one is late)
+    h.bolt.execute(m1a1);
+    h.bolt.execute(tuple(3, 'default', ['a', 2])); // the replay re-sends whole totals: replaced, not added
+    h.bolt.execute(m1a2);
+    expect(h.emitted).toEqual([]);
+    const m2a1 = tuple(4, 'end', []);
+    h.bolt.execute(m2a1);
+    expect(h.emitted).toEqual([{ values: ['a', 7], anchors: [m1a1, m1a2, m2a1] }]);
+    // The markers are acked only after the sums went out anchored to them.
+    expect(h.acked.filter((t) => t.sourceStreamId === 'end')).toEqual([m1a1, m1a2, m2a1]);
+    // The next set starts empty: split 4's replayed marker alone does not flush.
+    const m2a2 = tuple(4, 'end', []);
+    h.bolt.execute(m2a2);
+    expect(h.emitted).toHaveLength(1);
+    expect(h.acked).not.toContain(m2a2);
+  });
+
+  it('fails a total that is not a finite number, with a report, and keeps the old total', () => {
+    const h = harness();
+    h.bolt.execute(tuple(3, 'default', ['a', 2]));
+    const bad = tuple(3, 'default', ['a', 'x']);
+    h.bolt.execute(bad);
+    expect(h.failed).toEqual([bad]);
+    expect(h.errors[0]).toEqual(expect.objectContaining({ code: 'GALE_ERR_BAD_AMOUNT' }));
+    h.bolt.execute(tuple(3, 'end', []));
+    h.bolt.execute(tuple(4, 'end', []));
+    expect(h.emitted.map((e) => e.values)).toEqual([['a', 2]]);
+  });
+});
