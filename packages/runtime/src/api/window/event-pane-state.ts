@@ -110,7 +110,10 @@ export class EventPaneState<P, H> {
     const lateness = this.w.allowedLatenessMs;
     if (lateness <= 0) return;
     const top = Math.min(this.clock, this.lastEnd(pane.index));
-    for (let end = (pane.index + 1) * this.w.slide; end <= top; end += this.w.slide) {
+    // Loops here count windows or panes (at most span), never step a float until it passes a bound.
+    for (let k = 1; k <= this.span; k++) {
+      const end = (pane.index + k) * this.w.slide;
+      if (end > top) break;
       if (end + lateness > this.clock) this.refire.add(end);
     }
   }
@@ -141,8 +144,9 @@ export class EventPaneState<P, H> {
       else this.cursor = end;
       const all: P[] = [];
       const fresh: P[] = [];
-      for (let i = end / this.w.slide - this.span; i < end / this.w.slide; i++) {
-        const p = this.panes.get(i);
+      const first = end / this.w.slide - this.span;
+      for (let k = 0; k < this.span; k++) {
+        const p = this.panes.get(first + k);
         if (p === undefined) continue;
         for (const s of p.segments) {
           if (s.inputs === 0) continue;
@@ -183,10 +187,12 @@ export class EventPaneState<P, H> {
   /** Removes the panes of the window [start, end) (its evaluation failed): they leave every window, unreported. */
   drop(start: number, end: number): EventPane<P, H>[] {
     const out: EventPane<P, H>[] = [];
-    for (let i = start / this.w.slide; i < end / this.w.slide; i++) {
-      const p = this.panes.get(i);
+    const first = start / this.w.slide;
+    const n = (end - start) / this.w.slide;
+    for (let k = 0; k < n; k++) {
+      const p = this.panes.get(first + k);
       if (p === undefined) continue;
-      this.remove(i);
+      this.remove(p.index);
       out.push(p);
     }
     return out;

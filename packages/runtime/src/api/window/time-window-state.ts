@@ -87,7 +87,13 @@ export class TimeWindowState<T> {
     }
     // Windows containing ts that the clock already passed but whose lateness is not over fire again.
     if (this.w.allowedLatenessMs > 0) {
-      for (let end = this.firstEnd(ts); end <= Math.min(this.clock, last); end += this.w.slide) {
+      // Stepped by window, not by `end += slide`: a bounded loop whatever float rounding does.
+      const first = this.firstEnd(ts);
+      const top = Math.min(this.clock, last);
+      const windows = this.w.length / this.w.slide;
+      for (let k = 0; k < windows; k++) {
+        const end = first + k * this.w.slide;
+        if (end > top) break;
         if (end + this.w.allowedLatenessMs > this.clock) this.refire.add(end);
       }
     }
