@@ -201,8 +201,8 @@ export class EventPaneState<P, H> {
   private remove(index: number): void {
     if (this.last?.index === index) this.last = undefined;
     this.panes.delete(index);
-    const k = this.order.indexOf(index);
-    if (k >= 0) this.order.splice(k, 1);
+    const k = this.firstAtOrAfter(index);
+    if (this.order[k] === index) this.order.splice(k, 1);
   }
 
   /** Keeps `order` sorted; panes mostly come in index order, so the scan is from the end. */
@@ -212,19 +212,29 @@ export class EventPaneState<P, H> {
     this.order.splice(k, 0, index);
   }
 
+  /** The position in `order` of the first index >= `index`. */
+  private firstAtOrAfter(index: number): number {
+    const order = this.order;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order[mid]! >= index) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   private nextRegularEnd(): number | undefined {
     const s = this.w.slide;
     let end = this.cursor === -Infinity ? -Infinity : Math.floor(this.cursor / s) * s + s;
     // The first pane with an input at or after end - length (all of a pane's inputs are in it).
     const from = end - this.w.length;
-    let first: number | undefined;
-    for (const i of this.order) {
-      if (i * s >= from) {
-        first = i;
-        break;
-      }
-    }
-    if (first === undefined) return undefined;
+    // Binary search, not a scan from the front: a watermark jump over k windows of n panes would
+    // scan the evicted-later prefix once per firing (O(k·n)).
+    const k = this.firstAtOrAfter(Math.ceil(from / s));
+    if (k === this.order.length) return undefined;
+    const first = this.order[k]!;
     end = Math.max(end, (first + 1) * s);
     return end <= this.clock ? end : undefined;
   }
