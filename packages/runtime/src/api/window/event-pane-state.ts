@@ -236,6 +236,8 @@ export class EventPaneState<P, H> {
     if (k === this.order.length) return undefined;
     const first = this.order[k]!;
     end = Math.max(end, (first + 1) * s);
-    return end <= this.clock ? end : undefined;
+    // end > cursor always holds below 2^53 (event-time.ts caps timestamps); checked anyway so that
+    // no rounding can make the firing loop fire one window forever.
+    return end <= this.clock && end > this.cursor ? end : undefined;
   }
 }

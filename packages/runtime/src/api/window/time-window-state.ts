@@ -227,7 +227,9 @@ export class TimeWindowState<T> {
     const i = this.lowerBound(end === -Infinity ? -Infinity : end - this.w.length, false);
     if (i >= this.items.length) return undefined;
     end = Math.max(end, this.firstEnd(this.times[i]!));
-    return end <= this.clock ? end : undefined;
+    // end > cursor always holds below 2^53 (event-time.ts caps timestamps); checked anyway so that
+    // no rounding can make the firing loop fire one window forever.
+    return end <= this.clock && end > this.cursor ? end : undefined;
   }
 
   /** First live index whose ts is >= t (or > t when `after`). */
