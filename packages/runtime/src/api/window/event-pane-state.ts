@@ -110,7 +110,10 @@ export class EventPaneState<P, H> {
     const lateness = this.w.allowedLatenessMs;
     if (lateness <= 0) return;
     const top = Math.min(this.clock, this.lastEnd(pane.index));
-    for (let end = (pane.index + 1) * this.w.slide; end <= top; end += this.w.slide) {
+    // Loops here count windows or panes (at most span), never step a float until it passes a bound.
+    for (let k = 1; k <= this.span; k++) {
+      const end = (pane.index + k) * this.w.slide;
+      if (end > top) break;
       if (end + lateness > this.clock) this.refire.add(end);
     }
   }
@@ -141,8 +144,9 @@ export class EventPaneState<P, H> {
       else this.cursor = end;
       const all: P[] = [];
       const fresh: P[] = [];
-      for (let i = end / this.w.slide - this.span; i < end / this.w.slide; i++) {
-        const p = this.panes.get(i);
+      const first = end / this.w.slide - this.span;
+      for (let k = 0; k < this.span; k++) {
+        const p = this.panes.get(first + k);
         if (p === undefined) continue;
         for (const s of p.segments) {
           if (s.inputs === 0) continue;
@@ -183,10 +187,12 @@ export class EventPaneState<P, H> {
   /** Removes the panes of the window [start, end) (its evaluation failed): they leave every window, unreported. */
   drop(start: number, end: number): EventPane<P, H>[] {
     const out: EventPane<P, H>[] = [];
-    for (let i = start / this.w.slide; i < end / this.w.slide; i++) {
-      const p = this.panes.get(i);
+    const first = start / this.w.slide;
+    const n = (end - start) / this.w.slide;
+    for (let k = 0; k < n; k++) {
+      const p = this.panes.get(first + k);
       if (p === undefined) continue;
-      this.remove(i);
+      this.remove(p.index);
       out.push(p);
     }
     return out;
@@ -195,8 +201,8 @@ export class EventPaneState<P, H> {
   private remove(index: number): void {
     if (this.last?.index === index) this.last = undefined;
     this.panes.delete(index);
-    const k = this.order.indexOf(index);
-    if (k >= 0) this.order.splice(k, 1);
+    const k = this.firstAtOrAfter(index);
+    if (this.order[k] === index) this.order.splice(k, 1);
   }
 
   /** Keeps `order` sorted; panes mostly come in index order, so the scan is from the end. */
@@ -206,20 +212,32 @@ export class EventPaneState<P, H> {
     this.order.splice(k, 0, index);
   }
 
+  /** The position in `order` of the first index >= `index`. */
+  private firstAtOrAfter(index: number): number {
+    const order = this.order;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order[mid]! >= index) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   private nextRegularEnd(): number | undefined {
     const s = this.w.slide;
     let end = this.cursor === -Infinity ? -Infinity : Math.floor(this.cursor / s) * s + s;
     // The first pane with an input at or after end - length (all of a pane's inputs are in it).
     const from = end - this.w.length;
-    let first: number | undefined;
-    for (const i of this.order) {
-      if (i * s >= from) {
-        first = i;
-        break;
-      }
-    }
-    if (first === undefined) return undefined;
+    // Binary search, not a scan from the front: a watermark jump over k windows of n panes would
+    // scan the evicted-later prefix once per firing (O(k·n)).
+    const k = this.firstAtOrAfter(Math.ceil(from / s));
+    if (k === this.order.length) return undefined;
+    const first = this.order[k]!;
     end = Math.max(end, (first + 1) * s);
-    return end <= this.clock ? end : undefined;
+    // end > cursor always holds below 2^53 (event-time.ts caps timestamps); checked anyway so that
+    // no rounding can make the firing loop fire one window forever.
+    return end <= this.clock && end > this.cursor ? end : undefined;
   }
 }

@@ -1,8 +1,9 @@
 import { TopologyError } from '../../errors.js';
-import { HeldAcks, type AckHolder } from '../state/held-acks.js';
+import type { AckHolder, HeldAcks } from '../state/held-acks.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple } from '../types.js';
 import { EventPaneState, type EventPane, type PaneFiring } from './event-pane-state.js';
 import { emitLate, eventTimeOf } from './event-time.js';
+import { paneAcks } from './pane-acks.js';
 import { PaneList, paneCollector } from './pane-window-executor.js';
 import { WatermarkTracker } from './watermark.js';
 import { requiredTimeoutMs } from './window-limits.js';
@@ -109,11 +110,7 @@ export class EventPaneWindowExecutor implements Bolt {
 
   private newHold(): Hold {
     if (this.holder === undefined) return { acks: undefined, tuples: [] };
-    let acks = this.spare.pop();
-    // A reused table must stamp its inputs with a generation of its own (HeldAcks.renew).
-    if (acks === undefined) acks = new HeldAcks();
-    else acks.renew();
-    return { acks, tuples: undefined };
+    return { acks: paneAcks(this.spare), tuples: undefined };
   }
 
   private onTick(tick: Tuple): void | Promise<void> {

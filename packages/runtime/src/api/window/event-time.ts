@@ -8,6 +8,13 @@ import type { ResolvedWindow } from './window-spec.js';
  * same error.
  */
 
+/**
+ * The largest |event time| accepted: the Date range, 8.64e15 ms. Beyond it a timestamp is almost
+ * surely in µs or ns, and the window arithmetic (pane index = ts / slide, ends stepped by the
+ * slide) stops being exact near 2^53, where `i++` and `end += slide` no longer change a number.
+ */
+export const MAX_EVENT_TIME_MS = 8.64e15;
+
 /** Event time of a tuple, or undefined after failing it with an error naming the bolt and the field. */
 export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, collector: OutputCollector): number | undefined {
   const reject = (why: string): undefined => {
@@ -31,6 +38,10 @@ export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, 
     }
   }
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return reject(`${what} gave ${JSON.stringify(ts)}, not a finite number of epoch ms`);
+  if (Math.abs(ts) > MAX_EVENT_TIME_MS) {
+    return reject(`${what} gave ${ts.toPrecision(4)}, beyond epoch milliseconds (|ts| <= 8.64e15, the Date range): microseconds or nanoseconds? `
+      + 'convert to ms in a timestamp extractor, e.g. timestamp: (t) => Number(t.getValueByField("ts")) / 1e6 for ns');
+  }
   return ts;
 }
 

@@ -1,6 +1,7 @@
 import { TopologyError } from '../../errors.js';
-import { HeldAcks, type AckHolder } from '../state/held-acks.js';
+import type { AckHolder, HeldAcks } from '../state/held-acks.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import { paneAcks } from './pane-acks.js';
 import { requiredTimeoutMs } from './window-limits.js';
 import type { PaneAggregator, PaneWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import type { ResolvedWindow } from './window-spec.js';
@@ -147,13 +148,7 @@ export class PaneWindowExecutor implements Bolt {
   private paneAt(index: number): Pane<unknown> {
     let p = this.panes.get(index);
     if (p === undefined) {
-      let acks: HeldAcks | undefined;
-      if (this.holder !== undefined) {
-        acks = this.spare.pop();
-        // A reused table must stamp its inputs with a generation of its own (HeldAcks.renew).
-        if (acks === undefined) acks = new HeldAcks();
-        else acks.renew();
-      }
+      const acks = this.holder === undefined ? undefined : paneAcks(this.spare);
       p = { index, agg: this.agg.createPane(), acks, tuples: acks === undefined ? [] : undefined, inputs: 0, delivered: false };
       this.panes.set(index, p);
     }

@@ -87,7 +87,13 @@ export class TimeWindowState<T> {
     }
     // Windows containing ts that the clock already passed but whose lateness is not over fire again.
     if (this.w.allowedLatenessMs > 0) {
-      for (let end = this.firstEnd(ts); end <= Math.min(this.clock, last); end += this.w.slide) {
+      // Stepped by window, not by `end += slide`: a bounded loop whatever float rounding does.
+      const first = this.firstEnd(ts);
+      const top = Math.min(this.clock, last);
+      const windows = this.w.length / this.w.slide;
+      for (let k = 0; k < windows; k++) {
+        const end = first + k * this.w.slide;
+        if (end > top) break;
         if (end + this.w.allowedLatenessMs > this.clock) this.refire.add(end);
       }
     }
@@ -221,7 +227,9 @@ export class TimeWindowState<T> {
     const i = this.lowerBound(end === -Infinity ? -Infinity : end - this.w.length, false);
     if (i >= this.items.length) return undefined;
     end = Math.max(end, this.firstEnd(this.times[i]!));
-    return end <= this.clock ? end : undefined;
+    // end > cursor always holds below 2^53 (event-time.ts caps timestamps); checked anyway so that
+    // no rounding can make the firing loop fire one window forever.
+    return end <= this.clock && end > this.cursor ? end : undefined;
   }
 
   /** First live index whose ts is >= t (or > t when `after`). */

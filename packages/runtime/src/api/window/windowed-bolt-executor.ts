@@ -150,7 +150,7 @@ export class WindowedBoltExecutor implements Bolt {
     const p = this.maxSpoutPending === null ? 'set per spout' : `${this.maxSpoutPending} trees per spout task, unless a spout sets its own`;
     return `windowed bolt "${this.component}" holds maxTuples (${this.w.maxTuples}) tuples; failing new input until windows expire. `
       + `The build checked the spouts' pending trees (maxSpoutPending: ${p}) against maxTuples, but a tree can bring this task several tuples `
-      + `(bolts before it emit several per input, e.g. words per line): lower maxSpoutPending so that spout tasks × maxSpoutPending × (tuples per spout tuple here) ≤ maxTuples, `
+      + `(bolts before it emit several per input, e.g. words per line, or the spout emits several per tree: emitTree, FileLineSpout linesPerTree): lower maxSpoutPending so that spout tasks × maxSpoutPending × (tuples per spout tuple here) ≤ maxTuples, `
       + `or raise maxTuples (at most ${MAX_WINDOW_TUPLES})`;
   }
 

@@ -143,7 +143,8 @@ export interface PaneAggregator<P> {
   createPane(): P;
   /**
    * Adds one input to its pane. Throwing fails that input (its spout may replay it) and reports
-   * the error; it must then leave the pane unchanged. The input itself must not be kept.
+   * the error; it must then leave the pane unchanged (check before updating): whatever it had
+   * counted would be counted again when the replayed input arrives. The input itself must not be kept.
    */
   add(pane: P, tuple: Tuple): void;
   /**

@@ -101,3 +101,37 @@ describe('event-time pane state: the tuple window state on random input', () => 
     if (lateness > 0) expect(refires).toBeGreaterThan(0);
   });
 });
+
+describe('event-time pane state at the edge of the accepted range (|ts| <= 8.64e15, event-time.ts)', () => {
+  it.each([8.64e15 - 1000, -8.64e15 + 1000])('around %d: the same firings and evictions as the tuple state, re-firings included', (base) => {
+    const w = resolveWindow('m', {
+      length: Duration.ofMillis(30), slide: Duration.ofMillis(10), timestamp: 'ts', allowedLatenessMs: 20, watermarkIntervalMs: 10,
+    });
+    const tuples = new TimeWindowState<number>(w);
+    const panes = new EventPaneState<number[], string>(w, () => ({ agg: [], hold: 'hold' }), () => []);
+    const add = (item: number, ts: number): void => {
+      expect(tuples.add(item, ts)).toBe('added');
+      const { pane, seg } = panes.slot(ts);
+      seg.agg.push(item);
+      panes.added(pane, seg);
+    };
+    const move = (t: number): string[][] => {
+      tuples.advance(t);
+      panes.advance(t);
+      const a: string[] = [];
+      const b: string[] = [];
+      for (let f = tuples.next(); f !== undefined; f = tuples.next()) a.push(`${f.end - base} ${f.window.join()} evicts ${tuples.evict().join()}`);
+      for (let f = panes.next(); f !== undefined; f = panes.next()) b.push(`${f.end - base} ${f.all.flat().join()} evicts ${panes.evict().flatMap((p) => p.segments.flatMap((s) => s.agg)).join()}`);
+      return [a, b];
+    };
+    add(1, base + 5);
+    add(2, base + 15);
+    const [a1, b1] = move(base + 40);
+    expect(a1).toEqual(['10 1 evicts ', '20 1,2 evicts ', '30 1,2 evicts ', '40 2 evicts ']);
+    expect(b1).toEqual(a1);
+    add(3, base + 7); // within lateness: its window ending 30 fires again
+    const [a2, b2] = move(base + 100);
+    expect(a2).toEqual(['30 1,3,2 evicts 1,3,2']);
+    expect(b2).toEqual(a2);
+  });
+});

@@ -222,25 +222,43 @@ describe('event-time windows in panes (manual clock)', () => {
     expect(probe.late).toEqual([{ values: ['s0', 'default', ['e', T + 2000], T + 2000, T + 14_000], at: 350 }]);
   });
 
-  it('an input the aggregate refuses, or without a timestamp, is failed at once; the others are counted', async () => {
+  it('a pane holding few trees holds a small ack table: 2000 live panes of one tree each take well under 16 MB', async () => {
+    const clock = new ManualClock();
+    const probe = new Probe(clock);
+    const n = 2000;
+    const plan = Array.from({ length: n }, (_, i) => ({ id: `p${i}`, at: 10, ts: T + i * 10 }));
+    // One window over all 2000 panes (slide 10 ms): none leaves while the test looks.
+    h = new ManualEngine(topology(slidingWindow(Duration.ofMillis(n * 10), Duration.ofMillis(10), { timestamp: 'ts', watermarkIntervalMs: 100 }), [plan], probe, true), {}, clock);
+    const before = process.memoryUsage().arrayBuffers;
+    await h.start();
+    await h.runUntil(() => probe.seen.some((s) => s.all.length === n - 1), 5000);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // With a default-sized table per pane (2048 slots, ~34 KB) this was ~68 MB.
+    expect(grown).toBeLessThan(16e6);
+    expect(probe.acks).toEqual([]);
+  });
+
+  it('an input the aggregate refuses, or without a usable timestamp, is failed at once; the others are counted', async () => {
     const clock = new ManualClock();
     const probe = new Probe(clock);
     const plan = [
       { id: 'a', at: 10, ts: T + 100 },
       { id: 'bad1', at: 20, ts: T + 200 }, // add throws: its pane (new) is dropped again
       { id: 'x', at: 30, ts: Number.NaN }, // not a finite timestamp
+      { id: 'ns', at: 35, ts: 1_733_000_000_000_000_000 }, // nanoseconds: would stall pane arithmetic at 2^53
       { id: 'bad2', at: 40, ts: T + 1500 }, // add throws in a pane of its own
       { id: 'b', at: 50, ts: T + 2500 },
     ];
     h = new ManualEngine(topology(tumblingWindow(Duration.ofSeconds(1), { timestamp: 'ts', watermarkIntervalMs: 100, idleFlushMs: 500 }), [plan], probe, true), {}, clock);
     await h.start();
     await h.runUntil(() => probe.acks.length === 2, 2000);
-    expect(probe.fails.map((x) => [x.id, x.at])).toEqual([['bad1', 20], ['x', 30], ['bad2', 40]]);
+    expect(probe.fails.map((x) => [x.id, x.at])).toEqual([['bad1', 20], ['x', 30], ['ns', 35], ['bad2', 40]]);
     // The window of bad2's pane held nothing: not evaluated.
     expect(probe.seen.map((s) => [s.end, s.all])).toEqual([[T + 1000, ['a']], [T + 3000, ['b']]]);
     expect(h.engine.errors().map((e) => e.message)).toEqual([
       'cannot add bad1',
       expect.stringMatching(/windowed bolt "w": field "ts" gave null, not a finite number of epoch ms; tuple failed/),
+      expect.stringMatching(/windowed bolt "w": field "ts" gave 1\.733e\+18, beyond epoch milliseconds .*; tuple failed/),
       'cannot add bad2',
     ]);
   });
