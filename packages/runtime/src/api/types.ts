@@ -132,7 +132,9 @@ export interface SpoutOutputCollector {
    * out, and the spout replays the whole group (all its tuples; typically with `emitTree` again).
    * The tree counts once against `maxSpoutPending`. Tracking costs per tree (acker ledger, pending
    * trees, a stateful bolt's held acks): grouping N tuples in a tree pays it once per N. Every
-   * tuple is checked before any is sent, so a bad one throws with nothing of the group sent.
+   * tuple's shape is checked before any is sent, so a malformed one throws with nothing of the
+   * group sent (a custom grouping that throws midway leaves the tree to time out and replay).
+   * The tuples are kept by reference while pending: pass fresh arrays.
    * No tuples with a `messageId`: the tree is complete at once (`ack`). Without a `messageId`
    * it is N untracked emits.
    */

@@ -272,10 +272,12 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     } finally {
       this.emittingRoot = -1;
       transfer.endEmit();
-    }
-    if (this.forgetAfterInit) {
-      this.forgetAfterInit = false;
-      this.forgetTree(root);
+      // In the finally: a tuple that threw after another was failed here (failTree) must not
+      // leave the flag set for the next emit, which would drop its own tree at the acker.
+      if (this.forgetAfterInit) {
+        this.forgetAfterInit = false;
+        this.forgetTree(root);
+      }
     }
     host.wake();
   }
@@ -312,10 +314,12 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     } finally {
       this.emittingRoot = -1;
       transfer.endEmit();
-    }
-    if (this.forgetAfterInit) {
-      this.forgetAfterInit = false;
-      this.forgetTree(root);
+      // In the finally: a tuple that threw after another was failed here (failTree) must not
+      // leave the flag set for the next emit, which would drop its own tree at the acker.
+      if (this.forgetAfterInit) {
+        this.forgetAfterInit = false;
+        this.forgetTree(root);
+      }
     }
     host.wake();
   }

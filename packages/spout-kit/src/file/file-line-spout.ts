@@ -249,7 +249,7 @@ export class FileLineSpout extends BaseRichSpout {
         this.collector.reportError(new FileReadError(this.o.path, `${at} failed (attempt ${retry.attempt} of ${FILE_READ_ATTEMPTS}; next in ${retry.delayMs} ms): ${(err as Error).message}`, { cause: err, retriable: true }));
       } else {
         s.unacked.delete(offset);
-        this.collector.reportError(new FileReadError(this.o.path, `${at} failed ${FILE_READ_ATTEMPTS} times; giving up, the line is dropped: ${(err as Error).message}`, { cause: err }));
+        this.collector.reportError(new FileReadError(this.o.path, `${at} failed ${FILE_READ_ATTEMPTS} times; giving up, the line (its whole batch or tree) is dropped: ${(err as Error).message}`, { cause: err }));
       }
       return;
     }
@@ -257,7 +257,7 @@ export class FileLineSpout extends BaseRichSpout {
     this.replayDone(s, offset);
     if (typeof lines === 'number') {
       s.unacked.delete(offset);
-      this.collector.reportError(new FileReadError(this.o.path, `cannot replay the line at byte ${offset} of ${this.o.path}: the file ends at byte ${lines} now (truncated?); the line is dropped`));
+      this.collector.reportError(new FileReadError(this.o.path, `cannot replay the line at byte ${offset} of ${this.o.path}: the file ends at byte ${lines} now (truncated?); the line (its whole batch or tree) is dropped`));
       return;
     }
     if (s.unacked.endOf(offset) >= 0) this.emitLines(offset, lines);

@@ -154,7 +154,7 @@ describe('FileLineSpout replay reads', () => {
       expect(h.errors.map((e) => (e as Error & { code: string }).code)).toEqual(Array(FILE_READ_ATTEMPTS).fill('GALE_ERR_FILE_READ'));
       expect(h.errors.slice(0, -1).every((e) => (e as Error & { retriable: boolean }).retriable)).toBe(true);
       expect(h.errors.at(-1)).toMatchObject({ retriable: false });
-      expect(h.errors.at(-1)!.message).toMatch(/giving up, the line is dropped/);
+      expect(h.errors.at(-1)!.message).toMatch(/giving up, the line \(its whole batch or tree\) is dropped/);
       expect(h.emits).toHaveLength(10); // never replayed
       for (const e of h.emits) h.spout.ack(e.id);
       expect(h.spout.isExhausted()).toBe(true); // the dropped line counts as done
