@@ -95,11 +95,31 @@ export class TaskTotalsBolt extends BaseRichBolt {
     const markers = this.markers;
     this.markers = [];
     this.ended.clear();
+    const anchors = onePerTree(markers);
     for (const [key, byTask] of this.totals) {
       let sum = 0;
       for (let i = 0; i < byTask.length; i++) sum += byTask[i]!;
-      this.collector.emit([key, sum], markers);
+      this.collector.emit([key, sum], anchors);
     }
     for (const m of markers) this.collector.ack(m);
   }
+}
+
+/**
+ * One marker per tuple tree: the split tasks pass on the same marker tree, and anchoring a sum to
+ * two tuples of one tree adds nothing but per-emit work (~50k emits); markers of different
+ * attempts are different trees, and each keeps its own anchor.
+ */
+function onePerTree(markers: readonly Tuple[]): Tuple | Tuple[] {
+  if (markers.length === 1) return markers[0]!;
+  const seen = new Set<string>();
+  const out: Tuple[] = [];
+  for (const m of markers) {
+    // messageId is `{root:edge,...}`: the roots name the trees.
+    const roots = m.messageId.slice(1, -1).split(',').map((part) => part.split(':')[0]).sort().join(',');
+    if (seen.has(roots)) continue;
+    seen.add(roots);
+    out.push(m);
+  }
+  return out.length === 1 ? out[0]! : out;
 }

@@ -32,8 +32,8 @@ function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; acked: Tuple[]; 
 }
 
 let seq = 0;
-function tuple(sourceTask: number, stream: string, values: unknown[]): Tuple {
-  return { id: ++seq, sourceTask, sourceStreamId: stream, values, isTick: () => false } as unknown as Tuple;
+function tuple(sourceTask: number, stream: string, values: unknown[], root = ++seq): Tuple {
+  return { id: ++seq, sourceTask, sourceStreamId: stream, values, messageId: `{${root}:${seq.toString(16).padStart(16, '0')}}`, isTick: () => false } as unknown as Tuple;
 }
 
 describe('TaskTotalsBolt', () => {
@@ -41,19 +41,20 @@ describe('TaskTotalsBolt', () => {
     const h = harness();
     h.bolt.execute(tuple(3, 'default', ['a', 2]));
     h.bolt.execute(tuple(4, 'default', ['a', 5]));
-    const m1a1 = tuple(3, 'end', []); // split 3's marker, first attempt
-    const m1a2 = tuple(3, 'end', []); // split 3's marker again, the replay (split 4's first one is late)
+    const m1a1 = tuple(3, 'end', [], 1001); // split 3's marker, first attempt (tree 1001)
+    const m1a2 = tuple(3, 'end', [], 1002); // split 3's marker again, the replay (tree 1002; split 4's first one is late)
     h.bolt.execute(m1a1);
     h.bolt.execute(tuple(3, 'default', ['a', 2])); // the replay re-sends whole totals: replaced, not added
     h.bolt.execute(m1a2);
     expect(h.emitted).toEqual([]);
-    const m2a1 = tuple(4, 'end', []);
+    const m2a1 = tuple(4, 'end', [], 1001);
     h.bolt.execute(m2a1);
-    expect(h.emitted).toEqual([{ values: ['a', 7], anchors: [m1a1, m1a2, m2a1] }]);
+    // Anchored to one marker per tree: both attempts' trees stay open until the sums are done.
+    expect(h.emitted).toEqual([{ values: ['a', 7], anchors: [m1a1, m1a2] }]);
     // The markers are acked only after the sums went out anchored to them.
     expect(h.acked.filter((t) => t.sourceStreamId === 'end')).toEqual([m1a1, m1a2, m2a1]);
     // The next set starts empty: split 4's replayed marker alone does not flush.
-    const m2a2 = tuple(4, 'end', []);
+    const m2a2 = tuple(4, 'end', [], 1002);
     h.bolt.execute(m2a2);
     expect(h.emitted).toHaveLength(1);
     expect(h.acked).not.toContain(m2a2);
@@ -66,8 +67,8 @@ describe('TaskTotalsBolt', () => {
     h.bolt.execute(bad);
     expect(h.failed).toEqual([bad]);
     expect(h.errors[0]).toEqual(expect.objectContaining({ code: 'GALE_ERR_BAD_AMOUNT' }));
-    h.bolt.execute(tuple(3, 'end', []));
-    h.bolt.execute(tuple(4, 'end', []));
-    expect(h.emitted.map((e) => e.values)).toEqual([['a', 2]]);
+    h.bolt.execute(tuple(3, 'end', [], 7));
+    h.bolt.execute(tuple(4, 'end', [], 7));
+    expect(h.emitted).toEqual([{ values: ['a', 2], anchors: [expect.objectContaining({ sourceTask: 3 })] }]);
   });
 });
