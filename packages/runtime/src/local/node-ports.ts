@@ -1,5 +1,4 @@
 import { randomFillSync } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { IdSource } from '../engine/ids.js';
 import type { Clock, Scheduler } from '../engine/ports.js';
 

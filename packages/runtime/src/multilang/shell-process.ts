@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,10 @@ export class ShellProcess {
   }
 
   /** Spawns and handshakes; rejects with a {@link ShellError} if there is no pid reply within `timeoutMs`. */
-  start(conf: unknown, context: Record<string, unknown>, timeoutMs: number): Promise<void> {
+  async start(conf: unknown, context: Record<string, unknown>, timeoutMs: number): Promise<void> {
+    // Loaded here, not at the top: the runtime barrel reaches this module, and node:child_process
+    // (with net and dgram under it) was ~3% of every `gale local` start-up, multilang or not.
+    const { spawn } = await import('node:child_process');
     this.pidDir = mkdtempSync(path.join(os.tmpdir(), 'gale-multilang-'));
     const o = this.opts;
     return new Promise<void>((resolve, reject) => {

@@ -1,5 +1,4 @@
 /** PeerClient's options: their documentation, defaults and checks, in one place. */
-import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { rootLog, type Logger } from '../log.js';
 import type { BackoffOptions } from '../retry.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import {
   BaseRichSpout, TopologyError, type Fields, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
   type Values,
