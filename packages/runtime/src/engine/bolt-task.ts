@@ -152,7 +152,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     t.heldGen = into.gen;
     into.tuples++;
     if (t.rootHi < 0) return true;
-    into.add(t.root, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
+    into.addSplit(t.rootHi, t.rootLo, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
     const m = t.more;
     if (m !== null) for (let i = 0; i < m.length; i += 3) into.add(m[i]!, m[i + 1]! ^ t.ackHi, m[i + 2]! ^ t.ackLo);
     return true;

@@ -32,6 +32,9 @@ export class HeldAcks {
   /** The last tree added to, and its slot: a line's words tend to come one after another. */
   private lastRoot = EMPTY_ROOT;
   private lastSlot = 0;
+  /** `lastRoot` as {@link addSplit} gets roots: its two halves (-1: none). */
+  private lastHi = -1;
+  private lastLo = 0;
   /** Inputs recorded (acked by the bolt) since the last clear: what the task's `acked` counter gains at commit. */
   tuples = 0;
   /**
@@ -71,7 +74,12 @@ export class HeldAcks {
     this.keys = keys;
     this.words = new Int32Array(buf);
     this.flags = new Uint8Array(cap);
+    this.forgetLast();
+  }
+
+  private forgetLast(): void {
     this.lastRoot = EMPTY_ROOT;
+    this.lastHi = -1;
   }
 
   /**
@@ -117,6 +125,7 @@ export class HeldAcks {
       i = (i + 1) & this.mask;
     }
     this.lastRoot = root;
+    this.lastHi = -1; // addSplit sets the halves when it is the caller
     this.lastSlot = i;
     return i;
   }
@@ -138,6 +147,24 @@ export class HeldAcks {
       nw[i * 4 + 3] = words[j * 4 + 3]!;
       nf[i] = flags[j]!;
     }
+  }
+
+  /**
+   * {@link add} for a root given as a tuple holds it (high 21 bits `rootHi` >= 0, low 32 bits
+   * `rootLo` as an int32): the last tree is recognised from the two ints, so the joined root, a
+   * double beyond the small-integer range, is made (and boxed) once per tree rather than once
+   * per input: a heap number per held ack was most of what a stateful count allocated per tuple.
+   */
+  addSplit(rootHi: number, rootLo: number, hi: number, lo: number): void {
+    let s: number;
+    if (rootHi === this.lastHi && rootLo === this.lastLo) s = this.lastSlot * 4;
+    else {
+      s = this.slot(rootHi * 4294967296 + (rootLo >>> 0)) * 4;
+      this.lastHi = rootHi;
+      this.lastLo = rootLo;
+    }
+    this.words[s + 2]! ^= hi;
+    this.words[s + 3]! ^= lo;
   }
 
   /** XORs an ack value `hi/lo` into tree `root`'s entry. */
@@ -206,7 +233,7 @@ export class HeldAcks {
     this.count = 0;
     this.killed = 0;
     this.tuples = 0;
-    this.lastRoot = EMPTY_ROOT;
+    this.forgetLast();
     this.firstGen = this.gen + 1; // holds no generation
   }
 }

@@ -18,6 +18,27 @@ describe('held acks (one XOR record per tree)', () => {
     expect(entries(h)).toEqual([[5, 1, 2], [big, 0xff, 0]]);
   });
 
+  it('addSplit takes the root in halves, as tuples carry it, and agrees with add and kill in any order', () => {
+    const h = new HeldAcks(4);
+    const big = 2 ** 52 + 7;
+    const hi = Math.floor(big / 2 ** 32);
+    const lo = big % 2 ** 32 | 0;
+    h.addSplit(hi, lo, 1, 1);
+    h.add(5, 2, 2); // another tree between two addSplits of one: the cached slot must not be reused
+    h.addSplit(hi, lo, 4, 4);
+    h.addSplit(0, 5, 8, 8);
+    h.kill(5);
+    h.addSplit(0, 5, 16, 16); // killed stays killed
+    for (let i = 0; i < 100; i++) h.add(1000 + i, 0, 0); // grows: slots move
+    h.addSplit(hi, lo, 32, 32);
+    expect(h.holds(5)).toBe(2);
+    expect(entries(h).filter(([r]) => r === big || r === 5)).toEqual([[big, 37, 37]]);
+    h.clear();
+    h.renew();
+    h.addSplit(hi, lo, 64, 64); // after a clear the cached slot is gone too
+    expect(entries(h)).toEqual([[big, 64, 64]]);
+  });
+
   it('grows past its initial capacity and keeps every entry', () => {
     const h = new HeldAcks(4);
     for (let i = 0; i < 10_000; i++) h.add(i * 1_000_003 + 2 ** 40, i, -i);

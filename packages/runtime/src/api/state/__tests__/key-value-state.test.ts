@@ -80,4 +80,25 @@ describe('KeyValueState keys (compared by their JSON)', () => {
     expect(() => s.put(() => 1, 1)).toThrow(TypeError);
     expect(() => s.put('x', undefined as unknown as number)).toThrow(TypeError);
   });
+
+  it('an object key keeps the object first put under it, through put, delete and restore; snapshots are canonical JSON', () => {
+    const s = new InMemoryKeyValueState<unknown, number>();
+    const first = { id: 1 };
+    s.put(first, 1);
+    s.put({ id: 1 }, 2); // same JSON: the value changes, the key stays the first object
+    s.put(-0, 3);
+    s.put('\u0000x', 4);
+    first.id = 99; // changed after the put: the state keyed it by its JSON then
+    expect([...s.keys()]).toEqual([first, 0, '\u0000x']);
+    expect(s.get({ id: 1 })).toBe(2);
+    expect(s.snapshotEntries()).toEqual([['{"id":1}', 2], ['0', 3], ['"\\u0000x"', 4]]);
+    expect(s.delete({ id: 1 })).toBe(true);
+    s.put({ id: 1 }, 5);
+    expect([...s.entries()]).toEqual([[0, 3], ['\u0000x', 4], [{ id: 1 }, 5]]);
+    const copy = new InMemoryKeyValueState<unknown, number>();
+    copy.put({ stale: true }, 0);
+    copy.restore({ txid: 1, entries: s.snapshotEntries() });
+    expect([...copy]).toEqual([[0, 3], ['\u0000x', 4], [{ id: 1 }, 5]]);
+    expect(copy.get({ stale: true })).toBeUndefined();
+  });
 });
