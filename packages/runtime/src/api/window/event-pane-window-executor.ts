@@ -6,7 +6,7 @@ import { emitLate, eventTimeOf } from './event-time.js';
 import { paneAcks } from './pane-acks.js';
 import { PaneList, paneCollector } from './pane-window-executor.js';
 import { WatermarkTracker } from './watermark.js';
-import { requiredTimeoutMs } from './window-limits.js';
+import { checkWindowTimeout } from './window-limits.js';
 import type { PaneAggregator, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
 
@@ -64,10 +64,7 @@ export class EventPaneWindowExecutor implements Bolt {
     this.component = context.thisComponentId;
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []);
-    const need = requiredTimeoutMs(this.w);
-    if (need !== undefined && context.config.messageTimeoutMs < need.total) {
-      collector.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${this.component}": messageTimeoutMs (${context.config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
-    }
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -2,7 +2,7 @@ import { TopologyError } from '../../errors.js';
 import type { AckHolder, HeldAcks } from '../state/held-acks.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
 import { paneAcks } from './pane-acks.js';
-import { requiredTimeoutMs } from './window-limits.js';
+import { checkWindowTimeout } from './window-limits.js';
 import type { PaneAggregator, PaneWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import type { ResolvedWindow } from './window-spec.js';
 
@@ -108,10 +108,7 @@ export class PaneWindowExecutor implements Bolt {
     this.holder = 'holdAck' in collector ? (collector as unknown as AckHolder) : undefined;
     this.component = context.thisComponentId;
     this.origin = this.w.epochClock();
-    const need = requiredTimeoutMs(this.w);
-    if (need !== undefined && context.config.messageTimeoutMs < need.total) {
-      collector.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${this.component}": messageTimeoutMs (${context.config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
-    }
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -64,3 +64,14 @@ export function checkTimestampField(component: string, w: ResolvedWindow, inputs
     }
   }
 }
+
+/**
+ * At prepare: reports (does not throw) a `messageTimeoutMs` shorter than a tuple's stay in the
+ * window — the config may have been overridden at submit time, after build() checked it.
+ */
+export function checkWindowTimeout(w: ResolvedWindow, component: string, messageTimeoutMs: number, reporter: { reportError(error: unknown): void }): void {
+  const need = requiredTimeoutMs(w);
+  if (need !== undefined && messageTimeoutMs < need.total) {
+    reporter.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
+  }
+}

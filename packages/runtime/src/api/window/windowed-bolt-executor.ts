@@ -1,4 +1,4 @@
-import { ComponentError, TopologyError } from '../../errors.js';
+import { ComponentError } from '../../errors.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
@@ -6,7 +6,7 @@ import { emitLate, eventTimeOf } from './event-time.js';
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
-import { requiredTimeoutMs } from './window-limits.js';
+import { checkWindowTimeout } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { MAX_WINDOW_TUPLES, WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
 
@@ -104,11 +104,7 @@ export class WindowedBoltExecutor implements Bolt {
     this.origin = this.w.epochClock();
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []); // hand-built contexts of older tests may lack it
-    // The config may have been overridden at submit time, after build() checked it.
-    const need = requiredTimeoutMs(this.w);
-    if (need !== undefined && context.config.messageTimeoutMs < need.total) {
-      collector.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${this.component}": messageTimeoutMs (${context.config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
-    }
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
     await this.inner.prepare?.(context, this.out);
   }
 
