@@ -17,6 +17,7 @@
  * A window's fresh() is its undelivered segments; expired() the delivered segments of panes that
  * left, exactly the tuple window's getNew() and getExpired() summed per segment.
  */
+import { takeNextEnd } from './firing.js';
 
 /** One run of a pane's inputs between two evaluations that delivered it. */
 export interface Segment<P> {
@@ -135,13 +136,10 @@ export class EventPaneState<P, H> {
   /** The next window due, in end order, or undefined. Call {@link evict} after evaluating it. */
   next(): PaneFiring<P> | undefined {
     for (;;) {
-      const regular = this.nextRegularEnd() ?? Infinity;
-      let refire = Infinity;
-      for (const end of this.refire) if (end < refire) refire = end;
-      const end = Math.min(regular, refire);
-      if (end === Infinity) return undefined;
-      if (end === refire) this.refire.delete(end);
-      else this.cursor = end;
+      const due = takeNextEnd(this.nextRegularEnd(), this.refire);
+      if (due === undefined) return undefined;
+      const end = due.end;
+      if (!due.refire) this.cursor = end;
       const all: P[] = [];
       const fresh: P[] = [];
       const first = end / this.w.slide - this.span;

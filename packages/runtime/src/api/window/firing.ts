@@ -23,6 +23,22 @@ export interface Firing<T> {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/**
+ * The end of the next window due in a time window's state (time-window-state.ts and
+ * event-pane-state.ts): the earliest of the next regular end and the pending re-fires (allowed
+ * lateness). A re-fire taken is removed from `refire`; on a tie the re-fire is taken (`refire:
+ * true`), so the caller advances its cursor only past a regular end.
+ */
+export function takeNextEnd(regular: number | undefined, refire: Set<number>): { end: number; refire: boolean } | undefined {
+  let earliest = Infinity;
+  for (const end of refire) if (end < earliest) earliest = end;
+  const end = Math.min(regular ?? Infinity, earliest);
+  if (end === Infinity) return undefined;
+  if (end !== earliest) return { end, refire: false };
+  refire.delete(end);
+  return { end, refire: true };
+}
+
 /** Concatenation of the chunks, without copying when there is at most one. */
 export function joinChunks<T>(chunks: readonly (readonly T[])[]): readonly T[] {
   if (chunks.length === 0) return EMPTY;

@@ -1,4 +1,4 @@
-import { LazyFiring, type Firing } from './firing.js';
+import { LazyFiring, takeNextEnd, type Firing } from './firing.js';
 import type { ResolvedWindow } from './window-spec.js';
 
 export type { Firing } from './firing.js';
@@ -108,13 +108,10 @@ export class TimeWindowState<T> {
 
   /** The next window due at the current clock, in end order, or undefined. Call {@link evict} after executing it. */
   next(): Firing<T> | undefined {
-    const regular = this.nextRegularEnd() ?? Infinity;
-    let refire = Infinity;
-    for (const end of this.refire) if (end < refire) refire = end;
-    const end = Math.min(regular, refire);
-    if (end === Infinity) return undefined;
-    if (end === refire) this.refire.delete(end);
-    else this.cursor = end;
+    const due = takeNextEnd(this.nextRegularEnd(), this.refire);
+    if (due === undefined) return undefined;
+    const end = due.end;
+    if (!due.refire) this.cursor = end;
     const lo = this.lowerBound(end - this.w.length, false);
     const hi = this.lowerBound(end, false);
     const { freshLo, freshList } = this.deliver(lo, hi);
