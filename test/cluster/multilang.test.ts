@@ -28,10 +28,13 @@ describe('shell components on a cluster', () => {
       '--set', `dir=${FIXTURES}`, '--set', `adapters=${ADAPTERS}`, '--set', `markers=${markers}`, '--set', `limit=${limit}`]);
     expect({ code: deployed.code, stderr: deployed.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('gale: deployed "sw"') });
 
-    const done = await until('every line acked', async () => {
+    // Each worker's stats reach `gale status` with its own heartbeat, so the spout's worker can
+    // report every line acked before the other worker's count task reports the words it ran:
+    // wait for both (the assertions below still check them).
+    const done = await until('every line acked and its words counted', async () => {
       const s = await cluster.json<StatusJson>(['status', 'sw']);
       const spout = component(s, 'numbers');
-      return spout.acked === limit && spout.pending === 0 ? s : undefined;
+      return spout.acked === limit && spout.pending === 0 && component(s, 'count').executed >= 2 * limit ? s : undefined;
     }, 90_000, 300);
     expect(component(done, 'split').where).toHaveLength(2);
     expect(new Set(done.workerProcesses.map((w) => w.supervisor)).size).toBe(2);
