@@ -164,6 +164,8 @@ export class Worker {
       log: this.log,
       onError: (e) => this.onComponentError(e),
       stateStores: this.stateStores,
+      // A queue or store server that is down at start must not turn into a worker restart loop.
+      retryOpen: true,
       ...(this.crashes !== undefined ? { crashCounts: this.crashes } : {}),
       worker: `${this.launch.host}:${this.launch.port}`,
       processStats: () => this.processMetrics.snapshot(false),

@@ -63,7 +63,7 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
   private readonly pushInbound = (task: number, tuple: TupleImpl): boolean => this.queue.push(tuple, task);
 
   get canRunInline(): boolean {
-    return !this.running && this.queue.size === 0 && this.outbox.size === 0 && this.inbound.size === 0 && this.inflight < this.maxConcurrency && !this.tickDue;
+    return !this.running && this.queue.size === 0 && this.outbox.size === 0 && this.inbound.size === 0 && this.inflight < this.maxConcurrency && !this.tickDue && this.unopened === 0;
   }
 
   runInline(taskId: number, tuple: TupleImpl): void {
@@ -100,7 +100,7 @@ export class BoltExecutor extends ExecutorBase implements BoltTarget {
       this.inbound.drain(this.pushInbound);
       progress = this.inbound.size < before;
     }
-    if (!this.flushOutbox()) return progress;
+    if (!this.flushOutbox() || this.unopened > 0) return progress; // unopened: inputs wait in the queue (backpressure)
     // A due tick is a barrier: it waits for in-flight async executes (concurrency limit, shared
     // collector), and no queued tuple starts before it, so a backlog cannot starve it.
     if (this.tickDue) {

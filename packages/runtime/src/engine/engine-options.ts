@@ -36,4 +36,10 @@ export interface EngineOptions {
   stateStores?: StateStoreProvider;
   /** Cluster mode: retry counts of earlier launches that crashed (crash-counts.ts). */
   crashCounts?: CrashCounts;
+  /**
+   * Cluster mode: a spout whose open() or a bolt whose prepare() throws a retriable error (its
+   * server is down) is opened again after a backoff (task-open-retry.ts) instead of failing the
+   * start. Local mode leaves it off: `gale local` reports the error and exits.
+   */
+  retryOpen?: boolean;
 }

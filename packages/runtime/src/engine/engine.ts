@@ -20,8 +20,9 @@ import type { Placement } from './remote.js';
 import type { Clock, EngineLog, Scheduler } from './ports.js';
 import { buildRoutes, subscribersOf } from './router.js';
 import { SpoutTask } from './spout-task.js';
+import { activateSpout, TaskOpenRetry } from './task-open-retry.js';
 import { collectStats, quiescent, sampleWindows } from './stats.js';
-import { openTasks } from './task-open.js';
+import { openTasks, type OpenContext } from './task-open.js';
 import { rotationMs } from './timeouts.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
@@ -90,6 +91,8 @@ export class Engine implements ExecutorHost {
   private readonly systemEnv: SystemEnv;
   private readonly crashCounts: CrashCounts | undefined;
   private readonly subscribers: ReturnType<typeof subscribersOf>;
+  /** Cluster mode: re-opens tasks whose open()/prepare() failed with a retriable error. */
+  private readonly openRetry: TaskOpenRetry | undefined;
 
   constructor(opts: EngineOptions) {
     this.topology = opts.topology;
@@ -120,6 +123,9 @@ export class Engine implements ExecutorHost {
     this.subscribers = subscribersOf(this.plan);
     this.receivers = this.plan.streamTable.map((ref) => new Set((this.subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
     this.routeTasks();
+    this.openRetry = opts.retryOpen === true ? new TaskOpenRetry({ ...opts, reopen: (t) => openTasks([t], this.openContext()), active: () => this.activeWanted && !this.stopped, wake: () => this.wake(), runs: (t) => this.execs.taskOf[t.taskId] === t }) : undefined;
+    const retry = this.openRetry;
+    if (retry !== undefined) this.cancels.push(() => retry.close());
   }
 
   /** (Re)builds tasks' routes (default: every local task's): which target tasks are local changes their local-or-shuffle choice. */
@@ -174,13 +180,12 @@ export class Engine implements ExecutorHost {
   }
 
   /** Opens spouts and prepares bolts (user code), bolts first; a failure stops the engine. */
-  private async openTasks(tasks: readonly (SpoutTask | BoltTask)[]): Promise<void> {
-    try {
-      await openTasks(tasks, { topology: this.topology, config: this.config, plan: this.plan, stateStores: this.stateStores, systemEnv: this.systemEnv });
-    } catch (err) {
-      this.stopped = true;
-      throw err;
-    }
+  private openTasks(tasks: readonly (SpoutTask | BoltTask)[]): Promise<void> {
+    return openTasks(tasks, this.openContext()).catch((err: unknown) => { this.stopped = true; throw err; });
+  }
+
+  private openContext(): OpenContext {
+    return { topology: this.topology, config: this.config, plan: this.plan, stateStores: this.stateStores, systemEnv: this.systemEnv, deferOpen: this.openRetry?.defer };
   }
 
   activate(): void {
@@ -201,14 +206,7 @@ export class Engine implements ExecutorHost {
     for (const ex of this.execs.spouts) {
       if (ex.active === on || ex.closed) continue;
       ex.active = on;
-      for (const t of ex.tasks) {
-        try {
-          if (on) t.instance.activate?.();
-          else t.instance.deactivate?.();
-        } catch (err) {
-          t.reportError(err);
-        }
-      }
+      for (const t of ex.tasks) activateSpout(t, on);
     }
     this.wake();
   }
@@ -220,7 +218,7 @@ export class Engine implements ExecutorHost {
 
   /** Every spout says it will never emit again (spouts without `isExhausted` never are). */
   allSpoutsExhausted(): boolean {
-    return this.execs.spouts.every((ex) => ex.tasks.every((t) => t.instance?.isExhausted?.() === true));
+    return this.execs.spouts.every((ex) => ex.tasks.every((t) => t.opened && t.instance?.isExhausted?.() === true));
   }
 
   /** Resolves true once `pred()` holds (checked as the engine runs), false after `timeoutMs`. */
@@ -247,10 +245,10 @@ export class Engine implements ExecutorHost {
       this.waiters.settleAll();
       for (const ex of this.execs.spouts) {
         ex.close();
-        for (const t of ex.tasks) await this.safely(t, 'close', () => t.instance?.close?.());
+        for (const t of ex.tasks) if (t.opened) await this.safely(t, 'close', () => t.instance?.close?.());
       }
       for (const ex of this.execs.bolts) {
-        for (const t of ex.tasks) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
+        for (const t of ex.tasks) if (t.opened) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
       }
     })();
     return this.closing;

@@ -12,6 +12,8 @@ export abstract class ExecutorBase implements Sender {
   readonly outbox = new Outbox<TupleImpl>();
   /** Index among its component's executors (`component#index`). */
   index = 0;
+  /** Tasks waiting for a retry of their open()/prepare() (task-open-retry.ts): a bolt executor runs nothing meanwhile. */
+  unopened = 0;
   /** Backpressure time: measured on the outbox's empty/non-empty transitions only, never per tuple. */
   private blockedSince = 0;
   private blockedMs = 0;

@@ -71,12 +71,12 @@ export async function retireExecutor(
   if (ex instanceof SpoutExecutor) {
     ex.active = false;
     ex.close();
-    for (const t of ex.tasks) await safely(t, 'close', () => t.instance?.close?.());
+    for (const t of ex.tasks) if (t.opened) await safely(t, 'close', () => t.instance?.close?.());
     return;
   }
   const failed = failHeldTuples(ex);
   if (failed > 0) log.info({ component: ex.component, executor: ex.index, failed }, 'executor moved away: the tuples it held failed, to be replayed');
-  for (const t of ex.tasks) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
+  for (const t of ex.tasks) if (t.opened) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
 }
 
 /**

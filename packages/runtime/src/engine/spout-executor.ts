@@ -290,7 +290,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       }
       const task = this.tasks[this.next]!;
       this.next = this.next + 1 === n ? 0 : this.next + 1;
-      if (task.pending.size >= task.maxPending) {
+      if (task.pending.size >= task.maxPending || !task.opened) {
         idleTasks++;
         continue;
       }

@@ -21,6 +21,11 @@ export abstract class TaskBase {
   private readonly controlScratch: number[] = [0, 0, 0];
   /** The route of the last {@link emitDirect2} (a system task emits it on one stream). */
   private direct2Route: OutRoute | undefined;
+  /**
+   * False while a retriable open()/prepare() failure waits for its retry (task-open-retry.ts): a
+   * spout task is asked for nothing, a bolt task's executor runs nothing, and neither is closed.
+   */
+  opened = true;
 
   constructor(
     readonly host: ExecutorHost,

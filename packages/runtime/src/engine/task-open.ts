@@ -17,6 +17,13 @@ export interface OpenContext {
   readonly plan: Plan;
   readonly stateStores: StateStoreProvider | undefined;
   readonly systemEnv: SystemEnv;
+  /**
+   * Cluster mode: called when a spout's open() or a bolt's prepare() throws a retriable error (its
+   * server is not up yet). Returning true leaves the task unopened for the caller to retry
+   * (task-open-retry.ts) instead of failing the start, which the supervisor would answer with a
+   * restart loop.
+   */
+  readonly deferOpen?: (task: SpoutTask | BoltTask, err: ComponentError) => boolean;
 }
 
 /**
@@ -33,19 +40,23 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       if (task instanceof SpoutTask && c.kind === 'spout') {
         task.instance = c.spec.create();
         await task.instance.open?.(ctx, task);
+        task.opened = true;
       } else if (task instanceof BoltTask && c.kind === 'bolt') {
         const bolt = c.create(o.systemEnv);
         task.init(bolt);
         if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
         else await (bolt as Bolt).prepare?.(ctx, task);
+        task.opened = true;
       }
     } catch (err) {
       const spout = task instanceof SpoutTask;
-      throw new ComponentError(
+      const failed = new ComponentError(
         spout ? 'GALE_ERR_SPOUT_OPEN' : 'GALE_ERR_BOLT_PREPARE',
         `${spout ? 'spout' : 'bolt'} "${task.component}" (task ${task.taskId}) failed in ${spout ? 'open' : 'prepare'}(): ${errorMessage(err)}`,
-        { cause: err },
+        { cause: err, retriable: (err as { retriable?: unknown } | null)?.retriable === true },
       );
+      if (failed.retriable && o.deferOpen?.(task, failed) === true) continue;
+      throw failed;
     }
   }
 }
