@@ -3,7 +3,7 @@
 // lines are dead-lettered with their reason and change nothing else. Once from a file to a file,
 // once from a followed (tailed) file with a record far behind the watermark appended after its
 // windows fired (dead-lettered as late), once from a real Redis stream to Redis hashes.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import { startRedis, type RedisServer } from '../../test/harness/redis.js';
 import { waitFor } from '../../test/harness/wait.js';
 import { logs } from '../gen-data.js';
 import { batchCounts as batchCountsOf, buildLogAnalytics, parseLogLine } from '../log-analytics.js';
+import { deadRows, fileCounts as fileCountsOf, sameCounts } from './log-analytics-output.js';
 
 const WINDOW_MS = 60_000;
 const START = 1_700_000_000_000;
@@ -19,23 +20,8 @@ const START = 1_700_000_000_000;
 /** `windowStart|status` -> count, from the valid lines. */
 const batchCounts = (lines: readonly string[]): Map<string, number> => batchCountsOf(lines, 'status', 60);
 
-/** `windowStart|status` -> count, as the file sink wrote them (each row checked). */
-function fileCounts(output: string): Map<string, number> {
-  const got = new Map<string, number>();
-  if (!existsSync(output)) return got;
-  for (const l of readFileSync(output, 'utf8').split('\n')) {
-    if (l === '') continue;
-    const r = JSON.parse(l) as { field: string; value: string; count: number; windowStart: number; windowEnd: number };
-    expect(r.field).toBe('status');
-    expect(r.windowEnd - r.windowStart).toBe(WINDOW_MS);
-    expect(got.has(`${r.windowStart}|${r.value}`)).toBe(false);
-    got.set(`${r.windowStart}|${r.value}`, r.count);
-  }
-  return got;
-}
-
-type DeadRow = { line: string; reason: string } | { reason: 'late'; field: string; value: string; ts: number; watermark: number };
-const deadRows = (file: string): DeadRow[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as DeadRow) : []);
+/** `windowStart|status` -> count, as the file sink wrote them. */
+const fileCounts = (output: string): Map<string, number> => fileCountsOf(output, 'status', WINDOW_MS);
 
 /** The executed totals of the counting components: malformed lines and late records. */
 const counters = (t: LocalTopology): { invalid?: number; late?: number } =>
@@ -95,7 +81,7 @@ describe('log-analytics', () => {
       appendFileSync(input, `${lines.slice(half).join('\n')}\n`);
       const want = batchCounts(lines);
       // The idle flush fires the last windows once the input stops growing.
-      await waitFor(() => JSON.stringify([...fileCounts(output)].sort()) === JSON.stringify([...want].sort()), { timeoutMs: 60_000, intervalMs: 100, what: 'the counts of every window' });
+      await waitFor(() => sameCounts(fileCounts(output), want), { timeoutMs: 60_000, intervalMs: 100, what: 'the counts of every window' });
       const late = { ts: START - 10 * WINDOW_MS, status: 503, path: '/late', method: 'GET', level: 'warn', userId: 'u-late', latencyMs: 7 };
       appendFileSync(input, `${JSON.stringify(late)}\n`);
       const row = await waitFor(() => deadRows(`${output}.invalid`).find((d) => d.reason === 'late'), { timeoutMs: 30_000, what: 'the late record in the dead-letter file' });
