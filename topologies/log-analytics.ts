@@ -7,7 +7,13 @@
  *     --shuffle--> parse (2: the record, or "invalid" with the reason; never a failure)
  *     --fields(value)--> count (WindowedCountBolt, 2: per value per window)
  *     --global--> sink (AppendFileSinkBolt: JSON lines | RedisHashSinkBolt: one hash per window)
- *   parse --"invalid"--> dead-letter (AppendFileSinkBolt: the line and why, counted by its executed total)
+ *   parse --"invalid"--> invalid (1: passes it on) --> dead-letter (AppendFileSinkBolt: JSON lines)
+ *   count --"late"--> late (1: a record too late for every window, as a row) --> dead-letter
+ *
+ * Nothing is dropped silently: a malformed line is written to the dead-letter file as
+ * `{line, reason}`, a record older than the watermark (every window it belongs to has fired) as
+ * `{reason: "late", field, value, ts, watermark}`. The `invalid` and `late` components' executed
+ * totals (`gale status`, the run summary of `gale local`) count them.
  *
  *   gale local topologies/log-analytics.ts --set input=logs.jsonl --set output=counts.jsonl --until-idle
  *   gale local topologies/log-analytics.ts --set source=tail --set input=/var/log/app.jsonl --set output=counts.jsonl
@@ -18,7 +24,7 @@
  * sink wrote its row (a sink failure replays nothing). The default anchors each row to its records.
  */
 import {
-  BaseBasicBolt, Duration, TopologyBuilder, UsageError, tumblingWindow,
+  BaseBasicBolt, Duration, TopologyBuilder, UsageError, WINDOW_LATE_STREAM, tumblingWindow,
   type BasicOutputCollector, type OutputFieldsDeclarer, type Spout, type Topology, type TopologyParams, type Tuple,
 } from '@gale/runtime';
 import { AppendFileSinkBolt, RedisHashSinkBolt, WindowedCountBolt } from '@gale/bolt-kit';
@@ -48,6 +54,22 @@ export function parseLogLine(line: string, field: string): { value: string; ts: 
   return { value: String(v), ts: rec.ts as number };
 }
 
+/**
+ * What the topology must write for `lines`: `windowStart|value` -> count of the valid records,
+ * in tumbling windows of `windowSec` (a batch count, for checking a run).
+ */
+export function batchCounts(lines: Iterable<string>, field: string, windowSec: number): Map<string, number> {
+  const windowMs = windowSec * 1000;
+  const counts = new Map<string, number>();
+  for (const l of lines) {
+    const r = parseLogLine(l, field);
+    if (typeof r === 'string') continue;
+    const k = `${Math.floor(r.ts / windowMs) * windowMs}|${r.value}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** JSON line -> [value, ts]; anything else -> "invalid" [line, reason]: a bad line is data, not a failure to replay. */
 export class ParseLogBolt extends BaseBasicBolt {
   constructor(private readonly field: string) {
@@ -69,6 +91,36 @@ export class ParseLogBolt extends BaseBasicBolt {
     const r = parseLogLine(line, this.field);
     if (typeof r === 'string') c.emitStream('invalid', [line, r]);
     else c.emit([r.value, r.ts]);
+  }
+}
+
+/** A malformed line on its way to the dead-letter file: its executed total counts them. */
+export class InvalidLineBolt extends BaseBasicBolt {
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['line', 'reason']);
+  }
+
+  execute(t: Tuple, c: BasicOutputCollector): void {
+    c.emit([t.getValueByField('line'), t.getValueByField('reason')]);
+  }
+}
+
+/**
+ * A record the window had to refuse (its `late` stream: every window it belongs to has fired) as
+ * a dead-letter row `[reason "late", field, value, ts, watermark]`; its executed total counts them.
+ */
+export class LateRecordBolt extends BaseBasicBolt {
+  constructor(private readonly field: string) {
+    super();
+  }
+
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['reason', 'field', 'value', 'ts', 'watermark']);
+  }
+
+  execute(t: Tuple, c: BasicOutputCollector): void {
+    const values = t.getValueByField('values') as readonly unknown[];
+    c.emit(['late', this.field, values[0], t.getValueByField('timestamp'), t.getValueByField('watermark')]);
   }
 }
 
@@ -97,7 +149,7 @@ export interface LogAnalyticsOptions {
   output?: string;
   /** redis sink: hashes `<prefix>:<windowStart>` with one entry per value. */
   hashPrefix?: string;
-  /** Invalid lines with their reason (default `<output>.invalid`, or `log-analytics.invalid`). */
+  /** Invalid lines with their reason, and late records (default `<output>.invalid`, or `log-analytics.invalid`). */
   deadLetter?: string;
 }
 
@@ -122,11 +174,14 @@ export function buildLogAnalytics(o: LogAnalyticsOptions): Topology {
   const b = new TopologyBuilder();
   b.setSpout('logs', logSpout(o));
   b.setBolt('parse', new ParseLogBolt(o.field), 2).shuffleGrouping('logs');
-  b.setBolt('dead-letter', new AppendFileSinkBolt({ path: o.deadLetter ?? (o.output !== undefined ? `${o.output}.invalid` : 'log-analytics.invalid') }))
-    .globalGrouping('parse', 'invalid');
+  b.setBolt('invalid', new InvalidLineBolt()).globalGrouping('parse', 'invalid');
   const window = tumblingWindow(Duration.ofSeconds(o.windowSec), { timestamp: 'ts', maxLagMs: o.lagMs, watermarkIntervalMs: 500, idleFlushMs: o.idleFlushMs });
   b.setBolt('count', new WindowedCountBolt({ window, keyField: 'value', outputFields: ['value', 'count', 'windowStart', 'windowEnd'], anchor: o.anchor ?? 'key-tuples' }), 2)
     .fieldsGrouping('parse', ['value']);
+  b.setBolt('late', new LateRecordBolt(o.field)).globalGrouping('count', WINDOW_LATE_STREAM);
+  b.setBolt('dead-letter', new AppendFileSinkBolt({ path: o.deadLetter ?? (o.output !== undefined ? `${o.output}.invalid` : 'log-analytics.invalid') }))
+    .globalGrouping('invalid')
+    .globalGrouping('late');
   if (o.sink === 'redis') {
     const prefix = o.hashPrefix ?? `log-counts:${o.field}:`;
     b.setBolt('sink', new RedisHashSinkBolt({ url: o.redisUrl, keyField: 'windowStart', keyPrefix: prefix, hashField: 'value', valueField: 'count' })).globalGrouping('count');

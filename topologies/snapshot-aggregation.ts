@@ -6,6 +6,12 @@
  *
  *   orders (OrderSpout, replays failed ids) --fields(key)--> totals (stateful, 4 tasks)
  *     --global, "snapshot" stream--> snapshots (writes <output>, 1 task)
+ *   orders --all, "flush" stream--> totals
+ *
+ * Once every order is acked (its effect committed), the spout emits one tracked `flush` tuple to
+ * every totals task, which answers with a final snapshot anchored to it; the spout is exhausted
+ * only once that tree completed. So `gale local … --until-idle` stops after the final totals are
+ * in <output>, not after whichever periodic snapshot came last.
  *
  * The orders are a fixed dataset: order `id` is {@link order}(id), ids `offset … offset+count-1`,
  * emitted at `rate` per second. Run:
@@ -37,20 +43,34 @@ export function batchTotals(offset: number, count: number): Record<string, numbe
   return out;
 }
 
-/** Emits the dataset at `rate` orders/s with the id as message id; a failed id is emitted again. */
+/** Message id of the spout's `flush` tuple (order ids are numbers). */
+const FLUSH = 'flush';
+
+/**
+ * Emits the dataset at `rate` orders/s with the id as message id; a failed id is emitted again.
+ * After the last order's ack, one tracked tuple on `flush` (again if it fails); exhausted once it
+ * is acked.
+ */
 export class OrderSpout extends BaseRichSpout {
   private next: number;
   private readonly replay: number[] = [];
   private pending = 0;
   private startedAt = 0;
+  private flush: 'no' | 'pending' | 'done' = 'no';
   constructor(private readonly offset: number, private readonly count: number, private readonly rate: number) {
     super();
     this.next = offset;
   }
   declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declare(['key', 'cents']);
+    d.declareStream('flush', ['orders']);
   }
   nextTuple(): void {
+    if (this.flush === 'no' && this.ordersDone()) {
+      this.flush = 'pending';
+      this.collector.emitStream('flush', [this.count], FLUSH);
+      return;
+    }
     const id = this.replay.shift();
     if (id !== undefined) {
       this.pending++;
@@ -64,19 +84,29 @@ export class OrderSpout extends BaseRichSpout {
       this.collector.emit(order(this.next), this.next);
     }
   }
-  override ack(): void {
-    this.pending--;
+  override ack(id: unknown): void {
+    if (id === FLUSH) this.flush = 'done';
+    else this.pending--;
   }
   override fail(id: unknown): void {
-    this.pending--;
-    this.replay.push(id as number);
+    if (id === FLUSH) this.flush = 'no';
+    else {
+      this.pending--;
+      this.replay.push(id as number);
+    }
+  }
+  private ordersDone(): boolean {
+    return this.next === this.offset + this.count && this.replay.length === 0 && this.pending === 0;
   }
   isExhausted(): boolean {
-    return this.next === this.offset + this.count && this.replay.length === 0 && this.pending === 0;
+    return this.flush === 'done';
   }
 }
 
-/** Per-key totals in checkpointed state; on each tick, emits `[task, totals]` on `snapshot`. */
+/**
+ * Per-key totals in checkpointed state; on each tick, emits `[task, totals]` on `snapshot`, and
+ * on a `flush` tuple the same, anchored to it (the final snapshot).
+ */
 export class TotalsBolt extends BaseStatefulBolt<KeyValueState<string, number>> {
   declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declareStream('snapshot', ['task', 'totals']);
@@ -84,12 +114,21 @@ export class TotalsBolt extends BaseStatefulBolt<KeyValueState<string, number>> 
   execute(t: Tuple): void {
     if (t.isTick()) {
       // Untracked: a snapshot is a view, not part of any order's tuple tree.
-      this.collector.emitStream('snapshot', [this.context.thisTaskIndex, Object.fromEntries(this.state.entries())]);
+      this.collector.emitStream('snapshot', this.snapshot());
+      return;
+    }
+    if (t.sourceStreamId === 'flush') {
+      // Anchored: the flush tree (and so the spout's isExhausted) completes once the sink wrote it.
+      this.collector.emitStream('snapshot', this.snapshot(), t);
+      this.collector.ack(t);
       return;
     }
     const k = t.getStringByField('key');
     this.state.put(k, this.state.get(k, 0) + t.getNumberByField('cents'));
     this.collector.ack(t);
+  }
+  private snapshot(): [number, Record<string, number>] {
+    return [this.context.thisTaskIndex, Object.fromEntries(this.state.entries())];
   }
 }
 
@@ -126,7 +165,8 @@ export interface SnapshotAggregationOptions {
 export function buildSnapshotAggregation(o: SnapshotAggregationOptions = {}): Topology {
   const b = new TopologyBuilder();
   b.setSpout('orders', new OrderSpout(o.offset ?? 0, o.count ?? 10_000, o.rate ?? 2000));
-  b.setBolt('totals', new TotalsBolt(), { parallelism: 4, tickFrequencySecs: o.snapshotSecs ?? 2 }).fieldsGrouping('orders', ['key']);
+  b.setBolt('totals', new TotalsBolt(), { parallelism: 4, tickFrequencySecs: o.snapshotSecs ?? 2 }).fieldsGrouping('orders', ['key'])
+    .allGrouping('orders', 'flush');
   b.setBolt('snapshots', new SnapshotFileBolt(o.output)).globalGrouping('totals', 'snapshot');
   return b.build({
     name: 'snapshot-aggregation',

@@ -1,13 +1,17 @@
 // Stateful bolts in a real cluster (docs/state.md), on the snapshot-aggregation example: a worker
 // SIGKILLed mid-stream, and kill + deploy / deactivate + activate of the same name, must leave
 // every key at exactly the batch totals of the input (state effect exactly once, input at least
-// once). State in files; one acker, so that the victim can be a worker without it (an acker's
-// death only adds replays, see docs/state.md#limits).
+// once). State in files (and, for kill + deploy / deactivate + activate, in a real redis-server);
+// one acker, so that the victim can be a worker without it (an acker's death only adds replays,
+// see docs/state.md#limits).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileStateStores } from '../../packages/runtime/src/state/file-state-store.js';
+import { RedisStateStores } from '../../packages/runtime/src/state/redis-state-store.js';
+import type { StateStoreProvider } from '../../packages/runtime/src/api/state/state-store.js';
 import { batchTotals } from '../../topologies/snapshot-aggregation.js';
+import { startRedis, type RedisServer } from '../harness/redis.js';
 import { TestCluster, component, until, type StatusJson } from './cluster-harness.js';
 
 const APP = 'topologies/snapshot-aggregation.ts';
@@ -20,43 +24,53 @@ const sorted = (r: Record<string, number>): string => JSON.stringify(Object.entr
 describe('gale cluster: stateful bolts', () => {
   let cluster: TestCluster;
   let stateDir: string;
+  let redis: RedisServer;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start({ supervisors: 2 });
+    [cluster, redis] = await Promise.all([TestCluster.start({ supervisors: 2 }), startRedis()]);
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'gale-cluster-state-'));
   });
   afterAll(async () => {
     await cluster?.close();
+    await redis?.stop();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  async function committed(name: string): Promise<Record<string, number>> {
-    const stores = new FileStateStores(stateDir);
+  type Backend = 'file' | 'redis';
+  const backendSets = (b: Backend): string[] => (b === 'file' ? ['stateBackend=file', `stateDir=${stateDir}`] : ['stateBackend=redis', `stateRedisUrl=${redis.url}`]);
+
+  /** The committed totals of every totals task, read from the backend as a worker would. */
+  async function committed(name: string, backend: Backend): Promise<Record<string, number>> {
+    const stores: StateStoreProvider = backend === 'file' ? new FileStateStores(stateDir) : new RedisStateStores(redis.url);
     const out: Record<string, number> = {};
-    for (let i = 0; i < TASKS; i++) {
-      const s = await stores.open({ topology: name, component: 'totals', taskIndex: i }).load();
-      for (const [k, v] of s.committed.entries) out[JSON.parse(k) as string] = (out[JSON.parse(k) as string] ?? 0) + (v as number);
+    try {
+      for (let i = 0; i < TASKS; i++) {
+        const s = await stores.open({ topology: name, component: 'totals', taskIndex: i }).load();
+        for (const [k, v] of s.committed.entries) out[JSON.parse(k) as string] = (out[JSON.parse(k) as string] ?? 0) + (v as number);
+      }
+    } finally {
+      await stores.close();
     }
     return out;
   }
 
   /** Waits until the committed totals are the expected ones, then checks they stay so over a few checkpoints. */
-  async function expectTotals(name: string, want: Record<string, number>, timeoutMs = 90_000): Promise<void> {
+  async function expectTotals(name: string, want: Record<string, number>, backend: Backend = 'file', timeoutMs = 90_000): Promise<void> {
     let last = '';
     try {
       await until(`${name}: committed totals = batch totals`, async () => {
-        last = sorted(await committed(name));
+        last = sorted(await committed(name, backend));
         return last === sorted(want);
       }, timeoutMs, 250);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n got ${last}\nwant ${sorted(want)}`);
     }
     await new Promise((r) => setTimeout(r, 1500)); // several checkpoint intervals: late replays would show here
-    expect(sorted(await committed(name))).toBe(sorted(want));
+    expect(sorted(await committed(name, backend))).toBe(sorted(want));
   }
 
-  const deploy = async (name: string, sets: string[]): Promise<void> => {
-    const config = ['stateBackend=file', `stateDir=${stateDir}`, 'ackers=1', 'messageTimeoutMs=20000', 'checkpointIntervalMs=300'];
+  const deploy = async (name: string, sets: string[], backend: Backend = 'file'): Promise<void> => {
+    const config = [...backendSets(backend), 'ackers=1', 'messageTimeoutMs=20000', 'checkpointIntervalMs=300'];
     const r = await cluster.gale(['deploy', APP, '--name', name, ...[...config, ...sets].flatMap((s) => ['--set', s]), '--wait', '30']);
     expect({ code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, stderr: '' });
   };
@@ -85,23 +99,23 @@ describe('gale cluster: stateful bolts', () => {
     expect((await cluster.gale(['kill', name, '--wait', '0'])).code).toBe(0);
   }, 240_000);
 
-  it('kill + deploy and deactivate + activate of the same name keep the state (file backend)', async () => {
-    const name = 'totals-redeploy';
-    await deploy(name, ['count=1500', 'rate=1500']);
-    await expectTotals(name, batch(0, 1500));
+  it.each(['file', 'redis'] as const)('kill + deploy and deactivate + activate of the same name keep the state (%s backend)', async (backend) => {
+    const name = `totals-redeploy-${backend}`;
+    await deploy(name, ['count=1500', 'rate=1500'], backend);
+    await expectTotals(name, batch(0, 1500), backend);
     const killed = await cluster.gale(['kill', name, '--wait', '0.5']);
     expect(killed.code).toBe(0);
 
-    await deploy(name, ['offset=1500', 'count=2500', 'rate=800']);
+    await deploy(name, ['offset=1500', 'count=2500', 'rate=800'], backend);
     await until('some of the second run committed', async () => {
-      const sum = Object.values(await committed(name)).reduce((a, b) => a + b, 0);
+      const sum = Object.values(await committed(name, backend)).reduce((a, b) => a + b, 0);
       return sum > Object.values(batch(0, 1500)).reduce((a, b) => a + b, 0);
     }, 60_000, 200);
     expect((await cluster.gale(['deactivate', name])).code).toBe(0);
     expect((await cluster.gale(['activate', name])).code).toBe(0);
     const want = batch(0, 1500);
     for (const [k, v] of Object.entries(batch(1500, 2500))) want[k] = (want[k] ?? 0) + v;
-    await expectTotals(name, want);
+    await expectTotals(name, want, backend);
     expect((await cluster.gale(['kill', name, '--wait', '0'])).code).toBe(0);
   }, 240_000);
 });

@@ -2,7 +2,10 @@ import { TopologyError } from '@gale/runtime';
 
 /** Options of {@link NatsJetStreamSpout}. */
 export interface NatsJetStreamSpoutOptions {
-  /** Server address(es), `host:port` or `nats://host:port`. */
+  /**
+   * Server address(es): `host[:port]`, `nats://host[:port]` or `tls://host[:port]` (credentials as
+   * `nats://user:pass@host`). Any other scheme (`http://`, `redis://`, ...) is refused here.
+   */
   servers: string | readonly string[];
   /** The JetStream stream to read. */
   stream: string;
@@ -103,6 +106,32 @@ function optString(o: NatsJetStreamSpoutOptions, key: 'filterSubject' | 'user' |
   return v;
 }
 
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:/@[\]]+)(:\d{1,5})?$/i;
+
+/**
+ * One server address in a form the NATS client connects to. Checked here, at build time (a
+ * usage error, exit 2), because the client would take `http://host:4222` and report only
+ * "connection refused" at open. Credentials in a URL are not echoed.
+ */
+function checkServer(s: string): void {
+  const scheme = SCHEME.exec(s)?.[1]?.toLowerCase();
+  let ok: boolean;
+  if (scheme === undefined) ok = HOST_PORT.test(s);
+  else {
+    try {
+      const u = new URL(s);
+      ok = (scheme === 'nats' || scheme === 'tls') && u.hostname !== '' && (u.pathname === '' || u.pathname === '/');
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    const shown = s.replace(/\/\/[^/@]*@/, '//***@');
+    throw bad(`servers must be host:port, nats://host:port or tls://host:port, got ${JSON.stringify(shown)}`);
+  }
+}
+
 /** A non-empty array of non-empty strings (options come from JavaScript callers too). */
 function isStringList(v: unknown): v is readonly string[] {
   return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0);
@@ -116,6 +145,7 @@ export function parseNatsSpoutOptions(o: NatsJetStreamSpoutOptions): NatsSpoutCo
   if (!isStringList(servers)) {
     throw bad(`needs { servers: string | string[] } with at least one address, got ${JSON.stringify(o.servers)}`);
   }
+  for (const s of servers) checkServer(s);
   for (const key of ['stream', 'durable'] as const) {
     if (typeof o[key] !== 'string' || !NAME.test(o[key])) throw bad(`${key} must be a name without spaces, '.', '*', '>' or slashes, got ${JSON.stringify(o[key])}`);
   }

@@ -223,5 +223,14 @@ describe('NatsJetStreamSpout', () => {
     expect(() => new NatsJetStreamSpout({ servers: 'x', stream: 'S', durable: 'd', batchSize: 0 })).toThrow(/batchSize/);
     expect(() => new NatsJetStreamSpout({ servers: 'x', stream: 'S', durable: 'd', retryInitialMs: 10, retryMaxMs: 5 })).toThrow(/retryMaxMs/);
     expect(() => new NatsJetStreamSpout({ servers: 'x', stream: 'S', durable: 'd', batchsize: 5 } as NatsJetStreamSpoutOptions)).toThrow(/no option "batchsize"/);
+    // A scheme the client cannot connect with is refused here, not reported as "connection refused" at open.
+    for (const bad of ['http://127.0.0.1:4222', 'redis://h:4222', 'nats://', 'nats://h:4222/path', 'a b:1', 'h:port']) {
+      expect(() => new NatsJetStreamSpout({ servers: ['nats://ok:4222', bad], stream: 'S', durable: 'd' }))
+        .toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION', message: expect.stringContaining('servers must be host:port, nats://host:port or tls://host:port') }));
+    }
+    expect(() => new NatsJetStreamSpout({ servers: 'http://u:secret@h:4222', stream: 'S', durable: 'd' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
+    for (const good of ['h', 'h:4222', '127.0.0.1:4222', '[::1]:4222', 'nats://h', 'nats://u:p@h:4222', 'tls://h:4222', 'NATS://h:4222/']) {
+      expect(() => new NatsJetStreamSpout({ servers: good, stream: 'S', durable: 'd' })).not.toThrow();
+    }
   });
 });
