@@ -20,7 +20,10 @@ const SRC = 'packages/runtime/src';
 const LAYERS = {
   'errors.ts': [],
   'retry.ts': ['errors.ts'],
-  'log.ts': ['errors.ts'],
+  'log.ts': ['errors.ts', 'lazy-logger.ts', 'pino-load.ts'],
+  // The root logger's proxy, which makes the pino logger on first real use, and pino's loader.
+  'lazy-logger.ts': [],
+  'pino-load.ts': [],
   // Open addressing keyed by tree root: the engine's tables and api/state's held acks share it.
   'root-slots.ts': [],
   api: ['config', 'errors.ts', 'retry.ts', 'root-slots.ts'],

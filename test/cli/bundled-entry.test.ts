@@ -1,6 +1,7 @@
 // `npm run build` rewrites the packages' entry modules as esbuild bundles (scripts/bundle-packages.mjs).
 // These check the built output: every entry reaches the runtime through the same chunk files (one
 // copy of each class), and the bundled `gale` runs --help and a topology whose classes must be the CLI's.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ComponentStats } from '@gale/runtime';
@@ -36,6 +37,26 @@ describe('the bundled packages', () => {
       expect(code).toMatch(/from\s*["']@gale\/runtime["']/);
       expect(code).not.toMatch(/["'][^"']*runtime\/(dist|src)\//);
     }
+  });
+
+  it('the bundled runtime loads pino (dist/chunks/pino.cjs) only when something is logged at an enabled level', () => {
+    const index = path.join(REPO_ROOT, 'packages', 'runtime', 'dist', 'index.js');
+    const script = [
+      "import { createRequire } from 'node:module';",
+      `const { rootLog, setLogLevel } = await import(${JSON.stringify(index)});`,
+      "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.endsWith('pino.cjs'));",
+      "setLogLevel('warn');",
+      "const log = rootLog.child({ cli: 'gale' });",
+      "log.info({ n: 1 }, 'below the level');",
+      "process.stdout.write(`before: ${loaded()}\n`);",
+      "log.warn({ n: 2 }, 'at the level');",
+      "process.stdout.write(`after: ${loaded()}\n`);",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, GALE_LOG_LEVEL: '' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('before: false\nafter: true\n');
+    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, pid: r.pid, cli: 'gale', n: 2, msg: 'at the level' })]);
   });
 
   it('gale --help runs from the bundle', async () => {

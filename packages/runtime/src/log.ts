@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
-import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import type { DestinationStream, Logger, LevelWithSilent } from 'pino';
+import { lazyLogger } from './lazy-logger.js';
+import { loadPino } from './pino-load.js';
 
 export type { Logger };
 export type LogLevel = LevelWithSilent;
@@ -20,11 +22,12 @@ function initialLevel(): LogLevel {
 /**
  * The one root logger. Logs go to stderr (fd 2) so stdout stays for data.
  * Level: `GALE_LOG_LEVEL` env or `--log-level`; silent under jest unless asked.
+ * pino is loaded when something is first logged at an enabled level (lazy-logger.ts).
  */
-export const rootLog: Logger = pino(
-  { level: initialLevel(), base: { pid: process.pid } },
-  pino.destination({ fd: 2, sync: true }),
-);
+export const rootLog: Logger = lazyLogger((level) => {
+  const pino = loadPino();
+  return pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+}, initialLevel());
 
 export function setLogLevel(level: LogLevel): void {
   rootLog.level = level;
@@ -32,7 +35,7 @@ export function setLogLevel(level: LogLevel): void {
 
 /** A root logger of the same shape writing to `dest` instead (a worker's own log file). */
 export function createLogger(dest: DestinationStream, level: LogLevel = rootLog.level as LogLevel): Logger {
-  return pino({ level, base: { pid: process.pid } }, dest);
+  return loadPino()({ level, base: { pid: process.pid } }, dest);
 }
 
 /** The component task whose code is running (engine/component-scope.ts has the same shape). */

@@ -65,9 +65,26 @@ function buildParser(version: string, width: number): Argv {
       // Raised inside yargs; run() turns it into `gale: <message>` and exit code 2.
       throw new YargsFailure(msg ?? err?.message ?? 'invalid command line');
     });
+  skipHelpCache(parser);
   return COMMAND_DEFS.reduce((y, c) => addCommand(y, c), addGlobalFlags(parser, GLOBAL_FLAG_LIST))
     .demandCommand(1, 'no command given')
     .wrap(Math.min(100, width));
+}
+
+/** The yargs 17 internals {@link skipHelpCache} uses (not in its typings). */
+interface YargsUsageInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * After a command's handler has run, yargs renders that command's whole help text and keeps it
+ * for a later `showHelp()`, which gale never calls (help text reaches us through parseSync's
+ * callback, before any handler): ~3% of a `gale local` start-up (issue 9). Without the method
+ * (another yargs), nothing changes.
+ */
+function skipHelpCache(parser: Argv): void {
+  const usage = (parser as unknown as YargsUsageInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** Carries a yargs failure message out of the parser. */
