@@ -1,7 +1,7 @@
 import type { RemoteLink } from './remote.js';
 import type { Sender } from './router.js';
 import type { TaskQueue } from './task-queue.js';
-import { untrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
+import { rootHigh, rootLow, untrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
 
 /** Deepest chain of bolts run on one stack before falling back to queues. */
 const MAX_INLINE_DEPTH = 32;
@@ -55,6 +55,9 @@ export class Transfer {
   private heldRef: StreamRef | undefined;
   private heldSource = 0;
   private heldRoot = 0;
+  /** `heldRoot` in halves, as a tuple carries its root (see {@link mergeAckOf}); -1: none. */
+  private heldRootHi = -1;
+  private heldRootLo = 0;
   private heldHi = 0;
   private heldLo = 0;
 
@@ -112,6 +115,19 @@ export class Transfer {
   }
 
   /**
+   * {@link mergeAck} for a root given in halves (TupleImpl.rootHi/rootLo): a bolt's ack of an
+   * input tells the tree from the two ints, so the joined root, a double beyond the small-integer
+   * range, is not made (and boxed, when the call that takes it is not inlined) once per ack.
+   */
+  mergeAckOf(rootHi: number, rootLo: number, hi: number, lo: number): boolean {
+    if (this.heldAcks === 0 || this.heldRootHi !== rootHi || this.heldRootLo !== rootLo) return false;
+    this.heldHi ^= hi;
+    this.heldLo ^= lo;
+    this.heldAcks++;
+    return true;
+  }
+
+  /**
    * A spout's init of tree `root` while the ack of that tree is held (every tuple of the tree ran
    * inline, so the ack is the XOR of all their edges): merged, the two reach the acker as one init,
    * and a tree complete by then never takes a slot in its ledger (AckLedger.init). False: nothing
@@ -150,6 +166,8 @@ export class Transfer {
     this.heldRef = ref;
     this.heldSource = sourceTask;
     this.heldRoot = root;
+    this.heldRootHi = rootHigh(root);
+    this.heldRootLo = rootLow(root);
     this.heldHi = hi;
     this.heldLo = lo;
     return true;
