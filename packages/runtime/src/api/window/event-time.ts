@@ -1,5 +1,6 @@
 import { ComponentError } from '../../errors.js';
 import type { OutputCollector, Tuple } from '../types.js';
+import type { WatermarkTracker } from './watermark.js';
 import type { ResolvedWindow } from './window-spec.js';
 
 /*
@@ -49,4 +50,16 @@ export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, 
 export function emitLate(w: ResolvedWindow, tuple: Tuple, ts: number, watermark: number, collector: OutputCollector): void {
   collector.emitStream(w.lateStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], ts, watermark], tuple);
   collector.ack(tuple);
+}
+
+/**
+ * Where one tick moves the event-time clock: the watermark, or, once the input has been silent for
+ * `idleFlushMs` while windows hold inputs, past every one of them and their lateness (they all end
+ * by newest + length): the last windows of a finished input fire and their inputs are acked. One
+ * target, one advance per tick (the states fire every window up to it, however they are advanced).
+ */
+export function tickTarget(w: ResolvedWindow, watermark: WatermarkTracker, idleMs: number, holding: boolean): number {
+  const wm = watermark.current();
+  if (w.idleFlushMs === undefined || idleMs < w.idleFlushMs || !holding) return wm;
+  return Math.max(wm, watermark.newest() + w.length + w.allowedLatenessMs);
 }

@@ -2,7 +2,7 @@ import { ComponentError } from '../../errors.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
-import { emitLate, eventTimeOf } from './event-time.js';
+import { emitLate, eventTimeOf, tickTarget } from './event-time.js';
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
@@ -161,11 +161,8 @@ export class WindowedBoltExecutor implements Bolt {
     if (this.w.eventTime) {
       const elapsedMs = Math.round(Number(tick.values[0]) * 1000);
       this.watermark.tick(elapsedMs);
-      s.advance(this.watermark.current());
       this.idleMs += elapsedMs;
-      // An input that stopped: close every window holding a tuple (they all end by newest + length)
-      // and end their lateness too, or their tuples would never be evicted and acked.
-      if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length + this.w.allowedLatenessMs);
+      s.advance(tickTarget(this.w, this.watermark, this.idleMs, s.size > 0));
     } else {
       // Ticks carry their period in seconds; processing time moves by whole ticks.
       s.advance(s.now + Math.round(Number(tick.values[0]) * 1000));
