@@ -2,13 +2,13 @@ import { ComponentError } from '../../errors.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
-import { emitLate, eventTimeOf, tickTarget } from './event-time.js';
+import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './event-time.js';
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
 import { checkWindowTimeout } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
-import { MAX_WINDOW_TUPLES, WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
+import { MAX_WINDOW_TUPLES, type ResolvedWindow } from './window-spec.js';
 
 /*
  * The ordinary bolt the builder puts around a WindowedBolt (Storm's WindowedBoltExecutor): the
@@ -86,7 +86,7 @@ export class WindowedBoltExecutor implements Bolt {
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     this.inner.declareOutputFields(declarer);
-    if (this.w.eventTime) declarer.declareStream(this.w.lateStream, WINDOW_LATE_FIELDS);
+    if (this.w.eventTime) declareEventTimeStreams(this.w, declarer);
   }
 
   async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
