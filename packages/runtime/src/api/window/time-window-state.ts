@@ -11,6 +11,7 @@ export type { Firing } from './firing.js';
  * Windows are [end - length, end) with `end` a multiple of the slide (aligned to time 0).
  * A window fires once the clock reaches its end; with allowed lateness it stays open until
  * clock >= end + lateness, and a tuple arriving for it meanwhile fires it again.
+ * Entries are kept sorted by timestamp, so "left every window" is always a prefix.
  *
  * Two positions: `clock` (how far time has gone: advance) and `cursor` (how far the windows have
  * fired: only next() moves it, to each regular end it hands out and, once nothing is due, to the
@@ -20,7 +21,6 @@ export type { Firing } from './firing.js';
  * tuples were acked unseen. Whether a tuple is late, and which passed windows it fires again, is
  * decided against the cursor as well: a window the clock passed but that has not fired yet takes
  * the tuple in its regular firing.
- * Entries are kept sorted by timestamp, so "left every window" is always a prefix.
  *
  * Storage: three parallel arrays (item, timestamp, delivered) from `head` on, instead of an
  * object per entry: a window holds up to a million tuples for seconds, and per-entry objects
