@@ -1,8 +1,10 @@
 // rolling-top-users against a batch computation of the same visits: for every sliding window of
 // event time, the top 3 users the topology wrote equal the top 3 counted directly from the file.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { LocalCluster } from '@gale/runtime';
 import { visits } from '../gen-data.js';
 import { buildRollingTopUsers, parseVisit, type Visit } from '../rolling-top-users.js';
@@ -25,6 +27,16 @@ function batchTops(all: readonly Visit[], windowMs: number, slideMs: number, n: 
     const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
     return { windowStart: end - windowMs, windowEnd: end, top };
   });
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs a command of the README from the repo root, as a user would (needs `npm run build`, which `npm test` runs first). */
+async function run(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', GALE_TOPOLOGY_CACHE: 'off' };
+  delete env.GALE_LOG_LEVEL;
+  delete env.JEST_WORKER_ID;
+  return promisify(execFile)(cmd, [...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 100_000, maxBuffer: 16 << 20 });
 }
 
 describe('rolling-top-users', () => {
@@ -66,5 +78,22 @@ describe('rolling-top-users', () => {
     expect(got).toEqual(expected);
     // Two parse tasks: the invalid lines may arrive in either order.
     expect(readFileSync(`${output}.invalid`, 'utf8').trim().split('\n').sort()).toEqual([`${bad[0]}\tts is not a number (epoch ms)`, `${bad[1]}\tnot JSON`].sort());
+  }, 120_000);
+
+  // The README's commands as they are, on fewer visits (3000: 60 s of event time, 12 windows; few enough to be read before the counters' first tick, as on an unloaded machine 20000 are):
+  // the default idleFlushMs (2000) makes a ranker's idle-input wait (5000 ms) and its idle flush
+  // (2 × 2000 ms, counted from its last input) end on the same tick, which fired only the last
+  // window and acked the others unseen (1 line of 46 for the README's 20000 visits).
+  it('the README command (default settings) writes every window, each equal to the batch count', async () => {
+    const input = path.join(dir, 'readme-visits.jsonl');
+    const output = path.join(dir, 'readme-top.jsonl');
+    await run('npm', ['run', '--silent', 'gen-data', '--', 'visits', '--count', '3000', '--out', input]);
+    const r = await run('npx', ['gale', 'local', 'topologies/rolling-top-users.ts', '--set', `input=${input}`, '--set', `output=${output}`, '--until-idle']);
+    expect(r.stderr).toMatch(/gale: total visits +spout emitted 3000 +acked 3000 +failed 0 +timed out 0 +replayed 0/);
+    const got = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as WindowTop).sort((a, b) => a.windowEnd - b.windowEnd);
+    const valid = readFileSync(input, 'utf8').trim().split('\n').map(parseVisit).filter((v): v is Visit => typeof v !== 'string');
+    const expected = batchTops(valid, 60_000, 10_000, 3);
+    expect(expected.length).toBeGreaterThanOrEqual(12);
+    expect(got).toEqual(expected);
   }, 120_000);
 });

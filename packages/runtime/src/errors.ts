@@ -33,6 +33,20 @@ export class UsageError extends GaleError {}
 export class ComponentError extends GaleError {}
 
 /**
+ * Bad data gale itself found in a tuple (an event-time timestamp that is missing or not a number
+ * of epoch ms): a report about the input, not a fault of any code. The tuple is not failed (a
+ * replay would bring the same data back, forever), and the error is logged as one line without a
+ * stack (the stack would show only gale's own frames), at most LOG_RATE_LIMIT lines a second per
+ * component and code, however much the bad values differ. Still counted and kept for `gale status`.
+ */
+export class DataError extends ComponentError {}
+
+/** Whether `err` is a {@link DataError}; works across module copies, as {@link isGaleError}. */
+export function isDataError(err: unknown): err is DataError {
+  return isGaleError(err) && err.name === 'DataError';
+}
+
+/**
  * A stateful bolt's state could not be read or written: a corrupt state file
  * (`GALE_ERR_STATE_CORRUPT`, names the file), an unreachable store (`GALE_ERR_STATE_UNAVAILABLE`,
  * retriable). The checkpoint in progress rolls back; nothing committed is lost.

@@ -3,7 +3,7 @@ export { TopologyBuilder, BoltDeclarer, cloneComponent } from './api/builder.js'
 export { BaseWindowedBolt, isWindowedBolt } from './api/window/windowed-bolt.js';
 export type { WindowedBolt, TupleWindow, WindowEntries, WindowedOutputCollector, WindowedBoltInput, WindowedBoltWiring, PaneAggregator, PaneWindow } from './api/window/windowed-bolt.js';
 export {
-  Count, Duration, slidingWindow, tumblingWindow, WINDOW_LATE_STREAM, WINDOW_LATE_FIELDS, DEFAULT_WINDOW_MAX_TUPLES, MAX_WINDOW_TUPLES,
+  Count, Duration, slidingWindow, tumblingWindow, WINDOW_LATE_STREAM, WINDOW_LATE_FIELDS, WINDOW_INVALID_STREAM, WINDOW_INVALID_FIELDS, DEFAULT_WINDOW_MAX_TUPLES, MAX_WINDOW_TUPLES,
   MIN_WINDOW_TICK_MS, DEFAULT_WINDOW_IDLE_INPUT_MS,
 } from './api/window/window-spec.js';
 export type { WindowLength, WindowSpec, TimestampSource } from './api/window/window-spec.js';
@@ -57,7 +57,7 @@ export type {
 } from './api/topology-spec.js';
 export type { ShellComponentFactory, ShellComponentDef, ShellStreamDef } from './api/shell-factory.js';
 export {
-  GaleError, TopologyError, ConfigError, UsageError, ComponentError, LifecycleError, StateError, FailedException, isGaleError,
+  GaleError, TopologyError, ConfigError, UsageError, ComponentError, DataError, LifecycleError, StateError, FailedException, isGaleError, isDataError,
 } from './errors.js';
 export type { GaleErrorOptions } from './errors.js';
 export { backoffDelays, isRetriable } from './retry.js';

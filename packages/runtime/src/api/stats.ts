@@ -139,7 +139,8 @@ export interface ReportedError {
   time: number;
   /**
    * The stack trace, source-mapped to the topology's own files when source maps are on (the
-   * CLI and workers turn them on). Absent for a thrown non-Error.
+   * CLI and workers turn them on). Absent for a thrown non-Error, and for a `DataError` (bad
+   * input data gale found, e.g. an unreadable event-time timestamp: its stack is gale's own).
    */
   stack?: string;
   /** `file:line:col` of the innermost stack frame in user code (not gale, not node_modules), when found. */

@@ -1,3 +1,4 @@
+import { isDataError } from '../errors.js';
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
 import { errorStack, userFrame } from './error-stack.js';
@@ -7,6 +8,7 @@ import type { Clock, EngineLog } from './ports.js';
 const MAX_ERRORS_KEPT = 10;
 /** Distinct (component, message) stacks remembered; past it the cache starts over (messages with ids in them). */
 const MAX_STACKS_KEPT = 1000;
+const NO_STACK = Object.freeze({ stack: undefined, source: undefined });
 
 /**
  * The errors components reported: kept (the last 10 per component), passed to a listener and
@@ -29,15 +31,12 @@ export class ErrorLog {
 
   report(component: string, task: number, err: unknown): void {
     const message = errorMessage(err);
-    const key = `${component}\u0000${message}`;
+    // Bad input data (a DataError, with the bad value in its message): no stack (gale's own frames,
+    // not the user's code) and one rate limit per code, however many distinct values come.
+    const data = isDataError(err);
+    const key = data ? `${component}\u0000${err.code}` : `${component}\u0000${message}`;
     const verdict = this.limiter.check(key);
-    let where = this.stacks.get(key);
-    if (where === undefined || verdict.log) {
-      const stack = errorStack(err);
-      where = { stack, source: userFrame(stack) };
-      if (!this.stacks.has(key) && this.stacks.size >= MAX_STACKS_KEPT) this.stacks.clear();
-      this.stacks.set(key, where);
-    }
+    const where = data ? NO_STACK : this.whereFrom(key, err, verdict.log);
     const e: ReportedError = {
       component, task, message, time: this.clock.epochMs(),
       ...(where.stack !== undefined ? { stack: where.stack } : {}), ...(where.source !== undefined ? { source: where.source } : {}),
@@ -56,6 +55,18 @@ export class ErrorLog {
     } catch {
       // A listener's failure must never reach the engine.
     }
+  }
+
+  /** The stack and user frame of `err`, formatted again only when logged or not cached for `key`. */
+  private whereFrom(key: string, err: unknown, logged: boolean): { stack: string | undefined; source: string | undefined } {
+    let where = this.stacks.get(key);
+    if (where === undefined || logged) {
+      const stack = errorStack(err);
+      where = { stack, source: userFrame(stack) };
+      if (!this.stacks.has(key) && this.stacks.size >= MAX_STACKS_KEPT) this.stacks.clear();
+      this.stacks.set(key, where);
+    }
+    return where;
   }
 
   /** The last errors per component (at most 10 each), oldest first. */

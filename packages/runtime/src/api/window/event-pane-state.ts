@@ -62,7 +62,7 @@ export class EventPaneState<P, H> {
   /** The pane the previous input went to (inputs mostly come in runs per pane: one lookup per run). */
   private last: EventPane<P, H> | undefined;
   private clock = -Infinity;
-  /** Regular windows ending at or before the cursor have fired (or were empty when due). */
+  /** Regular windows ending at or before the cursor have fired (or were empty when due); only next() moves it (time-window-state.ts says why). */
   private cursor = -Infinity;
 
   constructor(private readonly w: EventPaneWindow, private readonly create: () => { agg: P; hold: H }, private readonly createAgg: () => P) {
@@ -85,7 +85,8 @@ export class EventPaneState<P, H> {
 
   /** Whether every window containing `ts` has closed (the tuple goes to the late stream). */
   isLate(ts: number): boolean {
-    return this.lastEnd(Math.floor(ts / this.w.slide)) + this.w.allowedLatenessMs <= this.clock;
+    const last = this.lastEnd(Math.floor(ts / this.w.slide));
+    return last <= this.cursor && last + this.w.allowedLatenessMs <= this.clock;
   }
 
   /** The pane and segment an input at `ts` goes to (created if needed): commit with {@link added} or undo with {@link abandon}. */
@@ -104,13 +105,14 @@ export class EventPaneState<P, H> {
     return { pane, seg };
   }
 
-  /** An input was added to `seg`: windows of its pane the watermark passed, still within lateness, fire again. */
+  /** An input was added to `seg`: windows of its pane that fired, still within lateness, fire again. */
   added(pane: EventPane<P, H>, seg: Segment<P>): void {
     seg.inputs++;
     pane.inputs++;
     const lateness = this.w.allowedLatenessMs;
     if (lateness <= 0) return;
-    const top = Math.min(this.clock, this.lastEnd(pane.index));
+    // Windows the watermark passed that have not fired yet (beyond the cursor) take it in their regular firing.
+    const top = Math.min(this.cursor, this.lastEnd(pane.index));
     // Loops here count windows or panes (at most span), never step a float until it passes a bound.
     for (let k = 1; k <= this.span; k++) {
       const end = (pane.index + k) * this.w.slide;
@@ -127,17 +129,19 @@ export class EventPaneState<P, H> {
     return pane;
   }
 
-  /** Moves the watermark to `t` (never backwards); windows ending in (previous watermark, t] become due. */
+  /** Moves the watermark to `t` (never backwards); windows ending in (cursor, t] become due, however many advances come before the firing loop. */
   advance(t: number): void {
-    if (this.cursor < this.clock) this.cursor = this.clock;
     if (t > this.clock) this.clock = t;
   }
 
-  /** The next window due, in end order, or undefined. Call {@link evict} after evaluating it. */
+  /** The next window due, in end order, or undefined (then the cursor moves to the watermark). Call {@link evict} after evaluating it. */
   next(): PaneFiring<P> | undefined {
     for (;;) {
       const due = takeNextEnd(this.nextRegularEnd(), this.refire);
-      if (due === undefined) return undefined;
+      if (due === undefined) {
+        if (this.cursor < this.clock) this.cursor = this.clock;
+        return undefined;
+      }
       const end = due.end;
       if (!due.refire) this.cursor = end;
       const all: P[] = [];

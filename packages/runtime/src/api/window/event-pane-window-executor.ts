@@ -2,13 +2,13 @@ import { TopologyError } from '../../errors.js';
 import type { AckHolder, HeldAcks } from '../state/held-acks.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple } from '../types.js';
 import { EventPaneState, type EventPane, type PaneFiring } from './event-pane-state.js';
-import { emitLate, eventTimeOf } from './event-time.js';
+import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './event-time.js';
 import { paneAcks } from './pane-acks.js';
 import { PaneList, paneCollector } from './pane-window-executor.js';
 import { WatermarkTracker } from './watermark.js';
 import { checkWindowTimeout } from './window-limits.js';
 import type { PaneAggregator, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
-import { WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
+import type { ResolvedWindow } from './window-spec.js';
 
 /*
  * The bolt the builder puts around a windowed bolt that aggregates per pane (WindowedBolt.panes)
@@ -55,7 +55,7 @@ export class EventPaneWindowExecutor implements Bolt {
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     this.inner.declareOutputFields(declarer);
-    declarer.declareStream(this.w.lateStream, WINDOW_LATE_FIELDS);
+    declareEventTimeStreams(this.w, declarer);
   }
 
   async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
@@ -114,10 +114,8 @@ export class EventPaneWindowExecutor implements Bolt {
     const s = this.state;
     const elapsedMs = Math.round(Number(tick.values[0]) * 1000);
     this.watermark.tick(elapsedMs);
-    s.advance(this.watermark.current());
     this.idleMs += elapsedMs;
-    // As the tuple window: an input that stopped closes every window holding an input, lateness included.
-    if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length + this.w.allowedLatenessMs);
+    s.advance(tickTarget(this.w, this.watermark, this.idleMs, s.size > 0));
     const loop = (): void | Promise<void> => {
       for (let f = s.next(); f !== undefined; f = s.next()) {
         const p = this.evaluate(f);

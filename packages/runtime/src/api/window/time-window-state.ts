@@ -13,6 +13,15 @@ export type { Firing } from './firing.js';
  * clock >= end + lateness, and a tuple arriving for it meanwhile fires it again.
  * Entries are kept sorted by timestamp, so "left every window" is always a prefix.
  *
+ * Two positions: `clock` (how far time has gone: advance) and `cursor` (how far the windows have
+ * fired: only next() moves it, to each regular end it hands out and, once nothing is due, to the
+ * clock). So any run of advances before the firing loop fires every window ending in between, in
+ * order: moving the cursor in advance() skipped the windows between the previous clock and the
+ * new one when two advances came in one tick (the watermark, then the idle flush), and their
+ * tuples were acked unseen. Whether a tuple is late, and which passed windows it fires again, is
+ * decided against the cursor as well: a window the clock passed but that has not fired yet takes
+ * the tuple in its regular firing.
+ *
  * Storage: three parallel arrays (item, timestamp, delivered) from `head` on, instead of an
  * object per entry: a window holds up to a million tuples for seconds, and per-entry objects
  * were garbage the old generation had to trace. Evicting moves `head`; the arrays are
@@ -41,7 +50,7 @@ export class TimeWindowState<T> {
   /** Ends of already-passed windows that got a tuple within lateness. */
   private readonly refire = new Set<number>();
   private clock = -Infinity;
-  /** Regular windows ending at or before the cursor have fired (or were empty when due). */
+  /** Regular windows ending at or before the cursor have fired (or were empty when due); only next() moves it, never past the clock. */
   private cursor = -Infinity;
 
   constructor(private readonly w: ResolvedWindow) {}
@@ -66,7 +75,7 @@ export class TimeWindowState<T> {
   /** Buffers `item` at `ts`; `late` when every window containing `ts` has closed, `full` at `maxTuples`. */
   add(item: T, ts: number): AddResult {
     const last = this.lastEnd(ts);
-    if (last + this.w.allowedLatenessMs <= this.clock) return 'late';
+    if (last <= this.cursor && last + this.w.allowedLatenessMs <= this.clock) return 'late';
     const n = this.items.length;
     if (n - this.head >= this.w.maxTuples) return 'full';
     if (n === this.times.length) this.grow();
@@ -85,11 +94,12 @@ export class TimeWindowState<T> {
       this.delivered[i] = 0;
       if (i < this.firstUndelivered) this.firstUndelivered = i;
     }
-    // Windows containing ts that the clock already passed but whose lateness is not over fire again.
+    // Windows containing ts that already fired but whose lateness is not over fire again (those the
+    // clock passed that have not fired yet take it in their regular firing).
     if (this.w.allowedLatenessMs > 0) {
       // Stepped by window, not by `end += slide`: a bounded loop whatever float rounding does.
       const first = this.firstEnd(ts);
-      const top = Math.min(this.clock, last);
+      const top = Math.min(this.cursor, last);
       const windows = this.w.length / this.w.slide;
       for (let k = 0; k < windows; k++) {
         const end = first + k * this.w.slide;
@@ -100,16 +110,25 @@ export class TimeWindowState<T> {
     return 'added';
   }
 
-  /** Moves the clock to `t` (never backwards); windows ending in (previous clock, t] become due. */
+  /**
+   * Moves the clock to `t` (never backwards); windows ending in (cursor, t] become due. Advancing
+   * again before the firing loop skips nothing: the next {@link next} calls fire them all.
+   */
   advance(t: number): void {
-    if (this.cursor < this.clock) this.cursor = this.clock;
     if (t > this.clock) this.clock = t;
   }
 
-  /** The next window due at the current clock, in end order, or undefined. Call {@link evict} after executing it. */
+  /**
+   * The next window due at the current clock, in end order, or undefined: then every window ending
+   * by the clock has fired (or was empty) and the cursor moves to the clock. Call {@link evict}
+   * after executing a firing.
+   */
   next(): Firing<T> | undefined {
     const due = takeNextEnd(this.nextRegularEnd(), this.refire);
-    if (due === undefined) return undefined;
+    if (due === undefined) {
+      if (this.cursor < this.clock) this.cursor = this.clock;
+      return undefined;
+    }
     const end = due.end;
     if (!due.refire) this.cursor = end;
     const lo = this.lowerBound(end - this.w.length, false);

@@ -49,6 +49,12 @@ export interface WindowSpec {
   /** Stream on which tuples too late for every window are emitted (event time). Default {@link WINDOW_LATE_STREAM}. */
   readonly lateStream?: string;
   /**
+   * Stream on which tuples whose event time cannot be read (missing, not a finite number, beyond
+   * epoch ms, or the extractor threw) are emitted, then acked: bad data is not replayed (event
+   * time). Default {@link WINDOW_INVALID_STREAM}.
+   */
+  readonly invalidStream?: string;
+  /**
    * Event time: after this long (processing time) without an input tuple, the watermark jumps
    * past every window holding a tuple, so the last windows of a finished (or paused) input fire
    * instead of waiting for a newer timestamp that may never come (Flink's end-of-input
@@ -81,6 +87,10 @@ export const WINDOW_LATE_STREAM = 'late';
  * watermark it missed.
  */
 export const WINDOW_LATE_FIELDS: readonly string[] = Object.freeze(['sourceComponent', 'sourceStream', 'values', 'timestamp', 'watermark']);
+/** Default stream of tuples whose event time cannot be read; declared automatically on event-time windowed bolts. */
+export const WINDOW_INVALID_STREAM = 'invalid';
+/** Fields of the invalid stream: where the tuple came from, its values, and why its event time could not be read. */
+export const WINDOW_INVALID_FIELDS: readonly string[] = Object.freeze(['sourceComponent', 'sourceStream', 'values', 'reason']);
 /**
  * Default `idleInputMs` (ms): an upstream task silent this long while the others moved on no
  * longer holds the watermark. Long enough for a windowed upstream (which sends only when its own
@@ -111,6 +121,7 @@ export interface ResolvedWindow {
   /** Tick period in ms; undefined for count windows (they need no ticks). */
   readonly tickMs: number | undefined;
   readonly lateStream: string;
+  readonly invalidStream: string;
   readonly maxTuples: number;
   readonly epochClock: () => number;
   /** Event time: idle processing time after which the watermark jumps past the buffered tuples; undefined: never. */
@@ -148,7 +159,7 @@ function nonNegativeInt(component: string, key: string, v: unknown, dflt: number
   return v as number;
 }
 
-const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'idleInputMs', 'lateStream', 'maxTuples', 'epochClock'];
+const SPEC_KEYS = ['length', 'slide', 'timestamp', 'maxLagMs', 'allowedLatenessMs', 'watermarkIntervalMs', 'idleFlushMs', 'idleInputMs', 'lateStream', 'invalidStream', 'maxTuples', 'epochClock'];
 
 /** Validates a window spec; every rule broken is a `GALE_ERR_BAD_WINDOW` naming the bolt. */
 export function resolveWindow(component: string, spec: WindowSpec): ResolvedWindow {
@@ -189,6 +200,10 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
   }
   const lateStream = spec.lateStream ?? WINDOW_LATE_STREAM;
   if (typeof lateStream !== 'string' || lateStream === '' || lateStream.startsWith('__')) throw bad(component, `lateStream must be a non-empty stream id not starting with "__", got ${JSON.stringify(lateStream)}`);
+  if (!eventTime && spec.invalidStream !== undefined) throw bad(component, 'invalidStream only applies to event-time windows (set timestamp)');
+  const invalidStream = spec.invalidStream ?? WINDOW_INVALID_STREAM;
+  if (typeof invalidStream !== 'string' || invalidStream === '' || invalidStream.startsWith('__')) throw bad(component, `invalidStream must be a non-empty stream id not starting with "__", got ${JSON.stringify(invalidStream)}`);
+  if (invalidStream === lateStream) throw bad(component, `invalidStream and lateStream must differ (both "${lateStream}"): their rows have different fields`);
   let tickMs: number | undefined;
   if (length.kind === 'duration') {
     // Processing time advances by whole ticks, so every window boundary must fall on one.
@@ -203,7 +218,7 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
     by: length.kind, length: l, slide: s, tumbling: s === l, eventTime,
     timestampField: typeof ts === 'string' ? ts : undefined,
     timestampOf: typeof ts === 'function' ? ts : undefined,
-    maxLagMs, allowedLatenessMs, tickMs, lateStream, maxTuples, epochClock: spec.epochClock ?? Date.now, idleFlushMs, idleInputMs,
+    maxLagMs, allowedLatenessMs, tickMs, lateStream, invalidStream, maxTuples, epochClock: spec.epochClock ?? Date.now, idleFlushMs, idleInputMs,
   });
 }
 

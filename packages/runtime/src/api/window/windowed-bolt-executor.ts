@@ -2,13 +2,13 @@ import { ComponentError } from '../../errors.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
-import { emitLate, eventTimeOf } from './event-time.js';
+import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './event-time.js';
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
 import { checkWindowTimeout } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
-import { MAX_WINDOW_TUPLES, WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
+import { MAX_WINDOW_TUPLES, type ResolvedWindow } from './window-spec.js';
 
 /*
  * The ordinary bolt the builder puts around a WindowedBolt (Storm's WindowedBoltExecutor): the
@@ -86,7 +86,7 @@ export class WindowedBoltExecutor implements Bolt {
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     this.inner.declareOutputFields(declarer);
-    if (this.w.eventTime) declarer.declareStream(this.w.lateStream, WINDOW_LATE_FIELDS);
+    if (this.w.eventTime) declareEventTimeStreams(this.w, declarer);
   }
 
   async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
@@ -161,11 +161,8 @@ export class WindowedBoltExecutor implements Bolt {
     if (this.w.eventTime) {
       const elapsedMs = Math.round(Number(tick.values[0]) * 1000);
       this.watermark.tick(elapsedMs);
-      s.advance(this.watermark.current());
       this.idleMs += elapsedMs;
-      // An input that stopped: close every window holding a tuple (they all end by newest + length)
-      // and end their lateness too, or their tuples would never be evicted and acked.
-      if (this.w.idleFlushMs !== undefined && this.idleMs >= this.w.idleFlushMs && s.size > 0) s.advance(this.watermark.newest() + this.w.length + this.w.allowedLatenessMs);
+      s.advance(tickTarget(this.w, this.watermark, this.idleMs, s.size > 0));
     } else {
       // Ticks carry their period in seconds; processing time moves by whole ticks.
       s.advance(s.now + Math.round(Number(tick.values[0]) * 1000));
