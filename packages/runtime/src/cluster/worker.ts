@@ -29,14 +29,6 @@ import type { PeerRoutes } from './peer-routes.js';
 
 export { WorkerError } from './bundle-loader.js';
 
-/**
- * The engine's run slice in a worker (EngineOptions.sliceMs; `gale local` keeps 8 ms). Peers' frames,
- * and so the acks of trees that crossed workers, are read only between runs: with 8 ms runs a spout
- * that always had something to emit held the acks of the trees it had sent away for up to 8 ms,
- * which set the cluster's complete-latency tail (docs/benchmarks.md, "Cluster: the run slice").
- */
-export const WORKER_SLICE_MS = 1;
-
 /** Where the worker hands its crash recorder to the process's 'exit' handler (worker-main.ts). */
 export interface CrashHook {
   record?: (exitCode: number) => void;
@@ -174,7 +166,6 @@ export class Worker {
       stateStores: this.stateStores,
       ...(this.crashes !== undefined ? { crashCounts: this.crashes } : {}),
       worker: `${this.launch.host}:${this.launch.port}`,
-      sliceMs: WORKER_SLICE_MS,
       processStats: () => this.processMetrics.snapshot(false),
       placement: {
         isLocal: (component, index) => this.myExecutors.has(executorKey(component, index)),

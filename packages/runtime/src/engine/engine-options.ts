@@ -36,10 +36,4 @@ export interface EngineOptions {
   stateStores?: StateStoreProvider;
   /** Cluster mode: retry counts of earlier launches that crashed (crash-counts.ts). */
   crashCounts?: CrashCounts;
-  /**
-   * How long one run of the executors may go on (passes over every ready executor) before the
-   * engine yields to the event loop's timers and I/O; default 8 ms. A worker uses less (worker.ts
-   * WORKER_SLICE_MS): frames from peers, acks among them, are read only between runs.
-   */
-  sliceMs?: number;
 }

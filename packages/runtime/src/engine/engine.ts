@@ -39,6 +39,9 @@ export { assignTaskIds, executorTaskRanges } from './plan.js';
 export { errorMessage } from './error-message.js';
 export type { EngineOptions } from './engine-options.js';
 
+/** Time slice of one scheduler run before yielding to I/O. */
+const SLICE_MS = 8;
+
 /**
  * Runs the executors of a topology placed here on one event loop. It composes the pipeline —
  * plan (tasks, executors, streams) → collectors (spout/bolt tasks) → router (groupings) →
@@ -81,8 +84,6 @@ export class Engine implements ExecutorHost {
   private activeWanted = false;
   private readonly systemComponents: EngineOptions['systemComponents'] & object;
   private readonly runBound = (): void => this.run();
-  /** Longest run of the executors before yielding to timers and I/O (EngineOptions.sliceMs; default 8 ms). */
-  private readonly sliceMs: number;
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
   /** What system bolts see of this engine (the metrics component reads stats through it). */
@@ -95,7 +96,6 @@ export class Engine implements ExecutorHost {
     this.config = opts.config;
     this.clock = opts.clock;
     this.scheduler = opts.scheduler;
-    this.sliceMs = opts.sliceMs ?? 8;
     this.random = opts.random;
     this.ids = opts.ids;
     this.log = opts.log;
@@ -308,7 +308,7 @@ export class Engine implements ExecutorHost {
     this.scheduled = false;
     if (this.stopped || !this.prepared) return;
     this.running = true;
-    const deadline = this.clock.now() + this.sliceMs;
+    const deadline = this.clock.now() + SLICE_MS;
     let progress: boolean;
     try {
       do {
