@@ -48,7 +48,8 @@ describe('the cluster secret and worker processes', () => {
 
     const withSecret = { env: { GALE_CLUSTER_SECRET: secret } };
     const started = sup.nextEvent('worker.started', (d) => d.topology === 'g');
-    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '1', '--set', 'rate=200', ...flags], withSecret);
+    // --wait 60: the supervisor started here forks its worker on a possibly loaded machine (15 s, the default, was seen to run out at load 14).
+    const deployed = await gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'g', '--workers', '1', '--set', 'rate=200', '--wait', '60', ...flags], withSecret);
     expect(deployed.code).toBe(0);
     const { pid } = (await started).data;
     const status = async (): Promise<StatusJson> => {
@@ -70,7 +71,7 @@ describe('the cluster secret and worker processes', () => {
   it('a generated secret (none configured) stays out of the worker environment too', async () => {
     const sup = cluster.supervisors[0]!;
     const started = sup.nextEvent('worker.started', (d) => d.topology === 'plain');
-    const deployed = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'plain', '--workers', '1', '--set', 'rate=200']);
+    const deployed = await cluster.gale(['deploy', 'test/cluster/fixtures/generator.ts', '--name', 'plain', '--workers', '1', '--set', 'rate=200', '--wait', '60']);
     expect(deployed.code).toBe(0);
     const { pid } = (await started).data;
     const zk = await cluster.zkClient();
