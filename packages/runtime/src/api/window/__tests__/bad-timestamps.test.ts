@@ -1,10 +1,11 @@
 import {
   BaseRichSpout, BaseWindowedBolt, Duration, TopologyBuilder, WINDOW_INVALID_STREAM, tumblingWindow,
-  type OutputFieldsDeclarer, type PaneAggregator, type PaneWindow, type Tuple, type TupleWindow, type WindowSpec,
+  type OutputFieldsDeclarer, type Tuple, type WindowSpec,
 } from '@gale/runtime';
 import { ManualClock } from '../../../engine/testing/manual-time.js';
 import { ManualEngine } from '../../../engine/__tests__/manual-engine.js';
 import { RecordingBolt } from '../../../engine/__tests__/timing-fixtures.js';
+import { IdBolt } from './window-id-fixtures.js';
 
 /*
  * A tuple whose event time cannot be read is bad data, not a transient failure: failing it made a
@@ -48,34 +49,6 @@ class ReplayingSpout extends BaseRichSpout {
   }
 }
 
-class IdPanes implements PaneAggregator<string[]> {
-  constructor(private readonly probe: Probe) {}
-  createPane(): string[] {
-    return [];
-  }
-  add(pane: string[], t: Tuple): void {
-    pane.push(String(t.getValue(0)));
-  }
-  execute(w: PaneWindow<string[]>): void {
-    this.probe.windows.push(w.all().flat());
-  }
-}
-
-class IdBolt extends BaseWindowedBolt {
-  constructor(window: WindowSpec, private readonly probe: Probe, private readonly usePanes: boolean) {
-    super(window);
-  }
-  declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['n']);
-  }
-  panes(): PaneAggregator<unknown> | undefined {
-    return this.usePanes ? (new IdPanes(this.probe) as PaneAggregator<unknown>) : undefined;
-  }
-  execute(w: TupleWindow): void {
-    this.probe.windows.push(w.get().map((t) => String(t.getValue(0))));
-  }
-}
-
 const byExtractor = (t: Tuple): number => (t.getValue(0) === 'bad' ? Number.NaN : Number(t.getValue(1)));
 const throwsOnBad = (t: Tuple): number => {
   if (t.getValue(0) === 'bad') throw new Error('no time in bad');
@@ -92,7 +65,7 @@ describe.each([['tuple window', false], ['event-time panes', true]])('%s: a tupl
   function start(clock: ManualClock, probe: Probe, plan: { id: string; at: number; ts: unknown }[], timestamp: WindowSpec['timestamp'] = 'ts'): Promise<void> {
     const b = new TopologyBuilder();
     b.setSpout('s', () => new ReplayingSpout(plan, probe));
-    b.setBolt('w', () => new IdBolt(tumblingWindow(Duration.ofSeconds(1), { timestamp, watermarkIntervalMs: 100, idleFlushMs: 500 }), probe, usePanes)).shuffleGrouping('s');
+    b.setBolt('w', () => new IdBolt(tumblingWindow(Duration.ofSeconds(1), { timestamp, watermarkIntervalMs: 100, idleFlushMs: 500 }), (_end, ids) => probe.windows.push(ids), usePanes)).shuffleGrouping('s');
     b.setBolt('bad', () => new RecordingBolt(probe.invalid, clock)).shuffleGrouping('w', WINDOW_INVALID_STREAM);
     h = new ManualEngine(b.build({ name: 'bad-ts', config: { maxSpoutPending: 100 } }), {}, clock);
     return h.start();

@@ -1,11 +1,12 @@
 import {
-  BaseRichBolt, BaseRichSpout, BaseWindowedBolt, Duration, TopologyBuilder, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
+  BaseRichBolt, BaseWindowedBolt, Duration, TopologyBuilder, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
   type OutputFieldsDeclarer, type PaneAggregator, type PaneWindow, type Topology, type Tuple, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
 } from '@gale/runtime';
 import { ManualClock } from '../../../engine/testing/manual-time.js';
 import { ManualEngine } from '../../../engine/__tests__/manual-engine.js';
 import { RecordingBolt } from '../../../engine/__tests__/timing-fixtures.js';
 import { seededRandom } from '../../../engine/testing/counter-ids.js';
+import { PlanSpout } from './window-id-fixtures.js';
 
 /*
  * Event-time windows in panes (event-pane-window-executor.ts, docs/windowing.md "Panes"): the
@@ -30,28 +31,6 @@ class Probe {
   /** When set, each pane evaluation is async and settles with the promise this returns. */
   gate: (() => Promise<void>) | undefined;
   constructor(readonly clock: ManualClock) {}
-}
-
-/** Emits [id, ts] at its first poll at or after `at`. */
-class PlanSpout extends BaseRichSpout {
-  constructor(private readonly plan: Planned[], private readonly probe: Probe) {
-    super();
-  }
-  declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['id', 'ts']);
-  }
-  nextTuple(): void {
-    while (this.plan.length > 0 && this.plan[0]!.at <= this.probe.clock.now()) {
-      const p = this.plan.shift()!;
-      this.collector.emit([p.id, p.ts], p.id);
-    }
-  }
-  override ack(id: unknown): void {
-    this.probe.acks.push({ id: String(id), at: this.probe.clock.now() });
-  }
-  override fail(id: unknown): void {
-    this.probe.fails.push({ id: String(id), at: this.probe.clock.now() });
-  }
 }
 
 /** Two children per input, the second `spreadMs` later in event time: a tree often spans two panes. */
@@ -112,7 +91,7 @@ function topology(window: WindowSpec, plans: Planned[][], probe: Probe, usePanes
   const b = new TopologyBuilder();
   const w = b.setBolt('w', () => new IdBolt(window, probe, usePanes));
   plans.forEach((plan, i) => {
-    b.setSpout(`s${i}`, () => new PlanSpout([...plan], probe));
+    b.setSpout(`s${i}`, () => new PlanSpout([...plan], probe.clock, (kind, id) => (kind === 'ack' ? probe.acks : probe.fails).push({ id, at: probe.clock.now() })));
     if (spreadMs === undefined) w.globalGrouping(`s${i}`);
     // Two split tasks (fields grouping: deterministic), so the window hears from several upstream tasks.
     else b.setBolt(`split${i}`, () => new Split(spreadMs), 2).fieldsGrouping(`s${i}`, ['id']);
