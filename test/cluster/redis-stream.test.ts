@@ -120,10 +120,9 @@ describe('RedisStreamSpout on a cluster', () => {
     }, 90_000, 250);
     const copied = await c.hgetall('copied');
     expect(written.filter((id) => copied[id] === undefined)).toEqual([]);
-    // No restart loop: each worker started once and none crashed.
-    const started = cluster.supervisors.flatMap((sup, i) => sup.eventsOf('worker.started', (e) => e.topology === 'redis-late', marks[i]));
+    // No restart loop: no worker of the topology exited while Redis was down.
     const crashed = cluster.supervisors.flatMap((sup, i) => sup.eventsOf('worker.crashed', (e) => e.topology === 'redis-late', marks[i]));
-    expect({ started: started.length, crashed: crashed.length }).toEqual({ started: 2, crashed: 0 });
+    expect(crashed.map((e) => e.data)).toEqual([]);
     expect((await cluster.gale(['kill', 'redis-late', '--wait', '0'])).code).toBe(0);
   }, 180_000);
 });

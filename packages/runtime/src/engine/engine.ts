@@ -123,9 +123,7 @@ export class Engine implements ExecutorHost {
     this.subscribers = subscribersOf(this.plan);
     this.receivers = this.plan.streamTable.map((ref) => new Set((this.subscribers.get(`${ref.component}\u0000${ref.id}`) ?? []).flatMap((s) => s.target.tasks)));
     this.routeTasks();
-    this.openRetry = opts.retryOpen === true ? new TaskOpenRetry({ ...opts, reopen: (t) => openTasks([t], this.openContext()), active: () => this.activeWanted && !this.stopped, wake: () => this.wake(), runs: (t) => this.execs.taskOf[t.taskId] === t }) : undefined;
-    const retry = this.openRetry;
-    if (retry !== undefined) this.cancels.push(() => retry.close());
+    this.openRetry = opts.retryOpen === true ? new TaskOpenRetry({ ...opts, reopen: (t) => openTasks([t], this.openContext()), active: () => this.activeWanted && !this.stopped, wake: () => this.wake() }) : undefined;
   }
 
   /** (Re)builds tasks' routes (default: every local task's): which target tasks are local changes their local-or-shuffle choice. */
@@ -241,6 +239,7 @@ export class Engine implements ExecutorHost {
       }
       this.stopped = true;
       for (const c of this.cancels.splice(0)) c();
+      await this.openRetry?.close(); // a task it opens meanwhile, it closes itself
       this.execs.cancelTicks();
       this.waiters.settleAll();
       for (const ex of this.execs.spouts) {

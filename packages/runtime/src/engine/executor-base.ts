@@ -14,6 +14,8 @@ export abstract class ExecutorBase implements Sender {
   index = 0;
   /** Tasks waiting for a retry of their open()/prepare() (task-open-retry.ts): a bolt executor runs nothing meanwhile. */
   unopened = 0;
+  /** Moved away by a rebalance (executor-swap.ts): its tasks are not opened again. */
+  retired = false;
   /** Backpressure time: measured on the outbox's empty/non-empty transitions only, never per tuple. */
   private blockedSince = 0;
   private blockedMs = 0;

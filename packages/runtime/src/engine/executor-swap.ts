@@ -68,6 +68,7 @@ export function failHeldTuples(ex: BoltExecutor): number {
 export async function retireExecutor(
   ex: AnyExecutor, log: EngineLog, safely: (task: SpoutTask | BoltTask, phase: string, fn: () => unknown) => Promise<void>,
 ): Promise<void> {
+  ex.retired = true;
   if (ex instanceof SpoutExecutor) {
     ex.active = false;
     ex.close();

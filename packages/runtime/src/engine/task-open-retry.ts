@@ -19,8 +19,6 @@ export interface TaskOpenRetryHooks {
   readonly active: () => boolean;
   /** Asks the engine to run its executors (the task has work to do now). */
   readonly wake: () => void;
-  /** Whether the task still runs here: a rebalance may have moved its executor away meanwhile. */
-  readonly runs: (task: Task) => boolean;
 }
 
 /**
@@ -39,17 +37,20 @@ export function activateSpout(task: SpoutTask, on: boolean): void {
 
 /**
  * Cluster mode: a task whose open() (spout) or prepare() (bolt) failed with a retriable error — its
- * queue or store server is not up yet, or is restarting — is opened again after a backoff instead of
- * failing the worker's start, which the supervisor would answer with a restart loop. Until then a
- * spout task is asked for nothing and a bolt task's executor runs nothing (its inputs wait in its
- * queue: backpressure, and trees that wait too long time out and replay). Each failure is reported
- * (`gale status` shows it with the component's errors) and logged with the delay before the next
- * attempt. A non-retriable failure on a retry (say, the server came back asking for a password) is
- * reported and ends the retries: the task stays unopened, the rest of the topology runs.
+ * queue or store server is not up yet, or is restarting; a multilang subprocess that exited before
+ * its handshake — is opened again after a backoff instead of failing the worker's start, which the
+ * supervisor would answer with a restart loop. Until then a spout task is asked for nothing and a
+ * bolt task's executor runs nothing (its inputs wait in its queue: backpressure, and trees that
+ * wait too long time out and replay). Each failure is reported (`gale status` shows it with the
+ * component's errors) and logged with the delay before the next attempt. Once the worker runs,
+ * every failure of a retry is retried, retriable or not (a server that came back asking for a
+ * password is fixed there, not by restarting the worker), at the backoff's cap.
  */
 export class TaskOpenRetry {
   private readonly attempts = new Map<Task, number>();
   private readonly cancels = new Set<() => void>();
+  /** Retries whose open() runs now: {@link close} waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly hooks: TaskOpenRetryHooks) {}
@@ -57,6 +58,22 @@ export class TaskOpenRetry {
   /** For `deferOpen` (task-open.ts): leaves `task` unopened and schedules its next open. */
   readonly defer = (task: Task, err: ComponentError): boolean => {
     if (this.closed) return false;
+    this.schedule(task, err);
+    return true;
+  };
+
+  /**
+   * Stops every pending retry and waits for those in flight; a task one of them opened meanwhile is
+   * closed by it (the engine closes only the tasks that are open when this resolves).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cancel of this.cancels) cancel();
+    this.cancels.clear();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private schedule(task: Task, err: unknown): void {
     const attempt = (this.attempts.get(task) ?? 0) + 1;
     this.attempts.set(task, attempt);
     if (task.opened) {
@@ -65,40 +82,32 @@ export class TaskOpenRetry {
     }
     const retryInMs = replayDelayMs(attempt + 1, TASK_OPEN_BACKOFF, this.hooks.random);
     task.reportError(err);
-    this.hooks.log.warn({ component: task.component, task: task.taskId, code: err.code, attempt, retryInMs }, `${err.message}; opening again in ${retryInMs} ms`);
+    const code = (err as { code?: unknown } | null)?.code;
+    this.hooks.log.warn({ component: task.component, task: task.taskId, code, err: (err as Error)?.message ?? String(err), attempt, retryInMs }, 'task could not open; opening it again after a backoff');
     const cancel = this.hooks.scheduler.after(retryInMs, () => {
       this.cancels.delete(cancel);
-      void this.retry(task);
+      const run = this.retry(task).finally(() => this.inFlight.delete(run));
+      this.inFlight.add(run);
     });
     this.cancels.add(cancel);
-    return true;
-  };
-
-  /** Stops every pending retry (engine close). */
-  close(): void {
-    this.closed = true;
-    for (const cancel of this.cancels) cancel();
-    this.cancels.clear();
   }
 
   private async retry(task: Task): Promise<void> {
-    if (this.closed || !this.hooks.runs(task)) {
-      this.attempts.delete(task);
-      return;
-    }
+    if (this.gone(task)) return;
     try {
       await this.hooks.reopen(task);
     } catch (err) {
-      task.reportError(err);
-      this.hooks.log.error({ component: task.component, task: task.taskId, code: (err as { code?: unknown }).code }, `${(err as Error).message}; not retried (the error is not retriable)`);
+      // Not retriable (the first failure was): retried all the same, see the class comment.
+      if (!this.gone(task)) this.schedule(task, err);
       return;
     }
-    if (!task.opened) return; // failed again: deferred with the next delay
+    if (!task.opened) return; // failed again, retriably: deferred with the next delay
+    const attempts = this.attempts.get(task);
     this.attempts.delete(task);
-    task.exec.unopened--;
-    this.hooks.log.info({ component: task.component, task: task.taskId }, 'task opened after retrying');
-    if (this.closed) {
-      // The engine closed while this open ran, and skipped the task: close what just opened.
+    if (this.gone(task)) {
+      // The engine closed, or a rebalance moved the task away, while this open ran: nobody else
+      // will close what just opened.
+      task.opened = false;
       try {
         if (task instanceof SpoutTask) await task.instance.close?.();
         else await task.instance.cleanup?.();
@@ -107,7 +116,16 @@ export class TaskOpenRetry {
       }
       return;
     }
+    task.exec.unopened--;
+    this.hooks.log.info({ component: task.component, task: task.taskId, attempts }, 'task opened after retrying');
     if (task instanceof SpoutTask && this.hooks.active()) activateSpout(task, true);
     this.hooks.wake();
+  }
+
+  /** The engine closed or the task's executor left this engine (a rebalance): no more retries. */
+  private gone(task: Task): boolean {
+    if (!this.closed && !task.exec.retired) return false;
+    this.attempts.delete(task);
+    return true;
   }
 }

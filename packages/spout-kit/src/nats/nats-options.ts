@@ -3,8 +3,9 @@ import { TopologyError } from '@gale/runtime';
 /** Options of {@link NatsJetStreamSpout}. */
 export interface NatsJetStreamSpoutOptions {
   /**
-   * Server address(es): `host[:port]`, `nats://host[:port]` or `tls://host[:port]` (credentials as
-   * `nats://user:pass@host`). Any other scheme (`http://`, `redis://`, ...) is refused here.
+   * Server address(es): `host[:port]`, `nats://host[:port]` or `tls://host[:port]`. Any other
+   * scheme (`http://`, `redis://`, ...), and credentials in the address (`user:pass@`, which the
+   * NATS client ignores), are refused here: give them as `user`/`pass` or `token`.
    */
   servers: string | readonly string[];
   /** The JetStream stream to read. */
@@ -117,6 +118,10 @@ const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:/@[\]]+)(:\d{1,5})?$/i;
 function checkServer(s: string): void {
   const scheme = SCHEME.exec(s)?.[1]?.toLowerCase();
   let ok: boolean;
+  // Whatever stands before an '@' is credentials: never echoed, and refused (the client ignores them).
+  const at = s.lastIndexOf('@');
+  const shown = at < 0 ? s : `${s.slice(0, (SCHEME.exec(s)?.[0].length ?? 0))}***${s.slice(at)}`;
+  if (at >= 0) throw bad(`servers must not carry credentials (the NATS client ignores them): use the user/pass or token options, got ${JSON.stringify(shown)}`);
   if (scheme === undefined) ok = HOST_PORT.test(s);
   else {
     try {
@@ -126,10 +131,7 @@ function checkServer(s: string): void {
       ok = false;
     }
   }
-  if (!ok) {
-    const shown = s.replace(/\/\/[^/@]*@/, '//***@');
-    throw bad(`servers must be host:port, nats://host:port or tls://host:port, got ${JSON.stringify(shown)}`);
-  }
+  if (!ok) throw bad(`servers must be host:port, nats://host:port or tls://host:port, got ${JSON.stringify(shown)}`);
 }
 
 /** A non-empty array of non-empty strings (options come from JavaScript callers too). */

@@ -2,6 +2,7 @@
 // retriable error (its server is down) is opened again after a backoff instead of failing the
 // engine's start; local mode keeps failing fast.
 import { BaseBasicBolt, BaseRichSpout, GaleError, TopologyBuilder, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Tuple } from '@gale/runtime';
+import type { Placement } from '../remote.js';
 import { ManualEngine } from './manual-engine.js';
 
 /** What the spouts and the sink of one test saw. */
@@ -12,6 +13,8 @@ class Probe {
   activations = 0;
   /** open() calls that fail, each with an error of this retriability, before one succeeds. */
   failures: boolean[] = [];
+  /** When set, open() waits for it (an open in flight). */
+  gate: Promise<void> | undefined;
   readonly executed: unknown[] = [];
 }
 
@@ -19,16 +22,22 @@ class QueueSpout extends BaseRichSpout {
   private next = 0;
   constructor(private readonly probe: Probe) { super(); }
   declareOutputFields(d: OutputFieldsDeclarer): void { d.declare(['n']); }
-  override open(context: TopologyContext, collector: SpoutOutputCollector): void {
+  override async open(context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     super.open(context, collector);
     this.probe.opens++;
     const failure = this.probe.failures.shift();
     if (failure !== undefined) throw new GaleError('GALE_ERR_TEST_CONNECT', 'cannot connect to the queue at 127.0.0.1:1', { retriable: failure });
+    await this.probe.gate;
   }
   override activate(): void { this.probe.activations++; }
   override close(): void { this.probe.closes++; }
+  /** Failed ids, emitted again (a replaying source). */
+  private readonly replays: number[] = [];
+  override fail(id: unknown): void { this.replays.push(id as number); }
   nextTuple(): void {
-    if (this.next < 3) this.collector.emit([this.next], this.next++);
+    const again = this.replays.shift();
+    if (again !== undefined) this.collector.emit([again], again);
+    else if (this.next < 3) this.collector.emit([this.next], this.next++);
   }
 }
 
@@ -43,12 +52,19 @@ class Sink extends BaseBasicBolt {
   execute(t: Tuple): void { this.probe.executed.push(t.getValue(0)); }
 }
 
-function topology(probe: Probe, sinkFailures: boolean[] = []) {
+function topology(probe: Probe, sinkFailures: boolean[] = [], sinkTasks = 1) {
   const b = new TopologyBuilder();
   b.setSpout('queue', () => new QueueSpout(probe));
-  b.setBolt('sink', () => new Sink(probe, sinkFailures)).shuffleGrouping('queue');
+  b.setBolt('sink', () => new Sink(probe, sinkFailures), { parallelism: 1, numTasks: sinkTasks }).shuffleGrouping('queue');
   return b.build({ name: 'open-retry' });
 }
+
+/** All executors in this engine, with a link that is never used; `parallelism` as a rebalance sets it. */
+const allLocal = (parallelism?: Record<string, number>): Placement => ({
+  isLocal: () => true,
+  link: { sendTuple: () => { throw new Error('no remote task in this test'); } },
+  ...(parallelism !== undefined ? { parallelism } : {}),
+});
 
 describe('a spout whose open() fails with a retriable error (retryOpen)', () => {
   let m: ManualEngine | undefined;
@@ -66,7 +82,7 @@ describe('a spout whose open() fails with a retriable error (retryOpen)', () => 
     expect(probe.executed).toEqual([]);
     expect(m.engine.errors('queue')).toHaveLength(1);
     expect(m.engine.errors('queue')[0]!.message).toMatch(/^spout "queue" \(task \d+\) failed in open\(\): cannot connect to the queue at 127\.0\.0\.1:1/);
-    const warn = m.logs.find((l) => l.level === 'warn' && l.msg.includes('opening again in'))!;
+    const warn = m.logs.find((l) => l.level === 'warn' && l.msg === 'task could not open; opening it again after a backoff')!;
     expect(warn.obj).toMatchObject({ component: 'queue', attempt: 1 });
     const firstDelay = (warn.obj as { retryInMs: number }).retryInMs;
     expect(firstDelay).toBeGreaterThanOrEqual(800);
@@ -76,7 +92,7 @@ describe('a spout whose open() fails with a retriable error (retryOpen)', () => 
     // Second attempt after ~1 s fails too; the delay doubles.
     await m.runUntil(() => probe.opens === 2, 1300);
     expect(probe.opens).toBe(2);
-    const second = m.logs.filter((l) => l.msg.includes('opening again in'))[1]!.obj as { attempt: number; retryInMs: number };
+    const second = m.logs.filter((l) => l.level === 'warn')[1]!.obj as { attempt: number; retryInMs: number };
     expect(second.attempt).toBe(2);
     expect(second.retryInMs).toBeGreaterThanOrEqual(1600);
     expect(second.retryInMs).toBeLessThanOrEqual(2400);
@@ -103,6 +119,52 @@ describe('a spout whose open() fails with a retriable error (retryOpen)', () => 
     expect(probe.executed).toEqual([0, 1, 2]);
     await m.close();
     expect(probe.cleanups).toBe(1); // the instance that prepared, not the one that failed
+    m = undefined;
+  });
+
+  it('once the engine runs, a retry that fails with a non-retriable error is retried all the same', async () => {
+    const probe = new Probe();
+    probe.failures = [true, false];
+    m = new ManualEngine(topology(probe), {}, undefined, { retryOpen: true });
+    await m.start();
+    expect(await m.runUntil(() => probe.executed.length === 3, 5000)).toBe(true);
+    expect(probe.opens).toBe(3);
+    expect(m.engine.errors('queue').map((e) => e.message)).toEqual([
+      expect.stringContaining('cannot connect to the queue'), expect.stringContaining('cannot connect to the queue'),
+    ]);
+  });
+
+  it('a task whose executor a rebalance moved away is not opened again; the new executors run', async () => {
+    const probe = new Probe();
+    // Two sink tasks in one executor; the first prepare() fails, every later one succeeds.
+    m = new ManualEngine(topology(probe, [true], 2), {}, undefined, { retryOpen: true, placement: allLocal() });
+    await m.start();
+    expect(m.engine.errors('sink')).toHaveLength(1);
+    await m.engine.reassign({ isLocal: () => true, parallelism: { sink: 2 } });
+    const prepares = m.logs.filter((l) => l.msg === 'task opened after retrying').length;
+    // What the moved executor held is failed and replayed to the new ones.
+    expect(await m.runUntil(() => probe.executed.length === 3, 60_000, 500)).toBe(true);
+    expect([...probe.executed].sort()).toEqual([0, 1, 2]);
+    // The moved task's retry found its executor retired: no further prepare, nothing logged as opened.
+    expect(m.logs.filter((l) => l.msg === 'task opened after retrying').length).toBe(prepares);
+    expect(m.logs.filter((l) => l.level === 'warn' && l.msg.startsWith('task could not open'))).toHaveLength(1);
+  });
+
+  it('close() waits for an open in flight and closes what it opened, once', async () => {
+    const probe = new Probe();
+    probe.failures = [true];
+    let release!: () => void;
+    m = new ManualEngine(topology(probe), {}, undefined, { retryOpen: true });
+    await m.start();
+    probe.gate = new Promise<void>((resolve) => (release = resolve));
+    await m.runUntil(() => probe.opens === 2, 1300); // the retry's open() waits at the gate
+    let closed = false;
+    const closing = m.engine.close(0).then(() => (closed = true));
+    await m.settle();
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect({ opens: probe.opens, closes: probe.closes, activations: probe.activations }).toEqual({ opens: 2, closes: 1, activations: 0 });
     m = undefined;
   });
 
