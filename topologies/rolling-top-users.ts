@@ -4,11 +4,12 @@
  * e.g. from `npm run gen-data -- visits`.
  *
  *   visits (FileLineSpout) --shuffle--> parse (2) --fields(userId)--> counter (WindowedCountBolt, 2:
- *     sliding window, windowSec every slideSec of event time)
+ *     sliding window, windowSec every slideSec of event time; rows anchored to their visits or, with
+ *     anchor=none, counted in panes and unanchored)
  *     --fields(userId)--> ranker (WindowedTopNBolt, 2: the top N of its users, per counter window)
  *     --global--> total (merges the intermediate rankings: the top N of all users)
- *     --global--> sink (one JSON line per window, written when the topology stops)
- *   parse --"invalid"--> invalid (lines that are not a visit, with the reason, written at stop)
+ *     --global--> sink (AppendFileSinkBolt: one JSON line per window, appended as the window closes)
+ *   parse --"invalid"--> invalid (AppendFileSinkBolt: lines that are not a visit, with the reason)
  *
  * Windows are on the visits' own timestamps, so the result does not depend on how fast or in what
  * order the lines are read (out of order by up to lagMs). idleFlushMs closes the last windows once
@@ -17,14 +18,27 @@
  * once the level before it has (with one idle timer per level, a ranker that flushed first could
  * make the total close windows the other ranker had not sent yet).
  *
+ * By default the counter anchors each row to its user's visits in that window, so a visit's tree
+ * completes only once every window counting it reached the sink, and `--until-idle` waits for the
+ * last windows. On a cluster deploy with `--set anchor=none`: the total's row of a window would
+ * carry the trees of all its visits (over 1500 at 50 visits/s), and a tuple crossing to
+ * another worker carries at most 1024 anchor trees (docs/protocol.md), so those trees failed and
+ * their replays, late for the fired windows, were lost. With `none` the counter counts in panes,
+ * its rows are unanchored and a visit is acked once it left the counter's windows (a visit
+ * replayed after its windows fired is late however it is anchored); the other windows still close
+ * on their idle timers. The sinks append each line as it arrives and ack it once written, so the
+ * output grows while the topology runs (on a cluster, in the file on the machine of the sink's
+ * worker); a rerun with the same output file appends to it.
+ *
  * Run: `gale local topologies/rolling-top-users.ts --set input=visits.jsonl --set output=top.jsonl --until-idle`.
+ * On a cluster: `gale deploy topologies/rolling-top-users.ts --workers 2 --set anchor=none --set input=/abs/visits.jsonl --set output=/abs/top.jsonl`.
  */
 import {
-  BaseBasicBolt, BaseWindowedBolt, DEFAULT_WINDOW_IDLE_INPUT_MS, Duration, TopologyBuilder, slidingWindow, tumblingWindow,
+  BaseBasicBolt, BaseWindowedBolt, DEFAULT_WINDOW_IDLE_INPUT_MS, Duration, TopologyBuilder, UsageError, slidingWindow, tumblingWindow,
   type BasicOutputCollector, type OutputFieldsDeclarer, type Topology, type TopologyParams, type Tuple, type TupleWindow,
   type WindowSpec, type WindowedOutputCollector,
 } from '@gale/runtime';
-import { FileSinkBolt, WindowedCountBolt, WindowedTopNBolt, topN, type Ranked } from '@gale/bolt-kit';
+import { AppendFileSinkBolt, WindowedCountBolt, WindowedTopNBolt, topN, type Ranked } from '@gale/bolt-kit';
 import { FileLineSpout } from '@gale/spout-kit';
 
 /** A visit as the parse bolt emits it. */
@@ -103,6 +117,8 @@ export interface RollingTopUsersOptions {
   lagMs?: number;
   /** Processing time without input after which the counter's last windows close (the rankers' after 2×, the total's after 3×). */
   idleFlushMs?: number;
+  /** `key-tuples` (default): the counter's rows anchored to their visits; `none`: unanchored, counted in panes (for a cluster). */
+  anchor?: 'key-tuples' | 'none';
 }
 
 /** Builds the topology (named `rolling-top-users`). */
@@ -122,12 +138,13 @@ export function buildRollingTopUsers(o: RollingTopUsersOptions): Topology {
   const b = new TopologyBuilder();
   b.setSpout('visits', new FileLineSpout({ path: o.input }));
   b.setBolt('parse', new ParseVisitBolt(), 2).shuffleGrouping('visits');
-  b.setBolt('invalid', new FileSinkBolt({ path: o.invalidOutput ?? `${o.output}.invalid` })).globalGrouping('parse', 'invalid');
+  b.setBolt('invalid', new AppendFileSinkBolt({ path: o.invalidOutput ?? `${o.output}.invalid`, format: 'tsv' })).globalGrouping('parse', 'invalid');
   const counted = slidingWindow(Duration.ofMillis(windowMs), Duration.ofMillis(slideMs), { timestamp: 'ts', maxLagMs: lag, watermarkIntervalMs: 500, idleFlushMs });
-  b.setBolt('counter', new WindowedCountBolt({ window: counted, keyField: 'userId' }), 2).fieldsGrouping('parse', ['userId']);
+  b.setBolt('counter', new WindowedCountBolt({ window: counted, keyField: 'userId', anchor: o.anchor ?? 'key-tuples' }), 2).fieldsGrouping('parse', ['userId']);
   b.setBolt('ranker', new WindowedTopNBolt({ window: perCountedWindow(2), n, keyField: 'userId', countField: 'count' }), 2).fieldsGrouping('counter', ['userId']);
   b.setBolt('total', new TotalRankerBolt(perCountedWindow(3), n, windowMs)).globalGrouping('ranker');
-  b.setBolt('sink', new FileSinkBolt({ path: o.output, format: ([start, end, top]) => JSON.stringify({ windowStart: start, windowEnd: end, top }) })).globalGrouping('total');
+  // format 'json': {"windowStart","windowEnd","top"}, the total's fields.
+  b.setBolt('sink', new AppendFileSinkBolt({ path: o.output })).globalGrouping('total');
   // Visits stay in the counter's windows for windowSec + slideSec (+ lag), and their trees complete
   // only when the rankers' and the total's windows close too (a ranker's watermark may also wait
   // up to idleInputMs for the counter task that sends it nothing): the timeout must cover all of it.
@@ -137,7 +154,10 @@ export function buildRollingTopUsers(o: RollingTopUsersOptions): Topology {
 
 /** Entry point: `--set input=<visits.jsonl> --set output=<top.jsonl>` and optional window settings. */
 export default function rollingTopUsers(p: TopologyParams): Topology {
+  const anchor = p.string('anchor', 'key-tuples');
+  if (anchor !== 'key-tuples' && anchor !== 'none') throw new UsageError('GALE_ERR_BAD_PARAM', `--set anchor must be key-tuples or none, got "${anchor}"`);
   return buildRollingTopUsers({
+    anchor,
     input: p.string('input'),
     output: p.string('output'),
     windowSec: p.number('windowSec', 60),

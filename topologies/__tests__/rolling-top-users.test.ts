@@ -5,29 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { LocalCluster } from '@gale/runtime';
+import { LocalCluster, type TopologyParams } from '@gale/runtime';
 import { visits } from '../gen-data.js';
-import { buildRollingTopUsers, parseVisit, type Visit } from '../rolling-top-users.js';
-
-interface WindowTop {
-  windowStart: number;
-  windowEnd: number;
-  top: [string, number][];
-}
-
-/** Every sliding window [end - windowMs, end) with end a multiple of slideMs holding a visit, and its top n. */
-function batchTops(all: readonly Visit[], windowMs: number, slideMs: number, n: number): WindowTop[] {
-  const ends = new Set<number>();
-  for (const v of all) {
-    for (let end = Math.floor(v.ts / slideMs) * slideMs + slideMs; end <= v.ts + windowMs; end += slideMs) ends.add(end);
-  }
-  return [...ends].sort((a, b) => a - b).map((end) => {
-    const counts = new Map<string, number>();
-    for (const v of all) if (v.ts >= end - windowMs && v.ts < end) counts.set(v.userId, (counts.get(v.userId) ?? 0) + 1);
-    const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
-    return { windowStart: end - windowMs, windowEnd: end, top };
-  });
-}
+import rollingTopUsers, { buildRollingTopUsers, parseVisit, type Visit } from '../rolling-top-users.js';
+import { batchTops, fileTops } from './rolling-top-users-output.js';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -55,6 +36,18 @@ describe('rolling-top-users', () => {
     expect(parseVisit('{"userId":"u1","url":"/","ts":"noon"}')).toBe('ts is not a number (epoch ms)');
   });
 
+  it('takes --set anchor=key-tuples or none (none for a cluster: README), and says so for anything else', () => {
+    const params = (set: Record<string, string>): TopologyParams => ({
+      string: (k, d) => set[k] ?? d ?? '',
+      number: (k, d) => (set[k] === undefined ? d ?? 0 : Number(set[k])),
+      boolean: (_k, d) => d ?? false,
+      has: (k) => k in set,
+    });
+    const base = { input: path.join(dir, 'in.jsonl'), output: path.join(dir, 'out.jsonl') };
+    expect(rollingTopUsers(params({ ...base, anchor: 'none' })).name).toBe('rolling-top-users');
+    expect(() => rollingTopUsers(params({ ...base, anchor: 'new-tuples' }))).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_PARAM', message: '--set anchor must be key-tuples or none, got "new-tuples"' }));
+  });
+
   it('emits the top 3 users of every sliding window, equal to the batch count of the same data', async () => {
     const lines = [...visits({ count: 4000, seed: 7, rate: 40, start: 1_700_000_000_000, users: 60, invalid: 0 })];
     const bad = ['{"userId": "u1", "url": "/", "ts": "noon"}', 'GET / 200'];
@@ -72,7 +65,7 @@ describe('rolling-top-users', () => {
     } finally {
       await cluster.shutdown(0);
     }
-    const got = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as WindowTop).sort((a, b) => a.windowEnd - b.windowEnd);
+    const got = fileTops(output);
     const expected = batchTops(lines.map((l) => parseVisit(l) as Visit), 30_000, 10_000, 3);
     expect(expected.length).toBeGreaterThan(10);
     expect(got).toEqual(expected);
@@ -90,7 +83,7 @@ describe('rolling-top-users', () => {
     await run('npm', ['run', '--silent', 'gen-data', '--', 'visits', '--count', '3000', '--out', input]);
     const r = await run('npx', ['gale', 'local', 'topologies/rolling-top-users.ts', '--set', `input=${input}`, '--set', `output=${output}`, '--until-idle']);
     expect(r.stderr).toMatch(/gale: total visits +spout emitted 3000 +acked 3000 +failed 0 +timed out 0 +replayed 0/);
-    const got = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as WindowTop).sort((a, b) => a.windowEnd - b.windowEnd);
+    const got = fileTops(output);
     const valid = readFileSync(input, 'utf8').trim().split('\n').map(parseVisit).filter((v): v is Visit => typeof v !== 'string');
     const expected = batchTops(valid, 60_000, 10_000, 3);
     expect(expected.length).toBeGreaterThanOrEqual(12);
