@@ -39,11 +39,14 @@ export class ComponentError extends GaleError {}
  * stack (the stack would show only gale's own frames), at most LOG_RATE_LIMIT lines a second per
  * component and code, however much the bad values differ. Still counted and kept for `gale status`.
  */
-export class DataError extends ComponentError {}
+export class DataError extends ComponentError {
+  /** Marks data errors, subclasses included, across module copies ({@link isDataError}). */
+  readonly dataError = true;
+}
 
-/** Whether `err` is a {@link DataError}; works across module copies, as {@link isGaleError}. */
+/** Whether `err` is a {@link DataError} (or a subclass); works across module copies, as {@link isGaleError}. */
 export function isDataError(err: unknown): err is DataError {
-  return isGaleError(err) && err.name === 'DataError';
+  return isGaleError(err) && (err as { dataError?: unknown }).dataError === true;
 }
 
 /**

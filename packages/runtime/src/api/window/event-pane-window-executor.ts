@@ -70,12 +70,13 @@ export class EventPaneWindowExecutor implements Bolt {
 
   execute(tuple: Tuple): void | Promise<void> {
     if (tuple.isTick()) return this.onTick(tuple);
-    this.idleMs = 0;
     const ts = eventTimeOf(this.w, this.component, tuple, this.collector);
     if (ts === undefined) return;
     this.watermark.observe(tuple.sourceTask, tuple.sourceStreamId, ts);
     const s = this.state;
     if (s.isLate(ts)) return emitLate(this.w, tuple, ts, s.now, this.collector);
+    // Only input that lands in a window holds the idle flush off (bad or late tuples do not).
+    this.idleMs = 0;
     const { pane, seg } = s.slot(ts);
     let r: unknown;
     try {

@@ -203,7 +203,7 @@ export function resolveWindow(component: string, spec: WindowSpec): ResolvedWind
   if (!eventTime && spec.invalidStream !== undefined) throw bad(component, 'invalidStream only applies to event-time windows (set timestamp)');
   const invalidStream = spec.invalidStream ?? WINDOW_INVALID_STREAM;
   if (typeof invalidStream !== 'string' || invalidStream === '' || invalidStream.startsWith('__')) throw bad(component, `invalidStream must be a non-empty stream id not starting with "__", got ${JSON.stringify(invalidStream)}`);
-  if (invalidStream === lateStream) throw bad(component, `invalidStream and lateStream must differ (both "${lateStream}"): their rows have different fields`);
+  if (eventTime && invalidStream === lateStream) throw bad(component, `invalidStream and lateStream must differ (both "${lateStream}"): their rows have different fields`);
   let tickMs: number | undefined;
   if (length.kind === 'duration') {
     // Processing time advances by whole ticks, so every window boundary must fall on one.

@@ -111,9 +111,9 @@ export class WindowedBoltExecutor implements Bolt {
   /** Synchronous unless the windowed bolt's execute is async (then the engine awaits it, in order). */
   execute(tuple: Tuple): void | Promise<void> {
     if (tuple.isTick()) return this.onTick(tuple);
-    this.idleMs = 0;
     const st = this.state;
     if (st.kind === 'count') {
+      this.idleMs = 0;
       const firing = st.s.add(this.holder.holdTuple(tuple, this.store));
       return firing === undefined ? undefined : this.fire(firing, undefined, undefined, () => st.s.evict());
     }
@@ -121,6 +121,9 @@ export class WindowedBoltExecutor implements Bolt {
     if (ts === undefined) return;
     const h = this.holder.holdTuple(tuple, this.store);
     const r = st.s.add(h, ts);
+    // Only input that lands in a window holds the idle flush off: a steady flow of bad or late
+    // tuples must not keep the last windows (and their trees) open.
+    if (r === 'added') this.idleMs = 0;
     // Not buffered: the tuple object itself is acked or failed below.
     if (r !== 'added') this.store.release(h);
     if (this.w.eventTime && r !== 'full') this.watermark.observe(tuple.sourceTask, tuple.sourceStreamId, ts);

@@ -1,5 +1,5 @@
 import {
-  BaseRichSpout, BaseWindowedBolt, Duration, TopologyBuilder, WINDOW_INVALID_STREAM, tumblingWindow,
+  Count, DataError, GaleError, isDataError, BaseRichSpout, BaseWindowedBolt, Duration, TopologyBuilder, WINDOW_INVALID_STREAM, tumblingWindow,
   type OutputFieldsDeclarer, type Tuple, type WindowSpec,
 } from '@gale/runtime';
 import { ManualClock } from '../../../engine/testing/manual-time.js';
@@ -99,6 +99,17 @@ describe.each([['tuple window', false], ['event-time panes', true]])('%s: a tupl
     expect(h!.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['component error']);
   });
 
+  it('a steady flow of bad tuples does not hold the idle flush off: the last window fires and is acked meanwhile', async () => {
+    const clock = new ManualClock();
+    const probe = new Probe(clock);
+    // One good tuple, then a bad one every 200 ms for 8 s (idleFlushMs is 500).
+    const plan = [{ id: 'a', at: 10, ts: T + 100 }, ...Array.from({ length: 40 }, (_, i) => ({ id: `bad${i}`, at: 200 + i * 200, ts: 'noon' }))];
+    await start(clock, probe, plan);
+    expect(await h!.runUntil(() => probe.acks.some((x) => x.id === 'a'), 2000)).toBe(true);
+    expect(probe.windows).toEqual([['a']]);
+    expect(probe.acks.find((x) => x.id === 'a')!.at).toBeLessThan(1500);
+  });
+
   it('a flood of distinct bad values is counted in full but logged at most 10 times a second', async () => {
     const clock = new ManualClock();
     const probe = new Probe(clock);
@@ -136,5 +147,20 @@ describe('the streams an event-time window declares', () => {
     expect(() => build({ ...window, invalidStream: 'bad-ts' })).not.toThrow();
     expect(() => build({ ...window, invalidStream: 'late' })).toThrow(/invalidStream and lateStream must differ/);
     expect(() => build({ length: Duration.ofSeconds(1), invalidStream: 'x' })).toThrow(/invalidStream only applies to event-time windows/);
+    // A processing-time or count window has no invalid stream: its lateStream may be named "invalid" (it was before).
+    const ownLate = (spec: WindowSpec): unknown => {
+      const b = new TopologyBuilder();
+      b.setSpout('s', () => new ReplayingSpout([], new Probe(new ManualClock())));
+      b.setBolt('w', () => new IdBolt(spec, () => undefined, false)).shuffleGrouping('s');
+      return b.build({ name: 'late-named-invalid', config: { maxSpoutPending: 10 } });
+    };
+    expect(() => ownLate(tumblingWindow(Duration.ofSeconds(1), { lateStream: 'invalid' }))).not.toThrow();
+    expect(() => ownLate({ length: Count.of(5), lateStream: 'invalid' })).not.toThrow();
+  });
+
+  it('a subclass of DataError is a data error too (one line, no stack)', () => {
+    class ParseError extends DataError {}
+    expect(isDataError(new ParseError('GALE_ERR_PARSE', 'bad line'))).toBe(true);
+    expect(isDataError(new GaleError('GALE_ERR_X', 'not data'))).toBe(false);
   });
 });
