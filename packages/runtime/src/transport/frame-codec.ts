@@ -70,7 +70,9 @@ export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = Object.freeze({
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxRecordsPerFrame: 16_384,
   maxValuesPerTuple: 1_024,
-  maxAnchorTrees: 1_024,
+  // A windowed bolt's row is anchored to every input of its window (thousands on a cluster at
+  // modest rates); the frame's byte limit still bounds what a record may cost (~19 B per tree).
+  maxAnchorTrees: 65_536,
   maxStreamIdLength: 256,
 });
 
@@ -191,7 +193,7 @@ function checkAnchors(anchors: unknown, limits: Readonly<FrameLimits>, index: nu
   if (!Array.isArray(anchors)) throw schema(`tuple ${index} anchors`, `expected null or [root, hi, lo, ...], got ${describe(anchors)}`);
   const n = anchors.length;
   if (n % 3 !== 0) throw schema(`tuple ${index} anchors`, `length ${n} is not a multiple of 3`);
-  if (n / 3 > limits.maxAnchorTrees) throw schema(`tuple ${index} anchors`, `${n / 3} trees exceed the limit of ${limits.maxAnchorTrees}`);
+  if (n / 3 > limits.maxAnchorTrees) throw schema(`tuple ${index} anchors`, `${n / 3} trees exceed the limit of ${limits.maxAnchorTrees} (anchor the tuple to fewer inputs: a windowed bolt's rows with anchor 'none' or 'new-tuples', or a shorter window)`);
   for (let i = 0; i < n; i += 3) {
     if (!isUint53(anchors[i])) throw schema(`tuple ${index} anchors[${i}]`, `root must be a non-negative safe integer, got ${describe(anchors[i])}`);
     if (!isInt32(anchors[i + 1]) || !isInt32(anchors[i + 2])) throw schema(`tuple ${index} anchors[${i + 1}]`, 'edge halves must be int32');

@@ -201,6 +201,13 @@ describe('frame codec rejects', () => {
     expect(codeOf(() => decodeFrame(encodeFrame([FrameType.TUPLES, [[1, 0, 0, ['x'.repeat(2000)], null]]]), limits))).toBe('GALE_ERR_FRAME_TOO_LARGE');
   });
 
+  it("by default a tuple may carry a big window's anchors (thousands of trees), and over the limit the sender says how to fix it", () => {
+    const anchorsOf = (trees: number): number[] => Array.from({ length: trees * 3 }, (_, i) => (i % 3 === 0 ? 1000 + i : -(i % 7)));
+    const rec: TupleRecord = [1, 0, 0, ['w', 3], anchorsOf(5000)];
+    expect((decodeFrame(encodeFrame([FrameType.TUPLES, [rec]])) as [1, TupleRecord[]])[1][0]![4]).toHaveLength(15_000);
+    expect(() => checkTupleRecord([1, 0, 0, [], anchorsOf(65_537)])).toThrow(/65537 trees exceed the limit of 65536 \(anchor the tuple to fewer inputs: a windowed bolt's rows with anchor 'none'/);
+  });
+
   it('outgoing records with values that cannot cross the wire fail at the sender', () => {
     class Point {
       constructor(readonly x: number) {}
