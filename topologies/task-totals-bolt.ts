@@ -1,5 +1,5 @@
 import {
-  BaseRichBolt, TopologyError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseRichBolt, TopologyError, WINDOW_INVALID_FIELDS, WINDOW_INVALID_STREAM, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { BadAmountError } from '@gale/bolt-kit';
 
@@ -47,6 +47,8 @@ export class TaskTotalsBolt extends BaseRichBolt {
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     declarer.declare(['word', 'count']);
+    // Bad totals go here (the windows' and the kit bolts' layout), acked: never into a replay loop.
+    declarer.declareStream(WINDOW_INVALID_STREAM, WINDOW_INVALID_FIELDS);
   }
 
   override prepare(context: TopologyContext, collector: OutputCollector): void {
@@ -78,8 +80,10 @@ export class TaskTotalsBolt extends BaseRichBolt {
     const key = tuple.values[0];
     const total = tuple.values[1];
     if (typeof total !== 'number' || !Number.isFinite(total)) {
-      this.collector.reportError(new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": the total for ${JSON.stringify(key)} is not a finite number; tuple failed`));
-      this.collector.fail(tuple);
+      const why = `the total for ${JSON.stringify(key)} is not a finite number`;
+      this.collector.reportError(new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": ${why}; the tuple is emitted on stream "${WINDOW_INVALID_STREAM}" and acked`));
+      this.collector.emitStream(WINDOW_INVALID_STREAM, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], why], tuple);
+      this.collector.ack(tuple);
       return;
     }
     let byTask = this.totals.get(key);

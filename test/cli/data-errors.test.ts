@@ -32,4 +32,23 @@ describe('gale local: bad data found by gale', () => {
     expect(r.stderr).not.toMatch(/^\s+at |\\n\s+at /m);
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 40_000);
+
+  it('a CountBolt amount that is not a number (bolt-kit): a line per bad tuple without a stack, emitted on "invalid"; nothing replayed, --until-idle ends', async () => {
+    const r = await gale(['local', fixture('bad-amount.ts'), '--until-idle', '--json', '--stats-interval', '0'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.stoppedBy).toBe('idle');
+    const stats = (id: string): ComponentStats | undefined => report.components.find((c) => c.component === id);
+    expect(stats('gen')).toMatchObject({ emitted: 10, acked: 10, failed: 0, replayed: 0, pending: 0 });
+    expect(stats('count')).toMatchObject({ failed: 0, errors: 3 });
+    expect(stats('invalid')).toMatchObject({ executed: 3, acked: 3 });
+    const message = 'CountBolt "count": field "n" of the input for "w1" is "n/a-1", not a finite number; nothing added, the tuple is emitted on stream "invalid" and acked';
+    expect(report.errors).toContainEqual(expect.objectContaining({ component: 'count', message }));
+    // One log line each (three are under the rate limit), no stack line after any.
+    const logged = lines(r.stderr).filter((l) => l.includes('"msg":"component error"'));
+    expect(logged).toHaveLength(3);
+    expect(logged.every((l) => l.includes('not a finite number'))).toBe(true);
+    expect(r.stderr).not.toContain('component error stack');
+    expect(r.stderr).not.toMatch(/^\s+at |\\n\s+at /m);
+  }, 40_000);
 });

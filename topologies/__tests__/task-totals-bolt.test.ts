@@ -1,19 +1,24 @@
 // TaskTotalsBolt on its own, driven by hand: a set of end markers may mix attempts of the
 // end-of-input tree, and the sums must keep every attempt's tree open (anchored to every marker
 // held) so that a sum lost downstream fails a tree still pending.
-import type { OutputCollector, TopologyContext, Tuple } from '@gale/runtime';
+import { isDataError, type OutputCollector, type TopologyContext, type Tuple } from '@gale/runtime';
 import { TaskTotalsBolt } from '../task-totals-bolt.js';
 
 interface Emitted { values: unknown[]; anchors: Tuple[] }
 
-function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; acked: Tuple[]; failed: Tuple[]; errors: unknown[] } {
+function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; invalid: Emitted[]; acked: Tuple[]; failed: Tuple[]; errors: unknown[] } {
   const emitted: Emitted[] = [];
+  const invalid: Emitted[] = [];
   const acked: Tuple[] = [];
   const failed: Tuple[] = [];
   const errors: unknown[] = [];
   const collector = {
     emit: (values: unknown[], anchors?: Tuple | readonly Tuple[]) => {
       emitted.push({ values, anchors: anchors === undefined ? [] : Array.isArray(anchors) ? [...anchors] : [anchors as Tuple] });
+    },
+    emitStream: (stream: string, values: unknown[], anchor: Tuple) => {
+      if (stream !== 'invalid') throw new Error(`unexpected stream ${stream}`);
+      invalid.push({ values, anchors: [anchor] });
     },
     ack: (t: Tuple) => acked.push(t),
     fail: (t: Tuple) => failed.push(t),
@@ -28,7 +33,7 @@ function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; acked: Tuple[]; 
   } as unknown as TopologyContext;
   const bolt = new TaskTotalsBolt({ flushOn: 'end' });
   bolt.prepare(context, collector);
-  return { bolt, emitted, acked, failed, errors };
+  return { bolt, emitted, invalid, acked, failed, errors };
 }
 
 let seq = 0;
@@ -60,13 +65,18 @@ describe('TaskTotalsBolt', () => {
     expect(h.acked).not.toContain(m2a2);
   });
 
-  it('fails a total that is not a finite number, with a report, and keeps the old total', () => {
+  it('acks a total that is not a finite number (bad data: a replay would loop), emits it on "invalid", reports it, and keeps the old total', () => {
     const h = harness();
     h.bolt.execute(tuple(3, 'default', ['a', 2]));
     const bad = tuple(3, 'default', ['a', 'x']);
+    (bad as unknown as { sourceComponent: string }).sourceComponent = 'split';
     h.bolt.execute(bad);
-    expect(h.failed).toEqual([bad]);
-    expect(h.errors[0]).toEqual(expect.objectContaining({ code: 'GALE_ERR_BAD_AMOUNT' }));
+    expect(h.failed).toEqual([]);
+    expect(h.acked).toContain(bad);
+    expect(h.invalid).toEqual([{ values: ['split', 'default', ['a', 'x'], 'the total for "a" is not a finite number'], anchors: [bad] }]);
+    expect(h.errors).toHaveLength(1);
+    expect(h.errors[0]).toEqual(expect.objectContaining({ code: 'GALE_ERR_BAD_AMOUNT', name: 'BadAmountError' }));
+    expect(isDataError(h.errors[0])).toBe(true);
     h.bolt.execute(tuple(3, 'end', [], 7));
     h.bolt.execute(tuple(4, 'end', [], 7));
     expect(h.emitted).toEqual([{ values: ['a', 2], anchors: [expect.objectContaining({ sourceTask: 3 })] }]);

@@ -34,7 +34,8 @@ export class ComponentError extends GaleError {}
 
 /**
  * Bad data gale itself found in a tuple (an event-time timestamp that is missing or not a number
- * of epoch ms): a report about the input, not a fault of any code. The tuple is not failed (a
+ * of epoch ms; in bolt-kit, a CountBolt amount that is not a number, a null join key, a HINCRBY
+ * increment that is not an integer): a report about the input, not a fault of any code. The tuple is not failed (a
  * replay would bring the same data back, forever), and the error is logged as one line without a
  * stack (the stack would show only gale's own frames), at most LOG_RATE_LIMIT lines a second per
  * component and code, however much the bad values differ. Still counted and kept for `gale status`.

@@ -1,8 +1,9 @@
 import {
-  BaseBasicBolt, ComponentError, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseBasicBolt, DataError, DEFAULT_STREAM, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { declareInvalidStream, invalidRow, invalidStreamOption, shown } from '../invalid-stream.js';
 
 /** Options of {@link CountBolt}. */
 export interface CountBoltOptions {
@@ -15,10 +16,18 @@ export interface CountBoltOptions {
   /**
    * Input field holding a number to add to the key's count, instead of 1 per input: the
    * merge step after a combiner that emits `[key, n]` per distinct key of a batch. Each value
-   * must be a finite number; an input with anything else fails with `GALE_ERR_BAD_AMOUNT`
-   * (reported, and the tuple fails) and adds nothing. Default: none (count 1 per input).
+   * must be a finite number; an input with anything else is bad data: it adds nothing, is
+   * emitted on `invalidStream` and acked (not failed: a replay would bring the same value back,
+   * forever), and a {@link BadAmountError} (`GALE_ERR_BAD_AMOUNT`, a `DataError`) is reported.
+   * Default: none (count 1 per input).
    */
   amountField?: string;
+  /**
+   * With `amountField`: the stream, declared then, on which inputs whose amount is not a finite
+   * number are emitted as `[sourceComponent, sourceStream, values, reason]` (the windows'
+   * invalid-stream layout). Default `invalid`.
+   */
+  invalidStream?: string;
   /**
    * A stream id: instead of emitting on every update, emit the whole table — `[key, count]`
    * for every key this task counted — each time a tuple arrives on this stream (e.g. the
@@ -31,8 +40,11 @@ export interface CountBoltOptions {
   flushOn?: string;
 }
 
-/** A {@link CountBolt} input whose `amountField` is not a finite number. Code `GALE_ERR_BAD_AMOUNT`. */
-export class BadAmountError extends ComponentError {
+/**
+ * A {@link CountBolt} input whose `amountField` is not a finite number. Code `GALE_ERR_BAD_AMOUNT`.
+ * A `DataError`: logged as one line without a stack, rate-limited; the tuple is acked, not failed.
+ */
+export class BadAmountError extends DataError {
   constructor(message: string) {
     super('GALE_ERR_BAD_AMOUNT', message);
   }
@@ -61,6 +73,7 @@ export class CountBolt extends BaseBasicBolt {
   private readonly amountField: string | undefined;
   private amount: FieldReader | undefined;
   private readonly flushOn: string | undefined;
+  private readonly invalidStream: string;
 
   constructor(options: CountBoltOptions = {}) {
     super();
@@ -79,10 +92,13 @@ export class CountBolt extends BaseBasicBolt {
     if (this.flushOn !== undefined && (typeof this.flushOn !== 'string' || this.flushOn === '')) {
       throw badOption(`CountBolt flushOn must be a non-empty stream id, got ${JSON.stringify(this.flushOn)}`);
     }
+    if (options.invalidStream !== undefined && this.amountField === undefined) throw badOption('CountBolt invalidStream only applies with amountField (only an amount can be bad data)');
+    this.invalidStream = invalidStreamOption('CountBolt', options.invalidStream);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    declarer.declare(this.outputFields);
+    declarer.declareStream(DEFAULT_STREAM, this.outputFields);
+    if (this.amountField !== undefined) declareInvalidStream(`CountBolt (amountField "${this.amountField}")`, this.invalidStream, declarer);
   }
 
   override prepare(context: TopologyContext): void {
@@ -103,7 +119,11 @@ export class CountBolt extends BaseBasicBolt {
     if (this.amount !== undefined) {
       const v = this.amount.read(tuple);
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new BadAmountError(`CountBolt "${this.context.thisComponentId}": field "${this.amount.name}" of the input for ${describe(key)} is ${describe(v)}, not a finite number; nothing added, tuple failed`);
+        // Bad data, not a transient failure: failing it would only bring the same value back.
+        const why = `field "${this.amount.name}" of the input for ${shown(key)} is ${shown(v)}, not a finite number`;
+        collector.reportError(new BadAmountError(`CountBolt "${this.context.thisComponentId}": ${why}; nothing added, the tuple is emitted on stream "${this.invalidStream}" and acked`));
+        collector.emitStream(this.invalidStream, invalidRow(tuple, why));
+        return;
       }
       add = v;
     }
@@ -117,12 +137,3 @@ export class CountBolt extends BaseBasicBolt {
   }
 }
 
-/** A value for an error message: JSON where it has one (a bigint or a cycle has none). */
-function describe(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  try {
-    return JSON.stringify(v) ?? typeof v;
-  } catch {
-    return typeof v;
-  }
-}

@@ -1,5 +1,5 @@
 import {
-  BaseWindowedBolt, ComponentError, DEFAULT_STREAM, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowSpec,
+  BaseWindowedBolt, DataError, DEFAULT_STREAM, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowSpec,
   type WindowedBoltWiring, type WindowedOutputCollector,
 } from '@gale/runtime';
 import { hashJoin } from './hash-join.js';
@@ -7,6 +7,8 @@ import {
   addStep, badJoin, checkName, parseSelect, resolveSelect, type JoinPlan, type JoinSelector, type JoinStep, type ResolvedSelect, type SelectField,
 } from './join-spec.js';
 import { checkJoinWiring } from './join-wiring.js';
+import { badOption } from '../errors.js';
+import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
 
 /** Options of {@link JoinBolt}: the window and the first input of the join. */
 export interface JoinBoltOptions {
@@ -20,6 +22,24 @@ export interface JoinBoltOptions {
   selector?: JoinSelector;
   /** Stream the joined rows are emitted on (default: the default stream). */
   outputStream?: string;
+  /**
+   * Stream on which each new tuple with a null or missing join key is emitted once as
+   * `[sourceComponent, sourceStream, values, reason]` (the windows' invalid-stream layout), so
+   * it is not lost silently. Default `invalid`; with an event-time window, the window's
+   * `invalidStream` (one stream for bad timestamps and bad keys), and setting both differently
+   * is refused.
+   */
+  invalidStream?: string;
+}
+
+/** The window spec with the join's invalid stream, which an event-time window declares itself. */
+function windowWith(options: JoinBoltOptions): WindowSpec {
+  const w = options?.window;
+  if (w === undefined || w === null || w.timestamp === undefined || options.invalidStream === undefined) return w;
+  if (w.invalidStream !== undefined && w.invalidStream !== options.invalidStream) {
+    throw badOption(`JoinBolt invalidStream "${options.invalidStream}" and its event-time window's invalidStream "${w.invalidStream}" differ: both name the one stream of bad tuples; set one`);
+  }
+  return { ...w, invalidStream: options.invalidStream };
 }
 
 /** Field `name` of a tuple, or undefined if its stream does not have it. */
@@ -48,16 +68,24 @@ function read(t: Tuple, name: string): unknown {
 export class JoinBolt extends BaseWindowedBolt {
   private readonly selector: JoinSelector;
   private readonly outputStream: string;
+  private readonly invalidStream: string;
+  /** Event time: the window executor declares the invalid stream; processing time: the bolt does. */
+  private readonly windowDeclaresInvalid: boolean;
   private plan: JoinPlan;
   private selected: ResolvedSelect[] | undefined;
 
   constructor(options: JoinBoltOptions) {
-    super(options?.window);
+    super(windowWith(options));
     const from = checkName('from', options.from);
     this.plan = { streams: [from], keys: new Map([[from, checkName(`key of "${from}"`, options.key)]]), steps: [] };
     this.selector = options.selector ?? 'source';
     if (this.selector !== 'source' && this.selector !== 'stream') throw badJoin(`JoinBolt selector must be 'source' or 'stream', got ${JSON.stringify(this.selector)}`);
     this.outputStream = options.outputStream ?? DEFAULT_STREAM;
+    this.windowDeclaresInvalid = options.window.timestamp !== undefined;
+    this.invalidStream = invalidStreamOption('JoinBolt', options.invalidStream ?? (this.windowDeclaresInvalid ? options.window.invalidStream : undefined));
+    if (this.invalidStream === this.outputStream) {
+      throw badOption(`JoinBolt outputStream and invalidStream are both "${this.outputStream}": its joined rows and its tuples without a join key have different fields; rename one`);
+    }
   }
 
   /** Inner join: rows where `stream.field` equals `priorStream.priorField` (default: the key `priorStream` was joined with). */
@@ -88,6 +116,7 @@ export class JoinBolt extends BaseWindowedBolt {
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
     if (this.selected === undefined) throw badJoin(`JoinBolt from "${this.plan.streams[0]}" has no select: call .select('stream.field, ...') to name its output fields`);
     declarer.declareStream(this.outputStream, this.outputFields);
+    if (!this.windowDeclaresInvalid) declareInvalidStream(`JoinBolt from "${this.plan.streams[0]}"`, this.invalidStream, declarer);
   }
 
   checkInputs(wiring: WindowedBoltWiring): void {
@@ -126,8 +155,9 @@ export class JoinBolt extends BaseWindowedBolt {
   }
 
   // A null key is SQL's NULL: the tuple matches nothing but stays in its windows and is acked
-  // with them. Failing it would only replay the same tuple; the report (once per evaluation,
-  // new tuples only) says how many there were.
+  // with them (a left join keeps its left row with nulls). Failing it would only replay the same
+  // tuple. Bad data: each new one is emitted once on the invalid stream (anchored to it, so it
+  // is not lost), and one DataError per evaluation says how many there were.
   private reportMissingKeys(fresh: readonly Tuple[], collector: WindowedOutputCollector): void {
     const fieldsOf = new Map<string, string[]>();
     const on = (stream: string, field: string): void => {
@@ -145,16 +175,19 @@ export class JoinBolt extends BaseWindowedBolt {
       const name = this.nameOf(t);
       const fields = fieldsOf.get(name);
       if (fields === undefined) continue;
+      const bad: string[] = [];
       for (const f of fields) {
         const v = read(t, f);
         if (v === null || v === undefined) {
           const k = `"${name}".${f}`;
           missing.set(k, (missing.get(k) ?? 0) + 1);
+          bad.push(`${k} is ${v === null ? 'null' : 'missing'}`);
         }
       }
+      if (bad.length > 0) collector.emitStream(this.invalidStream, invalidRow(t, `no join key: ${bad.join(', ')}`), [t]);
     }
     if (missing.size === 0) return;
     const what = [...missing].map(([k, n]) => `${n} with no ${k}`).join(', ');
-    collector.reportError(new ComponentError('GALE_ERR_JOIN_KEY', `JoinBolt "${this.context.thisComponentId}": new tuples without a join key (${what}); they match nothing (a left join keeps its left rows with nulls) and are acked with their window`));
+    collector.reportError(new DataError('GALE_ERR_JOIN_KEY', `JoinBolt "${this.context.thisComponentId}": new tuples without a join key (${what}); they match nothing (a left join keeps its left rows with nulls), are emitted on stream "${this.invalidStream}" and acked with their window`));
   }
 }

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Tuple } from '@gale/runtime';
+import { DataError, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { shown } from '../invalid-stream.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
-import { RedisWriteError } from './redis-errors.js';
 
 /** Options of {@link RedisHashSinkBolt}. */
 export interface RedisHashSinkBoltOptions extends RedisSinkConnectionOptions {
@@ -52,7 +52,10 @@ function str(o: Record<string, unknown>, k: string): string | undefined {
  * Writes each tuple into a Redis hash: `HSET key field value` or `HINCRBY key field n`, where the
  * key is fixed or read from a tuple field, and field and value come from tuple fields. The tuple
  * is acked once Redis confirmed the write and failed otherwise (its spout replays it): with Redis
- * away, a {@link RedisWriteError} (`GALE_ERR_REDIS_WRITE`) is reported once per outage. `hset` is
+ * away, a {@link RedisWriteError} (`GALE_ERR_REDIS_WRITE`) is reported once per outage. An
+ * `hincrby` increment that is not an integer is bad data: nothing is written, the tuple goes to
+ * the `invalid` stream (`invalidStream`) and is acked, and a DataError `GALE_ERR_REDIS_BAD_VALUE`
+ * is reported. `hset` is
  * idempotent; `hincrby` counts a replay twice unless `dedupeField` names a unique input id.
  * `prepare()` throws `GALE_ERR_REDIS_CONNECT` / `GALE_ERR_REDIS_AUTH` for bad connection settings.
  *
@@ -106,7 +109,7 @@ export class RedisHashSinkBolt extends RedisSinkBolt {
       const n = this.valueReader === undefined ? 1 : this.valueReader.read(t);
       const int = typeof n === 'string' && /^-?\d+$/.test(n) ? Number(n) : n;
       if (typeof int !== 'number' || !Number.isSafeInteger(int)) {
-        throw new RedisWriteError('HINCRBY', `RedisHashSinkBolt: increment ${JSON.stringify(n)} of ${key}/${field} is not an integer; tuple failed`);
+        throw new DataError('GALE_ERR_REDIS_BAD_VALUE', `RedisHashSinkBolt: increment ${shown(n)} of ${key}/${field} is not an integer; the tuple is emitted on stream "${this.invalidStream}" and acked`);
       }
       value = String(int);
     } else {

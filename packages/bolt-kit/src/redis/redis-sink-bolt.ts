@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import {
-  BaseRichBolt, checkRedisUrl, closeRedis, isGaleError, isRedisUnavailable, openRedis, redactUrl, rootLog,
+  BaseRichBolt, checkRedisUrl, closeRedis, isDataError, isGaleError, isRedisUnavailable, openRedis, redactUrl, rootLog,
   type Logger, type OutputCollector, type OutputFieldsDeclarer, type RedisConnectionSettings, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
+import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
 import { RedisWriteError } from './redis-errors.js';
 
 /** Connection options shared by the Redis sinks. Times in milliseconds. */
@@ -20,9 +21,15 @@ export interface RedisSinkConnectionOptions {
   reconnectMaxMs?: number;
   /** Writes in flight at once; `execute` waits for one to finish beyond that. Default 1000. */
   maxInFlight?: number;
+  /**
+   * The stream on which tuples that can never be written (bad data: a non-integer increment, a
+   * malformed or out-of-order entry id) are emitted as `[sourceComponent, sourceStream, values,
+   * reason]`, then acked instead of failed. Default `invalid`.
+   */
+  invalidStream?: string;
 }
 
-export const CONNECTION_KEYS: readonly string[] = ['url', 'connectTimeoutMs', 'commandTimeoutMs', 'reconnectInitialMs', 'reconnectMaxMs', 'maxInFlight'];
+export const CONNECTION_KEYS: readonly string[] = ['url', 'connectTimeoutMs', 'commandTimeoutMs', 'reconnectInitialMs', 'reconnectMaxMs', 'maxInFlight', 'invalidStream'];
 
 interface ParsedConnection {
   readonly url: string;
@@ -31,6 +38,7 @@ interface ParsedConnection {
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
   readonly maxInFlight: number;
+  readonly invalidStream: string;
 }
 
 /** Validates option keys (`known` plus the connection keys) and the connection options. */
@@ -48,6 +56,7 @@ export function parseConnectionOptions(o: Record<string, unknown>, who: string, 
   const c = {
     url, connectTimeoutMs: int('connectTimeoutMs', 5000), commandTimeoutMs: int('commandTimeoutMs', 5000),
     reconnectInitialMs: int('reconnectInitialMs', 100), reconnectMaxMs: int('reconnectMaxMs', 5000), maxInFlight: int('maxInFlight', 1000),
+    invalidStream: invalidStreamOption(who, o.invalidStream),
   };
   if (c.reconnectMaxMs < c.reconnectInitialMs) throw badOption(`${who} reconnectMaxMs must be >= reconnectInitialMs`);
   return c;
@@ -65,7 +74,9 @@ export function toRedisString(v: unknown): string {
  * What the Redis sinks share: one connection per task (typed errors at prepare), one write per
  * tuple, acked when Redis confirmed it and failed (so its spout replays it) when it did not. An
  * outage is reported once (`GALE_ERR_REDIS_WRITE`, retriable) until a write succeeds again; a
- * refused command is reported every time. Declares no output.
+ * refused command is reported every time. A tuple that can never be written (the write threw or
+ * rejected with a DataError: bad data) is not failed, which would replay it forever: it is
+ * emitted on the invalid stream (its only declared output) and acked, and the error reported.
  */
 export abstract class RedisSinkBolt extends BaseRichBolt {
   private redis: Redis | undefined;
@@ -77,7 +88,14 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
     super();
   }
 
-  declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
+  /** The stream bad tuples go to (named in the DataErrors of the subclasses). */
+  protected get invalidStream(): string {
+    return this.conn.invalidStream;
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declareInvalidStream(this.who, this.conn.invalidStream, declarer);
+  }
 
   override async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
     super.prepare(context, collector);
@@ -92,8 +110,10 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
   }
 
   /**
-   * The write of one tuple. Throws (synchronously) for a tuple that cannot be written at all (a
-   * missing field, a non-integer increment): that tuple is failed and the error reported.
+   * The write of one tuple. Throws (synchronously) for a tuple that cannot be written at all: a
+   * DataError (bad data: a non-integer increment) sends it to the invalid stream and acks it;
+   * anything else (a field its stream does not have) fails it. Either is reported. The promise
+   * may reject with a DataError too (an entry id Redis will never take).
    */
   protected abstract write(redis: Redis, tuple: Tuple): Promise<void>;
 
@@ -106,6 +126,10 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
     try {
       p = this.write(this.redis!, t);
     } catch (err) {
+      if (isDataError(err)) {
+        this.badData(t, err);
+        return;
+      }
       this.collector.reportError(err);
       this.collector.fail(t);
       return;
@@ -125,6 +149,10 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
   }
 
   private writeFailed(t: Tuple, err: unknown): void {
+    if (isDataError(err)) {
+      this.badData(t, err);
+      return;
+    }
     const unavailable = isRedisUnavailable(err);
     const e = isGaleError(err) ? err : new RedisWriteError(
       'write', `${this.who}: ${unavailable ? 'Redis is unavailable' : 'Redis refused the write'}: ${err instanceof Error ? err.message : String(err)}; tuple failed`,
@@ -136,6 +164,13 @@ export abstract class RedisSinkBolt extends BaseRichBolt {
     }
     if (unavailable) this.down = true;
     this.collector.fail(t);
+  }
+
+  // Bad data: a replay would bring the same values back and fail again, forever.
+  private badData(t: Tuple, err: Error): void {
+    this.collector.reportError(err);
+    this.collector.emitStream(this.conn.invalidStream, invalidRow(t, err.message), t);
+    this.collector.ack(t);
   }
 
   /** Waits for the writes in flight (acking or failing their tuples), then closes the connection. */

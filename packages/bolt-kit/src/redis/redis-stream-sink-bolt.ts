@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Tuple } from '@gale/runtime';
+import { DataError, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { shown } from '../invalid-stream.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
-import { RedisWriteError } from './redis-errors.js';
 
 /** Options of {@link RedisStreamSinkBolt}. */
 export interface RedisStreamSinkBoltOptions extends RedisSinkConnectionOptions {
@@ -23,14 +23,16 @@ export interface RedisStreamSinkBoltOptions extends RedisSinkConnectionOptions {
 
 const KNOWN = ['stream', 'fields', 'idField', 'maxLen'];
 const ID_TOO_SMALL = /equal or smaller than the target stream top item/;
+const ID_INVALID = /Invalid stream ID/i;
 
 /**
  * Appends each tuple to a Redis stream with XADD (fields from the tuple, values as strings,
  * objects as JSON). The tuple is acked once Redis confirmed the entry and failed otherwise (its
  * spout replays it; with Redis away a {@link RedisWriteError} `GALE_ERR_REDIS_WRITE` is reported
  * once per outage). With `idField` the write is idempotent: an id already in the stream is taken
- * as a replay and acked; an id below the stream's last one that is not in it fails the tuple
- * (ids must increase). `prepare()` throws `GALE_ERR_REDIS_CONNECT` / `GALE_ERR_REDIS_AUTH`.
+ * as a replay and acked; an id below the stream's last one that is not in it, or one that is not
+ * an entry id, is bad data (Redis would refuse every replay): the tuple goes to the `invalid`
+ * stream (`invalidStream`) and is acked, and a DataError `GALE_ERR_REDIS_BAD_ID` is reported. `prepare()` throws `GALE_ERR_REDIS_CONNECT` / `GALE_ERR_REDIS_AUTH`.
  *
  * ```ts
  * builder.setBolt('out', new RedisStreamSinkBolt({ stream: 'alerts', fields: ['user', 'score'] })).shuffleGrouping('score');
@@ -75,11 +77,15 @@ export class RedisStreamSinkBolt extends RedisSinkBolt {
     return redis.call('XADD', args).then(
       () => undefined,
       async (err: unknown) => {
-        if (id === '*' || !(err instanceof Error) || !ID_TOO_SMALL.test(err.message)) throw err;
+        if (id === '*' || !(err instanceof Error)) throw err;
+        if (ID_INVALID.test(err.message)) {
+          throw new DataError('GALE_ERR_REDIS_BAD_ID', `RedisStreamSinkBolt: ${shown(id)} is not a stream entry id (<ms>-<seq>); the tuple is emitted on stream "${this.invalidStream}" and acked`, { cause: err });
+        }
+        if (!ID_TOO_SMALL.test(err.message)) throw err;
         // A replay of an entry already written, or an id out of order: only the first is fine.
         const found = (await redis.call('XRANGE', [this.stream, id, id, 'COUNT', 1])) as unknown[];
         if (Array.isArray(found) && found.length > 0) return;
-        throw new RedisWriteError('XADD', `RedisStreamSinkBolt: entry id ${id} is below the last id of stream "${this.stream}" and not in it (ids must increase); tuple failed`, { cause: err });
+        throw new DataError('GALE_ERR_REDIS_BAD_ID', `RedisStreamSinkBolt: entry id ${id} is below the last id of stream "${this.stream}" and not in it (ids must increase); the tuple is emitted on stream "${this.invalidStream}" and acked`, { cause: err });
       },
     );
   }

@@ -1,7 +1,10 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BaseRichBolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import {
+  BaseRichBolt, DataError, isDataError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+} from '@gale/runtime';
 import { assertSingleTask, badOption, FileWriteError } from '../errors.js';
+import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
 import { formatTabSeparated } from './file-sink-bolt.js';
 
 /** When {@link AppendFileSinkBolt} forces its writes to disk. */
@@ -24,6 +27,12 @@ export interface AppendFileSinkBoltOptions {
   fsync?: FsyncPolicy;
   /** Period of the fsync with `fsync: 'interval'`. Default 1000. */
   fsyncIntervalMs?: number;
+  /**
+   * The stream on which tuples that cannot be formatted are emitted as `[sourceComponent,
+   * sourceStream, values, reason]`, then acked: a value `json`/`tsv` cannot write (a BigInt, a
+   * cycle), or a `DataError` thrown by a format function. Default `invalid`.
+   */
+  invalidStream?: string;
 }
 
 const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
@@ -41,7 +50,10 @@ function jsonLine(t: Tuple): string {
  * fsync (group commit), so `always` costs one fsync per batch, not per tuple. A failed write or
  * fsync fails every tuple of its batch (their spouts replay them) and reports a
  * {@link FileWriteError} (`GALE_ERR_FILE_WRITE`). Not idempotent: a replayed tuple is appended
- * again (at-least-once). Must run as a single task (`GALE_ERR_SINGLE_TASK_ONLY`); declares no output.
+ * again (at-least-once). Must run as a single task (`GALE_ERR_SINGLE_TASK_ONLY`). A tuple the
+ * built-in `json`/`tsv` format cannot write (a BigInt, a cycle), or whose format function threw a
+ * `DataError`, is bad data: emitted on the invalid stream (its only output) and acked, a
+ * `DataError` `GALE_ERR_FILE_BAD_VALUE` reported; any other throw of a format function fails it.
  *
  * ```ts
  * builder.setBolt('log', new AppendFileSinkBolt({ path: 'out/events.jsonl' })).globalGrouping('parse');
@@ -52,6 +64,9 @@ export class AppendFileSinkBolt extends BaseRichBolt {
   private readonly format: (t: Tuple) => string;
   private readonly fsync: FsyncPolicy;
   private readonly fsyncIntervalMs: number;
+  /** Whether the format is gale's (json/tsv): its throws are about the data, not about user code. */
+  private readonly builtinFormat: boolean;
+  private readonly invalidStream: string;
   private handle: FileHandle | undefined;
   private batch: Tuple[] = [];
   private text = '';
@@ -73,9 +88,13 @@ export class AppendFileSinkBolt extends BaseRichBolt {
     this.format = format === 'json' ? jsonLine : format === 'tsv' ? (t) => formatTabSeparated(t.values) : format;
     this.fsync = fsync;
     this.fsyncIntervalMs = interval;
+    this.builtinFormat = typeof format !== 'function';
+    this.invalidStream = invalidStreamOption('AppendFileSinkBolt', options.invalidStream);
   }
 
-  declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declareInvalidStream('AppendFileSinkBolt', this.invalidStream, declarer);
+  }
 
   override async prepare(context: TopologyContext, collector: OutputCollector): Promise<void> {
     super.prepare(context, collector);
@@ -101,6 +120,14 @@ export class AppendFileSinkBolt extends BaseRichBolt {
     try {
       line = this.format(t);
     } catch (err) {
+      if (this.builtinFormat || isDataError(err)) {
+        // Bad data: the same values would fail the same way on every replay.
+        const why = `cannot format the tuple as a line: ${err instanceof Error ? err.message : String(err)}`;
+        this.collector.reportError(isDataError(err) ? err : new DataError('GALE_ERR_FILE_BAD_VALUE', `AppendFileSinkBolt "${this.context.thisComponentId}": ${why}; the tuple is emitted on stream "${this.invalidStream}" and acked`, { cause: err }));
+        this.collector.emitStream(this.invalidStream, invalidRow(t, why), t);
+        this.collector.ack(t);
+        return;
+      }
       this.collector.reportError(err);
       this.collector.fail(t);
       return;

@@ -1,7 +1,9 @@
 import {
-  BaseRichSpout, FixedTupleSpout, LocalCluster, TopologyBuilder, completeTopology, type OutputFieldsDeclarer, type Values,
+  BaseRichSpout, ComponentError, DataError, FixedTupleSpout, LocalCluster, TopologyBuilder, WINDOW_INVALID_FIELDS, completeTopology, isDataError,
+  type OutputFieldsDeclarer, type Values,
 } from '@gale/runtime';
-import { CountBolt } from '@gale/bolt-kit';
+import { BadAmountError, CountBolt } from '@gale/bolt-kit';
+import { ReplayLog, ReplayingSpout, runUntilDone } from '../../__tests__/replaying-spout.js';
 
 const words = 'a b a c b a d a b c e'.split(' ');
 
@@ -72,22 +74,60 @@ describe('CountBolt', () => {
     expect(emitted.filter(([k]) => k === 'a').map(([, n]) => n)).toEqual([3, 5, 5.5]);
   });
 
-  it('fails an input whose amount is not a finite number with GALE_ERR_BAD_AMOUNT, adding nothing', async () => {
-    const b = new TopologyBuilder();
-    b.setSpout('src', new FixedTupleSpout([['a', 2], ['a', '3'], ['a', Number.NaN], ['a', 1]], ['word', 'n']));
-    b.setBolt('count', new CountBolt({ amountField: 'n' })).shuffleGrouping('src');
-    const cluster = new LocalCluster();
-    try {
-      const t = await cluster.submit(b.build({ name: 'c' }));
-      expect(await t.waitUntil(() => t.errors('count').length >= 2, 10_000)).toBe(true);
-      const errors = t.errors('count');
-      expect(errors[0]!.message).toMatch(/field "n" of the input for "a" is "3", not a finite number/);
-      expect(errors[1]!.message).toMatch(/is NaN, not a finite number/);
-      expect(await t.waitUntil(() => t.stats().find((s) => s.component === 'count')!.emitted >= 2, 10_000)).toBe(true);
-      expect(t.stats().find((s) => s.component === 'count')!.failed).toBeGreaterThanOrEqual(2);
-    } finally {
-      await cluster.shutdown(0);
+  describe('an amount that is not a finite number (bad data)', () => {
+    function badAmounts(count: CountBolt, rows: Values[], log: ReplayLog) {
+      const b = new TopologyBuilder();
+      const spout = new ReplayingSpout(['word', 'n'], rows, log);
+      b.setSpout('src', () => spout);
+      b.setBolt('count', count).shuffleGrouping('src');
+      return b.build({ name: 'bad-amounts' });
     }
+
+    it('is acked once, emitted on "invalid" with the windows\' fields, reported once as a DataError without a stack; nothing added, the run ends', async () => {
+      const log = new ReplayLog();
+      const rows: Values[] = [['a', 2], ['a', '3'], ['b', Number.NaN], ['a', 1]];
+      const topology = badAmounts(new CountBolt({ amountField: 'n' }), rows, log);
+      expect(topology.components.get('count')!.streams.get('invalid')!.fields.names).toEqual([...WINDOW_INVALID_FIELDS]);
+      const r = await runUntilDone(topology);
+      expect(r.done).toBe(true);
+      expect(log.totalFails()).toBe(0);
+      expect(log.emits).toBe(4);
+      expect([...log.acks.values()]).toEqual([1, 1, 1, 1]);
+      expect(r.emitted('count', 'default')).toEqual([['a', 2], ['a', 3]]);
+      expect(r.emitted('count', 'invalid')).toEqual([
+        ['src', 'default', ['a', '3'], 'field "n" of the input for "a" is "3", not a finite number'],
+        ['src', 'default', ['b', Number.NaN], 'field "n" of the input for "b" is NaN, not a finite number'],
+      ]);
+      expect(r.errors.map((e) => e.message)).toEqual([
+        expect.stringMatching(/CountBolt "count": field "n" of the input for "a" is "3", not a finite number; nothing added, the tuple is emitted on stream "invalid" and acked/),
+        expect.stringMatching(/is NaN, not a finite number/),
+      ]);
+      expect(r.errors.every((e) => e.stack === undefined)).toBe(true);
+    });
+
+    it('is a BadAmountError: GALE_ERR_BAD_AMOUNT, a DataError and still a ComponentError', () => {
+      const e = new BadAmountError('x');
+      expect(e).toBeInstanceOf(DataError);
+      expect(e).toBeInstanceOf(ComponentError);
+      expect(e.code).toBe('GALE_ERR_BAD_AMOUNT');
+      expect(isDataError(e)).toBe(true);
+    });
+
+    it('goes to invalidStream when set; a name clashing with its output stream is refused at build', async () => {
+      const log = new ReplayLog();
+      const r = await runUntilDone(badAmounts(new CountBolt({ amountField: 'n', invalidStream: 'bad-n' }), [['a', 'x']], log));
+      expect(r.done).toBe(true);
+      expect(r.emitted('count', 'bad-n')).toHaveLength(1);
+      expect(() => badAmounts(new CountBolt({ amountField: 'n', invalidStream: 'default' }), [], new ReplayLog())).toThrow(
+        expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION', message: expect.stringMatching(/declares stream "default" twice: CountBolt .* set its invalidStream option/) }),
+      );
+      expect(() => new CountBolt({ amountField: 'n', invalidStream: '__bad' })).toThrow(/invalidStream must be a non-empty stream id/);
+      expect(() => new CountBolt({ invalidStream: 'x' })).toThrow(/invalidStream only applies with amountField/);
+    });
+
+    it('declares no invalid stream without amountField (nothing to be bad)', () => {
+      expect([...build(new CountBolt(), []).components.get('count')!.streams.keys()]).toEqual(['default']);
+    });
   });
 
   describe('flushOn', () => {

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseRichBolt, FeederSpout, LocalCluster, TopologyBuilder, completeTopology, type Tuple, type Values } from '@gale/runtime';
+import { BaseRichBolt, DataError, FeederSpout, LocalCluster, TopologyBuilder, completeTopology, type Tuple, type Values } from '@gale/runtime';
 import { AppendFileSinkBolt, type AppendFileSinkBoltOptions } from '@gale/bolt-kit';
+import { ReplayLog, ReplayingSpout, runUntilDone } from '../../__tests__/replaying-spout.js';
 
 let dir: string;
 beforeEach(() => {
@@ -95,6 +96,43 @@ describe('AppendFileSinkBolt', () => {
       await cluster.shutdown(0);
     }
     expect(readFileSync(path, 'utf8')).toBe('2\n');
+  });
+
+  it('a value json cannot write (a BigInt) is bad data: acked once, emitted on "invalid", reported once without a stack; the run ends', async () => {
+    const path = join(dir, 'out.jsonl');
+    const log = new ReplayLog();
+    const spout = new ReplayingSpout(['id', 'v'], [[1, 'a'], [2, 10n], [3, 'c']], log);
+    const b = new TopologyBuilder();
+    b.setSpout('in', () => spout);
+    b.setBolt('out', new AppendFileSinkBolt({ path })).globalGrouping('in');
+    const r = await runUntilDone(b.build({ name: 'bigint' }));
+    expect(r.done).toBe(true);
+    expect(log.totalFails()).toBe(0);
+    expect([...log.acks.values()]).toEqual([1, 1, 1]);
+    expect(readFileSync(path, 'utf8')).toBe('{"id":1,"v":"a"}\n{"id":3,"v":"c"}\n');
+    expect(r.emitted('out', 'invalid')).toEqual([['in', 'default', [2, 10n], expect.stringMatching(/^cannot format the tuple as a line: .*BigInt/)]]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]!.message).toMatch(/AppendFileSinkBolt "out": cannot format the tuple as a line: .*; the tuple is emitted on stream "invalid" and acked/);
+    expect(r.errors[0]!.stack).toBeUndefined();
+  });
+
+  it('a DataError thrown by a format function is bad data too (acked, on invalidStream); a clash of invalidStream is refused', async () => {
+    const path = join(dir, 'out.txt');
+    const log = new ReplayLog();
+    const spout = new ReplayingSpout(['id'], [[1], [2]], log);
+    const b = new TopologyBuilder();
+    b.setSpout('in', () => spout);
+    b.setBolt('out', new AppendFileSinkBolt({ path, invalidStream: 'unwritable', format: (t) => {
+      if (t.getValueByField('id') === 1) throw new DataError('GALE_ERR_MY_BAD_ID', 'id 1 is reserved');
+      return String(t.getValueByField('id'));
+    } })).globalGrouping('in');
+    const r = await runUntilDone(b.build({ name: 'data-error-format' }));
+    expect(r.done).toBe(true);
+    expect(log.totalFails()).toBe(0);
+    expect(r.emitted('out', 'unwritable')).toEqual([['in', 'default', [1], 'cannot format the tuple as a line: id 1 is reserved']]);
+    expect(r.errors.map((e) => e.message)).toEqual(['id 1 is reserved']);
+    expect(readFileSync(path, 'utf8')).toBe('2\n');
+    expect(() => new AppendFileSinkBolt({ path, invalidStream: '' })).toThrow(/invalidStream must be a non-empty stream id/);
   });
 
   it('refuses a directory path (GALE_ERR_FILE_WRITE), bad options and more than one task', async () => {
