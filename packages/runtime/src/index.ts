@@ -7,6 +7,7 @@ export {
   MIN_WINDOW_TICK_MS, DEFAULT_WINDOW_IDLE_INPUT_MS,
 } from './api/window/window-spec.js';
 export type { WindowLength, WindowSpec, TimestampSource } from './api/window/window-spec.js';
+export { invalidRow, describeValue } from './api/window/event-time.js';
 export type {
   Topology, ComponentSpec, SpoutSpec, BoltSpec, StreamDecl, InputDecl, SpoutOptions, BoltOptions, BuildOptions, ComponentSource,
 } from './api/builder.js';

@@ -1,9 +1,9 @@
 import {
-  BaseBasicBolt, DataError, DEFAULT_STREAM, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  describeValue, invalidRow, BaseBasicBolt, DataError, DEFAULT_STREAM, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
-import { declareInvalidStream, invalidRow, invalidStreamOption, shown } from '../invalid-stream.js';
+import { declareInvalidStream, invalidStreamOption } from '../invalid-stream.js';
 
 /** Options of {@link CountBolt}. */
 export interface CountBoltOptions {
@@ -120,7 +120,7 @@ export class CountBolt extends BaseBasicBolt {
       const v = this.amount.read(tuple);
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         // Bad data, not a transient failure: failing it would only bring the same value back.
-        const why = `field "${this.amount.name}" of the input for ${shown(key)} is ${shown(v)}, not a finite number`;
+        const why = `field "${this.amount.name}" of the input for ${describeValue(key)} is ${describeValue(v)}, not a finite number`;
         collector.reportError(new BadAmountError(`CountBolt "${this.context.thisComponentId}": ${why}; nothing added, the tuple is emitted on stream "${this.invalidStream}" and acked`));
         collector.emitStream(this.invalidStream, invalidRow(tuple, why));
         return;

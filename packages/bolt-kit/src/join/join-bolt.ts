@@ -1,5 +1,5 @@
 import {
-  BaseWindowedBolt, DataError, DEFAULT_STREAM, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowSpec,
+  invalidRow, BaseWindowedBolt, DataError, DEFAULT_STREAM, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type WindowSpec,
   type WindowedBoltWiring, type WindowedOutputCollector,
 } from '@gale/runtime';
 import { hashJoin } from './hash-join.js';
@@ -8,7 +8,7 @@ import {
 } from './join-spec.js';
 import { checkJoinWiring } from './join-wiring.js';
 import { badOption } from '../errors.js';
-import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
+import { declareInvalidStream, invalidStreamOption } from '../invalid-stream.js';
 
 /** Options of {@link JoinBolt}: the window and the first input of the join. */
 export interface JoinBoltOptions {

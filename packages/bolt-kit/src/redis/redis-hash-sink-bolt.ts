@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { DataError, type Tuple } from '@gale/runtime';
+import { describeValue, DataError, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
-import { shown } from '../invalid-stream.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
 
 /** Options of {@link RedisHashSinkBolt}. */
@@ -109,7 +108,7 @@ export class RedisHashSinkBolt extends RedisSinkBolt {
       const n = this.valueReader === undefined ? 1 : this.valueReader.read(t);
       const int = typeof n === 'string' && /^-?\d+$/.test(n) ? Number(n) : n;
       if (typeof int !== 'number' || !Number.isSafeInteger(int)) {
-        throw new DataError('GALE_ERR_REDIS_BAD_VALUE', `RedisHashSinkBolt: increment ${shown(n)} of ${key}/${field} is not an integer; the tuple is emitted on stream "${this.invalidStream}" and acked`);
+        throw new DataError('GALE_ERR_REDIS_BAD_VALUE', `RedisHashSinkBolt: increment ${describeValue(n)} of ${key}/${field} is not an integer; the tuple is emitted on stream "${this.invalidStream}" and acked`);
       }
       value = String(int);
     } else {

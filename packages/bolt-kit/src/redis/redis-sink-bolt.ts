@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import {
-  BaseRichBolt, checkRedisUrl, closeRedis, isDataError, isGaleError, isRedisUnavailable, openRedis, redactUrl, rootLog,
+  invalidRow, BaseRichBolt, checkRedisUrl, closeRedis, isDataError, isGaleError, isRedisUnavailable, openRedis, redactUrl, rootLog,
   type Logger, type OutputCollector, type OutputFieldsDeclarer, type RedisConnectionSettings, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
-import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
+import { declareInvalidStream, invalidStreamOption } from '../invalid-stream.js';
 import { RedisWriteError } from './redis-errors.js';
 
 /** Connection options shared by the Redis sinks. Times in milliseconds. */

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { DataError, type Tuple } from '@gale/runtime';
+import { describeValue, DataError, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
-import { shown } from '../invalid-stream.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
 
 /** Options of {@link RedisStreamSinkBolt}. */
@@ -79,7 +78,7 @@ export class RedisStreamSinkBolt extends RedisSinkBolt {
       async (err: unknown) => {
         if (id === '*' || !(err instanceof Error)) throw err;
         if (ID_INVALID.test(err.message)) {
-          throw new DataError('GALE_ERR_REDIS_BAD_ID', `RedisStreamSinkBolt: ${shown(id)} is not a stream entry id (<ms>-<seq>); the tuple is emitted on stream "${this.invalidStream}" and acked`, { cause: err });
+          throw new DataError('GALE_ERR_REDIS_BAD_ID', `RedisStreamSinkBolt: ${describeValue(id)} is not a stream entry id (<ms>-<seq>); the tuple is emitted on stream "${this.invalidStream}" and acked`, { cause: err });
         }
         if (!ID_TOO_SMALL.test(err.message)) throw err;
         // A replay of an entry already written, or an id out of order: only the first is fine.

@@ -1,10 +1,10 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  BaseRichBolt, DataError, isDataError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  invalidRow, BaseRichBolt, DataError, isDataError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { assertSingleTask, badOption, FileWriteError } from '../errors.js';
-import { declareInvalidStream, invalidRow, invalidStreamOption } from '../invalid-stream.js';
+import { declareInvalidStream, invalidStreamOption } from '../invalid-stream.js';
 import { formatTabSeparated } from './file-sink-bolt.js';
 
 /** When {@link AppendFileSinkBolt} forces its writes to disk. */

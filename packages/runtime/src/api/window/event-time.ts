@@ -1,5 +1,5 @@
 import { DataError, TopologyError } from '../../errors.js';
-import type { OutputCollector, OutputFieldsDeclarer, Tuple } from '../types.js';
+import type { OutputCollector, OutputFieldsDeclarer, Tuple, Values } from '../types.js';
 import type { WatermarkTracker } from './watermark.js';
 import { WINDOW_INVALID_FIELDS, WINDOW_LATE_FIELDS, type ResolvedWindow } from './window-spec.js';
 
@@ -26,7 +26,7 @@ export const MAX_EVENT_TIME_MS = 8.64e15;
 export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, collector: OutputCollector): number | undefined {
   const reject = (why: string): undefined => {
     collector.reportError(new DataError('GALE_ERR_WINDOW_TIMESTAMP', `windowed bolt "${component}": ${why}; the tuple is emitted on stream "${w.invalidStream}" and acked`));
-    collector.emitStream(w.invalidStream, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], why], tuple);
+    collector.emitStream(w.invalidStream, invalidRow(tuple, why), tuple);
     collector.ack(tuple);
     return undefined;
   };
@@ -45,7 +45,7 @@ export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, 
       return reject(`${what} threw: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (typeof ts !== 'number' || !Number.isFinite(ts)) return reject(`${what} gave ${shown(ts)}, not a finite number of epoch ms`);
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return reject(`${what} gave ${describeValue(ts)}, not a finite number of epoch ms`);
   if (Math.abs(ts) > MAX_EVENT_TIME_MS) {
     return reject(`${what} gave ${ts.toPrecision(4)}, beyond epoch milliseconds (|ts| <= 8.64e15, the Date range): microseconds or nanoseconds? `
       + 'convert to ms in a timestamp extractor, e.g. timestamp: (t) => Number(t.getValueByField("ts")) / 1e6 for ns');
@@ -53,8 +53,21 @@ export function eventTimeOf(w: ResolvedWindow, component: string, tuple: Tuple, 
   return ts;
 }
 
-/** A bad timestamp as the error shows it: `"noon"`, `NaN`, `undefined`, `null`, `12n`; never throws (a BigInt or a cycle would in JSON). */
-function shown(v: unknown): string {
+/**
+ * The row of an invalid stream (fields WINDOW_INVALID_FIELDS: `[sourceComponent, sourceStream,
+ * values, reason]`) for a tuple whose data cannot be used: the windows' bad timestamps, and the kit
+ * bolts' bad data, so one subscriber takes both.
+ */
+export function invalidRow(tuple: Tuple, reason: string): Values {
+  return [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], reason];
+}
+
+/**
+ * A bad value as an error message or an invalid row's reason shows it: JSON where it has one,
+ * cut at 100 characters (`"noon"`, `null`), else `NaN`, `undefined`, `12n`, `a object` (a cycle);
+ * never throws (a BigInt or a cycle would in JSON).
+ */
+export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint' || v === undefined) return typeof v === 'bigint' ? `${v}n` : String(v);
   try {
     const text = JSON.stringify(v);
