@@ -14,7 +14,8 @@ export interface TaskTotalsOptions {
 
 /**
  * The merge stage after tasks that keep running totals (word-count's `split` with `flushOn`):
- * its inputs are `[key, total]`, a key's total *at the sending task*, and it keeps the latest
+ * its inputs are `[part, keys, totals]` — two arrays of the same length, each key's total *at
+ * the sending task*, a few tuples per task instead of one per key — and it keeps the latest
  * total per (key, upstream task) — a replaced value, not an added one, so totals sent again
  * (a replayed end-of-input marker) change nothing. Once the marker on `flushOn` has arrived
  * from every task of that stream's source component, it emits `[key, sum of the tasks' totals]`
@@ -23,13 +24,23 @@ export interface TaskTotalsOptions {
  * (split task 1's marker of a timed-out first attempt, task 2's of the replay): anchoring the sums
  * to all of them keeps each attempt's tree open until they are done, so a sum lost downstream
  * always fails a tree that is still pending, and the spout replays the marker.
- * Subscribe with `fieldsGrouping(source, [key])`, so each key is summed by one task: a
- * per-source-task FIFO (docs/guarantees.md) puts a task's totals before its marker.
+ * Subscribe with `fieldsGrouping(source, ['part'])`, where a key's part is a function of the key
+ * alone (SplitWordsBolt's), so each key is summed by one task: a per-source-task FIFO
+ * (docs/guarantees.md) puts a task's totals before its marker. A tuple whose keys and totals are
+ * not two arrays of the same length of finite numbers is bad data: reported, emitted on
+ * `invalid` and acked, and none of its totals is taken.
  */
 export class TaskTotalsBolt extends BaseRichBolt {
   private readonly flushOn: string;
-  /** Key → latest total from each upstream task, by the task's index in {@link sourceTasks}. */
-  private totals!: Map<unknown, number[]>;
+  /** Key → its row: the key's latest totals are `totals[row * tasks + task index]`. */
+  private rows!: Map<unknown, number>;
+  /** The keys, by row. */
+  private keys!: unknown[];
+  /**
+   * Latest total from each upstream task per key, by row and the task's index in
+   * {@link sourceTasks}: one flat array, not an array per key (~50k keys per task in word-count).
+   */
+  private totals!: number[];
   /** Upstream task id → index in a totals array. */
   private sourceTasks!: Map<number, number>;
   /** Upstream tasks whose marker arrived since the last flush. */
@@ -60,7 +71,9 @@ export class TaskTotalsBolt extends BaseRichBolt {
       throw new TopologyError('GALE_ERR_BAD_OPTION', `TaskTotalsBolt "${context.thisComponentId}" must subscribe to one component only, on its stream "${this.flushOn}" and its totals`);
     }
     this.sourceTasks = new Map(markers[0]!.tasks.map((task, i) => [task, i]));
-    this.totals = new Map();
+    this.rows = new Map();
+    this.keys = [];
+    this.totals = [];
     this.ended = new Set();
     this.markers = [];
   }
@@ -77,22 +90,34 @@ export class TaskTotalsBolt extends BaseRichBolt {
       if (this.ended.size === this.sourceTasks.size) this.flush();
       return;
     }
-    const key = tuple.values[0];
-    const total = tuple.values[1];
-    if (typeof total !== 'number' || !Number.isFinite(total)) {
-      const why = `the total for ${JSON.stringify(key)} is not a finite number`;
+    const keys = tuple.values[1];
+    const totals = tuple.values[2];
+    const why = badTotals(keys, totals);
+    if (why !== undefined) {
       this.collector.reportError(new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": ${why}; the tuple is emitted on stream "${WINDOW_INVALID_STREAM}" and acked`));
       this.collector.emitStream(WINDOW_INVALID_STREAM, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], why], tuple);
       this.collector.ack(tuple);
       return;
     }
-    let byTask = this.totals.get(key);
-    if (byTask === undefined) {
-      byTask = new Array<number>(this.sourceTasks.size).fill(0);
-      this.totals.set(key, byTask);
-    }
-    byTask[slot] = total;
+    this.take(slot, keys as readonly unknown[], totals as readonly number[]);
     this.collector.ack(tuple);
+  }
+
+  /** Keeps `totals[i]` as the latest total of `keys[i]` from the upstream task at `slot`. */
+  private take(slot: number, keys: readonly unknown[], totals: readonly number[]): void {
+    const { rows, totals: all } = this;
+    const tasks = this.sourceTasks.size;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      let row = rows.get(key);
+      if (row === undefined) {
+        row = this.keys.length;
+        rows.set(key, row);
+        this.keys.push(key);
+        for (let t = 0; t < tasks; t++) all.push(0);
+      }
+      all[row * tasks + slot] = totals[i]!;
+    }
   }
 
   private flush(): void {
@@ -100,13 +125,29 @@ export class TaskTotalsBolt extends BaseRichBolt {
     this.markers = [];
     this.ended.clear();
     const anchors = onePerTree(markers);
-    for (const [key, byTask] of this.totals) {
+    const { keys, totals } = this;
+    const tasks = this.sourceTasks.size;
+    for (let row = 0, at = 0; row < keys.length; row++) {
       let sum = 0;
-      for (let i = 0; i < byTask.length; i++) sum += byTask[i]!;
-      this.collector.emit([key, sum], anchors);
+      for (let t = 0; t < tasks; t++) sum += totals[at++]!;
+      this.collector.emit([keys[row], sum], anchors);
     }
     for (const m of markers) this.collector.ack(m);
   }
+}
+
+/**
+ * Why `[part, keys, totals]` cannot be taken (undefined when it can): `keys` and `totals` must be
+ * arrays of the same length, every total a finite number.
+ */
+function badTotals(keys: unknown, totals: unknown): string | undefined {
+  if (!Array.isArray(keys) || !Array.isArray(totals)) return 'the keys and totals (fields 1 and 2) are not two arrays';
+  if (keys.length !== totals.length) return `${keys.length} keys and ${totals.length} totals`;
+  for (let i = 0; i < totals.length; i++) {
+    const total: unknown = totals[i];
+    if (typeof total !== 'number' || !Number.isFinite(total)) return `the total for ${JSON.stringify(keys[i])} is not a finite number`;
+  }
+  return undefined;
 }
 
 /**

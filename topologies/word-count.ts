@@ -63,6 +63,15 @@ export function forEachAsciiWord(line: string, onWord: (word: string) => void): 
   if (start >= 0) onWord(upper ? line.slice(start).toLowerCase() : line.slice(start));
 }
 
+/**
+ * How many `[part, words, totals]` tuples at most a {@link SplitWordsBolt} with `flushOn` sends
+ * its totals in (a power of two). More parts than downstream tasks, so that `fieldsGrouping` on
+ * `part` spreads the words over them about evenly whatever their number.
+ */
+export const SPLIT_TOTALS_PARTS = 32;
+/** A word's part: the top bits of its {@link WordTable} hash. */
+const PART_SHIFT = 32 - Math.log2(SPLIT_TOTALS_PARTS);
+
 /** Options of {@link SplitWordsBolt}. */
 export interface SplitWordsOptions {
   /**
@@ -75,10 +84,12 @@ export interface SplitWordsOptions {
    * With `combine`: a stream id (an end-of-input marker, e.g. a FileLineSpout's `endStream`
    * subscribed with `allGrouping`). The task then keeps running totals instead of emitting per
    * input — an input is acked once its words are in the table — and, when a tuple arrives on
-   * this stream, emits `[word, total]` for every word it counted so far followed by `[]` on
-   * this same stream id, all anchored to the marker. The totals are this task's only: the next
-   * stage sums the tasks' totals ({@link TaskTotalsBolt}). Re-sending whole totals, not what
-   * changed, makes a replayed marker idempotent downstream. Default: none.
+   * this stream, emits every word it counted so far with its total, as `[part, words, totals]`
+   * tuples (two arrays of the same length, at most {@link SPLIT_TOTALS_PARTS} tuples; subscribe
+   * with `fieldsGrouping(split, ['part'])`), followed by `[]` on this same stream id, all
+   * anchored to the marker. The totals are this task's only: the next stage sums the tasks'
+   * totals ({@link TaskTotalsBolt}). Re-sending whole totals, not what changed, makes a replayed
+   * marker idempotent downstream. Default: none.
    */
   flushOn?: string;
 }
@@ -86,7 +97,8 @@ export interface SplitWordsOptions {
 /**
  * Splits field 0 — a line (`string`) or a batch of lines (`string[]`, from a FileLineSpout
  * with `linesPerTuple`) — into words, anchored to the input. Emits `[word]` per word, or with
- * `combine`, `[word, n]` per distinct word of the input.
+ * `combine`, `[word, n]` per distinct word of the input, or with `flushOn`, the running totals
+ * at the end of input (`[part, words, totals]`).
  */
 export class SplitWordsBolt extends BaseBasicBolt {
   private readonly combine: boolean;
@@ -106,7 +118,7 @@ export class SplitWordsBolt extends BaseBasicBolt {
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    declarer.declare(this.combine ? ['word', 'n'] : ['word']);
+    declarer.declare(this.flushOn !== undefined ? ['part', 'words', 'totals'] : this.combine ? ['word', 'n'] : ['word']);
     if (this.flushOn !== undefined) declarer.declareStream(this.flushOn, []);
   }
 
@@ -152,13 +164,25 @@ export class SplitWordsBolt extends BaseBasicBolt {
     return true;
   }
 
-  /** `flushOn`: every word's running total, then the marker on `stream`; anchored to the marker. */
+  /**
+   * `flushOn`: every word's running total, then the marker on `stream`; anchored to the marker.
+   * The totals go out as {@link SPLIT_TOTALS_PARTS} tuples at most, `[part, words, totals]`,
+   * a word's part a function of the word alone (so one `fieldsGrouping` on `part` sends a word
+   * to the same task from every split task): a few tuples instead of one per word.
+   */
   private flushTotals(collector: BasicOutputCollector, stream: string): void {
-    const { words, counts, touched } = this.table;
-    for (let i = 0; i < touched.length; i++) {
-      const k = touched[i]!;
-      collector.emit([words[k]!, counts[k]!]);
+    const words: string[][] = [];
+    const totals: number[][] = [];
+    for (let p = 0; p < SPLIT_TOTALS_PARTS; p++) {
+      words.push([]);
+      totals.push([]);
     }
+    this.table.forEach((word, total, hash) => {
+      const p = hash >>> PART_SHIFT;
+      words[p]!.push(word);
+      totals[p]!.push(total);
+    });
+    for (let p = 0; p < SPLIT_TOTALS_PARTS; p++) if (words[p]!.length > 0) collector.emit([p, words[p]!, totals[p]!]);
     collector.emitStream(stream, []);
   }
 
@@ -166,12 +190,8 @@ export class SplitWordsBolt extends BaseBasicBolt {
   private combineInto(value: unknown, collector: BasicOutputCollector): void {
     const table = this.table;
     if (!this.addAll(value)) return;
-    const { words, counts, touched } = table;
     try {
-      for (let i = 0; i < touched.length; i++) {
-        const k = touched[i]!;
-        collector.emit([words[k]!, counts[k]!]);
-      }
+      table.forEach((word, n) => collector.emit([word, n]));
     } finally {
       // Also when an emit threw (the input fails and replays): the next input starts from zero.
       table.reset();
@@ -229,7 +249,7 @@ export function buildWordCount({ input, output, linesPerTuple = WORD_COUNT_LINES
       .shuffleGrouping('lines')
       .allGrouping('lines', WORD_COUNT_END_STREAM);
     b.setBolt('count', new TaskTotalsBolt({ flushOn: WORD_COUNT_END_STREAM }), 2)
-      .fieldsGrouping('split', ['word'])
+      .fieldsGrouping('split', ['part'])
       .allGrouping('split', WORD_COUNT_END_STREAM);
   } else {
     b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');

@@ -27,7 +27,7 @@ function harness(): { bolt: TaskTotalsBolt; emitted: Emitted[]; invalid: Emitted
   const context = {
     thisComponentId: 'count',
     thisSources: () => [
-      { component: 'split', stream: 'default', grouping: { type: 'fields', fields: ['word'] }, tasks: [3, 4] },
+      { component: 'split', stream: 'default', grouping: { type: 'fields', fields: ['part'] }, tasks: [3, 4] },
       { component: 'split', stream: 'end', grouping: { type: 'all' }, tasks: [3, 4] },
     ],
   } as unknown as TopologyContext;
@@ -44,12 +44,12 @@ function tuple(sourceTask: number, stream: string, values: unknown[], root = ++s
 describe('TaskTotalsBolt', () => {
   it('sums the latest total per task, anchored to every held marker, across attempts of the end tree', () => {
     const h = harness();
-    h.bolt.execute(tuple(3, 'default', ['a', 2]));
-    h.bolt.execute(tuple(4, 'default', ['a', 5]));
+    h.bolt.execute(tuple(3, 'default', [0, ['a'], [2]]));
+    h.bolt.execute(tuple(4, 'default', [0, ['a'], [5]]));
     const m1a1 = tuple(3, 'end', [], 1001); // split 3's marker, first attempt (tree 1001)
     const m1a2 = tuple(3, 'end', [], 1002); // split 3's marker again, the replay (tree 1002; split 4's first one is late)
     h.bolt.execute(m1a1);
-    h.bolt.execute(tuple(3, 'default', ['a', 2])); // the replay re-sends whole totals: replaced, not added
+    h.bolt.execute(tuple(3, 'default', [0, ['a'], [2]])); // the replay re-sends whole totals: replaced, not added
     h.bolt.execute(m1a2);
     expect(h.emitted).toEqual([]);
     const m2a1 = tuple(4, 'end', [], 1001);
@@ -67,18 +67,36 @@ describe('TaskTotalsBolt', () => {
 
   it('acks a total that is not a finite number (bad data: a replay would loop), emits it on "invalid", reports it, and keeps the old total', () => {
     const h = harness();
-    h.bolt.execute(tuple(3, 'default', ['a', 2]));
-    const bad = tuple(3, 'default', ['a', 'x']);
+    h.bolt.execute(tuple(3, 'default', [0, ['a'], [2]]));
+    const bad = tuple(3, 'default', [0, ['b', 'a'], [1, 'x']]);
     (bad as unknown as { sourceComponent: string }).sourceComponent = 'split';
     h.bolt.execute(bad);
     expect(h.failed).toEqual([]);
     expect(h.acked).toContain(bad);
-    expect(h.invalid).toEqual([{ values: ['split', 'default', ['a', 'x'], 'the total for "a" is not a finite number'], anchors: [bad] }]);
+    expect(h.invalid).toEqual([{ values: ['split', 'default', [0, ['b', 'a'], [1, 'x']], 'the total for "a" is not a finite number'], anchors: [bad] }]);
     expect(h.errors).toHaveLength(1);
     expect(h.errors[0]).toEqual(expect.objectContaining({ code: 'GALE_ERR_BAD_AMOUNT', name: 'BadAmountError' }));
     expect(isDataError(h.errors[0])).toBe(true);
     h.bolt.execute(tuple(3, 'end', [], 7));
     h.bolt.execute(tuple(4, 'end', [], 7));
     expect(h.emitted).toEqual([{ values: ['a', 2], anchors: [expect.objectContaining({ sourceTask: 3 })] }]);
+  });
+
+  it('takes every key of a tuple; keys and totals that are not two arrays of one length are bad data, none taken', () => {
+    const h = harness();
+    h.bolt.execute(tuple(3, 'default', [1, ['a', 'b', 'c'], [1, 2, 3]]));
+    h.bolt.execute(tuple(4, 'default', [1, ['c', 'a'], [10, 20]]));
+    const shapes = [[1, ['a', 'b'], [5]], [1, 'a', [5]], [1, ['a'], 5], [1, ['a']]];
+    for (const values of shapes) h.bolt.execute(tuple(4, 'default', values));
+    expect(h.invalid.map((e) => e.values[3])).toEqual([
+      '2 keys and 1 totals',
+      'the keys and totals (fields 1 and 2) are not two arrays',
+      'the keys and totals (fields 1 and 2) are not two arrays',
+      'the keys and totals (fields 1 and 2) are not two arrays',
+    ]);
+    expect(h.errors).toHaveLength(4);
+    h.bolt.execute(tuple(3, 'end', [], 7));
+    h.bolt.execute(tuple(4, 'end', [], 7));
+    expect(h.emitted.map((e) => e.values)).toEqual([['a', 21], ['b', 2], ['c', 13]]);
   });
 });

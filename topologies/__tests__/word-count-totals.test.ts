@@ -87,7 +87,7 @@ function batchedBuilder(split: SplitWordsBolt): TopologyBuilder {
   const b = new TopologyBuilder();
   b.setSpout('lines', new RecordingLineSpout({ path: SAMPLE, linesPerTuple: 4, chunkBytes: 512, endStream: 'end' }));
   b.setBolt('split', split, 2).shuffleGrouping('lines').allGrouping('lines', 'end');
-  b.setBolt('count', new TaskTotalsBolt({ flushOn: 'end' }), 2).fieldsGrouping('split', ['word']).allGrouping('split', 'end');
+  b.setBolt('count', new TaskTotalsBolt({ flushOn: 'end' }), 2).fieldsGrouping('split', ['part']).allGrouping('split', 'end');
   return b;
 }
 

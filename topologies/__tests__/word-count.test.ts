@@ -128,7 +128,7 @@ describe('word-count topology', () => {
     const fieldsOf = (t: ReturnType<typeof buildWordCount>, id: string): readonly string[] =>
       t.components.get(id)!.streams.get('default')!.fields.names;
     const batched = buildWordCount({ input: SAMPLE, output: join(dir, 'x.tsv') });
-    expect(fieldsOf(batched, 'split')).toEqual(['word', 'n']);
+    expect(fieldsOf(batched, 'split')).toEqual(['part', 'words', 'totals']);
     expect(fieldsOf(batched, 'count')).toEqual(['word', 'count']);
     const classic = buildWordCount({ input: SAMPLE, output: join(dir, 'x.tsv'), linesPerTuple: 1 });
     expect(fieldsOf(classic, 'split')).toEqual(['word']);
