@@ -3,6 +3,9 @@ import {
 } from '@gale/runtime';
 import { BadAmountError } from '@gale/bolt-kit';
 
+/** Most keys (and sums) in one tuple the bolt emits: far inside a 4 MiB frame between workers. */
+const TOTALS_PER_TUPLE = 16_384;
+
 /** Options of {@link TaskTotalsBolt}. */
 export interface TaskTotalsOptions {
   /**
@@ -18,8 +21,10 @@ export interface TaskTotalsOptions {
  * the sending task*, a few tuples per task instead of one per key — and it keeps the latest
  * total per (key, upstream task) — a replaced value, not an added one, so totals sent again
  * (a replayed end-of-input marker) change nothing. Once the marker on `flushOn` has arrived
- * from every task of that stream's source component, it emits `[key, sum of the tasks' totals]`
- * for every key, anchored to every marker it holds, then acks them and waits for a full set again.
+ * from every task of that stream's source component, it emits every key with the sum of the
+ * tasks' totals as `[keys, counts]` (two arrays, at most 16,384 keys a tuple: for a
+ * `CountsFileSinkBolt` with `arrays`), anchored to every marker it holds, then acks them and
+ * waits for a full set again.
  * Markers are held, not acked on arrival, because a set may mix attempts of the end-of-input tree
  * (split task 1's marker of a timed-out first attempt, task 2's of the replay): anchoring the sums
  * to all of them keeps each attempt's tree open until they are done, so a sum lost downstream
@@ -57,7 +62,7 @@ export class TaskTotalsBolt extends BaseRichBolt {
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    declarer.declare(['word', 'count']);
+    declarer.declare(['words', 'counts']);
     // Bad totals go here (the windows' and the kit bolts' layout), acked: never into a replay loop.
     declarer.declareStream(WINDOW_INVALID_STREAM, WINDOW_INVALID_FIELDS);
   }
@@ -127,10 +132,15 @@ export class TaskTotalsBolt extends BaseRichBolt {
     const anchors = onePerTree(markers);
     const { keys, totals } = this;
     const tasks = this.sourceTasks.size;
-    for (let row = 0, at = 0; row < keys.length; row++) {
-      let sum = 0;
-      for (let t = 0; t < tasks; t++) sum += totals[at++]!;
-      this.collector.emit([keys[row], sum], anchors);
+    for (let from = 0, at = 0; from < keys.length; from += TOTALS_PER_TUPLE) {
+      const to = Math.min(keys.length, from + TOTALS_PER_TUPLE);
+      const sums: number[] = [];
+      for (let row = from; row < to; row++) {
+        let sum = 0;
+        for (let t = 0; t < tasks; t++) sum += totals[at++]!;
+        sums.push(sum);
+      }
+      this.collector.emit([from === 0 && to === keys.length ? keys : keys.slice(from, to), sums], anchors);
     }
     for (const m of markers) this.collector.ack(m);
   }

@@ -69,6 +69,11 @@ export function forEachAsciiWord(line: string, onWord: (word: string) => void): 
  * `part` spreads the words over them about evenly whatever their number.
  */
 export const SPLIT_TOTALS_PARTS = 32;
+/**
+ * Most words (and totals) in one tuple of totals: ~200 KB of words, far inside the cluster
+ * transport's default 4 MiB frame whatever the vocabulary's size.
+ */
+export const TOTALS_PER_TUPLE = 16_384;
 /** A word's part: the top bits of its {@link WordTable} hash. */
 const PART_SHIFT = 32 - Math.log2(SPLIT_TOTALS_PARTS);
 
@@ -85,8 +90,9 @@ export interface SplitWordsOptions {
    * subscribed with `allGrouping`). The task then keeps running totals instead of emitting per
    * input — an input is acked once its words are in the table — and, when a tuple arrives on
    * this stream, emits every word it counted so far with its total, as `[part, words, totals]`
-   * tuples (two arrays of the same length, at most {@link SPLIT_TOTALS_PARTS} tuples; subscribe
-   * with `fieldsGrouping(split, ['part'])`), followed by `[]` on this same stream id, all
+   * tuples (two arrays of the same length; {@link SPLIT_TOTALS_PARTS} parts, at most
+   * {@link TOTALS_PER_TUPLE} words a tuple; subscribe with `fieldsGrouping(split, ['part'])`),
+   * followed by `[]` on this same stream id, all
    * anchored to the marker. The totals are this task's only: the next stage sums the tasks'
    * totals ({@link TaskTotalsBolt}). Re-sending whole totals, not what changed, makes a replayed
    * marker idempotent downstream. Default: none.
@@ -166,9 +172,10 @@ export class SplitWordsBolt extends BaseBasicBolt {
 
   /**
    * `flushOn`: every word's running total, then the marker on `stream`; anchored to the marker.
-   * The totals go out as {@link SPLIT_TOTALS_PARTS} tuples at most, `[part, words, totals]`,
-   * a word's part a function of the word alone (so one `fieldsGrouping` on `part` sends a word
-   * to the same task from every split task): a few tuples instead of one per word.
+   * The totals go out as `[part, words, totals]` tuples, {@link SPLIT_TOTALS_PARTS} parts, a
+   * word's part a function of the word alone (so one `fieldsGrouping` on `part` sends a word to
+   * the same task from every split task), at most {@link TOTALS_PER_TUPLE} words a tuple: a few
+   * tuples instead of one per word.
    */
   private flushTotals(collector: BasicOutputCollector, stream: string): void {
     const words: string[][] = [];
@@ -182,7 +189,15 @@ export class SplitWordsBolt extends BaseBasicBolt {
       words[p]!.push(word);
       totals[p]!.push(total);
     });
-    for (let p = 0; p < SPLIT_TOTALS_PARTS; p++) if (words[p]!.length > 0) collector.emit([p, words[p]!, totals[p]!]);
+    for (let p = 0; p < SPLIT_TOTALS_PARTS; p++) {
+      const w = words[p]!;
+      const t = totals[p]!;
+      if (w.length <= TOTALS_PER_TUPLE) {
+        if (w.length > 0) collector.emit([p, w, t]);
+        continue;
+      }
+      for (let at = 0; at < w.length; at += TOTALS_PER_TUPLE) collector.emit([p, w.slice(at, at + TOTALS_PER_TUPLE), t.slice(at, at + TOTALS_PER_TUPLE)]);
+    }
     collector.emitStream(stream, []);
   }
 
@@ -255,7 +270,8 @@ export function buildWordCount({ input, output, linesPerTuple = WORD_COUNT_LINES
     b.setBolt('split', new SplitWordsBolt(), 2).shuffleGrouping('lines');
     b.setBolt('count', new CountBolt({ keyField: 'word' }), 2).fieldsGrouping('split', ['word']);
   }
-  b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
+  b.setBolt('sink', new CountsFileSinkBolt(batched ? { path: output, keyField: 'words', countField: 'counts', arrays: true } : { path: output }))
+    .globalGrouping('count');
   return b.build({ name: 'word-count' });
 }
 

@@ -55,7 +55,7 @@ describe('TaskTotalsBolt', () => {
     const m2a1 = tuple(4, 'end', [], 1001);
     h.bolt.execute(m2a1);
     // Anchored to one marker per tree: both attempts' trees stay open until the sums are done.
-    expect(h.emitted).toEqual([{ values: ['a', 7], anchors: [m1a1, m1a2] }]);
+    expect(h.emitted).toEqual([{ values: [['a'], [7]], anchors: [m1a1, m1a2] }]);
     // The markers are acked only after the sums went out anchored to them.
     expect(h.acked.filter((t) => t.sourceStreamId === 'end')).toEqual([m1a1, m1a2, m2a1]);
     // The next set starts empty: split 4's replayed marker alone does not flush.
@@ -79,7 +79,7 @@ describe('TaskTotalsBolt', () => {
     expect(isDataError(h.errors[0])).toBe(true);
     h.bolt.execute(tuple(3, 'end', [], 7));
     h.bolt.execute(tuple(4, 'end', [], 7));
-    expect(h.emitted).toEqual([{ values: ['a', 2], anchors: [expect.objectContaining({ sourceTask: 3 })] }]);
+    expect(h.emitted).toEqual([{ values: [['a'], [2]], anchors: [expect.objectContaining({ sourceTask: 3 })] }]);
   });
 
   it('takes every key of a tuple; keys and totals that are not two arrays of one length are bad data, none taken', () => {
@@ -97,6 +97,20 @@ describe('TaskTotalsBolt', () => {
     expect(h.errors).toHaveLength(4);
     h.bolt.execute(tuple(3, 'end', [], 7));
     h.bolt.execute(tuple(4, 'end', [], 7));
-    expect(h.emitted.map((e) => e.values)).toEqual([['a', 21], ['b', 2], ['c', 13]]);
+    expect(h.emitted.map((e) => e.values)).toEqual([[['a', 'b', 'c'], [21, 2, 13]]]);
+  });
+
+  it('sends at most 16,384 keys a tuple', () => {
+    const h = harness();
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}`);
+    h.bolt.execute(tuple(3, 'default', [0, keys, keys.map((_, i) => i)]));
+    h.bolt.execute(tuple(4, 'default', [0, keys.slice(0, 10), keys.slice(0, 10).map(() => 1)]));
+    h.bolt.execute(tuple(3, 'end', [], 7));
+    h.bolt.execute(tuple(4, 'end', [], 7));
+    expect(h.emitted.map((e) => (e.values[0] as unknown[]).length)).toEqual([16_384, 16_384, 40_000 - 2 * 16_384]);
+    const sums = new Map<unknown, unknown>();
+    for (const e of h.emitted) (e.values[0] as unknown[]).forEach((k, i) => sums.set(k, (e.values[1] as unknown[])[i]));
+    expect(sums.size).toBe(40_000);
+    expect(keys.every((k, i) => sums.get(k) === i + (i < 10 ? 1 : 0))).toBe(true);
   });
 });

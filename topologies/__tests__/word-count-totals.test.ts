@@ -51,7 +51,7 @@ class FailFirstBolt extends BaseBasicBolt {
     super();
   }
   declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['word', 'count']);
+    d.declare(['words', 'counts']);
   }
   execute(t: Tuple, c: BasicOutputCollector): void {
     if (this.failures > 0) {
@@ -96,7 +96,7 @@ describe('word-count end-of-input totals', () => {
     acked.length = 0;
     const output = join(dir, 'counts.tsv');
     const b = batchedBuilder(new FailFirstMarkerSplit({ combine: true, flushOn: 'end' }));
-    b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('count');
+    b.setBolt('sink', new CountsFileSinkBolt({ path: output, keyField: 'words', countField: 'counts', arrays: true })).globalGrouping('count');
     expect(await run(b.build({ name: 'totals-split-fails', config: { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 } }))).toBeGreaterThan(0);
     expect(acked.filter((id) => id === -1)).toHaveLength(1);
     expect(readFileSync(output).equals(await classicOutput())).toBe(true);
@@ -107,7 +107,7 @@ describe('word-count end-of-input totals', () => {
     const output = join(dir, 'counts.tsv');
     const b = batchedBuilder(new SplitWordsBolt({ combine: true, flushOn: 'end' }));
     b.setBolt('flaky', new FailFirstBolt(3), 2).shuffleGrouping('count');
-    b.setBolt('sink', new CountsFileSinkBolt({ path: output })).globalGrouping('flaky');
+    b.setBolt('sink', new CountsFileSinkBolt({ path: output, keyField: 'words', countField: 'counts', arrays: true })).globalGrouping('flaky');
     expect(await run(b.build({ name: 'totals-sink-fails', config: { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 } }))).toBeGreaterThan(0);
     expect(acked.filter((id) => id === -1)).toHaveLength(1);
     expect(readFileSync(output).equals(await classicOutput())).toBe(true);

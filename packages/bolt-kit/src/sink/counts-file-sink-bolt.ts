@@ -1,4 +1,5 @@
-import { BaseBasicBolt, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import { BadAmountError } from '../count/count-bolt.js';
 import { assertSingleTask, badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
 import { writeLinesAtomic } from './atomic-write.js';
@@ -11,6 +12,13 @@ export interface CountsFileSinkBoltOptions {
   keyField?: string;
   /** Input field holding the key's current count (default `count`). */
   countField?: string;
+  /**
+   * Many counts per tuple: the key field holds an array of keys and the count field an array of
+   * their counts, of the same length (e.g. a merge stage's totals sent once at the end of input,
+   * a few tuples instead of one per key). A tuple whose two fields are not such arrays is bad
+   * data: reported ({@link BadAmountError}, `GALE_ERR_BAD_AMOUNT`) and skipped. Default false.
+   */
+  arrays?: boolean;
 }
 
 /**
@@ -28,6 +36,7 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
   private readonly path: string;
   private readonly keyField: string;
   private readonly countField: string;
+  private readonly arrays: boolean;
   private latest: Map<unknown, number> | undefined;
   private key!: FieldReader;
   private count!: FieldReader;
@@ -38,6 +47,8 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
     this.path = options.path;
     this.keyField = options.keyField ?? 'word';
     this.countField = options.countField ?? 'count';
+    this.arrays = options.arrays ?? false;
+    if (typeof this.arrays !== 'boolean') throw badOption(`CountsFileSinkBolt arrays must be a boolean, got ${JSON.stringify(options.arrays)}`);
   }
 
   declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
@@ -50,9 +61,21 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
     this.count = new FieldReader(this.countField);
   }
 
-  execute(tuple: Tuple): void {
+  execute(tuple: Tuple, collector: BasicOutputCollector): void {
     if (tuple.isTick()) return;
-    this.latest!.set(this.key.read(tuple), Number(this.count.read(tuple)));
+    if (!this.arrays) {
+      this.latest!.set(this.key.read(tuple), Number(this.count.read(tuple)));
+      return;
+    }
+    const keys = this.key.read(tuple);
+    const counts = this.count.read(tuple);
+    if (!Array.isArray(keys) || !Array.isArray(counts) || keys.length !== counts.length) {
+      const shape = (v: unknown): string => (Array.isArray(v) ? `an array of ${v.length}` : typeof v);
+      collector.reportError(new BadAmountError(`CountsFileSinkBolt "${this.context.thisComponentId}": with arrays, fields "${this.keyField}" and "${this.countField}" must be arrays of the same length, got ${shape(keys)} and ${shape(counts)}; the tuple is skipped`));
+      return;
+    }
+    const latest = this.latest!;
+    for (let i = 0; i < keys.length; i++) latest.set(keys[i], Number(counts[i]));
   }
 
   /** Writes the sorted counts (once; later calls do nothing). Nothing is written if `prepare()` never ran. */

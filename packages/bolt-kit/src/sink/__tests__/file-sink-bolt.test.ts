@@ -133,6 +133,23 @@ describe('CountsFileSinkBolt', () => {
     expect(readFileSync(path, 'utf8')).toBe('');
   });
 
+  it('with arrays, takes many keys and counts per tuple, the latest count per key, and skips a mis-shaped tuple as bad data', async () => {
+    const path = join(dir, 'counts.tsv');
+    const tuples: Values[] = [
+      [['b', 'a', 'z'], [1, 1, 5]],
+      [['z', 'c'], 'x'],
+      [['a', 'c'], [2]],
+      [['z', 'c'], [2, 1]],
+    ];
+    const { errors } = await runSink(new CountsFileSinkBolt({ path, keyField: 'words', countField: 'counts', arrays: true }), tuples, ['words', 'counts']);
+    expect(readFileSync(path, 'utf8')).toBe('z\t2\na\t1\nb\t1\nc\t1\n');
+    expect(errors).toEqual([
+      expect.stringMatching(/fields "words" and "counts" must be arrays of the same length, got an array of 2 and string/),
+      expect.stringMatching(/got an array of 2 and an array of 1/),
+    ]);
+    expect(() => new CountsFileSinkBolt({ path, arrays: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'GALE_ERR_BAD_OPTION' }));
+  });
+
   it('refuses to run as more than one task', async () => {
     const b = new TopologyBuilder();
     b.setSpout('src', new FixedTupleSpout([], ['word', 'count']));
