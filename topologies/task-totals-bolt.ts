@@ -3,8 +3,12 @@ import {
 } from '@gale/runtime';
 import { BadAmountError } from '@gale/bolt-kit';
 
-/** Most keys (and sums) in one tuple the bolt emits: far inside a 4 MiB frame between workers. */
-const TOTALS_PER_TUPLE = 16_384;
+/**
+ * Most keys (and totals or sums) in one tuple of totals — what TaskTotalsBolt emits, and what
+ * word-count's `split` sends it: ~200 KB of words, far inside the cluster transport's default
+ * 4 MiB frame whatever the vocabulary's size.
+ */
+export const TOTALS_PER_TUPLE = 16_384;
 
 /** Options of {@link TaskTotalsBolt}. */
 export interface TaskTotalsOptions {
@@ -22,7 +26,7 @@ export interface TaskTotalsOptions {
  * total per (key, upstream task) — a replaced value, not an added one, so totals sent again
  * (a replayed end-of-input marker) change nothing. Once the marker on `flushOn` has arrived
  * from every task of that stream's source component, it emits every key with the sum of the
- * tasks' totals as `[keys, counts]` (two arrays, at most 16,384 keys a tuple: for a
+ * tasks' totals as `[keys, counts]` (two arrays, at most {@link TOTALS_PER_TUPLE} keys a tuple: for a
  * `CountsFileSinkBolt` with `arrays`), anchored to every marker it holds, then acks them and
  * waits for a full set again.
  * Markers are held, not acked on arrival, because a set may mix attempts of the end-of-input tree

@@ -36,7 +36,7 @@ import {
 } from '@gale/runtime';
 import { CountBolt, CountsFileSinkBolt } from '@gale/bolt-kit';
 import { FileLineSpout } from '@gale/spout-kit';
-import { TaskTotalsBolt } from './task-totals-bolt.js';
+import { TaskTotalsBolt, TOTALS_PER_TUPLE } from './task-totals-bolt.js';
 import { WordTable } from './word-table.js';
 
 /**
@@ -71,11 +71,6 @@ export function forEachAsciiWord(line: string, onWord: (word: string) => void): 
  * `part` spreads the words over them about evenly whatever their number.
  */
 export const SPLIT_TOTALS_PARTS = 32;
-/**
- * Most words (and totals) in one tuple of totals: ~200 KB of words, far inside the cluster
- * transport's default 4 MiB frame whatever the vocabulary's size.
- */
-export const TOTALS_PER_TUPLE = 16_384;
 /** A word's part: the top bits of its {@link WordTable} hash. */
 const PART_SHIFT = 32 - Math.log2(SPLIT_TOTALS_PARTS);
 

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BaseBasicBolt, FailedException, LocalCluster, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Topology, type Tuple,
+  BaseBasicBolt, FailedException, LocalCluster, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Topology, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { CountsFileSinkBolt } from '@gale/bolt-kit';
 import { FileLineSpout } from '@gale/spout-kit';
-import { TaskTotalsBolt } from '../task-totals-bolt.js';
-import { buildWordCount, SplitWordsBolt } from '../word-count.js';
+import { TaskTotalsBolt, TOTALS_PER_TUPLE } from '../task-totals-bolt.js';
+import { buildWordCount, SplitWordsBolt, SPLIT_TOTALS_PARTS } from '../word-count.js';
 
 const SAMPLE = join(__dirname, '..', 'data', 'sample.txt');
 
@@ -111,6 +111,30 @@ describe('word-count end-of-input totals', () => {
     expect(await run(b.build({ name: 'totals-sink-fails', config: { replayBackoffInitialMs: 5, replayBackoffMaxMs: 50 } }))).toBeGreaterThan(0);
     expect(acked.filter((id) => id === -1)).toHaveLength(1);
     expect(readFileSync(output).equals(await classicOutput())).toBe(true);
+  });
+
+  it('sends a part of more than 16,384 words in several tuples, every word once', () => {
+    const split = new SplitWordsBolt({ combine: true, flushOn: 'end' });
+    split.prepare({} as TopologyContext);
+    const emitted: { stream: string; values: unknown[] }[] = [];
+    const collector = {
+      emit: (values: unknown[]) => emitted.push({ stream: 'default', values }),
+      emitStream: (stream: string, values: unknown[]) => emitted.push({ stream, values }),
+    } as unknown as BasicOutputCollector;
+    const input = (stream: string, values: unknown[]): Tuple => ({ values, sourceStreamId: stream, isTick: () => false }) as unknown as Tuple;
+    const words = Array.from({ length: 40 * TOTALS_PER_TUPLE }, (_, i) => `w${i.toString(36)}`);
+    split.execute(input('default', [[words.join(' '), 'W0 w1']]), collector);
+    split.execute(input('end', ['in.txt']), collector);
+    expect(emitted.at(-1)).toEqual({ stream: 'end', values: [] });
+    const totals = emitted.slice(0, -1).map((e) => e.values as [number, string[], number[]]);
+    expect(totals.length).toBeGreaterThan(SPLIT_TOTALS_PARTS);
+    expect(totals.every(([part, w, t]) => part >= 0 && part < SPLIT_TOTALS_PARTS && w.length <= TOTALS_PER_TUPLE && w.length === t.length)).toBe(true);
+    const counted = new Map<string, number>();
+    for (const [, w, t] of totals) w.forEach((word, i) => counted.set(word, (counted.get(word) ?? 0) + t[i]!));
+    expect(counted.size).toBe(words.length);
+    expect(counted.get('w0')).toBe(2);
+    expect(counted.get('w1')).toBe(2);
+    expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(words.length + 2);
   });
 
   it('refuses flushOn without combine, and a TaskTotalsBolt without a stream', () => {
