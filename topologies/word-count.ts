@@ -4,7 +4,7 @@
  * character (punctuation, whitespace, any non-ASCII character) separates words. The result
  * equals `tr 'A-Z' 'a-z' < in | tr -cs 'a-z0-9' '\n' | grep -v '^$' | sort | uniq -c`.
  *
- *   lines (FileLineSpout, 1) --shuffle--> split (2) --fields(word | part)--> count (2)
+ *   lines (FileLineSpout, 1) --shuffle--> split (2) --fields(part; classic: word)--> count (2)
  *     --global--> sink (CountsFileSinkBolt, 1, writes the file on shutdown)
  *   lines --end (all)--> split --end (all)--> count   (batched shape only: the end-of-input marker)
  *
@@ -89,10 +89,9 @@ export interface SplitWordsOptions {
    * this stream, emits every word it counted so far with its total, as `[part, words, totals]`
    * tuples (two arrays of the same length; {@link SPLIT_TOTALS_PARTS} parts, at most
    * {@link TOTALS_PER_TUPLE} words a tuple; subscribe with `fieldsGrouping(split, ['part'])`),
-   * followed by `[]` on this same stream id, all
-   * anchored to the marker. The totals are this task's only: the next stage sums the tasks'
-   * totals ({@link TaskTotalsBolt}). Re-sending whole totals, not what changed, makes a replayed
-   * marker idempotent downstream. Default: none.
+   * followed by `[]` on this same stream id, all anchored to the marker. The totals are this
+   * task's only: the next stage sums the tasks' totals ({@link TaskTotalsBolt}). Re-sending
+   * whole totals, not what changed, makes a replayed marker idempotent downstream. Default: none.
    */
   flushOn?: string;
 }
