@@ -11,10 +11,10 @@ import type { Flag } from './flags/table.js';
  * `--stats-interval 0`, `--log-level debug`, ...), each non-list flag at most once. The values
  * go through the same checks as yargs' (`LOCAL_COMMAND.check`), so the result is the one
  * `parseArgs` gives. Anything else (help, version, `--`, negations, camelCase or unknown flags,
- * short options other than an alias, `true`/`false` after a boolean flag, a value that starts with `-` or is empty, a number yargs
- * would read differently than `Number()` does, a second file, a repeated non-list flag) and
- * every mistake the checks find answer `undefined`: the caller then parses with yargs, which
- * gives every message and help text as before. `__tests__/local-argv.test.ts` runs both over
+ * short options other than an alias, `true`/`false` after a boolean flag, a value that starts
+ * with `-` or is empty, a number yargs would read differently than `Number()` does, a second
+ * file, a repeated non-list flag) and every mistake the checks find answer `undefined`: the
+ * caller then parses with yargs, which gives every message and help text as before. `__tests__/local-argv.test.ts` runs both over
  * many command lines.
  */
 export function parseLocalArgv(argv: readonly string[], env: Env): LocalArgs | undefined {
