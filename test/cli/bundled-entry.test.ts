@@ -21,6 +21,12 @@ function relativeImports(file: string): string[] {
   return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
 }
 
+/** The relative module specifiers a built file imports statically. */
+function staticImports(file: string): string[] {
+  const code = readFileSync(file, 'utf8');
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
+}
+
 describe('the bundled packages', () => {
   it.each(ENTRIES)('%s imports only chunks of its own build, not the per-module files tsc leaves in dist/', (entry) => {
     const file = path.join(REPO_ROOT, 'packages', entry);
@@ -57,6 +63,22 @@ describe('the bundled packages', () => {
     expect(r.stdout).toBe('before: false\nafter: true\n');
     const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([expect.objectContaining({ level: 40, pid: r.pid, cli: 'gale', n: 2, msg: 'at the level' })]);
+  });
+
+  it('the CLI entry loads yargs only through a dynamic import: a plain `gale local` line never loads it', () => {
+    const run = path.join(REPO_ROOT, 'packages', 'runtime', 'dist', 'cli', 'run.js');
+    const hasYargs = (file: string): boolean => readFileSync(file, 'utf8').includes('YargsInstance');
+    // What loading run.js loads: the closure of its static imports.
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const spec of staticImports(file)) visit(path.resolve(path.dirname(file), spec));
+    };
+    visit(run);
+    expect([...loaded].filter(hasYargs)).toEqual([]);
+    const lazy = [...loaded].flatMap((f) => relativeImports(f).map((s) => path.resolve(path.dirname(f), s))).filter((f) => !loaded.has(f));
+    expect(lazy.filter(hasYargs)).toHaveLength(1);
   });
 
   it('gale --help runs from the bundle', async () => {

@@ -1,7 +1,7 @@
 // The compiled-topology cache of `gale local` (packages/runtime/src/cli/compile-cache.ts) with the
 // real CLI: a rerun imports the stored bundle without esbuild, and any change to a bundled file
 // (not only the entry) or to a package.json/tsconfig.json esbuild may read compiles again.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, fixture, gale, type GaleResult } from './gale-process.js';
@@ -65,6 +65,16 @@ describe('gale local: compiled topology cache', () => {
     expect(bundles()).toHaveLength(1);
     expect(bundles()[0]).not.toBe(first);
   }, 120_000);
+
+  it('stores the bundle with a source map of mappings only (no copy of the sources)', async () => {
+    expect(await run()).toEqual({ how: 'compiled', name: 'alpha' });
+    const code = readFileSync(path.join(cache, bundles()[0]!), 'utf8');
+    const inline = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/.exec(code);
+    expect(inline).not.toBeNull();
+    const map = JSON.parse(Buffer.from(inline![1]!, 'base64').toString('utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.some((s) => s.endsWith('topo.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  }, 60_000);
 
   it('compiles again when a tsconfig.json appears next to the sources', async () => {
     expect((await runTopo()).how).toBe('compiled');

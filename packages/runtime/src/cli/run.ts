@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.js';
 import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
-import { DEFAULT_CLI_LOG_LEVEL, parseArgs } from './args.js';
-import type { CommandArgs } from './args.js';
+import type { CommandArgs, ParsedArgs } from './args.js';
 import { writeText, type CliContext, type StopSignal } from './context.js';
+import type { Env } from './flags/check.js';
+import { DEFAULT_CLI_LOG_LEVEL } from './flags/global-flags.js';
+import { parseLocalArgv } from './local-argv.js';
 
 /** Exit codes of `gale`. */
 export const EXIT_OK = 0;
@@ -34,7 +36,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   setLogLevel(level);
   try {
     const version = readVersion(options.runtimeDir);
-    const args = parseArgs(argv, env, { version, width: stdout.columns ?? 100 });
+    const args = await parseCommandLine(argv, env, version, stdout.columns ?? 100);
     if (args.command === 'help') {
       await writeText(stdout, `${args.output}\n`);
       return EXIT_OK;
@@ -59,6 +61,14 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     for (const line of describeError(err, code, level === 'debug' || level === 'trace', options)) stderr.write(`${line}\n`);
     return code;
   }
+}
+
+/**
+ * A plain `gale local` command line is read without yargs (./local-argv.ts); yargs, in its own
+ * chunk of the bundle, is loaded for everything else: other commands, help, every mistake.
+ */
+async function parseCommandLine(argv: readonly string[], env: Env, version: string, width: number): Promise<ParsedArgs> {
+  return parseLocalArgv(argv, env) ?? (await import('./args.js')).parseArgs(argv, env, { version, width });
 }
 
 /**
