@@ -42,8 +42,12 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   private ackRoute: OutRoute | undefined;
   private failRoute: OutRoute | undefined;
   private resetRoute: OutRoute | undefined;
-  /** The input whose synchronous execute is running now (what a process.exit from it was doing). */
-  private current: TupleImpl | undefined;
+  /**
+   * The input whose synchronous execute is running now (what a process.exit from it was doing);
+   * for a basic bolt, the collector that holds it: the task is an old object and the tuple a young
+   * one, so storing the tuple here too cost a second write barrier per input.
+   */
+  private current: TupleImpl | BasicCollector | undefined;
   /** The system bolt's tuple-less control entry (the acker's), when it has one. */
   private controlHandler: Required<Pick<SystemBolt, 'controlInline'>> | undefined;
   /** Inputs whose async execute has not settled. */
@@ -277,13 +281,14 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     let watch = this.watch;
     if (watch !== undefined && !watch.begin(this, tuple)) watch = undefined;
     let r: void | Promise<void>;
-    this.current = tuple;
     try {
       if (this.basic) {
         const c = this.maxConcurrency > 1 ? new BasicCollector(this) : this.basicCollector;
         c.input = tuple;
+        this.current = c;
         r = (this.instance as BasicBolt).execute(tuple, c);
       } else {
+        this.current = tuple;
         r = (this.instance as Bolt).execute(tuple);
       }
     } catch (err) {
@@ -327,7 +332,8 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   /** The inputs being executed right now (for a worker dying in the middle: crash-counts.ts). */
   executing(): TupleImpl[] {
     const out = [...this.awaiting];
-    if (this.current !== undefined) out.push(this.current);
+    const cur = this.current;
+    if (cur !== undefined) out.push(cur instanceof BasicCollector ? cur.input! : cur);
     return out;
   }
 

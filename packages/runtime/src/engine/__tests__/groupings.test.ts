@@ -1,6 +1,7 @@
 import { Fields } from '../../api/fields.js';
 import type { GroupingSpec } from '../../api/types.js';
 import { makeChooser, type ChooserContext } from '../groupings.js';
+import { bucketOf, hashFields } from '../hash.js';
 import { SeededIds } from '../ids.js';
 
 const tasks = [4, 5, 6, 7];
@@ -42,6 +43,38 @@ describe('groupings', () => {
     // a second chooser (another source task or process) agrees: the hash is stable
     const c2 = chooser({ type: 'fields', fields: ['k'] }, { sourceTask: 2 });
     for (const [k, t] of where) expect(c2.chooseOne([k, 0])).toBe(t);
+  });
+
+  it('fields on one field picks tasks[hash % n] of the stable hash, for every kind of value (the wire contract)', () => {
+    // Pinned: every worker of a cluster (and the previous release) must put a key on the same task.
+    expect(hashFields(['the'], [0])).toBe(3305589240);
+    expect(hashFields(['word'], [0])).toBe(3956802879);
+    expect(hashFields(['\u00fcn\u00efcode'], [0])).toBe(3362576538);
+    expect(hashFields([42], [0])).toBe(3110992366);
+    expect(hashFields([3.5], [0])).toBe(23175433);
+    expect(hashFields([10n], [0])).toBe(3713741236);
+    expect(hashFields([{ b: 1, a: 2 }], [0])).toBe(521476787);
+    const values: unknown[] = ['the', 'word', '', '\u00fcn\u00efcode', 42, -7, 3.5, 2 ** 40, true, false, null, undefined, 10n, { b: 1, a: 2 }, [1, 'x']];
+    for (let i = 0; i < 300; i++) values.push(`key${i}`);
+    for (let n = 1; n <= 7; n++) {
+      const ts = Array.from({ length: n }, (_, k) => 10 + k);
+      for (const field of [0, 1]) {
+        const c = chooser({ type: 'fields', fields: [field === 0 ? 'k' : 'v'] }, { targetTasks: ts, localTasks: ts });
+        const rows = values.map((v) => (field === 0 ? [v, 'other'] : ['other', v]));
+        expect(rows.map((row) => c.chooseOne(row))).toEqual(rows.map((row) => ts[hashFields(row, [field]) % n]));
+      }
+    }
+  });
+
+  it('bucketOf is the remainder of the hash as an unsigned 32-bit number', () => {
+    const rng = new SeededIds(11);
+    const hs = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 - 2];
+    for (let i = 0; i < 2000; i++) hs.push(Math.floor(rng.random() * 2 ** 32));
+    for (const n of [1, 2, 3, 4, 5, 7, 10, 64, 1000, 65_537, 2 ** 29 + 3]) {
+      const want = hs.map((h) => h % n);
+      expect(hs.map((h) => bucketOf(h, n))).toEqual(want);
+      expect(hs.map((h) => bucketOf(h | 0, n))).toEqual(want); // the same bits as an int32
+    }
   });
 
   it('fields over several fields depends on all of them', () => {
