@@ -40,6 +40,13 @@ export const DEAD_LETTER_FIELDS: readonly string[] = Object.freeze(['messageId',
 export type FailReason = 'failed' | 'timed-out' | 'too-large' | 'unencodable';
 
 /**
+ * The fail reasons that repeat on every replay: the tuple can never be sent. A spout that lists
+ * them in {@link Spout.deadLetterOn} (every spout of `@gale/spout-kit` does) dead-letters such a
+ * message at once instead of replaying it forever.
+ */
+export const UNSENDABLE_FAIL_REASONS: readonly FailReason[] = Object.freeze(['too-large', 'unencodable'] as const);
+
+/**
  * `reason` of a dead-letter tuple: why the last attempt ended ({@link FailReason}), or
  * `worker-crashed` when the worker died while a bolt executed a tuple of the message's tree
  * (process.exit, an uncaught exception) `maxRetries + 1` times in a row.
@@ -184,6 +191,14 @@ export interface Spout {
    * `too-large` or `unencodable` message fails the same way on every replay.
    */
   fail?(messageId: unknown, reason: FailReason): void;
+  /**
+   * gale extension: fail reasons that end a message at once. A failure with one of them is not
+   * handed to `fail` for a replay (whatever `maxRetries`): the message is dead-lettered
+   * ({@link DEAD_LETTER_STREAM}, its `values` empty unless the spout has `maxRetries`, which keeps
+   * them) and the spout gets `ack(messageId)`. Read on each failure. The kit spouts give
+   * {@link UNSENDABLE_FAIL_REASONS}; absent: every failure goes to `fail` (Storm).
+   */
+  readonly deadLetterOn?: readonly FailReason[];
   activate?(): void;
   deactivate?(): void;
   close?(): MaybePromise<void>;
