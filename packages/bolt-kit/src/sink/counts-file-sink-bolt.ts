@@ -1,6 +1,7 @@
-import { BaseBasicBolt, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, type BoltWiring, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
 import { assertSingleTask, badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { writeLinesAtomic } from './atomic-write.js';
 
 /** Options of {@link CountsFileSinkBolt}. */
@@ -38,6 +39,11 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
     this.path = options.path;
     this.keyField = options.keyField ?? 'word';
     this.countField = options.countField ?? 'count';
+  }
+
+  /** A key or count field an input does not declare is refused at build() (not failed per tuple). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('CountsFileSinkBolt', wiring, [{ option: 'keyField', field: this.keyField }, { option: 'countField', field: this.countField }]);
   }
 
   declareOutputFields(_declarer: OutputFieldsDeclarer): void {}

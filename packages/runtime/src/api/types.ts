@@ -210,9 +210,32 @@ export interface Spout {
 }
 
 /** A processing step that acks or fails its inputs itself. */
+/** One subscription of a bolt, as `build()` shows it to {@link Bolt.checkInputs}. */
+export interface BoltInput {
+  readonly component: string;
+  readonly stream: string;
+  /** The fields the source declares on that stream. */
+  readonly fields: Fields;
+  readonly grouping: GroupingSpec;
+}
+
+/** A bolt's place in the topology, as `build()` shows it to {@link Bolt.checkInputs}. */
+export interface BoltWiring {
+  readonly id: string;
+  readonly numTasks: number;
+  readonly inputs: readonly BoltInput[];
+}
+
 export interface Bolt {
   readonly basic?: false;
   declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  /**
+   * gale extension: optional check of the wiring at `build()`, once the subscriptions themselves
+   * are valid. A bolt that reads fields by name refuses a topology that cannot feed it (a field
+   * its input stream does not declare) by throwing a `TopologyError` naming the component, the
+   * field and the declared fields, before anything runs: a wiring mistake is not replayed.
+   */
+  checkInputs?(wiring: BoltWiring): void;
   prepare?(context: TopologyContext, collector: OutputCollector): MaybePromise<void>;
   /** May be async; at most `maxConcurrency` executions run at once per executor (default 1, keeps order). */
   execute(tuple: Tuple): MaybePromise<void>;
@@ -226,6 +249,8 @@ export interface Bolt {
 export interface BasicBolt {
   readonly basic: true;
   declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  /** As {@link Bolt.checkInputs}. */
+  checkInputs?(wiring: BoltWiring): void;
   prepare?(context: TopologyContext): MaybePromise<void>;
   execute(tuple: Tuple, collector: BasicOutputCollector): MaybePromise<void>;
   cleanup?(): MaybePromise<void>;
