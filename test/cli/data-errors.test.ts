@@ -42,8 +42,11 @@ describe('gale local: bad data found by gale', () => {
     expect(stats('gen')).toMatchObject({ emitted: 10, acked: 10, failed: 0, replayed: 0, pending: 0 });
     expect(stats('count')).toMatchObject({ failed: 0, errors: 3 });
     expect(stats('invalid')).toMatchObject({ executed: 3, acked: 3 });
-    const message = 'CountBolt "count": field "n" of the input for "w1" is "n/a-1", not a finite number; nothing added, the tuple is emitted on stream "invalid" and acked';
-    expect(report.errors).toContainEqual(expect.objectContaining({ component: 'count', message }));
+    // The three reports fold into one entry (the newest value's message) with their count.
+    const message = 'CountBolt "count": field "n" of the input for "w1" is "n/a-7", not a finite number; nothing added, the tuple is emitted on stream "invalid" and acked';
+    expect(report.errors).toEqual([expect.objectContaining({ component: 'count', message, code: 'GALE_ERR_BAD_AMOUNT', data: true, count: 3 })]);
+    // The three logged lines name each value (the log line is per report, the list entry per code).
+    expect(r.stderr).toContain('is \\"n/a-1\\", not a finite number');
     // One log line each (three are under the rate limit), no stack line after any.
     const logged = lines(r.stderr).filter((l) => l.includes('"msg":"component error"'));
     expect(logged).toHaveLength(3);

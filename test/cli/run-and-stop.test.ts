@@ -85,6 +85,21 @@ describe('gale local', () => {
     expect(spout.acked).toBe(spout.emitted);
   });
 
+  it('SIGTERM to word-count (no --until-idle) prints the summary once: one "gale: total" line per component', async () => {
+    // Reported as printed twice; not reproduced (SIGTERM 1-2.5 s in, with and without --json and
+    // --stats-interval, a second SIGTERM 50-300 ms later): this pins it on the real example.
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'gale-term-')), 'wc.tsv');
+    const p = new GaleProcess(['local', 'topologies/word-count.ts', '--set', 'input=topologies/data/sample.txt', '--set', `output=${out}`, '--stats-interval', '1']);
+    await p.waitFor('stderr', /gale: 1\.0s sink /);
+    p.signal('SIGTERM');
+    const r = await p.exit();
+    rmSync(path.dirname(out), { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    const totals = lines(r.stderr).filter((l) => l.startsWith('gale: total '));
+    expect(totals.map((l) => l.split(/ +/)[2])).toEqual(['lines', 'split', 'count', 'sink']);
+    expect(lines(r.stderr).filter((l) => l.startsWith('gale: stopped "word-count"'))).toHaveLength(1);
+  });
+
   it('a second SIGINT while draining exits 1 at once', async () => {
     const p = new GaleProcess(['local', fixture('stuck.ts'), '--stats-interval', '0']);
     await p.waitFor('stderr', /gale: running "stuck"/);

@@ -31,10 +31,10 @@ export type { RedisConnectionSettings } from './redis/index.js';
 export { Fields } from './api/fields.js';
 export { BaseRichSpout, BaseRichBolt, BaseBasicBolt } from './api/base.js';
 export { DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './api/types.js';
-export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, type DeadLetterReason, type FailReason } from './api/types.js';
+export { DEAD_LETTER_STREAM, DEAD_LETTER_FIELDS, UNSENDABLE_FAIL_REASONS, type DeadLetterReason, type FailReason } from './api/types.js';
 export type {
   Values, Tuple, Spout, Bolt, BasicBolt, OutputCollector, SpoutOutputCollector, BasicOutputCollector,
-  OutputFieldsDeclarer, TopologyContext, TaskSource, CustomGrouping, GroupingSpec, TargetCapture,
+  OutputFieldsDeclarer, TopologyContext, TaskSource, CustomGrouping, GroupingSpec, TargetCapture, BoltInput, BoltWiring,
 } from './api/types.js';
 export { canCaptureTargets } from './api/types.js';
 export { ShellBolt, HEARTBEAT_STREAM } from './multilang/shell-bolt.js';

@@ -1,8 +1,9 @@
 import {
-  describeValue, invalidRow, BaseBasicBolt, DataError, DEFAULT_STREAM, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  describeValue, invalidRow, BaseBasicBolt, DataError, DEFAULT_STREAM, type BasicOutputCollector, type BoltWiring, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { declareInvalidStream, invalidStreamOption } from '../invalid-stream.js';
 
 /** Options of {@link CountBolt}. */
@@ -94,6 +95,11 @@ export class CountBolt extends BaseBasicBolt {
     }
     if (options.invalidStream !== undefined && this.amountField === undefined) throw badOption('CountBolt invalidStream only applies with amountField (only an amount can be bad data)');
     this.invalidStream = invalidStreamOption('CountBolt', options.invalidStream);
+  }
+
+  /** A key or amount field an input does not declare is refused at build() (not failed per tuple). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('CountBolt', wiring, [{ option: 'keyField', field: this.keyField }, { option: 'amountField', field: this.amountField }], (i) => i.stream === this.flushOn);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {

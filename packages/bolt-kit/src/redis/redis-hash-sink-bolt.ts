@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { describeValue, DataError, type Tuple } from '@gale/runtime';
+import { describeValue, DataError, type BoltWiring, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
 
 /** Options of {@link RedisHashSinkBolt}. */
@@ -98,6 +99,14 @@ export class RedisHashSinkBolt extends RedisSinkBolt {
     this.dedupeReader = dedupeField === undefined ? undefined : new FieldReader(dedupeField);
     this.dedupePrefix = str(o, 'dedupePrefix') ?? 'gale:dedupe:';
     this.dedupeTtlMs = ttl;
+  }
+
+  /** A field an input does not declare is refused at build() (not failed per tuple). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('RedisHashSinkBolt', wiring, [
+      { option: 'keyField', field: this.keyReader?.name }, { option: 'hashField', field: this.fieldReader.name },
+      { option: 'valueField', field: this.valueReader?.name }, { option: 'dedupeField', field: this.dedupeReader?.name },
+    ]);
   }
 
   protected write(redis: Redis, t: Tuple): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { describeValue, DataError, type Tuple } from '@gale/runtime';
+import { describeValue, DataError, type BoltWiring, type Tuple } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { parseConnectionOptions, RedisSinkBolt, toRedisString, type RedisSinkConnectionOptions } from './redis-sink-bolt.js';
 
 /** Options of {@link RedisStreamSinkBolt}. */
@@ -61,6 +62,12 @@ export class RedisStreamSinkBolt extends RedisSinkBolt {
     this.fields = (fields as string[] | undefined)?.map((f) => new FieldReader(f));
     this.idReader = idField === undefined ? undefined : new FieldReader(idField);
     this.trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
+  }
+
+  /** A field an input does not declare is refused at build() (not failed per tuple). */
+  checkInputs(wiring: BoltWiring): void {
+    const reads = (this.fields ?? []).map((f) => ({ option: 'fields', field: f.name }));
+    requireInputFields('RedisStreamSinkBolt', wiring, [...reads, { option: 'idField', field: this.idReader?.name }]);
   }
 
   protected write(redis: Redis, t: Tuple): Promise<void> {

@@ -1,7 +1,8 @@
-import { BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, type BasicOutputCollector, type BoltWiring, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
 import { BadAmountError } from '../count/count-bolt.js';
 import { assertSingleTask, badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { writeLinesAtomic } from './atomic-write.js';
 
 /** Options of {@link CountsFileSinkBolt}. */
@@ -49,6 +50,11 @@ export class CountsFileSinkBolt extends BaseBasicBolt {
     this.countField = options.countField ?? 'count';
     this.arrays = options.arrays ?? false;
     if (typeof this.arrays !== 'boolean') throw badOption(`CountsFileSinkBolt arrays must be a boolean, got ${JSON.stringify(options.arrays)}`);
+  }
+
+  /** A key or count field an input does not declare is refused at build() (not failed per tuple). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('CountsFileSinkBolt', wiring, [{ option: 'keyField', field: this.keyField }, { option: 'countField', field: this.countField }]);
   }
 
   declareOutputFields(_declarer: OutputFieldsDeclarer): void {}

@@ -1,7 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BaseBasicBolt, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
+import { BaseBasicBolt, DEAD_LETTER_FIELDS, type BoltWiring, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@gale/runtime';
 import { badOption, FileWriteError } from '../errors.js';
+import { requireInputFields } from '../wiring-check.js';
 
 /** Options of {@link DeadLetterFileBolt}. */
 export interface DeadLetterFileBoltOptions {
@@ -77,6 +78,12 @@ export class DeadLetterFileBolt extends BaseBasicBolt {
     if (options.fsync !== undefined && typeof options.fsync !== 'boolean') throw badOption(`DeadLetterFileBolt fsync must be a boolean, got ${JSON.stringify(options.fsync)}`);
     this.path = options.path;
     this.fsync = options.fsync ?? true;
+  }
+
+  /** An input that is not a dead-letter stream (its fields) is refused at build(). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('DeadLetterFileBolt', wiring, DEAD_LETTER_FIELDS.map((field) => ({ field })), undefined,
+      `subscribe it to a spout's dead-letter stream: .shuffleGrouping(spoutId, DEAD_LETTER_STREAM)`);
   }
 
   declareOutputFields(_declarer: OutputFieldsDeclarer): void {}

@@ -1,9 +1,10 @@
 import {
-  BaseWindowedBolt, ComponentError, type Fields, type OutputFieldsDeclarer, type PaneAggregator, type Tuple, type TupleWindow, type WindowEntries, type WindowSpec,
+  BaseWindowedBolt, ComponentError, type BoltWiring, type Fields, type OutputFieldsDeclarer, type PaneAggregator, type Tuple, type TupleWindow, type WindowEntries, type WindowSpec,
   type WindowedOutputCollector,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { PaneCounts } from './pane-counts.js';
 import { RunningCounts } from './running-counts.js';
 
@@ -101,6 +102,11 @@ export class WindowedCountBolt extends BaseWindowedBolt {
     this.anchor = options.anchor ?? 'key-tuples';
     if (!ANCHORS.includes(this.anchor)) throw badOption(`WindowedCountBolt anchor must be one of ${ANCHORS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(options.anchor)}`);
     this.incremental = !((options.window?.allowedLatenessMs ?? 0) > 0);
+  }
+
+  /** A key field an input does not declare is refused at build() (not failed per window). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('WindowedCountBolt', wiring, [{ option: 'keyField', field: this.keyField }]);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {

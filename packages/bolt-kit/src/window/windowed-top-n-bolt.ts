@@ -1,8 +1,9 @@
 import {
-  BaseWindowedBolt, type OutputFieldsDeclarer, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
+  BaseWindowedBolt, type BoltWiring, type OutputFieldsDeclarer, type TupleWindow, type WindowSpec, type WindowedOutputCollector,
 } from '@gale/runtime';
 import { badOption } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { requireInputFields } from '../wiring-check.js';
 import { topN } from './rankings.js';
 
 /** Options of {@link WindowedTopNBolt}. */
@@ -46,6 +47,11 @@ export class WindowedTopNBolt extends BaseWindowedBolt {
     if (!Array.isArray(this.outputFields) || this.outputFields.length !== 3) {
       throw badOption(`WindowedTopNBolt outputFields must name exactly three fields, got ${JSON.stringify(this.outputFields)}`);
     }
+  }
+
+  /** A key or count field an input does not declare is refused at build() (not failed per window). */
+  checkInputs(wiring: BoltWiring): void {
+    requireInputFields('WindowedTopNBolt', wiring, [{ option: 'keyField', field: this.keyField }, { option: 'countField', field: this.countField }]);
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {

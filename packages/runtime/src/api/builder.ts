@@ -1,6 +1,5 @@
 import { TopologyError } from '../errors.js';
 import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
-import { didYouMean } from '../config/did-you-mean.js';
 import { Fields, toFields } from './fields.js';
 import { fieldsGroupingArgs, type FieldsArg } from './grouping-args.js';
 import { checkStormSignatures } from './storm-signatures.js';
@@ -11,6 +10,7 @@ import type {
   BoltOptions, BoltSpec, BuildOptions, ComponentSpec, InputDecl, SpoutOptions, StreamDecl, Topology,
 } from './builder-types.js';
 import { factoryOf, type ComponentSource } from './component-source.js';
+import { checkInput, wiringOf } from './check-input.js';
 import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
 import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
 import { windowExecutor } from './window/window-executor.js';
@@ -248,6 +248,8 @@ export class TopologyBuilder {
     const streams = new Map<string, Map<string, StreamDecl>>();
     const windowed = new Map<string, Windowed>();
     const stateful = new Map<string, () => Bolt>();
+    /** Plain bolts that check their wiring (Bolt.checkInputs). */
+    const checked = new Map<string, Bolt | BasicBolt>();
     for (const d of this.drafts.values()) {
       const declarer = new Declarer(d.id);
       let template: Spout | Bolt | BasicBolt | WindowedBolt;
@@ -272,6 +274,7 @@ export class TopologyBuilder {
         throw new TopologyError('GALE_ERR_NOT_A_BOLT', `bolt "${d.id}" has no execute() method`);
       }
       if (!windowed.has(d.id)) checkStormSignatures(d.kind, d.id, template as Spout | Bolt | BasicBolt);
+      if (d.kind === 'bolt' && !windowed.has(d.id) && typeof (template as Bolt).checkInputs === 'function') checked.set(d.id, template as Bolt);
       if (typeof template.declareOutputFields !== 'function') {
         throw new TopologyError('GALE_ERR_NOT_A_COMPONENT', `${d.kind} "${d.id}" has no declareOutputFields() method`);
       }
@@ -285,13 +288,13 @@ export class TopologyBuilder {
       if (d.kind === 'bolt' && d.inputs.length === 0 && d.metricsConsumer !== true) {
         throw new TopologyError('GALE_ERR_NO_INPUTS', `bolt "${d.id}" subscribes to nothing; add a grouping, e.g. .shuffleGrouping("<component>")`);
       }
-      for (const input of d.inputs) this.checkInput(d, input, streams);
+      for (const input of d.inputs) checkInput(d.id, input, streams, this.drafts);
     }
+    for (const [id, bolt] of checked) bolt.checkInputs!(wiringOf(this.drafts.get(id)!, streams));
     for (const [id, w] of windowed) {
-      const d = this.drafts.get(id)!;
-      const inputs = d.inputs.map((i) => ({ component: i.component, stream: streams.get(i.component)!.get(i.stream)!, grouping: i.grouping }));
-      checkTimestampField(id, w.window, inputs);
-      w.bolt.checkInputs?.({ id, numTasks: d.numTasks, inputs: inputs.map((i) => ({ component: i.component, stream: i.stream.id, fields: i.stream.fields, grouping: i.grouping })) });
+      const wiring = wiringOf(this.drafts.get(id)!, streams);
+      checkTimestampField(id, w.window, wiring.inputs.map((i) => ({ ...i, stream: streams.get(i.component)!.get(i.stream)! })));
+      w.bolt.checkInputs?.(wiring);
       checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending), w.panes);
     }
     const order = this.topologicalOrder();
@@ -307,34 +310,6 @@ export class TopologyBuilder {
     }
     const metricsConsumers = Object.freeze([...this.drafts.values()].filter((d) => d.metricsConsumer === true).map((d) => d.id));
     return Object.freeze({ name: options.name, config, components, ...(metricsConsumers.length > 0 ? { metricsConsumers } : {}) });
-  }
-
-  private checkInput(d: Draft, input: InputDecl, streams: Map<string, Map<string, StreamDecl>>): void {
-    const src = this.drafts.get(input.component);
-    if (src === undefined) {
-      throw new TopologyError('GALE_ERR_DANGLING_INPUT', `bolt "${d.id}" subscribes to "${input.component}", which is not declared${didYouMean(input.component, this.drafts.keys())}`);
-    }
-    const stream = streams.get(input.component)!.get(input.stream);
-    if (stream === undefined) {
-      const all = [...streams.get(input.component)!.keys()];
-      // The message lists what the component declared; the reserved stream is only suggested.
-      const known = all.filter((st) => st !== DEAD_LETTER_STREAM);
-      throw new TopologyError('GALE_ERR_UNKNOWN_STREAM', `bolt "${d.id}" subscribes to stream "${input.stream}" of "${input.component}", which declares ${known.length ? `only [${known.join(', ')}]` : 'no streams'}${didYouMean(input.stream, all)}`);
-    }
-    const g = input.grouping;
-    if ((g.type === 'direct') !== stream.direct) {
-      throw new TopologyError('GALE_ERR_DIRECT_MISMATCH', g.type === 'direct'
-        ? `bolt "${d.id}" uses directGrouping on "${input.component}"/"${input.stream}", which is not declared direct`
-        : `bolt "${d.id}" uses ${g.type} grouping on direct stream "${input.component}"/"${input.stream}"; use directGrouping`);
-    }
-    if (g.type === 'fields' || g.type === 'partialKey') {
-      if (g.fields.length === 0) throw new TopologyError('GALE_ERR_UNKNOWN_FIELD', `bolt "${d.id}": ${g.type} grouping on "${input.component}" needs at least one field`);
-      for (const f of g.fields) {
-        if (!stream.fields.contains(f)) {
-          throw new TopologyError('GALE_ERR_UNKNOWN_FIELD', `bolt "${d.id}" groups "${input.component}"/"${input.stream}" by field "${f}", which is not one of ${stream.fields}${didYouMean(f, stream.fields.names)}`);
-        }
-      }
-    }
   }
 
   /** The spouts whose tuples can reach `id`, through any number of bolts. */

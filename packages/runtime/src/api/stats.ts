@@ -145,4 +145,15 @@ export interface ReportedError {
   stack?: string;
   /** `file:line:col` of the innermost stack frame in user code (not gale, not node_modules), when found. */
   source?: string;
+  /** The error's stable code, when it has one (a `GaleError`'s). */
+  code?: string;
+  /** Set for a `DataError` (bad input data, e.g. a value a kit bolt can never use). */
+  data?: true;
+  /**
+   * How many reports this entry stands for, when more than one: a repeat of an error already in
+   * the component's recent list (the same message; for a `DataError`, whose message names the bad
+   * value, the same code) replaces that entry (newest message, time and task) and adds to its
+   * count, so a flood of one error cannot push the others out of the list.
+   */
+  count?: number;
 }

@@ -40,6 +40,13 @@ export const DEAD_LETTER_FIELDS: readonly string[] = Object.freeze(['messageId',
 export type FailReason = 'failed' | 'timed-out' | 'too-large' | 'unencodable';
 
 /**
+ * The fail reasons that repeat on every replay: the tuple can never be sent. A spout that lists
+ * them in {@link Spout.deadLetterOn} (every spout of `@gale/spout-kit` does) dead-letters such a
+ * message at once instead of replaying it forever.
+ */
+export const UNSENDABLE_FAIL_REASONS: readonly FailReason[] = Object.freeze(['too-large', 'unencodable'] as const);
+
+/**
  * `reason` of a dead-letter tuple: why the last attempt ended ({@link FailReason}), or
  * `worker-crashed` when the worker died while a bolt executed a tuple of the message's tree
  * (process.exit, an uncaught exception) `maxRetries + 1` times in a row.
@@ -184,6 +191,14 @@ export interface Spout {
    * `too-large` or `unencodable` message fails the same way on every replay.
    */
   fail?(messageId: unknown, reason: FailReason): void;
+  /**
+   * gale extension: fail reasons that end a message at once. A failure with one of them is not
+   * handed to `fail` for a replay (whatever `maxRetries`): the message is dead-lettered
+   * ({@link DEAD_LETTER_STREAM}, its `values` empty unless the spout has `maxRetries`, which keeps
+   * them) and the spout gets `ack(messageId)`. Read on each failure. The kit spouts give
+   * {@link UNSENDABLE_FAIL_REASONS}; absent: every failure goes to `fail` (Storm).
+   */
+  readonly deadLetterOn?: readonly FailReason[];
   activate?(): void;
   deactivate?(): void;
   close?(): MaybePromise<void>;
@@ -195,9 +210,32 @@ export interface Spout {
 }
 
 /** A processing step that acks or fails its inputs itself. */
+/** One subscription of a bolt, as `build()` shows it to {@link Bolt.checkInputs}. */
+export interface BoltInput {
+  readonly component: string;
+  readonly stream: string;
+  /** The fields the source declares on that stream. */
+  readonly fields: Fields;
+  readonly grouping: GroupingSpec;
+}
+
+/** A bolt's place in the topology, as `build()` shows it to {@link Bolt.checkInputs}. */
+export interface BoltWiring {
+  readonly id: string;
+  readonly numTasks: number;
+  readonly inputs: readonly BoltInput[];
+}
+
 export interface Bolt {
   readonly basic?: false;
   declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  /**
+   * gale extension: optional check of the wiring at `build()`, once the subscriptions themselves
+   * are valid. A bolt that reads fields by name refuses a topology that cannot feed it (a field
+   * its input stream does not declare) by throwing a `TopologyError` naming the component, the
+   * field and the declared fields, before anything runs: a wiring mistake is not replayed.
+   */
+  checkInputs?(wiring: BoltWiring): void;
   prepare?(context: TopologyContext, collector: OutputCollector): MaybePromise<void>;
   /** May be async; at most `maxConcurrency` executions run at once per executor (default 1, keeps order). */
   execute(tuple: Tuple): MaybePromise<void>;
@@ -211,6 +249,8 @@ export interface Bolt {
 export interface BasicBolt {
   readonly basic: true;
   declareOutputFields(declarer: OutputFieldsDeclarer): void;
+  /** As {@link Bolt.checkInputs}. */
+  checkInputs?(wiring: BoltWiring): void;
   prepare?(context: TopologyContext): MaybePromise<void>;
   execute(tuple: Tuple, collector: BasicOutputCollector): MaybePromise<void>;
   cleanup?(): MaybePromise<void>;

@@ -39,7 +39,7 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
   const byComponent = new Map<string, ReportedError[]>();
   for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
   for (const [component, list] of byComponent) {
-    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}`);
+    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}${timesNote(e.count)}`);
   }
   return lines;
 }
@@ -60,4 +60,9 @@ export function fmtMs(ms: number): string {
 
 export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' | ');
+}
+
+/** `; 1234 times` for an error entry that stands for several reports (repeats folded into it). */
+export function timesNote(count: number | undefined): string {
+  return count !== undefined && count > 1 ? `; ${count} times` : '';
 }

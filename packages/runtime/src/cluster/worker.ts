@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { ErrorWriteThrottle } from './error-write-throttle.js';
 import {
   AssignmentStore, EpochStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
 } from '../coord/index.js';
@@ -83,7 +84,7 @@ export class Worker {
   private myExecutors: Set<string>;
   /** Assignments are followed one at a time, in order (an in-place change awaits its new executors' prepare). */
   private following: Promise<void> = Promise.resolve();
-  private readonly lastErrorWrite = new Map<string, number>();
+  private readonly errorWrites = new ErrorWriteThrottle(CLUSTER_CONFIG_DEFAULTS.errorWriteIntervalMs);
   private readonly processMetrics = new ProcessMetrics();
   /** Resolves when the worker has stopped (killed topology, lost assignment, or stop()). */
   readonly done: Promise<number>;
@@ -272,12 +273,13 @@ export class Worker {
   }
 
   private onComponentError(e: ReportedError): void {
-    // An error storm must not load ZooKeeper: at most one write per component per interval.
-    const last = this.lastErrorWrite.get(e.component) ?? 0;
-    if (e.time - last < CLUSTER_CONFIG_DEFAULTS.errorWriteIntervalMs) return;
-    this.lastErrorWrite.set(e.component, e.time);
+    // An error storm must not load ZooKeeper: at most one write per component (and bad-data code) per interval.
+    const write = this.errorWrites.take(e);
+    if (write === undefined) return;
+    const count = write.count;
     this.errors.append(this.record.name, e.component, {
       timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
+      ...(e.code !== undefined ? { code: e.code } : {}), ...(e.data === true ? { data: true } : {}), ...(count > 1 ? { count } : {}),
       ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
     }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }

@@ -20,6 +20,14 @@ export interface StoredError {
   source?: string;
   /** The stack trace, source-mapped (capped like the message). */
   stack?: string;
+  /** A `DataError` (bad input data): repeats are recognised by `code`, not by message. */
+  data?: boolean;
+  /**
+   * Occurrences this entry stands for, when more than one: an append that repeats an entry (the
+   * same message; for bad data the same code) replaces it and adds to its count, so one repeated
+   * error (a bad-data flood) takes one of the kept slots instead of all of them.
+   */
+  count?: number;
 }
 
 export const ERRORS_KEPT = 10;
@@ -35,7 +43,8 @@ function isStoredError(v: unknown): v is StoredError {
   const e = v as Record<string, unknown>;
   const optional = (k: string, type: 'string' | 'number'): boolean => e[k] === undefined || typeof e[k] === type;
   return typeof e.timeMs === 'number' && typeof e.message === 'string' && optional('code', 'string') && optional('host', 'string')
-    && optional('port', 'number') && optional('taskId', 'number') && optional('source', 'string') && optional('stack', 'string');
+    && optional('port', 'number') && optional('taskId', 'number') && optional('source', 'string') && optional('stack', 'string')
+    && optional('count', 'number') && (e.data === undefined || typeof e.data === 'boolean');
 }
 
 /**
@@ -56,7 +65,7 @@ function parse(data: Buffer): StoredError[] {
 export class ErrorsStore {
   constructor(private readonly client: ZkClient, private readonly paths: ZkPaths, private readonly keep = ERRORS_KEPT) {}
 
-  /** Appends one error, keeping the newest `keep` (default 10). */
+  /** Appends one error (folding a repeat into its entry), keeping the newest `keep` (default 10). */
   async append(topology: string, component: string, error: StoredError): Promise<void> {
     const path = this.paths.componentErrors(topology, component);
     const entry: StoredError = {
@@ -74,7 +83,7 @@ export class ErrorsStore {
         await this.client.create(path, Buffer.from(JSON.stringify([entry])));
         return;
       }
-      const list = [...parse(current.data), entry].slice(-this.keep);
+      const list = withRepeatFolded(parse(current.data), entry).slice(-this.keep);
       await this.client.setData(path, Buffer.from(JSON.stringify(list)), current.version);
     }, {
       retries: 50,
@@ -113,4 +122,18 @@ export class ErrorsStore {
   async removeTopology(topology: string): Promise<void> {
     await this.client.removeRecursive(this.paths.errorsDir(topology));
   }
+}
+
+/** A repeat of an error: the same message; bad data (a message per value): the same code. */
+function repeatKey(e: StoredError): string {
+  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message}`;
+}
+
+/** `list` with `entry` appended, an entry it repeats removed and its count carried over. */
+function withRepeatFolded(list: StoredError[], entry: StoredError): StoredError[] {
+  const key = repeatKey(entry);
+  const i = list.findIndex((e) => repeatKey(e) === key);
+  if (i < 0) return [...list, entry];
+  const count = (list[i]!.count ?? 1) + (entry.count ?? 1);
+  return [...list.slice(0, i), ...list.slice(i + 1), { ...entry, count }];
 }

@@ -249,6 +249,7 @@ export class Engine implements ExecutorHost {
       for (const ex of this.execs.bolts) {
         for (const t of ex.tasks) if (t.opened) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
       }
+      this.errorLog.close(); // after cleanup: its errors are counted too
     })();
     return this.closing;
   }

@@ -11,13 +11,16 @@ const MAX_STACKS_KEPT = 1000;
 const NO_STACK = Object.freeze({ stack: undefined, source: undefined });
 
 /**
- * The errors components reported: kept (the last 10 per component), passed to a listener and
+ * The errors components reported: kept (the last 10 distinct ones per component: a repeat, by
+ * message or for a DataError by code, replaces its entry and adds to its `count`), passed to a listener and
  * counted (by the caller's stats) every time, but logged at most LOG_RATE_LIMIT times per second
  * per component and message: a bolt failing every tuple must not flood the disk. The first line
- * after a suppressed run carries `suppressed`, the number left out.
+ * after a suppressed run carries `suppressed`, the number left out; what is still owed at close
+ * is logged then ({@link ErrorLog.close}).
  */
 export class ErrorLog {
-  private readonly errorsOf = new Map<string, ReportedError[]>();
+  /** Per component, the recent distinct errors, oldest first, each under its {@link repeatKey}. */
+  private readonly errorsOf = new Map<string, { key: string; e: ReportedError }[]>();
   private readonly limiter: LogRateLimiter;
   /**
    * The last stack seen per (component, message): formatting a source-mapped stack costs tens of
@@ -37,12 +40,20 @@ export class ErrorLog {
     const key = data ? `${component}\u0000${err.code}` : `${component}\u0000${message}`;
     const verdict = this.limiter.check(key);
     const where = data ? NO_STACK : this.whereFrom(key, err, verdict.log);
+    const code = codeOf(err);
     const e: ReportedError = {
       component, task, message, time: this.clock.epochMs(),
       ...(where.stack !== undefined ? { stack: where.stack } : {}), ...(where.source !== undefined ? { source: where.source } : {}),
+      ...(code !== undefined ? { code } : {}), ...(data ? { data: true as const } : {}),
     };
     const list = this.errorsOf.get(component) ?? [];
-    list.push(e);
+    const k = data ? `code\u0000${code}` : `message\u0000${message}`;
+    const i = list.findIndex((x) => x.key === k);
+    if (i >= 0) {
+      e.count = (list[i]!.e.count ?? 1) + 1;
+      list.splice(i, 1);
+    }
+    list.push({ key: k, e });
     if (list.length > MAX_ERRORS_KEPT) list.shift();
     this.errorsOf.set(component, list);
     if (verdict.log) {
@@ -69,9 +80,34 @@ export class ErrorLog {
     return where;
   }
 
-  /** The last errors per component (at most 10 each), oldest first. */
+  /** The last distinct errors per component (at most 10 each), oldest first. */
   list(component?: string): ReportedError[] {
-    if (component !== undefined) return [...(this.errorsOf.get(component) ?? [])];
-    return [...this.errorsOf.values()].flat().sort((a, b) => a.time - b.time);
+    if (component !== undefined) return (this.errorsOf.get(component) ?? []).map((x) => x.e);
+    return [...this.errorsOf.values()].flat().map((x) => x.e).sort((a, b) => a.time - b.time);
+  }
+
+  /**
+   * At close: the log lines the rate limit left out and no later line reported, in one line,
+   * so a shutdown never hides how much was not logged.
+   */
+  close(): void {
+    const owed = this.limiter.drain();
+    if (owed.length === 0) return;
+    const total = owed.reduce((n, o) => n + o.suppressed, 0);
+    const byError = owed.slice(0, 20).map(({ key, suppressed }) => {
+      const [component, what] = key.split('\u0000');
+      return { component, err: what, suppressed };
+    });
+    this.log.warn({ suppressed: total, errors: byError }, 'component errors left out of the log by its rate limit');
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  try {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && code !== '' ? code : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -199,7 +199,12 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           const excused = outcome === TreeOutcome.TIMED_OUT && p.exposed === true;
           if (excused && task.countsFailures) task.excuse(root, p.messageId);
           const attempts = !task.countsFailures ? 0 : excused ? task.failuresOf(p.messageId) : task.countFailure(p.messageId);
-          if (!excused && task.maxRetries !== null && attempts > task.maxRetries) {
+          if (!excused && task.instance.deadLetterOn?.includes(reason) === true) {
+            // A reason the spout says repeats on every replay (e.g. too-large): terminal at once.
+            task.clearFailures(p.messageId);
+            task.deadLetter(p, reason, Math.max(attempts, 1));
+            task.instance.ack?.(p.messageId);
+          } else if (!excused && task.maxRetries !== null && attempts > task.maxRetries) {
             // Terminal: out of retries. The spout sees an ack (it must not replay the id again).
             task.deadLetter(p, outcome === TreeOutcome.CRASHED ? 'worker-crashed' : reason, attempts);
             task.instance.ack?.(p.messageId);

@@ -171,6 +171,7 @@ function groupErrors(list: readonly ReportedError[]): Record<string, StoredError
     rows.push({
       timeMs: e.time, message: e.message, host: LOCAL_SUPERVISOR, taskId: e.task,
       ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
+      ...(e.code !== undefined ? { code: e.code } : {}), ...(e.data === true ? { data: true } : {}), ...(e.count !== undefined ? { count: e.count } : {}),
     });
     if (rows.length > ERRORS_PER_COMPONENT) rows.shift();
   }

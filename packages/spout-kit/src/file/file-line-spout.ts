@@ -1,6 +1,6 @@
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import {
-  BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
+  BaseRichSpout, TopologyError, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { assertSingleTask, FileNotFoundError, FileReadError } from '../errors.js';
 import { parseFileLineOptions, type FileLineConfig, type FileLineSpoutOptions } from './file-line-options.js';
@@ -68,6 +68,8 @@ interface ReadState extends ForwardReadState {
  * ```
  */
 export class FileLineSpout extends BaseRichSpout {
+  /** A tuple that cannot be sent fails the same way on every replay: dead-letter it at once (docs/kits.md). */
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
   private readonly o: FileLineConfig;
   /** Lines per message id, or 0: one line per tuple and tree (the hot path reads this field alone). */
   private readonly perMessage: number;

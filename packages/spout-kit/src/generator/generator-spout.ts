@@ -1,6 +1,6 @@
 import {
   BaseRichSpout, TopologyError, type Fields, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
-  type Values,
+  type Values, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { TokenBucket } from './token-bucket.js';
 
@@ -52,6 +52,8 @@ interface GenState {
  * ```
  */
 export class GeneratorSpout extends BaseRichSpout {
+  /** A tuple that cannot be sent fails the same way on every replay: dead-letter it at once (docs/kits.md). */
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
   private readonly options: Readonly<GeneratorSpoutOptions>;
   private readonly tracked: boolean;
   private readonly limit: number;

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import {
-  BaseRichSpout, backoffDelays, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
+  BaseRichSpout, backoffDelays, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { WakeSignal } from '../wake-signal.js';
 import { NatsSpoutError } from './nats-errors.js';
@@ -51,6 +51,8 @@ interface RunState {
  * ```
  */
 export class NatsJetStreamSpout extends BaseRichSpout {
+  /** A tuple that cannot be sent fails the same way on every replay: dead-letter it at once (docs/kits.md). */
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
   private readonly cfg: NatsSpoutConfig;
   private state: RunState | undefined;
 

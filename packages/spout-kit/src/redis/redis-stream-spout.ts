@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BaseRichSpout, isRedisNoGroup, redactUrl, redisCommandError, RedisCommandError, rootLog,
-  type Logger, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values,
+  type Logger, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { Outage } from './outage.js';
 import { parseRedisStreamSpoutOptions, type RedisStreamSpoutOptions, type RedisStreamSpoutSettings } from './redis-stream-spout-options.js';
@@ -67,6 +67,8 @@ interface ConsumeState {
  * ```
  */
 export class RedisStreamSpout extends BaseRichSpout {
+  /** A tuple that cannot be sent fails the same way on every replay: dead-letter it at once (docs/kits.md). */
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
   private readonly o: RedisStreamSpoutSettings;
   private s: ConsumeState | undefined;
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {
-  BaseRichSpout, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext,
+  BaseRichSpout, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { assertSingleTask } from '../errors.js';
 import { WakeSignal } from '../wake-signal.js';
@@ -49,6 +49,8 @@ interface TailState {
  * ```
  */
 export class FileTailSpout extends BaseRichSpout {
+  /** A tuple that cannot be sent fails the same way on every replay: dead-letter it at once (docs/kits.md). */
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
   private readonly cfg: FileTailConfig;
   private state: TailState | undefined;
 

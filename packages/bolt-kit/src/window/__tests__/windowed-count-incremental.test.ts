@@ -64,6 +64,14 @@ class PlanSpout extends BaseRichSpout {
 }
 
 /** Emits one tuple without a `word` field at `at`: counting it throws, and the window fails its tuples. */
+/**
+ * build() refuses a key field an input does not declare (checkInputs); these tests reach the
+ * run-time path behind that check on purpose, to see a window whose execute throws fail alone.
+ */
+class UncheckedCountBolt extends WindowedCountBolt {
+  override checkInputs(): void {}
+}
+
 class BadSpout extends BaseRichSpout {
   private sent = false;
   constructor(private readonly at: number, private readonly probe: Probe) {
@@ -131,8 +139,8 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     // anchor 'none' (panes for duration windows, event time included) fails only the bad tuple, not its windows: compared without one.
     const bolts = [
       ['ref', () => new RegroupCount(window)],
-      ['keys', () => new WindowedCountBolt({ window })],
-      ['new', () => new WindowedCountBolt({ window, anchor: 'new-tuples' })],
+      ['keys', () => new UncheckedCountBolt({ window })],
+      ['new', () => new UncheckedCountBolt({ window, anchor: 'new-tuples' })],
       ...(badAt === undefined ? [['none', () => new WindowedCountBolt({ window, anchor: 'none' })] as const] : []),
     ] as const;
     const sink = b.setBolt('sink', () => new Sink(probe));
@@ -225,7 +233,7 @@ describe('WindowedCountBolt: running counts against regrouping (manual clock)', 
     const b = new TopologyBuilder();
     b.setSpout('s', () => new PlanSpout([{ at: 100, id: 'x1', word: 'x', ts: 0 }, { at: 1100, id: 'x2', word: 'x', ts: 0 }], probe));
     b.setSpout('bad', () => new BadSpout(500, probe));
-    b.setBolt('count', () => new WindowedCountBolt({ window, anchor: 'none' })).globalGrouping('s').globalGrouping('bad');
+    b.setBolt('count', () => new UncheckedCountBolt({ window, anchor: 'none' })).globalGrouping('s').globalGrouping('bad');
     b.setBolt('sink', () => new Sink(probe)).globalGrouping('count');
     h = new ManualEngine(b.build({ name: 'wbad', config: { maxSpoutPending: 100, messageTimeoutMs: 60_000 } }), {}, clock);
     await h.start();

@@ -1,5 +1,5 @@
 import type { Fields } from '../fields.js';
-import type { GroupingSpec, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
+import type { BoltInput, BoltWiring, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** The tuples of one window evaluation, as Storm's `TupleWindow`. */
@@ -63,20 +63,10 @@ export interface WindowedOutputCollector {
 type MaybePromise<T> = T | Promise<T>;
 
 /** One subscription of a windowed bolt, as `build()` shows it to {@link WindowedBolt.checkInputs}. */
-export interface WindowedBoltInput {
-  readonly component: string;
-  readonly stream: string;
-  /** The fields the source declares on that stream. */
-  readonly fields: Fields;
-  readonly grouping: GroupingSpec;
-}
+export type WindowedBoltInput = BoltInput;
 
 /** The windowed bolt itself, as `build()` shows it to {@link WindowedBolt.checkInputs}. */
-export interface WindowedBoltWiring {
-  readonly id: string;
-  readonly numTasks: number;
-  readonly inputs: readonly WindowedBoltInput[];
-}
+export type WindowedBoltWiring = BoltWiring;
 
 /**
  * A bolt that sees windows of tuples instead of single tuples (Storm's `IWindowedBolt`).

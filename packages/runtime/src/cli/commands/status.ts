@@ -3,7 +3,7 @@ import type { StatusArgs } from '../cluster-args.js';
 import { resolveTarget } from '../cluster-client.js';
 import { fmtDuration, fmtTime, table } from '../cluster-format.js';
 import { writeText, type CliContext } from '../context.js';
-import { fmtMs, oneLine } from '../stats-format.js';
+import { fmtMs, oneLine, timesNote } from '../stats-format.js';
 
 /** What `gale status <name> --json` prints (one entry per component: ComponentStatus). */
 export type { StatusReport, ComponentStatus } from '../../cluster/admin/index.js';
@@ -52,7 +52,7 @@ function statusText(r: StatusReport): string {
   for (const [component, list] of Object.entries(r.errors)) {
     for (const e of list.slice(-3)) {
       const where = e.host === undefined ? '' : e.port === undefined ? e.host : `${e.host}:${e.port}`;
-      errorRows.push([component, fmtTime(e.timeMs), where || '-', `${e.taskId === undefined ? '' : `task ${e.taskId}: `}${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}`]);
+      errorRows.push([component, fmtTime(e.timeMs), where || '-', `${e.taskId === undefined ? '' : `task ${e.taskId}: `}${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}${timesNote(e.count)}`]);
     }
   }
   lines.push('', errorRows.length === 0 ? 'errors: none' : 'errors (last 3 per component, oldest first):');

@@ -319,6 +319,16 @@ describe('ZkClient against a real ZooKeeper', () => {
     const all = await store.list('wc', 'count');
     expect(all.map(e => e.message).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`).sort());
     expect(Object.keys(await store.listTopology('wc'))).toEqual(['count', 'split']);
+
+    // A flood of one code (bad data, a different message per value) folds into one entry with a
+    // count: the real error written before it stays (it used to be pushed out after ten writes).
+    await store.append('wc', 'sink', { timeMs: 1, message: 'redis: NOPERM' });
+    for (let i = 0; i < 15; i++) await store.append('wc', 'sink', { timeMs: 2 + i, message: `bad amount ${i}`, code: 'GALE_ERR_BAD_AMOUNT', data: true, count: 3 });
+    await store.append('wc', 'sink', { timeMs: 20, message: 'redis: NOPERM' });
+    expect((await store.list('wc', 'sink')).map((e) => [e.message, e.code, e.count])).toEqual([
+      ['bad amount 14', 'GALE_ERR_BAD_AMOUNT', 45],
+      ['redis: NOPERM', undefined, 2],
+    ]);
     await store.removeTopology('wc');
     expect(await store.listTopology('wc')).toEqual({});
   });
