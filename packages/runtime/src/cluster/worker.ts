@@ -30,6 +30,13 @@ import type { PeerRoutes } from './peer-routes.js';
 
 export { WorkerError } from './bundle-loader.js';
 
+/**
+ * How long a run of the engine may go on while this worker's spouts have trees pending: their acks
+ * from other workers are read only between runs. 1 ms against the engine's 8 ms slice cut the
+ * half-load p99 (docs/benchmarks.md, "acks read after 1 ms").
+ */
+const ACK_SLICE_MS = 1;
+
 /** Where the worker hands its crash recorder to the process's 'exit' handler (worker-main.ts). */
 export interface CrashHook {
   record?: (exitCode: number) => void;
@@ -167,6 +174,8 @@ export class Worker {
       stateStores: this.stateStores,
       // A queue or store server that is down at start must not turn into a worker restart loop.
       retryOpen: true,
+      // Acks from other workers are socket reads: a spout's run yields for them after 1 ms, not 8 (engine-options.ts).
+      ackSliceMs: ACK_SLICE_MS,
       ...(this.crashes !== undefined ? { crashCounts: this.crashes } : {}),
       worker: `${this.launch.host}:${this.launch.port}`,
       processStats: () => this.processMetrics.snapshot(false),

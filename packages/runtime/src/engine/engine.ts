@@ -40,7 +40,7 @@ export { assignTaskIds, executorTaskRanges } from './plan.js';
 export { errorMessage } from './error-message.js';
 export type { EngineOptions } from './engine-options.js';
 
-/** Time slice of one scheduler run before yielding to I/O. */
+/** Time slice of one scheduler run before yielding to I/O (shorter while acks are awaited: EngineOptions.ackSliceMs). */
 const SLICE_MS = 8;
 
 /**
@@ -85,6 +85,7 @@ export class Engine implements ExecutorHost {
   private activeWanted = false;
   private readonly systemComponents: EngineOptions['systemComponents'] & object;
   private readonly runBound = (): void => this.run();
+  private readonly ackSliceMs: number; // a run this long yields while trees are pending (EngineOptions.ackSliceMs)
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
   /** What system bolts see of this engine (the metrics component reads stats through it). */
@@ -111,6 +112,7 @@ export class Engine implements ExecutorHost {
     });
     this.tracking = this.plan.components.has(ACKER_COMPONENT);
     this.transfer = new Transfer(opts.placement?.link, () => this.wake());
+    this.ackSliceMs = opts.ackSliceMs ?? Infinity;
     this.waiters = new Waiters(opts.scheduler, opts.log);
     this.errorLog = new ErrorLog(opts.clock, opts.log, opts.onError);
     this.systemEnv = {
@@ -306,13 +308,14 @@ export class Engine implements ExecutorHost {
     this.scheduled = false;
     if (this.stopped || !this.prepared) return;
     this.running = true;
-    const deadline = this.clock.now() + SLICE_MS;
-    let progress: boolean;
+    let progress: boolean, now = this.clock.now();
+    const deadline = now + SLICE_MS, early = now + this.ackSliceMs;
     try {
       do {
         progress = false;
         for (const ex of this.execs.runOrder) if (ex.turn()) progress = true;
-      } while (progress && this.clock.now() < deadline);
+        now = this.clock.now();
+      } while (progress && now < deadline && !(now >= early && this.execs.treesPending()));
     } finally {
       this.running = false;
     }

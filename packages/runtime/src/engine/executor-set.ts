@@ -50,6 +50,12 @@ export class ExecutorSet {
 
   constructor(private readonly host: ExecutorHost) {}
 
+  /** A spout here has trees out: their acks may be waiting as I/O (EngineOptions.ackSliceMs). */
+  treesPending(): boolean {
+    for (const ex of this.spouts) for (const t of ex.tasks) if (t.pending.size > 0) return true;
+    return false;
+  }
+
   /** Makes an executor's tasks local: tuples reach them and the loop runs them. */
   register(ex: AnyExecutor): void {
     for (const t of ex.tasks) {
