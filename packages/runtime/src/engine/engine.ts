@@ -314,8 +314,7 @@ export class Engine implements ExecutorHost {
       do {
         progress = false;
         for (const ex of this.execs.runOrder) if (ex.turn()) progress = true;
-        now = this.clock.now();
-      } while (progress && now < deadline && !(now >= early && this.execs.treesPending()));
+      } while (progress && (now = this.clock.now()) < deadline && !(now >= early && this.execs.treesPending()));
     } finally {
       this.running = false;
     }
