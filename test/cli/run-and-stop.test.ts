@@ -34,6 +34,15 @@ describe('gale local', () => {
     expect(r.stderr).toMatch(/^gale: total numbers +spout +emitted 250 /m);
   });
 
+  it('--until-idle with a poison tuple and no maxRetries: one note says why the run does not end and how to bound it', async () => {
+    const p = new GaleProcess(['local', fixture('poison.ts'), '--until-idle', '--stats-interval', '0']);
+    await p.waitFor('stderr', /gale: note: \d+ failed trees replayed so far \(spout "numbers"\) and maxRetries is not set/, 20_000);
+    p.signal('SIGTERM');
+    const r = await p.exit();
+    expect(lines(r.stderr).filter((l) => l.startsWith('gale: note: ') && l.includes('maxRetries is not set'))).toHaveLength(1);
+    expect(r.stderr).toContain('--set maxRetries=3 dead-letters a message id after 3 replays');
+  }, 30_000);
+
   it('--until-idle ends with a poison tuple and maxRetries; the summary counts failed, timed out, replayed, dead-lettered', async () => {
     const started = Date.now();
     const r = await gale(['local', fixture('poison.ts'), '--until-idle', '--json', '--stats-interval', '0', '--set', 'maxRetries=3']);

@@ -102,7 +102,10 @@ export class Batcher {
     try {
       buf = encodeFrame([type, recs] as Frame);
       if (buf.length > this.opts.maxPayloadBytes) {
-        error = new FrameError('GALE_ERR_FRAME_TOO_LARGE', `a ${buf.length}-byte frame exceeds maxPayloadBytes ${this.opts.maxPayloadBytes}`);
+        // Only a lone record is ever reported (a larger batch is split first): say how to fix it.
+        error = new FrameError('GALE_ERR_FRAME_TOO_LARGE', recs.length === 1
+          ? `a tuple of ${buf.length} bytes (encoded) exceeds maxPayloadBytes ${this.opts.maxPayloadBytes}, the most one frame between workers may carry: split the data into smaller tuples, or emit a reference to it (a file path, a key) instead of the data`
+          : `a ${buf.length}-byte frame exceeds maxPayloadBytes ${this.opts.maxPayloadBytes}`);
         buf = null;
       }
     } catch (err) {

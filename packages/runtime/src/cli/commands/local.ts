@@ -9,6 +9,7 @@ import type { LocalArgs } from '../args.js';
 import { statusLine, writeText, type CliContext, type StopSignal } from '../context.js';
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
+import { REPLAY_NOTE_CHECK_MS, replayNote, totalReplayed } from '../replay-note.js';
 import { rateLines, summaryLines } from '../stats-format.js';
 import { typecheckTopology } from '../typecheck.js';
 import { CliUsageError } from '../usage-error.js';
@@ -123,7 +124,19 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
       const seconds = args.durationS;
       reasons.push(new Promise((resolve) => cancels.push(after(seconds * 1000, () => resolve({ kind: 'duration', seconds })))));
     }
-    if (args.untilIdle) reasons.push(t.waitUntilDone().then(() => ({ kind: 'idle' }) as const));
+    if (args.untilIdle) {
+      reasons.push(t.waitUntilDone().then(() => ({ kind: 'idle' }) as const));
+      let replayedBefore = 0;
+      const noteTimer = setInterval(() => {
+        const stats = t.stats();
+        const note = replayNote(stats, t.config.maxRetries, replayedBefore);
+        replayedBefore = totalReplayed(stats);
+        if (note === undefined) return;
+        clearInterval(noteTimer);
+        statusLine(ctx, note);
+      }, REPLAY_NOTE_CHECK_MS);
+      cancels.push(() => clearInterval(noteTimer));
+    }
     const reason = await Promise.race(reasons);
 
     const drainMs = reason.kind === 'killed' && reason.waitMs !== undefined ? reason.waitMs : t.config.drainTimeoutMs;
