@@ -24,7 +24,8 @@ export function parseLocalArgv(argv: readonly string[], env: Env): LocalArgs | u
   for (let i = 1; i < argv.length; i++) {
     const word = argv[i]!;
     if (!word.startsWith('-')) {
-      if (file !== undefined || word === '') return undefined;
+      // yargs reads a bare `help` as --help (`gale local help` says the file is missing).
+      if (file !== undefined || word === '' || word === 'help') return undefined;
       file = word;
       continue;
     }

@@ -55,6 +55,8 @@ const LEFT_TO_YARGS: readonly (readonly string[])[] = [
   ['local'],
   ['--log-level', 'info', 'local', 't.ts'],
   ['local', 't.ts', '--help'],
+  ['local', 'help'],
+  ['local', 't.ts', 'help'],
   ['local', 't.ts', '-h'],
   ['local', 't.ts', '--version'],
   ['local', 't.ts', 'u.ts'],
