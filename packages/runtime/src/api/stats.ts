@@ -157,3 +157,12 @@ export interface ReportedError {
    */
   count?: number;
 }
+
+/**
+ * What makes two reported errors one entry ({@link ReportedError.count}): the same message; for a
+ * `DataError`, whose message names the bad value, the same code. The engine's recent-errors list,
+ * a worker's throttled ZooKeeper writes and the ZooKeeper errors store all fold by this key.
+ */
+export function errorRepeatKey(e: { readonly message: string; readonly code?: string | undefined; readonly data?: boolean | undefined }): string {
+  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message}`;
+}

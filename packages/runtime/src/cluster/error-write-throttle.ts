@@ -1,4 +1,4 @@
-import type { ReportedError } from '../api/stats.js';
+import { errorRepeatKey, type ReportedError } from '../api/stats.js';
 
 /**
  * Which component errors a worker writes to ZooKeeper for `gale status`: an error storm must not
@@ -21,7 +21,7 @@ export class ErrorWriteThrottle {
   /** Undefined: skip `e` (counted for the next write of the same error); else write it with `count`. */
   take(e: ReportedError): { count: number } | undefined {
     const slot = e.data === true ? `${e.component}\u0000${e.code ?? ''}` : e.component;
-    const same = e.data === true ? slot : `${e.component}\u0000\u0000${e.message}`;
+    const same = `${e.component}\u0000${errorRepeatKey(e)}`;
     const count = (this.unwritten.get(same) ?? 0) + 1;
     const last = this.lastWrite.get(slot);
     if (last !== undefined && e.time - last < this.intervalMs) {

@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { ErrorWriteThrottle } from './error-write-throttle.js';
 import {
-  AssignmentStore, EpochStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, zkPaths, type ZkPaths,
+  AssignmentStore, EpochStore, ErrorsStore, TopologyStore, WorkerHeartbeatStore, ZkClient, storedErrorOf, zkPaths, type ZkPaths,
 } from '../coord/index.js';
 import { CLUSTER_CONFIG_DEFAULTS } from '../config/cluster-config.js';
 import { Engine } from '../engine/engine.js';
@@ -285,12 +285,7 @@ export class Worker {
     // An error storm must not load ZooKeeper: at most one write per component (and bad-data code) per interval.
     const write = this.errorWrites.take(e);
     if (write === undefined) return;
-    const count = write.count;
-    this.errors.append(this.record.name, e.component, {
-      timeMs: e.time, message: e.message, host: this.launch.host, port: this.launch.port, taskId: e.task,
-      ...(e.code !== undefined ? { code: e.code } : {}), ...(e.data === true ? { data: true } : {}), ...(count > 1 ? { count } : {}),
-      ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
-    }).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
+    this.errors.append(this.record.name, e.component, storedErrorOf(e, this.launch.host, this.launch.port, write.count)).catch((err: unknown) => this.repeated.warn({ err: (err as Error).message }, 'cannot record error in ZooKeeper'));
   }
 
   /**

@@ -3,6 +3,7 @@
  * `errors/<topology>/<component>`, appended with a version compare-and-set loop so concurrent
  * workers never lose each other's errors.
  */
+import { errorRepeatKey, type ReportedError } from '../api/stats.js';
 import { retry, isRetriable } from '../retry.js';
 import type { ZkPaths } from './paths.js';
 import type { ZkClient } from './zk-client.js';
@@ -31,6 +32,18 @@ export interface StoredError {
 }
 
 export const ERRORS_KEPT = 10;
+
+/**
+ * The stored form of an error a component reported on `host` (and `port`: a worker's), standing
+ * for `count` reports when more than one: what a worker writes and what local mode's REST view shows.
+ */
+export function storedErrorOf(e: ReportedError, host: string, port: number | undefined, count: number | undefined): StoredError {
+  return {
+    timeMs: e.time, message: e.message, host, ...(port !== undefined ? { port } : {}), taskId: e.task,
+    ...(e.code !== undefined ? { code: e.code } : {}), ...(e.data === true ? { data: true } : {}), ...(count !== undefined && count > 1 ? { count } : {}),
+    ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
+  };
+}
 /** Per-field cap so ten errors always fit in one znode. */
 const MAX_MESSAGE_CHARS = 4000;
 
@@ -124,15 +137,10 @@ export class ErrorsStore {
   }
 }
 
-/** A repeat of an error: the same message; bad data (a message per value): the same code. */
-function repeatKey(e: StoredError): string {
-  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message}`;
-}
-
 /** `list` with `entry` appended, an entry it repeats removed and its count carried over. */
 function withRepeatFolded(list: StoredError[], entry: StoredError): StoredError[] {
-  const key = repeatKey(entry);
-  const i = list.findIndex((e) => repeatKey(e) === key);
+  const key = errorRepeatKey(entry);
+  const i = list.findIndex((e) => errorRepeatKey(e) === key);
   if (i < 0) return [...list, entry];
   const count = (list[i]!.count ?? 1) + (entry.count ?? 1);
   return [...list.slice(0, i), ...list.slice(i + 1), { ...entry, count }];

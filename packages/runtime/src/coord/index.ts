@@ -14,7 +14,7 @@ export { LeaderElection, readLeader } from './election.js';
 export type { LeaderElectionOptions, ElectionEvents, LeaderInfo } from './election.js';
 export { CodeStore, CODE_CHUNK_BYTES, sha256Hex } from './code-store.js';
 export type { CodeMeta } from './code-store.js';
-export { ErrorsStore, ERRORS_KEPT } from './errors-store.js';
+export { ErrorsStore, ERRORS_KEPT, storedErrorOf } from './errors-store.js';
 export type { StoredError } from './errors-store.js';
 export { ensureLayout } from './layout.js';
 export { NAME_RULE, isValidName } from './names.js';

@@ -1,4 +1,5 @@
 import { isDataError } from '../errors.js';
+import { errorRepeatKey } from '../api/stats.js';
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
 import { errorStack, userFrame } from './error-stack.js';
@@ -37,17 +38,17 @@ export class ErrorLog {
     // Bad input data (a DataError, with the bad value in its message): no stack (gale's own frames,
     // not the user's code) and one rate limit per code, however many distinct values come.
     const data = isDataError(err);
-    const key = data ? `${component}\u0000${err.code}` : `${component}\u0000${message}`;
+    const code = codeOf(err);
+    const k = errorRepeatKey({ message, code, data });
+    const key = `${component}\u0000${k}`;
     const verdict = this.limiter.check(key);
     const where = data ? NO_STACK : this.whereFrom(key, err, verdict.log);
-    const code = codeOf(err);
     const e: ReportedError = {
       component, task, message, time: this.clock.epochMs(),
       ...(where.stack !== undefined ? { stack: where.stack } : {}), ...(where.source !== undefined ? { source: where.source } : {}),
       ...(code !== undefined ? { code } : {}), ...(data ? { data: true as const } : {}),
     };
     const list = this.errorsOf.get(component) ?? [];
-    const k = data ? `code\u0000${code}` : `message\u0000${message}`;
     const i = list.findIndex((x) => x.key === k);
     if (i >= 0) {
       e.count = (list[i]!.e.count ?? 1) + 1;
@@ -95,7 +96,8 @@ export class ErrorLog {
     if (owed.length === 0) return;
     const total = owed.reduce((n, o) => n + o.suppressed, 0);
     const byError = owed.slice(0, 20).map(({ key, suppressed }) => {
-      const [component, what] = key.split('\u0000');
+      // `component␀kind␀what`: the component, then errorRepeatKey's "code"/"message" and its text.
+      const [component, , what] = key.split('\u0000');
       return { component, err: what, suppressed };
     });
     this.log.warn({ suppressed: total, errors: byError }, 'component errors left out of the log by its rate limit');

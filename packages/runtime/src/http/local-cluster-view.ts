@@ -1,7 +1,7 @@
 import { ClusterCommandError, stallOf, type ComponentStatus, type ListEntry } from '../cluster/admin/index.js';
 import { topologyEdges } from '../cluster/admin/deploy.js';
 import type { TopologyStatus } from '../cluster/model.js';
-import type { StoredError } from '../coord/index.js';
+import { storedErrorOf, type StoredError } from '../coord/errors-store.js';
 import type { ComponentStats, ReportedError } from '../engine/metrics.js';
 import { TopologyError } from '../errors.js';
 import type { LocalCluster, LocalTopology } from '../local/local-cluster.js';
@@ -168,11 +168,7 @@ function groupErrors(list: readonly ReportedError[]): Record<string, StoredError
   for (const e of [...list].sort((a, b) => a.time - b.time)) {
     const rows = out.get(e.component) ?? [];
     out.set(e.component, rows);
-    rows.push({
-      timeMs: e.time, message: e.message, host: LOCAL_SUPERVISOR, taskId: e.task,
-      ...(e.source !== undefined ? { source: e.source } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
-      ...(e.code !== undefined ? { code: e.code } : {}), ...(e.data === true ? { data: true } : {}), ...(e.count !== undefined ? { count: e.count } : {}),
-    });
+    rows.push(storedErrorOf(e, LOCAL_SUPERVISOR, undefined, e.count));
     if (rows.length > ERRORS_PER_COMPONENT) rows.shift();
   }
   return Object.fromEntries(out);
