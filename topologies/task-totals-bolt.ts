@@ -1,5 +1,5 @@
 import {
-  BaseRichBolt, TopologyError, WINDOW_INVALID_FIELDS, WINDOW_INVALID_STREAM, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
+  BaseRichBolt, TopologyError, WINDOW_INVALID_FIELDS, invalidRow, WINDOW_INVALID_STREAM, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { BadAmountError } from '@gale/bolt-kit';
 
@@ -104,7 +104,7 @@ export class TaskTotalsBolt extends BaseRichBolt {
     const why = badTotals(keys, totals);
     if (why !== undefined) {
       this.collector.reportError(new BadAmountError(`TaskTotalsBolt "${this.context.thisComponentId}": ${why}; the tuple is emitted on stream "${WINDOW_INVALID_STREAM}" and acked`));
-      this.collector.emitStream(WINDOW_INVALID_STREAM, [tuple.sourceComponent, tuple.sourceStreamId, [...tuple.values], why], tuple);
+      this.collector.emitStream(WINDOW_INVALID_STREAM, invalidRow(tuple, why), tuple);
       this.collector.ack(tuple);
       return;
     }
