@@ -156,13 +156,18 @@ describe('gale cluster: failures on the workers\' machines', () => {
     // Nothing half-written: no topology.mjs, and the temp file of each failed attempt is removed
     // (retries keep coming, with backoff, so wait for a moment between two of them).
     const codeDir = path.join(tiny, 'code', (st as StatusJson & { codeSha256: string }).codeSha256);
-    const left = await until('the code cache to hold no partial file', async () => {
+    // The free space is read at the same moment as the listing: a retry that starts writing its
+    // temp file right after the listing would otherwise fill the disk before statfs.
+    const disk: string = tiny;
+    const { files: left, freeBytes } = await until('the code cache to hold no partial file', async () => {
       const files = existsSync(codeDir) ? readdirSync(codeDir) : [];
-      return files.every((f) => !f.endsWith('.tmp')) ? files : undefined;
+      if (!files.every((f) => !f.endsWith('.tmp'))) return undefined;
+      const fsStat = statfsSync(disk);
+      const after = existsSync(codeDir) ? readdirSync(codeDir) : [];
+      return after.every((f) => !f.endsWith('.tmp')) ? { files, freeBytes: fsStat.bavail * fsStat.bsize } : undefined;
     }, 30_000, 50);
     expect(left).not.toContain('topology.mjs');
-    const fsStat = statfsSync(tiny);
-    expect(fsStat.bavail * fsStat.bsize).toBeGreaterThan(TMPFS_BYTES / 2);
+    expect(freeBytes).toBeGreaterThan(TMPFS_BYTES / 2);
     expect(sup.running).toBe(true);
 
     const killed = await gale(['kill', 'big', '--wait', '0', ...flags], env);
