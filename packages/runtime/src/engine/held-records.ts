@@ -3,7 +3,7 @@ import {
   type HeldTuples,
 } from '../api/window/held-tuples.js';
 import { anchorDone, checkAnchor } from './input-checks.js';
-import { joinRoot, TUPLE_PENDING, TupleImpl, type StreamRef } from './tuple.js';
+import { joinRoot, TUPLE_PENDING, TrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
 
 /*
  * A tuple's ack record in a window's HeldTuples entry and back (api/window/held-tuples.ts has the
@@ -34,7 +34,7 @@ export function recordView(store: HeldTuples, h: number): TupleImpl {
   const r = store.ints;
   const i = h * HELD_STRIDE;
   const more = store.more.size > 0 ? (store.more.get(h) as number[] | undefined) ?? null : null;
-  const t = new TupleImpl(store.values[h]!, store.streams[h] as StreamRef, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
+  const t = new TrackedTuple(store.values[h]!, store.streams[h] as StreamRef, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
   t.ackHi = r[i + HELD_ACK_HI]!;
   t.ackLo = r[i + HELD_ACK_LO]!;
   t.state = r[i + HELD_STATE]!;

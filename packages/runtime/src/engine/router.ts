@@ -5,7 +5,7 @@ import type { TaskChooser } from './groupings.js';
 import type { IdSource } from './ids.js';
 import type { Plan, PlannedComponent, PlannedInput } from './plan.js';
 import { EMPTY_ROOT, rootHome } from '../root-slots.js';
-import { joinRoot, rootHigh, rootLow, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
+import { joinRoot, rootHigh, rootLow, TrackedTuple, TupleImpl, untrackedTuple, type StreamRef } from './tuple.js';
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
@@ -138,7 +138,7 @@ export class AnchoredEdges implements TupleMaker {
     const lo = this.ids.next32();
     anchor.ackHi ^= hi;
     anchor.ackLo ^= lo;
-    return new TupleImpl(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, anchor.more === null ? null : withEdge(anchor.more, hi, lo));
+    return new TrackedTuple(this.values, this.ref, this.sourceTask, anchor.rootHi, anchor.rootLo, hi, lo, anchor.more === null ? null : withEdge(anchor.more, hi, lo));
   }
 
   private makeFromMany(anchors: readonly TupleImpl[]): TupleImpl {
@@ -171,7 +171,7 @@ export class AnchoredEdges implements TupleMaker {
     const n = this.count;
     if (indexed) for (let e = 0; e < n / 3; e++) this.keys[this.slots[e]!] = EMPTY_ROOT;
     const root = m[0]!;
-    const t = new TupleImpl(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
+    const t = new TrackedTuple(this.values, this.ref, this.sourceTask, rootHigh(root), rootLow(root), m[1]!, m[2]!, n > 3 ? m.slice(3, n) : null);
     // A huge emit (a window's) need not keep its scratch for every later small one.
     if (m.length > Math.max(3072, n * 16)) m.length = n;
     return t;
