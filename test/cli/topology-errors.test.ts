@@ -1,5 +1,8 @@
 // Broken topology files: a clear one-line message naming the problem, never a stack trace.
-import { expectUsageError, fixture, gale, lines } from './gale-process.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, expectUsageError, fixture, gale, lines } from './gale-process.js';
 
 describe('gale local with a broken topology file', () => {
   it.each([
@@ -65,5 +68,32 @@ describe('gale local with a broken topology file', () => {
     expect(err[0]).toBe('gale: spout "broken" (task 2) failed in open(): queue server refused the connection');
     expect(err[1]).toContain(`at ${fixture('open-fails.ts')}:`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a kit spout failing in open() says what, where and how to fix, with no line of gale\'s code', async () => {
+    const r = await gale(['local', fixture('missing-input.ts')]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(lines(r.stderr)).toEqual([
+      `gale: spout "lines" (task 2) failed in open(): input file not found: test/cli/fixtures/no-such-input.txt (looked for in ${REPO_ROOT}: a relative path is resolved from the directory gale runs in); give the spout the path of an existing file`,
+    ]);
+  });
+
+  describe('a topology file outside the working directory', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'gale-outside-'));
+      for (const f of ['throws.ts', 'syntax-error.mts']) copyFileSync(path.join(REPO_ROOT, fixture(f)), path.join(dir, f));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is named by its absolute path in a compile error', async () => {
+      expectUsageError(await gale(['local', path.join(dir, 'syntax-error.mts')]), `gale: ${dir}/syntax-error.mts:5:31: Unexpected ";"`);
+    });
+
+    it('is named by its absolute path in the line an error came from', async () => {
+      const r = await gale(['local', path.join(dir, 'throws.ts')]);
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toEqual(['gale: Error: database unreachable', `at ${dir}/throws.ts:3:9; run with --log-level debug for the stack trace`]);
+    });
   });
 });
