@@ -28,8 +28,16 @@ describe('gale local with a broken topology file', () => {
   it('blames a misspelt key rather than the missing parameter it was meant to be', async () => {
     const r = await gale(['local', fixture('needs-param.ts'), '--set', 'inptu=abc']);
     expectUsageError(r, 'unknown --set key "inptu" (did you mean "input"?)');
-    // The list of parameters ends at the missing one: the hint says so rather than pass it off as all of them.
-    expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')} before it stopped at the missing "input": input (set "input" to see the rest)`);
+    // The function read on past the missing parameter: the list is complete, and says what is not set.
+    expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')}: input (not set: input)`);
+  });
+
+  it('names every missing parameter in one error, each as the flag that sets it', async () => {
+    expectUsageError(await gale(['local', fixture('needs-params.ts')]), 'gale: this topology needs --set input=<string> --set verbose=<true|false> --set count=<number>');
+    // The ones given are not asked for; a given value the function rejects waits for the missing ones.
+    expectUsageError(await gale(['local', fixture('needs-params.ts'), '--set', 'count=2']), 'gale: this topology needs --set input=<string> --set verbose=<true|false>');
+    const ok = await gale(['local', fixture('needs-params.ts'), '--set', 'input=abc', '--set', 'verbose=true', '--set', 'count=5', '--until-idle', '--stats-interval', '0']);
+    expect(ok.code).toBe(0);
   });
 
   it('rejects parameters for a file that exports a ready topology', async () => {
