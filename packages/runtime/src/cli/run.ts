@@ -4,9 +4,10 @@ import { userFrame } from '../engine/error-stack.js';
 import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.js';
 import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
 import type { CommandArgs, ParsedArgs } from './args.js';
-import { writeText, type CliContext, type StopSignal } from './context.js';
+import { writeText, type CliContext } from './context.js';
 import type { Env } from './flags/check.js';
 import { DEFAULT_CLI_LOG_LEVEL } from './flags/global-flags.js';
+import { holdSignals, type HeldSignals } from './held-signals.js';
 import { parseLocalArgv } from './local-argv.js';
 import { shownPath } from './shown-path.js';
 
@@ -22,14 +23,29 @@ export interface RunOptions {
   stdout?: NodeJS.WritableStream & { columns?: number };
   stderr?: NodeJS.WritableStream;
   env?: NodeJS.ProcessEnv;
+  /** SIGINT/SIGTERM held since the process started (bin/gale.js); else held from run()'s start. */
+  signals?: HeldSignals;
 }
+
+/** The commands that handle SIGINT/SIGTERM themselves (their context's onSignal); the others leave them to Node. */
+const SIGNAL_COMMANDS: ReadonlySet<CommandArgs['command']> = new Set(['local', 'supervisor', 'logs']);
 
 /**
  * Runs the `gale` command line `argv` (without `node` and the script) and resolves to the exit
  * code: 0 ok, 1 runtime failure, 2 usage error. Never throws and never prints a stack trace
- * unless the log level is debug or trace. Process signals are handled while a topology runs.
+ * unless the log level is debug or trace. Process signals are handled while a topology runs,
+ * and held until then ({@link HeldSignals}).
  */
 export async function run(argv: readonly string[], options: RunOptions): Promise<number> {
+  const signals = options.signals ?? holdSignals();
+  try {
+    return await runHolding(argv, options, signals);
+  } finally {
+    signals.release();
+  }
+}
+
+async function runHolding(argv: readonly string[], options: RunOptions, signals: HeldSignals): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
@@ -54,9 +70,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       env,
       // After setLogLevel: a pino child keeps the level its parent had when it was made.
       log: rootLog.child({ cli: 'gale' }),
-      onSignal: onProcessSignal,
+      onSignal: (listener) => signals.take(listener),
       forceExit: (code) => process.exit(code),
     };
+    if (!SIGNAL_COMMANDS.has(args.command)) signals.release();
     return await runCommand(args, ctx);
   } catch (err) {
     const code = exitCodeFor(err);
@@ -199,15 +216,4 @@ function readVersion(runtimeDir: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-function onProcessSignal(listener: (signal: StopSignal) => void): () => void {
-  const onInt = (): void => listener('SIGINT');
-  const onTerm = (): void => listener('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return () => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  };
 }
