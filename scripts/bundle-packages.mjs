@@ -11,6 +11,7 @@
 // dynamic imports of runtime modules (lazily loaded commands stay lazy: they become chunks).
 // tsc's per-module files stay in dist/ for types and source maps; only the tests import them.
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -65,6 +66,21 @@ const externals = (srcDir) => ({
   },
 });
 
+/**
+ * yargs' ESM entry renders help with cliui's ESM build, whose wrap() cuts a line at the column
+ * width even inside a word (`maxSpoutPendin` / `g`); its CommonJS build (what jest loads, through
+ * yargs' CommonJS entry) wraps with wrap-ansi, at spaces. The bundle takes the CommonJS build, so
+ * `gale --help` wraps as the help-text tests see it.
+ */
+const cliuiWordWrap = () => ({
+  name: 'gale-cliui-word-wrap',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, (args) => ({
+      path: createRequire(path.join(args.resolveDir, 'noop.js')).resolve('cliui'),
+    }));
+  },
+});
+
 /** Entry points per package, relative to its src/; each is written to the same path in dist/. */
 const PACKAGES = {
   runtime: ['index.ts', 'cli/run.ts', 'cluster/worker-main.ts'],
@@ -88,7 +104,7 @@ for (const [name, entries] of Object.entries(PACKAGES)) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    plugins: [lazyPino(path.join(dir, 'src')), externals(path.join(dir, 'src') + path.sep)],
+    plugins: [cliuiWordWrap(), lazyPino(path.join(dir, 'src')), externals(path.join(dir, 'src') + path.sep)],
     // The inlined packages are CommonJS; their require() of Node's modules needs a real require.
     banner: { js: "import { createRequire as __galeRequire } from 'node:module'; const require = __galeRequire(import.meta.url);" },
     // Stack traces (with `gale`'s source maps on) still name src/*.ts; the sources are not embedded.

@@ -1,5 +1,8 @@
 // Broken topology files: a clear one-line message naming the problem, never a stack trace.
-import { expectUsageError, fixture, gale, lines } from './gale-process.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, expectUsageError, fixture, gale, lines } from './gale-process.js';
 
 describe('gale local with a broken topology file', () => {
   it.each([
@@ -25,8 +28,16 @@ describe('gale local with a broken topology file', () => {
   it('blames a misspelt key rather than the missing parameter it was meant to be', async () => {
     const r = await gale(['local', fixture('needs-param.ts'), '--set', 'inptu=abc']);
     expectUsageError(r, 'unknown --set key "inptu" (did you mean "input"?)');
-    // The list of parameters ends at the missing one: the hint says so rather than pass it off as all of them.
-    expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')} before it stopped at the missing "input": input (set "input" to see the rest)`);
+    // The function read on past the missing parameter: the list is complete, and says what is not set.
+    expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')}: input (not set: input)`);
+  });
+
+  it('names every missing parameter in one error, each as the flag that sets it', async () => {
+    expectUsageError(await gale(['local', fixture('needs-params.ts')]), 'gale: this topology needs --set input=<string> --set verbose=<true|false> --set count=<number>');
+    // The ones given are not asked for; a given value the function rejects waits for the missing ones.
+    expectUsageError(await gale(['local', fixture('needs-params.ts'), '--set', 'count=2']), 'gale: this topology needs --set input=<string> --set verbose=<true|false>');
+    const ok = await gale(['local', fixture('needs-params.ts'), '--set', 'input=abc', '--set', 'verbose=true', '--set', 'count=5', '--until-idle', '--stats-interval', '0']);
+    expect(ok.code).toBe(0);
   });
 
   it('rejects parameters for a file that exports a ready topology', async () => {
@@ -65,5 +76,32 @@ describe('gale local with a broken topology file', () => {
     expect(err[0]).toBe('gale: spout "broken" (task 2) failed in open(): queue server refused the connection');
     expect(err[1]).toContain(`at ${fixture('open-fails.ts')}:`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a kit spout failing in open() says what, where and how to fix, with no line of gale\'s code', async () => {
+    const r = await gale(['local', fixture('missing-input.ts')]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(lines(r.stderr)).toEqual([
+      `gale: spout "lines" (task 2) failed in open(): input file not found: test/cli/fixtures/no-such-input.txt (looked for in ${REPO_ROOT}: a relative path is resolved from the directory gale runs in); give the spout the path of an existing file`,
+    ]);
+  });
+
+  describe('a topology file outside the working directory', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'gale-outside-'));
+      for (const f of ['throws.ts', 'syntax-error.mts']) copyFileSync(path.join(REPO_ROOT, fixture(f)), path.join(dir, f));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is named by its absolute path in a compile error', async () => {
+      expectUsageError(await gale(['local', path.join(dir, 'syntax-error.mts')]), `gale: ${dir}/syntax-error.mts:5:31: Unexpected ";"`);
+    });
+
+    it('is named by its absolute path in the line an error came from', async () => {
+      const r = await gale(['local', path.join(dir, 'throws.ts')]);
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toEqual(['gale: Error: database unreachable', `at ${dir}/throws.ts:3:9; run with --log-level debug for the stack trace`]);
+    });
   });
 });

@@ -1,6 +1,9 @@
 // `gale local --typecheck` and `gale deploy` (type checking on unless --no-typecheck): the
 // TypeScript compiler's errors as file:line:col, exit 2, before anything runs or is uploaded.
 // And what the same Storm-style mistakes give without the check: one clear error each.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fixture, gale as galeProcess, lines, type GaleResult } from './gale-process.js';
 
 /** The compiler parses ~50k lines of declarations: slow on a loaded machine. */
@@ -21,6 +24,19 @@ describe('type checking a topology file', () => {
       `gale: 2 type errors in ${fixture('type-errors.mts')}`,
       'fix them, or run without --typecheck',
     ]);
+  });
+
+  it('names a file outside the working directory by its absolute path, as tsc would', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gale-typecheck-'));
+    try {
+      const file = path.join(dir, 'outside.mts');
+      writeFileSync(file, "import { TopologyBuilder } from '@gale/runtime';\nconst name: string = 42;\nexport default new TopologyBuilder().build({ name });\n");
+      const r = await gale(['local', file, '--typecheck']);
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(lines(r.stderr)[0]).toBe(`gale: ${file}:2:7: error TS2322: Type 'number' is not assignable to type 'string'.`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gale deploy type-checks before it connects, and --no-typecheck skips the check', async () => {

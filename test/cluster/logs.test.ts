@@ -1,11 +1,11 @@
 // `gale logs` against a real two-supervisor cluster: each worker writes its own log file, and the
 // CLI reads them through the supervisors' authenticated log endpoints (never from their disk).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { SupervisorStore, zkPaths } from '../../packages/runtime/src/coord/index.js';
 import { logRequestHeaders } from '../../packages/runtime/src/cluster/log-auth.js';
-import { GaleProcess } from '../cli/gale-process.js';
+import { GaleProcess, gale } from '../cli/gale-process.js';
 import { TestCluster, lines, until, type StatusJson } from './cluster-harness.js';
 
 interface Entry {
@@ -149,6 +149,16 @@ describe('gale logs', () => {
     // The same signed request again is a replay; a signature for another query does not fit this one.
     expect(await httpStatus(info.logsPort!, target, signed)).toBe(401);
     expect(await httpStatus(info.logsPort!, `${target}?component=talk`, logRequestHeaders(secret, 'GET', target))).toBe(401);
+  });
+
+  it('with no supervisor running, says how to start one', async () => {
+    const secretFile = path.join(cluster.tmp, 'no-supervisors.secret');
+    writeFileSync(secretFile, 'a-secret-for-a-cluster-root-without-supervisors');
+    const r = await gale(['logs', 'anything', '--zk', cluster.zk.connectString, '--zk-root', '/gale-no-supervisors', '--secret-file', secretFile]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(lines(r.stderr)).toEqual([
+      'gale: no supervisor is running (none registered under /gale-no-supervisors/supervisors), so no logs of "anything" can be read; start one with "gale supervisor"',
+    ]);
   });
 
   it('names a topology that has no logs', async () => {

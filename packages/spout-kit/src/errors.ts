@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { GaleError, TopologyError, type GaleErrorOptions, type TopologyContext } from '@gale/runtime';
 
 /** The input file of a spout does not exist. Code `GALE_ERR_FILE_NOT_FOUND`. */
@@ -5,9 +6,15 @@ export class FileNotFoundError extends GaleError {
   /** The path as given to the spout. */
   readonly path: string;
   constructor(path: string, options: GaleErrorOptions = {}) {
-    super('GALE_ERR_FILE_NOT_FOUND', `input file not found: ${path}`, options);
+    super('GALE_ERR_FILE_NOT_FOUND', `input file not found: ${path}${notFoundHint(path)}`, options);
     this.path = path;
   }
+}
+
+/** Where a relative path was looked for, and the fix. */
+function notFoundHint(path: string): string {
+  const where = isAbsolute(path) ? '' : ` (looked for in ${process.cwd()}: a relative path is resolved from the directory gale runs in)`;
+  return `${where}; give the spout the path of an existing file`;
 }
 
 /**

@@ -14,10 +14,25 @@ export interface TopologyParams {
   has(key: string): boolean;
 }
 
+/** A required parameter that was read but not given, and the kind of value it takes. */
+export interface MissingParam {
+  readonly key: string;
+  /** `string`, `number` or `true|false`. */
+  readonly kind: string;
+}
+
+/**
+ * The usage error for required parameters not given, each with how to pass it:
+ * `this topology needs --set input=<string> --set count=<number>`.
+ */
+export function missingParamsError(missing: readonly MissingParam[]): UsageError {
+  return new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs ${missing.map((m) => `--set ${m.key}=<${m.kind}>`).join(' ')}`);
+}
+
 export class ParamSet implements TopologyParams {
   private readonly consumed = new Set<string>();
-  /** The required key that was missing, if reading stopped there (the function threw). */
-  private missingKey: string | undefined;
+  /** Required keys read but not given, in reading order. */
+  private readonly missingKeys = new Map<string, MissingParam>();
 
   constructor(private readonly entries: Readonly<Record<string, string>>) {}
 
@@ -29,10 +44,19 @@ export class ParamSet implements TopologyParams {
   private raw(key: string, kind: string, hasFallback: boolean): string | undefined {
     if (this.has(key)) return this.entries[key];
     if (!hasFallback) {
-      this.missingKey = key;
-      throw new UsageError('GALE_ERR_MISSING_PARAM', `this topology needs --set ${key}=<${kind}>`);
+      if (!this.missingKeys.has(key)) this.missingKeys.set(key, { key, kind });
+      return this.onMissing(key, kind);
     }
     return undefined;
+  }
+
+  /**
+   * A required key is not given: throws GALE_ERR_MISSING_PARAM naming it. A subclass may return
+   * a stand-in value instead, so the topology function reads on and every missing key is known
+   * after one call ({@link missingParams}).
+   */
+  protected onMissing(key: string, kind: string): string {
+    throw missingParamsError([{ key, kind }]);
   }
 
   string(key: string, fallback?: string): string {
@@ -62,9 +86,14 @@ export class ParamSet implements TopologyParams {
     return [...this.consumed];
   }
 
+  /** The required keys that were read but not given, in reading order. */
+  missingParams(): MissingParam[] {
+    return [...this.missingKeys.values()];
+  }
+
   /** The last required key that was read but not given (where the topology function stopped, when it threw). */
   missing(): string | undefined {
-    return this.missingKey;
+    return this.missingParams().at(-1)?.key;
   }
 
   /** Keys given but never read by the topology. */

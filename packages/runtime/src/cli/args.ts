@@ -37,7 +37,7 @@ export type ParsedArgs = CommandArgs | HelpRequest;
 export interface ParseOptions {
   /** Printed by `--version`. */
   readonly version?: string;
-  /** Terminal width for the help text (at most 100 is used). */
+  /** Terminal width for the help text (laid out between 80 and 100 columns wide). */
   readonly width?: number;
 }
 
@@ -68,7 +68,16 @@ function buildParser(version: string, width: number): Argv {
   skipHelpCache(parser);
   return COMMAND_DEFS.reduce((y, c) => addCommand(y, c), addGlobalFlags(parser, GLOBAL_FLAG_LIST))
     .demandCommand(1, 'no command given')
-    .wrap(Math.min(100, width));
+    .wrap(helpWidth(width));
+}
+
+/**
+ * The help text's width on a terminal `columns` wide: at most 100; at least 80, the narrowest at
+ * which the longest words (`fatal|error|warn|info|debug|trace|silent`) fit beside their flags
+ * (narrower, they would be cut in two; a terminal narrower than that folds the lines itself).
+ */
+export function helpWidth(columns: number): number {
+  return Math.min(100, Math.max(80, columns));
 }
 
 /** The yargs 17 internals {@link skipHelpCache} uses (not in its typings). */

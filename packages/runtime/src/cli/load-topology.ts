@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import type { Logger } from '../log.js';
 import { compileCacheKey, readCompileCache, unsafeCacheDir, writeCompileCache, type CachedWarning } from './compile-cache.js';
+import { shownPath } from './shown-path.js';
 import { CliUsageError } from './usage-error.js';
 import { YAML_EXTENSIONS, yamlResolveError, type YamlEntry } from './yaml-entry.js';
 
@@ -245,23 +246,28 @@ async function compile(entry: string, outfile: string, opts: LoadTopologyOptions
       plugins: [deploy ? galeBare : externalPackages(opts, mode)],
     };
     const result = await build(options);
-    for (const w of result.warnings) warn(opts, mode, { where: where(w), text: w.text }, 'topology compile warning');
+    for (const w of result.warnings) warn(opts, mode, { where: where(w, opts.cwd), text: w.text }, 'topology compile warning');
     return result;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0) throw err;
     const shown = errors.slice(0, 10).map((e) => {
       const moved = opts.entry === undefined ? undefined : yamlResolveError(e.text, opts.entry.modules);
-      return moved ?? `${where(e) ?? opts.file}: ${e.text}`;
+      return moved ?? `${where(e, opts.cwd) ?? opts.file}: ${e.text}`;
     });
     if (errors.length > shown.length) shown.push(`... and ${errors.length - shown.length} more errors`);
     throw new CliUsageError('GALE_ERR_COMPILE', shown.join('\n'));
   }
 }
 
-/** `file:line:col` (1-based column) of an esbuild message. */
-function where(m: Message): string | undefined {
-  return m.location === null ? undefined : `${m.location.file}:${m.location.line}:${m.location.column + 1}`;
+/**
+ * `file:line:col` (1-based column) of an esbuild message; a file (esbuild names it relative to
+ * absWorkingDir, the cwd) as {@link shownPath} shows it.
+ */
+function where(m: Message, cwd: string): string | undefined {
+  if (m.location === null) return undefined;
+  const { file, namespace, line, column } = m.location;
+  return `${namespace === 'file' || namespace === '' ? shownPath(cwd, file) : file}:${line}:${column + 1}`;
 }
 
 /** Logs a warning of the compile and keeps it for the cache entry. */

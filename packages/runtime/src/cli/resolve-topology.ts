@@ -1,4 +1,5 @@
 import type { Topology } from '../api/builder.js';
+import { missingParamsError } from '../api/params.js';
 import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
 import { isGaleError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -49,11 +50,16 @@ export async function loadTopologyFile(file: string, set: SetFlags, opts: Topolo
   try {
     resolved = await topologyFromExports(loaded.exports, file, params);
   } catch (err) {
-    // `--set inptu=x` makes the function fail on the missing "input": the typo is the news.
-    if (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM') checkUnusedParams(params, file, true, params.missing());
+    // A missing parameter read as a stand-in may be what made the function throw: the missing
+    // parameters are the news (all of them); before them, `--set inptu=x`, a typo of one.
+    if (params.missingParams().length > 0 || (isGaleError(err) && err.code === 'GALE_ERR_MISSING_PARAM')) {
+      checkUnusedParams(params, file, true, true);
+      if (params.missingParams().length > 0) throw missingParamsError(params.missingParams());
+    }
     throw err;
   }
   checkUnusedParams(params, file, resolved.fromFunction);
+  if (params.missingParams().length > 0) throw missingParamsError(params.missingParams());
   return { topology: resolved.topology, entry: undefined };
 }
 

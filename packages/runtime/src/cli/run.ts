@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { userFrame } from '../engine/error-stack.js';
 import { ConfigError, TopologyError, UsageError, isGaleError } from '../errors.js';
 import { isLogLevel, rootLog, setLogLevel, type LogLevel } from '../log.js';
 import type { CommandArgs, ParsedArgs } from './args.js';
-import { writeText, type CliContext, type StopSignal } from './context.js';
+import { writeText, type CliContext } from './context.js';
 import type { Env } from './flags/check.js';
 import { DEFAULT_CLI_LOG_LEVEL } from './flags/global-flags.js';
+import { holdSignals, type HeldSignals } from './held-signals.js';
 import { parseLocalArgv } from './local-argv.js';
+import { shownPath } from './shown-path.js';
 
 /** Exit codes of `gale`. */
 export const EXIT_OK = 0;
@@ -20,14 +23,29 @@ export interface RunOptions {
   stdout?: NodeJS.WritableStream & { columns?: number };
   stderr?: NodeJS.WritableStream;
   env?: NodeJS.ProcessEnv;
+  /** SIGINT/SIGTERM held since the process started (bin/gale.js); else held from run()'s start. */
+  signals?: HeldSignals;
 }
+
+/** The commands that handle SIGINT/SIGTERM themselves (their context's onSignal); the others leave them to Node. */
+const SIGNAL_COMMANDS: ReadonlySet<CommandArgs['command']> = new Set(['local', 'supervisor', 'logs']);
 
 /**
  * Runs the `gale` command line `argv` (without `node` and the script) and resolves to the exit
  * code: 0 ok, 1 runtime failure, 2 usage error. Never throws and never prints a stack trace
- * unless the log level is debug or trace. Process signals are handled while a topology runs.
+ * unless the log level is debug or trace. Process signals are handled while a topology runs,
+ * and held until then ({@link HeldSignals}).
  */
 export async function run(argv: readonly string[], options: RunOptions): Promise<number> {
+  const signals = options.signals ?? holdSignals();
+  try {
+    return await runHolding(argv, options, signals);
+  } finally {
+    signals.release();
+  }
+}
+
+async function runHolding(argv: readonly string[], options: RunOptions, signals: HeldSignals): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
@@ -52,9 +70,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       env,
       // After setLogLevel: a pino child keeps the level its parent had when it was made.
       log: rootLog.child({ cli: 'gale' }),
-      onSignal: onProcessSignal,
+      onSignal: (listener) => signals.take(listener),
       forceExit: (code) => process.exit(code),
     };
+    if (!SIGNAL_COMMANDS.has(args.command)) signals.release();
     return await runCommand(args, ctx);
   } catch (err) {
     const code = exitCodeFor(err);
@@ -124,8 +143,14 @@ export function exitCodeFor(err: unknown): number {
  */
 const ZK_UNREACHABLE_HINT = 'start one with deploy/zookeeper.sh start, or point --zk (or $GALE_ZK) at a running one';
 
-/** `gale: <message>` (one line per message line), a hint line, and the stack only when asked. */
-function describeError(err: unknown, code: number, withStack: boolean, options: { runtimeDir: string }): string[] {
+/**
+ * `gale: <message>` (one line per message line), a hint line, and the stack only when asked.
+ * Without the stack, an exit-1 failure gets a line with the user's code it came from (`at
+ * file:line:col`, the topology's own line), never one of gale's: an error gale raised about the
+ * world (a kit's spout on a missing file, a server that refuses connections) says what, where
+ * and how to fix in its message, and gets no line at all.
+ */
+function describeError(err: unknown, code: number, withStack: boolean, options: { runtimeDir: string; cwd?: string }): string[] {
   const gale = isGaleError(err);
   let message = err instanceof Error
     ? (gale ? err.message : `${err.name}: ${err.message}`)
@@ -137,32 +162,51 @@ function describeError(err: unknown, code: number, withStack: boolean, options: 
   if (withStack) {
     for (let e: unknown = err; e instanceof Error; e = e.cause) lines.push(e === err ? `${e.stack}` : `caused by: ${e.stack}`);
   } else if (code === EXIT_FAILURE && err instanceof Error && !isOperational(err)) {
-    const at = firstUserFrame(err, options.runtimeDir);
-    lines.push(`${at === undefined ? '' : `at ${at}; `}run with --log-level debug for the stack trace`);
+    const at = firstUserFrame(err, options.runtimeDir, options.cwd ?? process.cwd());
+    if (at !== undefined) lines.push(`at ${at}; run with --log-level debug for the stack trace`);
+    else if (!raisedByGale(err)) lines.push('run with --log-level debug for the stack trace');
   }
   return lines;
 }
 
-/**
- * `file:line:col` (relative to the cwd) of the first stack frame in user code: of the innermost
- * cause first (a ComponentError wraps what the spout threw), skipping node internals,
- * node_modules and the runtime itself.
- */
-function firstUserFrame(err: Error, runtimeDir: string): string | undefined {
+/** The error chain, innermost first (a ComponentError wraps what the spout threw). */
+function causeChain(err: Error): Error[] {
   const chain: Error[] = [];
   for (let e: unknown = err; e instanceof Error && chain.length < 10; e = e.cause) chain.unshift(e);
+  return chain;
+}
+
+/**
+ * `file:line:col` (relative to the cwd, absolute outside it) of the first stack frame in user
+ * code, of the innermost cause first: not node internals, node_modules, the runtime or the kits
+ * (the engine's rule for a component error's location, `userFrame`).
+ */
+function firstUserFrame(err: Error, runtimeDir: string, cwd: string): string | undefined {
   const runtime = path.resolve(runtimeDir) + path.sep;
-  for (const e of chain) {
-    for (const line of (e.stack ?? '').split('\n').slice(1)) {
-      // `at f (/abs/file:1:2)` or `at /abs/file:1:2`; not `(node:internal/timers:1:2)`.
-      const m = /(?:\(|^at )((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-      if (m === null) continue;
-      const file = decodeURIComponent(m[1]!.replace(/^file:\/\//, ''));
-      if (file.startsWith(runtime) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-      return `${path.relative(process.cwd(), file) || file}:${m[2]}:${m[3]}`;
+  for (const e of causeChain(err)) {
+    let stack: string | undefined;
+    try {
+      stack = e.stack;
+    } catch {
+      continue; // a throwing getter
     }
+    const frames = (stack ?? '').split('\n').slice(1).filter((line) => !line.includes(runtime));
+    const m = /^(.*):(\d+):(\d+)$/.exec(userFrame(frames.join('\n')) ?? '');
+    if (m !== null) return `${shownPath(cwd, m[1]!)}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+/**
+ * Whether gale raised the error on purpose (a GaleError with its code, e.g. a kit's
+ * FileNotFoundError or RedisConnectError), rather than passing on what user code threw: the
+ * innermost GaleError of the chain, unless it is a ComponentError wrapping a plain error.
+ */
+function raisedByGale(err: Error): boolean {
+  const chain = causeChain(err);
+  const i = chain.findIndex((e) => isGaleError(e));
+  if (i < 0) return false;
+  return !(chain[i]!.name === 'ComponentError' && i > 0);
 }
 
 function readVersion(runtimeDir: string): string {
@@ -172,15 +216,4 @@ function readVersion(runtimeDir: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-function onProcessSignal(listener: (signal: StopSignal) => void): () => void {
-  const onInt = (): void => listener('SIGINT');
-  const onTerm = (): void => listener('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return () => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  };
 }

@@ -86,15 +86,24 @@ export function parseConfFlags(entries: readonly string[], command = 'local'): P
   return out as Partial<TopologyConfig>;
 }
 
-/** The {@link ParamSet} handed to a topology function (it records the keys asked for). */
-export class CliParamSet extends ParamSet {}
+/**
+ * The {@link ParamSet} handed to a topology function by the CLI. A required parameter that is
+ * not given reads as a stand-in value (the key itself, 1, false) instead of throwing, so the
+ * function reads on and one run names every missing parameter; the loader then fails with
+ * {@link missingParamsError} whatever the function did with the stand-ins.
+ */
+export class CliParamSet extends ParamSet {
+  protected override onMissing(key: string, kind: string): string {
+    return kind === 'number' ? '1' : kind === 'string' ? key : 'false';
+  }
+}
 
 /**
  * Fails on the first `--set` parameter the topology never read.
  * @param exportsFunction false when the file's default export is a ready topology (it reads no parameters)
- * @param stoppedAt the required parameter the topology function threw on, when it did
+ * @param stopped true when the topology function threw (its list of parameters read may end early)
  */
-export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean, stoppedAt?: string): void {
+export function checkUnusedParams(params: CliParamSet, file: string, exportsFunction: boolean, stopped = false): void {
   const unused = params.unconsumed();
   if (unused.length === 0) return;
   const key = unused[0]!;
@@ -104,19 +113,21 @@ export function checkUnusedParams(params: CliParamSet, file: string, exportsFunc
     'GALE_ERR_UNKNOWN_SET_KEY',
     `unknown --set key "${key}"${didYouMean(key, candidates)}${others}`,
     exportsFunction
-      ? `${readList(params, file, stoppedAt)}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
+      ? `${readList(params, file, stopped)}; config keys: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`
       : `${file} exports a topology, not a function of params, so only config keys can be set: ${Object.keys(TOPOLOGY_CONFIG_KEYS).join(', ')}`,
   );
 }
 
 /**
- * The parameters the topology function read. When it stopped at a missing required one, the
- * list ends there: say so, or the user takes it for every parameter the file has.
+ * The parameters the topology function read, and those of them not given. When it threw, the
+ * list may end there: say so, or the user takes it for every parameter the file has.
  */
-function readList(params: CliParamSet, file: string, missing: string | undefined): string {
+function readList(params: CliParamSet, file: string, stopped: boolean): string {
   const read = params.requested().join(', ') || 'none';
-  if (missing === undefined) return `parameters read by ${file}: ${read}`;
-  return `parameters read by ${file} before it stopped at the missing "${missing}": ${read} (set "${missing}" to see the rest)`;
+  const missing = params.missingParams().map((m) => m.key);
+  const notSet = missing.length === 0 ? '' : ` (not set: ${missing.join(', ')})`;
+  if (!stopped) return `parameters read by ${file}: ${read}${notSet}`;
+  return `parameters read by ${file} before it stopped: ${read}${notSet} (set ${missing.length === 0 ? 'them' : missing.map((k) => `"${k}"`).join(', ')} to see the rest)`;
 }
 
 /** `coerceConfigString` with the message naming `-c` and the key as typed. */

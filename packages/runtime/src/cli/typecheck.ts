@@ -4,6 +4,7 @@ import type * as TS from 'typescript';
 
 /** The compiler API as the dynamic import's default export (loaded only when a check runs: it takes ~0.3 s). */
 type Ts = typeof TS.default;
+import { shownPath } from './shown-path.js';
 import { CliUsageError } from './usage-error.js';
 
 /**
@@ -38,14 +39,15 @@ function optionsFor(ts: Ts, file: string, cwd: string): { options: TS.CompilerOp
   const parsed = ts.getParsedCommandLineOfConfigFile(config, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
   if (parsed === undefined) return { options: defaultOptions(ts), config: undefined };
   const bad = parsed.errors.filter((d) => d.category === ts.DiagnosticCategory.Error && d.code !== 18003); // 18003: no inputs (fine: we give ours)
-  if (bad.length > 0) throw new CliUsageError('GALE_ERR_TYPECHECK', `${path.relative(cwd, config) || config}: ${ts.flattenDiagnosticMessageText(bad[0]!.messageText, ' ')}`);
+  if (bad.length > 0) throw new CliUsageError('GALE_ERR_TYPECHECK', `${shownPath(cwd, config)}: ${ts.flattenDiagnosticMessageText(bad[0]!.messageText, ' ')}`);
   return { options: parsed.options, config };
 }
 
 /**
  * Type-checks `file`; throws GALE_ERR_TYPECHECK (exit 2) listing `file:line:col: error TSnnnn:
- * message` per error. `@gale/*` imports that do not resolve from the file (a topology outside
- * any project) are checked against the packages the CLI runs from, as the loader would run them.
+ * message` per error (paths relative to `cwd`, absolute outside it). `@gale/*` imports that do
+ * not resolve from the file (a topology outside any project) are checked against the packages the
+ * CLI runs from, as the loader would run them.
  */
 export async function typecheckTopology(file: string, cwd: string, runtimeDir: string, hint: string): Promise<void> {
   const abs = path.resolve(cwd, file);
@@ -78,6 +80,6 @@ function describe(ts: Ts, d: TS.Diagnostic, cwd: string): string {
   const text = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
   if (d.file === undefined || d.start === undefined) return `error TS${d.code}: ${text}`;
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-  const name = path.relative(cwd, d.file.fileName) || d.file.fileName;
+  const name = shownPath(cwd, d.file.fileName);
   return `${name}:${line + 1}:${character + 1}: error TS${d.code}: ${text}`;
 }

@@ -76,6 +76,7 @@ export class Leader extends TypedEmitter<LeaderEvents> {
     this.active = false;
     clearTimeout(this.timer);
     clearInterval(this.periodic);
+    this.repeated.close();
   }
 
   /** A watch fired: reconcile soon and re-arm watches. */

@@ -50,6 +50,7 @@ export class SlotReconciler {
   /** No reconcile starts from now on (the supervisor is closing). */
   stop(): void {
     this.stopped = true;
+    this.repeated.close();
   }
 
   /** The topologies the slots are assigned (as of the last reconcile). */

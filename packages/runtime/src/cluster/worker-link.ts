@@ -280,6 +280,7 @@ export class WorkerLink implements RemoteLink {
     for (const c of this.clients.values()) this.flushControl(c);
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.server?.close();
+    this.limited.close();
   }
 }
 

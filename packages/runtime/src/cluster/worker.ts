@@ -337,6 +337,7 @@ export class Worker {
       }
       await this.stateStores?.close().catch(() => {});
       await this.link.close();
+      this.repeated.close();
       // Bounded: with ZooKeeper unreachable the heartbeat (ephemeral) goes with the session anyway.
       const deadline = CLUSTER_CONFIG_DEFAULTS.shutdownZkDeadlineMs;
       await withDeadline([this.zk.remove(this.paths.worker(this.record.name, this.launch.supervisor, this.launch.port))], deadline);

@@ -94,7 +94,7 @@ export async function openRedis(s: RedisConnectionSettings): Promise<Redis> {
     const why = cause instanceof Error ? cause.message : String(cause);
     const shown = redactUrl(s.url);
     if (AUTH_REPLY.test(why)) throw new RedisAuthError(shown, `Redis at ${shown} refused the credentials: ${why}`, { cause });
-    throw new RedisConnectError(shown, `cannot connect to Redis at ${shown}: ${why}`, { cause });
+    throw new RedisConnectError(shown, `cannot connect to Redis at ${shown}: ${why}; ${startRedisHint(s.url)}`, { cause });
   }
 }
 
@@ -135,4 +135,15 @@ export async function closeRedis(redis: Redis | undefined): Promise<void> {
     }
   }
   redis.disconnect();
+}
+
+/** How to get a server where `url` points: the end of every "cannot connect" message. */
+function startRedisHint(url: string): string {
+  let port = '6379';
+  try {
+    port = new URL(url).port || port;
+  } catch {
+    // The options check rejected malformed URLs already; keep the default port.
+  }
+  return `start one with redis-server --port ${port} (package redis-server), or point url at a running one`;
 }

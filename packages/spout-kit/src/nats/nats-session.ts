@@ -49,7 +49,7 @@ export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconn
   } catch (err) {
     // Refused credentials stay refused; an unreachable or slow server may come back.
     const auth = err instanceof Error && /authoriz|authenticat/i.test(`${err.name} ${err.message}`);
-    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}`, { cause: err, retriable: !auth });
+    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}${auth ? '' : '; start one with JetStream on (nats-server -js), or point servers at a running one'}`, { cause: err, retriable: !auth });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: cfg.connectTimeoutMs });

@@ -3,8 +3,16 @@ import { Writable } from 'node:stream';
 import { ManualClock } from '../../engine/testing/manual-time.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from '../limited-log.js';
 
-function capture(): { log: pino.Logger; lines: Array<{ level: number; msg: string; suppressed?: number; path?: string }> } {
-  const lines: Array<{ level: number; msg: string; suppressed?: number; path?: string }> = [];
+interface Line {
+  level: number;
+  msg: string;
+  suppressed?: number;
+  path?: string;
+  lines?: Array<{ level: string; msg: string; key?: string; suppressed: number }>;
+}
+
+function capture(): { log: pino.Logger; lines: Line[] } {
+  const lines: Line[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done): void {
       for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as (typeof lines)[number]);
@@ -35,6 +43,39 @@ describe('a daemon warning repeated every period', () => {
       ['/gale/assignments/a', 59], ['/gale/assignments/b', 59],
     ]);
     expect(retries.every((l) => l.level === 40)).toBe(true); // warn
+  });
+
+  it('at close, the counts no later line reported are logged in one line, once', () => {
+    const clock = new ManualClock();
+    const { log, lines } = capture();
+    const repeated = new LimitedLog(log, clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS });
+    // 90 s of a retry every second: the line at 60 s reported 59; the 29 since are owed.
+    for (let s = 0; s < 90; s++) {
+      repeated.warn({}, 'leader: reconcile failed; will retry');
+      repeated.error({}, 'supervisor: unreadable assignment skipped', '/gale/assignments/a');
+      clock.advance(1000);
+    }
+    repeated.info({}, 'logged once, nothing owed');
+    const before = lines.length;
+    repeated.close();
+    repeated.close();
+    expect(lines.slice(before)).toEqual([expect.objectContaining({
+      level: 40,
+      msg: 'repeated log lines left out by the rate limit',
+      suppressed: 58,
+      lines: [
+        { level: 'warn', msg: 'leader: reconcile failed; will retry', suppressed: 29 },
+        { level: 'error', msg: 'supervisor: unreadable assignment skipped', key: '/gale/assignments/a', suppressed: 29 },
+      ],
+    })]);
+  });
+
+  it('closing with nothing owed logs nothing', () => {
+    const { log, lines } = capture();
+    const limited = new LimitedLog(log, new ManualClock(), { limit: 1 });
+    limited.warn({}, 'x');
+    limited.close();
+    expect(lines.map((l) => l.msg)).toEqual(['x']);
   });
 
   it('levels are limited apart, so an error is never silenced by a warning with the same text', () => {

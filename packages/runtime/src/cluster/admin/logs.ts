@@ -33,7 +33,7 @@ export async function readLogs(session: AdminSession, q: LogQuery, opts: ReadLog
   const secret = session.target.secret ?? (await session.zk.getData(`${session.paths.root}/cluster-secret`)).data.toString('utf8');
   const { entries } = await session.supervisorStore.list();
   const sources = [...entries.values()].map((e) => e.value);
-  if (sources.length === 0) throw new ClusterCommandError('GALE_ERR_NO_LOGS', `no supervisor is running, so no logs of "${q.topology}" can be read`);
+  if (sources.length === 0) throw new ClusterCommandError('GALE_ERR_NO_LOGS', `no supervisor is running (none registered under ${session.paths.supervisorsDir()}), so no logs of "${q.topology}" can be read; start one with "gale supervisor"`);
   const target = logQueryTarget(q);
   const backlog: LogEntry[] = [];
   let pendingBacklog = sources.length;

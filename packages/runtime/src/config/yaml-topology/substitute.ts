@@ -1,5 +1,6 @@
 import { Scalar, parse, visit, type Document } from 'yaml';
 import type { TopologyParams } from '../../api/params.js';
+import { TopologyError } from '../../errors.js';
 import type { YamlCursor } from './yaml-cursor.js';
 
 /**
@@ -20,13 +21,24 @@ const REF = /\$\{([^}]*)\}/g;
 const WHOLE = /^\$\{[^}]*\}$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+/** A reference with no value: where it is and what to do about it. */
+interface Unset {
+  readonly node: Scalar;
+  readonly message: string;
+}
+
+/**
+ * Substitutes every `${...}` of `doc`. References without a value are reported together, one
+ * `file:line:col: message` line each (in document order), so one run names all of them.
+ */
 export function substitute(doc: Document, cursor: YamlCursor, src: SubstitutionSource): void {
+  const unset: Unset[] = [];
   visit(doc, {
     Scalar(key, node) {
       // Keys are names, not values: never substituted.
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
       const text = node.value;
-      const out = text.replace(REF, (_m, expr: string) => resolve(expr, node, cursor, src));
+      const out = text.replace(REF, (_m, expr: string) => resolve(expr, node, cursor, src, unset));
       if (node.type === Scalar.PLAIN && WHOLE.test(text)) {
         const typed = readScalar(out);
         node.value = typed;
@@ -35,9 +47,12 @@ export function substitute(doc: Document, cursor: YamlCursor, src: SubstitutionS
       }
     },
   });
+  if (unset.length === 1) cursor.fail(unset[0]!.node, 'GALE_ERR_YAML_PARAM', unset[0]!.message);
+  if (unset.length > 1) throw new TopologyError('GALE_ERR_YAML_PARAM', unset.map((u) => `${cursor.at(u.node)}: ${u.message}`).join('\n'));
 }
 
-function resolve(expr: string, node: Scalar, cursor: YamlCursor, src: SubstitutionSource): string {
+/** The value of one reference; '' when it has none (recorded in `unset`). */
+function resolve(expr: string, node: Scalar, cursor: YamlCursor, src: SubstitutionSource, unset: Unset[]): string {
   const dflt = expr.indexOf(':-');
   const name = (dflt < 0 ? expr : expr.slice(0, dflt)).trim();
   const fallback = dflt < 0 ? undefined : expr.slice(dflt + 2);
@@ -50,9 +65,13 @@ function resolve(expr: string, node: Scalar, cursor: YamlCursor, src: Substituti
   const fromEnv = src.env[key];
   if (fromEnv !== undefined) return fromEnv;
   if (fallback !== undefined) return fallback;
-  cursor.fail(node, 'GALE_ERR_YAML_PARAM', envOnly
-    ? `\${${expr}}: environment variable ${key} is not set`
-    : `\${${expr}} is not set: give --set ${key}=<value> (or set the environment variable ${key})`);
+  unset.push({
+    node,
+    message: envOnly
+      ? `\${${expr}}: environment variable ${key} is not set`
+      : `\${${expr}} is not set: give --set ${key}=<value> (or set the environment variable ${key})`,
+  });
+  return '';
 }
 
 /** The number, boolean or null a plain YAML scalar with this text would be; else the text. */

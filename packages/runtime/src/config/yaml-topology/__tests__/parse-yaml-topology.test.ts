@@ -77,6 +77,13 @@ describe('YAML topology schema', () => {
     expect(parse(GOOD, {}, { input: '/from-env' }).spec.components[0]!.source).toMatchObject({ args: [{ path: '/from-env' }] });
   });
 
+  it('names every reference without a value at once, one file:line:col line each', () => {
+    expect(failure(() => parse(GOOD.replace('${p:-2}', '${p}').replace('${input}', '${ENV-IN}'))).split('\n')).toEqual([
+      't.yaml:8:20: ${ENV-IN}: environment variable IN is not set',
+      't.yaml:13:18: ${p} is not set: give --set p=<value> (or set the environment variable p)',
+    ]);
+  });
+
   it('names file, line and column for every mistake', () => {
     expect(failure(() => parse(GOOD))).toBe('t.yaml:8:20: ${input} is not set: give --set input=<value> (or set the environment variable input)');
     const p = { input: 'x' };
