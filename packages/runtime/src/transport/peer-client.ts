@@ -79,8 +79,9 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
       flushMs: o.flushMs,
       maxPayloadBytes: o.maxPayloadBytes,
       onFrame: (buf, records) => {
-        this.trace?.encoded(this.batcher.byTimer);
         this.write(buf, records);
+        // after the write: a write that released the previous cork must not stamp this frame's records
+        this.trace?.encoded(this.batcher.byTimer);
       },
       onDropped: (type, records, error) => {
         this.counters.droppedRecords += records.length;
