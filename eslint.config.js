@@ -26,10 +26,12 @@ const LAYERS = {
   'pino-load.ts': [],
   // Open addressing keyed by tree root: the engine's tables and api/state's held acks share it.
   'root-slots.ts': [],
+  // The opt-in per-hop trace of sampled trees (GALE_HOP_TRACE): engine, transport and cluster stamp into it.
+  'hop-trace.ts': [],
   api: ['config', 'errors.ts', 'retry.ts', 'root-slots.ts'],
   config: ['api', 'errors.ts', 'retry.ts'],
-  engine: ['api', 'config', 'errors.ts', 'root-slots.ts'],
-  transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  engine: ['api', 'config', 'errors.ts', 'root-slots.ts', 'hop-trace.ts'],
+  transport: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts', 'hop-trace.ts'],
   coord: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // Redis connections shared by the state backend and the kits' connectors (ioredis loaded on first open).
   redis: ['errors.ts', 'retry.ts'],
@@ -39,7 +41,7 @@ const LAYERS = {
   // Shell (multilang) components: user-level spouts and bolts that run a subprocess.
   multilang: ['api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
   // The Node implementations of the engine's ports, and the process metrics, live in local/ and serve both shells.
-  cluster: ['engine', 'transport', 'coord', 'state', 'local/node-ports.ts', 'local/process-metrics.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts'],
+  cluster: ['engine', 'transport', 'coord', 'state', 'local/node-ports.ts', 'local/process-metrics.ts', 'api', 'config', 'errors.ts', 'log.ts', 'retry.ts', 'hop-trace.ts'],
   // The HTTP server (Prometheus /metrics, REST API, web UI): on top of the cluster's admin code, under the CLI.
   http: ['api', 'config', 'engine', 'local', 'cluster', 'coord', 'errors.ts', 'log.ts', 'retry.ts'],
   cli: ['api', 'config', 'engine', 'local', 'multilang', 'cluster', 'transport', 'coord', 'state', 'http', 'errors.ts', 'log.ts', 'retry.ts'],

@@ -6,8 +6,9 @@ import { unsendableOutcome } from '../engine/tree-outcome.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial } from '../transport/index.js';
+import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial, type TupleRecord } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
+import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 import type { Assignment, WorkerAssignment } from './model.js';
 import type { PeerRoutes } from './peer-routes.js';
 import type { TransportStats } from '../api/stats.js';
@@ -118,6 +119,11 @@ export class WorkerLink implements RemoteLink {
       this.engine.failUnsendable(tuple, unsendableOutcome((err as { code?: unknown }).code));
       return true;
     }
+  }
+
+  /** The engine's run ended: partial batches go out now, in this turn's socket write, not after the 1 ms flush timer. */
+  endOfRun(): void {
+    for (const c of this.clients.values()) if (c.state === 'open') c.flush();
   }
 
   /** Task → peer client, from the assignment; clients for workers no longer in it are closed. */
@@ -248,6 +254,7 @@ export class WorkerLink implements RemoteLink {
 
   private onFrame(frame: Frame): void {
     if (frame[0] === FrameType.TUPLES) {
+      if (hopTrace.on) traceReceived(frame[1], this.engine.streamTable);
       for (const [target, source, stream, values, anchors] of frame[1]) {
         if (typeof stream !== 'number' || !this.engine.receiveTuple(target, stream, source, values, anchors)) {
           // Most often a task that just moved (a rebalance, peers following the new assignment a
@@ -295,6 +302,14 @@ function sendAck(c: PeerClient, task: number, tuple: TupleImpl): boolean {
   const lo = v[2];
   if (v.length !== 3 || typeof root !== 'number' || typeof hi !== 'number' || typeof lo !== 'number') return false;
   return c.sendAck(task, tuple.sourceTask, tuple.stream.index, root, hi, lo);
+}
+
+/** Hop trace (hop-trace.ts): the sampled data records and acks of a frame just read. */
+function traceReceived(records: readonly TupleRecord[], streams: Engine['streamTable']): void {
+  for (const [, , stream, values, anchors] of records) {
+    if (anchors !== null && anchors.length > 0) stampHop(Hop.DATA_RECEIVE, anchors[0]!);
+    else if (typeof stream === 'number' && streams[stream]?.id === ACK_ACK_STREAM && typeof values[0] === 'number') stampHop(Hop.ACK_RECEIVE, values[0]);
+  }
 }
 
 /** `localhost` as an address: the IPv4 loopback, where gale listens. */

@@ -22,6 +22,7 @@ import { CrashJournalFile } from './crash-journal-file.js';
 import { judgePreviousLaunch, watchWindowMs } from '../engine/crash-journal.js';
 import { PeerEpochs } from './peer-epochs.js';
 import { WorkerLink } from './worker-link.js';
+import { startHopTraceFromEnv } from './hop-trace-file.js';
 import { loadTls, type TlsFiles } from '../transport/index.js';
 import { LimitedLog, REPEATED_WARNING_WINDOW_MS } from './limited-log.js';
 import { withDeadline } from './deadline.js';
@@ -83,6 +84,8 @@ export class Worker {
   private readonly journal: CrashJournalFile | undefined;
   private readonly link: WorkerLink;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Writes the hop trace out (GALE_HOP_TRACE, hop-trace-file.ts); undefined when it is off. */
+  private writeHopTrace: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   private readonly paths: ZkPaths;
   private readonly errors: ErrorsStore;
@@ -185,6 +188,7 @@ export class Worker {
         link: this.link,
       },
     });
+    this.writeHopTrace = startHopTraceFromEnv(process.env, this.log);
     await this.link.listen(this.engine);
     // Publish the epoch before dialling peers: they admit our handshake only with the epoch our heartbeat lists.
     await this.beat('starting', true);
@@ -330,6 +334,7 @@ export class Worker {
     this.stopping ??= (async () => {
       clearInterval(this.heartbeatTimer);
       this.processMetrics.close();
+      this.writeHopTrace?.();
       try {
         await this.engine.close(drainMs ?? (this.record.status === 'killed' ? 0 : this.record.config.drainTimeoutMs));
       } catch (err) {

@@ -3,6 +3,7 @@ import type { HeldTuples, TupleHolder } from '../api/window/held-tuples.js';
 import type { BasicBolt, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
 import { DEFAULT_STREAM } from '../api/types.js';
 import { FailedException } from '../errors.js';
+import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 import { BasicCollector } from './basic-collector.js';
 import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_STREAM } from './acker.js';
 import type { ExecutorBase } from './executor-base.js';
@@ -278,6 +279,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   run(tuple: TupleImpl): Promise<void> | undefined {
     const timed = (++this.sample & LATENCY_SAMPLE_MASK) === 0 && this.timing;
     const t0 = timed ? this.host.clock.now() : 0;
+    if (hopTrace.on && tuple.rootHi >= 0) stampHop(Hop.EXECUTE, tuple.root);
     let watch = this.watch;
     if (watch !== undefined && !watch.begin(this, tuple)) watch = undefined;
     let r: void | Promise<void>;

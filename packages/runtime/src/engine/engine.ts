@@ -1,6 +1,7 @@
 import type { Topology } from '../api/builder.js';
 import type { TopologyConfig } from '../config/topology-config.js';
 import { ComponentError, LifecycleError } from '../errors.js';
+import { hopTrace, stampRun } from '../hop-trace.js';
 import { ACKER_COMPONENT } from './acker.js';
 import { BoltExecutor } from './bolt-executor.js';
 import { BoltTask } from './bolt-task.js';
@@ -48,8 +49,7 @@ const SLICE_MS = 8;
  * plan (tasks, executors, streams) → collectors (spout/bolt tasks) → router (groupings) →
  * transfer (inline, local queue or remote link) → executor loop — and owns lifecycle, the run
  * loop, timeouts and errors. Acking is not here: the acker is a system bolt (acker.ts).
- * Pure of I/O: time, scheduling and randomness are injected, so tests can drive it and the
- * local and cluster shells share it.
+ * Pure of I/O: time, scheduling and randomness are injected, so tests can drive it and the local and cluster shells share it.
  */
 export class Engine implements ExecutorHost {
   readonly topology: Topology;
@@ -65,8 +65,7 @@ export class Engine implements ExecutorHost {
   /** Replaced when a rebalance changes which executors run here ({@link reassign}). */
   plan: Plan;
   readonly tracking: boolean;
-  /** Rotation counter for timeouts; spout pending entries are stamped with it. */
-  epoch = 0;
+  epoch = 0; // rotation counter for timeouts; spout pending entries are stamped with it
 
   /** Executors here, their tasks by id and the loop's run order (changed by {@link reassign}). */
   private readonly execs: ExecutorSet;
@@ -228,10 +227,7 @@ export class Engine implements ExecutorHost {
     return p;
   }
 
-  /**
-   * Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees, then stops and
-   * closes spouts and cleans up bolts (sources first). Idempotent.
-   */
+  /** Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees, then stops and closes spouts and cleans up bolts (sources first). Idempotent. */
   close(drainTimeoutMs = this.config.drainTimeoutMs): Promise<void> {
     this.closing ??= (async () => {
       if (this.started && !this.stopped) {
@@ -309,7 +305,7 @@ export class Engine implements ExecutorHost {
     if (this.stopped || !this.prepared) return;
     this.running = true;
     let progress: boolean, now = this.clock.now();
-    const deadline = now + SLICE_MS, early = now + this.ackSliceMs;
+    const start = now, deadline = now + SLICE_MS, early = now + this.ackSliceMs;
     try {
       do {
         progress = false;
@@ -318,6 +314,8 @@ export class Engine implements ExecutorHost {
     } finally {
       this.running = false;
     }
+    this.transfer.endOfRun();
+    if (hopTrace.on) stampRun(start, this.clock.now());
     if (progress) this.wake();
     this.waiters.check();
   }

@@ -12,6 +12,12 @@ export interface RemoteLink {
    * (`tuple.stream.control`, acker traffic) must always be taken (queued per peer if need be).
    */
   sendTuple(targetTask: number, tuple: TupleImpl): boolean;
+  /**
+   * A run of the engine ended (it yields to I/O now): what the link batched for peers in it should
+   * go out now, not after a flush timer. Nothing else that run's tuples wait for would come before
+   * the next I/O; a run that filled its batches has sent them already.
+   */
+  endOfRun?(): void;
 }
 
 /** Which executors run in this engine; the rest are reached through the link. */

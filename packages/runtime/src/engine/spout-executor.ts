@@ -6,6 +6,7 @@ import { replayDelayMs, type ReplayBackoff } from './replay-backoff.js';
 import { KEEP_EPOCHS } from './timeouts.js';
 import type { SpoutTarget } from './transfer.js';
 import type { FailReason } from '../api/types.js';
+import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 import { failReasonOf, isTreeOutcome, TreeOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import type { TupleImpl } from './tuple.js';
 
@@ -173,6 +174,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           task.metrics.acked++;
           if (this.timing) task.metrics.completeLatency.record((now - startedAt) * 1000);
           task.clearFailures(messageId);
+          if (hopTrace.on) stampHop(Hop.COMPLETE, root);
           task.instance.ack?.(messageId);
         } catch (err) {
           task.reportError(err);

@@ -12,6 +12,7 @@ import { messageKey, type CrashCounts } from './crash-counts.js';
 import { NO_VALUES, PendingTrees, TreeTuples, type PendingTree } from './pending-trees.js';
 import { TreeOutcome, type FailOutcome, type TreeOutcomeCode } from './tree-outcome.js';
 import { rootHigh, rootLow } from './tuple.js';
+import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 
 /**
  * Most message ids whose failures a spout task counts at once (maxRetries set, or a replay
@@ -249,6 +250,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     const ackers = this.ackerChooser;
     const root = ackers === undefined ? nextRootId(host.ids) : ackers.localRoot(nextRootId(host.ids), host.transfer.isLocalTask);
     this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : kept, this.inbox.peersDown > 0);
+    if (hopTrace.on) stampHop(Hop.EMIT, root);
     const edges = this.edges;
     const transfer = host.transfer;
     this.emittingRoot = root;
@@ -303,6 +305,7 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
     // The values are kept only to dead-letter them, and only a spout with maxRetries dead-letters:
     // without, the pending tree does not keep them alive for as long as it is held.
     this.pending.add(root, messageId, host.clock.now(), host.epoch, route.ref.id, this.maxRetries === null ? NO_VALUES : values, this.inbox.peersDown > 0);
+    if (hopTrace.on) stampHop(Hop.EMIT, root);
     const edges = this.edges;
     const transfer = host.transfer;
     this.emittingRoot = root;

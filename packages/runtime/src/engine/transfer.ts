@@ -63,6 +63,11 @@ export class Transfer {
 
   constructor(private readonly link: RemoteLink | undefined, private readonly wake: () => void) {}
 
+  /** The engine's run ended: the link hands over its partial batches (RemoteLink.endOfRun). */
+  endOfRun(): void {
+    this.link?.endOfRun?.();
+  }
+
   addBolt(task: number, target: BoltTarget): void {
     this.bolts[task] = target;
   }

@@ -37,6 +37,8 @@ export class Batcher {
    * encoded yet), so its owner may still amend it (PeerClient.sendAck merges acks into it).
    */
   flushes = 0;
+  /** True while the flush timer's flush runs (for the hop trace: which batches waited for it). */
+  byTimer = false;
 
   constructor(private readonly opts: BatcherOptions) {
     for (const t of opts.types) this.lanes[t] = [];
@@ -87,7 +89,12 @@ export class Batcher {
 
   private readonly timerFired = (): void => {
     this.cancelTimer = null;
-    this.flush();
+    this.byTimer = true;
+    try {
+      this.flush();
+    } finally {
+      this.byTimer = false;
+    }
   };
 
   private flushLane(type: number, lane: unknown[]): void {

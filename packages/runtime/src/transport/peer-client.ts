@@ -23,6 +23,8 @@ import { closeSocket, dialPeer, type PeerSocket } from './peer-socket.js';
 import type { PeerClientEvents, PeerClientState, PeerClientStats } from './peer-client-types.js';
 import { SendBuffer } from './send-buffer.js';
 import { TurnCork } from './turn-cork.js';
+import { BatchTrace } from './batch-trace.js';
+import { Hop, hopTrace } from '../hop-trace.js';
 
 export type { PeerAddress, PeerClientOptions } from './peer-client-options.js';
 export type { PeerClientEvents, PeerClientState, PeerClientStats } from './peer-client-types.js';
@@ -53,6 +55,8 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
    */
   private readonly openAcks = new Map<number, TupleRecord>();
   private ackBatch = -1;
+  /** Made on the first sampled record while the hop trace is on (hop-trace.ts). */
+  private trace: BatchTrace | null = null;
 
   constructor(opts: PeerClientOptions) {
     const o = resolveClientOptions(opts);
@@ -74,7 +78,11 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
       flushCount: o.flushCount,
       flushMs: o.flushMs,
       maxPayloadBytes: o.maxPayloadBytes,
-      onFrame: (buf, records) => this.write(buf, records),
+      onFrame: (buf, records) => {
+        this.write(buf, records);
+        // after the write: a write that released the previous cork must not stamp this frame's records
+        this.trace?.encoded(this.batcher.byTimer);
+      },
       onDropped: (type, records, error) => {
         this.counters.droppedRecords += records.length;
         this.log.error({ url: this.url, type, code: error.code, err: error.message }, 'record cannot be sent; dropped');
@@ -132,6 +140,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     if (!this.admit()) return false;
     const rec: TupleRecord = [targetTask, sourceTask, stream, values as unknown[], anchors];
     if (this.o.validate) checkTupleRecord(rec, this.o.limits);
+    if (hopTrace.on && anchors !== null) (this.trace ??= new BatchTrace(this.cork)).taken(Hop.DATA_ENQUEUE, anchors[0]!);
     this.batcher.add(FrameType.TUPLES, rec);
     return true;
   }
@@ -162,6 +171,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     }
     if (!this.admit()) return false;
     const rec: TupleRecord = [targetTask, sourceTask, stream, [root, hi | 0, lo | 0], null];
+    if (hopTrace.on) (this.trace ??= new BatchTrace(this.cork)).taken(Hop.ACK_ENQUEUE, root);
     this.batcher.add(FrameType.TUPLES, rec);
     // Not remembered when adding it filled the batch (already encoded).
     if (this.batcher.flushes === flushes) this.openAcks.set(root, rec);

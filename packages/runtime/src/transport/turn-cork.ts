@@ -36,6 +36,8 @@ export class TurnCork {
   private tickPending = false;
   /** Socket writes the corked frames went out in. */
   writes = 0;
+  /** Called after each corked write went out (the hop trace's write stamp; null when not tracing). */
+  onRelease: (() => void) | null = null;
 
   constructor(private readonly maxFrames = MAX_CORKED_FRAMES) {}
 
@@ -74,5 +76,6 @@ export class TurnCork {
     if (s === null) return;
     this.corked = null;
     if (!s.destroyed) s.uncork();
+    if (this.onRelease !== null) this.onRelease();
   }
 }

@@ -68,7 +68,7 @@ class SteppedScheduler implements Scheduler {
  * The spout (and the acker) here, the sink on another worker whose acks never come back in this
  * test: the spout's trees stay pending, as while their acks wait unread in a socket.
  */
-async function spoutWorker(acked: boolean, ackSliceMs: number | undefined): Promise<{ engine: Engine; scheduler: SteppedScheduler; sent: () => number }> {
+async function spoutWorker(acked: boolean, ackSliceMs: number | undefined): Promise<{ engine: Engine; scheduler: SteppedScheduler; sent: () => number; runEnds: number[] }> {
   const clock = new ManualClock();
   const b = new TopologyBuilder();
   // A factory, not an instance: an instance is copied per task, and the copy would move a copy of the clock.
@@ -76,10 +76,15 @@ async function spoutWorker(acked: boolean, ackSliceMs: number | undefined): Prom
   b.setBolt('sink', new Sink()).shuffleGrouping('words');
   const topology: Topology = b.build({ name: 'yield-for-acks', config: { ackers: acked ? 1 : 0, workers: 2 } });
   let sent = 0;
+  /** Data tuples sent so far, at each RemoteLink.endOfRun. */
+  const runEnds: number[] = [];
   const link: RemoteLink = {
     sendTuple(_task: number, tuple: TupleImpl): boolean {
       if (!tuple.stream.control) sent++;
       return true;
+    },
+    endOfRun(): void {
+      runEnds.push(sent);
     },
   };
   const scheduler = new SteppedScheduler();
@@ -89,7 +94,7 @@ async function spoutWorker(acked: boolean, ackSliceMs: number | undefined): Prom
     ...(ackSliceMs !== undefined ? { ackSliceMs } : {}),
   });
   await engine.start();
-  return { engine, scheduler, sent: () => sent };
+  return { engine, scheduler, sent: () => sent, runEnds };
 }
 
 /** Emits of each of the first `runs` engine runs (deferred callbacks that emitted nothing are skipped). */
@@ -109,6 +114,19 @@ describe('a run of the engine yields to I/O early while acks are awaited (ackSli
     try {
       // One spout turn (512 emits, ~2 ms) passes 1 ms: each run is one turn.
       expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
+    } finally {
+      w.scheduler.live();
+      await w.engine.close(0);
+    }
+  });
+
+  it('each run ends by telling the link (RemoteLink.endOfRun), after the tuples it sent, so partial batches go out with the yield', async () => {
+    const w = await spoutWorker(true, 1);
+    try {
+      expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
+      // one call at the end of each of those runs, when all of its 512 tuples had been handed over
+      expect(w.runEnds).toEqual(expect.arrayContaining([512, 1024, 1536]));
+      expect(w.runEnds.at(-1)).toBe(w.sent());
     } finally {
       w.scheduler.live();
       await w.engine.close(0);
