@@ -6,7 +6,7 @@ import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './ev
 import { paneAcks } from './pane-acks.js';
 import { PaneList, paneCollector } from './pane-window-executor.js';
 import { WatermarkTracker } from './watermark.js';
-import { checkWindowTimeout } from './window-limits.js';
+import { checkWindowTimeout, inputChannels } from './window-limits.js';
 import type { PaneAggregator, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import type { ResolvedWindow } from './window-spec.js';
 
@@ -64,7 +64,7 @@ export class EventPaneWindowExecutor implements Bolt {
     this.component = context.thisComponentId;
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []);
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -6,7 +6,7 @@ import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './ev
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
-import { checkWindowTimeout } from './window-limits.js';
+import { checkWindowTimeout, inputChannels } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { MAX_WINDOW_TUPLES, type ResolvedWindow } from './window-spec.js';
 
@@ -104,7 +104,7 @@ export class WindowedBoltExecutor implements Bolt {
     this.origin = this.w.epochClock();
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []); // hand-built contexts of older tests may lack it
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 
