@@ -8,6 +8,7 @@ import type { CrashCounts, CrashReport } from './crash-counts.js';
 import { sendCrashReports } from './crash-reports.js';
 import { findCrashReport } from './crash-suspects.js';
 import { watchExecutions, type ExecutionJournal, type ExecutionWatch } from './crash-journal.js';
+import { DrainStep } from './drain.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { EmitListener, ExecutorHost } from './host.js';
@@ -164,6 +165,7 @@ export class Engine implements ExecutorHost {
     // Bolts first: a spout may emit from open() (or a timer it starts), and its tuples must find
     // prepared bolts.
     await this.openTasks(this.localTaskList());
+    if (this.stopped) return; // closed while opening (close() did not drain): start no timers
     this.prepared = true;
     this.transfer.open();
     if (this.tracking) this.cancels.push(this.scheduler.every(rotationMs(this.config), () => this.rotate()));
@@ -229,14 +231,17 @@ export class Engine implements ExecutorHost {
   }
 
   /**
-   * Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees, then stops and
-   * closes spouts and cleans up bolts (sources first). Idempotent.
+   * Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees (failing at once what
+   * waiting cannot complete here: drain.ts), then stops and closes spouts and cleans up bolts
+   * (sources first). No drain while the tasks are still opening: nothing ran. Idempotent.
    */
   close(drainTimeoutMs = this.config.drainTimeoutMs): Promise<void> {
     this.closing ??= (async () => {
-      if (this.started && !this.stopped) {
+      if (this.started && !this.stopped && !this.prepared) this.log.warn({}, 'closing without a drain: components are still opening (nothing ran, nothing to flush)');
+      else if (this.started && !this.stopped) {
         this.deactivate();
-        const drained = await this.waitUntil(() => this.isQuiescent(), drainTimeoutMs);
+        const drain = new DrainStep(this.log);
+        const drained = await this.waitUntil(() => (drain.step(this.execs.bolts), this.isQuiescent()), drainTimeoutMs);
         if (!drained) this.log.warn({ drainTimeoutMs }, 'closing with tuples still in flight');
       }
       this.stopped = true;
@@ -257,11 +262,7 @@ export class Engine implements ExecutorHost {
   }
 
   private async safely(task: SpoutTask | BoltTask, phase: string, fn: () => unknown): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
-    }
+    try { await fn(); } catch (err) { task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err })); }
   }
 
   /**
@@ -297,7 +298,6 @@ export class Engine implements ExecutorHost {
   }
 
   // --- Run loop
-
   wake(): void {
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;
