@@ -9,6 +9,9 @@ class Probe {
   readonly failed: unknown[] = [];
   readonly acked: unknown[] = [];
   executed = 0;
+  prepared = 0;
+  cleanups = 0;
+  gate: Promise<void> | undefined;
 }
 
 class ThreeSpout extends BaseRichSpout {
@@ -21,16 +24,19 @@ class ThreeSpout extends BaseRichSpout {
 }
 
 class Store extends BaseBasicBolt {
-  constructor(private readonly probe: Probe, private readonly prepareWith: 'down' | 'hang' | 'ok') { super(); }
+  constructor(private readonly probe: Probe, private readonly prepareWith: 'down' | 'hang' | 'gate' | 'ok') { super(); }
   declareOutputFields(_d: OutputFieldsDeclarer): void {}
   override prepare(): Promise<void> | void {
+    this.probe.prepared++;
+    if (this.prepareWith === 'gate') return this.probe.gate;
     if (this.prepareWith === 'down') throw new GaleError('GALE_ERR_TEST_CONNECT', 'cannot connect to the store at 127.0.0.1:2', { retriable: true });
     if (this.prepareWith === 'hang') return new Promise<void>(() => {});
   }
+  override cleanup(): void { this.probe.cleanups++; }
   execute(_t: Tuple): void { this.probe.executed++; }
 }
 
-function topology(probe: Probe, prepareWith: 'down' | 'hang' | 'ok') {
+function topology(probe: Probe, prepareWith: 'down' | 'hang' | 'gate' | 'ok') {
   const b = new TopologyBuilder();
   b.setSpout('queue', () => new ThreeSpout(probe));
   b.setBolt('store', () => new Store(probe, prepareWith)).shuffleGrouping('queue');
@@ -81,6 +87,25 @@ describe('a drain does not wait for an executor that never opened', () => {
     expect(took).toBeLessThan(100);
     expect(m.logs.find((l) => l.msg.startsWith('closing without a drain'))).toMatchObject({ level: 'warn' });
     expect(probe.executed).toBe(0);
+    m = undefined;
+  });
+
+  it('opens that finish after the close (no drain) start nothing: no timers, no activation; cleanup ran once, at the close', async () => {
+    const probe = new Probe();
+    let open!: () => void;
+    probe.gate = new Promise<void>((r) => { open = r; });
+    m = new ManualEngine(topology(probe, 'gate'), {}, undefined);
+    const starting = m.engine.start();
+    await m.settle();
+    expect(probe.prepared).toBe(1);
+    expect(await closeTimed(m)).toBeLessThan(100);
+    expect(probe.cleanups).toBe(1); // the close cleans up every task, its prepare in flight or not
+    open();
+    await starting;
+    await m.settle();
+    expect(probe.cleanups).toBe(1);
+    expect(m.engine.isActive).toBe(false);
+    expect(m.scheduler.timerCount).toBe(0); // start() set up no timers after the close
     m = undefined;
   });
 
