@@ -321,7 +321,7 @@ export interface StatusJson {
   assignmentVersion: number | null;
   components: { component: string; kind: string; executors: number; where: string[]; emitted: number; acked: number; failed: number; pending: number; executed: number }[];
   workerProcesses: { host: string; port: number; supervisor: string; pid: number; lastBeatAt: number; assignmentVersion: number }[];
-  errors: Record<string, { message: string; code?: string }[]>;
+  errors: Record<string, { message: string; code?: string; count?: number }[]>;
 }
 
 export function component(s: StatusJson, id: string): StatusJson['components'][number] {

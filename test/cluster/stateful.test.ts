@@ -1,10 +1,12 @@
 // Stateful bolts in a real cluster (docs/state.md), on the snapshot-aggregation example: a worker
 // SIGKILLed mid-stream, and kill + deploy / deactivate + activate of the same name, must leave
 // every key at exactly the batch totals of the input (state effect exactly once, input at least
-// once). State in files (and, for kill + deploy / deactivate + activate, in a real redis-server);
+// once) — except what docs/state.md (Limits, "Crash inside a checkpoint") documents: a kill that
+// lands between a task's PREPARE and its COMMIT acks reaching the acker may count that
+// checkpoint's inputs twice, never fewer. State in files (and, for kill + deploy / deactivate + activate, in a real redis-server);
 // one acker, so that the victim can be a worker without it (an acker's death only adds replays,
 // see docs/state.md#limits).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileStateStores } from '../../packages/runtime/src/state/file-state-store.js';
@@ -54,6 +56,35 @@ describe('gale cluster: stateful bolts', () => {
     return out;
   }
 
+  /**
+   * Whether a checkpoint was in flight when a worker was killed at `killAt` (epoch ms), read from
+   * the backend right after the kill (the victim's task files cannot change until its restart): a
+   * task holding a prepared snapshot (killed between PREPARE and COMMIT), or one whose file was
+   * written within `tailMs` before the kill (the commit written, its held acks maybe not yet at
+   * the acker). Covers the documented window (and a little more: every task is read, not only the
+   * victim's); undefined when no checkpoint was in flight.
+   */
+  async function checkpointInFlight(name: string, killAt: number, tailMs = 50): Promise<string | undefined> {
+    const stores = new FileStateStores(stateDir);
+    try {
+      for (let i = 0; i < TASKS; i++) {
+        const file = path.join(stateDir, encodeURIComponent(name).replace(/\./g, '%2E'), 'totals', `task-${i}.json`);
+        let mtimeMs: number;
+        try {
+          mtimeMs = statSync(file).mtimeMs;
+        } catch {
+          continue; // not written yet: no checkpoint of that task
+        }
+        const s = await stores.open({ topology: name, component: 'totals', taskIndex: i }).load();
+        if (s.prepared !== undefined) return `totals task ${i} held prepared txid ${s.prepared.txid} (committed ${s.committed.txid})`;
+        if (mtimeMs >= killAt - tailMs) return `totals task ${i} committed txid ${s.committed.txid} ${Math.round(killAt - mtimeMs)} ms before the kill`;
+      }
+    } finally {
+      await stores.close();
+    }
+    return undefined;
+  }
+
   /** Waits until the committed totals are the expected ones, then checks they stay so over a few checkpoints. */
   async function expectTotals(name: string, want: Record<string, number>, backend: Backend = 'file', timeoutMs = 90_000): Promise<void> {
     let last = '';
@@ -90,12 +121,30 @@ describe('gale cluster: stateful bolts', () => {
     const spoutAt = new Set([...component(st, 'orders').where, ...component(st, '__acker').where]);
     const victim = st.workerProcesses.find((w) => !spoutAt.has(`${w.host}:${w.port}`) && component(st, 'totals').where.includes(`${w.host}:${w.port}`));
     expect(victim).toBeDefined();
+    const killAt = Date.now();
     process.kill(victim!.pid, 'SIGKILL');
+    const inFlight = await checkpointInFlight(name, killAt);
     await until('the worker to be restarted', async () => {
       const s = await status();
       return s.workerProcesses.some((w) => w.port === victim!.port && w.pid !== victim!.pid) && s.workers.running === 2;
     }, 60_000, 200);
-    await expectTotals(name, batch(0, 6000));
+    if (inFlight === undefined) {
+      await expectTotals(name, batch(0, 6000));
+    } else {
+      // The documented window: every key at least its batch total (nothing lost); more only
+      // through that checkpoint's replays.
+      const want = batch(0, 6000);
+      let got: Record<string, number> = {};
+      await until(`${name}: every key at least its batch total`, async () => {
+        got = await committed(name, 'file');
+        return Object.keys(want).every((k) => (got[k] ?? 0) >= want[k]!);
+      }, 90_000, 250);
+      await new Promise((r) => setTimeout(r, 1500));
+      got = await committed(name, 'file');
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const k of Object.keys(want)) expect({ key: k, atLeast: (got[k] ?? 0) >= want[k]! }).toEqual({ key: k, atLeast: true });
+      if (sorted(got) !== sorted(want)) process.stderr.write(`stateful: kill inside a checkpoint (${inFlight}): totals above the batch totals, as docs/state.md documents\n`);
+    }
     expect((await cluster.gale(['kill', name, '--wait', '0'])).code).toBe(0);
   }, 240_000);
 

@@ -295,7 +295,9 @@ export class TopologyBuilder {
       const wiring = wiringOf(this.drafts.get(id)!, streams);
       checkTimestampField(id, w.window, wiring.inputs.map((i) => ({ ...i, stream: streams.get(i.component)!.get(i.stream)! })));
       w.bolt.checkInputs?.(wiring);
-      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending), w.panes);
+      // One channel per upstream task and subscribed stream (watermark.ts): numTasks, fixed at deploy.
+      const channels = this.drafts.get(id)!.inputs.reduce((n, i) => n + this.drafts.get(i.component)!.numTasks, 0);
+      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending), w.panes, channels);
     }
     const order = this.topologicalOrder();
     const components = new Map<string, ComponentSpec>();

@@ -159,10 +159,59 @@ export interface ReportedError {
 }
 
 /**
- * What makes two reported errors one entry ({@link ReportedError.count}): the same message; for a
- * `DataError`, whose message names the bad value, the same code. The engine's recent-errors list,
- * a worker's throttled ZooKeeper writes and the ZooKeeper errors store all fold by this key.
+ * What makes two reported errors one entry ({@link ReportedError.count}): for a `DataError`,
+ * whose message names the bad value, the same code; otherwise the same message once its variable
+ * parts are masked — every word that holds a digit (an id, a count, a port, a UUID: `order
+ * ord-8812 not found`, `timeout after 5012 ms`) reads as `#` — so a flood of one error whose
+ * messages differ only in the ids inside them is one entry, with a count and its newest message
+ * as the example. The engine's recent-errors list, a worker's throttled ZooKeeper writes and the
+ * ZooKeeper errors store all fold by this key (and keep their lists with {@link foldRecentError}).
  */
 export function errorRepeatKey(e: { readonly message: string; readonly code?: string | undefined; readonly data?: boolean | undefined }): string {
-  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message}`;
+  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message.replace(WORD, maskVariable)}`;
+}
+
+/** A word of a message (letters, digits, `_`, `-`, `.`, `:`); one holding a digit is a variable part. Linear: no backtracking. */
+const WORD = /[\w.:-]+/g;
+const DIGIT = /\d/;
+const maskVariable = (w: string): string => (DIGIT.test(w) ? '#' : w);
+
+/**
+ * Adds `entry` to a recent-errors list (oldest first, at most `max`), in place, by the one rule
+ * every such list follows (the engine's, the ZooKeeper store's, hence the REST API's and `gale
+ * status`'s): a repeat ({@link errorRepeatKey} equal) replaces its entry, moved to the end, with
+ * the counts added (`merge`). Over `max`, one entry goes — not simply the oldest: the oldest entry
+ * of each error code (uncoded errors count as one code) is kept, and the entry dropped is the
+ * oldest of the others in the code with most entries. So a flood of errors that do not fold (all
+ * different messages) rotates through its own code's slots and cannot push out the first error of
+ * any other code, nor its own first one; only when every entry is a different code does the
+ * oldest go.
+ */
+export function foldRecentError<T extends { readonly message: string; readonly code?: string | undefined; readonly data?: boolean | undefined; readonly count?: number | undefined }>(
+  list: T[], entry: T, max: number, merge: (old: T, entry: T, count: number) => T, keyOf: (e: T) => string = errorRepeatKey,
+): T[] {
+  const key = keyOf(entry);
+  const i = list.findIndex((e) => keyOf(e) === key);
+  if (i >= 0) {
+    const old = list[i]!;
+    list.splice(i, 1);
+    list.push(merge(old, entry, (old.count ?? 1) + (entry.count ?? 1)));
+  } else list.push(entry);
+  while (list.length > max) list.splice(evictionIndex(list), 1);
+  return list;
+}
+
+/** Which entry of an over-full list goes ({@link foldRecentError}). */
+function evictionIndex(list: readonly { readonly code?: string | undefined }[]): number {
+  const byCode = new Map<string, number[]>();
+  list.forEach((e, i) => {
+    const c = e.code ?? '';
+    const at = byCode.get(c);
+    if (at === undefined) byCode.set(c, [i]);
+    else at.push(i);
+  });
+  let most: number[] | undefined;
+  for (const at of byCode.values()) if (at.length > 1 && (most === undefined || at.length > most.length)) most = at;
+  // Its first entry stays: the second oldest of the most crowded code goes.
+  return most === undefined ? 0 : most[1]!;
 }

@@ -194,11 +194,21 @@ export interface Spout {
   /**
    * gale extension: fail reasons that end a message at once. A failure with one of them is not
    * handed to `fail` for a replay (whatever `maxRetries`): the message is dead-lettered
-   * ({@link DEAD_LETTER_STREAM}, its `values` empty unless the spout has `maxRetries`, which keeps
-   * them) and the spout gets `ack(messageId)`. Read on each failure. The kit spouts give
-   * {@link UNSENDABLE_FAIL_REASONS}; absent: every failure goes to `fail` (Storm).
+   * ({@link DEAD_LETTER_STREAM}; its `values` are the emitted ones when the spout has `maxRetries`,
+   * which keeps them, else what {@link deadLetterValues} returns) and the spout gets
+   * `ack(messageId)`. Read on each failure. The kit spouts give {@link UNSENDABLE_FAIL_REASONS};
+   * absent: every failure goes to `fail` (Storm).
    */
   readonly deadLetterOn?: readonly FailReason[];
+  /**
+   * gale extension: the values the spout emitted for pending message `messageId` (a spout that
+   * replays keeps them anyway), for its dead-letter record when the engine kept none: without
+   * `maxRetries` the engine keeps no values per pending tree. Called just before the dead
+   * letter's `ack(messageId)`; `undefined` (or absent): the record's `values` are empty (`[]`),
+   * and `messageId` alone must identify the message. What it throws is reported; the dead letter
+   * goes out with empty values.
+   */
+  deadLetterValues?(messageId: unknown): Values | undefined;
   activate?(): void;
   deactivate?(): void;
   close?(): MaybePromise<void>;

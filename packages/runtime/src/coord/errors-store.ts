@@ -3,7 +3,7 @@
  * `errors/<topology>/<component>`, appended with a version compare-and-set loop so concurrent
  * workers never lose each other's errors.
  */
-import { errorRepeatKey, type ReportedError } from '../api/stats.js';
+import { foldRecentError, type ReportedError } from '../api/stats.js';
 import { retry, isRetriable } from '../retry.js';
 import type { ZkPaths } from './paths.js';
 import type { ZkClient } from './zk-client.js';
@@ -78,7 +78,7 @@ function parse(data: Buffer): StoredError[] {
 export class ErrorsStore {
   constructor(private readonly client: ZkClient, private readonly paths: ZkPaths, private readonly keep = ERRORS_KEPT) {}
 
-  /** Appends one error (folding a repeat into its entry), keeping the newest `keep` (default 10). */
+  /** Appends one error (folding a repeat into its entry), keeping `keep` (default 10) by the shared rule (api/stats.ts foldRecentError). */
   async append(topology: string, component: string, error: StoredError): Promise<void> {
     const path = this.paths.componentErrors(topology, component);
     const entry: StoredError = {
@@ -96,7 +96,7 @@ export class ErrorsStore {
         await this.client.create(path, Buffer.from(JSON.stringify([entry])));
         return;
       }
-      const list = withRepeatFolded(parse(current.data), entry).slice(-this.keep);
+      const list = foldRecentError(parse(current.data), entry, this.keep, (_old, next, count) => ({ ...next, count }));
       await this.client.setData(path, Buffer.from(JSON.stringify(list)), current.version);
     }, {
       retries: 50,
@@ -137,11 +137,3 @@ export class ErrorsStore {
   }
 }
 
-/** `list` with `entry` appended, an entry it repeats removed and its count carried over. */
-function withRepeatFolded(list: StoredError[], entry: StoredError): StoredError[] {
-  const key = errorRepeatKey(entry);
-  const i = list.findIndex((e) => errorRepeatKey(e) === key);
-  if (i < 0) return [...list, entry];
-  const count = (list[i]!.count ?? 1) + (entry.count ?? 1);
-  return [...list.slice(0, i), ...list.slice(i + 1), { ...entry, count }];
-}

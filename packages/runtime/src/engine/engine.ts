@@ -9,6 +9,7 @@ import type { CrashCounts, CrashReport } from './crash-counts.js';
 import { sendCrashReports } from './crash-reports.js';
 import { findCrashReport } from './crash-suspects.js';
 import { watchExecutions, type ExecutionJournal, type ExecutionWatch } from './crash-journal.js';
+import { DrainStep } from './drain.js';
 import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { EmitListener, ExecutorHost } from './host.js';
@@ -163,6 +164,7 @@ export class Engine implements ExecutorHost {
     // Bolts first: a spout may emit from open() (or a timer it starts), and its tuples must find
     // prepared bolts.
     await this.openTasks(this.localTaskList());
+    if (this.stopped) return; // closed while opening (close() did not drain): start no timers
     this.prepared = true;
     this.transfer.open();
     if (this.tracking) this.cancels.push(this.scheduler.every(rotationMs(this.config), () => this.rotate()));
@@ -227,12 +229,15 @@ export class Engine implements ExecutorHost {
     return p;
   }
 
-  /** Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees, then stops and closes spouts and cleans up bolts (sources first). Idempotent. */
+  /** Deactivates spouts, waits up to `drainTimeoutMs` for in-flight trees (failing at once what waiting cannot complete
+   * here: drain.ts), then stops, closes spouts and cleans up bolts (sources first). No drain while tasks open. Idempotent. */
   close(drainTimeoutMs = this.config.drainTimeoutMs): Promise<void> {
     this.closing ??= (async () => {
-      if (this.started && !this.stopped) {
+      if (this.started && !this.stopped && !this.prepared) this.log.warn({}, 'closing without a drain: components are still opening (nothing ran, nothing to flush)');
+      else if (this.started && !this.stopped) {
         this.deactivate();
-        const drained = await this.waitUntil(() => this.isQuiescent(), drainTimeoutMs);
+        const drain = new DrainStep(this.log);
+        const drained = await this.waitUntil(() => (drain.step(this.execs.bolts), this.isQuiescent()), drainTimeoutMs);
         if (!drained) this.log.warn({ drainTimeoutMs }, 'closing with tuples still in flight');
       }
       this.stopped = true;
@@ -253,11 +258,7 @@ export class Engine implements ExecutorHost {
   }
 
   private async safely(task: SpoutTask | BoltTask, phase: string, fn: () => unknown): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
-    }
+    try { await fn(); } catch (err) { task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err })); }
   }
 
   /**
@@ -293,7 +294,6 @@ export class Engine implements ExecutorHost {
   }
 
   // --- Run loop
-
   wake(): void {
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;

@@ -1,5 +1,5 @@
 import { isDataError } from '../errors.js';
-import { errorRepeatKey } from '../api/stats.js';
+import { errorRepeatKey, foldRecentError } from '../api/stats.js';
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
 import { errorStack, userFrame } from './error-stack.js';
@@ -12,16 +12,18 @@ const MAX_STACKS_KEPT = 1000;
 const NO_STACK = Object.freeze({ stack: undefined, source: undefined });
 
 /**
- * The errors components reported: kept (the last 10 distinct ones per component: a repeat, by
- * message or for a DataError by code, replaces its entry and adds to its `count`), passed to a listener and
+ * The errors components reported: kept (the last 10 distinct ones per component, by the shared
+ * rule of api/stats.ts: a repeat — the same message but for the ids in it, or for a DataError the
+ * same code — replaces its entry and adds to its `count`; each code's first entry survives a
+ * flood), passed to a listener and
  * counted (by the caller's stats) every time, but logged at most LOG_RATE_LIMIT times per second
  * per component and message: a bolt failing every tuple must not flood the disk. The first line
  * after a suppressed run carries `suppressed`, the number left out; what is still owed at close
  * is logged then ({@link ErrorLog.close}).
  */
 export class ErrorLog {
-  /** Per component, the recent distinct errors, oldest first, each under its {@link repeatKey}. */
-  private readonly errorsOf = new Map<string, { key: string; e: ReportedError }[]>();
+  /** Per component, the recent distinct errors, oldest first (foldRecentError). */
+  private readonly errorsOf = new Map<string, ReportedError[]>();
   private readonly limiter: LogRateLimiter;
   /**
    * The last stack seen per (component, message): formatting a source-mapped stack costs tens of
@@ -49,13 +51,8 @@ export class ErrorLog {
       ...(code !== undefined ? { code } : {}), ...(data ? { data: true as const } : {}),
     };
     const list = this.errorsOf.get(component) ?? [];
-    const i = list.findIndex((x) => x.key === k);
-    if (i >= 0) {
-      e.count = (list[i]!.e.count ?? 1) + 1;
-      list.splice(i, 1);
-    }
-    list.push({ key: k, e });
-    if (list.length > MAX_ERRORS_KEPT) list.shift();
+    // A repeat: the new report (newest message, time, task) stands for both, with the counts added.
+    foldRecentError(list, e, MAX_ERRORS_KEPT, (_old, next, count) => Object.assign(next, { count }));
     this.errorsOf.set(component, list);
     if (verdict.log) {
       this.log.error({ component, task, err: e.message, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, 'component error');
@@ -83,8 +80,8 @@ export class ErrorLog {
 
   /** The last distinct errors per component (at most 10 each), oldest first. */
   list(component?: string): ReportedError[] {
-    if (component !== undefined) return (this.errorsOf.get(component) ?? []).map((x) => x.e);
-    return [...this.errorsOf.values()].flat().map((x) => x.e).sort((a, b) => a.time - b.time);
+    if (component !== undefined) return [...(this.errorsOf.get(component) ?? [])];
+    return [...this.errorsOf.values()].flat().sort((a, b) => a.time - b.time);
   }
 
   /**

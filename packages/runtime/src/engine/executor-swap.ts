@@ -1,3 +1,4 @@
+import { FAIL_HELD_INPUTS, holdsInputs } from '../api/held-inputs.js';
 import type { BoltExecutor } from './bolt-executor.js';
 import type { BoltTask } from './bolt-task.js';
 import type { AnyExecutor } from './executor-set.js';
@@ -64,7 +65,7 @@ export function failHeldTuples(ex: BoltExecutor): number {
   return n;
 }
 
-/** Closes an executor that left: its held tuples fail now; spouts are closed, bolts cleaned up. */
+/** Closes an executor that left: its held tuples (queued, and the inputs its windows hold) fail now; spouts are closed, bolts cleaned up. */
 export async function retireExecutor(
   ex: AnyExecutor, log: EngineLog, safely: (task: SpoutTask | BoltTask, phase: string, fn: () => unknown) => Promise<void>,
 ): Promise<void> {
@@ -75,7 +76,9 @@ export async function retireExecutor(
     for (const t of ex.tasks) if (t.opened) await safely(t, 'close', () => t.instance?.close?.());
     return;
   }
-  const failed = failHeldTuples(ex);
+  let failed = failHeldTuples(ex);
+  // The inputs its windows hold (api/held-inputs.ts): those windows will never fire, here or on the new worker.
+  for (const t of ex.tasks) if (t.opened && holdsInputs(t.instance)) failed += t.instance[FAIL_HELD_INPUTS]();
   if (failed > 0) log.info({ component: ex.component, executor: ex.index, failed }, 'executor moved away: the tuples it held failed, to be replayed');
   for (const t of ex.tasks) if (t.opened) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
 }

@@ -380,10 +380,13 @@ export class SpoutTask extends TaskBase implements SpoutOutputCollector {
       return;
     }
     this.host.log.info(info, 'tuple dead-lettered');
+    // Without maxRetries the engine kept no values: the spout's own (Spout.deadLetterValues), if it has them.
+    let kept = p.values;
+    if (kept === NO_VALUES) try { kept = this.instance.deadLetterValues?.(p.messageId) ?? NO_VALUES; } catch (err) { this.reportError(err); }
     try {
       // A tree of several tuples (emitTree) is dead-lettered as one dead letter per tuple: each
       // has the shape of a single emit's, so a subscriber need not know how the tree was emitted.
-      const all = p.values instanceof TreeTuples ? p.values.tuples : [p.values];
+      const all = kept instanceof TreeTuples ? kept.tuples : [kept];
       for (const tupleValues of all) {
         const values = [p.messageId, p.stream, tupleValues, reason, attempts];
         this.checkValues(route, values, false);

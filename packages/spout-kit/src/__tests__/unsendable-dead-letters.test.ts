@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   BaseBasicBolt, DEAD_LETTER_STREAM, TopologyBuilder, type OutputFieldsDeclarer, type Spout, type Tuple,
 } from '@gale/runtime';
-import { FileLineSpout, GeneratorSpout } from '@gale/spout-kit';
+import { FileLineSpout, FileTailSpout, GeneratorSpout } from '@gale/spout-kit';
 import { ManualEngine } from '../../../runtime/src/engine/__tests__/manual-engine.js';
 import { TreeOutcome, type FailOutcome } from '../../../runtime/src/engine/tree-outcome.js';
 import type { TupleImpl } from '../../../runtime/src/engine/tuple.js';
@@ -41,7 +41,21 @@ const spouts: Record<string, () => Spout> = {
     writeFileSync(path, 'poison\n');
     return new FileLineSpout({ path });
   },
+  FileTailSpout: () => {
+    const path = join(dir, 'app.log');
+    writeFileSync(path, 'poison\n');
+    return new FileTailSpout({ path, offsetsPath: join(dir, 'offsets.json'), startAt: 'beginning', pollIntervalMs: 20 });
+  },
 };
+
+/**
+ * The dead letter's values without maxRetries (the engine keeps none then): the spout's own, from
+ * Spout.deadLetterValues. FileLineSpout keeps no line text (it re-reads a replay from the file):
+ * its message id, the line's byte offset in its file, is what finds the message.
+ */
+const deadValues: Record<string, unknown[]> = { GeneratorSpout: [0], FileLineSpout: [], FileTailSpout: ['poison'] };
+/** Message ids: the sequence number (generator: from 0, tail: from 1), the byte offset (file lines). */
+const messageIds: Record<string, unknown> = { GeneratorSpout: 0, FileLineSpout: 0, FileTailSpout: 1 };
 
 /** Runs the spout with its one tuple failing `outcome` on every send; returns its stats after 30 s of manual time. */
 async function run(make: () => Spout, outcome: FailOutcome): Promise<{ sent: number; failed: number; deadLettered: number }> {
@@ -96,8 +110,8 @@ describe.each(Object.keys(spouts))('%s', (name) => {
     const s = await run(spouts[name]!, outcome);
     expect(s).toEqual({ sent: 1, failed: 1, deadLettered: 1 });
     expect(dead).toHaveLength(1);
-    // [messageId, stream, values (not kept without maxRetries), reason, attempts]
-    expect(dead[0]).toEqual([0, 'default', [], reason, 1]);
+    // [messageId, stream, values (the spout's own: not kept by the engine without maxRetries), reason, attempts]
+    expect(dead[0]).toEqual([messageIds[name], 'default', deadValues[name], reason, 1]);
   });
 
   it('still replays a message whose tree failed for a transient reason', async () => {

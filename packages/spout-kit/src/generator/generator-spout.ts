@@ -138,6 +138,11 @@ export class GeneratorSpout extends BaseRichSpout {
     if (s !== undefined && s.pending.has(messageId as number)) s.replay.push(messageId as number);
   }
 
+  /** The pending message's values, for its dead letter (Spout.deadLetterValues). */
+  deadLetterValues(messageId: unknown): Values | undefined {
+    return this.state?.pending.get(messageId as number);
+  }
+
   /** True once generation ended and no tracked tuple is pending or waiting for replay. */
   isExhausted(): boolean {
     const s = this.state;

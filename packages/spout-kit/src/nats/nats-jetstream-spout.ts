@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import {
-  BaseRichSpout, backoffDelays, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, UNSENDABLE_FAIL_REASONS,
+  BaseRichSpout, backoffDelays, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { WakeSignal } from '../wake-signal.js';
 import { NatsSpoutError } from './nats-errors.js';
@@ -124,6 +124,12 @@ export class NatsJetStreamSpout extends BaseRichSpout {
     if (m === undefined) return;
     s!.inflight.delete(messageId as number);
     m.nak(s!.nakDelayMs);
+  }
+
+  /** The in-flight message's values as emitted (`[data, subject]`), for its dead letter (Spout.deadLetterValues). */
+  deadLetterValues(messageId: unknown): Values | undefined {
+    const m = this.state?.inflight.get(messageId as number);
+    return m === undefined ? undefined : [m.string(), m.subject];
   }
 
   /** Messages fetched and not yet acked or naked (buffered + in flight). */

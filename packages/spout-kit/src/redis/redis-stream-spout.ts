@@ -161,6 +161,11 @@ export class RedisStreamSpout extends BaseRichSpout {
     if (s !== undefined && typeof messageId === 'string' && s.inFlight.has(messageId)) s.replay.push(messageId);
   }
 
+  /** The in-flight entry's values, for its dead letter (Spout.deadLetterValues); the message id is the entry id. */
+  deadLetterValues(messageId: unknown): Values | undefined {
+    return typeof messageId === 'string' ? this.s?.inFlight.get(messageId) : undefined;
+  }
+
   /** With `untilEmpty`: true once a read found nothing new and every emitted entry was acked and XACKed. */
   isExhausted(): boolean {
     const s = this.s;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {
-  BaseRichSpout, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, UNSENDABLE_FAIL_REASONS,
+  BaseRichSpout, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Values, UNSENDABLE_FAIL_REASONS,
 } from '@gale/runtime';
 import { assertSingleTask } from '../errors.js';
 import { WakeSignal } from '../wake-signal.js';
@@ -123,6 +123,12 @@ export class FileTailSpout extends BaseRichSpout {
     if (s === undefined || s.acks.get(messageId as number) === undefined) return;
     s.replay.push(messageId as number);
     s.wake.notify();
+  }
+
+  /** The pending line's values as emitted (`[text]`), for its dead letter (Spout.deadLetterValues). */
+  deadLetterValues(messageId: unknown): Values | undefined {
+    const line = this.state?.acks.get(messageId as number);
+    return line === undefined ? undefined : [line.text];
   }
 
   /** Lines emitted and not yet in the acked prefix. */

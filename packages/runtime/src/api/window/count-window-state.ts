@@ -55,6 +55,16 @@ export class CountWindowState<T> {
     return gone;
   }
 
+  /** Drops every item (they are failed: the bolt stops) and returns them. */
+  takeAll(): T[] {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    this.undelivered = 0;
+    this.shared = false;
+    return all;
+  }
+
   remove(item: T): boolean {
     const i = this.items.indexOf(item, this.head);
     if (i < 0) return false;

@@ -200,6 +200,16 @@ export class EventPaneState<P, H> {
     return out;
   }
 
+  /** Removes every pane (their inputs are failed: the bolt stops) and returns them; re-firings due are forgotten. */
+  dropAll(): EventPane<P, H>[] {
+    const out = [...this.panes.values()];
+    this.panes.clear();
+    this.order.length = 0;
+    this.refire.clear();
+    this.last = undefined;
+    return out;
+  }
+
   private remove(index: number): void {
     if (this.last?.index === index) this.last = undefined;
     this.panes.delete(index);

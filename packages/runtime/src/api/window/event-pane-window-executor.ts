@@ -6,7 +6,8 @@ import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './ev
 import { paneAcks } from './pane-acks.js';
 import { PaneList, paneCollector } from './pane-window-executor.js';
 import { WatermarkTracker } from './watermark.js';
-import { checkWindowTimeout } from './window-limits.js';
+import { checkWindowTimeout, inputChannels } from './window-limits.js';
+import { FAIL_HELD_INPUTS, type HoldsInputs } from '../held-inputs.js';
 import type { PaneAggregator, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import type { ResolvedWindow } from './window-spec.js';
 
@@ -33,7 +34,7 @@ interface Hold {
   readonly tuples: Tuple[] | undefined;
 }
 
-export class EventPaneWindowExecutor implements Bolt {
+export class EventPaneWindowExecutor implements Bolt, HoldsInputs {
   private collector!: OutputCollector;
   private holder: AckHolder | undefined;
   private component = '';
@@ -64,7 +65,7 @@ export class EventPaneWindowExecutor implements Bolt {
     this.component = context.thisComponentId;
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []);
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 
@@ -132,12 +133,7 @@ export class EventPaneWindowExecutor implements Bolt {
   private evaluate(f: PaneFiring<unknown>): Promise<void> | undefined {
     const failed = (err: unknown): void => {
       this.collector.reportError(err);
-      for (const p of this.state.drop(f.start, f.end)) {
-        if (p.hold.acks !== undefined) {
-          this.holder!.failHeld(p.hold.acks);
-          this.recycle(p.hold.acks);
-        } else for (const t of p.hold.tuples!) this.collector.fail(t);
-      }
+      this.failPanes(this.state.drop(f.start, f.end));
     };
     let r: void | Promise<void> = undefined;
     try {
@@ -153,6 +149,27 @@ export class EventPaneWindowExecutor implements Bolt {
     }
     this.retire(this.state.evict());
     return undefined;
+  }
+
+  /** The bolt stops here (drain, or its executor moved away): every pane's inputs fail now and the panes leave every window. */
+  [FAIL_HELD_INPUTS](): number {
+    return this.failPanes(this.state.dropAll());
+  }
+
+  /** Fails the inputs of panes removed from every window; returns how many. */
+  private failPanes(panes: readonly EventPane<unknown, Hold>[]): number {
+    let n = 0;
+    for (const p of panes) {
+      if (p.hold.acks !== undefined) {
+        n += p.hold.acks.tuples;
+        this.holder!.failHeld(p.hold.acks);
+        this.recycle(p.hold.acks);
+      } else {
+        n += p.hold.tuples!.length;
+        for (const t of p.hold.tuples!) this.collector.fail(t);
+      }
+    }
+    return n;
   }
 
   private retire(gone: readonly EventPane<unknown, Hold>[]): void {

@@ -3,6 +3,7 @@ import type { AckHolder, HeldAcks } from '../state/held-acks.js';
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext, Tuple, Values } from '../types.js';
 import { paneAcks } from './pane-acks.js';
 import { checkWindowTimeout } from './window-limits.js';
+import { FAIL_HELD_INPUTS, type HoldsInputs } from '../held-inputs.js';
 import type { PaneAggregator, PaneWindow, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import type { ResolvedWindow } from './window-spec.js';
 
@@ -72,7 +73,7 @@ export function paneCollector(collector: () => OutputCollector): WindowedOutputC
   };
 }
 
-export class PaneWindowExecutor implements Bolt {
+export class PaneWindowExecutor implements Bolt, HoldsInputs {
   private collector!: OutputCollector;
   /** The task's collector's ack holding (always in the engine); without it panes keep their tuples. */
   private holder: AckHolder | undefined;
@@ -222,6 +223,16 @@ export class PaneWindowExecutor implements Bolt {
       this.recycle(gone.acks);
     } else for (const t of gone.tuples!) this.collector.ack(t);
     if (gone.inputs > 0) this.retired.push(gone.agg);
+  }
+
+  /** The bolt stops here (drain, or its executor moved away): every pane's inputs fail now and the panes leave every window. */
+  [FAIL_HELD_INPUTS](): number {
+    let n = 0;
+    for (const [index, p] of [...this.panes]) {
+      n += p.inputs;
+      this.drop(index);
+    }
+    return n;
   }
 
   /** Fails pane `index`'s inputs and drops it from every window. */

@@ -195,6 +195,21 @@ export class TimeWindowState<T> {
     return gone;
   }
 
+  /**
+   * Drops every item from every window and returns them (they are failed: the bolt stops); windows
+   * due to fire again within lateness are forgotten too. The evicted items still to be reported
+   * as expired (already acked) stay for the next firing.
+   */
+  takeAll(): T[] {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    this.firstUndelivered = 0;
+    this.shared = false;
+    this.refire.clear();
+    return all;
+  }
+
   /** Drops one item from every window (it was failed). */
   remove(item: T): boolean {
     const i = this.items.indexOf(item, this.head);

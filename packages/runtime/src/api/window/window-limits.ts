@@ -11,14 +11,37 @@ import type { ResolvedWindow } from './window-spec.js';
 /**
  * The longest a tuple can stay un-acked in a duration window, as a sum with its parts named:
  * length + slide (Storm's rule), plus max lag, allowed lateness and one watermark interval
- * for event time. Undefined for count windows (their pace is the input's).
+ * for event time; plus `idleInputMs` when more than one input channel (upstream task × subscribed
+ * stream) feeds the bolt, since the watermark waits that long for a channel that is behind and
+ * silent before leaving it out (watermark.ts); plus `idleFlushMs` when set, since the last windows
+ * of an input that stops just before they would close wait that long for the flush. Each wait
+ * adds to the others in the worst case (a tuple whose window was about to close when a channel
+ * went silent, then the whole input stopped). A timeout shorter than that does not just replay:
+ * a replayed tuple lands in the same open window again (and resets the idle flush), so it would
+ * time out and replay for ever. `channels` undefined: counted as one. Undefined for count windows
+ * (their pace is the input's).
  */
-export function requiredTimeoutMs(w: ResolvedWindow): { total: number; text: string } | undefined {
+export function requiredTimeoutMs(w: ResolvedWindow, channels?: number): { total: number; text: string } | undefined {
   if (w.by === 'count') return undefined;
   const parts: [string, number][] = [['window length', w.length], ['sliding interval', w.slide]];
-  if (w.eventTime) parts.push(['maxLagMs', w.maxLagMs], ['allowedLatenessMs', w.allowedLatenessMs], ['watermarkIntervalMs', w.tickMs!]);
+  if (w.eventTime) {
+    parts.push(['maxLagMs', w.maxLagMs], ['allowedLatenessMs', w.allowedLatenessMs], ['watermarkIntervalMs', w.tickMs!]);
+    if (channels !== undefined && channels > 1) parts.push([`idleInputMs (${channels} input channels: upstream tasks × streams)`, w.idleInputMs]);
+    if (w.idleFlushMs !== undefined) parts.push(['idleFlushMs', w.idleFlushMs]);
+  }
   const total = parts.reduce((s, [, v]) => s + v, 0);
   return { total, text: `${parts.map(([n]) => n).join(' + ')} (${parts.map(([, v]) => v).join(' + ')} = ${total} ms)` };
+}
+
+/** How to fix a timeout that is too short for the window (the keys to change). */
+function timeoutFix(w: ResolvedWindow, total: number, channels: number): string {
+  const keys = ['shorten the window'];
+  if (w.eventTime) {
+    if (w.maxLagMs + w.allowedLatenessMs > 0) keys.push('lower maxLagMs / allowedLatenessMs');
+    if (channels > 1) keys.push('lower idleInputMs (the window spec\'s wait for a silent upstream task)');
+    if (w.idleFlushMs !== undefined) keys.push('lower idleFlushMs');
+  }
+  return `Set config.messageTimeoutMs to at least ${total}, or ${keys.join(', or ')}`;
 }
 
 /** A spout feeding the windowed bolt (directly or through other bolts). */
@@ -34,11 +57,11 @@ export interface UpstreamSpout {
  * a held-ack slot per pending tree per pane, bounded by the pending limits alone, so `maxTuples`
  * does not apply.
  */
-export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[], panes = false): void {
-  const need = requiredTimeoutMs(w);
+export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[], panes = false, channels = 1): void {
+  const need = requiredTimeoutMs(w, channels);
   if (need === undefined) return;
   if (config.messageTimeoutMs < need.total) {
-    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window. Set config.messageTimeoutMs to at least ${need.total}, or shorten the window`);
+    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)}`);
   }
   // Every buffered tuple is un-acked, so the spouts' pending limits bound the buffer (fan-out
   // of bolts in between is caught at run time by maxTuples).
@@ -52,6 +75,11 @@ export function checkWindowLimits(component: string, w: ResolvedWindow, config: 
   if (!panes && bound > w.maxTuples) {
     throw new TopologyError('GALE_ERR_WINDOW_MEMORY', `windowed bolt "${component}": its spouts may have ${bound} tuples pending (maxSpoutPending × spout tasks), above the window's maxTuples (${w.maxTuples}); lower maxSpoutPending or raise maxTuples (at most 1000000)`);
   }
+}
+
+/** Input channels of a bolt (what its watermark is the minimum over): upstream tasks × subscribed streams. */
+export function inputChannels(sources: readonly { readonly tasks: readonly unknown[] }[]): number {
+  return sources.reduce((n, s) => n + s.tasks.length, 0);
 }
 
 /** Event time by field: every subscribed stream must carry the field. */
@@ -69,9 +97,9 @@ export function checkTimestampField(component: string, w: ResolvedWindow, inputs
  * At prepare: reports (does not throw) a `messageTimeoutMs` shorter than a tuple's stay in the
  * window — the config may have been overridden at submit time, after build() checked it.
  */
-export function checkWindowTimeout(w: ResolvedWindow, component: string, messageTimeoutMs: number, reporter: { reportError(error: unknown): void }): void {
-  const need = requiredTimeoutMs(w);
+export function checkWindowTimeout(w: ResolvedWindow, component: string, messageTimeoutMs: number, reporter: { reportError(error: unknown): void }, channels = 1): void {
+  const need = requiredTimeoutMs(w, channels);
   if (need !== undefined && messageTimeoutMs < need.total) {
-    reporter.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window`));
+    reporter.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)} (--set messageTimeoutMs=${need.total})`));
   }
 }

@@ -1,4 +1,5 @@
 import { ComponentError } from '../../errors.js';
+import { FAIL_HELD_INPUTS, type HoldsInputs } from '../held-inputs.js';
 import type { Fields } from '../fields.js';
 import { DEFAULT_STREAM, type Bolt, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple, type Values } from '../types.js';
 import { CountWindowState } from './count-window-state.js';
@@ -6,7 +7,7 @@ import { declareEventTimeStreams, emitLate, eventTimeOf, tickTarget } from './ev
 import { HeldTuples, ObjectHolder, type TupleHolder } from './held-tuples.js';
 import { TimeWindowState, type Firing } from './time-window-state.js';
 import { WatermarkTracker } from './watermark.js';
-import { checkWindowTimeout } from './window-limits.js';
+import { checkWindowTimeout, inputChannels } from './window-limits.js';
 import type { TupleWindow, WindowEntries, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
 import { MAX_WINDOW_TUPLES, type ResolvedWindow } from './window-spec.js';
 
@@ -45,7 +46,7 @@ class Window implements TupleWindow, WindowEntries {
 /** The state machine the executor drives: time or count. */
 type State = { kind: 'time'; s: TimeWindowState<number> } | { kind: 'count'; s: CountWindowState<number> };
 
-export class WindowedBoltExecutor implements Bolt {
+export class WindowedBoltExecutor implements Bolt, HoldsInputs {
   private collector!: OutputCollector;
   private holder!: TupleHolder;
   readonly store = new HeldTuples();
@@ -104,7 +105,7 @@ export class WindowedBoltExecutor implements Bolt {
     this.origin = this.w.epochClock();
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []); // hand-built contexts of older tests may lack it
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 
@@ -238,9 +239,28 @@ export class WindowedBoltExecutor implements Bolt {
     if (h >= 0) this.failEntry(h);
   }
 
+  /** The bolt stops here (drain, or its executor moved away): every buffered entry fails now and leaves every window. */
+  [FAIL_HELD_INPUTS](): number {
+    if (this.state === undefined) return 0; // never prepared: holds nothing
+    const all = this.state.s.takeAll();
+    for (const h of all) this.dropFailed(h);
+    // Emits of an execute in flight must not anchor to failed entries (GALE_ERR_ANCHOR_DONE): all of its window failed.
+    if (all.length > 0 && this.current !== undefined) this.currentAnchors = NO_ENTRIES;
+    return all.length;
+  }
+
   /** Fails a buffered entry now and drops it from every window (no-op when it is not buffered). */
   private failEntry(h: number): void {
     if (!this.state.s.remove(h)) return;
+    this.dropFailed(h);
+    // Later emits of this execute must not anchor to a failed entry (GALE_ERR_ANCHOR_DONE).
+    if (this.current === undefined) return;
+    const anchors = this.windowAnchors();
+    if (anchors.includes(h)) this.currentAnchors = anchors.filter((x) => x !== h);
+  }
+
+  /** Entry `h`, removed from the windows: fail it, and release it (after the execute in flight, whose lists may show it). */
+  private dropFailed(h: number): void {
     this.holder.failEntry(this.store, h);
     if (this.current === undefined) {
       this.store.release(h);
@@ -248,9 +268,6 @@ export class WindowedBoltExecutor implements Bolt {
     }
     // The lists of the running execute may still show it: released when the execute is over.
     this.failedNow.push(h);
-    // Later emits of this execute must not anchor to a failed entry (GALE_ERR_ANCHOR_DONE).
-    const anchors = this.windowAnchors();
-    if (anchors.includes(h)) this.currentAnchors = anchors.filter((x) => x !== h);
   }
 
   private windowAnchors(): readonly number[] {

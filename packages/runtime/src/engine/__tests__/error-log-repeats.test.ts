@@ -30,11 +30,51 @@ it('a flood of DataErrors keeps one entry with its count, and the real error sta
   expect(list[1]!.time).toBe(1_000_000 + 1001); // the newest report's time
 });
 
-it('distinct errors still keep the newest ten, oldest first; a repeat moves to the end', () => {
+/** A word without digits for `i` (messages that differ in digits only are one error): a, b, ..., z, ba, bb, ... */
+function word(i: number): string {
+  let w = '';
+  do {
+    w = String.fromCharCode(97 + (i % 26)) + w;
+    i = Math.floor(i / 26);
+  } while (i > 0);
+  return w;
+}
+
+it('distinct errors keep ten, oldest first: the first of their code (here: no code) and the newest nine; a repeat moves to the end', () => {
   const { log } = errorLog();
-  for (let i = 0; i < 12; i++) log.report('b', 1, new Error(`e${i}`));
-  log.report('b', 2, new Error('e5'));
-  expect(log.list('b').map((e) => `${e.message}${e.count === undefined ? '' : `x${e.count}`}`)).toEqual(['e2', 'e3', 'e4', 'e6', 'e7', 'e8', 'e9', 'e10', 'e11', 'e5x2']);
+  for (let i = 0; i < 12; i++) log.report('b', 1, new Error(`e${word(i)}`));
+  log.report('b', 2, new Error('ef'));
+  expect(log.list('b').map((e) => `${e.message}${e.count === undefined ? '' : `x${e.count}`}`)).toEqual(['ea', 'ed', 'ee', 'eg', 'eh', 'ei', 'ej', 'ek', 'el', 'efx2']);
+});
+
+it('messages that differ only in the ids and numbers inside them fold into one entry, the newest as the example', () => {
+  const { log, lines } = errorLog();
+  log.report('orders', 1, new Error('redis said NOPERM'));
+  for (let i = 0; i < 1000; i++) log.report('orders', 1, new Error(`order ord-${1000 + i} not found (shard 10.0.0.${i % 4}:6379, after ${i} ms)`));
+  log.report('orders', 1, new Error('order id missing'));
+  expect(log.list('orders').map((e) => [e.message, e.count])).toEqual([
+    ['redis said NOPERM', undefined],
+    ['order ord-1999 not found (shard 10.0.0.3:6379, after 999 ms)', 1000],
+    ['order id missing', undefined],
+  ]);
+  // One rate limit for the folded error too: its log lines do not flood either.
+  expect(lines.filter((l) => l.msg === 'component error' && String((l.obj as { err: string }).err).startsWith('order ord-')).length).toBeLessThanOrEqual(10);
+});
+
+it('a flood of errors that do not fold cannot push out the first error of any code, nor its own first one', () => {
+  const { log } = errorLog();
+  const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+  log.report('sink', 1, coded('GALE_ERR_REDIS_CONNECT', 'cannot connect to redis'));
+  log.report('sink', 1, coded('GALE_ERR_FILE_WRITE', 'disk full'));
+  log.report('sink', 1, new Error('first plain failure'));
+  for (let i = 0; i < 500; i++) log.report('sink', 1, new Error(`unexpected token ${word(i + 1000)} in reply`));
+  log.report('sink', 1, coded('GALE_ERR_FILE_WRITE', 'read-only file system'));
+  const list = log.list('sink').map((e) => e.message);
+  expect(list).toHaveLength(10);
+  expect(list.slice(0, 3)).toEqual(['cannot connect to redis', 'disk full', 'first plain failure']);
+  // The rest: the newest of the flood, then the newest error (its code's second entry, newer than the flood's).
+  expect(list.slice(3, 9)).toEqual(Array.from({ length: 6 }, (_, k) => `unexpected token ${word(1000 + 494 + k)} in reply`));
+  expect(list[9]).toBe('read-only file system');
 });
 
 it('close() logs once how many lines the rate limit left out and no later line reported', () => {

@@ -363,7 +363,8 @@ describe('FileLineSpout', () => {
       expect(await t.waitUntil(() => held.length === 3, 10_000)).toBe(true);
       truncateSync(path, 4); // only "one\n" is left
       for (const tuple of held) collector().fail(tuple);
-      expect(await t.waitUntil(() => held.length === 4 && t.errors().length === 2, 10_000)).toBe(true);
+      // The two reports differ only in the byte offset: one entry counted twice (docs/errors.md, "Recent errors").
+      expect(await t.waitUntil(() => held.length === 4 && t.errors().reduce((n, e) => n + (e.count ?? 1), 0) === 2, 10_000)).toBe(true);
       expect(held.map((x) => x.getStringByField('line'))).toEqual(['one', 'two', 'three', 'one']);
       for (const e of t.errors()) expect(e.message).toMatch(/cannot replay the line at byte (4|8) of .*truncated/);
       collector().ack(held[3]!);

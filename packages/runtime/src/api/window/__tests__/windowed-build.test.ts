@@ -51,6 +51,31 @@ describe('building windowed bolts', () => {
     expect(() => build(slidingWindow(Duration.ofSeconds(25), Duration.ofSeconds(10)), { config: { messageTimeoutMs: 35_000 } })).not.toThrow();
   });
 
+  it('event time adds idleInputMs when several upstream tasks feed the bolt, and idleFlushMs when set: the watermark waits that long', () => {
+    // Two spout tasks feed 'ev' directly: a silent one holds the watermark for idleInputMs (default 5000).
+    const two = (window: WindowSpec, messageTimeoutMs: number, spoutTasks = 2): void => {
+      const b = new TopologyBuilder();
+      b.setSpout('s', new TsSpout(), { parallelism: spoutTasks });
+      b.setBolt('ev', new Win(window)).shuffleGrouping('s');
+      b.build({ name: 't', config: { maxSpoutPending: 100, messageTimeoutMs } });
+    };
+    const spec: WindowSpec = { length: Duration.ofSeconds(10), timestamp: 'ts' };
+    // The old sum (10000 + 10000 + 0 + 0 + 1000) is no longer enough with 2 channels.
+    expect(() => two(spec, 21_000)).toThrow(expect.objectContaining({
+      code: 'GALE_ERR_WINDOW_TIMEOUT',
+      message: expect.stringMatching(/\+ idleInputMs \(2 input channels: upstream tasks × streams\) \(10000 \+ 10000 \+ 0 \+ 0 \+ 1000 \+ 5000 = 26000 ms\).*at least 26000.*lower idleInputMs/),
+    }));
+    expect(() => two(spec, 26_000)).not.toThrow();
+    expect(() => two({ ...spec, idleInputMs: 2000 }, 23_000)).not.toThrow();
+    // One channel: nothing to wait for.
+    expect(() => two(spec, 21_000, 1)).not.toThrow();
+    // The idle flush of a finished input: its last windows wait idleFlushMs more.
+    expect(() => two({ ...spec, idleFlushMs: 4000 }, 24_000, 1)).toThrow(/\+ idleFlushMs \(10000 \+ 10000 \+ 0 \+ 0 \+ 1000 \+ 4000 = 25000 ms\)(?!.*idleInputMs).*lower idleFlushMs/);
+    expect(() => two({ ...spec, idleFlushMs: 4000 }, 25_000, 1)).not.toThrow();
+    // Processing time has neither.
+    expect(() => two({ length: Duration.ofSeconds(10) }, 20_000)).not.toThrow();
+  });
+
   it('event time adds max lag, allowed lateness and the watermark interval to the timeout rule', () => {
     expect(() => build({ length: Duration.ofSeconds(10), timestamp: () => 0, maxLagMs: 5000, allowedLatenessMs: 2000 }, { config: { messageTimeoutMs: 20_000 } }))
       .toThrow(/window length \+ sliding interval \+ maxLagMs \+ allowedLatenessMs \+ watermarkIntervalMs \(10000 \+ 10000 \+ 5000 \+ 2000 \+ 1000 = 28000 ms\)/);
