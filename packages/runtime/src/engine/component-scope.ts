@@ -1,5 +1,6 @@
 import type { Topology } from '../api/builder-types.js';
 import type { ComponentSpec } from '../api/builder-types.js';
+import { FAIL_HELD_INPUTS } from '../api/held-inputs.js';
 
 /** Which component task is running user code. `task` is -1 until open()/prepare() told it. */
 export interface ComponentWho {
@@ -10,8 +11,14 @@ export interface ComponentWho {
 /** Runs `fn(...args)` as code of `who` (the shell keeps it in an AsyncLocalStorage: log.ts `inComponent`). */
 export type ComponentScope = <A extends unknown[], T>(who: ComponentWho, fn: (...args: A) => T, ...args: A) => T;
 
-/** The lifecycle and data methods the engine calls on spouts and bolts. */
-const METHODS = ['open', 'nextTuple', 'ack', 'fail', 'activate', 'deactivate', 'close', 'prepare', 'execute', 'cleanup'] as const;
+/**
+ * Every method the engine calls on spouts and bolts. Each must be here: one that is not runs with
+ * the wrapper as `this`, and the fields it sets land on the wrapper, not on the instance.
+ */
+const METHODS = [
+  'open', 'nextTuple', 'ack', 'fail', 'activate', 'deactivate', 'close', 'isExhausted', 'deadLetterValues',
+  'prepare', 'execute', 'cleanup', FAIL_HELD_INPUTS,
+] as const;
 
 type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -33,8 +40,8 @@ export function scopeTopology(topology: Topology, scope: ComponentScope): Topolo
 
 function scoped<T extends object>(inst: T, component: string, scope: ComponentScope): T {
   const who: ComponentWho = { component, task: -1 };
-  const out = Object.create(inst) as Record<string, unknown>;
-  const methods = inst as unknown as Record<string, unknown>;
+  const out = Object.create(inst) as Record<string | symbol, unknown>;
+  const methods = inst as unknown as Record<string | symbol, unknown>;
   for (const name of METHODS) {
     const fn = methods[name];
     if (typeof fn !== 'function') continue;
