@@ -186,7 +186,8 @@ export class Engine implements ExecutorHost {
   }
 
   private openContext(): OpenContext {
-    return { topology: this.topology, config: this.config, plan: this.plan, stateStores: this.stateStores, systemEnv: this.systemEnv, deferOpen: this.openRetry?.defer };
+    const { topology, config, plan, stateStores, systemEnv } = this;
+    return { topology, config, plan, stateStores, systemEnv, deferOpen: this.openRetry?.defer, stopped: () => this.stopped };
   }
 
   activate(): void {

@@ -24,6 +24,11 @@ export interface OpenContext {
    * restart loop.
    */
   readonly deferOpen?: (task: SpoutTask | BoltTask, err: ComponentError) => boolean;
+  /**
+   * The engine was closed: open no more tasks. One whose open was in flight then is closed here
+   * once that open resolves (the engine's close skipped it: it was not marked opened yet).
+   */
+  readonly stopped?: () => boolean;
 }
 
 /**
@@ -33,6 +38,10 @@ export interface OpenContext {
  */
 export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: OpenContext): Promise<void> {
   for (const task of [...tasks.filter((t) => t instanceof BoltTask), ...tasks.filter((t) => t instanceof SpoutTask)]) {
+    if (o.stopped?.() === true) return;
+    // Opened once its open()/prepare() resolved: a close meanwhile must not close it (cleanup() while prepare() runs).
+    const wasOpened = task.opened;
+    task.opened = false;
     const c = o.plan.components.get(task.component)!;
     const config = c.kind === 'spout' ? spoutConfig(o.config, c.spec) : o.config;
     const ctx = new TaskContextImpl(o.topology, config, o.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), o.stateStores);
@@ -40,15 +49,14 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       if (task instanceof SpoutTask && c.kind === 'spout') {
         task.instance = c.spec.create();
         await task.instance.open?.(ctx, task);
-        task.opened = true;
       } else if (task instanceof BoltTask && c.kind === 'bolt') {
         const bolt = c.create(o.systemEnv);
         task.init(bolt);
         if (task.basic) await (bolt as BasicBolt).prepare?.(ctx);
         else await (bolt as Bolt).prepare?.(ctx, task);
-        task.opened = true;
       }
     } catch (err) {
+      task.opened = wasOpened; // as before the attempt: a deferred task is marked unopened by its retrier
       const spout = task instanceof SpoutTask;
       const failed = new ComponentError(
         spout ? 'GALE_ERR_SPOUT_OPEN' : 'GALE_ERR_BOLT_PREPARE',
@@ -58,5 +66,21 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       if (failed.retriable && o.deferOpen?.(task, failed) === true) continue;
       throw failed;
     }
+    if (o.stopped?.() === true) {
+      // The engine closed while it opened, and closed only the tasks opened before: nobody else closes this one.
+      await closeTask(task);
+      return;
+    }
+    task.opened = true;
+  }
+}
+
+/** Closes a spout task or cleans up a bolt task; what it throws is reported as the task's error (GALE_ERR_CLOSE). */
+export async function closeTask(task: SpoutTask | BoltTask): Promise<void> {
+  const phase = task instanceof SpoutTask ? 'close' : 'cleanup';
+  try {
+    await (task instanceof SpoutTask ? task.instance?.close?.() : task.instance?.cleanup?.());
+  } catch (err) {
+    task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
   }
 }
