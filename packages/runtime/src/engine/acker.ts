@@ -63,6 +63,9 @@ export class ByRoot implements TaskChooser {
   }
 }
 
+/** Which of two failures of one tree its spout is told (the higher; a tie: the later). */
+const failRank = (o: FailOutcome): number => (o === TreeOutcome.FAILED_STOPPED ? 0 : o === TreeOutcome.FAILED ? 1 : 2);
+
 const byRoot = (ctx: ChooserContext): TaskChooser => new ByRoot(ctx.targetTasks);
 const ROOT = new Fields(['root']);
 const ROOT_EDGE = new Fields(['root', 'hi', 'lo']);
@@ -81,8 +84,8 @@ export class AckerBolt implements Bolt, SystemBolt {
   private treesAcked = 0;
   private treesFailed = 0;
   /**
-   * Failures with a reason other than a plain `fail` (too large, unencodable) whose tree has not
-   * settled yet (its init still on the way), in two generations rotated like the ledger.
+   * Why trees failed that have not settled yet (their init still on the way; noteReason), in two
+   * generations rotated like the ledger.
    */
   private reasons = new Map<number, FailOutcome>();
   private olderReasons = new Map<number, FailOutcome>();
@@ -112,8 +115,7 @@ export class AckerBolt implements Bolt, SystemBolt {
     if (stream === ACK_ACK_STREAM) this.settle(root, l.ack(root, (v[1] as number) | 0, (v[2] as number) | 0));
     else if (stream === ACK_INIT_STREAM) this.settle(root, l.init(root, (v[1] as number) | 0, (v[2] as number) | 0, t.sourceTask));
     else if (stream === ACK_FAIL_STREAM) {
-      // A peer of an older version sends `[root]` only: a plain failure.
-      if (isFailOutcome(v[1]) && v[1] !== TreeOutcome.FAILED) this.reasons.set(root, v[1]);
+      this.noteReason(root, v[1]);
       this.settle(root, l.fail(root));
     }
     else if (stream === ACK_FORGET_STREAM) l.forget(root);
@@ -122,6 +124,18 @@ export class AckerBolt implements Bolt, SystemBolt {
       const owner = l.ownerOf(root);
       if (owner !== NOT_DONE) this.collector.emitDirect(owner, [root, TreeOutcome.RESET], undefined, ACK_OUTCOME_STREAM);
     }
+  }
+
+  /**
+   * Why `root`'s tree failed, kept until it settles (its init may still be on the way). A failure
+   * by a stopping bolt (FAILED_STOPPED, not charged to maxRetries) gives way to any other failure
+   * of the tree, a plain one to a reason (too large, unencodable); among those the last one counts.
+   */
+  private noteReason(root: number, outcome: unknown): void {
+    // A peer of an older version sends `[root]` only: a plain failure.
+    const reason = isFailOutcome(outcome) ? outcome : TreeOutcome.FAILED;
+    const was = this.reasons.get(root) ?? this.olderReasons.get(root);
+    if (was === undefined || failRank(reason) >= failRank(was)) this.reasons.set(root, reason);
   }
 
   /** `__ack_ack` and `__ack_init` from a local sender, as execute would handle them. */

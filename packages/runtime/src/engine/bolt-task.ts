@@ -136,7 +136,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     if (t.state !== TUPLE_PENDING) return;
     t.state = TUPLE_FAILED;
     this.metrics.failed++;
-    this.failTrees(t);
+    this.failTrees(t, this.failOutcome);
   }
 
   /** Fails every tree of `t` through the acker. */
@@ -192,7 +192,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     let dead = false;
     for (const h of held) if (h.holds(root) === 2) dead = true;
     for (const h of held) h.kill(root);
-    if (!dead) this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]);
+    if (!dead) this.sendControl(this.failRoute!, [root, this.failOutcome]);
   }
 
   applyHeld(held: HeldAcks): void {
@@ -201,7 +201,23 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   }
 
   private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendAck(this.ackRoute!, root, hi, lo);
-  private readonly sendFail = (root: number): void => this.sendControl(this.failRoute!, [root, TreeOutcome.FAILED]);
+  private readonly sendFail = (root: number): void => this.sendControl(this.failRoute!, [root, this.failOutcome]);
+  /** How this task's fails fail their trees: FAILED_STOPPED inside {@link failingStopped}. */
+  private failOutcome: FailOutcome = TreeOutcome.FAILED;
+
+  /**
+   * Runs `fn` (the bolt giving up the inputs it holds because it stops here: drain.ts,
+   * executor-swap.ts) with every fail it makes sent as FAILED_STOPPED, which the spout replays
+   * without charging maxRetries. Returns what `fn` returns.
+   */
+  failingStopped<T>(fn: () => T): T {
+    this.failOutcome = TreeOutcome.FAILED_STOPPED;
+    try {
+      return fn();
+    } finally {
+      this.failOutcome = TreeOutcome.FAILED;
+    }
+  }
 
   failHeld(held: HeldAcks): void {
     this.metrics.failed += held.tuples;

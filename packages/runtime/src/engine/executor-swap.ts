@@ -7,6 +7,7 @@ import { SpoutExecutor } from './spout-executor.js';
 import type { SpoutTask } from './spout-task.js';
 import type { PlannedExecutor } from './plan.js';
 import type { TupleImpl } from './tuple.js';
+import { TreeOutcome } from './tree-outcome.js';
 
 /**
  * Changing which executors run in a live engine (a cluster worker following a rebalance): which
@@ -47,7 +48,7 @@ export function failHeldTuples(ex: BoltExecutor): number {
   const byTask = (task: number): (typeof ex.tasks)[number] | undefined => ex.tasks.find((t) => t.taskId === task) ?? ex.tasks[0];
   const fail = (task: number, tuple: TupleImpl): boolean => {
     if (!tuple.stream.control) {
-      byTask(task)?.failRoots(tuple.anchors);
+      byTask(task)?.failRoots(tuple.anchors, TreeOutcome.FAILED_STOPPED);
       n++;
     }
     return true;
@@ -57,7 +58,7 @@ export function failHeldTuples(ex: BoltExecutor): number {
   // Emitted by this executor and not yet handed on: the same trees, failed from the emitting executor.
   ex.outbox.drain((_target, tuple) => {
     if (!tuple.stream.control) {
-      byTask(tuple.sourceTask)?.failRoots(tuple.anchors);
+      byTask(tuple.sourceTask)?.failRoots(tuple.anchors, TreeOutcome.FAILED_STOPPED);
       n++;
     }
     return true;
@@ -78,7 +79,10 @@ export async function retireExecutor(
   }
   let failed = failHeldTuples(ex);
   // The inputs its windows hold (api/held-inputs.ts): those windows will never fire, here or on the new worker.
-  for (const t of ex.tasks) if (t.opened && holdsInputs(t.instance)) failed += t.instance[FAIL_HELD_INPUTS]();
+  for (const t of ex.tasks) {
+    const inst = t.instance;
+    if (t.opened && holdsInputs(inst)) failed += t.failingStopped(() => inst[FAIL_HELD_INPUTS]());
+  }
   if (failed > 0) log.info({ component: ex.component, executor: ex.index, failed }, 'executor moved away: the tuples it held failed, to be replayed');
   for (const t of ex.tasks) if (t.opened) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
 }

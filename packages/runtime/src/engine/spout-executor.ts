@@ -196,10 +196,11 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
           task.metrics.failed++;
           if (outcome === TreeOutcome.TIMED_OUT) task.metrics.timedOut++;
           const reason = failReasonOf(outcome as TreeOutcomeCode);
-          // A timeout while a worker was lost is not charged (crash-reports.ts): replayed as usual,
-          // with the backoff its charged failures give.
-          const excused = outcome === TreeOutcome.TIMED_OUT && p.exposed === true;
-          if (excused && task.countsFailures) task.excuse(root, p.messageId);
+          // A timeout while a worker was lost is not charged (crash-reports.ts), nor a failure by a
+          // bolt that stops (tree-outcome.ts): replayed as usual, with the backoff its charged failures give.
+          const exposed = outcome === TreeOutcome.TIMED_OUT && p.exposed === true;
+          const excused = exposed || outcome === TreeOutcome.FAILED_STOPPED;
+          if (exposed && task.countsFailures) task.excuse(root, p.messageId);
           const attempts = !task.countsFailures ? 0 : excused ? task.failuresOf(p.messageId) : task.countFailure(p.messageId);
           if (!excused && task.instance.deadLetterOn?.includes(reason) === true) {
             // A reason the spout says repeats on every replay (e.g. too-large): terminal at once.

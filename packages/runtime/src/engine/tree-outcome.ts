@@ -29,19 +29,27 @@ export const TreeOutcome = {
    * charges the message one failure (reason `worker-crashed`), the one failure a crash costs.
    */
   CRASHED: 8,
+  /**
+   * A bolt that stops here (a drain, or its executor moving away in a rebalance) failed the inputs
+   * it held: its windows will never fire there. A failure (reason `failed`) that the spout replays
+   * but does not charge to maxRetries: the tuple did nothing wrong, and a drain may fail what peers
+   * keep routing to it again and again (drain.ts).
+   */
+  FAILED_STOPPED: 9,
 } as const;
 export type TreeOutcomeCode = (typeof TreeOutcome)[keyof typeof TreeOutcome];
 
 /** Outcomes that may arrive on `__ack_outcome` (WORKER_CRASHED never does). */
 export function isTreeOutcome(v: unknown): v is TreeOutcomeCode {
-  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5 || v === 6 || v === 8;
+  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5 || v === 6 || v === 8 || v === 9;
 }
 
 /** The outcome codes that fail a tree with a reason (what a bolt sends the acker on `__ack_fail`). */
-export type FailOutcome = typeof TreeOutcome.FAILED | typeof TreeOutcome.FAILED_TOO_LARGE | typeof TreeOutcome.FAILED_UNENCODABLE;
+export type FailOutcome =
+  | typeof TreeOutcome.FAILED | typeof TreeOutcome.FAILED_TOO_LARGE | typeof TreeOutcome.FAILED_UNENCODABLE | typeof TreeOutcome.FAILED_STOPPED;
 
 export function isFailOutcome(v: unknown): v is FailOutcome {
-  return v === 2 || v === 5 || v === 6;
+  return v === 2 || v === 5 || v === 6 || v === 9;
 }
 
 /** Why a failed or timed-out tree ended, for `Spout.fail` and dead letters. */

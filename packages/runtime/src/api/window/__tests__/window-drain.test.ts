@@ -92,12 +92,27 @@ describe('a windowed bolt that stops fails the inputs its windows hold', () => {
     m = undefined;
   });
 
+  it.each(KINDS)('%s: what a drain fails is replayed, not charged to maxRetries (with maxRetries 0, nothing is dead-lettered)', async (_name, window, panes) => {
+    const clock = new ManualClock();
+    const spout = new SpoutProbe(clock);
+    spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 200 });
+    m = new ManualEngine(topology(window, panes, spout), { maxRetries: 0 }, clock);
+    await m.start();
+    expect(await m.runUntil(() => spout.emits.length === 2, 1000)).toBe(true);
+    expect(await drain(m)).toBeLessThan(100);
+    // The bolt stopping, not the tuples, failed them: fail() (a replay), not the ack of a dead letter.
+    expect(spout.failedIds().sort()).toEqual(['a', 'b']);
+    expect(spout.acks).toEqual([]);
+    expect(m.logs.some((l) => l.msg.startsWith('tuple dead-lettered'))).toBe(false);
+    m = undefined;
+  });
+
   it.each(KINDS)('%s: a rebalance that moves its executor away fails them at once', async (_name, window, panes) => {
     const clock = new ManualClock();
     const spout = new SpoutProbe(clock);
     spout.plan.push({ id: 'a', at: 100 }, { id: 'b', at: 200 });
     const placement: Placement = { isLocal: () => true, link: { sendTuple: () => { throw new Error('no remote task in this test'); } } };
-    m = new ManualEngine(topology(window, panes, spout, 2), {}, clock, { placement });
+    m = new ManualEngine(topology(window, panes, spout, 2), { maxRetries: 0 }, clock, { placement });
     await m.start();
     expect(await m.runUntil(() => spout.emits.length === 2, 1000)).toBe(true);
     // A new parallelism for w: its executor is replaced (a new instance, with empty windows).
@@ -106,6 +121,7 @@ describe('a windowed bolt that stops fails the inputs its windows hold', () => {
     await m.runUntil(() => spout.fails.length === 2, 50);
     expect(spout.failedIds().sort()).toEqual(['a', 'b']);
     expect(spout.fails.every((f) => f.at < 300)).toBe(true); // not after messageTimeoutMs (60 s)
+    expect(spout.acks).toEqual([]); // not charged to maxRetries (0): replayed, not dead-lettered
     expect(m.logs.find((l) => l.msg.startsWith('executor moved away'))?.obj).toMatchObject({ component: 'w', failed: 2 });
   });
 });
