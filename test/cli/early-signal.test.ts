@@ -16,7 +16,7 @@ describe('a signal before gale has loaded its CLI', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s: gale local starts, stops at once as for a later signal, and reports (exit 0)', async (signal) => {
     const r = await gale(['local', fixture('endless.ts'), '--stats-interval', '0', '--json'], { env: earlySignal(signal) });
     expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
-    expect(r.stderr).toContain(`gale: ${signal}: stopping once the topology has started`);
+    expect(r.stderr).toContain(`gale: ${signal}: stopping once the topology has started; ${signal === 'SIGINT' ? 'Ctrl-C' : 'send SIGTERM'} again to exit at once`);
     expect(r.stderr).toContain(`gale: stopped "endless" after `);
     expect(JSON.parse(r.stdout)).toMatchObject({ topology: 'endless', stoppedBy: 'signal', signal });
   });

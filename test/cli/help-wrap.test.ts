@@ -65,3 +65,33 @@ describe('gale --help wraps lines between words', () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe('gale <command> --help at 80 columns lays out paragraphs and examples whole', () => {
+  const helps = builtHelp(COMMAND_DEFS.map((d) => [d.name, '--help']), 80);
+
+  it.each(COMMAND_DEFS.map((d, i) => [d.name, i] as const))('%s: no fragment lines in the closing paragraphs, no example split', (name, i) => {
+    const help = helps[i]!;
+    const problems: string[] = [];
+    const all = help.split('\n');
+    // The closing paragraphs: after the last blank line. A line wrapped by the layout is as full
+    // as it can be: the next line's first word would not have fitted on it. A shorter line is a
+    // hard break inside a paragraph, unless the next line starts a paragraph of its own.
+    const start = all.lastIndexOf('', all.length - 2) + 1;
+    const closing = all.slice(start).filter((l) => l.length > 0);
+    closing.forEach((line, j) => {
+      const next = closing[j + 1];
+      if (next === undefined || next.startsWith('Exit codes:')) return;
+      const word = next.split(' ')[0]!;
+      if (line.length + 1 + word.length <= 80) problems.push(`fragment: "${line}" / "${next}"`);
+    });
+    // Examples: every line of the section is an example (starts with "gale"): a command never wraps.
+    const ex = all.indexOf('Examples:');
+    if (ex >= 0) {
+      for (const l of all.slice(ex + 1)) {
+        if (l === '') break;
+        if (!/^ {2}gale /.test(l) && !/^ {20,}\S/.test(l)) problems.push(`example split: "${l}"`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

@@ -87,6 +87,7 @@ describe('gale local', () => {
     const r = await p.exit();
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`gale: stopping "endless" (${sig}): draining`);
+    expect(r.stderr).toContain(sig === 'SIGINT' ? '; Ctrl-C again to exit at once' : '; send SIGTERM again to exit at once');
     const report = JSON.parse(r.stdout) as Report;
     expect(report).toMatchObject({ stoppedBy: 'signal', signal: sig });
     const spout = component(report, 'endless');

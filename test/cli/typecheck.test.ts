@@ -39,6 +39,19 @@ describe('type checking a topology file', () => {
     }
   });
 
+  it('a correct file in a directory without node_modules passes: Node\'s types come from gale\'s install', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gale-typecheck-'));
+    try {
+      const file = path.join(dir, 'good.ts');
+      writeFileSync(file, "import { TopologyBuilder } from '@gale/runtime';\nimport { GeneratorSpout } from '@gale/spout-kit';\nconst b = new TopologyBuilder();\nb.setSpout('g', new GeneratorSpout({ fields: ['n'], generate: (s) => (s < 3 ? [s] : undefined) }));\nexport default b.build({ name: process.env.GALE_NAME ?? 'good' });\n");
+      const r = await gale(['local', file, '--typecheck', '--until-idle', '--stats-interval', '0']);
+      expect(r.stderr).not.toContain('TS2688');
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gale deploy type-checks before it connects, and --no-typecheck skips the check', async () => {
     const r = await gale(['deploy', fixture('implicit-any.mts'), ...NO_ZK]);
     expect(r.code).toBe(2);

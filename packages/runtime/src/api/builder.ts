@@ -15,6 +15,7 @@ import { isWindowedBolt, type WindowedBolt } from './window/windowed-bolt.js';
 import { resolveWindow, type ResolvedWindow } from './window/window-spec.js';
 import { windowExecutor } from './window/window-executor.js';
 import { checkTimestampField, checkWindowLimits, type UpstreamSpout } from './window/window-limits.js';
+import { submitOverrides } from './submit-overrides.js';
 import { isStatefulBolt, type StatefulBolt } from './state/stateful-bolt.js';
 import { StatefulBoltExecutor } from './state/stateful-bolt-executor.js';
 
@@ -291,13 +292,17 @@ export class TopologyBuilder {
       for (const input of d.inputs) checkInput(d.id, input, streams, this.drafts);
     }
     for (const [id, bolt] of checked) bolt.checkInputs!(wiringOf(this.drafts.get(id)!, streams));
+    // The window limits judge the config the topology will run with: the CLI's overrides included.
+    const submit = windowed.size === 0 ? undefined : submitOverrides();
+    const effective = submit === undefined ? config : parseTopologyConfig(submit.config, config, submit.origin);
+    const origin = (key: string): string => (submit !== undefined && key in submit.config ? submit.origin : '');
     for (const [id, w] of windowed) {
       const wiring = wiringOf(this.drafts.get(id)!, streams);
       checkTimestampField(id, w.window, wiring.inputs.map((i) => ({ ...i, stream: streams.get(i.component)!.get(i.stream)! })));
       w.bolt.checkInputs?.(wiring);
       // One channel per upstream task and subscribed stream (watermark.ts): numTasks, fixed at deploy.
       const channels = this.drafts.get(id)!.inputs.reduce((n, i) => n + this.drafts.get(i.component)!.numTasks, 0);
-      checkWindowLimits(id, w.window, config, this.upstreamSpouts(id, config.maxSpoutPending), w.panes, channels);
+      checkWindowLimits(id, w.window, effective, this.upstreamSpouts(id, effective.maxSpoutPending), w.panes, channels, origin);
     }
     const order = this.topologicalOrder();
     const components = new Map<string, ComponentSpec>();

@@ -1,4 +1,5 @@
 import type { Topology } from '../api/builder.js';
+import { withSubmitOverrides } from '../api/submit-overrides.js';
 import { missingParamsError } from '../api/params.js';
 import { parseTopologyConfig, type TopologyConfig } from '../config/topology-config.js';
 import { isGaleError } from '../errors.js';
@@ -34,6 +35,11 @@ export interface TopologyFileOptions {
  * nobody read are rejected. Every mistake is a usage, topology or config error (exit code 2).
  */
 export async function loadTopologyFile(file: string, set: SetFlags, opts: TopologyFileOptions): Promise<{ topology: Topology; entry: YamlEntry | undefined }> {
+  // build() checks the window limits against the config the run will have (submit-overrides.ts).
+  return withSubmitOverrides({ config: set.config, origin: ', from --set' }, () => loadWithOverrides(file, set, opts));
+}
+
+async function loadWithOverrides(file: string, set: SetFlags, opts: TopologyFileOptions): Promise<{ topology: Topology; entry: YamlEntry | undefined }> {
   const params = new CliParamSet(set.params);
   const base = { file, cwd: opts.cwd, runtimeDir: opts.runtimeDir, log: opts.log };
   if (isYamlFile(file)) {

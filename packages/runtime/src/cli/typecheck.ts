@@ -67,6 +67,8 @@ export async function typecheckTopology(file: string, cwd: string, runtimeDir: s
     if (ts.resolveModuleName(spec, abs, options, ts.sys).resolvedModule === undefined && existsSync(types)) paths[spec] = [types];
   }
   if (Object.keys(paths).length > 0) options.paths = paths;
+  const roots = fallbackTypeRoots(ts, abs, runtimeDir, options);
+  if (roots !== undefined) options.typeRoots = roots;
   const program = ts.createProgram({ rootNames: [abs], options });
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
@@ -74,6 +76,24 @@ export async function typecheckTopology(file: string, cwd: string, runtimeDir: s
   if (errors.length > shown.length) shown.push(`... and ${errors.length - shown.length} more type errors`);
   throw new CliUsageError('GALE_ERR_TYPECHECK', `${shown.join('\n')}\n${errors.length} type error${errors.length === 1 ? '' : 's'} in ${file}`,
     hint);
+}
+
+/**
+ * Type roots that add the CLI's own install (its `@types/node`) when a listed `types` entry (by
+ * default `node`) does not resolve from the topology file: a file in a directory without
+ * node_modules would otherwise fail with TS2688 before any of its own errors. Undefined: no change.
+ */
+function fallbackTypeRoots(ts: Ts, abs: string, runtimeDir: string, options: TS.CompilerOptions): string[] | undefined {
+  const extra = new Set<string>();
+  for (const name of options.types ?? []) {
+    if (ts.resolveTypeReferenceDirective(name, abs, options, ts.sys).resolvedTypeReferenceDirective !== undefined) continue;
+    const ours = ts.resolveTypeReferenceDirective(name, path.join(runtimeDir, 'package.json'), { ...options, typeRoots: undefined }, ts.sys).resolvedTypeReferenceDirective?.resolvedFileName;
+    const at = ours?.lastIndexOf(`${path.sep}@types${path.sep}`) ?? -1;
+    if (at >= 0) extra.add(ours!.slice(0, at + '/@types'.length));
+  }
+  if (extra.size === 0) return undefined;
+  const own = options.typeRoots ?? ts.getEffectiveTypeRoots(options, { getCurrentDirectory: () => path.dirname(abs) }) ?? [];
+  return [...own, ...extra];
 }
 
 function describe(ts: Ts, d: TS.Diagnostic, cwd: string): string {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Topology } from '../api/builder.js';
 import { ParamSet } from '../api/params.js';
+import { withSubmitOverrides } from '../api/submit-overrides.js';
 import { GaleError } from '../errors.js';
 import type { TopologyRecord } from './model.js';
 
@@ -30,7 +31,11 @@ export async function loadBundle(bundle: { bundlePath: string; galeScopeDir: str
   linkGaleScope(bundle.bundlePath, bundle.galeScopeDir);
   const mod = (await import(pathToFileURL(bundle.bundlePath).href)) as { default?: unknown };
   const def = mod.default;
-  const built = typeof def === 'function' ? await (def as (p: ParamSet) => unknown)(new ParamSet(record.params)) : def;
+  // build() judges the window limits by the config the deploy recorded (the --set overrides that
+  // `gale deploy` checked), not by the code's own config alone.
+  const built = typeof def === 'function'
+    ? await withSubmitOverrides({ config: record.config, origin: ', deployed config' }, async () => await (def as (p: ParamSet) => unknown)(new ParamSet(record.params)))
+    : def;
   const t = built as Partial<Topology> | undefined;
   if (t === undefined || t === null || typeof t.name !== 'string' || !(t.components instanceof Map)) {
     throw new WorkerError('GALE_ERR_BAD_BUNDLE', `the bundle of topology "${record.name}" (${record.source}) did not produce a topology`);

@@ -102,7 +102,7 @@ export class FileLineSpout extends BaseRichSpout {
     }
     try {
       if ((await handle.stat()).isDirectory()) {
-        throw new FileReadError(this.o.path, `input path ${this.o.path} is a directory, not a file`);
+        throw new FileReadError(this.o.path, `input path ${this.o.path} is a directory, not a file; give the spout the path of a file, e.g. ${this.o.path.replace(/\/+$/, '')}/<name>`);
       }
     } catch (err) {
       await handle.close();

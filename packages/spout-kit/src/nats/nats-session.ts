@@ -49,7 +49,7 @@ export async function openNatsSession(cfg: NatsSpoutConfig, name: string, reconn
   } catch (err) {
     // Refused credentials stay refused; an unreachable or slow server may come back.
     const auth = err instanceof Error && /authoriz|authenticat/i.test(`${err.name} ${err.message}`);
-    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}${auth ? '' : '; start one with JetStream on (nats-server -js), or point servers at a running one'}`, { cause: err, retriable: !auth });
+    throw new NatsSpoutError('GALE_ERR_NATS_CONNECT', cfg.servers, `cannot connect to NATS at ${cfg.servers.join(', ')}: ${message(err)}${auth ? '' : `; start one with JetStream on (nats-server -js -p ${natsPort(cfg.servers[0])}), or point servers at a running one`}`, { cause: err, retriable: !auth });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: cfg.connectTimeoutMs });
@@ -97,4 +97,10 @@ async function ensureConsumer(jsm: JetStreamManager, cfg: NatsSpoutConfig): Prom
     ack_wait: cfg.ackWaitMs * MS_TO_NS,
     ...(cfg.filterSubject !== undefined ? { filter_subject: cfg.filterSubject } : {}),
   });
+}
+
+/** The port of a server address (`host:port`, `nats://host:port`, `host`: 4222, NATS's default), for the start hint. */
+export function natsPort(server: string | undefined): number {
+  const m = /:(\d+)\/?$/.exec(server ?? '');
+  return m === null ? 4222 : Number(m[1]);
 }

@@ -195,7 +195,12 @@ export async function assertDir(dir: string, followed: string): Promise<void> {
   } catch (err) {
     if (errno(err) !== 'ENOENT' && errno(err) !== 'ENOTDIR') throw err;
   }
-  if (!isDir) throw new TailSpoutError('GALE_ERR_TAIL_DIR_NOT_FOUND', followed, `directory ${dir} does not exist (needed for ${followed})`);
+  if (!isDir) {
+    // Name the directory looked in (a relative path is the cwd's), and the fix.
+    const abs = path.resolve(dir);
+    const where = path.isAbsolute(dir) ? '' : `; a relative path is resolved from the directory gale runs in, ${process.cwd()}`;
+    throw new TailSpoutError('GALE_ERR_TAIL_DIR_NOT_FOUND', followed, `directory ${abs} does not exist (needed for ${followed}${where}); create it (mkdir -p ${abs}) or give the spout a path in an existing directory`);
+  }
 }
 
 /** The path of a regular file in `dir` with inode `ino`: where a rotation renamed the old file. */

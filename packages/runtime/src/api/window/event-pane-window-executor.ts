@@ -65,7 +65,7 @@ export class EventPaneWindowExecutor implements Bolt, HoldsInputs {
     this.component = context.thisComponentId;
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []);
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -109,7 +109,7 @@ export class PaneWindowExecutor implements Bolt, HoldsInputs {
     this.holder = 'holdAck' in collector ? (collector as unknown as AckHolder) : undefined;
     this.component = context.thisComponentId;
     this.origin = this.w.epochClock();
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector);
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs);
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -57,11 +57,11 @@ export interface UpstreamSpout {
  * a held-ack slot per pending tree per pane, bounded by the pending limits alone, so `maxTuples`
  * does not apply.
  */
-export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[], panes = false, channels = 1): void {
+export function checkWindowLimits(component: string, w: ResolvedWindow, config: TopologyConfig, spouts: readonly UpstreamSpout[], panes = false, channels = 1, origin: (key: string) => string = () => ''): void {
   const need = requiredTimeoutMs(w, channels);
   if (need === undefined) return;
   if (config.messageTimeoutMs < need.total) {
-    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${config.messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)}`);
+    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${config.messageTimeoutMs}${origin('messageTimeoutMs')}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)}${origin('messageTimeoutMs') === '' ? '' : ` (--set messageTimeoutMs=${need.total})`}`);
   }
   // Every buffered tuple is un-acked, so the spouts' pending limits bound the buffer (fan-out
   // of bolts in between is caught at run time by maxTuples).
@@ -94,12 +94,14 @@ export function checkTimestampField(component: string, w: ResolvedWindow, inputs
 }
 
 /**
- * At prepare: reports (does not throw) a `messageTimeoutMs` shorter than a tuple's stay in the
- * window — the config may have been overridden at submit time, after build() checked it.
+ * At prepare: throws (the task does not start) on a `messageTimeoutMs` shorter than a tuple's
+ * stay in the window. The CLI checks the effective config before it runs anything (build() sees
+ * the `--set`/`-c` overrides, submit-overrides.ts); this catches a config overridden by other means
+ * (LocalCluster.submit's `config`, a cluster record): a window that would replay for ever must not run.
  */
-export function checkWindowTimeout(w: ResolvedWindow, component: string, messageTimeoutMs: number, reporter: { reportError(error: unknown): void }, channels = 1): void {
+export function checkWindowTimeout(w: ResolvedWindow, component: string, messageTimeoutMs: number, channels = 1): void {
   const need = requiredTimeoutMs(w, channels);
   if (need !== undefined && messageTimeoutMs < need.total) {
-    reporter.reportError(new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)} (--set messageTimeoutMs=${need.total})`));
+    throw new TopologyError('GALE_ERR_WINDOW_TIMEOUT', `windowed bolt "${component}": messageTimeoutMs (${messageTimeoutMs}) is shorter than ${need.text}; tuples would time out while still in a window, and their replays land in it again. ${timeoutFix(w, need.total, channels)} (--set messageTimeoutMs=${need.total})`);
   }
 }

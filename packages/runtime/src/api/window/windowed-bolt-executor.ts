@@ -105,7 +105,7 @@ export class WindowedBoltExecutor implements Bolt, HoldsInputs {
     this.origin = this.w.epochClock();
     // Every upstream task of every subscribed stream holds the watermark until it sends or idles.
     this.watermark = new WatermarkTracker(this.w.maxLagMs, this.w.idleInputMs, context.thisSources?.() ?? []); // hand-built contexts of older tests may lack it
-    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, collector, inputChannels(context.thisSources?.() ?? []));
+    checkWindowTimeout(this.w, this.component, context.config.messageTimeoutMs, inputChannels(context.thisSources?.() ?? []));
     await this.inner.prepare?.(context, this.out);
   }
 

@@ -37,6 +37,11 @@ export interface LocalRunReport {
   errors: ReturnType<LocalTopology['errors']>;
 }
 
+/** How to skip the drain, named after the signal that started it (SIGTERM comes from kill, not a key). */
+function againToExit(signal: string): string {
+  return signal === 'SIGINT' ? 'Ctrl-C again to exit at once' : `send ${signal} again to exit at once`;
+}
+
 /** Longest delay setTimeout takes as is; longer ones would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -68,7 +73,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
       signalled = true;
       stopRequested({ kind: 'signal', signal });
       // While the file loads or components open, user code may be stuck: say what happens next.
-      if (!running) statusLine(ctx, `gale: ${signal}: stopping once the topology has started; Ctrl-C again to exit at once`);
+      if (!running) statusLine(ctx, `gale: ${signal}: stopping once the topology has started; ${againToExit(signal)}`);
       return;
     }
     statusLine(ctx, `gale: ${signal} again: exiting without draining`);
@@ -141,7 +146,7 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
 
     const drainMs = reason.kind === 'killed' && reason.waitMs !== undefined ? reason.waitMs : t.config.drainTimeoutMs;
     if (reason.kind !== 'idle') {
-      statusLine(ctx, `gale: stopping "${t.name}" (${describeReason(reason)}): draining in-flight tuples for up to ${drainMs / 1000}s${reason.kind === 'signal' ? '; Ctrl-C again to exit at once' : ''}`);
+      statusLine(ctx, `gale: stopping "${t.name}" (${describeReason(reason)}): draining in-flight tuples for up to ${drainMs / 1000}s${reason.kind === 'signal' ? `; ${againToExit(reason.signal)}` : ''}`);
     }
     try {
       await cluster.kill(t.name, drainMs);

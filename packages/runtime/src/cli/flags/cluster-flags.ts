@@ -44,7 +44,7 @@ const CLUSTER_FLAGS = {
 
 const COMMON = { ...GLOBAL_FLAGS, ...CLUSTER_FLAGS };
 
-const EXIT_CODES = 'Exit codes: 0 ok, 1 failure (ZooKeeper unreachable, unknown topology, timeout),\n2 usage error. Reference: docs/cli.md';
+const EXIT_CODES = 'Exit codes: 0 ok, 1 failure (ZooKeeper unreachable, unknown topology, timeout), 2 usage error. Reference: docs/cli.md';
 
 const MISSING_HOST = 'missing --host: the host name or address other workers reach this machine at, e.g. --host 10.0.0.7';
 
@@ -67,14 +67,12 @@ const supervisor = defineCommand({
   summary: 'Run a supervisor daemon: worker slots on this machine',
   usage: 'gale supervisor --host <h> --ports <a-b> [options]\n\nRun a supervisor daemon (worker slots).',
   epilog: [
-    'Registers in ZooKeeper, joins the leader election (the leader schedules every topology)',
-    'and runs the workers assigned to its slots as child processes. SIGTERM or Ctrl-C stops',
-    'its workers (draining), then the supervisor.',
+    ['Registers in ZooKeeper, joins the leader election (the leader schedules every topology)', 'and runs the workers assigned to its slots as child processes. SIGTERM or Ctrl-C stops', 'its workers (draining), then the supervisor.'].join(' '),
     EXIT_CODES,
   ].join('\n'),
   examples: [
-    ['gale supervisor --host h1 --ports 6700-6703', 'four worker slots'],
-    ['gale supervisor --host h1 --ports 6710,6711', 'two worker slots'],
+    ['gale supervisor --host h1 --ports 6700-6703  # four worker slots', ''],
+    ['gale supervisor --host h1 --ports 6710,6711  # two worker slots', ''],
   ],
   takes: 'only options',
   flags: {
@@ -168,14 +166,10 @@ const deploy = defineCommand({
   summary: 'Upload a topology to the cluster and start it',
   usage: 'gale deploy <file> [options]\n\nUpload a topology to the cluster and start it.',
   epilog: [
-    'Loads <file> exactly as "gale local" does (mistakes exit 2 before anything is written),',
-    'bundles it with esbuild, uploads the bundle to ZooKeeper and records the topology; the',
-    'leader supervisor assigns its executors to worker slots. Waits until every worker runs,',
-    'then prints where the executors run (stdout). Workers read the files named in --set',
-    'values: give absolute paths.',
+    ['Loads <file> exactly as "gale local" does (mistakes exit 2 before anything is written),', 'bundles it with esbuild, uploads the bundle to ZooKeeper and records the topology; the', 'leader supervisor assigns its executors to worker slots. Waits until every worker runs,', 'then prints where the executors run (stdout). Workers read the files named in --set', 'values: give absolute paths.'].join(' '),
     EXIT_CODES,
   ].join('\n'),
-  examples: [['gale deploy wc.ts --workers 2 --set input=/data/in.txt --set output=/tmp/out.tsv', '']],
+  examples: [['gale deploy wc.ts --workers 2', 'on two workers (--set file paths: absolute)']],
   positional: {
     name: 'file',
     describe: 'Topology file: .ts/.js whose default export is a topology or (params) => topology, or .yaml',
@@ -218,10 +212,7 @@ const status = defineCommand({
   summary: 'Per-component counts, latencies, placement and errors of a topology',
   usage: 'gale status <name> [options]\n\nCounts, latencies, placement and errors.',
   epilog: [
-    'Per component: executors, where they run, emitted/executed/acked/failed counts summed',
-    'over the running workers (since each worker started), latency (p50: weighted mean of the',
-    'workers\' p50; p99: the largest), and the last errors, including those of workers and',
-    'supervisors that could not start the topology (__worker, __supervisor).',
+    ['Per component: executors, where they run, emitted/executed/acked/failed counts summed', 'over the running workers (since each worker started), latency (p50: weighted mean of the', 'workers\' p50; p99: the largest), and the last errors, including those of workers and', 'supervisors that could not start the topology (__worker, __supervisor).'].join(' '),
     EXIT_CODES,
   ].join('\n'),
   positional: topologyName('status'),
@@ -251,8 +242,7 @@ const rebalance = defineCommand({
   summary: 'Change the worker count or a component\'s executors',
   usage: 'gale rebalance <name> [--workers <n>] [--parallelism <c>=<n> ...]\n\nChange workers or executors.',
   epilog: [
-    'The leader computes a new assignment; workers whose executors change are restarted.',
-    'A component can have at most as many executors as it has tasks (numTasks, fixed at deploy).',
+    ['The leader computes a new assignment; workers whose executors change are restarted.', 'A component can have at most as many executors as it has tasks (numTasks, fixed at deploy).'].join(' '),
     EXIT_CODES,
   ].join('\n'),
   examples: [['gale rebalance wc --workers 4 --parallelism split=4', '']],
@@ -280,8 +270,7 @@ const kill = defineCommand({
   summary: 'Deactivate a topology, wait, then stop and remove it',
   usage: 'gale kill <name> [--wait <s>] [options]\n\nDeactivate, wait, stop, remove.',
   epilog: [
-    'Deactivates the topology, waits --wait seconds so tuples in flight can complete, marks it',
-    'killed (its workers stop), then waits until the leader has removed it.',
+    ['Deactivates the topology, waits --wait seconds so tuples in flight can complete, marks it', 'killed (its workers stop), then waits until the leader has removed it.'].join(' '),
     EXIT_CODES,
   ].join('\n'),
   positional: topologyName('kill'),

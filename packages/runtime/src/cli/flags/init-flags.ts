@@ -22,11 +22,8 @@ export const INIT_COMMAND = defineCommand({
   summary: 'Create a topology project of your own (package.json, sample topology, test)',
   usage: 'gale init <dir> [options]\n\nCreate a topology project of your own.',
   epilog: [
-    'Writes a package.json depending on @gale/runtime and the kits, a tsconfig.json, a sample',
-    'word-count topology with its jest test, sample data and a README with the run, test and',
-    'deploy commands. Then: cd <dir> && npm install && npm test && npm start.',
-    'Exit codes: 0 ok, 1 failure (cannot write), 2 usage error (non-empty dir without --force).',
-    'Reference: docs/cli.md',
+    ['Writes a package.json depending on @gale/runtime and the kits, a tsconfig.json, a sample', 'word-count topology with its jest test, sample data and a README with the run, test and', 'deploy commands. Then: cd <dir> && npm install && npm test && npm start.'].join(' '),
+    ['Exit codes: 0 ok, 1 failure (cannot write), 2 usage error (non-empty dir without --force).', 'Reference: docs/cli.md'].join(' '),
   ].join('\n'),
   examples: [['gale init my-topologies', 'a new project in ./my-topologies']],
   positional: {

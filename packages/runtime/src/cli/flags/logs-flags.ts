@@ -23,14 +23,10 @@ export const LOGS_TEXT = {
   summary: 'Show (or follow) the worker logs of a topology',
   usage: 'gale logs <name> [--component <c>] [--task <n>] [--since <t>] [--follow] [--json]\n\nShow the worker logs of a topology.',
   epilog: [
-    'Reads each worker\'s log file through its supervisor\'s log endpoint (authenticated with the',
-    'cluster secret), merged in time order: component errors with their stack trace and source',
-    'line, console output of components, worker events. --follow keeps streaming new lines',
-    'until Ctrl-C (exit 0). Exit codes: 0 ok, 1 failure (no logs, a supervisor unreachable),',
-    '2 usage error. Reference: docs/logging.md',
+    ['Reads each worker\'s log file through its supervisor\'s log endpoint (authenticated with the', 'cluster secret), merged in time order: component errors with their stack trace and source', 'line, console output of components, worker events. --follow keeps streaming new lines', 'until Ctrl-C (exit 0). Exit codes: 0 ok, 1 failure (no logs, a supervisor unreachable),', '2 usage error. Reference: docs/logging.md'].join(' '),
   ].join('\n'),
   examples: [
-    ['gale logs wc --component split --since 5m', 'the last 5 minutes of "split"'],
+    ['gale logs wc --since 5m', 'the last 5 minutes (--component c: one)'],
     ['gale logs wc --follow', 'stream new lines until Ctrl-C'],
   ] as const,
   takes: 'one topology name',

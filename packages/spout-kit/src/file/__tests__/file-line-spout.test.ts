@@ -412,7 +412,7 @@ describe('FileLineSpout', () => {
   it('refuses a directory with GALE_ERR_FILE_READ', async () => {
     const cluster = new LocalCluster();
     try {
-      await expect(cluster.submit(topology({ path: dir }))).rejects.toMatchObject({ cause: { code: 'GALE_ERR_FILE_READ' } });
+      await expect(cluster.submit(topology({ path: dir }))).rejects.toMatchObject({ cause: { code: 'GALE_ERR_FILE_READ', message: `input path ${dir} is a directory, not a file; give the spout the path of a file, e.g. ${dir}/<name>` } });
     } finally {
       await cluster.shutdown(0);
     }

@@ -208,6 +208,7 @@ describe('NatsJetStreamSpout', () => {
     expect(cause.code).toBe('GALE_ERR_NATS_CONNECT');
     expect(cause.retriable).toBe(true);
     expect(cause.message).toMatch(/cannot connect to NATS at 127\.0\.0\.1:1/);
+    expect(cause.message).toContain('start one with JetStream on (nats-server -js -p 1)');
   });
 
   it('refuses a missing stream at open, naming it', async () => {

@@ -213,6 +213,13 @@ describe('FileTailSpout', () => {
       const e = await openError({ path: path.join(dir, 'nope', 'app.log') });
       expect(e.code).toBe('GALE_ERR_TAIL_DIR_NOT_FOUND');
       expect(e.message).toMatch(/directory .*nope does not exist/);
+      expect(e.message).toContain(`create it (mkdir -p ${path.join(dir, 'nope')})`);
+    });
+
+    it('names the absolute directory a relative path was looked for in', async () => {
+      const rel = path.relative(process.cwd(), path.join(dir, 'nodir', 'app.log'));
+      const e = await openError({ path: rel });
+      expect(e.message).toBe(`directory ${path.join(dir, 'nodir')} does not exist (needed for ${rel}; a relative path is resolved from the directory gale runs in, ${process.cwd()}); create it (mkdir -p ${path.join(dir, 'nodir')}) or give the spout a path in an existing directory`);
     });
 
     it('refuses an offsets file in a missing directory', async () => {

@@ -2,6 +2,7 @@ import {
   BaseRichSpout, BaseWindowedBolt, Count, Duration, TopologyBuilder, WINDOW_LATE_FIELDS, WINDOW_LATE_STREAM, slidingWindow, tumblingWindow,
   TopologyError, type BuildOptions, type OutputFieldsDeclarer, type TupleWindow, type WindowSpec, type WindowedBoltWiring,
 } from '@gale/runtime';
+import { withSubmitOverrides } from '../../submit-overrides.js';
 
 class TsSpout extends BaseRichSpout {
   declareOutputFields(d: OutputFieldsDeclarer): void {
@@ -49,6 +50,16 @@ describe('building windowed bolts', () => {
       message: expect.stringMatching(/messageTimeoutMs \(30000\) is shorter than window length \+ sliding interval \(25000 \+ 10000 = 35000 ms\).*at least 35000/),
     }));
     expect(() => build(slidingWindow(Duration.ofSeconds(25), Duration.ofSeconds(10)), { config: { messageTimeoutMs: 35_000 } })).not.toThrow();
+  });
+
+  it('judges the timeout the CLI will submit with: an override can break the rule and fix it', async () => {
+    const spec = slidingWindow(Duration.ofSeconds(25), Duration.ofSeconds(10));
+    const fixed = await withSubmitOverrides({ config: { messageTimeoutMs: 35_000 }, origin: ', from --set' }, async () => build(spec));
+    expect(fixed.config.messageTimeoutMs).toBe(30_000); // the code's config; the override is applied at submit
+    await expect(withSubmitOverrides({ config: { messageTimeoutMs: 3000 }, origin: ', from --set' }, async () => build(spec, { config: { messageTimeoutMs: 60_000 } })))
+      .rejects.toMatchObject({ code: 'GALE_ERR_WINDOW_TIMEOUT', message: expect.stringMatching(/messageTimeoutMs \(3000, from --set\) is shorter .*\(--set messageTimeoutMs=35000\)$/) });
+    // Outside a CLI run the code's config alone counts.
+    expect(() => build(spec)).toThrow(expect.objectContaining({ code: 'GALE_ERR_WINDOW_TIMEOUT' }));
   });
 
   it('event time adds idleInputMs when several upstream tasks feed the bolt, and idleFlushMs when set: the watermark waits that long', () => {
