@@ -1,5 +1,5 @@
 // Broken topology files: a clear one-line message naming the problem, never a stack trace.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, expectUsageError, fixture, gale, lines } from './gale-process.js';
@@ -30,6 +30,17 @@ describe('gale local with a broken topology file', () => {
     expectUsageError(r, 'unknown --set key "inptu" (did you mean "input"?)');
     // The function read on past the missing parameter: the list is complete, and says what is not set.
     expect(lines(r.stderr)[1]).toContain(`parameters read by ${fixture('needs-param.ts')}: input (not set: input)`);
+  });
+
+  it('a missing string parameter reads as a stand-in no file or URL call accepts: the function cannot act on a made-up path', async () => {
+    const made = path.join(REPO_ROOT, 'scratchDir'); // the stand-in used to be the key itself, a path relative to the cwd
+    rmSync(made, { recursive: true, force: true });
+    try {
+      expectUsageError(await gale(['local', fixture('needs-dir-param.ts')]), 'gale: this topology needs --set scratchDir=<string>');
+      expect(existsSync(made)).toBe(false);
+    } finally {
+      rmSync(made, { recursive: true, force: true });
+    }
   });
 
   it('names every missing parameter in one error, each as the flag that sets it', async () => {

@@ -320,7 +320,7 @@ export interface StatusJson {
   workers: { wanted: number; assigned: number; running: number };
   assignmentVersion: number | null;
   components: { component: string; kind: string; executors: number; where: string[]; emitted: number; acked: number; failed: number; pending: number; executed: number }[];
-  workerProcesses: { host: string; port: number; supervisor: string; pid: number; lastBeatAt: number; assignmentVersion: number }[];
+  workerProcesses: { host: string; port: number; supervisor: string; pid: number; lastBeatAt: number; assignmentVersion: number; executors: string[] }[];
   errors: Record<string, { message: string; code?: string; count?: number }[]>;
 }
 

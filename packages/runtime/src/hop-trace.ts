@@ -1,8 +1,8 @@
 /**
  * Opt-in per-hop timing of sampled trees across workers (issue 9: where the slowest trees spend
  * their time). Off unless a worker starts it (`GALE_HOP_TRACE=<dir>`, cluster/hop-trace-file.ts);
- * while off, each hop costs one property read (`hopTrace.on`). While on, a tree whose root id has
- * its low bits clear (`sampleMask`, 1 in 16 by default) is stamped at each hop with the clock the
+ * while off, each hop costs one property read (`hopTrace.on`). While on, a tree whose root id's mix
+ * has its low bits clear ({@link sampledRoot}; `sampleMask`, 1 in 16 by default) is stamped at each hop with the clock the
  * starter gives (the system's monotonic clock, shared by the workers of one machine), into a
  * preallocated array: no allocation per stamp, and stamping stops when the array is full.
  * Besides the hops, the same array takes events with a value (a GC pause, a long engine run, the
@@ -63,7 +63,7 @@ interface HopTraceState {
 /** The process's trace (one per process: the hops of a worker's engine and transport share it). */
 export const hopTrace: HopTraceState = { on: false, mask: 15, now: () => 0, buf: new Float64Array(0), n: 0 };
 
-/** Starts tracing: `capacity` stamps at most, roots with `(root & sampleMask) === 0`. */
+/** Starts tracing: `capacity` stamps at most, roots whose mix has `(mix & sampleMask) === 0` ({@link sampledRoot}). */
 export function startHopTrace(now: () => number, capacity: number, sampleMask = 15): void {
   hopTrace.now = now;
   hopTrace.mask = sampleMask;
@@ -81,9 +81,26 @@ export function stopHopTrace(): Float64Array {
   return taken;
 }
 
+/**
+ * Whether `root`'s tree is traced: the low bits of a 32-bit mix of the root id are clear. Not its
+ * own low bits: a spout in a cluster fixes `root mod ackers` (acker.ts ByRoot.localRoot), so with
+ * 4 ackers 3 spout tasks in 4 had no root with clear low bits and were never sampled (with 2, half).
+ * The same function in every process, so every worker picks the same trees.
+ */
+export function sampledRoot(root: number): boolean {
+  // murmur3's fmix32 of the low 32 bits: every output bit depends on every input bit.
+  let h = root >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h & hopTrace.mask) === 0;
+}
+
 /** Stamps `hop` for `root` now, when `root` is sampled. Call only when `hopTrace.on`. */
 export function stampHop(hop: number, root: number): void {
-  if ((root & hopTrace.mask) === 0) stampEvent(hop, root, hopTrace.now());
+  if (sampledRoot(root)) stampEvent(hop, root, hopTrace.now());
 }
 
 /** Stamps an event (or a hop at a given time). Call only when `hopTrace.on`. */

@@ -160,21 +160,77 @@ export interface ReportedError {
 
 /**
  * What makes two reported errors one entry ({@link ReportedError.count}): for a `DataError`,
- * whose message names the bad value, the same code; otherwise the same message once its variable
- * parts are masked — every word that holds a digit (an id, a count, a port, a UUID: `order
- * ord-8812 not found`, `timeout after 5012 ms`) reads as `#` — so a flood of one error whose
- * messages differ only in the ids inside them is one entry, with a count and its newest message
- * as the example. The engine's recent-errors list, a worker's throttled ZooKeeper writes and the
- * ZooKeeper errors store all fold by this key (and keep their lists with {@link foldRecentError}).
+ * whose message names the bad value, the same code; otherwise the same message once the parts of
+ * it that look like ids are masked, so a flood of one error whose messages differ only in the ids
+ * and numbers inside them is one entry, with a count and its newest message as the example. A
+ * word (letters, digits, `_ . : -`) is cut at `_ . : -` into segments; a segment is masked (`#`,
+ * and runs of masked segments become one `#`) when it is a number (`crash 3`, `after 5012 ms`,
+ * `ord-8812`, `10.0.0.3`), starts with a digit (`12ms`, `9Z`), has a run of 5+ digits, or is more
+ * than half digits, and a
+ * whole UUID or hex token of 8+ characters with a digit is masked. Kept, so different errors stay
+ * apart: short names with digits (`utf8`, `base64`, `sha256`, `md5`, `x1`), an HTTP-like status
+ * (100–599) after `status`, `code` or `HTTP` (`status 404` vs `status 503`), and the port of a
+ * `host:port` (`127.0.0.1:6379` reads `#:6379`: another port is another service; another host
+ * of the same service folds). The engine's recent-errors list, its log rate limit and stack
+ * cache, a worker's throttled ZooKeeper writes and the ZooKeeper errors store all use this key
+ * (and keep their lists with {@link foldRecentError}).
  */
 export function errorRepeatKey(e: { readonly message: string; readonly code?: string | undefined; readonly data?: boolean | undefined }): string {
-  return e.data === true && e.code !== undefined ? `code\u0000${e.code}` : `message\u0000${e.message.replace(WORD, maskVariable)}`;
+  if (e.data === true && e.code !== undefined) return `code\u0000${e.code}`;
+  let prev = '';
+  const masked = e.message.replace(WORD, (w) => {
+    const out = maskWord(w, prev);
+    prev = w;
+    return out;
+  });
+  return `message\u0000${masked}`;
 }
 
-/** A word of a message (letters, digits, `_`, `-`, `.`, `:`); one holding a digit is a variable part. Linear: no backtracking. */
+/** A word of a message (letters, digits, `_`, `-`, `.`, `:`). Linear: no backtracking. */
 const WORD = /[\w.:-]+/g;
 const DIGIT = /\d/;
-const maskVariable = (w: string): string => (DIGIT.test(w) ? '#' : w);
+const SEPARATORS = /[_.:-]/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_ID = /^(?:0x)?[0-9a-f]{8,}$/i;
+const NUMBER = /^\d+$/;
+const LONG_DIGITS = /\d{5}/;
+const HOST_PORT = /^([\w.-]+):(\d{1,5})$/;
+const STATUS_WORDS = new Set(['status', 'code', 'http', 'statuscode']);
+
+/** `w` with its id-like parts masked ({@link errorRepeatKey}); `prev` is the word before it. */
+function maskWord(w: string, prev: string): string {
+  if (!DIGIT.test(w)) return w;
+  if (UUID.test(w) || HEX_ID.test(w)) return '#';
+  if (NUMBER.test(w) && w.length === 3 && w >= '100' && w < '600' && STATUS_WORDS.has(prev.replace(/[.:]+$/, '').toLowerCase())) return w;
+  const hp = HOST_PORT.exec(w);
+  if (hp !== null) return `${maskSegments(hp[1]!)}:${hp[2]!}`;
+  return maskSegments(w);
+}
+
+function maskSegments(w: string): string {
+  let out = '';
+  let seg = '';
+  for (let i = 0; i <= w.length; i++) {
+    const ch = i < w.length ? w[i]! : '';
+    if (ch !== '' && !SEPARATORS.test(ch)) {
+      seg += ch;
+      continue;
+    }
+    out += isIdSegment(seg) ? '#' : seg;
+    out += ch;
+    seg = '';
+  }
+  // `10.0.0.3`, `2024-05-01` -> `#`: how many numbers an id has does not make it another error.
+  return out.replace(/#(?:[_.:-]#)+/g, '#');
+}
+
+function isIdSegment(seg: string): boolean {
+  if (seg === '' || !DIGIT.test(seg)) return false;
+  if (NUMBER.test(seg) || LONG_DIGITS.test(seg) || (seg[0]! >= '0' && seg[0]! <= '9')) return true;
+  let digits = 0;
+  for (const ch of seg) if (ch >= '0' && ch <= '9') digits++;
+  return digits * 2 > seg.length;
+}
 
 /**
  * Adds `entry` to a recent-errors list (oldest first, at most `max`), in place, by the one rule
@@ -201,7 +257,12 @@ export function foldRecentError<T extends { readonly message: string; readonly c
   return list;
 }
 
-/** Which entry of an over-full list goes ({@link foldRecentError}). */
+/**
+ * Which entry of an over-full list goes ({@link foldRecentError}); the last one, just added, never
+ * does (it would vanish uncounted). The most crowded code gives up its second oldest entry; when
+ * that is the one just added (the code's only other entry is its first), its first goes instead,
+ * so the code keeps one entry, the newest. With no code crowded, the oldest goes.
+ */
 function evictionIndex(list: readonly { readonly code?: string | undefined }[]): number {
   const byCode = new Map<string, number[]>();
   list.forEach((e, i) => {
@@ -212,6 +273,6 @@ function evictionIndex(list: readonly { readonly code?: string | undefined }[]):
   });
   let most: number[] | undefined;
   for (const at of byCode.values()) if (at.length > 1 && (most === undefined || at.length > most.length)) most = at;
-  // Its first entry stays: the second oldest of the most crowded code goes.
-  return most === undefined ? 0 : most[1]!;
+  if (most === undefined) return 0;
+  return most[1] === list.length - 1 ? most[0]! : most[1]!;
 }

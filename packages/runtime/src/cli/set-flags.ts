@@ -88,15 +88,21 @@ export function parseConfFlags(entries: readonly string[], command = 'local'): P
 
 /**
  * The {@link ParamSet} handed to a topology function by the CLI. A required parameter that is
- * not given reads as a stand-in value (the key itself, 1, false) instead of throwing, so the
- * function reads on and one run names every missing parameter; the loader then fails with
- * {@link missingParamsError} whatever the function did with the stand-ins.
+ * not given reads as a stand-in value (1, false, a string) instead of throwing, so the function
+ * reads on and one run names every missing parameter; the loader then fails with
+ * {@link missingParamsError} whatever the function did with the stand-ins. The string stand-in
+ * starts with a NUL byte, which every file call (`mkdirSync`, `open`) and URL parser refuses: a
+ * function that prepares a directory or connects from a parameter fails at once instead of acting
+ * on a made-up `./<key>` or host.
  */
 export class CliParamSet extends ParamSet {
   protected override onMissing(key: string, kind: string): string {
-    return kind === 'number' ? '1' : kind === 'string' ? key : 'false';
+    return kind === 'number' ? '1' : kind === 'string' ? `${STAND_IN_PREFIX}${key}` : 'false';
   }
 }
+
+/** The string stand-in's prefix (see {@link CliParamSet}). */
+const STAND_IN_PREFIX = '\u0000unset --set ';
 
 /**
  * Fails on the first `--set` parameter the topology never read.

@@ -1,5 +1,5 @@
 import type { Clock } from '../engine/ports.js';
-import { LogRateLimiter, type LogRateLimitOptions } from '../engine/log-rate-limit.js';
+import { LogRateLimiter, OVERFLOW_KEY, type LogRateLimitOptions } from '../engine/log-rate-limit.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -51,6 +51,8 @@ export class LimitedLog {
     if (owed.length === 0) return;
     const total = owed.reduce((n, o) => n + o.suppressed, 0);
     const lines = owed.slice(0, MAX_LISTED).map(({ key, suppressed }) => {
+      // Lines of more distinct keys than the limiter tracks, counted together: no level or message of their own.
+      if (key === OVERFLOW_KEY) return { overflow: true, suppressed };
       const [level, msg, instance] = key.split(SEP);
       return { level, msg, ...(instance === '' || instance === undefined ? {} : { key: instance }), suppressed };
     });

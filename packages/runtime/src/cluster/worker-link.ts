@@ -1,3 +1,4 @@
+import { DEAD_LETTER_STREAM } from '../api/types.js';
 import type { Engine } from '../engine/engine.js';
 import { ACK_ACK_STREAM } from '../engine/acker.js';
 import { executorTaskRanges } from '../engine/engine.js';
@@ -116,7 +117,8 @@ export class WorkerLink implements RemoteLink {
       // A value the wire cannot carry (FrameError): report it at the emitter and fail the
       // tuple's trees now, with the reason, instead of crashing the worker or waiting for the timeout.
       this.engine.reportError(tuple.stream.component, tuple.sourceTask, err);
-      this.engine.failUnsendable(tuple, unsendableOutcome((err as { code?: unknown }).code));
+      if (tuple.stream.id === DEAD_LETTER_STREAM) this.resendDeadLetter(c, task, tuple.sourceTask, tuple.stream.index, tuple.values);
+      else this.engine.failUnsendable(tuple, unsendableOutcome((err as { code?: unknown }).code));
       return true;
     }
   }
@@ -189,7 +191,7 @@ export class WorkerLink implements RemoteLink {
     // and were dead-lettered as "timed-out", hiding the cause.
     c.on('dropped', ({ records, error }) => {
       this.counts.rejectedFrames++;
-      this.failDropped(records, error);
+      this.failDropped(c, records, error);
     });
     this.clients.set(`${w.host}:${w.port}`, c);
     return c;
@@ -203,15 +205,34 @@ export class WorkerLink implements RemoteLink {
     if (this.down.size !== before) this.engine.peersDown(this.down.size);
   }
 
-  private failDropped(records: readonly unknown[], error: { code: string; message: string }): void {
+  private failDropped(c: PeerClient, records: readonly unknown[], error: { code: string; message: string }): void {
     const outcome = unsendableOutcome(error.code);
     for (const rec of records) {
       if (!Array.isArray(rec)) continue;
-      const [, source, stream, , anchors] = rec as [unknown, unknown, unknown, unknown, unknown];
+      const [target, source, stream, values, anchors] = rec as [unknown, unknown, unknown, unknown, unknown];
       if (typeof source !== 'number') continue;
-      const component = typeof stream === 'number' ? this.engine.streamTable[stream]?.component : undefined;
-      if (component !== undefined) this.engine.reportError(component, source, error);
-      this.engine.failUnsent(source, Array.isArray(anchors) ? (anchors as number[]) : null, outcome);
+      const ref = typeof stream === 'number' ? this.engine.streamTable[stream] : undefined;
+      if (ref !== undefined) this.engine.reportError(ref.component, source, error);
+      if (ref?.id === DEAD_LETTER_STREAM && typeof target === 'number' && Array.isArray(values)) this.resendDeadLetter(c, target, source, stream as number, values);
+      else this.engine.failUnsent(source, Array.isArray(anchors) ? (anchors as number[]) : null, outcome);
+    }
+  }
+
+  /**
+   * A dead letter (untracked: no tree to fail) the transport refused: its `values` are most often
+   * the very values that made the message fail `too-large` or `unencodable`. It goes out again
+   * with empty values (the reason field says why), so a subscriber in another worker still gets
+   * the message id; before, it vanished while the spout was acked (docs/acking.md).
+   */
+  private resendDeadLetter(c: PeerClient | undefined, target: number, source: number, stream: number, record: readonly unknown[]): void {
+    if (c === undefined || c.state === 'closed' || record.length !== 5 || (Array.isArray(record[2]) && record[2].length === 0)) return;
+    const stripped = [record[0], record[1], [], record[3], record[4]];
+    try {
+      c.sendTuple(target, source, stream, stripped, null);
+    } catch (err) {
+      // The message id itself cannot travel: nothing more to try.
+      const component = this.engine.streamTable[stream]?.component;
+      if (component !== undefined) this.engine.reportError(component, source, err);
     }
   }
 

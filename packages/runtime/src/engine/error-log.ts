@@ -3,7 +3,7 @@ import { errorRepeatKey, foldRecentError } from '../api/stats.js';
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
 import { errorStack, userFrame } from './error-stack.js';
-import { LogRateLimiter } from './log-rate-limit.js';
+import { LogRateLimiter, OVERFLOW_KEY } from './log-rate-limit.js';
 import type { Clock, EngineLog } from './ports.js';
 
 const MAX_ERRORS_KEPT = 10;
@@ -93,6 +93,8 @@ export class ErrorLog {
     if (owed.length === 0) return;
     const total = owed.reduce((n, o) => n + o.suppressed, 0);
     const byError = owed.slice(0, 20).map(({ key, suppressed }) => {
+      // Errors of more distinct keys than the limiter tracks, counted together.
+      if (key === OVERFLOW_KEY) return { overflow: true, suppressed };
       // `component␀kind␀what`: the component, then errorRepeatKey's "code"/"message" and its text.
       const [component, , what] = key.split('\u0000');
       return { component, err: what, suppressed };

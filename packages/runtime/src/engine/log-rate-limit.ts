@@ -16,7 +16,11 @@ export const LOG_RATE_WINDOW_MS = 1000;
  * messages cannot grow memory nor escape the limit.
  */
 const MAX_KEYS = 1024;
-const OVERFLOW_KEY = '\u0000overflow';
+/**
+ * The key new keys share past `maxKeys`; {@link LogRateLimiter.drain} may return it. Owners that
+ * split their keys into parts must name it themselves (it has none of their parts).
+ */
+export const OVERFLOW_KEY = '\u0000overflow';
 
 export interface LogRateLimitOptions {
   /** Monotonic milliseconds (the engine's `Clock.now`). */

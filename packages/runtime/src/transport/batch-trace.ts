@@ -3,7 +3,7 @@
  * batch, the encoding of its frame (by a full batch or flush, or by the flush timer) and the socket
  * write that frame went out in (the turn's cork released). Made only while tracing.
  */
-import { Hop, hopTrace, stampHop } from '../hop-trace.js';
+import { Hop, hopTrace, sampledRoot, stampHop } from '../hop-trace.js';
 import type { TurnCork } from './turn-cork.js';
 
 export class BatchTrace {
@@ -18,7 +18,7 @@ export class BatchTrace {
 
   /** A record for `root` was taken (hop: Hop.DATA_ENQUEUE or Hop.ACK_ENQUEUE). */
   taken(hop: number, root: number): void {
-    if ((root & hopTrace.mask) !== 0) return;
+    if (!sampledRoot(root)) return;
     stampHop(hop, root);
     this.open.push(hop, root);
   }

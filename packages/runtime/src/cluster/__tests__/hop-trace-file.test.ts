@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hop, hopTrace, stampHop } from '../../hop-trace.js';
+import { Hop, hopTrace, sampledRoot, stampHop } from '../../hop-trace.js';
 import { rootLog } from '../../log.js';
 import { startHopTraceFromEnv } from '../hop-trace-file.js';
 
@@ -33,9 +33,11 @@ describe('the worker hop trace (GALE_HOP_TRACE)', () => {
   it('stamps 1 root in GALE_HOP_TRACE_SAMPLE, at most GALE_HOP_TRACE_STAMPS, and writes them once as float64 triples', () => {
     const write = startHopTraceFromEnv({ GALE_HOP_TRACE: dir, GALE_HOP_TRACE_SAMPLE: '4', GALE_HOP_TRACE_STAMPS: '5' }, log)!;
     expect(hopTrace.on).toBe(true);
-    for (let root = 0; root < 12; root++) stampHop(Hop.EMIT, root); // 0, 4, 8 sampled
-    stampHop(Hop.COMPLETE, 8);
-    stampHop(Hop.COMPLETE, 4);
+    // 0, 6 and 7 sampled: the low 2 bits of their mix are clear (hop-trace.ts sampledRoot)
+    for (let root = 0; root < 8; root++) stampHop(Hop.EMIT, root);
+    expect(Array.from({ length: 8 }, (_, r) => r).filter(sampledRoot)).toEqual([0, 6, 7]);
+    stampHop(Hop.COMPLETE, 7);
+    stampHop(Hop.COMPLETE, 6);
     stampHop(Hop.COMPLETE, 0); // over the bound of 5: dropped
     write();
     write();
@@ -43,7 +45,7 @@ describe('the worker hop trace (GALE_HOP_TRACE)', () => {
     const a = read();
     const rows = [];
     for (let i = 0; i < a.length; i += 3) rows.push([a[i], a[i + 1]]);
-    expect(rows).toEqual([[Hop.EMIT, 0], [Hop.EMIT, 4], [Hop.EMIT, 8], [Hop.COMPLETE, 8], [Hop.COMPLETE, 4]]);
+    expect(rows).toEqual([[Hop.EMIT, 0], [Hop.EMIT, 6], [Hop.EMIT, 7], [Hop.COMPLETE, 7], [Hop.COMPLETE, 6]]);
     // times on one monotonic clock, in stamping order
     const times = [a[2]!, a[5]!, a[8]!, a[11]!, a[14]!];
     expect(times).toEqual([...times].sort((x, y) => x - y));

@@ -8,7 +8,7 @@ interface Line {
   msg: string;
   suppressed?: number;
   path?: string;
-  lines?: Array<{ level: string; msg: string; key?: string; suppressed: number }>;
+  lines?: Array<{ level?: string; msg?: string; key?: string; overflow?: true; suppressed: number }>;
 }
 
 function capture(): { log: pino.Logger; lines: Line[] } {
@@ -67,6 +67,23 @@ describe('a daemon warning repeated every period', () => {
         { level: 'warn', msg: 'leader: reconcile failed; will retry', suppressed: 29 },
         { level: 'error', msg: 'supervisor: unreadable assignment skipped', key: '/gale/assignments/a', suppressed: 29 },
       ],
+    })]);
+  });
+
+  it('at close, lines counted under the overflow key (more distinct lines than tracked) are named as such, not garbled', () => {
+    const clock = new ManualClock();
+    const { log, lines } = capture();
+    const limited = new LimitedLog(log, clock, { limit: 1, windowMs: REPEATED_WARNING_WINDOW_MS, maxKeys: 2 });
+    limited.warn({}, 'a');
+    limited.warn({}, 'b');
+    for (let i = 0; i < 5; i++) limited.warn({}, `more ${i}`); // the first shares the overflow key's one line; 4 left out
+    limited.warn({}, 'a'); // 1 left out under 'a'
+    const before = lines.length;
+    limited.close();
+    expect(lines.slice(before)).toEqual([expect.objectContaining({
+      msg: 'repeated log lines left out by the rate limit',
+      suppressed: 5,
+      lines: [{ level: 'warn', msg: 'a', suppressed: 1 }, { overflow: true, suppressed: 4 }],
     })]);
   });
 

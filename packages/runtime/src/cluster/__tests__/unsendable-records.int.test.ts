@@ -4,10 +4,14 @@
 // acted on (the 'dropped' event had no subscriber): its tree timed out and was dead-lettered as
 // "timed-out". Now its tree fails at once with the reason, which reaches the spout's fail() and
 // the dead letter — from a spout emit and from a bolt emit (through the acker) alike.
+// The dead-letter subscriber runs in the other worker: a dead letter carrying the values the
+// transport refused was itself refused (untracked, so it vanished while the spout was acked);
+// now it goes out with empty values. Run with maxRetries (the engine keeps the values) and
+// without (the spout's deadLetterOn and deadLetterValues, as the kit spouts do).
 import { freePort } from '../../../../../test/harness/ports.js';
 import { BaseRichBolt, BaseRichSpout } from '../../api/base.js';
 import { TopologyBuilder } from '../../api/builder.js';
-import { DEAD_LETTER_STREAM, type FailReason, type OutputFieldsDeclarer, type Tuple } from '../../api/types.js';
+import { DEAD_LETTER_STREAM, UNSENDABLE_FAIL_REASONS, type FailReason, type OutputFieldsDeclarer, type Tuple } from '../../api/types.js';
 import { parseTopologyConfig } from '../../config/topology-config.js';
 import type { Assignment } from '../../coord/index.js';
 import { Engine } from '../../engine/engine.js';
@@ -27,22 +31,30 @@ function payload(id: number): unknown {
 
 const fails: { id: number; reason: FailReason }[] = [];
 const acked: number[] = [];
-const dead: { id: unknown; reason: unknown; attempts: unknown }[] = [];
+const dead: { id: unknown; values: unknown; reason: unknown; attempts: unknown }[] = [];
 const sunk: number[] = [];
 let waiter: (() => void) | undefined;
 const poke = (): void => waiter?.();
 
 class Src extends BaseRichSpout {
   private next = 0;
+  private readonly emitted = new Map<unknown, unknown[]>();
   private replays: number[] = [];
   declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declare(['id', 'payload']);
   }
   nextTuple(): void {
     const id = this.replays.shift() ?? IDS[this.next++];
-    if (id !== undefined) this.collector.emit([id, payload(id)], id);
+    if (id === undefined) return;
+    const values = [id, payload(id)];
+    this.emitted.set(id, values);
+    this.collector.emit(values, id);
+  }
+  deadLetterValues(id: unknown): unknown[] | undefined {
+    return this.emitted.get(id);
   }
   override ack(id: unknown): void {
+    this.emitted.delete(id);
     acked.push(id as number);
     poke();
   }
@@ -75,15 +87,27 @@ class Sink extends BaseRichBolt {
 class DeadLetters extends BaseRichBolt {
   declareOutputFields(_d: OutputFieldsDeclarer): void {}
   execute(t: Tuple): void {
-    dead.push({ id: t.values[0], reason: t.values[3], attempts: t.values[4] });
+    dead.push({ id: t.values[0], values: t.values[2], reason: t.values[3], attempts: t.values[4] });
     this.collector.ack(t);
     poke();
   }
 }
 
-test('too-large and unencodable records fail their trees at once, with the reason, to fail() and the dead letter', async () => {
+class SrcDeadLetterOn extends Src {
+  readonly deadLetterOn = UNSENDABLE_FAIL_REASONS;
+}
+
+beforeEach(() => {
+  for (const a of [fails, acked, dead, sunk] as unknown[][]) a.length = 0;
+});
+
+test.each([
+  ['with maxRetries 1 (the engine keeps the values)', 1 as number | undefined],
+  ['without maxRetries, deadLetterOn (the spout keeps the values)', undefined],
+])('too-large and unencodable records fail their trees at once, with the reason, to fail() and a dead letter in another worker: %s', async (_name, maxRetries) => {
   const b = new TopologyBuilder();
-  b.setSpout('src', () => new Src(), { parallelism: 1, maxRetries: 1 });
+  if (maxRetries === undefined) b.setSpout('src', () => new SrcDeadLetterOn(), { parallelism: 1 });
+  else b.setSpout('src', () => new Src(), { parallelism: 1, maxRetries });
   b.setBolt('relay', () => new Relay(), 1).shuffleGrouping('src');
   b.setBolt('sink', () => new Sink(), 1).shuffleGrouping('relay');
   b.setBolt('dead', () => new DeadLetters(), 1).shuffleGrouping('src', DEAD_LETTER_STREAM);
@@ -91,12 +115,12 @@ test('too-large and unencodable records fail their trees at once, with the reaso
   const topology = b.build({ name: 'unsendable', workers: 2, config: { ackers: 1, messageTimeoutMs: 120_000, replayBackoffInitialMs: 0 } });
   const config = parseTopologyConfig({}, topology.config);
   const [portA, portB] = [await freePort(), await freePort()];
-  const inA = new Set(['src#0', 'sink#0', 'dead#0', '__acker#0']);
+  const inA = new Set(['src#0', 'sink#0', '__acker#0']);
   const assignment: Assignment = {
     topology: 'unsendable', version: 1, codeSha256: 'x', parallelism: { src: 1, relay: 1, sink: 1, dead: 1, __acker: 1 },
     workers: [
       { supervisor: 'a', host: '127.0.0.1', port: portA, executors: [...inA] },
-      { supervisor: 'b', host: '127.0.0.1', port: portB, executors: ['relay#0'] },
+      { supervisor: 'b', host: '127.0.0.1', port: portB, executors: ['relay#0', 'dead#0'] },
     ],
   };
   const log = rootLog.child({ test: 'unsendable' });
@@ -127,10 +151,15 @@ test('too-large and unencodable records fail their trees at once, with the reaso
     expect([...acked].sort()).toEqual(IDS); // dead letters are acked at the spout
     expect([...sunk].sort()).toEqual([1, 2, 6]);
     const byId = (a: { id: unknown }, c: { id: unknown }): number => (a.id as number) - (c.id as number);
-    expect([...fails].sort(byId)).toEqual([{ id: 3, reason: 'too-large' }, { id: 4, reason: 'unencodable' }, { id: 5, reason: 'too-large' }]);
+    // Without maxRetries the first unsendable failure is terminal (deadLetterOn): never handed to fail().
+    const attempts = maxRetries === undefined ? 1 : maxRetries + 1;
+    expect([...fails].sort(byId)).toEqual(maxRetries === undefined ? [] : [{ id: 3, reason: 'too-large' }, { id: 4, reason: 'unencodable' }, { id: 5, reason: 'too-large' }]);
     await until(() => dead.length === 3);
+    // 3 and 4: the spout's values are what the transport refused, so the dead letter has none;
+    // 5 grew too large in the relay: the spout's own values travel.
     expect([...dead].sort(byId)).toEqual([
-      { id: 3, reason: 'too-large', attempts: 2 }, { id: 4, reason: 'unencodable', attempts: 2 }, { id: 5, reason: 'too-large', attempts: 2 },
+      { id: 3, values: [], reason: 'too-large', attempts }, { id: 4, values: [], reason: 'unencodable', attempts },
+      { id: 5, values: [5, 'grow'], reason: 'too-large', attempts },
     ]);
     expect(tookMs).toBeLessThan(20_000); // messageTimeoutMs is 120 s
     const errors = workers.flatMap((w) => w.engine.errors());

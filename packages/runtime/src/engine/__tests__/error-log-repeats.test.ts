@@ -104,3 +104,15 @@ it('errors that are not bad data fold by message only: one code with different m
     ['spout "q" failed in open(): cannot connect', 2],
   ]);
 });
+
+it('close() names the errors counted under the rate limiter\'s overflow key (more distinct errors than it tracks) as such', () => {
+  const { log, lines } = errorLog();
+  // 1024 keys are tracked per window; these 1100 distinct messages (letters: they do not fold) overflow it.
+  for (let i = 0; i < 1100; i++) log.report('parse', 1, new Error(`unexpected token ${word(i)}`));
+  log.close();
+  const owed = lines.filter((l) => l.msg === 'component errors left out of the log by its rate limit');
+  expect(owed).toHaveLength(1);
+  const errors = (owed[0]!.obj as { errors: unknown[] }).errors;
+  // 76 over the tracked keys: the first 10 share the overflow key's lines, 66 are left out.
+  expect(errors).toEqual([{ overflow: true, suppressed: 66 }]);
+});

@@ -57,7 +57,7 @@ class IdPanes implements PaneAggregator<string[]> {
   }
   add(pane: string[], t: Tuple): void {
     const id = String(t.getValue(0));
-    if (id.startsWith('bad')) throw new Error(`cannot add ${id}`);
+    if (id.startsWith('bad')) throw new Error(`cannot add tuple ${id.slice('bad'.length)}`); // 'cannot add tuple 2': messages differing in a number
     pane.push(id);
   }
   execute(w: PaneWindow<string[]>, c: WindowedOutputCollector): void | Promise<void> {
@@ -239,7 +239,7 @@ describe('event-time windows in panes (manual clock)', () => {
     // twice; so do the two refusals, whose messages differ only in an id (errors.md, "Recent errors").
     expect(h.engine.errors().map((e) => [e.message, e.count])).toEqual([
       [expect.stringMatching(/windowed bolt "w": field "ts" gave 1\.733e\+18, beyond epoch milliseconds .*; the tuple is emitted on stream "invalid" and acked/), 2],
-      ['cannot add bad2', 2],
+      ['cannot add tuple 2', 2],
     ]);
   });
 
