@@ -1,3 +1,4 @@
+import { FAIL_HELD_INPUTS, holdsInputs } from '../api/held-inputs.js';
 import type { AckHolder, HeldAcks } from '../api/state/held-acks.js';
 import type { HeldTuples, TupleHolder } from '../api/window/held-tuples.js';
 import type { BasicBolt, Bolt, OutputCollector, Tuple, Values } from '../api/types.js';
@@ -202,18 +203,21 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
 
   private readonly sendHeldAck = (root: number, hi: number, lo: number): void => this.sendAck(this.ackRoute!, root, hi, lo);
   private readonly sendFail = (root: number): void => this.sendControl(this.failRoute!, [root, this.failOutcome]);
-  /** How this task's fails fail their trees: FAILED_STOPPED inside {@link failingStopped}. */
+  /** How this task's fails fail their trees: FAILED_STOPPED inside {@link failHeldInputs}. */
   private failOutcome: FailOutcome = TreeOutcome.FAILED;
 
   /**
-   * Runs `fn` (the bolt giving up the inputs it holds because it stops here: drain.ts,
-   * executor-swap.ts) with every fail it makes sent as FAILED_STOPPED, which the spout replays
-   * without charging maxRetries. Returns what `fn` returns.
+   * The bolt gives up the inputs it holds (a window's: api/held-inputs.ts) because it stops here
+   * (drain.ts, executor-swap.ts): each is failed as FAILED_STOPPED, which the spout replays without
+   * charging maxRetries. Returns how many trees' inputs failed; 0 for a task not opened or a bolt
+   * that holds none.
    */
-  failingStopped<T>(fn: () => T): T {
+  failHeldInputs(): number {
+    const bolt = this.instance;
+    if (!this.opened || !holdsInputs(bolt)) return 0;
     this.failOutcome = TreeOutcome.FAILED_STOPPED;
     try {
-      return fn();
+      return bolt[FAIL_HELD_INPUTS]();
     } finally {
       this.failOutcome = TreeOutcome.FAILED;
     }

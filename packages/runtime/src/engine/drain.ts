@@ -1,4 +1,3 @@
-import { FAIL_HELD_INPUTS, holdsInputs } from '../api/held-inputs.js';
 import type { BoltExecutor } from './bolt-executor.js';
 import { failHeldTuples } from './executor-swap.js';
 import type { EngineLog } from './ports.js';
@@ -11,7 +10,7 @@ import type { EngineLog } from './ports.js';
  *   a window's inputs until the window leaves (api/held-inputs.ts). Their trees were pending at
  *   their spouts, here or on other workers, until messageTimeoutMs; failed now, the spouts replay
  *   them at once (at-least-once as before, sooner). Storm leaves them to time out. Failed as
- *   FAILED_STOPPED (BoltTask.failingStopped): not charged to maxRetries, since peers may keep
+ *   FAILED_STOPPED (BoltTask.failHeldInputs): not charged to maxRetries, since peers may keep
  *   routing to a draining worker and each step fails what arrived again.
  * - the tuples queued at a bolt executor whose task never opened (its prepare() failing and being
  *   retried, task-open-retry.ts): it runs nothing, so a drain waited its whole drainTimeoutMs for
@@ -41,9 +40,7 @@ export class DrainStep {
         }
       }
       for (const t of ex.tasks) {
-        if (!t.opened || !holdsInputs(t.instance)) continue;
-        const inst = t.instance;
-        const n = t.failingStopped(() => inst[FAIL_HELD_INPUTS]());
+        const n = t.failHeldInputs();
         if (n === 0) continue;
         this.count(ex.component, n);
         this.log.info({ component: ex.component, task: t.taskId, failed: n }, 'draining: the inputs its windows held failed, to be replayed (the windows will not fire here)');

@@ -1,4 +1,3 @@
-import { FAIL_HELD_INPUTS, holdsInputs } from '../api/held-inputs.js';
 import type { BoltExecutor } from './bolt-executor.js';
 import type { BoltTask } from './bolt-task.js';
 import type { AnyExecutor } from './executor-set.js';
@@ -79,10 +78,7 @@ export async function retireExecutor(
   }
   let failed = failHeldTuples(ex);
   // The inputs its windows hold (api/held-inputs.ts): those windows will never fire, here or on the new worker.
-  for (const t of ex.tasks) {
-    const inst = t.instance;
-    if (t.opened && holdsInputs(inst)) failed += t.failingStopped(() => inst[FAIL_HELD_INPUTS]());
-  }
+  for (const t of ex.tasks) failed += t.failHeldInputs();
   if (failed > 0) log.info({ component: ex.component, executor: ex.index, failed }, 'executor moved away: the tuples it held failed, to be replayed');
   for (const t of ex.tasks) if (t.opened) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
 }
