@@ -1,3 +1,4 @@
+import { Fields } from '../api/fields.js';
 import { FAIL_HELD_INPUTS, holdsInputs } from '../api/held-inputs.js';
 import type { AckHolder, HeldAcks } from '../api/state/held-acks.js';
 import type { HeldTuples, TupleHolder } from '../api/window/held-tuples.js';
@@ -16,7 +17,15 @@ import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
+import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, untrackedTuple } from './tuple.js';
+
+/**
+ * What a basic bolt's collector holds as its input while that input is untracked: its emits
+ * anchor to nothing either way (an untracked anchor sends untracked tuples), and the collector, an
+ * old object, then takes no young tuple per input (a write barrier's stub call each: ~2% of an
+ * untracked word count). The tuple itself is still what execute gets, acks, and fails.
+ */
+const UNTRACKED_INPUT = untrackedTuple([], { component: '', id: '', fields: new Fields([]), index: -1, control: false }, -1);
 
 /** Execute latency is timed on one tuple in this many (timing costs more than a counter). */
 const LATENCY_SAMPLE_MASK = 15;
@@ -306,7 +315,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
     try {
       if (this.basic) {
         const c = this.maxConcurrency > 1 ? new BasicCollector(this) : this.basicCollector;
-        c.input = tuple;
+        c.input = tuple.rootHi < 0 ? UNTRACKED_INPUT : tuple;
         this.current = c;
         r = (this.instance as BasicBolt).execute(tuple, c);
       } else {
@@ -355,7 +364,9 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   executing(): TupleImpl[] {
     const out = [...this.awaiting];
     const cur = this.current;
-    if (cur !== undefined) out.push(cur instanceof BasicCollector ? cur.input! : cur);
+    if (cur instanceof BasicCollector) {
+      if (cur.input !== UNTRACKED_INPUT) out.push(cur.input!);
+    } else if (cur !== undefined) out.push(cur);
     return out;
   }
 

@@ -21,6 +21,13 @@ export interface OutRoute {
   readonly direct: boolean;
   /** Tasks reachable with emitDirect on this stream; null when the stream is not direct. */
   readonly directTargets: ReadonlySet<number> | null;
+  /**
+   * The fused route: the one chooser of a data stream (not direct, not control) that has exactly
+   * one subscription, with a single-target grouping; null otherwise. An untracked emit on it picks
+   * its one target task and hands the tuple to the sender, without the fan-out loop
+   * (TaskBase.sendUntracked). Fixed at plan time, like the choosers.
+   */
+  readonly only: TaskChooser | null;
 }
 
 /** Takes a tuple for one target task: an executor (data, may hold it back) or the transfer (control). */
@@ -330,7 +337,9 @@ export function buildRoutes(rc: RouteContext, component: PlannedComponent, sourc
         targetTasks, localTasks: targetTasks.filter(rc.isLocalTask), fields: stream.fields, random: rc.random,
       }));
     }
-    routes.set(stream.id, { ref: refs.get(stream.id)!, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null });
+    const ref = refs.get(stream.id)!;
+    const only = choosers.length === 1 && choosers[0]!.single && !stream.direct && !ref.control ? choosers[0]! : null;
+    routes.set(stream.id, { ref, choosers, direct: stream.direct, directTargets: stream.direct ? directTargets : null, only });
   }
   return routes;
 }

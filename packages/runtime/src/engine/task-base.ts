@@ -149,6 +149,12 @@ export abstract class TaskBase {
   /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
     const tuple = untrackedTuple(values, route.ref, this.taskId);
+    const only = route.only;
+    if (only !== null && directTask < 0 && this.recorder === null) {
+      // The fused route: one target task, straight to the executor (which runs it inline when free).
+      this.exec.send(only.chooseOne(values), tuple);
+      return 1;
+    }
     return fanOutShared(route.ref.control ? this.host.transfer.control : this.dataSender, route, values, directTask, tuple);
   }
 
