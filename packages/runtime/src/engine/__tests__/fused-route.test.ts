@@ -44,7 +44,7 @@ class Split extends BaseBasicBolt {
 }
 
 /** Records `task:word` per input in one shared log; throws on "boom" (an error from this file). */
-class Record extends BaseBasicBolt {
+class Recorder extends BaseBasicBolt {
   private task = 0;
   constructor(private readonly log: string[], private readonly async: boolean) {
     super();
@@ -57,11 +57,11 @@ class Record extends BaseBasicBolt {
     const w = t.getValue(0) as string;
     this.log.push(`${this.task}:${w}`);
     if (!this.async) {
-      if (w === 'boom') throw new Error('boom in Record');
+      if (w === 'boom') throw new Error('boom in Recorder');
       return;
     }
     return Promise.resolve().then(() => {
-      if (w === 'boom') throw new Error('boom in Record');
+      if (w === 'boom') throw new Error('boom in Recorder');
     });
   }
 }
@@ -93,7 +93,7 @@ async function run(opts: { tap: boolean; async?: boolean; queueCapacity?: number
   const b = new TopologyBuilder();
   b.setSpout('lines', () => new Lines());
   b.setBolt('split', () => new Split(), 2).shuffleGrouping('lines');
-  b.setBolt('count', () => new Record(log, opts.async === true), 3, { maxConcurrency: 1 }).fieldsGrouping('split', ['word']);
+  b.setBolt('count', () => new Recorder(log, opts.async === true), 3).fieldsGrouping('split', ['word']);
   if (opts.tap) b.setBolt('tap', () => new Tap(), 1).shuffleGrouping('split');
   const topology = b.build({ name: 'fused', config: { ackers: 0, ...(opts.queueCapacity !== undefined ? { queueCapacity: opts.queueCapacity } : {}) } });
   const m = new ManualEngine(topology);
