@@ -3,23 +3,16 @@ import { performance } from 'node:perf_hooks';
 import type { IdSource } from '../engine/ids.js';
 import type { Clock, Scheduler } from '../engine/ports.js';
 
-/** Ids per refill of {@link CryptoIds}' pool. */
-const POOL_IDS = 8192;
-
 /** Random ids from a pool refilled with `randomFillSync`: ~10 ns per id against 2.3 µs for `randomBytes(8)`. */
 export class CryptoIds implements IdSource {
-  private readonly pool = new Int32Array(POOL_IDS);
-  private i = POOL_IDS;
-  // Small on purpose: it is inlined into every tracked emit (two per edge), where V8's inlining
-  // budget is short; with the refill in it, the budget ran out before the executor's
-  // `canRunInline` check of the same emit, which then stayed a call per word.
+  private readonly pool = new Int32Array(8192);
+  private i = this.pool.length;
   next32(): number {
-    return this.i < POOL_IDS ? this.pool[this.i++]! : this.refill();
-  }
-  private refill(): number {
-    randomFillSync(this.pool);
-    this.i = 1;
-    return this.pool[0]!;
+    if (this.i === this.pool.length) {
+      randomFillSync(this.pool);
+      this.i = 0;
+    }
+    return this.pool[this.i++]!;
   }
 }
 
