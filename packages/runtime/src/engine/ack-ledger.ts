@@ -139,7 +139,7 @@ export class AckLedger {
 
   /** The spout emitted a tree: `hi/lo` is the XOR of the edge ids it sent out. */
   init(root: number, hi: number, lo: number, spoutTask: number): LedgerOutcome {
-    if ((hi | lo) === 0 && (this.count === 0 || this.find(root) < 0)) {
+    if ((hi | lo) === 0 && this.find(root) < 0) {
       // Complete on arrival (its acks were merged into it, Transfer.mergeInit, or it has no
       // edges): the entry slot() would add is released at once; skip both.
       const o = this.outcome;
