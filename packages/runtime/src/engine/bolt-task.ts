@@ -17,7 +17,7 @@ import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, untrackedTuple } from './tuple.js';
+import { heldGenOf, heldState, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, untrackedTuple } from './tuple.js';
 
 /**
  * What a basic bolt's collector holds as its input while that input is untracked: its emits
@@ -166,8 +166,7 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   holdAck(tuple: Tuple, into: HeldAcks): boolean {
     const t = asInput(tuple, this.component, 'ack');
     if (t.state !== TUPLE_PENDING) return false;
-    t.state = TUPLE_ACKED;
-    t.heldGen = into.gen;
+    t.state = heldState(into.gen);
     into.tuples++;
     if (t.rootHi < 0) return true;
     into.addSplit(t.rootHi, t.rootLo, t.edgeHi ^ t.ackHi, t.edgeLo ^ t.ackLo);
@@ -179,11 +178,11 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   failTuple(tuple: Tuple, held: readonly HeldAcks[]): boolean {
     const t = asInput(tuple, this.component, 'fail');
     if (t.state === TUPLE_FAILED) return false;
-    if (t.state === TUPLE_ACKED) {
-      // Its own ack, not just some ack of its trees: another input of a tree may still be held
+    if (t.state !== TUPLE_PENDING) {
+      // Acked. Its own ack, not just some ack of its trees: another input of a tree may still be held
       // while this one's ack went to the acker at a COMMIT (or its trees failed at a ROLLBACK).
       // A fail now would fail a tree whose ack it already gave, as a fail after a plain ack.
-      const table = heldIn(t.heldGen, held);
+      const table = heldIn(heldGenOf(t.state), held);
       if (table === undefined) return false;
       table.tuples--;
     }

@@ -1,6 +1,6 @@
 import type { IdSource } from './ids.js';
 import type { OutRoute, Sender } from './router.js';
-import { TrackedTuple, type TupleImpl } from './tuple.js';
+import { TreeTuple, type TupleImpl } from './tuple.js';
 
 /*
  * The two tracked emits of the hot path — a spout's new tree, and a bolt's emit anchored to one
@@ -28,7 +28,7 @@ export function fanOutNewTree(
   if (directTask >= 0) {
     xhi = ids.next32();
     xlo = ids.next32();
-    to.send(directTask, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, xhi, xlo, null));
+    to.send(directTask, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, xhi, xlo));
     n = 1;
   } else {
     const choosers = route.choosers;
@@ -40,7 +40,7 @@ export function fanOutNewTree(
         const lo = ids.next32();
         xhi ^= hi;
         xlo ^= lo;
-        to.send(task, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo, null));
+        to.send(task, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo));
         n++;
       } else {
         for (const task of c.chooseMany(values)) {
@@ -48,7 +48,7 @@ export function fanOutNewTree(
           const lo = ids.next32();
           xhi ^= hi;
           xlo ^= lo;
-          to.send(task, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo, null));
+          to.send(task, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo));
           n++;
         }
       }
@@ -75,7 +75,7 @@ export function fanOutOneTree(
     const lo = ids.next32();
     anchor.ackHi ^= hi;
     anchor.ackLo ^= lo;
-    to.send(directTask, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo, null));
+    to.send(directTask, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo));
     return 1;
   }
   const choosers = route.choosers;
@@ -88,7 +88,7 @@ export function fanOutOneTree(
       const lo = ids.next32();
       anchor.ackHi ^= hi;
       anchor.ackLo ^= lo;
-      to.send(task, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo, null));
+      to.send(task, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo));
       n++;
     } else {
       for (const task of c.chooseMany(values)) {
@@ -96,7 +96,7 @@ export function fanOutOneTree(
         const lo = ids.next32();
         anchor.ackHi ^= hi;
         anchor.ackLo ^= lo;
-        to.send(task, new TrackedTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo, null));
+        to.send(task, new TreeTuple(values, ref, sourceTask, rootHi, rootLo, hi, lo));
         n++;
       }
     }

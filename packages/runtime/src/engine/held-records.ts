@@ -3,7 +3,7 @@ import {
   type HeldTuples,
 } from '../api/window/held-tuples.js';
 import { anchorDone, checkAnchor } from './input-checks.js';
-import { joinRoot, TUPLE_PENDING, TrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
+import { joinRoot, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TrackedTuple, TreeTuple, type StreamRef, type TupleImpl } from './tuple.js';
 
 /*
  * A tuple's ack record in a window's HeldTuples entry and back (api/window/held-tuples.ts has the
@@ -22,7 +22,7 @@ export function holdRecord(t: TupleImpl, store: HeldTuples): number {
   r[i + HELD_ACK_HI] = t.ackHi;
   r[i + HELD_ACK_LO] = t.ackLo;
   r[i + HELD_SOURCE_TASK] = t.sourceTask;
-  r[i + HELD_STATE] = t.state;
+  r[i + HELD_STATE] = t.state > TUPLE_FAILED ? TUPLE_ACKED : t.state; // a held ack's generation is the tuple's alone
   store.values[h] = t.values;
   store.streams[h] = t.stream;
   if (t.more !== null) store.more.set(h, t.more);
@@ -34,7 +34,11 @@ export function recordView(store: HeldTuples, h: number): TupleImpl {
   const r = store.ints;
   const i = h * HELD_STRIDE;
   const more = store.more.size > 0 ? (store.more.get(h) as number[] | undefined) ?? null : null;
-  const t = new TrackedTuple(store.values[h]!, store.streams[h] as StreamRef, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
+  const values = store.values[h]!;
+  const stream = store.streams[h] as StreamRef;
+  const t = more === null
+    ? new TreeTuple(values, stream, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!)
+    : new TrackedTuple(values, stream, r[i + HELD_SOURCE_TASK]!, r[i + HELD_ROOT_HI]!, r[i + HELD_ROOT_LO]!, r[i + HELD_EDGE_HI]!, r[i + HELD_EDGE_LO]!, more);
   t.ackHi = r[i + HELD_ACK_HI]!;
   t.ackLo = r[i + HELD_ACK_LO]!;
   t.state = r[i + HELD_STATE]!;

@@ -1,7 +1,7 @@
 import type { HeldAcks } from '../api/state/held-acks.js';
 import type { Tuple } from '../api/types.js';
 import { ComponentError } from '../errors.js';
-import { TUPLE_ACKED, TUPLE_PENDING, TupleImpl } from './tuple.js';
+import { TUPLE_FAILED, TUPLE_PENDING, TupleImpl } from './tuple.js';
 
 /*
  * What a bolt task checks of the tuples a bolt hands back to it (ack, fail, anchors), apart from
@@ -36,5 +36,5 @@ export function checkAnchor(a: TupleImpl, component: string): boolean {
 }
 
 export function anchorDone(component: string, state: number): ComponentError {
-  return new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${state === TUPLE_ACKED ? 'acked' : 'failed'}; emit before acking`);
+  return new ComponentError('GALE_ERR_ANCHOR_DONE', `component "${component}" emitted anchored to a tuple it already ${state === TUPLE_FAILED ? 'failed' : 'acked'}; emit before acking`);
 }

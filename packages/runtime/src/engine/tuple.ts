@@ -17,15 +17,30 @@ export const TUPLE_PENDING = 0;
 export const TUPLE_ACKED = 1;
 export const TUPLE_FAILED = 2;
 
+/*
+ * A tuple whose ack a stateful bolt holds (AckHolder.holdAck) is acked too; its state is
+ * TUPLE_FAILED + the held-ack table's generation (HeldAcks.gen, never 0), so the generation needs
+ * no field of its own (8 bytes less per tuple, tracked or not).
+ */
+/** The state of a tuple acked into the held-ack table of generation `gen` (>= 1). */
+export function heldState(gen: number): number {
+  return TUPLE_FAILED + gen;
+}
+/** The generation of the held-ack table a tuple's ack went into, from its state; 0 when none did. */
+export function heldGenOf(state: number): number {
+  return state > TUPLE_FAILED ? state - TUPLE_FAILED : 0;
+}
+
 const TWO_32 = 4294967296;
 
 /**
  * A tuple as the engine carries it. This class itself is an untracked tuple (no tree: an
- * unanchored emit, a topology without ackers, control tuples, ticks): five fields, 64 bytes on a
+ * unanchored emit, a topology without ackers, control tuples, ticks): four fields, 56 bytes on a
  * Node without pointer compression. Its tree fields are constants on the prototype (`rootHi` −1,
  * the rest 0/null), so a reader needs no class check: `rootHi < 0` means untracked. A tuple of a
- * tree is a {@link TrackedTuple} (twelve fields, 120 bytes). Two classes rather than one layout
- * for both: the untracked word count allocated 249 bytes per word, 120 of them the tuple.
+ * tree is a {@link TreeTuple} (ten fields, 104 bytes), of several a {@link TrackedTuple}
+ * (eleven, 112 bytes). Separate classes rather than one layout
+ * for all: the untracked word count allocated 249 bytes per word, 120 of them the tuple.
  */
 export class TupleImpl implements Tuple {
   // Fields are `declare`d and assigned in the constructor only: with class-field (define)
@@ -34,10 +49,11 @@ export class TupleImpl implements Tuple {
   declare readonly values: readonly unknown[];
   declare readonly stream: StreamRef;
   declare readonly sourceTask: number;
-  /** TUPLE_PENDING until acked or failed once; later calls are ignored. */
+  /**
+   * TUPLE_PENDING until acked or failed once; later calls are ignored. Acked into a held-ack
+   * table: {@link heldState} of its generation (any state but PENDING and FAILED is acked).
+   */
   declare state: number;
-  /** The generation of the held-ack table its ack went into (a stateful bolt's: HeldAcks.gen); 0 when none did. */
-  declare heldGen: number;
   /** The first tree's root, high 21 bits; -1 when untracked (the prototype's value). */
   declare readonly rootHi: number;
   /** The first tree's root, low 32 bits as an int32. */
@@ -56,7 +72,6 @@ export class TupleImpl implements Tuple {
     this.stream = stream;
     this.sourceTask = sourceTask;
     this.state = TUPLE_PENDING;
-    this.heldGen = 0;
   }
 
   /** Whether the tuple belongs to any tree. */
@@ -128,29 +143,42 @@ Object.defineProperties(TupleImpl.prototype, {
 });
 
 /**
- * A tuple of one or more trees. Almost every tracked tuple belongs to exactly one tree, so that
- * tree is stored inline (root split into two int32 halves, so every field stays a small integer
- * and no number is boxed) and only a tuple anchored to several trees has an array, for the others.
- * `rootHi` may still be −1 here (a held window entry's view of an untracked input).
+ * A tuple of one tree, stored inline (root split into two int32 halves, so every field stays a
+ * small integer and no number is boxed): ten fields, 104 bytes without pointer compression.
+ * Almost every tracked tuple is one (every delivery of a spout's tracked emit, and of a bolt's emit
+ * anchored to one input); `more` reads null from the prototype. `rootHi` may still be −1 here (a
+ * held window entry's view of an untracked input).
  */
-export class TrackedTuple extends TupleImpl {
+export class TreeTuple extends TupleImpl {
   declare readonly rootHi: number;
   declare readonly rootLo: number;
   declare readonly edgeHi: number;
   declare readonly edgeLo: number;
-  declare readonly more: number[] | null;
   declare ackHi: number;
   declare ackLo: number;
 
-  constructor(values: readonly unknown[], stream: StreamRef, sourceTask: number, rootHi: number, rootLo: number, edgeHi: number, edgeLo: number, more: number[] | null) {
+  constructor(values: readonly unknown[], stream: StreamRef, sourceTask: number, rootHi: number, rootLo: number, edgeHi: number, edgeLo: number) {
     super(values, stream, sourceTask);
     this.rootHi = rootHi;
     this.rootLo = rootLo;
     this.edgeHi = edgeHi;
     this.edgeLo = edgeLo;
-    this.more = more;
     this.ackHi = 0;
     this.ackLo = 0;
+  }
+}
+
+/**
+ * A tuple of one or more trees: the first inline (as a {@link TreeTuple}), the others in `more`
+ * (flat `[root, edgeHi, edgeLo, ...]`; null for a tuple of one tree made on a path that may make
+ * either). Eleven fields, 112 bytes; the hot emits make {@link TreeTuple}s.
+ */
+export class TrackedTuple extends TreeTuple {
+  declare readonly more: number[] | null;
+
+  constructor(values: readonly unknown[], stream: StreamRef, sourceTask: number, rootHi: number, rootLo: number, edgeHi: number, edgeLo: number, more: number[] | null) {
+    super(values, stream, sourceTask, rootHi, rootLo, edgeHi, edgeLo);
+    this.more = more;
   }
 }
 
@@ -182,5 +210,6 @@ export function rootLow(root: number): number {
 export function tupleFromAnchors(values: readonly unknown[], stream: StreamRef, sourceTask: number, anchors: readonly number[] | null): TupleImpl {
   if (anchors === null || anchors.length < 3) return untrackedTuple(values, stream, sourceTask);
   const root = anchors[0]!;
-  return new TrackedTuple(values, stream, sourceTask, rootHigh(root), rootLow(root), anchors[1]!, anchors[2]!, anchors.length > 3 ? anchors.slice(3) : null);
+  if (anchors.length === 3) return new TreeTuple(values, stream, sourceTask, rootHigh(root), rootLow(root), anchors[1]!, anchors[2]!);
+  return new TrackedTuple(values, stream, sourceTask, rootHigh(root), rootLow(root), anchors[1]!, anchors[2]!, anchors.slice(3));
 }
