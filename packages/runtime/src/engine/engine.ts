@@ -342,6 +342,7 @@ export class Engine implements ExecutorHost {
     const ref = this.plan.streamTable[streamIndex];
     // After close, components are cleaned up: nothing may run them again (the tree replays).
     if (this.stopped || ref === undefined || !this.receivers[streamIndex]!.has(targetTask)) return false;
+    if (ref.control && anchors === null && this.transfer.receiveControl(targetTask, ref, sourceTask, values)) return true;
     return this.transfer.receive(targetTask, tupleFromAnchors(values, ref, sourceTask, anchors));
   }
 

@@ -238,6 +238,19 @@ export class Transfer {
   }
 
   /**
+   * A control message from another worker shaped `[root, hi, lo]` (an ack or init), run now
+   * without a tuple when its task is a free bolt that takes it ({@link controlInline}), as a local
+   * one is; false: not taken, the caller sends it as a tuple through {@link receive} (a malformed
+   * one too: the acker ignores it there). The caller checked that the task receives the stream.
+   */
+  receiveControl(task: number, ref: StreamRef, sourceTask: number, values: readonly unknown[]): boolean {
+    if (values.length !== 3) return false;
+    const root = values[0], hi = values[1], lo = values[2];
+    return typeof root === 'number' && root >= 0 && Number.isSafeInteger(root) && typeof hi === 'number' && typeof lo === 'number'
+      && this.controlInline(task, ref.id, sourceTask, root, hi, lo);
+  }
+
+  /**
    * A tuple from another worker for a local task. Runs or queues it; a data tuple that finds the
    * queue full waits in the executor's backlog (the worker pauses reading from the network while
    * {@link backlog} is large: that is how backpressure crosses workers). False: no such task here.

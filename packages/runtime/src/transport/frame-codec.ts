@@ -5,6 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import { FrameError } from './errors.js';
+import { decodeTuples, encodeTuples } from './tuple-codec.js';
 import { checkValues, DEFAULT_VALUE_LIMITS, type ValueLimits } from './value-check.js';
 
 /**
@@ -100,6 +101,11 @@ const packr = new Packr({
 
 /** Encodes a frame. Throws {@link FrameError} GALE_ERR_FRAME_SCHEMA when msgpackr cannot encode a value. */
 export function encodeFrame(frame: Frame): Buffer {
+  if (frame[0] === FrameType.TUPLES) {
+    // Records of strings, numbers, booleans and nulls (almost all): the hand-written encoder.
+    const fast = encodeTuples(frame[1]);
+    if (fast !== null) return fast;
+  }
   try {
     return packr.pack(frame);
   } catch (err) {
@@ -116,6 +122,9 @@ export function decodeFrame(data: Uint8Array, limits: Readonly<FrameLimits> = DE
     throw new FrameError('GALE_ERR_FRAME_TOO_LARGE', `frame of ${data.length} bytes exceeds ${limits.maxFrameBytes}`);
   }
   if (data.length === 0) throw new FrameError('GALE_ERR_FRAME_DECODE', 'empty frame');
+  // A TUPLES frame of simple values (tuple-codec.ts), checked like any other; else msgpackr's decoding.
+  const records = decodeTuples(data);
+  if (records !== undefined) return checkFrame([FrameType.TUPLES, records], limits);
   let raw: unknown;
   let end = 0;
   try {

@@ -1,5 +1,5 @@
 import { BaseBasicBolt, FixedTupleSpout, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from '@gale/runtime';
-import { ACK_ACK_STREAM, ACK_OUTCOME_STREAM, ACKER_COMPONENT } from '../acker.js';
+import { ACK_ACK_STREAM, ACK_INIT_STREAM, ACK_OUTCOME_STREAM, ACKER_COMPONENT, AckerBolt } from '../acker.js';
 import { ManualEngine } from './manual-engine.js';
 
 class Sink extends BaseBasicBolt {
@@ -50,6 +50,35 @@ describe('tuples from another worker', () => {
     await m.settle();
     expect(m.stats(ACKER_COMPONENT).pending).toBe(before);
     expect(m.stats(ACKER_COMPONENT).errors).toBe(0);
+    await m.close();
+  });
+
+  it('an ack or init from another worker reaches a free acker without a tuple, as a local one does', async () => {
+    const m = new ManualEngine(topology());
+    await m.start();
+    const e = m.engine;
+    const index = (component: string, stream: string): number => e.streamTable.findIndex((r) => r.component === component && r.id === stream);
+    const [sinkTask] = e.tasksOf.get('sink')!;
+    const [srcTask] = e.tasksOf.get('src')!;
+    const [ackerTask] = e.tasksOf.get(ACKER_COMPONENT)!;
+    await m.settle();
+    const inline = jest.spyOn(AckerBolt.prototype, 'controlInline');
+    const execute = jest.spyOn(AckerBolt.prototype, 'execute');
+    try {
+      const executed = m.stats(ACKER_COMPONENT).executed;
+      const pending = m.stats(ACKER_COMPONENT).pending;
+      // The ack arrives before the init (another worker's bolt was faster): the entry waits for it.
+      expect(e.receiveTuple(ackerTask!, index('sink', ACK_ACK_STREAM), sinkTask!, [987_654_321_012, 5, -6], null)).toBe(true);
+      expect(m.stats(ACKER_COMPONENT).pending).toBe(pending + 1);
+      expect(e.receiveTuple(ackerTask!, index('src', ACK_INIT_STREAM), srcTask!, [987_654_321_012, 5, -6], null)).toBe(true);
+      expect(m.stats(ACKER_COMPONENT).pending).toBe(pending);
+      expect(inline.mock.calls).toEqual([[ACK_ACK_STREAM, sinkTask, 987_654_321_012, 5, -6], [ACK_INIT_STREAM, srcTask, 987_654_321_012, 5, -6]]);
+      expect(execute).not.toHaveBeenCalled();
+      expect(m.stats(ACKER_COMPONENT).executed).toBe(executed + 2);
+    } finally {
+      inline.mockRestore();
+      execute.mockRestore();
+    }
     await m.close();
   });
 });
