@@ -83,13 +83,15 @@ export async function retireExecutor(ex: AnyExecutor, log: EngineLog): Promise<v
 /**
  * A data tuple from another worker that the engine refused (its task moved away in a rebalance,
  * or is not open here yet): fails its trees through the acker now, from any local user bolt task,
- * so their spouts replay them at once instead of after messageTimeoutMs. False when there is no
- * such task (the trees then time out).
+ * so their spouts replay them at once instead of after messageTimeoutMs. As FAILED_STOPPED, as a
+ * drain fails what it held: the routing failed, not the tuple, so it is not charged to maxRetries
+ * (a rebalance must not dead-letter what never failed). False when there is no such task (the
+ * trees then time out).
  */
 export function failRefused(bolts: readonly BoltExecutor[], anchors: readonly number[] | null): boolean {
   if (anchors === null) return false;
   const via = bolts.find((ex) => ex.tasks[0]?.canFail === true);
   if (via === undefined) return false;
-  via.tasks[0]!.failRoots(anchors);
+  via.tasks[0]!.failRoots(anchors, TreeOutcome.FAILED_STOPPED);
   return true;
 }
