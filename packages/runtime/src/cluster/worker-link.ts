@@ -7,7 +7,7 @@ import { TreeOutcome, unsendableOutcome } from '../engine/tree-outcome.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type PeerFeature, type TlsMaterial, type TupleRecord } from '../transport/index.js';
+import { checkTupleRecord, FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type PeerFeature, type TlsMaterial, type TupleRecord } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 import type { Assignment, WorkerAssignment } from './model.js';
@@ -228,18 +228,26 @@ export class WorkerLink implements RemoteLink {
    * A dead letter (untracked: no tree to fail) the transport refused: its `values` are most often
    * the very values that made the message fail `too-large` or `unencodable`. It goes out again
    * with empty values (the reason field says why), so a subscriber in another worker still gets
-   * the message id; before, it vanished while the spout was acked (docs/acking.md).
+   * the message id; before, it vanished while the spout was acked (docs/acking.md). A full peer
+   * buffer does not lose it: it waits with that peer's control tuples until the peer drains. What
+   * cannot be sent at all is logged (`dead letter lost`), with the message id and why.
    */
   private resendDeadLetter(c: PeerClient | undefined, target: number, source: number, stream: number, record: readonly unknown[]): void {
-    if (c === undefined || c.state === 'closed' || record.length !== 5 || (Array.isArray(record[2]) && record[2].length === 0)) return;
-    const stripped = [record[0], record[1], [], record[3], record[4]];
+    const component = this.engine.streamTable[stream]?.component;
+    const lost = (why: string): void => this.o.log.warn({ component, sourceTask: source, targetTask: target, messageId: String(record[0]).slice(0, 200), reason: record[3], why }, 'dead letter lost');
+    if (record.length !== 5) return lost('not a dead-letter record');
+    if (Array.isArray(record[2]) && record[2].length === 0) return lost('refused by the transport even with empty values');
+    if (c === undefined || c.state === 'closed') return lost(c === undefined ? 'no worker known for its subscriber' : 'connection to its subscriber closed');
+    const rec: ControlRecord = [target, source, stream, [record[0], record[1], [], record[3], record[4]], null];
     try {
-      c.sendTuple(target, source, stream, stripped, null);
+      checkTupleRecord(rec); // checked now: a refused record waits in the control queue, which must not throw later
     } catch (err) {
       // The message id itself cannot travel: nothing more to try.
-      const component = this.engine.streamTable[stream]?.component;
       if (component !== undefined) this.engine.reportError(component, source, err);
+      return lost(`its message id cannot travel: ${(err as Error).message}`);
     }
+    if ((this.control.get(c)?.length ?? 0) >= MAX_CONTROL_QUEUED) return lost(`${MAX_CONTROL_QUEUED} control tuples already wait for that peer`);
+    this.sendControl(c, rec);
   }
 
   /**
