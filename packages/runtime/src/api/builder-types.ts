@@ -60,6 +60,11 @@ export interface BoltSpec extends ComponentSpecBase {
   readonly maxConcurrency: number | undefined;
   /** A wrapped stateful bolt: gets checkpoint tuples from the coordinator (docs/state.md). */
   readonly stateful?: boolean;
+  /**
+   * A windowed bolt on event time: its window's `idleFlushMs` (undefined: its last windows close
+   * only when later input moves the watermark, so a finished input leaves them open).
+   */
+  readonly eventTimeWindow?: { readonly idleFlushMs: number | undefined };
   create(): Bolt | BasicBolt;
 }
 

@@ -113,7 +113,10 @@ function boltSpec(base: Omit<BoltSpec, 'kind' | 'tickFrequencySecs' | 'maxConcur
     return { ...base, kind: 'bolt', tickFrequencySecs: d.tickFrequencySecs, maxConcurrency: d.maxConcurrency, create: d.create as () => Bolt | BasicBolt };
   }
   // Count windows need no ticks; the topology's own tick setting does no harm (ticks are ignored).
-  return { ...base, kind: 'bolt', tickFrequencySecs: w.window.tickMs === undefined ? undefined : w.window.tickMs / 1000, maxConcurrency: 1, create: w.create };
+  return {
+    ...base, kind: 'bolt', tickFrequencySecs: w.window.tickMs === undefined ? undefined : w.window.tickMs / 1000, maxConcurrency: 1, create: w.create,
+    ...(w.window.eventTime ? { eventTimeWindow: { idleFlushMs: w.window.idleFlushMs } } : {}),
+  };
 }
 
 /** Subscribes a bolt to other components' streams. Every method returns `this` for chaining. */

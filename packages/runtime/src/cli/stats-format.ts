@@ -34,14 +34,39 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
     const errs = `errors ${s.errors}`;
     return s.kind === 'spout'
       ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  replayed ${s.replayed ?? 0}  dead-lettered ${s.deadLettered}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
-      : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}`;
+      : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}${noneCompleted(s)}`;
   });
   const byComponent = new Map<string, ReportedError[]>();
   for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
   for (const [component, list] of byComponent) {
-    for (const e of list.slice(-3)) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}${timesNote(e.count)}`);
+    const shown = shownErrors(list);
+    for (const e of shown) lines.push(`gale: error in "${component}" (task ${e.task}): ${oneLine(e.message)}${e.source === undefined ? '' : ` (at ${e.source})`}${timesNote(e.count)}`);
+    if (shown.length < list.length) lines.push(`gale: ${list.length - shown.length} more distinct error(s) in "${component}" not shown (--json lists them)`);
   }
   return lines;
+}
+
+/**
+ * `executed` counts executes that returned: a bolt whose every execute threw shows 0 executed and
+ * its inputs failed, which read as if it never got any input. Said in words.
+ */
+function noneCompleted(s: ComponentStats): string {
+  return s.executed === 0 && s.failed > 0 ? `  (no execute completed: each of the ${s.failed} inputs failed, its execute threw; errors below)` : '';
+}
+
+/**
+ * The errors a summary shows of one component's list (oldest first): the last three, and before
+ * them the first of each code (uncoded errors count as one), which the list keeps through a flood
+ * (api/stats.ts foldRecentError) — most often the cause of what followed.
+ */
+function shownErrors(list: readonly ReportedError[]): ReportedError[] {
+  const firsts = new Set<string>();
+  return list.filter((e, i) => {
+    const code = e.code ?? '';
+    const first = !firsts.has(code);
+    firsts.add(code);
+    return first || i >= list.length - 3;
+  });
 }
 
 /** 0, 7.5, 120, 1.2k, 35k, 1.2M */

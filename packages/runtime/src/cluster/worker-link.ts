@@ -1,13 +1,13 @@
 import { DEAD_LETTER_STREAM } from '../api/types.js';
 import type { Engine } from '../engine/engine.js';
-import { ACK_ACK_STREAM } from '../engine/acker.js';
+import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_OUTCOME_STREAM } from '../engine/acker.js';
 import { executorTaskRanges } from '../engine/engine.js';
 import type { RemoteLink } from '../engine/remote.js';
-import { unsendableOutcome } from '../engine/tree-outcome.js';
+import { TreeOutcome, unsendableOutcome } from '../engine/tree-outcome.js';
 import type { TupleImpl } from '../engine/tuple.js';
 import { nodeClock } from '../local/node-ports.js';
 import type { Logger } from '../log.js';
-import { FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type TlsMaterial, type TupleRecord } from '../transport/index.js';
+import { checkTupleRecord, FrameType, PeerClient, PeerServer, type EpochVerifier, type Frame, type PeerFeature, type TlsMaterial, type TupleRecord } from '../transport/index.js';
 import { LimitedLog } from './limited-log.js';
 import { Hop, hopTrace, stampHop } from '../hop-trace.js';
 import type { Assignment, WorkerAssignment } from './model.js';
@@ -43,6 +43,8 @@ export interface WorkerLinkOptions {
   readonly verifyEpoch?: EpochVerifier;
   /** Test-only: dial these peers elsewhere (a fault proxy), see peer-routes.ts. */
   readonly peerRoutes?: PeerRoutes;
+  /** Test-only: the protocol features this worker announces (default all); `[]` acts as a worker that predates them. */
+  readonly features?: readonly PeerFeature[];
   readonly log: Logger;
 }
 
@@ -75,6 +77,8 @@ export class WorkerLink implements RemoteLink {
   refusedFailed = 0;
   /** Per-tuple warnings: a peer sending to a moved task must not write a line per record. */
   private readonly limited: LimitedLog;
+  /** Peers whose last handshake announced outcome 9 (`failed-stopped`); the others get 2 instead (auth.ts PEER_FEATURES). */
+  private readonly knowStopped = new WeakSet<PeerClient>();
 
   constructor(private readonly o: WorkerLinkOptions) {
     this.limited = new LimitedLog(o.log, nodeClock);
@@ -91,7 +95,7 @@ export class WorkerLink implements RemoteLink {
       host: loopbackName(this.o.host), port: this.o.port, secret: this.o.secret, topology: this.o.topology,
       workerId: this.workerId, epoch: this.o.epoch, onFrame: (_peer, frame) => this.onFrame(frame), log: this.o.log,
       ...(this.o.verifyEpoch ? { verifyEpoch: this.o.verifyEpoch } : {}),
-      ...(this.o.tls ? { tls: this.o.tls } : {}),
+      ...(this.o.tls ? { tls: this.o.tls } : {}), ...(this.o.features ? { features: this.o.features } : {}),
     });
     this.server.on('frame.error', () => void this.counts.rejectedFrames++);
     this.server.on('peer.refused', () => void this.counts.rejectedFrames++);
@@ -107,7 +111,7 @@ export class WorkerLink implements RemoteLink {
     if (tuple.stream.control) {
       // The common case, an ack to an open peer with nothing queued for it, without building a record.
       if (tuple.stream.id === ACK_ACK_STREAM && c !== undefined && c.state !== 'closed' && this.control.size === 0 && sendAck(c, task, tuple)) return true;
-      this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, tuple.values as unknown[], null]);
+      this.sendControl(c, [task, tuple.sourceTask, tuple.stream.index, this.controlValues(c, tuple), null]);
       return true;
     }
     if (c === undefined || c.state === 'closed') return false;
@@ -180,9 +184,11 @@ export class WorkerLink implements RemoteLink {
     // maxRetries (engine/crash-reports.ts); a peer that crashed reports the trees it was executing.
     c.on('disconnect', () => this.setDown(c, true));
     let opened = false;
-    c.on('open', () => {
+    c.on('open', ({ features }) => {
       if (opened) this.counts.reconnects++;
       opened = true;
+      if (features.has('failed-stopped' satisfies PeerFeature)) this.knowStopped.add(c);
+      else this.knowStopped.delete(c);
       this.setDown(c, false);
       ready();
     });
@@ -222,18 +228,39 @@ export class WorkerLink implements RemoteLink {
    * A dead letter (untracked: no tree to fail) the transport refused: its `values` are most often
    * the very values that made the message fail `too-large` or `unencodable`. It goes out again
    * with empty values (the reason field says why), so a subscriber in another worker still gets
-   * the message id; before, it vanished while the spout was acked (docs/acking.md).
+   * the message id; before, it vanished while the spout was acked (docs/acking.md). A full peer
+   * buffer does not lose it: it waits with that peer's control tuples until the peer drains. What
+   * cannot be sent at all is logged (`dead letter lost`), with the message id and why.
    */
   private resendDeadLetter(c: PeerClient | undefined, target: number, source: number, stream: number, record: readonly unknown[]): void {
-    if (c === undefined || c.state === 'closed' || record.length !== 5 || (Array.isArray(record[2]) && record[2].length === 0)) return;
-    const stripped = [record[0], record[1], [], record[3], record[4]];
+    const component = this.engine.streamTable[stream]?.component;
+    const lost = (why: string): void => this.o.log.warn({ component, sourceTask: source, targetTask: target, messageId: String(record[0]).slice(0, 200), reason: record[3], why }, 'dead letter lost');
+    if (record.length !== 5) return lost('not a dead-letter record');
+    if (Array.isArray(record[2]) && record[2].length === 0) return lost('refused by the transport even with empty values');
+    if (c === undefined || c.state === 'closed') return lost(c === undefined ? 'no worker known for its subscriber' : 'connection to its subscriber closed');
+    const rec: ControlRecord = [target, source, stream, [record[0], record[1], [], record[3], record[4]], null];
     try {
-      c.sendTuple(target, source, stream, stripped, null);
+      checkTupleRecord(rec); // checked now: a refused record waits in the control queue, which must not throw later
     } catch (err) {
       // The message id itself cannot travel: nothing more to try.
-      const component = this.engine.streamTable[stream]?.component;
       if (component !== undefined) this.engine.reportError(component, source, err);
+      return lost(`its message id cannot travel: ${(err as Error).message}`);
     }
+    if ((this.control.get(c)?.length ?? 0) >= MAX_CONTROL_QUEUED) return lost(`${MAX_CONTROL_QUEUED} control tuples already wait for that peer`);
+    this.sendControl(c, rec);
+  }
+
+  /**
+   * A control tuple's values for peer `c`: outcome 9 (FAILED_STOPPED, not charged to maxRetries)
+   * becomes 2 (FAILED) for a peer that did not announce it — an older worker drops 9 as malformed
+   * and the tree would time out (charged all the same). Until its first handshake a peer counts as
+   * older; a frame encoded before a reconnect keeps the choice made for the connection before.
+   */
+  private controlValues(c: PeerClient | undefined, tuple: TupleImpl): unknown[] {
+    const v = tuple.values as unknown[];
+    if (v[1] !== TreeOutcome.FAILED_STOPPED || c === undefined || this.knowStopped.has(c)) return v;
+    const id = tuple.stream.id;
+    return id === ACK_FAIL_STREAM || id === ACK_OUTCOME_STREAM ? [v[0], TreeOutcome.FAILED] : v;
   }
 
   /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */

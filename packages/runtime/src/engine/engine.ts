@@ -1,6 +1,6 @@
 import type { Topology } from '../api/builder.js';
 import type { TopologyConfig } from '../config/topology-config.js';
-import { ComponentError, LifecycleError } from '../errors.js';
+import { LifecycleError } from '../errors.js';
 import { hopTrace, stampRun } from '../hop-trace.js';
 import { ACKER_COMPONENT } from './acker.js';
 import { BoltExecutor } from './bolt-executor.js';
@@ -10,7 +10,6 @@ import { sendCrashReports } from './crash-reports.js';
 import { findCrashReport } from './crash-suspects.js';
 import { watchExecutions, type ExecutionJournal, type ExecutionWatch } from './crash-journal.js';
 import { DrainStep } from './drain.js';
-import { errorMessage } from './error-message.js';
 import { ErrorLog } from './error-log.js';
 import type { EmitListener, ExecutorHost } from './host.js';
 import type { IdSource } from './ids.js';
@@ -25,6 +24,7 @@ import { SpoutTask } from './spout-task.js';
 import { activateSpout, TaskOpenRetry } from './task-open-retry.js';
 import { collectStats, quiescent, sampleWindows } from './stats.js';
 import { openTasks, type OpenContext } from './task-open.js';
+import { closeOpened, warnStillOpening } from './task-close.js';
 import { rotationMs } from './timeouts.js';
 import { DEFAULT_SYSTEM_COMPONENTS } from './system-components.js';
 import { Transfer } from './transfer.js';
@@ -94,6 +94,10 @@ export class Engine implements ExecutorHost {
   private readonly subscribers: ReturnType<typeof subscribersOf>;
   /** Cluster mode: re-opens tasks whose open()/prepare() failed with a retriable error. */
   private readonly openRetry: TaskOpenRetry | undefined;
+  /** Tasks whose open()/prepare() runs now (task-open.ts); a close names them (it does not wait: one may never resolve). */
+  private readonly opening = new Set<SpoutTask | BoltTask>();
+  /** Tasks a rebalance opens and has not registered yet: a close meanwhile closes them (reassign then registers nothing). */
+  private readonly unregistered = new Set<SpoutTask | BoltTask>();
 
   constructor(opts: EngineOptions) {
     this.topology = opts.topology;
@@ -187,7 +191,7 @@ export class Engine implements ExecutorHost {
 
   private openContext(): OpenContext {
     const { topology, config, plan, stateStores, systemEnv } = this;
-    return { topology, config, plan, stateStores, systemEnv, deferOpen: this.openRetry?.defer, stopped: () => this.stopped };
+    return { topology, config, plan, stateStores, systemEnv, deferOpen: this.openRetry?.defer, stopped: () => this.stopped, inFlight: this.opening };
   }
 
   activate(): void {
@@ -243,23 +247,16 @@ export class Engine implements ExecutorHost {
       }
       this.stopped = true;
       for (const c of this.cancels.splice(0)) c();
-      await this.openRetry?.close(); // a task it opens meanwhile, it closes itself
+      this.openRetry?.close();
       this.execs.cancelTicks();
       this.waiters.settleAll();
-      for (const ex of this.execs.spouts) {
-        ex.close();
-        for (const t of ex.tasks) if (t.opened) await this.safely(t, 'close', () => t.instance?.close?.());
-      }
-      for (const ex of this.execs.bolts) {
-        for (const t of ex.tasks) if (t.opened) await this.safely(t, 'cleanup', () => t.instance?.cleanup?.());
-      }
+      warnStillOpening(this.opening, this.log); // their openers close them once they resolve (task-open.ts)
+      for (const ex of this.execs.spouts) ex.close();
+      const tasks = [...this.execs.spouts, ...this.execs.bolts].flatMap((ex): (SpoutTask | BoltTask)[] => ex.tasks);
+      await closeOpened([...tasks, ...this.unregistered.values()]); // spouts first; each task once (task-close.ts)
       this.errorLog.close(); // after cleanup: its errors are counted too
     })();
     return this.closing;
-  }
-
-  private async safely(task: SpoutTask | BoltTask, phase: string, fn: () => unknown): Promise<void> {
-    try { await fn(); } catch (err) { task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err })); }
   }
 
   /**
@@ -280,10 +277,14 @@ export class Engine implements ExecutorHost {
     const coming = createExecutors(this, diff.added, this.crashCounts);
     for (const ex of leaving) this.execs.unregister(ex);
     this.routeTasks();
-    for (const ex of leaving) await retireExecutor(ex, this.log, (t, phase, fn) => this.safely(t, phase, fn));
+    for (const ex of leaving) await retireExecutor(ex, this.log);
     const fresh = coming.flatMap((ex): (SpoutTask | BoltTask)[] => ex.tasks);
+    for (const t of fresh) this.unregistered.add(t);
     this.routeTasks(fresh); // a spout may emit from open()
     await this.openTasks(fresh);
+    // Closed meanwhile: the close closed those that had opened, their openers close the rest; run none.
+    if (this.stopped) return diff;
+    for (const t of fresh) this.unregistered.delete(t);
     for (const ex of coming) {
       this.execs.register(ex);
       if (ex instanceof BoltExecutor) this.startTicks(ex);

@@ -30,8 +30,20 @@ export class ErrorLog {
    * microseconds, so a suppressed repeat reuses the one its logged predecessor had.
    */
   private readonly stacks = new Map<string, { stack: string | undefined; source: string | undefined }>();
+  /**
+   * The repeat key of each listed entry, computed once when it was reported: folding a report into
+   * the list compares its key with every entry's, and masking a message (errorRepeatKey) per entry
+   * per report cost a bolt failing every tuple ten maskings per failure. Only here: the ZooKeeper
+   * store's entries are plain JSON and compute theirs.
+   */
+  private readonly keys = new WeakMap<ReportedError, string>();
+  private readonly keyOf = (e: ReportedError): string => this.keys.get(e) ?? this.repeatKey(e);
 
-  constructor(private readonly clock: Clock, private readonly log: EngineLog, private readonly onError: ((e: ReportedError) => void) | undefined) {
+  constructor(
+    private readonly clock: Clock, private readonly log: EngineLog, private readonly onError: ((e: ReportedError) => void) | undefined,
+    /** How a repeat is recognised (api/stats.ts); a test counts the calls. */
+    private readonly repeatKey: typeof errorRepeatKey = errorRepeatKey,
+  ) {
     this.limiter = new LogRateLimiter({ now: () => clock.now() });
   }
 
@@ -41,7 +53,7 @@ export class ErrorLog {
     // not the user's code) and one rate limit per code, however many distinct values come.
     const data = isDataError(err);
     const code = codeOf(err);
-    const k = errorRepeatKey({ message, code, data });
+    const k = this.repeatKey({ message, code, data });
     const key = `${component}\u0000${k}`;
     const verdict = this.limiter.check(key);
     const where = data ? NO_STACK : this.whereFrom(key, err, verdict.log);
@@ -51,8 +63,9 @@ export class ErrorLog {
       ...(code !== undefined ? { code } : {}), ...(data ? { data: true as const } : {}),
     };
     const list = this.errorsOf.get(component) ?? [];
+    this.keys.set(e, k);
     // A repeat: the new report (newest message, time, task) stands for both, with the counts added.
-    foldRecentError(list, e, MAX_ERRORS_KEPT, (_old, next, count) => Object.assign(next, { count }));
+    foldRecentError(list, e, MAX_ERRORS_KEPT, (_old, next, count) => Object.assign(next, { count }), this.keyOf);
     this.errorsOf.set(component, list);
     if (verdict.log) {
       this.log.error({ component, task, err: e.message, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, 'component error');

@@ -1,9 +1,8 @@
 import type { BoltExecutor } from './bolt-executor.js';
-import type { BoltTask } from './bolt-task.js';
 import type { AnyExecutor } from './executor-set.js';
 import type { EngineLog } from './ports.js';
 import { SpoutExecutor } from './spout-executor.js';
-import type { SpoutTask } from './spout-task.js';
+import { closeOpened } from './task-close.js';
 import type { PlannedExecutor } from './plan.js';
 import type { TupleImpl } from './tuple.js';
 import { TreeOutcome } from './tree-outcome.js';
@@ -66,33 +65,33 @@ export function failHeldTuples(ex: BoltExecutor): number {
 }
 
 /** Closes an executor that left: its held tuples (queued, and the inputs its windows hold) fail now; spouts are closed, bolts cleaned up. */
-export async function retireExecutor(
-  ex: AnyExecutor, log: EngineLog, safely: (task: SpoutTask | BoltTask, phase: string, fn: () => unknown) => Promise<void>,
-): Promise<void> {
+export async function retireExecutor(ex: AnyExecutor, log: EngineLog): Promise<void> {
   ex.retired = true;
   if (ex instanceof SpoutExecutor) {
     ex.active = false;
     ex.close();
-    for (const t of ex.tasks) if (t.opened) await safely(t, 'close', () => t.instance?.close?.());
+    await closeOpened(ex.tasks);
     return;
   }
   let failed = failHeldTuples(ex);
   // The inputs its windows hold (api/held-inputs.ts): those windows will never fire, here or on the new worker.
   for (const t of ex.tasks) failed += t.failHeldInputs();
   if (failed > 0) log.info({ component: ex.component, executor: ex.index, failed }, 'executor moved away: the tuples it held failed, to be replayed');
-  for (const t of ex.tasks) if (t.opened) await safely(t, 'cleanup', () => t.instance?.cleanup?.());
+  await closeOpened(ex.tasks);
 }
 
 /**
  * A data tuple from another worker that the engine refused (its task moved away in a rebalance,
  * or is not open here yet): fails its trees through the acker now, from any local user bolt task,
- * so their spouts replay them at once instead of after messageTimeoutMs. False when there is no
- * such task (the trees then time out).
+ * so their spouts replay them at once instead of after messageTimeoutMs. As FAILED_STOPPED, as a
+ * drain fails what it held: the routing failed, not the tuple, so it is not charged to maxRetries
+ * (a rebalance must not dead-letter what never failed). False when there is no such task (the
+ * trees then time out).
  */
 export function failRefused(bolts: readonly BoltExecutor[], anchors: readonly number[] | null): boolean {
   if (anchors === null) return false;
   const via = bolts.find((ex) => ex.tasks[0]?.canFail === true);
   if (via === undefined) return false;
-  via.tasks[0]!.failRoots(anchors);
+  via.tasks[0]!.failRoots(anchors, TreeOutcome.FAILED_STOPPED);
   return true;
 }

@@ -3,6 +3,7 @@ import type { BoltTask } from './bolt-task.js';
 import type { EngineLog, Scheduler } from './ports.js';
 import { replayDelayMs, type ReplayBackoff } from './replay-backoff.js';
 import { SpoutTask } from './spout-task.js';
+import { closeTask } from './task-close.js';
 
 /** Delays between open()/prepare() attempts of one task: 1 s doubling to 30 s, jittered ±20%. */
 export const TASK_OPEN_BACKOFF: ReplayBackoff = { initialMs: 1000, maxMs: 30_000 };
@@ -49,8 +50,6 @@ export function activateSpout(task: SpoutTask, on: boolean): void {
 export class TaskOpenRetry {
   private readonly attempts = new Map<Task, number>();
   private readonly cancels = new Set<() => void>();
-  /** Retries whose open() runs now: {@link close} waits for them. */
-  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly hooks: TaskOpenRetryHooks) {}
@@ -63,14 +62,14 @@ export class TaskOpenRetry {
   };
 
   /**
-   * Stops every pending retry and waits for those in flight; a task one of them opened meanwhile is
-   * closed by it (the engine closes only the tasks that are open when this resolves).
+   * Stops every pending retry. One whose open() runs now is not waited for (it may never resolve:
+   * the engine names it in its close); the engine's stop makes the opener close the task once that
+   * open resolves (task-open.ts).
    */
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
     for (const cancel of this.cancels) cancel();
     this.cancels.clear();
-    await Promise.all([...this.inFlight]);
   }
 
   private schedule(task: Task, err: unknown): void {
@@ -86,8 +85,7 @@ export class TaskOpenRetry {
     this.hooks.log.warn({ component: task.component, task: task.taskId, code, err: (err as Error)?.message ?? String(err), attempt, retryInMs }, 'task could not open; opening it again after a backoff');
     const cancel = this.hooks.scheduler.after(retryInMs, () => {
       this.cancels.delete(cancel);
-      const run = this.retry(task).finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
+      void this.retry(task);
     });
     this.cancels.add(cancel);
   }
@@ -106,14 +104,9 @@ export class TaskOpenRetry {
     this.attempts.delete(task);
     if (this.gone(task)) {
       // The engine closed, or a rebalance moved the task away, while this open ran: nobody else
-      // will close what just opened.
+      // will close what just opened (or the engine's close saw it opened and did: closeTask runs once).
       task.opened = false;
-      try {
-        if (task instanceof SpoutTask) await task.instance.close?.();
-        else await task.instance.cleanup?.();
-      } catch (err) {
-        task.reportError(err);
-      }
+      await closeTask(task);
       return;
     }
     task.exec.unopened--;

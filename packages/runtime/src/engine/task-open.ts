@@ -9,6 +9,7 @@ import type { Plan } from './plan.js';
 import { SpoutTask } from './spout-task.js';
 import type { SystemEnv } from './system-component.js';
 import { spoutConfig } from './spout-config.js';
+import { closeTask } from './task-close.js';
 import { TaskContextImpl } from './task-context.js';
 
 export interface OpenContext {
@@ -29,6 +30,8 @@ export interface OpenContext {
    * once that open resolves (the engine's close skipped it: it was not marked opened yet).
    */
   readonly stopped?: () => boolean;
+  /** Tasks whose open()/prepare() runs now (added before, removed once it settles): what a close names as still opening. */
+  readonly inFlight?: Set<SpoutTask | BoltTask>;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
     const c = o.plan.components.get(task.component)!;
     const config = c.kind === 'spout' ? spoutConfig(o.config, c.spec) : o.config;
     const ctx = new TaskContextImpl(o.topology, config, o.plan.tasksOf, task.component, task.taskId, c.tasks.indexOf(task.taskId), o.stateStores);
+    o.inFlight?.add(task);
     try {
       if (task instanceof SpoutTask && c.kind === 'spout') {
         task.instance = c.spec.create();
@@ -65,6 +69,8 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       );
       if (failed.retriable && o.deferOpen?.(task, failed) === true) continue;
       throw failed;
+    } finally {
+      o.inFlight?.delete(task);
     }
     if (o.stopped?.() === true) {
       // The engine closed while it opened, and closed only the tasks opened before: nobody else closes this one.
@@ -72,15 +78,5 @@ export async function openTasks(tasks: readonly (SpoutTask | BoltTask)[], o: Ope
       return;
     }
     task.opened = true;
-  }
-}
-
-/** Closes a spout task or cleans up a bolt task; what it throws is reported as the task's error (GALE_ERR_CLOSE). */
-export async function closeTask(task: SpoutTask | BoltTask): Promise<void> {
-  const phase = task instanceof SpoutTask ? 'close' : 'cleanup';
-  try {
-    await (task instanceof SpoutTask ? task.instance?.close?.() : task.instance?.cleanup?.());
-  } catch (err) {
-    task.reportError(new ComponentError('GALE_ERR_CLOSE', `"${task.component}" (task ${task.taskId}) failed in ${phase}(): ${errorMessage(err)}`, { cause: err }));
   }
 }

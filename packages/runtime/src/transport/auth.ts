@@ -22,7 +22,28 @@ export const AuthHeader = {
   REASON: 'x-gale-reason',
   /** On an `expired` refusal: the server's wall clock (ms), so a skewed client can correct itself. */
   SERVER_TS: 'x-gale-server-ts',
+  /** In the 101: the additions to this protocol version the server understands, comma-separated ({@link PEER_FEATURES}). */
+  FEATURES: 'x-gale-features',
 } as const;
+
+/**
+ * Additions to protocol version 2 that a worker understands, announced in its 101 answer. A worker
+ * that predates one does not list it, and its peers keep to what it understands: a feature only
+ * widens what a sender may send, never the frame layout, so it needs no new version (which would
+ * make old and new workers refuse each other). Not signed (older clients check the proof without
+ * it): a stripped header only makes the sender fall back.
+ * - `failed-stopped`: tree outcome 9 (FAILED_STOPPED) on `__ack_fail`/`__ack_outcome`. An older
+ *   worker drops it as malformed (the tree would time out), so its senders send 2 (FAILED) instead.
+ */
+export const PEER_FEATURES = ['failed-stopped'] as const;
+export type PeerFeature = (typeof PEER_FEATURES)[number];
+
+/** The features a 101 answer announces; none from a worker that predates them. */
+export function announcedFeatures(headers: IncomingHttpHeaders): ReadonlySet<string> {
+  const v = headers[AuthHeader.FEATURES];
+  const text = Array.isArray(v) ? v.join(',') : v ?? '';
+  return new Set(text.split(',').map((f) => f.trim()).filter((f) => f.length > 0));
+}
 
 /** Why a handshake was refused; sent as `x-gale-reason` and logged. */
 export type RefusalReason =
@@ -104,9 +125,10 @@ export function clientAuthHeaders(secret: Buffer, id: PeerIdentity, nowMs: numbe
   };
 }
 
-/** Response headers (added to the 101) proving the server knows the secret and naming it. */
-export function serverProofHeaders(secret: Buffer, clientNonce: string, id: PeerIdentity): string[] {
+/** Response headers (added to the 101) proving the server knows the secret and naming it, and the features it understands. */
+export function serverProofHeaders(secret: Buffer, clientNonce: string, id: PeerIdentity, features: readonly string[] = PEER_FEATURES): string[] {
   return [
+    ...(features.length > 0 ? [`${AuthHeader.FEATURES}: ${features.join(',')}`] : []),
     `${AuthHeader.WORKER}: ${encodeURIComponent(id.workerId)}`,
     `${AuthHeader.TOPOLOGY}: ${encodeURIComponent(id.topology)}`,
     `${AuthHeader.EPOCH}: ${id.epoch}`,

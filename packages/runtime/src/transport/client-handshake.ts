@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
-import { AuthHeader, clientAuthHeaders, verifyServerProof, type PeerIdentity } from './auth.js';
+import { announcedFeatures, AuthHeader, clientAuthHeaders, verifyServerProof, type PeerIdentity } from './auth.js';
 import { TransportError } from './errors.js';
 
 /** Why an attempt was refused. */
@@ -19,7 +19,7 @@ export interface Refusal {
   reason: string;
 }
 
-export type ProofCheck = { ok: true; server: PeerIdentity } | { ok: false; refusal: Refusal };
+export type ProofCheck = { ok: true; server: PeerIdentity; features: ReadonlySet<string> } | { ok: false; refusal: Refusal };
 
 export class ClientHandshake {
   private clockOffsetMs = 0;
@@ -41,7 +41,7 @@ export class ClientHandshake {
   /** A 101 answer: did the server prove it holds the secret and runs our topology? */
   checkProof(url: string, nonce: string, headers: IncomingHttpHeaders): ProofCheck {
     const proof = verifyServerProof(this.secret, nonce, headers, this.identity.topology);
-    if (proof.ok) return { ok: true, server: proof.identity };
+    if (proof.ok) return { ok: true, server: proof.identity, features: announcedFeatures(headers) };
     return { ok: false, refusal: { error: new TransportError('GALE_ERR_PEER_REFUSED', `${url}: ${proof.reason}`), status: 101, reason: 'bad-server-proof' } };
   }
 

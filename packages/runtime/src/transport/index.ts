@@ -12,8 +12,9 @@ export { checkValues, DEFAULT_VALUE_LIMITS } from './value-check.js';
 export type { ValueLimits, ValueProblem } from './value-check.js';
 export {
   AuthHeader, HandshakeVerifier, clientAuthHeaders, serverProofHeaders, verifyServerProof, normalizeSecret, MIN_SECRET_BYTES, DEFAULT_AUTH_WINDOW_MS,
+  PEER_FEATURES, announcedFeatures,
 } from './auth.js';
-export type { PeerIdentity, RefusalReason, HandshakeResult, HandshakeVerifierOptions } from './auth.js';
+export type { PeerFeature, PeerIdentity, RefusalReason, HandshakeResult, HandshakeVerifierOptions } from './auth.js';
 export { FrameError, TransportError } from './errors.js';
 export type { FrameErrorCode, TransportErrorCode } from './errors.js';
 export { TypedEmitter } from './events.js';

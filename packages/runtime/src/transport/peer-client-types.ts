@@ -6,8 +6,8 @@ import type { Frame } from './frame-codec.js';
 export type PeerClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
 export interface PeerClientEvents {
-  /** Connected and authenticated both ways; `server` is the identity the peer proved. */
-  open: { url: string; server: PeerIdentity; attempt: number };
+  /** Connected and authenticated both ways; `server` is the identity the peer proved, `features` what it understands (auth.ts PEER_FEATURES). */
+  open: { url: string; server: PeerIdentity; features: ReadonlySet<string>; attempt: number };
   /** An open connection ended; frames still in its socket buffer are lost (tuple trees replay). */
   disconnect: { url: string; code: number; reason: string; closeReason?: { code: string; message: string }; error?: Error };
   /** A connection attempt failed (refused, unreachable, timeout); the next attempt is in `retryInMs` (the client never gives up on its own). */

@@ -305,7 +305,7 @@ export class PeerClient extends TypedEmitter<PeerClientEvents> {
     this.log.info({ url: this.url, server: server.workerId, serverEpoch: server.epoch, pendingFrames: held.length }, 'connected to peer');
     for (const buf of held) this.sendNow(a.ws, buf);
     this.keepalive.start(a.ws, () => a === this.conn && this.st === 'open', (lastPongAgeMs) => this.onDead(a, lastPongAgeMs));
-    this.emit('open', { url: this.url, server, attempt: this.reconnect.attempt });
+    this.emit('open', { url: this.url, server, features: a.features, attempt: this.reconnect.attempt });
     this.reconnect.attempt = 0;
     this.maybeDrain();
   }

@@ -1,6 +1,6 @@
 /** PeerServer's options, event table, stats, the peer record handed to the engine, and its ws close codes. */
 import type { Logger } from '../log.js';
-import type { PeerIdentity, RefusalReason } from './auth.js';
+import type { PeerFeature, PeerIdentity, RefusalReason } from './auth.js';
 import type { EpochVerifier } from './upgrade-gate.js';
 import type { Frame, FrameLimits } from './frame-codec.js';
 import type { TlsMaterial } from './tls.js';
@@ -61,6 +61,8 @@ export interface PeerServerOptions {
   admit?: (identity: PeerIdentity) => string | undefined;
   /** How long a closing connection may take to finish the close handshake before it is destroyed. Default 1000 ms. */
   closeTimeoutMs?: number;
+  /** Protocol features announced to clients (auth.ts PEER_FEATURES, the default); `[]` acts as a worker that predates them (tests). */
+  features?: readonly PeerFeature[];
   log?: Logger;
   /** Wall clock (ms) for handshake timestamps. */
   now?: () => number;

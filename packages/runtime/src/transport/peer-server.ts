@@ -79,7 +79,7 @@ export class PeerServer extends TypedEmitter<PeerServerEvents> {
     });
     this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
       const nonce = req.headers[AuthHeader.NONCE];
-      if (typeof nonce === 'string') headers.push(...serverProofHeaders(secret, nonce, this.identity));
+      if (typeof nonce === 'string') headers.push(...serverProofHeaders(secret, nonce, this.identity, opts.features));
     });
     const plainRequest: RequestListener = (req, res) => {
       // plain HTTP requests (health probes, browsers): say what this port is, nothing else

@@ -14,6 +14,8 @@ export interface PeerSocket {
   readonly ws: WebSocket;
   /** The identity the server proved on its 101; null until then (or if the proof failed). */
   server: PeerIdentity | null;
+  /** The protocol features the server announced on its 101 (auth.ts PEER_FEATURES); empty until then. */
+  features: ReadonlySet<string>;
   refusal: Refusal | null;
   /** Dial again at once (the refusal was our clock, now corrected). */
   retryNow: boolean;
@@ -42,11 +44,12 @@ export function dialPeer(url: string, handshake: ClientHandshake, opts: DialOpti
     skipUTF8Validation: true,
     ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}), rejectUnauthorized: true } : {}),
   });
-  const s: PeerSocket = { ws, server: null, refusal: null, retryNow: false, closeReason: undefined, error: undefined };
+  const s: PeerSocket = { ws, server: null, features: new Set(), refusal: null, retryNow: false, closeReason: undefined, error: undefined };
   ws.on('upgrade', (res: IncomingMessage) => {
     const proof = handshake.checkProof(url, nonce, res.headers);
     if (proof.ok) {
       s.server = proof.server;
+      s.features = proof.features;
       return;
     }
     s.refusal = proof.refusal;

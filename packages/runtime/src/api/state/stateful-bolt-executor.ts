@@ -5,6 +5,7 @@ import {
 } from './checkpoint-protocol.js';
 import { InMemoryKeyValueState } from './key-value-state.js';
 import { MemoryStateStores } from './memory-state-store.js';
+import { FAIL_HELD_INPUTS, type HoldsInputs } from '../held-inputs.js';
 import { HeldAcks, type AckHolder } from './held-acks.js';
 import type { StateHost, StateStore } from './state-store.js';
 import type { StatefulBolt } from './stateful-bolt.js';
@@ -25,7 +26,7 @@ interface ControlSend {
 /** Used when the runner gave no backend (a bare Engine in tests): one per process. */
 const fallbackStores = new MemoryStateStores();
 
-export class StatefulBoltExecutor implements Bolt {
+export class StatefulBoltExecutor implements Bolt, HoldsInputs {
   private collector!: OutputCollector;
   private control!: ControlSend;
   private holder!: AckHolder;
@@ -92,6 +93,32 @@ export class StatefulBoltExecutor implements Bolt {
     } finally {
       await this.store?.close();
     }
+  }
+
+  /**
+   * The bolt stops here (a drain, or its executor moving away: api/held-inputs.ts). The inputs
+   * acked since the last PREPARE are in no snapshot, and no later one may hold their effect: they
+   * fail now (FAILED_STOPPED, so their spouts replay them at once, uncharged, instead of after
+   * messageTimeoutMs), and this state is not prepared again until an INITSTATE reloads it (as
+   * after a ROLLBACK), else a checkpoint during the drain would commit what replays. Inputs
+   * waiting for INITSTATE fail too. The prepared ones stay: their snapshot may still commit (acked
+   * then) or roll back (failed then). Returns how many inputs it failed.
+   */
+  [FAIL_HELD_INPUTS](): number {
+    if (this.holder === undefined) return 0; // never prepared: holds nothing
+    const held = this.pending;
+    this.pending = [];
+    for (const t of held) this.collector.fail(t);
+    const acked = this.acked.tuples;
+    if (this.acked.size > 0 || acked > 0) {
+      this.ready = false;
+      // A tree failed here must not be acked by a COMMIT of its inputs in the prepared snapshot.
+      this.acked.forEach((root) => { if (this.prepared.holds(root) === 1) this.prepared.kill(root); });
+      this.holder.failHeld(this.acked);
+      this.acked.clear();
+      this.acked.renew();
+    }
+    return held.length + acked;
   }
 
   private async onCheckpoint(t: Tuple): Promise<void> {

@@ -10,6 +10,7 @@ import { statusLine, writeText, type CliContext, type StopSignal } from '../cont
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { REPLAY_NOTE_CHECK_MS, replayNote, totalReplayed } from '../replay-note.js';
+import { IDLE_HINT_CHECK_MS, idleWindowHint, progressMark, unflushedWindows } from '../idle-hint.js';
 import { rateLines, summaryLines } from '../stats-format.js';
 import { typecheckTopology } from '../typecheck.js';
 import { CliUsageError } from '../usage-error.js';
@@ -141,6 +142,17 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
         statusLine(ctx, note);
       }, REPLAY_NOTE_CHECK_MS);
       cancels.push(() => clearInterval(noteTimer));
+      const windows = unflushedWindows(topology);
+      let mark: string | undefined;
+      const idleTimer = windows.length === 0 ? undefined : setInterval(() => {
+        const stats = t.stats();
+        const hint = idleWindowHint(stats, mark, windows);
+        mark = progressMark(stats);
+        if (hint === undefined) return;
+        clearInterval(idleTimer);
+        statusLine(ctx, hint);
+      }, IDLE_HINT_CHECK_MS);
+      cancels.push(() => clearInterval(idleTimer));
     }
     const reason = await Promise.race(reasons);
 

@@ -3,6 +3,7 @@
 // every message different) used to push every other error out of the last ten. Repeats now fold
 // into one entry, with a count: per message, and for bad data per code.
 import { DataError } from '../../errors.js';
+import { errorRepeatKey } from '../../api/stats.js';
 import { ErrorLog } from '../error-log.js';
 import type { LogRecord } from './manual-engine.js';
 
@@ -115,4 +116,16 @@ it('close() names the errors counted under the rate limiter\'s overflow key (mor
   const errors = (owed[0]!.obj as { errors: unknown[] }).errors;
   // 76 over the tracked keys: the first 10 share the overflow key's lines, 66 are left out.
   expect(errors).toEqual([{ overflow: true, suppressed: 66 }]);
+});
+
+it('each report masks its message once: the entries already listed keep the key computed when they were reported', () => {
+  let keys = 0;
+  const counting: typeof errorRepeatKey = (e) => (keys++, errorRepeatKey(e));
+  const log = new ErrorLog({ now: () => 0, epochMs: () => 0 }, { error() {}, warn() {}, info() {}, debug() {} }, undefined, counting);
+  // 200 distinct errors (the list full at 10 after the first ten), then repeats of listed ones.
+  for (let i = 0; i < 200; i++) log.report('count', 3, new Error(`store refused ${word(i)}`));
+  for (let i = 0; i < 50; i++) log.report('count', 3, new Error(`store refused ${word(199)}`));
+  expect(log.list('count')).toHaveLength(10);
+  expect(log.list('count').at(-1)).toMatchObject({ message: `store refused ${word(199)}`, count: 51 });
+  expect(keys).toBe(250);
 });

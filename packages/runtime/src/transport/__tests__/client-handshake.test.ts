@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import pino from 'pino';
-import { AuthHeader, HandshakeVerifier, normalizeSecret, serverProofHeaders, type PeerIdentity } from '../auth.js';
+import { AuthHeader, HandshakeVerifier, normalizeSecret, serverProofHeaders, type PeerFeature, type PeerIdentity } from '../auth.js';
 import { ClientHandshake } from '../client-handshake.js';
 import { SECRET, TOPOLOGY } from './helpers.js';
 
@@ -9,9 +9,9 @@ const me: PeerIdentity = { topology: TOPOLOGY, workerId: 'w-1', epoch: 3 };
 const server: PeerIdentity = { topology: TOPOLOGY, workerId: 'w-2', epoch: 1 };
 const URL = 'ws://127.0.0.1:1/';
 
-function proofHeaders(nonce: string, id: PeerIdentity, key = secret): IncomingHttpHeaders {
+function proofHeaders(nonce: string, id: PeerIdentity, key = secret, features?: readonly PeerFeature[]): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
-  for (const line of serverProofHeaders(key, nonce, id)) {
+  for (const line of serverProofHeaders(key, nonce, id, features)) {
     const i = line.indexOf(': ');
     out[line.slice(0, i)] = line.slice(i + 2);
   }
@@ -38,7 +38,9 @@ describe('ClientHandshake (no sockets; injected wall clock)', () => {
   test('a proof over our nonce is accepted; a proof over another nonce, key or topology is a refusal', () => {
     const { hs } = setup();
     const { nonce } = hs.begin();
-    expect(hs.checkProof(URL, nonce, proofHeaders(nonce, server))).toEqual({ ok: true, server });
+    expect(hs.checkProof(URL, nonce, proofHeaders(nonce, server))).toEqual({ ok: true, server, features: new Set(['failed-stopped']) });
+    // A server that predates the features (none announced): proved all the same, with none.
+    expect(hs.checkProof(URL, nonce, proofHeaders(nonce, server, secret, []))).toEqual({ ok: true, server, features: new Set() });
     for (const headers of [
       proofHeaders('0'.repeat(32), server),
       proofHeaders(nonce, server, normalizeSecret('another-secret-0123456789abcdef')),
