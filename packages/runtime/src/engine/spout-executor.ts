@@ -292,9 +292,13 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       // would stay taken as long.
       if (sinceDrain >= DRAIN_EVERY) {
         sinceDrain = 0;
+        const drained = this.drainInbox();
+        // In a worker, acks of pending trees arrive as socket reads, unread until the run yields:
+        // the turn ends where the run's ackSliceMs does, not after its whole budget (~1-2 ms).
+        if (this.host.sliceOver()) break;
         // The spout's ack()/fail() may emit, and an emit that finds a queue full waits in the
         // (unbounded) outbox: check the loop's conditions again before the next nextTuple().
-        if (this.drainInbox()) continue;
+        if (drained) continue;
       }
       const task = this.tasks[this.next]!;
       this.next = this.next + 1 === n ? 0 : this.next + 1;

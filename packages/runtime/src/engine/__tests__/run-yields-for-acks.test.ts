@@ -109,11 +109,12 @@ function emitsPerRun(w: { scheduler: SteppedScheduler; sent: () => number }, run
 }
 
 describe('a run of the engine yields to I/O early while acks are awaited (ackSliceMs)', () => {
-  it('with trees pending, a run ends at the first turn past ackSliceMs instead of at the 8 ms slice', async () => {
+  it('with trees pending, a run ends at ackSliceMs, within the spout turn that passes it, instead of at the 8 ms slice', async () => {
     const w = await spoutWorker(true, 1);
     try {
-      // One spout turn (512 emits, ~2 ms) passes 1 ms: each run is one turn.
-      expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
+      // A whole spout turn (512 emits) would take ~2 ms: the turn stops at the first check (every 16
+      // emits) past 1 ms, 256 emits (1.024 ms), and so does the run.
+      expect(emitsPerRun(w, 3)).toEqual([256, 256, 256]);
     } finally {
       w.scheduler.live();
       await w.engine.close(0);
@@ -123,9 +124,9 @@ describe('a run of the engine yields to I/O early while acks are awaited (ackSli
   it('each run ends by telling the link (RemoteLink.endOfRun), after the tuples it sent, so partial batches go out with the yield', async () => {
     const w = await spoutWorker(true, 1);
     try {
-      expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
-      // one call at the end of each of those runs, when all of its 512 tuples had been handed over
-      expect(w.runEnds).toEqual(expect.arrayContaining([512, 1024, 1536]));
+      expect(emitsPerRun(w, 3)).toEqual([256, 256, 256]);
+      // one call at the end of each of those runs, when all of its 256 tuples had been handed over
+      expect(w.runEnds).toEqual(expect.arrayContaining([256, 512, 768]));
       expect(w.runEnds.at(-1)).toBe(w.sent());
     } finally {
       w.scheduler.live();
