@@ -86,6 +86,7 @@ export class Engine implements ExecutorHost {
   private readonly systemComponents: EngineOptions['systemComponents'] & object;
   private readonly runBound = (): void => this.run();
   private readonly ackSliceMs: number; // a run this long yields while trees are pending (EngineOptions.ackSliceMs)
+  private runEarly = Infinity; // the running run's start + ackSliceMs (Infinity between runs, or without ackSliceMs)
   /** Per stream index, the tasks that subscribe to it: what a tuple from the network may target. */
   private readonly receivers: ReadonlySet<number>[];
   /** What system bolts see of this engine (the metrics component reads stats through it). */
@@ -194,18 +195,12 @@ export class Engine implements ExecutorHost {
     return { topology, config, plan, stateStores, systemEnv, deferOpen: this.openRetry?.defer, stopped: () => this.stopped, inFlight: this.opening };
   }
 
-  activate(): void {
-    this.setActive(true);
-  }
+  activate(): void { this.setActive(true); }
 
   /** Spouts stop being asked for tuples; in-flight trees still complete. */
-  deactivate(): void {
-    this.setActive(false);
-  }
+  deactivate(): void { this.setActive(false); }
 
-  get isActive(): boolean {
-    return this.execs.spouts.some((e) => e.active);
-  }
+  get isActive(): boolean { return this.execs.spouts.some((e) => e.active); }
 
   private setActive(on: boolean): void {
     this.activeWanted = on;
@@ -307,7 +302,7 @@ export class Engine implements ExecutorHost {
     if (this.stopped || !this.prepared) return;
     this.running = true;
     let progress: boolean, now = this.clock.now();
-    const start = now, deadline = now + SLICE_MS, early = now + this.ackSliceMs;
+    const start = now, deadline = now + SLICE_MS, early = (this.runEarly = now + this.ackSliceMs);
     try {
       do {
         progress = false;
@@ -315,11 +310,17 @@ export class Engine implements ExecutorHost {
       } while (progress && (now = this.clock.now()) < deadline && !(now >= early && this.execs.treesPending()));
     } finally {
       this.running = false;
+      this.runEarly = Infinity;
     }
     this.transfer.endOfRun();
     if (hopTrace.on) stampRun(start, this.clock.now());
     if (progress) this.wake();
     this.waiters.check();
+  }
+
+  /** The run has used its ackSliceMs while trees are pending: a spout's turn stops there too (a turn is up to 512 emits). */
+  sliceOver(): boolean {
+    return this.runEarly !== Infinity && this.clock.now() >= this.runEarly && this.execs.treesPending();
   }
 
   /** Moves trees past their timeout to their spouts (the acker expires its entries on its own ticks). */
@@ -328,9 +329,7 @@ export class Engine implements ExecutorHost {
     for (const ex of this.execs.spouts) ex.expire(this.epoch);
   }
 
-  nextLocalRoot(): number {
-    return ++this.localRoot;
-  }
+  nextLocalRoot(): number { return ++this.localRoot; }
 
   // --- Inbound from other workers (cluster mode)
 

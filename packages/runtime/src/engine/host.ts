@@ -26,6 +26,8 @@ export interface ExecutorHost {
   readonly tracking: boolean;
   /** Timeout rotation counter; pending spout trees are stamped with it. */
   readonly epoch: number;
+  /** The current run has used its ackSliceMs while trees are pending (EngineOptions.ackSliceMs): a spout turn ends early. */
+  sliceOver(): boolean;
   /** Schedules a run of the executor loop (idempotent). */
   wake(): void;
   reportError(component: string, task: number, err: unknown): void;

@@ -12,6 +12,8 @@ import type { TupleImpl } from './tuple.js';
 
 /** Emits between two hand-backs of completed trees within a turn (see {@link SpoutExecutor.turn}). */
 const DRAIN_EVERY = 16;
+/** A spout that had nothing to emit this recently is below its capacity: its turns stop at the run's ackSliceMs. */
+const RECENT_IDLE_MS = 100;
 
 /** A failed message id whose `fail()` waits for its replay backoff. */
 interface HeldReplay {
@@ -53,6 +55,8 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
   private due: HeldReplay[] = [];
   /** metricsEnabled: false skips the complete-latency histogram (the bench measures what it costs). */
   private readonly timing: boolean;
+  /** When a turn last found nothing to emit below maxSpoutPending (the source had no data, or a rate limit). */
+  private idleAt = -Infinity;
 
   constructor(host: ExecutorHost, component: string, private readonly waitMs: number) {
     super(host, component);
@@ -292,9 +296,16 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       // would stay taken as long.
       if (sinceDrain >= DRAIN_EVERY) {
         sinceDrain = 0;
+        const drained = this.drainInbox();
+        // In a worker, acks of pending trees arrive as socket reads, unread until the run yields:
+        // the turn ends where the run's ackSliceMs does, not after its whole budget (~1-2 ms) — while
+        // the spout is below its capacity (it went idle lately). A spout that always has data, or
+        // stays at maxSpoutPending, is throughput-bound: its latency is its backlog's, and shorter
+        // turns would only cost it throughput (more, smaller runs and frames).
+        if (this.host.sliceOver() && this.host.clock.now() - this.idleAt < RECENT_IDLE_MS) break;
         // The spout's ack()/fail() may emit, and an emit that finds a queue full waits in the
         // (unbounded) outbox: check the loop's conditions again before the next nextTuple().
-        if (this.drainInbox()) continue;
+        if (drained) continue;
       }
       const task = this.tasks[this.next]!;
       this.next = this.next + 1 === n ? 0 : this.next + 1;
@@ -335,6 +346,7 @@ export class SpoutExecutor extends ExecutorBase implements SpoutTarget {
       // spinning. When every task is at maxSpoutPending, an ack wakes the spout instead.
       const allCapped = this.tasks.every((t) => t.pending.size >= t.maxPending);
       if (!allCapped) {
+        this.idleAt = this.host.clock.now();
         this.waiting = true;
         const retry = (): void => {
           this.cancelWait = undefined;

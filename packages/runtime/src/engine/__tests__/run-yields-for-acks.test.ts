@@ -10,16 +10,25 @@ const silent = { error() {}, warn() {}, info() {}, debug() {} };
 /** Manual ms one nextTuple() takes: a spout turn (512 emits) is ~2 ms, so an 8 ms run is 4 turns. */
 const EMIT_MS = 0.004;
 
-/** A spout that always has a word to emit (a steady backlog), each emit taking EMIT_MS of the manual clock. */
+/**
+ * A spout that always has a word to emit (a steady backlog), each emit taking EMIT_MS of the manual
+ * clock; `idleFirst`: its first nextTuple() has nothing (a source below its capacity, e.g. a rate limit).
+ */
 class BusySpout extends BaseRichSpout {
   private seq = 0;
-  constructor(private readonly clock: ManualClock, private readonly tracked: boolean) {
+  private idle: boolean;
+  constructor(private readonly clock: ManualClock, private readonly tracked: boolean, idleFirst: boolean) {
     super();
+    this.idle = idleFirst;
   }
   declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declare(['word']);
   }
   nextTuple(): void {
+    if (this.idle) {
+      this.idle = false;
+      return;
+    }
     this.clock.advance(EMIT_MS);
     const seq = this.seq++;
     if (this.tracked) this.collector.emit([`w${seq % 7}`], seq);
@@ -68,13 +77,14 @@ class SteppedScheduler implements Scheduler {
  * The spout (and the acker) here, the sink on another worker whose acks never come back in this
  * test: the spout's trees stay pending, as while their acks wait unread in a socket.
  */
-async function spoutWorker(acked: boolean, ackSliceMs: number | undefined): Promise<{ engine: Engine; scheduler: SteppedScheduler; sent: () => number; runEnds: number[] }> {
+async function spoutWorker(acked: boolean, ackSliceMs: number | undefined, idleFirst = false): Promise<{ engine: Engine; scheduler: SteppedScheduler; sent: () => number; runEnds: number[] }> {
   const clock = new ManualClock();
   const b = new TopologyBuilder();
   // A factory, not an instance: an instance is copied per task, and the copy would move a copy of the clock.
-  b.setSpout('words', () => new BusySpout(clock, acked));
+  b.setSpout('words', () => new BusySpout(clock, acked, idleFirst));
   b.setBolt('sink', new Sink()).shuffleGrouping('words');
-  const topology: Topology = b.build({ name: 'yield-for-acks', config: { ackers: acked ? 1 : 0, workers: 2 } });
+  // spoutWaitMs 0: the spout is asked again on the next deferred callback (the stepped scheduler runs no timers).
+  const topology: Topology = b.build({ name: 'yield-for-acks', config: { ackers: acked ? 1 : 0, workers: 2, spoutWaitMs: 0 } });
   let sent = 0;
   /** Data tuples sent so far, at each RemoteLink.endOfRun. */
   const runEnds: number[] = [];
@@ -109,10 +119,22 @@ function emitsPerRun(w: { scheduler: SteppedScheduler; sent: () => number }, run
 }
 
 describe('a run of the engine yields to I/O early while acks are awaited (ackSliceMs)', () => {
-  it('with trees pending, a run ends at the first turn past ackSliceMs instead of at the 8 ms slice', async () => {
+  it('with trees pending, a spout below its capacity (idle lately) stops its turn at ackSliceMs, and the run ends there', async () => {
+    const w = await spoutWorker(true, 1, true);
+    try {
+      // A whole spout turn (512 emits) would take ~2 ms: the turn stops at the first check (every 16
+      // emits) past 1 ms, 256 emits (1.024 ms), and so does the run.
+      expect(emitsPerRun(w, 3)).toEqual([256, 256, 256]);
+    } finally {
+      w.scheduler.live();
+      await w.engine.close(0);
+    }
+  });
+
+  it('a spout that has never been idle (throughput-bound) keeps whole turns: the run ends at the first turn past ackSliceMs', async () => {
     const w = await spoutWorker(true, 1);
     try {
-      // One spout turn (512 emits, ~2 ms) passes 1 ms: each run is one turn.
+      // One spout turn (512 emits, ~2 ms) passes 1 ms: each run is one whole turn.
       expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
     } finally {
       w.scheduler.live();
@@ -121,11 +143,11 @@ describe('a run of the engine yields to I/O early while acks are awaited (ackSli
   });
 
   it('each run ends by telling the link (RemoteLink.endOfRun), after the tuples it sent, so partial batches go out with the yield', async () => {
-    const w = await spoutWorker(true, 1);
+    const w = await spoutWorker(true, 1, true);
     try {
-      expect(emitsPerRun(w, 3)).toEqual([512, 512, 512]);
-      // one call at the end of each of those runs, when all of its 512 tuples had been handed over
-      expect(w.runEnds).toEqual(expect.arrayContaining([512, 1024, 1536]));
+      expect(emitsPerRun(w, 3)).toEqual([256, 256, 256]);
+      // one call at the end of each of those runs, when all of its 256 tuples had been handed over
+      expect(w.runEnds).toEqual(expect.arrayContaining([256, 512, 768]));
       expect(w.runEnds.at(-1)).toBe(w.sent());
     } finally {
       w.scheduler.live();
