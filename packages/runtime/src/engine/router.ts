@@ -9,8 +9,8 @@ import { joinRoot, rootHigh, rootLow, TrackedTuple, TupleImpl, untrackedTuple, t
 
 /**
  * Groupings applied: where one task's tuples on one stream go, and the one fan-out loop every
- * emit uses. What differs between emits is only the tuple each target gets: one shared untracked
- * tuple ({@link fanOutShared}), or what a {@link TupleMaker} makes: edge ids XORed into the
+ * emit uses. What differs between emits is only the tuple each target gets: an untracked tuple of
+ * its own over the emit's values ({@link fanOutShared}), or what a {@link TupleMaker} makes: edge ids XORed into the
  * anchors (a bolt's anchored emit). The two commonest tracked emits, a spout's and a bolt's anchored
  * to one input of one tree, have loops of their own (edge-fan-out.ts).
  */
@@ -61,9 +61,13 @@ export function fanOut(to: Sender, route: OutRoute, values: readonly unknown[], 
 }
 
 /**
- * {@link fanOut} for an untracked emit: every target gets the same tuple. Kept apart from the
- * maker-based loop so the most common emit calls no maker (one call site less that sees
- * several classes and cannot be inlined).
+ * {@link fanOut} for an untracked emit: the first target gets `tuple`, each further target an
+ * untracked tuple of its own over the same values array (a `Tuple`'s values are read-only,
+ * and every tracked fan-out shares them too). Not one object for all: a tuple's ack state
+ * (`TupleImpl.state`, acked or failed once) is per delivery, and with one shared object the first
+ * target's ack made every other target's ack or fail a no-op (their counts stayed at 0). Kept
+ * apart from the maker-based loop so the most common emit calls no maker (one call site less that
+ * sees several classes and cannot be inlined).
  */
 export function fanOutShared(to: Sender, route: OutRoute, values: readonly unknown[], directTask: number, tuple: TupleImpl): number {
   if (directTask >= 0) {
@@ -75,11 +79,11 @@ export function fanOutShared(to: Sender, route: OutRoute, values: readonly unkno
   for (let i = 0; i < choosers.length; i++) {
     const c = choosers[i]!;
     if (c.single) {
-      to.send(c.chooseOne(values), tuple);
+      to.send(c.chooseOne(values), n === 0 ? tuple : untrackedTuple(values, tuple.stream, tuple.sourceTask));
       n++;
     } else {
       for (const t of c.chooseMany(values)) {
-        to.send(t, tuple);
+        to.send(t, n === 0 ? tuple : untrackedTuple(values, tuple.stream, tuple.sourceTask));
         n++;
       }
     }

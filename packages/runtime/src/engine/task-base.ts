@@ -146,7 +146,7 @@ export abstract class TaskBase {
     this.host.wake();
   }
 
-  /** Untracked emit of one tuple object shared by every target; returns the deliveries. */
+  /** Untracked emit: one tuple per target (fanOutShared), all over the same values array; returns the deliveries. */
   protected sendUntracked(route: OutRoute, values: readonly unknown[], directTask: number): number {
     const tuple = untrackedTuple(values, route.ref, this.taskId);
     const only = route.only;

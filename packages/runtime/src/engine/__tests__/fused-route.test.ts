@@ -1,5 +1,5 @@
 import {
-  BaseBasicBolt, BaseRichBolt, BaseRichSpout, canCaptureTargets, parseTopologyConfig, TopologyBuilder,
+  BaseBasicBolt, BaseRichSpout, canCaptureTargets, parseTopologyConfig, TopologyBuilder,
   type BasicOutputCollector, type ComponentStats, type OutputFieldsDeclarer, type TopologyContext, type Tuple,
 } from '@gale/runtime';
 import { buildPlan } from '../plan.js';
@@ -66,17 +66,8 @@ class Recorder extends BaseBasicBolt {
   }
 }
 
+/** Acks every input: also the second subscriber of the generic variant (`tap`). */
 class Sink extends BaseBasicBolt {
-  declareOutputFields(_d: OutputFieldsDeclarer): void {}
-  execute(_t: Tuple): void {}
-}
-
-/**
- * The second subscriber of the generic variant. It neither acks nor fails: the generic fan-out
- * hands every target the same untracked tuple object, whose ack state the first ack or fail
- * settles, so a second acking subscriber would change the count bolt's acked/failed figures.
- */
-class Tap extends BaseRichBolt {
   declareOutputFields(_d: OutputFieldsDeclarer): void {}
   execute(_t: Tuple): void {}
 }
@@ -94,15 +85,16 @@ async function run(opts: { tap: boolean; async?: boolean; queueCapacity?: number
   b.setSpout('lines', () => new Lines());
   b.setBolt('split', () => new Split(), 2).shuffleGrouping('lines');
   b.setBolt('count', () => new Recorder(log, opts.async === true), 3).fieldsGrouping('split', ['word']);
-  if (opts.tap) b.setBolt('tap', () => new Tap(), 1).shuffleGrouping('split');
+  if (opts.tap) b.setBolt('tap', () => new Sink(), 1).shuffleGrouping('split');
   const topology = b.build({ name: 'fused', config: { ackers: 0, ...(opts.queueCapacity !== undefined ? { queueCapacity: opts.queueCapacity } : {}) } });
   const m = new ManualEngine(topology);
   await m.start();
   const words = LINES.join(' ').split(' ').length;
-  // Every word executed and settled (a sync execute that throws is failed, not counted as executed).
+  // Every word executed and settled (a sync execute that throws is failed, not counted as executed), by the tap too.
   const settled = (): boolean => {
     const c = m.engine.stats().find((s) => s.component === 'count')!;
-    return log.length === words && c.acked + c.failed === words;
+    const tap = m.engine.stats().find((s) => s.component === 'tap');
+    return log.length === words && c.acked + c.failed === words && (!opts.tap || tap!.acked + tap!.failed === words);
   };
   expect(await m.runUntil(settled, 5000)).toBe(true);
   const stats = new Map(m.engine.stats().map((s) => [s.component, s]));
@@ -132,6 +124,8 @@ describe('fused route', () => {
       expect(pick(fused.stats.get('count'))).toMatchObject({ executed: words.length - (variant.async ? 0 : 2), acked: words.length - 2, failed: 2, errors: 2 });
       expect(pick(fused.stats.get('split'))).toMatchObject({ emitted: words.length, transferred: words.length });
       expect(generic.stats.get('split')!.transferred).toBe(2 * words.length);
+      // The second subscriber acks each of its deliveries too (a tuple of its own, not count's).
+      expect(pick(generic.stats.get('tap'))).toMatchObject({ executed: words.length, acked: words.length, failed: 0 });
       // Errors keep the user's stack (this file) on either path.
       expect(fused.errors).toHaveLength(2);
       for (const e of [...fused.errors, ...generic.errors]) expect(e).toContain('fused-route.test.ts');
