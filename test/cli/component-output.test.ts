@@ -27,12 +27,16 @@ describe('component output in gale local', () => {
     expect(r.stdout).not.toContain('chatty saw');
   });
 
-  it('without --json: the summary and the error log line name the file and line', async () => {
+  it('without --json: the summary and the error log line name the file and line; the logged stack has no gale frames', async () => {
     const r = await gale(['local', fixture('chatty.ts'), '--until-idle', '--stats-interval', '0', '--log-level', 'error']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toContainEqual(`gale: error in "chatty" (task ${/\[chatty:(\d+)\] chatty saw 3/.exec(r.stderr)![1]}): chatty cannot take 3 (at ${THROW_AT})`);
     const logged = lines(r.stderr).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.find((e) => e.msg === 'component error stack')).toMatchObject({ component: 'chatty', err: 'chatty cannot take 3', source: THROW_AT });
+    // The stack names the topology's code, never gale's own (the executor loop that called execute()).
+    const stack = String(logged.find((e) => e.msg === 'component error stack')!.stack);
+    expect(stack).toContain(`at ChattyBolt.execute (${THROW_AT})`);
+    expect(stack).not.toMatch(/packages\/(runtime|spout-kit|bolt-kit)\/dist|@gale\/|BoltTask/);
   });
 });

@@ -21,6 +21,14 @@ describe('gale local with a broken topology file', () => {
     expectUsageError(await gale(['local', fixture('syntax-error.mts')]), `${fixture('syntax-error.mts')}:5:31: Unexpected ";"`);
   });
 
+  it('an import of a name a gale package does not export: exit 2 at the import\'s line, naming the package and the one that exports it', async () => {
+    expectUsageError(await gale(['local', fixture('default-import.mts')]),
+      `${fixture('default-import.mts')}:3: @gale/spout-kit has no default export (import FileLineSpout from '@gale/spout-kit'); FileLineSpout is exported by @gale/spout-kit: import { FileLineSpout } from '@gale/spout-kit'`);
+    const r = await gale(['local', fixture('wrong-package-import.mts')]);
+    expectUsageError(r, `${fixture('wrong-package-import.mts')}:4: @gale/bolt-kit does not export FileLineSpout (import { FileLineSpout, } from '@gale/bolt-kit'); FileLineSpout is exported by @gale/spout-kit`);
+    expect(r.stderr).not.toContain('dist/index.js');
+  });
+
   it('names a misspelt --set parameter and suggests the one the topology reads', async () => {
     expectUsageError(await gale(['local', fixture('finite.ts'), '--set', 'cuont=5']), 'unknown --set key "cuont" (did you mean "count"?)');
   });

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import type { Logger } from '../log.js';
 import { compileCacheKey, readCompileCache, unsafeCacheDir, writeCompileCache, type CachedWarning } from './compile-cache.js';
+import { missingExportError } from './missing-export.js';
 import { shownPath } from './shown-path.js';
 import { CliUsageError } from './usage-error.js';
 import { YAML_EXTENSIONS, yamlResolveError, type YamlEntry } from './yaml-entry.js';
@@ -62,8 +63,13 @@ let loads = 0;
 
 export async function loadTopologyModule(opts: LoadTopologyOptions): Promise<LoadedModule> {
   const abs = checkTopologyFile(opts);
-  if (opts.cacheDir !== undefined && opts.entry === undefined) return loadCached(abs, opts.cacheDir, opts);
-  return loadUncached(abs, opts);
+  try {
+    if (opts.cacheDir !== undefined && opts.entry === undefined) return await loadCached(abs, opts.cacheDir, opts);
+    return await loadUncached(abs, opts);
+  } catch (err) {
+    // An import of a name its package does not export: a load error at the import's line (missing-export.ts).
+    throw (await missingExportError(err, abs, opts.runtimeDir, opts.cwd)) ?? err;
+  }
 }
 
 /** Compiles in memory and imports the bundle from a temporary file. */

@@ -2,7 +2,7 @@ import { isDataError } from '../errors.js';
 import { errorRepeatKey, foldRecentError } from '../api/stats.js';
 import type { ReportedError } from './metrics.js';
 import { errorMessage } from './error-message.js';
-import { errorStack, userFrame } from './error-stack.js';
+import { errorStack, userFrame, withoutGaleFrames } from './error-stack.js';
 import { LogRateLimiter, OVERFLOW_KEY } from './log-rate-limit.js';
 import type { Clock, EngineLog } from './ports.js';
 
@@ -19,7 +19,11 @@ const NO_STACK = Object.freeze({ stack: undefined, source: undefined });
  * counted (by the caller's stats) every time, but logged at most LOG_RATE_LIMIT times per second
  * per component and message: a bolt failing every tuple must not flood the disk. The first line
  * after a suppressed run carries `suppressed`, the number left out; what is still owed at close
- * is logged then ({@link ErrorLog.close}).
+ * is logged then ({@link ErrorLog.close}). The stack, without gale's own frames, is logged on a
+ * line of its own (`component error stack`) for the first occurrence of an error only; a repeat's
+ * stack is the same one, and goes to the debug level. An error reported after the close (a task
+ * whose open resolved late, then failed to close) is logged at once, past the rate limit: nothing
+ * would report what it left out.
  */
 export class ErrorLog {
   /** Per component, the recent distinct errors, oldest first (foldRecentError). */
@@ -38,6 +42,9 @@ export class ErrorLog {
    */
   private readonly keys = new WeakMap<ReportedError, string>();
   private readonly keyOf = (e: ReportedError): string => this.keys.get(e) ?? this.repeatKey(e);
+  /** (component, repeat key)s whose stack line was logged at the error level: a repeat's goes to debug. */
+  private readonly stackLogged = new Set<string>();
+  private closed = false;
 
   constructor(
     private readonly clock: Clock, private readonly log: EngineLog, private readonly onError: ((e: ReportedError) => void) | undefined,
@@ -55,7 +62,7 @@ export class ErrorLog {
     const code = codeOf(err);
     const k = this.repeatKey({ message, code, data });
     const key = `${component}\u0000${k}`;
-    const verdict = this.limiter.check(key);
+    const verdict = this.closed ? { log: true, suppressed: 0 } : this.limiter.check(key);
     const where = data ? NO_STACK : this.whereFrom(key, err, verdict.log);
     const e: ReportedError = {
       component, task, message, time: this.clock.epochMs(),
@@ -67,10 +74,18 @@ export class ErrorLog {
     // A repeat: the new report (newest message, time, task) stands for both, with the counts added.
     foldRecentError(list, e, MAX_ERRORS_KEPT, (_old, next, count) => Object.assign(next, { count }), this.keyOf);
     this.errorsOf.set(component, list);
-    if (verdict.log) {
+    if (this.closed) {
+      this.log.warn({ component, task, err: e.message, ...(code !== undefined ? { code } : {}), ...(e.source !== undefined ? { source: e.source } : {}),
+        ...(e.stack !== undefined ? { stack: e.stack } : {}) }, 'component error after close');
+    } else if (verdict.log) {
       this.log.error({ component, task, err: e.message, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, 'component error');
       // Where it came from, on a line of its own: the line above keeps its established shape.
-      if (e.stack !== undefined) this.log.error({ component, task, err: e.message, ...(e.source !== undefined ? { source: e.source } : {}), stack: e.stack }, 'component error stack');
+      if (e.stack !== undefined) {
+        const first = !this.stackLogged.has(key);
+        if (first && this.stackLogged.size >= MAX_STACKS_KEPT) this.stackLogged.clear();
+        if (first) this.stackLogged.add(key);
+        this.log[first ? 'error' : 'debug']({ component, task, err: e.message, ...(e.source !== undefined ? { source: e.source } : {}), stack: e.stack }, 'component error stack');
+      }
     }
     try {
       this.onError?.(e);
@@ -84,7 +99,7 @@ export class ErrorLog {
     let where = this.stacks.get(key);
     if (where === undefined || logged) {
       const stack = errorStack(err);
-      where = { stack, source: userFrame(stack) };
+      where = { stack: withoutGaleFrames(stack), source: userFrame(stack) };
       if (!this.stacks.has(key) && this.stacks.size >= MAX_STACKS_KEPT) this.stacks.clear();
       this.stacks.set(key, where);
     }
@@ -102,6 +117,8 @@ export class ErrorLog {
    * so a shutdown never hides how much was not logged.
    */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     const owed = this.limiter.drain();
     if (owed.length === 0) return;
     const total = owed.reduce((n, o) => n + o.suppressed, 0);

@@ -9,8 +9,11 @@ const MAX_STACK_CHARS = 4000;
 /** A frame's location: `at fn (loc)` or `at loc`; loc is `path:line:col` or `file://...:line:col`. */
 const FRAME = /^\s*at (?:.*? \()?((?:file:\/\/)?\/[^()]*?|[A-Za-z]:\\[^()]*?):(\d+):(\d+)\)?\s*$/;
 
-/** gale's own code (built or, under jest, from source) and installed packages: never the user's line. */
-const NOT_USER = /\/node_modules\/|\/@gale\/|\/packages\/(runtime|spout-kit|bolt-kit)\/(dist|src)\/(?!.*__tests__)/;
+/** gale's own code: built, installed (`@gale/...`) or, under jest, from source. */
+const GALE = /\/@gale\/|\/packages\/(runtime|spout-kit|bolt-kit)\/(dist|src)\/(?!.*__tests__)/;
+
+/** gale's own code and installed packages: never the user's line. */
+const NOT_USER = new RegExp(`/node_modules/|${GALE.source}`);
 
 /** The stack of `err` (capped), or undefined for a thrown non-Error or an Error without one. */
 export function errorStack(err: unknown): string | undefined {
@@ -42,4 +45,17 @@ export function userFrame(stack: string | undefined): string | undefined {
     return `${file}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+/**
+ * `stack` without the frames in gale's own code (the executor loop that called the component):
+ * what a log line or `gale status` shows names the user's code, node and its libraries only. The
+ * message line and every other frame stay as they were.
+ */
+export function withoutGaleFrames(stack: string | undefined): string | undefined {
+  if (stack === undefined) return undefined;
+  return stack.split('\n').filter((line) => {
+    const m = FRAME.exec(line);
+    return m === null || !GALE.test(m[1]!);
+  }).join('\n');
 }

@@ -80,4 +80,25 @@ describe('an engine closed while its tasks open', () => {
     expect(events).not.toContain('spout.open');
     expect(events).not.toContain('c.prepare');
   });
+
+  it('a cleanup() that fails after the close (its prepare() resolved late) is logged with its component and task', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const b = new TopologyBuilder();
+    b.setSpout('s', () => new EventSpout());
+    b.setBolt('late', () => new (class extends GatedBolt {
+      override cleanup(): void {
+        throw new Error('socket already gone');
+      }
+    })('late', gate)).shuffleGrouping('s');
+    const m = new ManualEngine(b.build({ name: 'late-cleanup', config: {} }));
+    const starting = m.engine.start();
+    await m.settle();
+    await m.engine.close();
+    open();
+    await starting;
+    await m.settle();
+    const late = m.logs.filter((l) => l.msg === 'component error after close');
+    expect(late).toEqual([expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ component: 'late', task: expect.any(Number), err: expect.stringContaining('socket already gone'), code: 'GALE_ERR_CLOSE' }) })]);
+  });
 });
