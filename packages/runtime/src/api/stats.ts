@@ -103,6 +103,12 @@ export interface ComponentStats {
    */
   replayed?: number;
   errors: number;
+  /**
+   * Bolts: executes that threw (a `FailedException` is an explicit fail, not counted): each failed
+   * its input, so they are part of `failed`, next to inputs failed explicitly, by a timeout of an
+   * async execute, or at a stop. Absent for spouts and ackers, and from older workers.
+   */
+  executeThrew?: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;
   /** Highest receive-queue depth seen on any executor. */

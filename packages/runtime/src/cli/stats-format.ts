@@ -48,10 +48,15 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
 
 /**
  * `executed` counts executes that returned: a bolt whose every execute threw shows 0 executed and
- * its inputs failed, which read as if it never got any input. Said in words.
+ * its inputs failed, which read as if it never got any input. Said in words, only as far as it is
+ * true: inputs failed otherwise (explicitly, by a drain at stop) are no throw.
  */
 function noneCompleted(s: ComponentStats): string {
-  return s.executed === 0 && s.failed > 0 ? `  (no execute completed: each of the ${s.failed} inputs failed, its execute threw; errors below)` : '';
+  const threw = s.executeThrew ?? 0;
+  if (s.executed !== 0 || s.failed === 0 || threw === 0) return '';
+  return threw >= s.failed
+    ? `  (no execute completed: each of the ${s.failed} inputs failed, its execute threw; errors below)`
+    : `  (no execute completed: ${threw} of the ${s.failed} failed inputs failed because execute threw; errors below)`;
 }
 
 /**

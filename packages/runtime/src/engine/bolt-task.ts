@@ -370,7 +370,10 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   }
 
   private onExecuteError(tuple: TupleImpl, err: unknown): void {
-    if (!(err instanceof FailedException)) this.reportError(err);
+    if (!(err instanceof FailedException)) {
+      this.metrics.executeThrew++;
+      this.reportError(err);
+    }
     this.fail(tuple);
   }
 }

@@ -22,6 +22,8 @@ export class TaskMetrics {
   /** Spouts: `fail(msgId)` calls, i.e. trees handed back for replay (failed minus dead-lettered). */
   replayed = 0;
   errors = 0;
+  /** Bolts: executes that threw (not `FailedException`, an explicit fail); their inputs are in `failed`. */
+  executeThrew = 0;
   readonly executeLatency = new Histogram();
   readonly completeLatency = new Histogram();
   /** Snapshots for rates, taken by the engine's 1 s sampler (never on the hot path). */
