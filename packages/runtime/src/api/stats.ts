@@ -109,6 +109,11 @@ export interface ComponentStats {
    * async execute, or at a stop. Absent for spouts and ackers, and from older workers.
    */
   executeThrew?: number;
+  /**
+   * Bolts: system ticks executed (`__tick`: windows, `tickTupleFreqSecs`); not in `executed`,
+   * which counts inputs. Absent for spouts and ackers, and from older workers.
+   */
+  ticks?: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;
   /** Highest receive-queue depth seen on any executor. */

@@ -34,7 +34,7 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
     const errs = `errors ${s.errors}`;
     return s.kind === 'spout'
       ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  replayed ${s.replayed ?? 0}  dead-lettered ${s.deadLettered}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
-      : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}${noneCompleted(s)}`;
+      : `${head} executed ${s.executed}  ${(s.ticks ?? 0) > 0 ? `ticks ${s.ticks}  ` : ''}emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}${noneCompleted(s)}`;
   });
   const byComponent = new Map<string, ReportedError[]>();
   for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);

@@ -10,7 +10,10 @@ export class TaskMetrics {
   emitted = 0;
   /** Tuples delivered to target tasks (emitted x fan-out). */
   transferred = 0;
+  /** Bolts: executes of inputs that returned (system ticks are in {@link ticks}). */
   executed = 0;
+  /** Bolts: executes of system ticks (`__tick`) that returned. */
+  ticks = 0;
   /** Bolts: inputs acked. Spouts: trees completed. */
   acked = 0;
   /** Bolts: inputs failed. Spouts: trees failed (including timeouts). */
@@ -39,8 +42,9 @@ export class TaskMetrics {
     out[5] = this.timedOut;
     out[6] = this.deadLettered;
     out[7] = this.replayed;
-    // Execute latency is sampled (bolt-task.ts), so busy time is estimated as Storm does: executed x mean latency.
-    out[8] = (this.executed * this.executeLatency.mean()) / 1000;
+    // Execute latency is sampled (bolt-task.ts), so busy time is estimated as Storm does: executes
+    // x mean latency (ticks included: a processing-time window fires on them).
+    out[8] = ((this.executed + this.ticks) * this.executeLatency.mean()) / 1000;
     return out;
   }
 }
