@@ -103,6 +103,17 @@ export interface ComponentStats {
    */
   replayed?: number;
   errors: number;
+  /**
+   * Bolts: executes that threw (a `FailedException` is an explicit fail, not counted): each failed
+   * its input, so they are part of `failed`, next to inputs failed explicitly, by a timeout of an
+   * async execute, or at a stop. Absent for spouts and ackers, and from older workers.
+   */
+  executeThrew?: number;
+  /**
+   * Bolts: system ticks executed (`__tick`: windows, `tickTupleFreqSecs`); not in `executed`,
+   * which counts inputs. Absent for spouts and ackers, and from older workers.
+   */
+  ticks?: number;
   /** Tuples waiting in this component's receive queues. */
   queueDepth: number;
   /** Highest receive-queue depth seen on any executor. */

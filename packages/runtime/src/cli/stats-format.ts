@@ -34,7 +34,7 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
     const errs = `errors ${s.errors}`;
     return s.kind === 'spout'
       ? `${head} emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  timed out ${s.timedOut}  replayed ${s.replayed ?? 0}  dead-lettered ${s.deadLettered}  ${errs}  complete p50 ${fmtMs(s.completeLatencyMs.p50)} p99 ${fmtMs(s.completeLatencyMs.p99)}`
-      : `${head} executed ${s.executed}  emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}${noneCompleted(s)}`;
+      : `${head} executed ${s.executed}  ${(s.ticks ?? 0) > 0 ? `ticks ${s.ticks}  ` : ''}emitted ${s.emitted}  acked ${s.acked}  failed ${s.failed}  ${errs}  execute p50 ${fmtMs(s.executeLatencyMs.p50)} p99 ${fmtMs(s.executeLatencyMs.p99)}${noneCompleted(s)}`;
   });
   const byComponent = new Map<string, ReportedError[]>();
   for (const e of errors) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
@@ -48,10 +48,15 @@ export function summaryLines(stats: readonly ComponentStats[], errors: readonly 
 
 /**
  * `executed` counts executes that returned: a bolt whose every execute threw shows 0 executed and
- * its inputs failed, which read as if it never got any input. Said in words.
+ * its inputs failed, which read as if it never got any input. Said in words, only as far as it is
+ * true: inputs failed otherwise (explicitly, by a drain at stop) are no throw.
  */
 function noneCompleted(s: ComponentStats): string {
-  return s.executed === 0 && s.failed > 0 ? `  (no execute completed: each of the ${s.failed} inputs failed, its execute threw; errors below)` : '';
+  const threw = s.executeThrew ?? 0;
+  if (s.executed !== 0 || s.failed === 0 || threw === 0) return '';
+  return threw >= s.failed
+    ? `  (no execute completed: each of the ${s.failed} inputs failed, its execute threw; errors below)`
+    : `  (no execute completed: ${threw} of the ${s.failed} failed inputs failed because execute threw; errors below)`;
 }
 
 /**

@@ -94,7 +94,7 @@ export function validateSupervisorInfo(path: string, value: unknown, expectedId?
 }
 
 const STAT_COUNTERS = [
-  'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'replayed', 'errors',
+  'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'timedOut', 'deadLettered', 'replayed', 'errors', 'executeThrew', 'ticks',
   'queueDepth', 'queueHighWater', 'queueCapacity', 'pending', 'sinceCompletionMs',
 ] as const;
 

@@ -1,13 +1,9 @@
-import { Fields } from '../api/fields.js';
-import { SYSTEM_COMPONENT, TICK_STREAM } from '../api/types.js';
 import { ExecutorBase, TURN_BUDGET } from './executor-base.js';
 import type { ExecutorHost } from './host.js';
 import type { BoltTask } from './bolt-task.js';
 import { Outbox, TaskQueue } from './task-queue.js';
 import type { BoltTarget } from './transfer.js';
-import { untrackedTuple, type StreamRef, type TupleImpl } from './tuple.js';
-
-const TICK_REF: StreamRef = Object.freeze({ component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']), index: -1, control: false });
+import { TICK_REF, untrackedTuple, type TupleImpl } from './tuple.js';
 
 /**
  * Runs the tasks of one bolt executor: takes tuples from its bounded queue (or on the sender's

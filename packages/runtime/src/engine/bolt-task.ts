@@ -17,7 +17,7 @@ import { AnchoredEdges, fanOut, type OutRoute } from './router.js';
 import type { SystemBolt } from './system-component.js';
 import { TaskBase } from './task-base.js';
 import { TreeOutcome, type FailOutcome } from './tree-outcome.js';
-import { heldGenOf, heldState, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, untrackedTuple } from './tuple.js';
+import { heldGenOf, heldState, TICK_REF, TUPLE_ACKED, TUPLE_FAILED, TUPLE_PENDING, TupleImpl, untrackedTuple } from './tuple.js';
 
 /**
  * What a basic bolt's collector holds as its input while that input is untracked: its emits
@@ -328,7 +328,9 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
       return undefined;
     }
     this.current = undefined;
-    this.metrics.executed++;
+    // A system tick is no input: `executed` counts inputs (a window's ticks would count while nothing flows).
+    if (tuple.stream === TICK_REF) this.metrics.ticks++;
+    else this.metrics.executed++;
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') return this.settle(tuple, r as Promise<void>, timed ? t0 : this.host.clock.now(), watch);
     watch?.end(tuple);
     if (timed) this.metrics.executeLatency.record((this.host.clock.now() - t0) * 1000);
@@ -370,7 +372,10 @@ export class BoltTask extends TaskBase implements OutputCollector, AckHolder, Tu
   }
 
   private onExecuteError(tuple: TupleImpl, err: unknown): void {
-    if (!(err instanceof FailedException)) this.reportError(err);
+    if (!(err instanceof FailedException)) {
+      this.metrics.executeThrew++;
+      this.reportError(err);
+    }
     this.fail(tuple);
   }
 }

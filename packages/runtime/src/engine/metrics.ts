@@ -10,7 +10,10 @@ export class TaskMetrics {
   emitted = 0;
   /** Tuples delivered to target tasks (emitted x fan-out). */
   transferred = 0;
+  /** Bolts: executes of inputs that returned (system ticks are in {@link ticks}). */
   executed = 0;
+  /** Bolts: executes of system ticks (`__tick`) that returned. */
+  ticks = 0;
   /** Bolts: inputs acked. Spouts: trees completed. */
   acked = 0;
   /** Bolts: inputs failed. Spouts: trees failed (including timeouts). */
@@ -22,6 +25,8 @@ export class TaskMetrics {
   /** Spouts: `fail(msgId)` calls, i.e. trees handed back for replay (failed minus dead-lettered). */
   replayed = 0;
   errors = 0;
+  /** Bolts: executes that threw (not `FailedException`, an explicit fail); their inputs are in `failed`. */
+  executeThrew = 0;
   readonly executeLatency = new Histogram();
   readonly completeLatency = new Histogram();
   /** Snapshots for rates, taken by the engine's 1 s sampler (never on the hot path). */
@@ -37,8 +42,9 @@ export class TaskMetrics {
     out[5] = this.timedOut;
     out[6] = this.deadLettered;
     out[7] = this.replayed;
-    // Execute latency is sampled (bolt-task.ts), so busy time is estimated as Storm does: executed x mean latency.
-    out[8] = (this.executed * this.executeLatency.mean()) / 1000;
+    // Execute latency is sampled (bolt-task.ts), so busy time is estimated as Storm does: executes
+    // x mean latency (ticks included: a processing-time window fires on them).
+    out[8] = ((this.executed + this.ticks) * this.executeLatency.mean()) / 1000;
     return out;
   }
 }

@@ -97,6 +97,10 @@ export function collectStats(plan: Plan, executors: readonly ExecutorBase[], que
       s.deadLettered = (s.deadLettered ?? 0) + m.deadLettered;
       s.replayed = (s.replayed ?? 0) + m.replayed;
       s.errors += m.errors;
+      if (c.kind === 'bolt') {
+        s.executeThrew = (s.executeThrew ?? 0) + m.executeThrew;
+        s.ticks = (s.ticks ?? 0) + m.ticks;
+      }
       exec.merge(m.executeLatency);
       complete.merge(m.completeLatency);
       if ('pending' in t) {

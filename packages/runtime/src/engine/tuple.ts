@@ -1,4 +1,4 @@
-import type { Fields } from '../api/fields.js';
+import { Fields } from '../api/fields.js';
 import { SYSTEM_COMPONENT, TICK_STREAM, type Tuple } from '../api/types.js';
 import { ComponentError } from '../errors.js';
 
@@ -12,6 +12,9 @@ export interface StreamRef {
   /** A system stream (acker traffic): never refused for backpressure. */
   readonly control: boolean;
 }
+
+/** The stream of system ticks (`__tick` from `__system`): one ref, so a tick is told by identity. */
+export const TICK_REF: StreamRef = Object.freeze({ component: SYSTEM_COMPONENT, id: TICK_STREAM, fields: new Fields(['tickFrequencySecs']), index: -1, control: false });
 
 export const TUPLE_PENDING = 0;
 export const TUPLE_ACKED = 1;

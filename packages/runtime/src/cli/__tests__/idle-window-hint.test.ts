@@ -7,7 +7,7 @@ import {
   BaseRichSpout, BaseWindowedBolt, Duration, LocalCluster, TopologyBuilder, tumblingWindow,
   type OutputFieldsDeclarer, type TupleWindow, type WindowedOutputCollector,
 } from '@gale/runtime';
-import { idleWindowHint, progressMark, unflushedWindows } from '../idle-hint.js';
+import { IDLE_HINT_QUIET_MS, IdleWatch, idleWindowHint, progressMark, unflushedWindows } from '../idle-hint.js';
 
 class Events extends BaseRichSpout {
   private next = 0;
@@ -50,6 +50,21 @@ describe('the --until-idle note for an event-time window without idleFlushMs', (
       expect(hint).toMatch(/Give the window spec idleFlushMs/);
       // Something moved since the mark: no note.
       expect(idleWindowHint(t.stats(), `${mark} changed`, unflushedWindows(top))).toBeUndefined();
+
+      // The watch's clock starts at the last movement, whenever it falls between samples (a burst
+      // of replays and dead letters ending just after one sample), and the acker's counts are no
+      // movement of their own. The note shows once, IDLE_HINT_QUIET_MS after the last movement.
+      const still = t.stats();
+      const moved = still.map((s) => (s.component === 'events' ? { ...s, failed: s.failed + 1 } : s));
+      const ackerOnly = still.map((s) => (s.kind === 'acker' ? { ...s, failed: s.failed + 7, pending: s.pending + 1 } : s));
+      const watch = new IdleWatch(unflushedWindows(top));
+      expect(watch.observe(still, 0)).toBeUndefined();
+      expect(watch.observe(moved, 2_900)).toBeUndefined();
+      expect(watch.observe(moved, 3_000)).toBeUndefined();
+      expect(watch.observe(ackerOnly.map((s) => (s.component === 'events' ? { ...s, failed: s.failed + 1 } : s)), 4_000)).toBeUndefined();
+      expect(watch.observe(moved, 2_900 + IDLE_HINT_QUIET_MS - 1)).toBeUndefined();
+      expect(watch.observe(moved, 2_900 + IDLE_HINT_QUIET_MS)).toMatch(/nothing has moved for 3s/);
+      expect(watch.observe(moved, 9_000)).toBeUndefined();
     } finally {
       await cluster.shutdown(0);
     }

@@ -10,7 +10,7 @@ import { statusLine, writeText, type CliContext, type StopSignal } from '../cont
 import { loadTopologyFile } from '../resolve-topology.js';
 import { SET_ORIGIN, parseSetFlags } from '../set-flags.js';
 import { REPLAY_NOTE_CHECK_MS, replayNote, totalReplayed } from '../replay-note.js';
-import { IDLE_HINT_CHECK_MS, idleWindowHint, progressMark, unflushedWindows } from '../idle-hint.js';
+import { IDLE_HINT_CHECK_MS, IdleWatch, unflushedWindows } from '../idle-hint.js';
 import { rateLines, summaryLines } from '../stats-format.js';
 import { typecheckTopology } from '../typecheck.js';
 import { CliUsageError } from '../usage-error.js';
@@ -143,11 +143,9 @@ export async function runLocal(args: LocalArgs, ctx: CliContext): Promise<number
       }, REPLAY_NOTE_CHECK_MS);
       cancels.push(() => clearInterval(noteTimer));
       const windows = unflushedWindows(topology);
-      let mark: string | undefined;
+      const watch = new IdleWatch(windows);
       const idleTimer = windows.length === 0 ? undefined : setInterval(() => {
-        const stats = t.stats();
-        const hint = idleWindowHint(stats, mark, windows);
-        mark = progressMark(stats);
+        const hint = watch.observe(t.stats(), performance.now());
         if (hint === undefined) return;
         clearInterval(idleTimer);
         statusLine(ctx, hint);
