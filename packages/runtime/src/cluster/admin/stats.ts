@@ -45,6 +45,8 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
       queueHighWater: Math.max(0, ...list.map((s) => s.queueHighWater ?? 0)),
       queueCapacity: sum('queueCapacity'),
       pending: sum('pending'),
+      ...optionalSum(list, 'executeThrew'),
+      ...optionalSum(list, 'ticks'),
       ...sinceCompletion(list),
       executeLatencyMs: mergeHistograms(list, 'executeHistogram') ?? mergeLatency(list.map((s) => [s.executeLatencyMs, s.executed])),
       completeLatencyMs: mergeHistograms(list, 'completeHistogram') ?? mergeLatency(list.map((s) => [s.completeLatencyMs, s.acked])),
@@ -54,6 +56,12 @@ export function mergeStats(beats: readonly WorkerHeartbeat[]): Map<string, Merge
     });
   }
   return out;
+}
+
+/** A count only some workers' stats carry (older workers, or spouts): summed where present, absent when none has it. */
+function optionalSum<K extends 'executeThrew' | 'ticks'>(list: readonly ComponentStats[], key: K): Partial<Record<K, number>> {
+  const known = list.map((s) => s[key]).filter((v): v is number => typeof v === 'number');
+  return known.length === 0 ? {} : ({ [key]: known.reduce((a, b) => a + b, 0) } as Partial<Record<K, number>>);
 }
 
 /** The most recent completion over the workers that report one: a spout completing anywhere is not stalled. */

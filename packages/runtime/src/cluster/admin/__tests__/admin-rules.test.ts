@@ -69,4 +69,14 @@ describe('admin rules', () => {
     expect(placementOf(a, 'split')).toEqual(['h:1']);
     expect(placementOf(undefined, 'split')).toEqual([]);
   });
+
+  it('sums executeThrew and ticks over the workers that report them, and leaves them out when none does', () => {
+    const merged = mergeStats([
+      beat(1, [stats('count', { executed: 6, failed: 3, executeThrew: 2, ticks: 10 }), stats('lines', { kind: 'spout' })]),
+      beat(2, [stats('count', { executed: 4, failed: 1, ticks: 5 }), stats('lines', { kind: 'spout' })]),
+    ]);
+    expect(merged.get('count')).toMatchObject({ executed: 10, failed: 4, executeThrew: 2, ticks: 15 });
+    expect(merged.get('lines')).not.toHaveProperty('executeThrew');
+    expect(merged.get('lines')).not.toHaveProperty('ticks');
+  });
 });
