@@ -24,6 +24,12 @@ const INBOUND_LOW = 1024;
  * cap new ones are dropped (counted, logged once per episode): their trees time out and replay.
  */
 const MAX_CONTROL_QUEUED = 262_144;
+/**
+ * Most re-sent dead letters held for one peer whose buffer is full. Their own queue, sent after the
+ * control queue: a flood of them must not crowd acker messages out of theirs (nor turn off the ack
+ * fast path); past the cap each is logged as lost, with its message id.
+ */
+const MAX_DEAD_LETTERS_QUEUED = 1024;
 
 /** A control tuple for a peer, as PeerClient.sendTuple takes it: target, source, stream index, values, anchors. */
 type ControlRecord = [targetTask: number, sourceTask: number, stream: number, values: unknown[], anchors: null];
@@ -67,6 +73,8 @@ export class WorkerLink implements RemoteLink {
    * Per peer so one slow or absent peer never holds back acks to the others.
    */
   private readonly control = new Map<PeerClient, ControlRecord[]>();
+  /** Re-sent dead letters a peer's full buffer refused, per peer, in order; sent after that peer's control queue. */
+  private readonly deadLetters = new Map<PeerClient, ControlRecord[]>();
   private backpressureTimer: NodeJS.Timeout | undefined;
   private paused = false;
   /** Control tuples dropped (no route to their task, or over MAX_CONTROL_QUEUED); for the logs. */
@@ -159,6 +167,8 @@ export class WorkerLink implements RemoteLink {
         const dropped = this.control.get(c)?.length ?? 0;
         if (dropped > 0) this.o.log.warn({ peer: id, dropped }, 'acker messages for a removed peer dropped; their trees will replay');
         this.control.delete(c);
+        for (const rec of this.deadLetters.get(c) ?? []) this.deadLetterLost(rec[0], rec[1], rec[2], rec[3], 'its subscriber\'s worker left the assignment');
+        this.deadLetters.delete(c);
         this.clients.delete(id);
         this.setDown(c, false);
         void c.close();
@@ -229,12 +239,13 @@ export class WorkerLink implements RemoteLink {
    * the very values that made the message fail `too-large` or `unencodable`. It goes out again
    * with empty values (the reason field says why), so a subscriber in another worker still gets
    * the message id; before, it vanished while the spout was acked (docs/acking.md). A full peer
-   * buffer does not lose it: it waits with that peer's control tuples until the peer drains. What
-   * cannot be sent at all is logged (`dead letter lost`), with the message id and why.
+   * buffer does not lose it: it waits in that peer's dead-letter queue (MAX_DEAD_LETTERS_QUEUED)
+   * until the peer drains. What cannot be sent at all is logged (`dead letter lost`), with the
+   * message id and why.
    */
   private resendDeadLetter(c: PeerClient | undefined, target: number, source: number, stream: number, record: readonly unknown[]): void {
     const component = this.engine.streamTable[stream]?.component;
-    const lost = (why: string): void => this.o.log.warn({ component, sourceTask: source, targetTask: target, messageId: String(record[0]).slice(0, 200), reason: record[3], why }, 'dead letter lost');
+    const lost = (why: string): void => this.deadLetterLost(target, source, stream, record, why);
     if (record.length !== 5) return lost('not a dead-letter record');
     if (Array.isArray(record[2]) && record[2].length === 0) return lost('refused by the transport even with empty values');
     if (c === undefined || c.state === 'closed') return lost(c === undefined ? 'no worker known for its subscriber' : 'connection to its subscriber closed');
@@ -246,8 +257,16 @@ export class WorkerLink implements RemoteLink {
       if (component !== undefined) this.engine.reportError(component, source, err);
       return lost(`its message id cannot travel: ${(err as Error).message}`);
     }
-    if ((this.control.get(c)?.length ?? 0) >= MAX_CONTROL_QUEUED) return lost(`${MAX_CONTROL_QUEUED} control tuples already wait for that peer`);
-    this.sendControl(c, rec);
+    const q = this.deadLetters.get(c);
+    if (q === undefined && !this.control.has(c) && c.sendTuple(...rec)) return;
+    if (q === undefined) this.deadLetters.set(c, [rec]);
+    else if (q.length >= MAX_DEAD_LETTERS_QUEUED) lost(`${MAX_DEAD_LETTERS_QUEUED} dead letters already wait for that peer's full buffer`);
+    else q.push(rec);
+  }
+
+  private deadLetterLost(target: number, source: number, stream: number, record: readonly unknown[], why: string): void {
+    const component = this.engine.streamTable[stream]?.component;
+    this.o.log.warn({ component, sourceTask: source, targetTask: target, messageId: String(record[0]).slice(0, 200), reason: record[3], why }, 'dead letter lost');
   }
 
   /**
@@ -263,7 +282,10 @@ export class WorkerLink implements RemoteLink {
     return id === ACK_FAIL_STREAM || id === ACK_OUTCOME_STREAM ? [v[0], TreeOutcome.FAILED] : v;
   }
 
-  /** Control tuples are never refused: what a full peer buffer rejects waits (bounded by trees in flight). */
+  /**
+   * Control tuples are never refused: what a full peer buffer rejects waits, up to MAX_CONTROL_QUEUED
+   * (acker messages only, so about the trees in flight; dead letters have their own queue).
+   */
   private sendControl(c: PeerClient | undefined, rec: ControlRecord): void {
     // No route (the task is not in the assignment this worker knows) or closed (stopping, or the
     // peer moved): the tree times out and replays.
@@ -287,17 +309,17 @@ export class WorkerLink implements RemoteLink {
     this.controlDropped += n;
   }
 
+  /** Sends what waits for `c`: its control queue, then (once that is empty) its dead letters. */
   private flushControl(c: PeerClient): void {
     const q = this.control.get(c);
-    if (q === undefined) return;
-    let i = 0;
-    while (i < q.length && c.state !== 'closed' && c.sendTuple(...q[i]!)) i++;
-    q.splice(0, i);
-    if (q.length === 0) {
+    if (q !== undefined) {
+      if (sendQueued(c, q) > 0) return;
       this.control.delete(c);
       if (this.controlDropped > 0) this.o.log.info({ dropped: this.controlDropped }, 'acker messages flowing again');
       this.controlDropped = 0;
     }
+    const d = this.deadLetters.get(c);
+    if (d !== undefined && sendQueued(c, d) === 0) this.deadLetters.delete(c);
   }
 
   private onFrame(frame: Frame): void {
@@ -333,10 +355,19 @@ export class WorkerLink implements RemoteLink {
   async close(): Promise<void> {
     clearInterval(this.backpressureTimer);
     for (const c of this.clients.values()) this.flushControl(c);
+    for (const d of this.deadLetters.values()) for (const rec of d) this.deadLetterLost(rec[0], rec[1], rec[2], rec[3], 'worker stopping');
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.server?.close();
     this.limited.close();
   }
+}
+
+/** Sends `q`'s records to `c` in order while it takes them; removes those sent and returns how many are left. */
+function sendQueued(c: PeerClient, q: ControlRecord[]): number {
+  let i = 0;
+  while (i < q.length && c.state !== 'closed' && c.sendTuple(...q[i]!)) i++;
+  q.splice(0, i);
+  return q.length;
 }
 
 /**

@@ -5,8 +5,8 @@
  * changes on the wire, and either end may use either codec); msgpackr's generic `pack`/`unpack` cost
  * ~85–100 ns a record, most of it per-value dispatch and (unpacking) its string machinery.
  *
- * Frames are subarrays of a slab (64 KiB; up to 1 MiB after a large frame) shared by consecutive
- * frames, as msgpackr's own buffer is: a frame held for a peer pins its slab.
+ * Frames are subarrays of a 64 KiB slab shared by consecutive frames, as msgpackr's own buffer is (a
+ * frame held for a peer pins its slab); a larger frame (up to 1 MiB) gets a buffer of its own size.
  *
  * Both directions are a fast path with a way out: the encoder returns null and the decoder
  * undefined as soon as a frame holds anything else (nested values, BigInt, bin, dates, undefined,
@@ -22,35 +22,44 @@ const SLAB_BYTES = 64 * 1024;
 const MAX_FAST_FRAME = 1024 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabPos = 0;
+/** Where a frame larger than a slab is written (lazily, once), then copied out at its own size. */
+let large: Buffer | undefined;
 
-// Big-endian float64 through a scratch pair (no DataView per frame).
-const f64 = new Float64Array(1);
+const f64 = new Float64Array(1); // big-endian float64 through a scratch pair (no DataView per frame)
 const f64Bytes = new Uint8Array(f64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The encoder ran out of slab: it restarts the frame in a fresh (larger) one. */
+/** The encoder ran out of room: it restarts the frame in a fresh slab, then once in `large`. */
 const NO_ROOM = -1;
 /** The encoder met a value it does not write: msgpackr takes the frame. */
 const NOT_SIMPLE = -2;
 
 /**
  * Encodes `[TUPLES, records]` when every record is `[int, int, int | string, simple[], number[] | null]`;
- * null otherwise (the caller encodes the frame with msgpackr).
+ * null otherwise (the caller encodes the frame with msgpackr, as it does on any surprise here).
  */
 export function encodeTuples(records: readonly unknown[]): Buffer | null {
-  for (;;) {
-    const start = slabPos;
-    const end = writeFrame(slab, start, records);
+  try {
+    let start = slabPos;
+    let end = writeFrame(slab, start, records);
+    if (end === NO_ROOM && start > 0) {
+      // The rest of this slab was too small: a fresh one (the frame most often fits).
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabPos = start = 0;
+      end = writeFrame(slab, 0, records);
+    }
     if (end === NOT_SIMPLE) return null;
     if (end !== NO_ROOM) {
       slabPos = end;
       return slab.subarray(start, end);
     }
-    // Larger than a slab of MAX_FAST_FRAME: rare (large values), and msgpackr's.
-    if (slab.length - start >= MAX_FAST_FRAME) return null;
-    // Did not fit in what is left: a fresh slab, twice that space at least.
-    slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, (slab.length - start) * 2));
-    slabPos = 0;
+    // Larger than a slab: one try in a 1 MiB scratch, copied out at its own size, so a frame held
+    // for a peer pins only its bytes and the slab stays 64 KiB; larger still, msgpackr's.
+    large ??= Buffer.allocUnsafeSlow(MAX_FAST_FRAME);
+    end = writeFrame(large, 0, records);
+    return end < 0 ? null : Buffer.from(large.subarray(0, end));
+  } catch {
+    return null;
   }
 }
 
@@ -58,7 +67,7 @@ function writeFrame(b: Buffer, start: number, records: readonly unknown[]): numb
   const limit = b.length;
   let p = start;
   const n = records.length;
-  if (p + 6 > limit) return NO_ROOM;
+  if (p + 7 > limit) return NO_ROOM; // 0x92, TUPLES and up to 5 header bytes
   b[p++] = 0x92;
   b[p++] = TUPLES;
   p = writeArrayHeader(b, p, n);
@@ -68,12 +77,9 @@ function writeFrame(b: Buffer, start: number, records: readonly unknown[]): numb
     const r = rec as unknown[];
     if (p + 1 > limit) return NO_ROOM;
     b[p++] = 0x95;
-    p = writeValue(b, p, r[0]);
-    if (p < 0) return p;
-    p = writeValue(b, p, r[1]);
-    if (p < 0) return p;
-    p = writeValue(b, p, r[2]);
-    if (p < 0) return p;
+    if ((p = writeValue(b, p, r[0])) < 0) return p;
+    if ((p = writeValue(b, p, r[1])) < 0) return p;
+    if ((p = writeValue(b, p, r[2])) < 0) return p;
     p = writeList(b, p, r[3]);
     if (p < 0) return p;
     const anchors = r[4];
@@ -165,12 +171,8 @@ function writeValue(b: Buffer, p: number, v: unknown): number {
     }
     return p;
   }
-  if (v === null) {
-    b[p++] = 0xc0;
-    return p;
-  }
-  if (v === true || v === false) {
-    b[p++] = v ? 0xc3 : 0xc2;
+  if (v === null || v === true || v === false) {
+    b[p++] = v === null ? 0xc0 : v ? 0xc3 : 0xc2;
     return p;
   }
   return NOT_SIMPLE;
@@ -178,8 +180,8 @@ function writeValue(b: Buffer, p: number, v: unknown): number {
 
 function writeString(b: Buffer, p: number, s: string): number {
   const n = s.length;
-  // Room for the longest header and three bytes a UTF-16 unit (UTF-8's worst case).
-  if (p + 5 + n * 3 > b.length) return NO_ROOM;
+  // Room for the longest header and three bytes a UTF-16 unit (UTF-8's worst case), else the exact size.
+  if (p + 5 + n * 3 > b.length && p + 5 + Buffer.byteLength(s, 'utf8') > b.length) return NO_ROOM;
   if (n < 32) {
     // ASCII, written byte by byte (most words); a fixstr header, as msgpackr writes a short string.
     let q = p + 1;
@@ -314,9 +316,7 @@ class Reader {
       return this.string(t & 0x1f);
     } else {
       switch (t) {
-        case 0xc0: v = null; break;
-        case 0xc2: v = false; break;
-        case 0xc3: v = true; break;
+        case 0xc0: v = null; break; case 0xc2: v = false; break; case 0xc3: v = true; break;
         case 0xcc:
           if (p + 1 > end) return this.fail();
           v = data[p++]!;
